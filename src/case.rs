@@ -1,0 +1,506 @@
+//! The case file (TOML): what to read, whom to look for, when. Loaded once, checked against the table
+//! headers, and turned into a [`Case`] whose paths are absolute and whose columns are known to exist.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use chrono::NaiveDate;
+use serde::Deserialize;
+
+use crate::classes::{self, DataClass};
+use crate::error::{Error, Result};
+use crate::table::TableFile;
+use crate::timefmt::{self, DayEnd, Timestamp};
+
+// ---------------------------------------------------------------------------------------------------
+// The file as written
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CaseFile {
+    case: CaseSection,
+    customers: CustomersSection,
+    #[serde(default)]
+    tables: Vec<LinkedTableSection>,
+    #[serde(default)]
+    logs: Vec<LogSection>,
+    #[serde(default)]
+    classes: BTreeMap<String, String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CaseSection {
+    name: String,
+    #[serde(default)]
+    actors: Vec<String>,
+    since: Option<String>,
+    until: Option<String>,
+    discovered: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CustomersSection {
+    path: String,
+    key: String,
+    #[serde(default)]
+    columns: BTreeMap<String, String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct LinkedTableSection {
+    name: String,
+    path: String,
+    key: String,
+    customer: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct LogSection {
+    path: String,
+    name: Option<String>,
+    format: Option<String>,
+    /// pgaudit stderr logs: PostgreSQL's `log_line_prefix` setting.
+    log_line_prefix: Option<String>,
+    #[serde(default)]
+    routes: Vec<RouteSection>,
+    #[serde(default)]
+    map: BTreeMap<String, String>,
+    #[serde(default)]
+    tables: BTreeMap<String, String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RouteSection {
+    path: String,
+    #[serde(default)]
+    fields: Vec<String>,
+}
+
+// ---------------------------------------------------------------------------------------------------
+// The checked case
+
+/// Roles of customer columns that the notification list shows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Role {
+    Name,
+    Email,
+    Phone,
+    Country,
+    Region,
+    Segment,
+}
+
+impl Role {
+    pub const ALL: [Role; 6] = [Role::Name, Role::Email, Role::Phone, Role::Country, Role::Region, Role::Segment];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Name => "name",
+            Role::Email => "email",
+            Role::Phone => "phone",
+            Role::Country => "country",
+            Role::Region => "region",
+            Role::Segment => "segment",
+        }
+    }
+
+    /// Column names tried, in order, when the case does not name the column for this role.
+    fn candidates(self) -> &'static [&'static str] {
+        match self {
+            Role::Name => &["full_name", "name", "customer_name", "display_name", "fullname"],
+            Role::Email => &["email", "email_address", "e_mail", "mail"],
+            Role::Phone => &["phone", "phone_number", "telephone", "mobile", "tel"],
+            Role::Country => &["country", "country_code", "nation"],
+            Role::Region => &["region", "state", "province", "county", "state_code"],
+            Role::Segment => &["segment", "account_type", "customer_type", "type", "tier"],
+        }
+    }
+}
+
+/// Index of a case table: 0 is always the customers table.
+pub type TableId = usize;
+pub const CUSTOMERS: TableId = 0;
+
+/// Index of a column across all case tables (`table.column`).
+pub type FieldId = usize;
+
+#[derive(Clone, Debug)]
+pub struct TableSpec {
+    pub name: String,
+    pub file: TableFile,
+    pub key: String,
+    pub key_index: usize,
+    /// For linked tables: the column holding the customers key.
+    pub customer_column: Option<(String, usize)>,
+    /// Field id of this table's first column.
+    pub first_field: FieldId,
+}
+
+impl TableSpec {
+    pub fn field(&self, column: usize) -> FieldId {
+        self.first_field + column
+    }
+
+    pub fn field_of(&self, column: &str) -> Option<FieldId> {
+        self.file.column_index(column).map(|i| self.field(i))
+    }
+
+    pub fn fields(&self) -> std::ops::Range<FieldId> {
+        self.first_field..self.first_field + self.file.columns.len()
+    }
+}
+
+/// All tables of the case with their columns and the data class of each column.
+#[derive(Clone, Debug)]
+pub struct Schema {
+    pub tables: Vec<TableSpec>,
+    /// `table.column` for each field id.
+    pub field_names: Vec<String>,
+    /// Data class of each field id (`None`: identifies a row only, or is not personal data).
+    pub field_classes: Vec<Option<DataClass>>,
+    /// Customer columns by role.
+    pub roles: BTreeMap<Role, usize>,
+}
+
+impl Schema {
+    pub fn table(&self, name: &str) -> Option<TableId> {
+        self.tables.iter().position(|t| t.name == name)
+    }
+
+    pub fn customers(&self) -> &TableSpec {
+        &self.tables[CUSTOMERS]
+    }
+
+    pub fn field_count(&self) -> usize {
+        self.field_names.len()
+    }
+
+    /// A `table.column` reference.
+    pub fn field(&self, qualified: &str) -> Option<FieldId> {
+        let (table, column) = qualified.split_once('.')?;
+        self.tables.get(self.table(table)?)?.field_of(column)
+    }
+
+    pub fn table_of_field(&self, field: FieldId) -> TableId {
+        self.tables.iter().rposition(|t| t.first_field <= field).unwrap_or(CUSTOMERS)
+    }
+}
+
+/// The window of the case (both ends inclusive; open where not set).
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct Window {
+    pub since: Option<Timestamp>,
+    pub until: Option<Timestamp>,
+}
+
+impl Window {
+    pub fn contains(&self, t: &Timestamp) -> bool {
+        self.since.is_none_or(|s| *t >= s) && self.until.is_none_or(|u| *t <= u)
+    }
+}
+
+/// A request path template: `/support/tickets/{tickets}`.
+#[derive(Clone, Debug)]
+pub struct Route {
+    pub template: String,
+    pub segments: Vec<RouteSegment>,
+    pub fields: Vec<FieldId>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum RouteSegment {
+    Literal(String),
+    Any,
+    Capture(TableId),
+}
+
+#[derive(Clone, Debug)]
+pub struct LogSpec {
+    /// The name shown in `sources` (the `name` key, or the path as written).
+    pub name: String,
+    pub pattern: String,
+    pub files: Vec<PathBuf>,
+    /// The declared format; `None` means detect from content.
+    pub format: Option<String>,
+    pub log_line_prefix: Option<String>,
+    pub routes: Vec<Route>,
+    pub map: BTreeMap<String, String>,
+    /// The log's table names → case tables (`public.customers` and `customers` are found without it).
+    pub table_names: BTreeMap<String, TableId>,
+}
+
+#[derive(Clone, Debug)]
+pub struct Case {
+    pub name: String,
+    pub file: PathBuf,
+    pub dir: PathBuf,
+    /// The case file's text, as read.
+    pub text: String,
+    pub actors: Vec<String>,
+    pub window: Window,
+    pub discovered: Option<NaiveDate>,
+    pub schema: Schema,
+    pub logs: Vec<LogSpec>,
+}
+
+/// Overrides from the command line.
+#[derive(Clone, Debug, Default)]
+pub struct Overrides {
+    pub actors: Vec<String>,
+    pub since: Option<String>,
+    pub until: Option<String>,
+}
+
+impl Case {
+    pub fn load(path: &Path, overrides: &Overrides) -> Result<Case> {
+        let text = std::fs::read_to_string(path).map_err(|source| Error::Read { path: path.to_path_buf(), source })?;
+        let parsed: CaseFile = toml::from_str(&text).map_err(|e| toml_error(path, &text, e))?;
+        let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
+        let dir = if dir.as_os_str().is_empty() { PathBuf::from(".") } else { dir };
+        let bad = |message: String| Error::input(path, message);
+
+        let mut actors = if overrides.actors.is_empty() { parsed.case.actors.clone() } else { overrides.actors.clone() };
+        actors.retain(|a| !a.trim().is_empty());
+        actors.sort();
+        actors.dedup();
+        if actors.is_empty() {
+            return Err(bad("no actors: set `actors` in [case] or pass --actor".into()));
+        }
+
+        let since_text = overrides.since.clone().or(parsed.case.since.clone());
+        let until_text = overrides.until.clone().or(parsed.case.until.clone());
+        let since = since_text
+            .map(|s| timefmt::parse_bound(&s, DayEnd::Start).map_err(|e| bad(format!("since: {e}"))))
+            .transpose()?;
+        let until = until_text
+            .map(|s| timefmt::parse_bound(&s, DayEnd::End).map_err(|e| bad(format!("until: {e}"))))
+            .transpose()?;
+        if let (Some(s), Some(u)) = (since, until) {
+            if s > u {
+                return Err(bad(format!("the window is empty: since {} is after until {}", timefmt::format_utc(&s), timefmt::format_utc(&u))));
+            }
+        }
+        let discovered = parsed
+            .case
+            .discovered
+            .as_deref()
+            .map(|d| parse_date(d).map_err(|e| bad(format!("discovered: {e}"))))
+            .transpose()?;
+
+        let schema = build_schema(path, &dir, &parsed)?;
+        let mut logs = Vec::with_capacity(parsed.logs.len());
+        for (i, section) in parsed.logs.iter().enumerate() {
+            logs.push(build_log(path, &dir, &schema, i, section)?);
+        }
+        if logs.is_empty() {
+            return Err(bad("no [[logs]]: the case names no access log to read".into()));
+        }
+        let mut names: Vec<&str> = logs.iter().map(|l| l.name.as_str()).collect();
+        names.sort();
+        if let Some(w) = names.windows(2).find(|w| w[0] == w[1]) {
+            return Err(bad(format!("two [[logs]] share the name `{}`: give each a distinct `name`", w[0])));
+        }
+
+        Ok(Case {
+            name: parsed.case.name.clone(),
+            file: path.to_path_buf(),
+            dir,
+            text,
+            actors,
+            window: Window { since, until },
+            discovered,
+            schema,
+            logs,
+        })
+    }
+}
+
+fn parse_date(text: &str) -> Result<NaiveDate, String> {
+    NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d")
+        .or_else(|_| timefmt::parse_zoned(text).map(|t| t.date_naive()).map_err(|_| ()))
+        .map_err(|_| format!("`{text}` is not a date (YYYY-MM-DD)"))
+}
+
+fn toml_error(path: &Path, text: &str, err: toml::de::Error) -> Error {
+    let message = err.message().to_string();
+    match err.span() {
+        Some(span) => {
+            let before = &text[..span.start.min(text.len())];
+            let line = before.matches('\n').count() as u64 + 1;
+            let column = before.rsplit('\n').next().map(|l| l.chars().count()).unwrap_or(0) as u64 + 1;
+            Error::input_at(path, line, column, message)
+        }
+        None => Error::input(path, message),
+    }
+}
+
+fn build_schema(case_path: &Path, dir: &Path, parsed: &CaseFile) -> Result<Schema> {
+    let bad = |message: String| Error::input(case_path, message);
+    let mut tables = Vec::new();
+    let mut field_names = Vec::new();
+
+    let customers_file = TableFile::open(&dir.join(&parsed.customers.path))?;
+    let key_index = customers_file
+        .column_index(&parsed.customers.key)
+        .ok_or_else(|| bad(format!("[customers] key `{}` is not a column of {}", parsed.customers.key, customers_file.path.display())))?;
+    tables.push(TableSpec {
+        name: "customers".into(),
+        key: parsed.customers.key.clone(),
+        key_index,
+        customer_column: None,
+        first_field: 0,
+        file: customers_file,
+    });
+
+    for section in &parsed.tables {
+        if section.name == "customers" || tables.iter().any(|t: &TableSpec| t.name == section.name) {
+            return Err(bad(format!("[[tables]] name `{}` is used twice", section.name)));
+        }
+        let file = TableFile::open(&dir.join(&section.path))?;
+        let key_index = file
+            .column_index(&section.key)
+            .ok_or_else(|| bad(format!("[[tables]] {}: key `{}` is not a column of {}", section.name, section.key, file.path.display())))?;
+        let customer_index = file.column_index(&section.customer).ok_or_else(|| {
+            bad(format!("[[tables]] {}: customer column `{}` is not a column of {}", section.name, section.customer, file.path.display()))
+        })?;
+        tables.push(TableSpec {
+            name: section.name.clone(),
+            key: section.key.clone(),
+            key_index,
+            customer_column: Some((section.customer.clone(), customer_index)),
+            first_field: 0,
+            file,
+        });
+    }
+
+    for table in &mut tables {
+        table.first_field = field_names.len();
+        field_names.extend(table.file.columns.iter().map(|c| format!("{}.{}", table.name, c)));
+    }
+
+    // Customer column roles: named in the case, else guessed from the header.
+    let customers = &tables[CUSTOMERS];
+    let mut roles = BTreeMap::new();
+    for (role_name, column) in &parsed.customers.columns {
+        let role = Role::ALL
+            .into_iter()
+            .find(|r| r.as_str() == role_name)
+            .ok_or_else(|| bad(format!("[customers.columns] unknown role `{role_name}` (roles: name, email, phone, country, region, segment)")))?;
+        let index = customers
+            .file
+            .column_index(column)
+            .ok_or_else(|| bad(format!("[customers.columns] {role_name} = `{column}` is not a column of {}", customers.file.path.display())))?;
+        roles.insert(role, index);
+    }
+    for role in Role::ALL {
+        if roles.contains_key(&role) {
+            continue;
+        }
+        let lower: Vec<String> = customers.file.columns.iter().map(|c| c.to_lowercase()).collect();
+        if let Some(i) = role.candidates().iter().find_map(|cand| lower.iter().position(|c| c == cand)) {
+            roles.insert(role, i);
+        }
+    }
+
+    // Data classes: overrides, then roles, then names. Keys and customer links identify rows only.
+    let mut field_classes: Vec<Option<DataClass>> = vec![None; field_names.len()];
+    for table in &tables {
+        for (i, column) in table.file.columns.iter().enumerate() {
+            let is_link = table.customer_column.as_ref().is_some_and(|(_, c)| *c == i);
+            let is_customer_key = table.first_field == 0 && i == table.key_index;
+            field_classes[table.field(i)] = if is_link || is_customer_key { None } else { classes::guess(&table.name, column) };
+        }
+    }
+    for (role, index) in &roles {
+        let class = match role {
+            Role::Name => Some(DataClass::Names),
+            Role::Email => Some(DataClass::EmailAddresses),
+            Role::Phone => Some(DataClass::PhoneNumbers),
+            Role::Country | Role::Region => Some(DataClass::GeographicLocations),
+            Role::Segment => None,
+        };
+        field_classes[*index] = class;
+    }
+    let schema_so_far = Schema { tables: tables.clone(), field_names: field_names.clone(), field_classes: vec![], roles: roles.clone() };
+    for (field, class) in &parsed.classes {
+        let id = schema_so_far
+            .field(field)
+            .ok_or_else(|| bad(format!("[classes] `{field}` is not a `table.column` of the case's tables")))?;
+        field_classes[id] = match class.as_str() {
+            "none" | "" => None,
+            name => Some(DataClass::parse(name).ok_or_else(|| {
+                let known: Vec<&str> = DataClass::ALL.iter().map(|c| c.as_str()).collect();
+                bad(format!("[classes] `{field}` = `{name}`: unknown data class (known: {}, or none)", known.join(", ")))
+            })?),
+        };
+    }
+
+    Ok(Schema { tables, field_names, field_classes, roles })
+}
+
+fn build_log(case_path: &Path, dir: &Path, schema: &Schema, index: usize, section: &LogSection) -> Result<LogSpec> {
+    let label = section.name.clone().unwrap_or_else(|| section.path.clone());
+    let bad = |message: String| Error::input(case_path, format!("[[logs]] #{} ({label}): {message}", index + 1));
+    let files = crate::input::expand_glob(dir, &section.path)?;
+
+    let mut table_names = BTreeMap::new();
+    for (log_name, case_table) in &section.tables {
+        let id = schema.table(case_table).ok_or_else(|| bad(format!("[logs.tables] {log_name} = `{case_table}`: no such case table")))?;
+        table_names.insert(log_name.clone(), id);
+    }
+
+    let mut routes = Vec::new();
+    for route in &section.routes {
+        let mut segments = Vec::new();
+        for seg in route.path.trim_matches('/').split('/') {
+            segments.push(if let Some(table) = seg.strip_prefix('{').and_then(|s| s.strip_suffix('}')) {
+                RouteSegment::Capture(
+                    schema.table(table).ok_or_else(|| bad(format!("route `{}`: {{{table}}} is not a case table", route.path)))?,
+                )
+            } else if seg == "*" {
+                RouteSegment::Any
+            } else {
+                RouteSegment::Literal(seg.to_string())
+            });
+        }
+        if segments.iter().filter(|s| matches!(s, RouteSegment::Capture(_))).count() != 1 {
+            return Err(bad(format!("route `{}` must capture exactly one {{table}}", route.path)));
+        }
+        let mut fields = Vec::new();
+        for field in &route.fields {
+            fields.push(schema.field(field).ok_or_else(|| bad(format!("route `{}`: field `{field}` is not a `table.column` of the case's tables", route.path)))?);
+        }
+        routes.push(Route { template: route.path.clone(), segments, fields });
+    }
+
+    Ok(LogSpec {
+        name: label,
+        pattern: section.path.clone(),
+        files,
+        format: section.format.clone(),
+        log_line_prefix: section.log_line_prefix.clone(),
+        routes,
+        map: section.map.clone(),
+        table_names,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn window_is_inclusive() {
+        let t = |s: &str| timefmt::parse_zoned(s).unwrap();
+        let w = Window { since: Some(t("2019-06-01T00:00:00Z")), until: Some(t("2019-09-30T23:59:59Z")) };
+        assert!(w.contains(&t("2019-06-01T00:00:00Z")));
+        assert!(w.contains(&t("2019-09-30T23:59:59Z")));
+        assert!(!w.contains(&t("2019-05-31T23:59:59Z")));
+        assert!(!w.contains(&t("2019-10-01T00:00:00Z")));
+    }
+}

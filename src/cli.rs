@@ -1,0 +1,101 @@
+//! Command-line definitions (clap derive), all in one place.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+#[derive(Debug, Parser)]
+#[command(name = "breachscope", version, about = "Which customer records did an account touch, what did each expose, and whom to notify")]
+pub struct Cli {
+    /// Print nothing on stderr but errors.
+    #[arg(long, short, global = true)]
+    pub quiet: bool,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Analyse a case: read its logs, find what the actors touched, write the notification list and report.
+    Analyze(AnalyzeArgs),
+    /// Write the bundled example case into DIR, analyse it and print the summary.
+    Demo(DemoArgs),
+    /// Tell a log file's format and record count, and show its first parsed events.
+    Inspect(InspectArgs),
+    /// Write a synthetic case (customers, tickets, logs, case.toml and its expected answer) into DIR.
+    Generate(GenerateArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct AnalyzeArgs {
+    /// The case file (TOML).
+    pub case: PathBuf,
+    /// Notification list CSV [default: affected_customers.csv beside the case file].
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Report JSON [default: report.json beside the case file].
+    #[arg(long)]
+    pub report: Option<PathBuf>,
+    /// Rejected records CSV [default: rejects.csv beside the case file].
+    #[arg(long)]
+    pub rejects: Option<PathBuf>,
+    /// Account under investigation (repeatable); replaces the case's `actors`.
+    #[arg(long = "actor", value_name = "ID")]
+    pub actors: Vec<String>,
+    /// Start of the window (RFC 3339 or YYYY-MM-DD, inclusive); replaces the case's `since`.
+    #[arg(long, value_name = "T")]
+    pub since: Option<String>,
+    /// End of the window (inclusive); replaces the case's `until`.
+    #[arg(long, value_name = "T")]
+    pub until: Option<String>,
+    /// Overwrite existing output files.
+    #[arg(long)]
+    pub force: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// Folder to write the example case into.
+    #[arg(default_value = "breachscope-demo")]
+    pub dir: PathBuf,
+    /// Overwrite the folder's files if it already holds a demo.
+    #[arg(long)]
+    pub force: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct InspectArgs {
+    /// The log file (plain, .gz or .zst).
+    pub file: PathBuf,
+    /// The format, instead of detecting it (combined, pgaudit, csv, jsonl).
+    #[arg(long, short)]
+    pub format: Option<String>,
+    /// How many parsed events to show.
+    #[arg(long, short = 'n', default_value_t = 5)]
+    pub limit: usize,
+    /// For pgaudit stderr logs: the server's log_line_prefix.
+    #[arg(long)]
+    pub log_line_prefix: Option<String>,
+    /// Print the events as JSON Lines on stdout instead of a table.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct GenerateArgs {
+    /// Folder to write the case into (created if missing; must be empty unless --force).
+    pub dir: PathBuf,
+    #[arg(long, default_value_t = 3000)]
+    pub customers: usize,
+    /// Colleagues' background events.
+    #[arg(long, default_value_t = 12000)]
+    pub events: usize,
+    /// Customers the planted insider reaches.
+    #[arg(long, default_value_t = 240)]
+    pub affected: usize,
+    #[arg(long, default_value_t = 2019)]
+    pub seed: u64,
+    #[arg(long)]
+    pub force: bool,
+}

@@ -1,0 +1,313 @@
+//! Stage 1 of the pipeline: read every log of the case, keep the events of the case's actors inside the
+//! window that succeeded, and gather what they touched: per table and key, the fields shown, first and
+//! last access, how many accesses, and from which sources. Every record read is accounted for:
+//! read = used + ignored (by reason) + rejected.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::path::{Path, PathBuf};
+
+use fixedbitset::FixedBitSet;
+use serde::Serialize;
+
+use crate::case::{Case, FieldId, TableId};
+use crate::error::{Error, Result};
+use crate::evidence::{Access, Interpreter};
+use crate::ingest::{self, Parsed, ParserSettings, RawEvent, Rejection};
+use crate::input;
+use crate::output::{neutralise, AtomicFile};
+use crate::timefmt::{format_utc, Timestamp};
+use crate::ui::Ui;
+
+/// What the actors' accesses did to one record (or, after resolution, one customer).
+#[derive(Clone, Debug)]
+pub struct Touch {
+    pub first: Timestamp,
+    pub last: Timestamp,
+    pub count: u64,
+    pub fields: FixedBitSet,
+    /// Indexes into the case's logs.
+    pub sources: FixedBitSet,
+}
+
+impl Touch {
+    fn new(time: Timestamp, field_count: usize, source_count: usize) -> Touch {
+        Touch { first: time, last: time, count: 0, fields: FixedBitSet::with_capacity(field_count), sources: FixedBitSet::with_capacity(source_count) }
+    }
+
+    pub fn merge(&mut self, other: &Touch) {
+        self.first = self.first.min(other.first);
+        self.last = self.last.max(other.last);
+        self.count += other.count;
+        self.fields.union_with(&other.fields);
+        self.sources.union_with(&other.sources);
+    }
+}
+
+/// Record counts for one input file. `read = used + ignored + rejected`.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct FileCounts {
+    pub source: String,
+    pub path: String,
+    pub format: String,
+    pub read: u64,
+    pub used: u64,
+    pub ignored: u64,
+    pub rejected: u64,
+    pub ignored_by_reason: BTreeMap<String, u64>,
+}
+
+impl FileCounts {
+    pub fn reconciles(&self) -> bool {
+        self.read == self.used + self.ignored + self.rejected && self.ignored == self.ignored_by_reason.values().sum::<u64>()
+    }
+
+    fn ignore(&mut self, reason: &str) {
+        self.ignored += 1;
+        *self.ignored_by_reason.entry(reason.to_string()).or_default() += 1;
+    }
+}
+
+/// An actor's event whose records cannot be named from the log.
+#[derive(Clone, Debug, Serialize)]
+pub struct UnresolvedQuery {
+    pub source: String,
+    pub file: String,
+    pub line: u64,
+    pub time: String,
+    pub actor: String,
+    pub statement: String,
+    pub reason: String,
+}
+
+/// An actor's read of a whole table with no filter.
+#[derive(Clone, Debug, Serialize)]
+pub struct TableAccess {
+    pub source: String,
+    pub file: String,
+    pub line: u64,
+    pub time: String,
+    pub actor: String,
+    pub tables: Vec<String>,
+    pub fields: Vec<String>,
+    pub statement: String,
+}
+
+#[derive(Debug, Default)]
+pub struct Collected {
+    /// Per case table: key → touch.
+    pub touched: Vec<HashMap<String, Touch>>,
+    pub files: Vec<FileCounts>,
+    pub unresolved_queries: Vec<UnresolvedQuery>,
+    pub table_accesses: Vec<TableAccess>,
+    /// Field names the logs gave that are not case columns → how often.
+    pub unknown_fields: BTreeMap<String, u64>,
+    /// Request paths of the actors' successful requests that matched no route → how often.
+    pub unmatched_paths: BTreeMap<String, u64>,
+    pub actor_events: BTreeMap<String, u64>,
+}
+
+/// Writes rejected records as they come: `file,line,column,reason,raw`.
+pub struct RejectsWriter {
+    writer: csv::Writer<AtomicFile>,
+    pub count: u64,
+}
+
+impl RejectsWriter {
+    pub fn create(path: &Path) -> Result<RejectsWriter> {
+        let mut writer = csv::Writer::from_writer(AtomicFile::create(path)?);
+        writer.write_record(["file", "line", "column", "reason", "raw"]).map_err(|e| write_error(path, e))?;
+        Ok(RejectsWriter { writer, count: 0 })
+    }
+
+    fn write(&mut self, file: &str, r: &Rejection) -> Result<()> {
+        self.count += 1;
+        let line = r.line.to_string();
+        let column = r.column.to_string();
+        let row = [neutralise(file), line.into(), column.into(), neutralise(&r.reason), neutralise(&r.raw)];
+        let path = self.writer.get_ref().path().to_path_buf();
+        self.writer.write_record(row.iter().map(|c| c.as_bytes())).map_err(|e| write_error(&path, e))
+    }
+
+    pub fn commit(self) -> Result<()> {
+        let file = self.writer.into_inner().map_err(|e| Error::Write { path: PathBuf::new(), source: e.into_error() })?;
+        file.commit()
+    }
+}
+
+fn write_error(path: &Path, e: csv::Error) -> Error {
+    Error::Write { path: path.to_path_buf(), source: std::io::Error::other(e.to_string()) }
+}
+
+/// Reads all logs of the case.
+pub fn collect(case: &Case, ui: &Ui, rejects: &mut RejectsWriter) -> Result<Collected> {
+    let actors: HashSet<&str> = case.actors.iter().map(String::as_str).collect();
+    let field_count = case.schema.field_count();
+    let source_count = case.logs.len();
+    let mut out = Collected { touched: vec![HashMap::new(); case.schema.tables.len()], ..Default::default() };
+
+    for (source_index, log) in case.logs.iter().enumerate() {
+        let interpreter = Interpreter::new(&case.schema, log);
+        let settings = ParserSettings { log_line_prefix: log.log_line_prefix.clone(), map: log.map.clone() };
+        for path in &log.files {
+            let sample = input::sample(path, 64 * 1024)?;
+            let format = ingest::resolve_format(log.format.as_deref(), &sample, path)?;
+            let parser = ingest::parser_for(format, &settings, &sample, path)?;
+            let display = display_path(path, &case.dir);
+            let mut counts = FileCounts { source: log.name.clone(), path: display.clone(), format: format.to_string(), ..Default::default() };
+            let bytes = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
+            let bar = ui.file_bar(&log.name, bytes);
+            let mut reader = input::open_with_progress(path, &bar)?;
+            let mut failure: Option<Error> = None;
+            let mut sink = |parsed: Parsed| {
+                if failure.is_some() {
+                    return;
+                }
+                match parsed {
+                    Parsed::Rejected(r) => {
+                        counts.read += 1;
+                        counts.rejected += 1;
+                        if let Err(e) = rejects.write(&display, &r) {
+                            failure = Some(e);
+                        }
+                    }
+                    Parsed::Ignored { reason, .. } => {
+                        counts.read += 1;
+                        counts.ignore(reason);
+                    }
+                    Parsed::Event(event) => {
+                        counts.read += 1;
+                        let ctx = EventContext { source_index, source: &log.name, file: &display, field_count, source_count };
+                        match consider(&event, &actors, case, &interpreter, &ctx, &mut out) {
+                            Ok(()) => counts.used += 1,
+                            Err(reason) => counts.ignore(&reason),
+                        }
+                    }
+                }
+            };
+            let read = parser.parse(&mut reader, &mut sink);
+            bar.finish_and_clear();
+            if let Some(e) = failure {
+                return Err(e);
+            }
+            read.map_err(|source| Error::Read { path: path.clone(), source })?;
+            debug_assert!(counts.reconciles());
+            out.files.push(counts);
+        }
+    }
+    Ok(out)
+}
+
+struct EventContext<'a> {
+    source_index: usize,
+    source: &'a str,
+    file: &'a str,
+    field_count: usize,
+    source_count: usize,
+}
+
+/// Uses the event, or says why it is ignored.
+fn consider(
+    event: &RawEvent,
+    actors: &HashSet<&str>,
+    case: &Case,
+    interpreter: &Interpreter<'_>,
+    ctx: &EventContext<'_>,
+    out: &mut Collected,
+) -> std::result::Result<(), String> {
+    let actor = match event.actor.as_deref() {
+        None => return Err("no account in the record".into()),
+        Some(a) if !actors.contains(a) => return Err("another account".into()),
+        Some(a) => a,
+    };
+    if !case.window.contains(&event.time) {
+        return Err("outside the case window".into());
+    }
+    if event.failure.is_some() {
+        return Err("failed request".into());
+    }
+    *out.actor_events.entry(actor.to_string()).or_default() += 1;
+    let accesses = interpreter.interpret(&event.payload);
+    let mut used = false;
+    let mut first_reason = None;
+    for access in accesses {
+        match access {
+            Access::Records(records) => {
+                used = true;
+                for rec in records {
+                    for name in &rec.unknown_fields {
+                        *out.unknown_fields.entry(format!("{}.{}", case.schema.tables[rec.table].name, name)).or_default() += 1;
+                    }
+                    touch(&mut out.touched[rec.table], &rec.keys, &rec.fields, event.time, ctx);
+                }
+            }
+            Access::WholeTable { tables, fields, statement } => {
+                used = true;
+                out.table_accesses.push(TableAccess {
+                    source: ctx.source.to_string(),
+                    file: ctx.file.to_string(),
+                    line: event.line,
+                    time: format_utc(&event.time),
+                    actor: actor.to_string(),
+                    tables: tables.iter().map(|t| case.schema.tables[*t].name.clone()).collect(),
+                    fields: fields.iter().map(|f| case.schema.field_names[*f].clone()).collect(),
+                    statement,
+                });
+            }
+            Access::Unresolved { statement, reason } => {
+                used = true;
+                out.unresolved_queries.push(UnresolvedQuery {
+                    source: ctx.source.to_string(),
+                    file: ctx.file.to_string(),
+                    line: event.line,
+                    time: format_utc(&event.time),
+                    actor: actor.to_string(),
+                    statement,
+                    reason,
+                });
+            }
+            Access::Aggregate => {
+                first_reason.get_or_insert_with(|| "aggregate query (no record exposed)".to_string());
+            }
+            Access::Nothing(reason) => {
+                if reason == "request path matches no route" {
+                    if let crate::ingest::Payload::Http { target, .. } = &event.payload {
+                        let path = target.split('?').next().unwrap_or_default().to_string();
+                        *out.unmatched_paths.entry(path).or_default() += 1;
+                    }
+                }
+                first_reason.get_or_insert(reason);
+            }
+        }
+    }
+    if used {
+        Ok(())
+    } else {
+        Err(first_reason.unwrap_or_else(|| "no access".into()))
+    }
+}
+
+fn touch(map: &mut HashMap<String, Touch>, keys: &[String], fields: &[FieldId], time: Timestamp, ctx: &EventContext<'_>) {
+    let mut seen: Vec<&String> = keys.iter().collect();
+    seen.sort();
+    seen.dedup();
+    for key in seen {
+        let t = map.entry(key.clone()).or_insert_with(|| Touch::new(time, ctx.field_count, ctx.source_count));
+        t.first = t.first.min(time);
+        t.last = t.last.max(time);
+        t.count += 1;
+        for f in fields {
+            t.fields.insert(*f);
+        }
+        t.sources.insert(ctx.source_index);
+    }
+}
+
+/// A path as shown in outputs: relative to the case folder when inside it.
+pub fn display_path(path: &Path, base: &Path) -> String {
+    path.strip_prefix(base).unwrap_or(path).to_string_lossy().replace('\\', "/")
+}
+
+/// Table id → touched key count, for the report.
+pub fn touched_counts(collected: &Collected, case: &Case) -> BTreeMap<String, usize> {
+    collected.touched.iter().enumerate().map(|(t, m): (TableId, _)| (case.schema.tables[t].name.clone(), m.len())).collect()
+}

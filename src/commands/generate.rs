@@ -1,0 +1,34 @@
+//! `breachscope generate DIR`: a synthetic case with a planted insider and its expected answer.
+
+use crate::cli::GenerateArgs;
+use crate::error::{exit, Error, Result};
+use crate::generate::{generate, GenerateOptions};
+use crate::ui::Ui;
+
+pub fn run(args: &GenerateArgs, ui: &Ui) -> Result<i32> {
+    ensure_empty_or_forced(&args.dir, args.force)?;
+    let opts = GenerateOptions { customers: args.customers, events: args.events, affected: args.affected, seed: args.seed };
+    if opts.customers == 0 {
+        return Err(Error::Usage("--customers must be at least 1".into()));
+    }
+    let summary = generate(&args.dir, &opts)?;
+    ui.note(&format!(
+        "wrote {}: {} customers, {} tickets, {} log records, {} customers expected affected",
+        args.dir.display(),
+        summary.customers,
+        summary.tickets,
+        summary.log_lines,
+        summary.affected
+    ));
+    Ok(exit::OK)
+}
+
+/// A folder to write into must be new or empty, unless `force`.
+pub fn ensure_empty_or_forced(dir: &std::path::Path, force: bool) -> Result<()> {
+    if let Ok(mut entries) = std::fs::read_dir(dir) {
+        if entries.next().is_some() && !force {
+            return Err(Error::OutputExists { path: dir.to_path_buf() });
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,113 @@
+//! `breachscope inspect FILE`: "will it read my export?" — the detected format, the record counts, and the
+//! first parsed events. Output on stdout (a table, or JSON Lines with --json).
+
+use std::collections::BTreeMap;
+use std::io::Write;
+
+use comfy_table::{presets, ContentArrangement, Table};
+
+use crate::cli::InspectArgs;
+use crate::error::{exit, Error, Result};
+use crate::ingest::{self, Parsed, ParserSettings, Payload, RawEvent, Rejection, StatementText};
+use crate::input;
+use crate::timefmt::format_utc;
+use crate::ui::Ui;
+
+pub fn run(args: &InspectArgs, ui: &Ui) -> Result<i32> {
+    let sample = input::sample(&args.file, 64 * 1024)?;
+    let format = ingest::resolve_format(args.format.as_deref(), &sample, &args.file)?;
+    let settings = ParserSettings { log_line_prefix: args.log_line_prefix.clone(), map: BTreeMap::new() };
+    let parser = ingest::parser_for(format, &settings, &sample, &args.file)?;
+    let bytes = std::fs::metadata(&args.file).map(|m| m.len()).unwrap_or(0);
+    let bar = ui.file_bar("inspect", bytes);
+    let mut reader = input::open_with_progress(&args.file, &bar)?;
+
+    let (mut read, mut events, mut rejected) = (0u64, 0u64, 0u64);
+    let mut ignored: BTreeMap<&'static str, u64> = BTreeMap::new();
+    let mut accounts: BTreeMap<String, u64> = BTreeMap::new();
+    let mut first_events: Vec<RawEvent> = Vec::new();
+    let mut first_rejects: Vec<Rejection> = Vec::new();
+    parser
+        .parse(&mut reader, &mut |p| {
+            read += 1;
+            match p {
+                Parsed::Event(e) => {
+                    events += 1;
+                    *accounts.entry(e.actor.clone().unwrap_or_else(|| "(none)".into())).or_default() += 1;
+                    if first_events.len() < args.limit {
+                        first_events.push(e);
+                    }
+                }
+                Parsed::Ignored { reason, .. } => *ignored.entry(reason).or_default() += 1,
+                Parsed::Rejected(r) => {
+                    rejected += 1;
+                    if first_rejects.len() < 3 {
+                        first_rejects.push(r);
+                    }
+                }
+            }
+        })
+        .map_err(|source| Error::Read { path: args.file.clone(), source })?;
+    bar.finish_and_clear();
+    first_events.sort_by_key(|e| e.line);
+
+    let mut out = std::io::stdout().lock();
+    let w = |e: std::io::Error| Error::Write { path: "<stdout>".into(), source: e };
+    if args.json {
+        for e in &first_events {
+            let line = serde_json::to_string(e).expect("events serialise");
+            writeln!(out, "{line}").map_err(w)?;
+        }
+        return Ok(exit::OK);
+    }
+    writeln!(out, "file:     {}", args.file.display()).map_err(w)?;
+    writeln!(out, "format:   {} ({})", format, format.describe()).map_err(w)?;
+    writeln!(out, "records:  {read} read = {events} access events + {} ignored + {rejected} rejected", read - events - rejected).map_err(w)?;
+    for (reason, n) in &ignored {
+        writeln!(out, "          ignored: {reason}: {n}").map_err(w)?;
+    }
+    writeln!(out, "accounts: {} distinct", accounts.len()).map_err(w)?;
+    let mut table = Table::new();
+    table.load_preset(presets::UTF8_FULL_CONDENSED).set_content_arrangement(ContentArrangement::Dynamic).set_width(140);
+    table.set_header(["line", "time (UTC)", "account", "outcome", "request"]);
+    for e in &first_events {
+        table.add_row([
+            e.line.to_string(),
+            format_utc(&e.time),
+            e.actor.clone().unwrap_or_else(|| "-".into()),
+            e.failure.clone().unwrap_or_else(|| "ok".into()),
+            describe(&e.payload),
+        ]);
+    }
+    writeln!(out, "{table}").map_err(w)?;
+    for r in &first_rejects {
+        writeln!(out, "rejected line {} column {}: {}", r.line, r.column, r.reason).map_err(w)?;
+    }
+    Ok(exit::OK)
+}
+
+fn describe(payload: &Payload) -> String {
+    let text = match payload {
+        Payload::Http { method, target, status } => format!("{method} {target} -> {status}"),
+        Payload::Sql { statement: StatementText::Logged(sql), rows, .. } => {
+            let one_line: String = sql.split_whitespace().collect::<Vec<_>>().join(" ");
+            match rows {
+                Some(n) => format!("{one_line} [{n} rows]"),
+                None => one_line,
+            }
+        }
+        Payload::Sql { statement: StatementText::NotLogged, .. } => "<statement not logged>".into(),
+        Payload::Record { action, table, record, fields } => format!(
+            "{} {} {} [{}]",
+            action.as_deref().unwrap_or("-"),
+            table.as_deref().unwrap_or("-"),
+            record.as_deref().unwrap_or("-"),
+            fields.as_deref().unwrap_or("")
+        ),
+    };
+    if text.chars().count() > 160 {
+        format!("{}…", text.chars().take(160).collect::<String>())
+    } else {
+        text
+    }
+}

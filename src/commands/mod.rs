@@ -1,0 +1,21 @@
+//! One file per command.
+
+pub mod analyze;
+pub mod demo;
+pub mod generate;
+pub mod inspect;
+
+use crate::cli::{Cli, Command};
+use crate::error::Result;
+use crate::ui::Ui;
+
+/// Runs the command; returns the process exit code.
+pub fn run(cli: Cli) -> Result<i32> {
+    let ui = Ui::from_env(cli.quiet);
+    match cli.command {
+        Command::Analyze(args) => analyze::run(&args, &ui),
+        Command::Demo(args) => demo::run(&args, &ui),
+        Command::Inspect(args) => inspect::run(&args, &ui),
+        Command::Generate(args) => generate::run(&args, &ui),
+    }
+}

@@ -1,0 +1,54 @@
+//! Errors that end a run, and the exit code each one maps to.
+
+use std::path::PathBuf;
+
+/// Exit codes, documented in README.md ("Exit codes").
+pub mod exit {
+    /// The run completed; outputs were written.
+    pub const OK: i32 = 0;
+    /// Bad input or usage: missing file, bad case file, unknown column, output exists without --force.
+    pub const INPUT: i32 = 2;
+    /// An internal error or an I/O failure while writing outputs.
+    pub const INTERNAL: i32 = 3;
+}
+
+/// A failure that stops the run. Every variant names the file (and the line/column where known).
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("{path}: {message}")]
+    Input { path: PathBuf, message: String },
+
+    #[error("{path}:{line}:{column}: {message}")]
+    InputAt { path: PathBuf, line: u64, column: u64, message: String },
+
+    #[error("{path}: cannot read: {source}")]
+    Read { path: PathBuf, source: std::io::Error },
+
+    #[error("{path}: cannot write: {source}")]
+    Write { path: PathBuf, source: std::io::Error },
+
+    #[error("{path}: already exists (use --force to overwrite)")]
+    OutputExists { path: PathBuf },
+
+    #[error("{0}")]
+    Usage(String),
+}
+
+impl Error {
+    pub fn input(path: impl Into<PathBuf>, message: impl Into<String>) -> Self {
+        Error::Input { path: path.into(), message: message.into() }
+    }
+
+    pub fn input_at(path: impl Into<PathBuf>, line: u64, column: u64, message: impl Into<String>) -> Self {
+        Error::InputAt { path: path.into(), line, column, message: message.into() }
+    }
+
+    pub fn exit_code(&self) -> i32 {
+        match self {
+            Error::Write { .. } => exit::INTERNAL,
+            _ => exit::INPUT,
+        }
+    }
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;

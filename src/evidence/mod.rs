@@ -1,0 +1,76 @@
+//! What an access event exposes, decided with the case's tables at hand: which records (by key), which
+//! fields, or why no record can be named.
+
+pub mod record;
+pub mod route;
+pub mod sql;
+
+use crate::case::{FieldId, LogSpec, Schema, TableId};
+use crate::ingest::Payload;
+
+/// Records of one case table named by an event, and the fields the event showed of them.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RecordAccess {
+    /// The table whose key the values are. A linked table's customer column names customers directly.
+    pub table: TableId,
+    pub keys: Vec<String>,
+    pub fields: Vec<FieldId>,
+    /// Field names the log gave that are not columns of the case's tables (reported, not guessed at).
+    pub unknown_fields: Vec<String>,
+}
+
+/// The meaning of one event for the case.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Access {
+    /// The event named records.
+    Records(Vec<RecordAccess>),
+    /// The event read a whole table with no filter: every row is potentially exposed.
+    WholeTable { tables: Vec<TableId>, fields: Vec<FieldId>, statement: String },
+    /// The event read case tables, but which rows cannot be told from the log.
+    Unresolved { statement: String, reason: String },
+    /// Only aggregates were returned: no record exposed.
+    Aggregate,
+    /// Not an access to the case's records (the reason is counted).
+    Nothing(String),
+}
+
+/// Decides what events of one log source expose.
+pub struct Interpreter<'a> {
+    pub schema: &'a Schema,
+    pub log: &'a LogSpec,
+}
+
+impl<'a> Interpreter<'a> {
+    pub fn new(schema: &'a Schema, log: &'a LogSpec) -> Self {
+        Interpreter { schema, log }
+    }
+
+    /// What the event exposes; one entry per statement where a log line holds several.
+    pub fn interpret(&self, payload: &Payload) -> Vec<Access> {
+        match payload {
+            Payload::Http { method, target, status } => vec![route::interpret(self, method, target, *status)],
+            Payload::Sql { statement, parameters, class, .. } => sql::interpret(self, statement, parameters, class.as_deref()),
+            Payload::Record { table, record, fields, .. } => {
+                vec![record::interpret(self, table.as_deref(), record.as_deref(), fields.as_deref())]
+            }
+        }
+    }
+
+    /// A table name as the log writes it (`Customer`, `public.customers`, `"Tickets"`) → case table.
+    pub fn table(&self, name: &str) -> Option<TableId> {
+        let name = name.trim().trim_matches('"');
+        if let Some(id) = self.log.table_names.get(name) {
+            return Some(*id);
+        }
+        let bare = name.rsplit('.').next().unwrap_or(name).trim_matches('"');
+        if let Some(id) = self.log.table_names.get(bare) {
+            return Some(*id);
+        }
+        self.log
+            .table_names
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(bare))
+            .map(|(_, v)| *v)
+            .or_else(|| self.schema.tables.iter().position(|t| t.name.eq_ignore_ascii_case(bare)))
+    }
+}

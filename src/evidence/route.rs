@@ -1,0 +1,56 @@
+//! Web requests: the request path against the case's routes (`/support/tickets/{tickets}`).
+
+use percent_encoding::percent_decode_str;
+
+use super::{Access, Interpreter, RecordAccess};
+use crate::case::RouteSegment;
+
+pub fn interpret(it: &Interpreter<'_>, method: &str, target: &str, status: u16) -> Access {
+    if method.eq_ignore_ascii_case("HEAD") || method.eq_ignore_ascii_case("OPTIONS") {
+        return Access::Nothing(format!("{} request returns no content", method.to_ascii_uppercase()));
+    }
+    if (300..400).contains(&status) && status != 304 {
+        return Access::Nothing("redirect: no record content returned".into());
+    }
+    let path = request_path(target);
+    let segments: Vec<String> = path.trim_matches('/').split('/').map(|s| percent_decode_str(s).decode_utf8_lossy().into_owned()).collect();
+    for route in &it.log.routes {
+        if route.segments.len() != segments.len() {
+            continue;
+        }
+        let mut captured = None;
+        let matched = route.segments.iter().zip(&segments).all(|(pattern, seg)| match pattern {
+            RouteSegment::Literal(lit) => lit == seg,
+            RouteSegment::Any => !seg.is_empty(),
+            RouteSegment::Capture(table) => {
+                captured = Some((*table, seg.clone()));
+                !seg.is_empty()
+            }
+        });
+        if let (true, Some((table, key))) = (matched, captured) {
+            let fields = if route.fields.is_empty() { it.schema.tables[table].fields().collect() } else { route.fields.clone() };
+            return Access::Records(vec![RecordAccess { table, keys: vec![key], fields, unknown_fields: vec![] }]);
+        }
+    }
+    Access::Nothing("request path matches no route".into())
+}
+
+/// The path of a request target: no scheme/host, no query, no fragment.
+fn request_path(target: &str) -> &str {
+    let without_host = match target.find("://") {
+        Some(i) => target[i + 3..].find('/').map(|j| &target[i + 3 + j..]).unwrap_or("/"),
+        None => target,
+    };
+    without_host.split(['?', '#']).next().unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths() {
+        assert_eq!(request_path("/support/tickets/T-1?tab=notes"), "/support/tickets/T-1");
+        assert_eq!(request_path("https://crm.example/support/x#top"), "/support/x");
+    }
+}

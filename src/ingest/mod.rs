@@ -1,0 +1,213 @@
+//! Reading access logs: one parser per format behind [`LogParser`], each turning a stream of bytes into
+//! [`Parsed`] records: an access event, a record that is not an access (ignored, with the reason), or a
+//! record that could not be read (rejected, with line, column, reason and the raw text).
+//!
+//! Parsers only read syntax. What an event exposes (which records, which fields) is decided later, with the
+//! case's tables at hand, in [`crate::evidence`].
+
+pub mod combined;
+pub mod generic_csv;
+pub mod jsonl;
+pub mod lines;
+pub mod mapping;
+pub mod pgaudit;
+
+use std::io::BufRead;
+
+use serde::Serialize;
+
+use crate::error::{Error, Result};
+use crate::timefmt::Timestamp;
+
+/// One access as the log recorded it.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct RawEvent {
+    /// Line where the record starts (1-based).
+    pub line: u64,
+    pub time: Timestamp,
+    /// The account; `None` where the log has none for this record (`-` in a web log).
+    pub actor: Option<String>,
+    /// Why the log says this request failed (`HTTP 403`, `SQLSTATE 42501`); `None` if it succeeded.
+    pub failure: Option<String>,
+    pub payload: Payload,
+}
+
+/// What the request was, in the log's own terms.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Payload {
+    /// A web request: method and request target (path and query).
+    Http { method: String, target: String, status: u16 },
+    /// A logged SQL statement with its bind parameters and, where logged, the row count.
+    Sql { statement: StatementText, parameters: Parameters, class: Option<String>, object: Option<String>, rows: Option<u64> },
+    /// An audit-export row naming a table/entity and a record, with the fields it showed.
+    Record { action: Option<String>, table: Option<String>, record: Option<String>, fields: Option<String> },
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(tag = "logged", content = "text", rename_all = "snake_case")]
+pub enum StatementText {
+    Logged(String),
+    /// `<not logged>`: the statement text was switched off.
+    NotLogged,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(tag = "logged", content = "values", rename_all = "snake_case")]
+pub enum Parameters {
+    /// `<none>`: the statement had no bind parameters.
+    None,
+    /// `<not logged>`: parameters exist but were not written.
+    NotLogged,
+    Values(Vec<String>),
+}
+
+/// A record that could not be read.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Rejection {
+    pub line: u64,
+    /// 1-based byte column or field number where the problem is; 0 when it concerns the whole record.
+    pub column: u64,
+    pub reason: String,
+    /// The record as it was in the file (cut at [`RAW_LIMIT`] bytes, marked as cut).
+    pub raw: String,
+}
+
+/// The most bytes of one rejected record kept in the rejects file.
+pub const RAW_LIMIT: usize = 64 * 1024;
+
+impl Rejection {
+    pub fn new(line: u64, column: u64, reason: impl Into<String>, raw: &[u8]) -> Self {
+        let cut = raw.len() > RAW_LIMIT;
+        let mut text = String::from_utf8_lossy(&raw[..raw.len().min(RAW_LIMIT)]).into_owned();
+        if cut {
+            text.push_str(&format!("…[cut: record is {} bytes]", raw.len()));
+        }
+        Rejection { line, column, reason: reason.into(), raw: text }
+    }
+}
+
+/// What a parser makes of one record.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Parsed {
+    Event(RawEvent),
+    /// A well-formed record that is not an access (a connection message, a header comment...).
+    Ignored { line: u64, reason: &'static str },
+    Rejected(Rejection),
+}
+
+/// A log format's parser: reads the whole stream, calling `sink` once per record, in file order.
+pub trait LogParser: Send + Sync {
+    fn format(&self) -> Format;
+    /// Reads every record. An I/O error (a truncated gzip, say) ends the file and is returned.
+    fn parse(&self, input: &mut dyn BufRead, sink: &mut dyn FnMut(Parsed)) -> std::io::Result<()>;
+}
+
+/// The formats breachscope reads.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Format {
+    Combined,
+    Pgaudit,
+    Csv,
+    Jsonl,
+}
+
+impl Format {
+    pub const ALL: [Format; 4] = [Format::Combined, Format::Pgaudit, Format::Csv, Format::Jsonl];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Format::Combined => "combined",
+            Format::Pgaudit => "pgaudit",
+            Format::Csv => "csv",
+            Format::Jsonl => "jsonl",
+        }
+    }
+
+    pub fn describe(self) -> &'static str {
+        match self {
+            Format::Combined => "web access log, Apache/nginx combined or common format",
+            Format::Pgaudit => "PostgreSQL log (csvlog or stderr) with pgaudit AUDIT records",
+            Format::Csv => "CSV audit export, mapped column by column",
+            Format::Jsonl => "JSON Lines audit export, mapped key by key",
+        }
+    }
+
+    pub fn parse_name(name: &str) -> Option<Format> {
+        match name.to_ascii_lowercase().as_str() {
+            "combined" | "common" | "apache" | "nginx" | "clf" => Some(Format::Combined),
+            "pgaudit" | "postgres" | "postgresql" => Some(Format::Pgaudit),
+            "csv" | "tsv" => Some(Format::Csv),
+            "jsonl" | "ndjson" | "json" => Some(Format::Jsonl),
+            _ => None,
+        }
+    }
+
+    /// Guesses the format from the first bytes of a file (decompressed). Order matters: a pgaudit csvlog is
+    /// also CSV, so the specific formats are tried first.
+    pub fn detect(sample: &[u8]) -> Option<Format> {
+        let text = String::from_utf8_lossy(sample);
+        if pgaudit::looks_like(&text) {
+            return Some(Format::Pgaudit);
+        }
+        let first = text.lines().map(str::trim).find(|l| !l.is_empty())?;
+        if combined::looks_like(first) {
+            return Some(Format::Combined);
+        }
+        if first.starts_with('{') {
+            return Some(Format::Jsonl);
+        }
+        if first.contains(',') || first.contains('\t') {
+            return Some(Format::Csv);
+        }
+        None
+    }
+}
+
+impl std::fmt::Display for Format {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Settings a parser needs from the case (or from `inspect`'s flags).
+#[derive(Clone, Debug, Default)]
+pub struct ParserSettings {
+    pub log_line_prefix: Option<String>,
+    /// Role → column/key, for csv and jsonl.
+    pub map: std::collections::BTreeMap<String, String>,
+}
+
+/// Builds the parser for `format`. `sample` is the start of the file, used to settle layout details
+/// (csvlog or stderr, CSV header, log_line_prefix) before reading.
+pub fn parser_for(format: Format, settings: &ParserSettings, sample: &[u8], path: &std::path::Path) -> Result<Box<dyn LogParser>> {
+    Ok(match format {
+        Format::Combined => Box::new(combined::CombinedParser),
+        Format::Pgaudit => Box::new(pgaudit::PgauditParser::new(settings.log_line_prefix.as_deref(), sample).map_err(|m| Error::input(path, m))?),
+        Format::Csv => Box::new(generic_csv::CsvParser::new(&settings.map, sample).map_err(|m| Error::input(path, m))?),
+        Format::Jsonl => Box::new(jsonl::JsonlParser::new(&settings.map).map_err(|m| Error::input(path, m))?),
+    })
+}
+
+/// Picks the declared format, or detects it from the file's first bytes.
+pub fn resolve_format(declared: Option<&str>, sample: &[u8], path: &std::path::Path) -> Result<Format> {
+    match declared {
+        Some(name) => {
+            let format = Format::parse_name(name).ok_or_else(|| {
+                let known: Vec<&str> = Format::ALL.iter().map(|f| f.as_str()).collect();
+                Error::input(path, format!("unknown log format `{name}` (known: {})", known.join(", ")))
+            })?;
+            if sample.iter().any(|b| !b.is_ascii_whitespace()) {
+                if let Some(seen) = Format::detect(sample) {
+                    let compatible = seen == format || (format == Format::Csv && seen != Format::Jsonl);
+                    if !compatible {
+                        return Err(Error::input(path, format!("declared format `{format}` but the file looks like `{seen}`")));
+                    }
+                }
+            }
+            Ok(format)
+        }
+        None => Format::detect(sample).ok_or_else(|| Error::input(path, "cannot tell the log format: set `format` for this log")),
+    }
+}

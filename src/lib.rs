@@ -1,0 +1,24 @@
+//! breachscope: which customer records did an account touch, what did each expose, and whom to notify.
+//!
+//! The data flows one way: [`case`] → [`ingest`] (log records → access events) → [`evidence`] (events →
+//! records and fields) → [`collect`] (the actors' touches) → [`resolve`] (records → customers) →
+//! [`exposure`] (fields → data classes) → [`notification`] and [`report`].
+
+pub mod case;
+pub mod classes;
+pub mod cli;
+pub mod collect;
+pub mod commands;
+pub mod error;
+pub mod evidence;
+pub mod exposure;
+pub mod generate;
+pub mod ingest;
+pub mod input;
+pub mod notification;
+pub mod output;
+pub mod report;
+pub mod resolve;
+pub mod table;
+pub mod timefmt;
+pub mod ui;

@@ -1,0 +1,13 @@
+use clap::Parser;
+
+fn main() {
+    let cli = breachscope::cli::Cli::parse();
+    let code = match breachscope::commands::run(cli) {
+        Ok(code) => code,
+        Err(err) => {
+            eprintln!("breachscope: error: {err}");
+            err.exit_code()
+        }
+    };
+    std::process::exit(code);
+}

@@ -1,0 +1,195 @@
+//! Stage 5: report.json (everything a reviewer needs to check the list) and the terminal summary.
+
+use std::collections::BTreeMap;
+
+use comfy_table::{presets, Cell, CellAlignment, ContentArrangement, Table};
+use serde::Serialize;
+
+use crate::case::Case;
+use crate::collect::{Collected, FileCounts, TableAccess, UnresolvedQuery};
+use crate::exposure::ExposureSummary;
+use crate::resolve::{Resolved, TableResolution, UnresolvedKey};
+use crate::timefmt::format_utc;
+
+#[derive(Debug, Serialize)]
+pub struct Report {
+    pub tool: ToolInfo,
+    pub case: CaseInfo,
+    pub totals: Totals,
+    pub inputs: Vec<FileCounts>,
+    pub ignored_by_reason: BTreeMap<String, u64>,
+    pub events_by_actor: BTreeMap<String, u64>,
+    pub records_touched: Vec<TableResolution>,
+    pub exposure: ExposureSummary,
+    pub unresolved_keys: Vec<UnresolvedKey>,
+    pub unresolved_queries: Vec<UnresolvedQuery>,
+    pub table_accesses: Vec<TableAccess>,
+    pub duplicate_customer_keys: Vec<String>,
+    pub unknown_fields: BTreeMap<String, u64>,
+    pub unmatched_request_paths: BTreeMap<String, u64>,
+    pub outputs: BTreeMap<String, String>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ToolInfo {
+    pub name: &'static str,
+    pub version: &'static str,
+}
+
+#[derive(Debug, Serialize)]
+pub struct CaseInfo {
+    pub name: String,
+    pub file: String,
+    pub actors: Vec<String>,
+    pub since: Option<String>,
+    pub until: Option<String>,
+    pub discovered: Option<String>,
+}
+
+#[derive(Debug, Default, Serialize)]
+pub struct Totals {
+    pub files: usize,
+    pub records_read: u64,
+    pub records_used: u64,
+    pub records_ignored: u64,
+    pub records_rejected: u64,
+    pub customers_affected: usize,
+    pub unresolved_keys: usize,
+    pub unresolved_queries: usize,
+    pub table_accesses: usize,
+}
+
+impl Totals {
+    pub fn reconciles(&self) -> bool {
+        self.records_read == self.records_used + self.records_ignored + self.records_rejected
+    }
+}
+
+pub fn build(case: &Case, collected: Collected, resolved: &Resolved, exposure: ExposureSummary, outputs: BTreeMap<String, String>) -> Report {
+    let mut totals = Totals { files: collected.files.len(), ..Default::default() };
+    let mut ignored_by_reason = BTreeMap::new();
+    for f in &collected.files {
+        totals.records_read += f.read;
+        totals.records_used += f.used;
+        totals.records_ignored += f.ignored;
+        totals.records_rejected += f.rejected;
+        for (reason, n) in &f.ignored_by_reason {
+            *ignored_by_reason.entry(reason.clone()).or_default() += n;
+        }
+    }
+    let mut unresolved_queries = collected.unresolved_queries;
+    unresolved_queries.sort_by(|a, b| (&a.source, &a.file, a.line).cmp(&(&b.source, &b.file, b.line)));
+    let mut table_accesses = collected.table_accesses;
+    table_accesses.sort_by(|a, b| (&a.source, &a.file, a.line).cmp(&(&b.source, &b.file, b.line)));
+    totals.customers_affected = exposure.customers_affected;
+    totals.unresolved_keys = resolved.unresolved_keys.len();
+    totals.unresolved_queries = unresolved_queries.len();
+    totals.table_accesses = table_accesses.len();
+    Report {
+        tool: ToolInfo { name: env!("CARGO_PKG_NAME"), version: env!("CARGO_PKG_VERSION") },
+        case: CaseInfo {
+            name: case.name.clone(),
+            file: case.file.display().to_string(),
+            actors: case.actors.clone(),
+            since: case.window.since.as_ref().map(format_utc),
+            until: case.window.until.as_ref().map(format_utc),
+            discovered: case.discovered.map(|d| d.to_string()),
+        },
+        totals,
+        inputs: collected.files,
+        ignored_by_reason,
+        events_by_actor: collected.actor_events,
+        records_touched: resolved.tables.clone(),
+        exposure,
+        unresolved_keys: resolved.unresolved_keys.clone(),
+        unresolved_queries,
+        table_accesses,
+        duplicate_customer_keys: resolved.duplicate_customer_keys.clone(),
+        unknown_fields: collected.unknown_fields,
+        unmatched_request_paths: collected.unmatched_paths,
+        outputs,
+    }
+}
+
+fn table(header: &[&str]) -> Table {
+    let mut t = Table::new();
+    t.load_preset(presets::UTF8_FULL_CONDENSED).set_content_arrangement(ContentArrangement::Dynamic);
+    if std::env::var_os("NO_COLOR").is_some() {
+        t.force_no_tty();
+    }
+    t.set_header(header.iter().map(|h| Cell::new(h)));
+    t
+}
+
+fn num(n: impl ToString) -> Cell {
+    Cell::new(n.to_string()).set_alignment(CellAlignment::Right)
+}
+
+/// The summary for people, as text for stderr.
+pub fn summary(report: &Report) -> String {
+    let mut out = String::new();
+    let case = &report.case;
+    out.push_str(&format!("Case: {}\n", case.name));
+    out.push_str(&format!(
+        "Actors: {}   Window: {} .. {}\n\n",
+        case.actors.join(", "),
+        case.since.as_deref().unwrap_or("(open)"),
+        case.until.as_deref().unwrap_or("(open)")
+    ));
+
+    let mut inputs = table(&["source", "file", "format", "read", "used", "ignored", "rejected"]);
+    for f in &report.inputs {
+        inputs.add_row(vec![Cell::new(&f.source), Cell::new(&f.path), Cell::new(&f.format), num(f.read), num(f.used), num(f.ignored), num(f.rejected)]);
+    }
+    let t = &report.totals;
+    inputs.add_row(vec![Cell::new("total"), Cell::new(""), Cell::new(""), num(t.records_read), num(t.records_used), num(t.records_ignored), num(t.records_rejected)]);
+    out.push_str(&format!("{inputs}\n"));
+    out.push_str(&format!(
+        "Counts reconcile: read {} = used {} + ignored {} + rejected {}\n\n",
+        t.records_read, t.records_used, t.records_ignored, t.records_rejected
+    ));
+
+    let mut classes = table(&["data class", "customers exposed", "columns holding it"]);
+    for h in &report.exposure.held {
+        classes.add_row(vec![Cell::new(h.class.as_str()), num(h.customers_exposed), Cell::new(h.columns.join(", "))]);
+    }
+    out.push_str(&format!("Customers affected: {}\n{classes}\n", t.customers_affected));
+    if !report.exposure.held_not_exposed.is_empty() {
+        let list: Vec<&str> = report.exposure.held_not_exposed.iter().map(|c| c.as_str()).collect();
+        out.push_str(&format!("NOT exposed (held in the tables, reached by no access): {}\n", list.join(", ")));
+    }
+    if !report.exposure.sensitive_not_held.is_empty() {
+        let list: Vec<&str> = report.exposure.sensitive_not_held.iter().map(|c| c.as_str()).collect();
+        out.push_str(&format!("Not held in any case table: {}\n", list.join(", ")));
+    }
+    if !report.exposure.by_segment.is_empty() {
+        let parts: Vec<String> = report.exposure.by_segment.iter().map(|(k, v)| format!("{k} {v}")).collect();
+        out.push_str(&format!("By segment: {}\n", parts.join(", ")));
+    }
+    if t.table_accesses > 0 {
+        out.push_str(&format!(
+            "\n!! {} WHOLE-TABLE READ(S) by the actors: every row of the table may be exposed; these rows are NOT in the list. See table_accesses in the report.\n",
+            t.table_accesses
+        ));
+        for a in report.table_accesses.iter().take(5) {
+            out.push_str(&format!("   {} {} {}:{} {}\n", a.time, a.actor, a.file, a.line, a.tables.join(", ")));
+        }
+    }
+    if t.unresolved_queries > 0 {
+        out.push_str(&format!("\n{} unresolved access(es): the log does not say which records; see unresolved_queries in the report.\n", t.unresolved_queries));
+    }
+    if t.unresolved_keys > 0 {
+        out.push_str(&format!("{} touched key(s) match no row; see unresolved_keys in the report.\n", t.unresolved_keys));
+    }
+    if t.records_rejected > 0 {
+        out.push_str(&format!("{} record(s) could not be read; see the rejects file.\n", t.records_rejected));
+    }
+    if !report.duplicate_customer_keys.is_empty() {
+        out.push_str(&format!("{} customer key(s) appear on several rows; all rows are listed.\n", report.duplicate_customer_keys.len()));
+    }
+    out.push('\n');
+    for (name, path) in &report.outputs {
+        out.push_str(&format!("{name}: {path}\n"));
+    }
+    out
+}

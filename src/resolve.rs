@@ -1,0 +1,139 @@
+//! Stage 2: touched records → customers. Linked-table records (a ticket) resolve to their customer through
+//! the table's customer column; then the customer rows are read, keeping only the touched ones and only
+//! the columns the notification list shows. Keys that match no row are kept as unresolved, never as
+//! customers.
+
+use std::collections::{BTreeMap, HashMap};
+
+use serde::Serialize;
+
+use crate::case::{Case, Role, CUSTOMERS};
+use crate::collect::{Collected, Touch};
+use crate::error::Result;
+
+/// A customer row reached by the actors.
+#[derive(Clone, Debug)]
+pub struct AffectedCustomer {
+    pub key: String,
+    /// Line of the row in the customers file (several rows may share a key).
+    pub line: u64,
+    /// Values by role (name, email...); empty where the table has no such column.
+    pub roles: BTreeMap<Role, String>,
+    pub touch: Touch,
+}
+
+/// A touched key that matched no row.
+#[derive(Clone, Debug, Serialize)]
+pub struct UnresolvedKey {
+    pub table: String,
+    pub key: String,
+    pub reason: String,
+    pub access_count: u64,
+    pub first_access: String,
+    pub last_access: String,
+}
+
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct TableResolution {
+    pub table: String,
+    pub keys_touched: usize,
+    pub keys_found: usize,
+    pub keys_unresolved: usize,
+    pub rows_read: u64,
+}
+
+#[derive(Debug, Default)]
+pub struct Resolved {
+    /// Sorted by customer key, then row line.
+    pub customers: Vec<AffectedCustomer>,
+    pub unresolved_keys: Vec<UnresolvedKey>,
+    pub tables: Vec<TableResolution>,
+    /// Customer keys that appear on more than one row among the affected (both rows are kept).
+    pub duplicate_customer_keys: Vec<String>,
+}
+
+pub fn resolve(case: &Case, collected: &Collected) -> Result<Resolved> {
+    let schema = &case.schema;
+    let mut resolved = Resolved::default();
+    let mut per_customer: HashMap<String, Touch> = HashMap::new();
+
+    for (table_id, touched) in collected.touched.iter().enumerate().skip(1) {
+        let spec = &schema.tables[table_id];
+        let mut stats = TableResolution { table: spec.name.clone(), keys_touched: touched.len(), ..Default::default() };
+        if touched.is_empty() {
+            resolved.tables.push(stats);
+            continue;
+        }
+        let (_, customer_col) = spec.customer_column.clone().expect("linked tables have a customer column");
+        let mut found: HashMap<&str, bool> = touched.keys().map(|k| (k.as_str(), false)).collect();
+        spec.file.for_each_row(|_, row| {
+            stats.rows_read += 1;
+            let key = &row[spec.key_index];
+            if let Some((k, seen)) = found.get_key_value(key).map(|(k, s)| (*k, *s)) {
+                let customer = &row[customer_col];
+                if customer.is_empty() {
+                    return Ok(());
+                }
+                if !seen {
+                    found.insert(k, true);
+                }
+                let touch = &touched[k];
+                per_customer.entry(customer.to_string()).and_modify(|t| t.merge(touch)).or_insert_with(|| touch.clone());
+            }
+            Ok(())
+        })?;
+        for (key, seen) in &found {
+            if *seen {
+                stats.keys_found += 1;
+            } else {
+                stats.keys_unresolved += 1;
+                resolved.unresolved_keys.push(unresolved(&spec.name, key, &touched[*key], "no row with this key, or the row has no customer"));
+            }
+        }
+        resolved.tables.push(stats);
+    }
+
+    for (key, touch) in &collected.touched[CUSTOMERS] {
+        per_customer.entry(key.clone()).and_modify(|t| t.merge(touch)).or_insert_with(|| touch.clone());
+    }
+
+    let customers = schema.customers();
+    let mut stats = TableResolution { table: customers.name.clone(), keys_touched: per_customer.len(), ..Default::default() };
+    let mut rows_per_key: HashMap<String, usize> = HashMap::new();
+    if !per_customer.is_empty() {
+        customers.file.for_each_row(|line, row| {
+            stats.rows_read += 1;
+            let key = &row[customers.key_index];
+            if let Some(touch) = per_customer.get(key) {
+                let roles = schema.roles.iter().map(|(role, col)| (*role, row[*col].to_string())).collect();
+                resolved.customers.push(AffectedCustomer { key: key.to_string(), line, roles, touch: touch.clone() });
+                *rows_per_key.entry(key.to_string()).or_default() += 1;
+            }
+            Ok(())
+        })?;
+    }
+    for (key, touch) in &per_customer {
+        if !rows_per_key.contains_key(key) {
+            resolved.unresolved_keys.push(unresolved(&customers.name, key, touch, "no customer row with this key"));
+        }
+    }
+    stats.keys_found = rows_per_key.len();
+    stats.keys_unresolved = stats.keys_touched - stats.keys_found;
+    resolved.tables.insert(0, stats);
+    resolved.duplicate_customer_keys = rows_per_key.into_iter().filter(|(_, n)| *n > 1).map(|(k, _)| k).collect();
+    resolved.duplicate_customer_keys.sort();
+    resolved.customers.sort_by(|a, b| a.key.cmp(&b.key).then(a.line.cmp(&b.line)));
+    resolved.unresolved_keys.sort_by(|a, b| (&a.table, &a.key).cmp(&(&b.table, &b.key)));
+    Ok(resolved)
+}
+
+fn unresolved(table: &str, key: &str, touch: &Touch, reason: &str) -> UnresolvedKey {
+    UnresolvedKey {
+        table: table.to_string(),
+        key: key.to_string(),
+        reason: reason.to_string(),
+        access_count: touch.count,
+        first_access: crate::timefmt::format_utc(&touch.first),
+        last_access: crate::timefmt::format_utc(&touch.last),
+    }
+}

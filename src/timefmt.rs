@@ -1,0 +1,177 @@
+//! Timestamps as access logs write them, all turned into UTC.
+//!
+//! A timestamp without a zone is rejected: guessing the zone of an export silently shifts events in or out
+//! of the case window.
+
+use chrono::{DateTime, FixedOffset, NaiveDate, NaiveDateTime, NaiveTime, TimeZone, Utc};
+
+pub type Timestamp = DateTime<Utc>;
+
+/// RFC 3339 with a `Z` and whole seconds unless the value has sub-second digits.
+pub fn format_utc(t: &Timestamp) -> String {
+    if t.timestamp_subsec_nanos() == 0 {
+        t.format("%Y-%m-%dT%H:%M:%SZ").to_string()
+    } else {
+        t.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true)
+    }
+}
+
+/// Which end of a day a bare date stands for, when a window bound is given as a date.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DayEnd {
+    Start,
+    End,
+}
+
+/// A window bound: RFC 3339 (or `YYYY-MM-DD HH:MM:SS` with zone) or a bare date (UTC day).
+pub fn parse_bound(text: &str, end: DayEnd) -> Result<Timestamp, String> {
+    let text = text.trim();
+    if let Ok(date) = NaiveDate::parse_from_str(text, "%Y-%m-%d") {
+        let time = match end {
+            DayEnd::Start => NaiveTime::MIN,
+            DayEnd::End => NaiveTime::from_hms_nano_opt(23, 59, 59, 999_999_999).expect("valid time"),
+        };
+        return Ok(Utc.from_utc_datetime(&date.and_time(time)));
+    }
+    parse_zoned(text)
+}
+
+/// RFC 3339 / ISO 8601 with a zone: `2019-06-01T10:00:00Z`, `2019-06-01 10:00:00+02:00`,
+/// `2019-06-01 10:00:00.123 UTC`, `2019-06-01T10:00:00.123-0500`.
+pub fn parse_zoned(text: &str) -> Result<Timestamp, String> {
+    let text = text.trim();
+    if let Ok(t) = DateTime::parse_from_rfc3339(text) {
+        return Ok(t.with_timezone(&Utc));
+    }
+    let (body, zone) = split_zone(text).ok_or_else(|| format!("timestamp `{text}` has no time zone"))?;
+    let naive = parse_naive(body).ok_or_else(|| format!("`{text}` is not a timestamp"))?;
+    let offset = parse_offset(zone).ok_or_else(|| format!("unknown time zone `{zone}` in `{text}`"))?;
+    offset
+        .from_local_datetime(&naive)
+        .single()
+        .map(|t| t.with_timezone(&Utc))
+        .ok_or_else(|| format!("`{text}` is not a valid time"))
+}
+
+/// Apache/nginx `%t`: `01/Jun/2019:01:30:00 +0200` (without the brackets).
+pub fn parse_clf(text: &str) -> Result<Timestamp, String> {
+    DateTime::parse_from_str(text, "%d/%b/%Y:%H:%M:%S %z")
+        .map(|t| t.with_timezone(&Utc))
+        .map_err(|_| format!("`{text}` is not a `dd/Mon/yyyy:HH:MM:SS +zzzz` time"))
+}
+
+/// Seconds, milliseconds or microseconds since the Unix epoch, told apart by magnitude.
+pub fn parse_epoch(text: &str) -> Option<Timestamp> {
+    let text = text.trim();
+    if text.is_empty() || text.len() > 19 || !text.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let n: i64 = text.parse().ok()?;
+    match text.len() {
+        ..=11 => Utc.timestamp_opt(n, 0).single(),
+        12..=14 => Utc.timestamp_millis_opt(n).single(),
+        15..=17 => Some(Utc.timestamp_micros(n).single()?),
+        _ => Some(Utc.timestamp_nanos(n)),
+    }
+}
+
+/// Any of the zoned forms above, or an epoch number.
+pub fn parse_any(text: &str) -> Result<Timestamp, String> {
+    if let Some(t) = parse_epoch(text) {
+        return Ok(t);
+    }
+    parse_zoned(text).or_else(|e| parse_clf(text.trim().trim_start_matches('[').trim_end_matches(']')).map_err(|_| e))
+}
+
+fn parse_naive(body: &str) -> Option<NaiveDateTime> {
+    const FORMATS: [&str; 2] = ["%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%d %H:%M:%S%.f"];
+    FORMATS.iter().find_map(|f| NaiveDateTime::parse_from_str(body, f).ok())
+}
+
+/// Splits `2019-06-01 10:00:00.123 UTC` or `...+02:00` / `...-0500` / `...Z` into body and zone.
+fn split_zone(text: &str) -> Option<(&str, &str)> {
+    if let Some((body, zone)) = text.rsplit_once(' ') {
+        if zone.chars().any(|c| c.is_ascii_alphabetic()) || zone.starts_with(['+', '-']) {
+            return Some((body.trim_end(), zone));
+        }
+    }
+    if let Some(body) = text.strip_suffix('Z') {
+        return Some((body, "Z"));
+    }
+    // A numeric offset glued to the time: find the last + or - after the `T`/space separator.
+    let time_start = text.find(['T', ' '])?;
+    let sign = text[time_start..].rfind(['+', '-'])? + time_start;
+    Some((&text[..sign], &text[sign..]))
+}
+
+fn parse_offset(zone: &str) -> Option<FixedOffset> {
+    match zone {
+        "Z" | "UTC" | "GMT" | "UT" | "Etc/UTC" | "+00" | "-00" => return FixedOffset::east_opt(0),
+        _ => {}
+    }
+    let (sign, digits) = match zone.as_bytes().first()? {
+        b'+' => (1, &zone[1..]),
+        b'-' => (-1, &zone[1..]),
+        _ => return None,
+    };
+    let digits: String = digits.chars().filter(|c| *c != ':').collect();
+    if !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let (h, m) = match digits.len() {
+        2 => (digits.parse::<i32>().ok()?, 0),
+        4 => (digits[..2].parse::<i32>().ok()?, digits[2..].parse::<i32>().ok()?),
+        _ => return None,
+    };
+    if h > 23 || m > 59 {
+        return None;
+    }
+    FixedOffset::east_opt(sign * (h * 3600 + m * 60))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn utc(s: &str) -> Timestamp {
+        DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
+    }
+
+    #[test]
+    fn clf_offset_moves_event_into_previous_utc_day() {
+        assert_eq!(parse_clf("01/Jun/2019:01:30:00 +0200").unwrap(), utc("2019-05-31T23:30:00Z"));
+    }
+
+    #[test]
+    fn postgres_log_time_with_zone_name() {
+        assert_eq!(parse_zoned("2019-06-03 09:15:22.123 UTC").unwrap(), utc("2019-06-03T09:15:22.123Z"));
+        assert_eq!(parse_zoned("2019-06-03 09:15:22 +02").unwrap(), utc("2019-06-03T07:15:22Z"));
+        assert_eq!(parse_zoned("2020-01-14T10:14:43.130-0500").unwrap(), utc("2020-01-14T15:14:43.130Z"));
+    }
+
+    #[test]
+    fn timestamp_without_zone_is_refused() {
+        assert!(parse_zoned("2019-06-03 09:15:22").unwrap_err().contains("no time zone"));
+        assert!(parse_zoned("2019-06-03 09:15:22 CST").unwrap_err().contains("unknown time zone"));
+    }
+
+    #[test]
+    fn date_bounds_cover_the_whole_day() {
+        assert_eq!(parse_bound("2019-06-01", DayEnd::Start).unwrap(), utc("2019-06-01T00:00:00Z"));
+        assert_eq!(parse_bound("2019-09-30", DayEnd::End).unwrap(), utc("2019-09-30T23:59:59.999999999Z"));
+    }
+
+    #[test]
+    fn epoch_magnitudes() {
+        assert_eq!(parse_epoch("1653053459").unwrap(), utc("2022-05-20T13:30:59Z"));
+        assert_eq!(parse_epoch("1653053459680").unwrap(), utc("2022-05-20T13:30:59.680Z"));
+        assert_eq!(parse_epoch("1653053459680124").unwrap(), utc("2022-05-20T13:30:59.680124Z"));
+        assert!(parse_epoch("12a").is_none());
+    }
+
+    #[test]
+    fn utc_formatting_is_rfc3339_z() {
+        assert_eq!(format_utc(&utc("2019-05-31T23:30:00Z")), "2019-05-31T23:30:00Z");
+        assert_eq!(format_utc(&utc("2019-05-31T23:30:00.5Z")), "2019-05-31T23:30:00.500Z");
+    }
+}

@@ -1,0 +1,52 @@
+//! Everything for people goes to stderr: progress (only on a terminal), warnings, the summary.
+//! `--quiet` silences all but errors; NO_COLOR turns colour off.
+
+use std::io::IsTerminal;
+
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+#[derive(Clone, Copy, Debug)]
+pub struct Ui {
+    pub quiet: bool,
+    pub color: bool,
+    pub progress: bool,
+}
+
+impl Ui {
+    pub fn from_env(quiet: bool) -> Ui {
+        let terminal = std::io::stderr().is_terminal();
+        let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+        Ui { quiet, color: terminal && !no_color && !quiet, progress: terminal && !quiet }
+    }
+
+    /// A byte progress bar for one file (hidden when not on a terminal or quiet).
+    pub fn file_bar(&self, label: &str, bytes: u64) -> ProgressBar {
+        if !self.progress {
+            return ProgressBar::hidden();
+        }
+        let bar = ProgressBar::with_draw_target(Some(bytes), ProgressDrawTarget::stderr());
+        bar.set_style(
+            ProgressStyle::with_template("{prefix:.bold} [{bar:30}] {bytes}/{total_bytes} {bytes_per_sec} {msg}")
+                .expect("static template")
+                .progress_chars("=> "),
+        );
+        bar.set_prefix(label.to_string());
+        bar
+    }
+
+    pub fn note(&self, text: &str) {
+        if !self.quiet {
+            eprintln!("{text}");
+        }
+    }
+
+    pub fn warn(&self, text: &str) {
+        if !self.quiet {
+            if self.color {
+                eprintln!("\x1b[1;33mwarning:\x1b[0m {text}");
+            } else {
+                eprintln!("warning: {text}");
+            }
+        }
+    }
+}
