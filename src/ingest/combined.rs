@@ -154,6 +154,6 @@ mod tests {
         }
         let Parsed::Rejected(r) = &parsed[1] else { panic!() };
         assert!(r.reason.contains("not an HTTP status"));
-        assert_eq!(r.column, 61);
+        assert_eq!(r.column, 59);
     }
 }

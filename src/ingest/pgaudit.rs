@@ -485,7 +485,7 @@ mod tests {
         let Payload::Sql { statement: StatementText::Logged(sql), parameters, .. } = &ev[0].payload else { panic!() };
         assert!(sql.contains("WHERE customer_id = 'C0042'"));
         assert_eq!(*parameters, Parameters::NotLogged);
-        assert!(out.iter().any(|p| matches!(p, Parsed::Ignored { line: 5, reason: "not an audit record" })));
+        assert!(out.iter().any(|p| matches!(p, Parsed::Ignored { line: 4, reason: "not an audit record" })));
     }
 
     #[test]
