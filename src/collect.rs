@@ -11,7 +11,7 @@ use serde::Serialize;
 
 use crate::case::{Case, FieldId, TableId};
 use crate::error::{Error, Result};
-use crate::evidence::{Access, Interpreter};
+use crate::evidence::{Access, Grade, Interpreter};
 use crate::ingest::{self, Parsed, ParserSettings, RawEvent, Rejection};
 use crate::input;
 use crate::output::{neutralise, AtomicFile};
@@ -27,11 +27,20 @@ pub struct Touch {
     pub fields: FixedBitSet,
     /// Indexes into the case's logs.
     pub sources: FixedBitSet,
+    /// The strongest evidence behind this touch.
+    pub grade: Grade,
 }
 
 impl Touch {
-    fn new(time: Timestamp, field_count: usize, source_count: usize) -> Touch {
-        Touch { first: time, last: time, count: 0, fields: FixedBitSet::with_capacity(field_count), sources: FixedBitSet::with_capacity(source_count) }
+    fn new(time: Timestamp, grade: Grade, field_count: usize, source_count: usize) -> Touch {
+        Touch {
+            first: time,
+            last: time,
+            count: 0,
+            fields: FixedBitSet::with_capacity(field_count),
+            sources: FixedBitSet::with_capacity(source_count),
+            grade,
+        }
     }
 
     pub fn merge(&mut self, other: &Touch) {
@@ -40,6 +49,7 @@ impl Touch {
         self.count += other.count;
         self.fields.union_with(&other.fields);
         self.sources.union_with(&other.sources);
+        self.grade = self.grade.max(other.grade);
     }
 }
 
@@ -77,6 +87,8 @@ pub struct UnresolvedQuery {
     pub actor: String,
     pub statement: String,
     pub reason: String,
+    /// Columns the statement returned, where known; `None`: unknown (could be any).
+    pub fields: Option<Vec<String>>,
 }
 
 /// An actor's read of a whole table with no filter.
@@ -104,6 +116,10 @@ pub struct Collected {
     /// Request paths of the actors' successful requests that matched no route → how often.
     pub unmatched_paths: BTreeMap<String, u64>,
     pub actor_events: BTreeMap<String, u64>,
+    /// Columns that whole-table reads and unresolved accesses may have returned (rows unknown).
+    pub possibly_exposed: FixedBitSet,
+    /// Unresolved accesses whose returned columns are unknown: no class can be ruled out while any exist.
+    pub unresolved_without_fields: u64,
 }
 
 /// Writes rejected records as they come: `file,line,column,reason,raw`.
@@ -143,7 +159,11 @@ pub fn collect(case: &Case, ui: &Ui, rejects: &mut RejectsWriter) -> Result<Coll
     let actors: HashSet<&str> = case.actors.iter().map(String::as_str).collect();
     let field_count = case.schema.field_count();
     let source_count = case.logs.len();
-    let mut out = Collected { touched: vec![HashMap::new(); case.schema.tables.len()], ..Default::default() };
+    let mut out = Collected {
+        touched: vec![HashMap::new(); case.schema.tables.len()],
+        possibly_exposed: FixedBitSet::with_capacity(field_count),
+        ..Default::default()
+    };
 
     for (source_index, log) in case.logs.iter().enumerate() {
         let interpreter = Interpreter::new(&case.schema, log);
@@ -237,11 +257,12 @@ fn consider(
                     for name in &rec.unknown_fields {
                         *out.unknown_fields.entry(format!("{}.{}", case.schema.tables[rec.table].name, name)).or_default() += 1;
                     }
-                    touch(&mut out.touched[rec.table], &rec.keys, &rec.fields, event.time, ctx);
+                    touch(&mut out.touched[rec.table], &rec.keys, &rec.fields, rec.grade, event.time, ctx);
                 }
             }
             Access::WholeTable { tables, fields, statement } => {
                 used = true;
+                fields.iter().for_each(|f| out.possibly_exposed.insert(*f));
                 out.table_accesses.push(TableAccess {
                     source: ctx.source.to_string(),
                     file: ctx.file.to_string(),
@@ -253,8 +274,12 @@ fn consider(
                     statement,
                 });
             }
-            Access::Unresolved { statement, reason } => {
+            Access::Unresolved { statement, reason, fields } => {
                 used = true;
+                match &fields {
+                    Some(fields) => fields.iter().for_each(|f| out.possibly_exposed.insert(*f)),
+                    None => out.unresolved_without_fields += 1,
+                }
                 out.unresolved_queries.push(UnresolvedQuery {
                     source: ctx.source.to_string(),
                     file: ctx.file.to_string(),
@@ -263,6 +288,7 @@ fn consider(
                     actor: actor.to_string(),
                     statement,
                     reason,
+                    fields: fields.map(|f| f.iter().map(|f| case.schema.field_names[*f].clone()).collect()),
                 });
             }
             Access::Aggregate => {
@@ -286,12 +312,13 @@ fn consider(
     }
 }
 
-fn touch(map: &mut HashMap<String, Touch>, keys: &[String], fields: &[FieldId], time: Timestamp, ctx: &EventContext<'_>) {
+fn touch(map: &mut HashMap<String, Touch>, keys: &[String], fields: &[FieldId], grade: Grade, time: Timestamp, ctx: &EventContext<'_>) {
     let mut seen: Vec<&String> = keys.iter().collect();
     seen.sort();
     seen.dedup();
     for key in seen {
-        let t = map.entry(key.clone()).or_insert_with(|| Touch::new(time, ctx.field_count, ctx.source_count));
+        let t = map.entry(key.clone()).or_insert_with(|| Touch::new(time, grade, ctx.field_count, ctx.source_count));
+        t.grade = t.grade.max(grade);
         t.first = t.first.min(time);
         t.last = t.last.max(time);
         t.count += 1;

@@ -7,6 +7,8 @@ use serde::Serialize;
 
 use crate::case::{Case, Role};
 use crate::classes::DataClass;
+use crate::evidence::Grade;
+use crate::collect::Collected;
 use crate::resolve::Resolved;
 use crate::timefmt::{format_utc, Timestamp};
 
@@ -28,6 +30,8 @@ pub struct CustomerExposure {
     pub last_access: Timestamp,
     pub access_count: u64,
     pub sources: Vec<String>,
+    /// The strongest evidence behind this customer (named > replayed > table).
+    pub evidence: Grade,
 }
 
 fn ser_time<S: serde::Serializer>(t: &Timestamp, s: S) -> Result<S::Ok, S::Error> {
@@ -49,15 +53,22 @@ pub struct ExposureSummary {
     pub by_segment: BTreeMap<String, usize>,
     pub by_source: BTreeMap<String, usize>,
     pub by_field: BTreeMap<String, usize>,
+    pub by_evidence: BTreeMap<String, usize>,
     /// Every class some column holds, exposed or not.
     pub held: Vec<ClassHolding>,
-    /// Classes the tables hold that no affected customer had exposed ("no card data was accessed").
+    /// Classes the tables hold that no access reached: not exposed for a listed customer, not returned by
+    /// a whole-table read or an unresolved query ("no card data was accessed").
     pub held_not_exposed: Vec<DataClass>,
+    /// Classes returned by whole-table reads or unresolved queries (which rows is not known) and by no
+    /// listed customer's exposure: they cannot be ruled out.
+    pub possibly_exposed: Vec<DataClass>,
+    /// Why no class can be called "not exposed", when that is so.
+    pub not_exposed_blocked_by: Option<String>,
     /// Sensitive classes (cards, bank accounts, IDs, passwords, dates of birth) the tables do not hold at all.
     pub sensitive_not_held: Vec<DataClass>,
 }
 
-pub fn expose(case: &Case, resolved: &Resolved) -> (Vec<CustomerExposure>, ExposureSummary) {
+pub fn expose(case: &Case, collected: &Collected, resolved: &Resolved) -> (Vec<CustomerExposure>, ExposureSummary) {
     let schema = &case.schema;
     let mut rows = Vec::with_capacity(resolved.customers.len());
     for c in &resolved.customers {
@@ -80,6 +91,7 @@ pub fn expose(case: &Case, resolved: &Resolved) -> (Vec<CustomerExposure>, Expos
             last_access: c.touch.last,
             access_count: c.touch.count,
             sources,
+            evidence: c.touch.grade,
         });
     }
 
@@ -93,6 +105,7 @@ pub fn expose(case: &Case, resolved: &Resolved) -> (Vec<CustomerExposure>, Expos
         for source in &row.sources {
             *summary.by_source.entry(source.clone()).or_default() += 1;
         }
+        *summary.by_evidence.entry(row.evidence.as_str().to_string()).or_default() += 1;
         for field in &row.exposed_fields {
             *summary.by_field.entry(field.clone()).or_default() += 1;
         }
@@ -103,10 +116,21 @@ pub fn expose(case: &Case, resolved: &Resolved) -> (Vec<CustomerExposure>, Expos
             held.entry(*class).or_default().push(schema.field_names[field].clone());
         }
     }
+    let possibly: BTreeSet<DataClass> = collected.possibly_exposed.ones().filter_map(|f| schema.field_classes[f]).collect();
+    if collected.unresolved_without_fields > 0 {
+        summary.not_exposed_blocked_by = Some(format!(
+            "{} access(es) by the actors returned columns that the log does not show (see unresolved_queries): no data class can be ruled out",
+            collected.unresolved_without_fields
+        ));
+    }
     for (class, columns) in held {
         let customers_exposed = summary.by_class.get(class.as_str()).copied().unwrap_or(0);
         if customers_exposed == 0 {
-            summary.held_not_exposed.push(class);
+            if possibly.contains(&class) {
+                summary.possibly_exposed.push(class);
+            } else if summary.not_exposed_blocked_by.is_none() {
+                summary.held_not_exposed.push(class);
+            }
         }
         summary.held.push(ClassHolding { class, columns, customers_exposed });
     }

@@ -8,7 +8,7 @@ use crate::exposure::CustomerExposure;
 use crate::output::{neutralise, AtomicFile};
 use crate::timefmt::format_utc;
 
-pub const HEADER: [&str; 13] = [
+pub const HEADER: [&str; 14] = [
     "customer_id",
     "name",
     "email",
@@ -22,6 +22,7 @@ pub const HEADER: [&str; 13] = [
     "last_access",
     "access_count",
     "sources",
+    "evidence",
 ];
 
 /// The list as CSV bytes (UTF-8, header first, `;`-joined sorted lists, formula-safe cells).
@@ -44,6 +45,7 @@ pub fn to_csv(rows: &[CustomerExposure]) -> Vec<u8> {
             format_utc(&row.last_access),
             row.access_count.to_string(),
             row.sources.join(";"),
+            row.evidence.as_str().to_string(),
         ];
         writer.write_record(cells.iter().map(|c| neutralise(c).into_owned())).expect("writing to memory");
     }

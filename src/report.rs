@@ -158,6 +158,13 @@ pub fn summary(report: &Report) -> String {
         let list: Vec<&str> = report.exposure.held_not_exposed.iter().map(|c| c.as_str()).collect();
         out.push_str(&format!("NOT exposed (held in the tables, reached by no access): {}\n", list.join(", ")));
     }
+    if !report.exposure.possibly_exposed.is_empty() {
+        let list: Vec<&str> = report.exposure.possibly_exposed.iter().map(|c| c.as_str()).collect();
+        out.push_str(&format!("CANNOT be ruled out (returned by whole-table reads or unresolved queries): {}\n", list.join(", ")));
+    }
+    if let Some(why) = &report.exposure.not_exposed_blocked_by {
+        out.push_str(&format!("No class can be called not exposed: {why}\n"));
+    }
     if !report.exposure.sensitive_not_held.is_empty() {
         let list: Vec<&str> = report.exposure.sensitive_not_held.iter().map(|c| c.as_str()).collect();
         out.push_str(&format!("Not held in any case table: {}\n", list.join(", ")));

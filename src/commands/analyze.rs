@@ -53,7 +53,7 @@ pub fn analyze(case: &Case, paths: &OutputPaths, force: bool, ui: &Ui) -> Result
     let mut rejects = RejectsWriter::create(&paths.rejects)?;
     let collected = collect::collect(case, ui, &mut rejects)?;
     let resolved = resolve::resolve(case, &collected)?;
-    let (rows, summary) = exposure::expose(case, &resolved);
+    let (rows, summary) = exposure::expose(case, &collected, &resolved);
 
     let mut outputs = BTreeMap::new();
     outputs.insert("notification_list".to_string(), shown(&paths.list, &case.dir));

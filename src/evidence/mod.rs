@@ -8,6 +8,28 @@ pub mod sql;
 use crate::case::{FieldId, LogSpec, Schema, TableId};
 use crate::ingest::Payload;
 
+/// How strongly the log backs a customer's exposure. Ordered: `Named` is the strongest.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Grade {
+    /// The actor read a whole table with no filter: every row is potentially exposed.
+    Table,
+    /// A logged query's predicate, re-run against the tables, selected the record.
+    Replayed,
+    /// The request named the record (URL capture, key literal, record id column).
+    Named,
+}
+
+impl Grade {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Grade::Table => "table",
+            Grade::Replayed => "replayed",
+            Grade::Named => "named",
+        }
+    }
+}
+
 /// Records of one case table named by an event, and the fields the event showed of them.
 #[derive(Clone, Debug, PartialEq)]
 pub struct RecordAccess {
@@ -17,6 +39,14 @@ pub struct RecordAccess {
     pub fields: Vec<FieldId>,
     /// Field names the log gave that are not columns of the case's tables (reported, not guessed at).
     pub unknown_fields: Vec<String>,
+    pub grade: Grade,
+}
+
+impl RecordAccess {
+    /// Records the request named by key.
+    pub fn named(table: TableId, keys: Vec<String>, fields: Vec<FieldId>) -> Self {
+        RecordAccess { table, keys, fields, unknown_fields: Vec::new(), grade: Grade::Named }
+    }
 }
 
 /// The meaning of one event for the case.
@@ -26,8 +56,9 @@ pub enum Access {
     Records(Vec<RecordAccess>),
     /// The event read a whole table with no filter: every row is potentially exposed.
     WholeTable { tables: Vec<TableId>, fields: Vec<FieldId>, statement: String },
-    /// The event read case tables, but which rows cannot be told from the log.
-    Unresolved { statement: String, reason: String },
+    /// The event read case tables, but which rows cannot be told from the log. `fields`: the columns it
+    /// returned where the statement says so; `None` when even that is unknown.
+    Unresolved { statement: String, reason: String, fields: Option<Vec<FieldId>> },
     /// Only aggregates were returned: no record exposed.
     Aggregate,
     /// Not an access to the case's records (the reason is counted).

@@ -41,5 +41,5 @@ pub fn interpret(it: &Interpreter<'_>, table: Option<&str>, record: Option<&str>
     }
     ids.sort_unstable();
     ids.dedup();
-    Access::Records(vec![RecordAccess { table: table_id, keys: vec![record.to_string()], fields: ids, unknown_fields }])
+    Access::Records(vec![RecordAccess { unknown_fields, ..RecordAccess::named(table_id, vec![record.to_string()], ids) }])
 }

@@ -29,7 +29,7 @@ pub fn interpret(it: &Interpreter<'_>, method: &str, target: &str, status: u16) 
         });
         if let (true, Some((table, key))) = (matched, captured) {
             let fields = if route.fields.is_empty() { it.schema.tables[table].fields().collect() } else { route.fields.clone() };
-            return Access::Records(vec![RecordAccess { table, keys: vec![key], fields, unknown_fields: vec![] }]);
+            return Access::Records(vec![RecordAccess::named(table, vec![key], fields)]);
         }
     }
     Access::Nothing("request path matches no route".into())

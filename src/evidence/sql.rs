@@ -34,12 +34,12 @@ pub fn interpret(it: &Interpreter<'_>, statement: &StatementText, parameters: &P
             return vec![Access::Nothing(format!("statement not logged, audit class {}", class.unwrap_or_default()))];
         }
         StatementText::NotLogged => {
-            return vec![Access::Unresolved { statement: "<not logged>".into(), reason: "statement text not logged".into() }];
+            return vec![Access::Unresolved { statement: "<not logged>".into(), reason: "statement text not logged".into(), fields: None }];
         }
     };
     let statements = match parse(text) {
         Ok(s) => s,
-        Err(e) => return vec![Access::Unresolved { statement: text.clone(), reason: format!("SQL could not be parsed: {e}") }],
+        Err(e) => return vec![Access::Unresolved { statement: text.clone(), reason: format!("SQL could not be parsed: {e}"), fields: None }],
     };
     let ctx = Context { it, parameters, text };
     let mut out: Vec<Access> = statements.iter().map(|s| ctx.statement(s)).collect();
@@ -76,8 +76,14 @@ enum Constraint {
 }
 
 impl Context<'_> {
+    /// Rows unknown, and the returned columns unknown too.
     fn unresolved(&self, reason: impl Into<String>) -> Access {
-        Access::Unresolved { statement: self.text.to_string(), reason: reason.into() }
+        Access::Unresolved { statement: self.text.to_string(), reason: reason.into(), fields: None }
+    }
+
+    /// Rows unknown; the returned columns known.
+    fn unresolved_rows(&self, reason: impl Into<String>, fields: &[FieldId]) -> Access {
+        Access::Unresolved { statement: self.text.to_string(), reason: reason.into(), fields: Some(fields.to_vec()) }
     }
 
     fn statement(&self, statement: &Statement) -> Access {
@@ -178,10 +184,10 @@ impl Context<'_> {
         }
 
         match select.selection.as_ref().map(|w| self.constraint(w, &scope)) {
-            Some(Constraint::Keys(table, keys)) => Access::Records(vec![RecordAccess { table, keys, fields, unknown_fields: vec![] }]),
-            Some(Constraint::Failed(reason)) => self.unresolved(reason),
-            Some(Constraint::Unconstrained) => self.unresolved("the filter names no record key (predicate replay is not supported yet)"),
-            None if limited => self.unresolved("reads a limited number of rows with no filter: which rows is not known"),
+            Some(Constraint::Keys(table, keys)) => Access::Records(vec![RecordAccess::named(table, keys, fields)]),
+            Some(Constraint::Failed(reason)) => self.unresolved_rows(reason, &fields),
+            Some(Constraint::Unconstrained) => self.unresolved_rows("the filter names no record key (predicate replay is not supported yet)", &fields),
+            None if limited => self.unresolved_rows("reads a limited number of rows with no filter: which rows is not known", &fields),
             None => Access::WholeTable { tables: case_tables, fields, statement: self.text.to_string() },
         }
     }
