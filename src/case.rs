@@ -37,6 +37,8 @@ struct CaseSection {
     since: Option<String>,
     until: Option<String>,
     discovered: Option<String>,
+    /// `report` (default) or `include`: whether whole-table reads put every row on the list.
+    table_access: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -234,6 +236,16 @@ pub struct LogSpec {
     pub table_names: BTreeMap<String, TableId>,
 }
 
+/// What to do with the rows of a table the actors read whole (no filter).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum TableAccessPolicy {
+    /// State the table, time and row count in the report and summary; list no customer for it.
+    #[default]
+    Report,
+    /// List every row of the table, with evidence grade `table`.
+    Include,
+}
+
 #[derive(Clone, Debug)]
 pub struct Case {
     pub name: String,
@@ -244,6 +256,7 @@ pub struct Case {
     pub actors: Vec<String>,
     pub window: Window,
     pub discovered: Option<NaiveDate>,
+    pub table_access: TableAccessPolicy,
     pub schema: Schema,
     pub logs: Vec<LogSpec>,
 }
@@ -292,6 +305,11 @@ impl Case {
             .map(|d| parse_date(d).map_err(|e| bad(format!("discovered: {e}"))))
             .transpose()?;
 
+        let table_access = match parsed.case.table_access.as_deref() {
+            None | Some("report") => TableAccessPolicy::Report,
+            Some("include") => TableAccessPolicy::Include,
+            Some(other) => return Err(bad(format!("table_access = `{other}`: expected `report` or `include`"))),
+        };
         let schema = build_schema(path, &dir, &parsed)?;
         let mut logs = Vec::with_capacity(parsed.logs.len());
         for (i, section) in parsed.logs.iter().enumerate() {
@@ -314,6 +332,7 @@ impl Case {
             actors,
             window: Window { since, until },
             discovered,
+            table_access,
             schema,
             logs,
         })

@@ -2,7 +2,7 @@
 //!
 //! The data flows one way: [`case`] → [`ingest`] (log records → access events) → [`evidence`] (events →
 //! records and fields) → [`collect`] (the actors' touches) → [`resolve`] (records → customers) →
-//! [`exposure`] (fields → data classes) → [`notification`] and [`report`].
+//! [`replay`] (queries re-run against the tables) → [`exposure`] (fields → data classes) → [`notification`] and [`report`].
 
 pub mod case;
 pub mod classes;
@@ -17,6 +17,7 @@ pub mod ingest;
 pub mod input;
 pub mod notification;
 pub mod output;
+pub mod replay;
 pub mod report;
 pub mod resolve;
 pub mod table;

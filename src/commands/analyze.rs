@@ -10,7 +10,7 @@ use crate::error::{exit, Error, Result};
 use crate::output::{self, AtomicFile};
 use crate::report::{self, Report};
 use crate::ui::Ui;
-use crate::{exposure, notification, resolve};
+use crate::{exposure, notification, replay, resolve};
 
 /// Where the outputs go.
 #[derive(Clone, Debug)]
@@ -51,7 +51,8 @@ pub fn analyze(case: &Case, paths: &OutputPaths, force: bool, ui: &Ui) -> Result
         output::check_writable(p, force)?;
     }
     let mut rejects = RejectsWriter::create(&paths.rejects)?;
-    let collected = collect::collect(case, ui, &mut rejects)?;
+    let mut collected = collect::collect(case, ui, &mut rejects)?;
+    let replayed = replay::run(case, &mut collected)?;
     let resolved = resolve::resolve(case, &collected)?;
     let (rows, summary) = exposure::expose(case, &collected, &resolved);
 
@@ -59,7 +60,7 @@ pub fn analyze(case: &Case, paths: &OutputPaths, force: bool, ui: &Ui) -> Result
     outputs.insert("notification_list".to_string(), shown(&paths.list, &case.dir));
     outputs.insert("report".to_string(), shown(&paths.report, &case.dir));
     outputs.insert("rejects".to_string(), shown(&paths.rejects, &case.dir));
-    let report = report::build(case, collected, &resolved, summary, outputs);
+    let report = report::build(case, collected, replayed, &resolved, summary, outputs);
     if !report.totals.reconciles() || report.inputs.iter().any(|f| !f.reconciles()) {
         return Err(Error::Usage("internal error: record counts do not reconcile; no output written".into()));
     }
