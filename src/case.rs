@@ -37,6 +37,10 @@ struct CaseSection {
     since: Option<String>,
     until: Option<String>,
     discovered: Option<String>,
+    /// Shortest silence reported as a log gap (`2h`, `90min`, `1d`); see [`crate::coverage`].
+    min_gap: Option<String>,
+    /// `report` (default) or `strict`: every log gap inside the window is a finding.
+    coverage: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -246,6 +250,8 @@ pub struct Case {
     pub discovered: Option<NaiveDate>,
     pub schema: Schema,
     pub logs: Vec<LogSpec>,
+    /// Gap finding and strictness (`[case] min_gap`, `coverage`).
+    pub coverage: crate::coverage::CoverageSettings,
 }
 
 /// Overrides from the command line.
@@ -292,6 +298,7 @@ impl Case {
             .map(|d| parse_date(d).map_err(|e| bad(format!("discovered: {e}"))))
             .transpose()?;
 
+        let coverage = crate::coverage::CoverageSettings::from_case(parsed.case.min_gap.as_deref(), parsed.case.coverage.as_deref()).map_err(bad)?;
         let schema = build_schema(path, &dir, &parsed)?;
         let mut logs = Vec::with_capacity(parsed.logs.len());
         for (i, section) in parsed.logs.iter().enumerate() {
@@ -316,6 +323,7 @@ impl Case {
             discovered,
             schema,
             logs,
+            coverage,
         })
     }
 }

@@ -120,6 +120,8 @@ pub struct Collected {
     pub possibly_exposed: FixedBitSet,
     /// Unresolved accesses whose returned columns are unknown: no class can be ruled out while any exist.
     pub unresolved_without_fields: u64,
+    /// Every source's rhythm, blind spots and the actors' event times (see [`crate::coverage`]).
+    pub coverage: crate::coverage::CoverageRecorder,
 }
 
 /// Writes rejected records as they come: `file,line,column,reason,raw`.
@@ -162,6 +164,7 @@ pub fn collect(case: &Case, ui: &Ui, rejects: &mut RejectsWriter) -> Result<Coll
     let mut out = Collected {
         touched: vec![HashMap::new(); case.schema.tables.len()],
         possibly_exposed: FixedBitSet::with_capacity(field_count),
+        coverage: crate::coverage::CoverageRecorder::new(case),
         ..Default::default()
     };
 
@@ -173,6 +176,7 @@ pub fn collect(case: &Case, ui: &Ui, rejects: &mut RejectsWriter) -> Result<Coll
             let format = ingest::resolve_format(log.format.as_deref(), &sample, path)?;
             let parser = ingest::parser_for(format, &settings, &sample, path)?;
             let display = display_path(path, &case.dir);
+            let coverage_file = out.coverage.begin_file(source_index, &display);
             let mut counts = FileCounts { source: log.name.clone(), path: display.clone(), format: format.to_string(), ..Default::default() };
             let bytes = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
             let bar = ui.file_bar(&log.name, bytes);
@@ -186,6 +190,7 @@ pub fn collect(case: &Case, ui: &Ui, rejects: &mut RejectsWriter) -> Result<Coll
                     Parsed::Rejected(r) => {
                         counts.read += 1;
                         counts.rejected += 1;
+                        out.coverage.rejected(coverage_file);
                         if let Err(e) = rejects.write(&display, &r) {
                             failure = Some(e);
                         }
@@ -196,6 +201,7 @@ pub fn collect(case: &Case, ui: &Ui, rejects: &mut RejectsWriter) -> Result<Coll
                     }
                     Parsed::Event(event) => {
                         counts.read += 1;
+                        out.coverage.event(coverage_file, &event);
                         let ctx = EventContext { source_index, source: &log.name, file: &display, field_count, source_count };
                         match consider(&event, &actors, case, &interpreter, &ctx, &mut out) {
                             Ok(()) => counts.used += 1,
