@@ -182,8 +182,6 @@ pub struct CoverageReport {
     pub window_end_from: &'static str,
     pub min_gap: String,
     pub min_gap_seconds: i64,
-    /// Events a silence must normally hold to be a gap.
-    pub min_expected_events: f64,
     /// Share of the window (0..1) that at least one source covers.
     pub covered_share_any: f64,
     /// Share of the window that every source covers.
@@ -210,6 +208,8 @@ pub struct SourceCoverage {
     /// Events of every account, every time.
     pub events: u64,
     pub events_in_window: u64,
+    /// Events a silence must normally have held to be a gap (see the gaps module: grows with volume).
+    pub gap_threshold_events: f64,
     pub covered_share: f64,
     pub covered_seconds: i64,
     pub missing_seconds: i64,
@@ -313,6 +313,7 @@ pub fn build(case: &Case, collected: &Collected, rows: &[CustomerExposure]) -> C
             }
             None => Vec::new(),
         };
+        let events_in_window = window.map(|(s, e)| src.hist.count_between(s, e)).unwrap_or(0);
         let periods: Vec<(Timestamp, Timestamp)> = found.iter().map(|g| (g.start, g.end)).collect();
         let missing = gaps::total(&periods);
         let mut per_day: BTreeMap<String, u64> = BTreeMap::new();
@@ -336,7 +337,8 @@ pub fn build(case: &Case, collected: &Collected, rows: &[CustomerExposure]) -> C
             first_event: src.hist.first().as_ref().map(format_utc),
             last_event: src.hist.last().as_ref().map(format_utc),
             events: src.hist.total(),
-            events_in_window: window.map(|(s, e)| src.hist.count_between(s, e)).unwrap_or(0),
+            events_in_window,
+            gap_threshold_events: (gaps::threshold(events_in_window) * 10.0).round() / 10.0,
             covered_share: share(length - missing, length, found.is_empty()),
             covered_seconds: (length - missing).num_seconds(),
             missing_seconds: missing.num_seconds(),
@@ -382,7 +384,6 @@ pub fn build(case: &Case, collected: &Collected, rows: &[CustomerExposure]) -> C
         window_end_from: if case.window.until.is_some() { "case" } else { "logs" },
         min_gap: human(settings.min_gap),
         min_gap_seconds: settings.min_gap.num_seconds(),
-        min_expected_events: gaps::MIN_EXPECTED_EVENTS,
         covered_share_any,
         covered_share_all,
         gaps: gap_count,

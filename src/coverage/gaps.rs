@@ -3,11 +3,15 @@
 //!
 //! A silent stretch runs from one event of the source to its next event (or from the window's start to
 //! its first event, or from its last event to the window's end), cut to the window. It is a gap when it
-//! lasts at least `min_gap` and the source would normally have written at least
-//! [`MIN_EXPECTED_EVENTS`] events in it (by weekday and hour of day, see [`Rhythm`]). A quiet weekend or
-//! night, where the source normally writes nothing, is therefore not a gap, however long. If hours were
-//! independent (Poisson), a stretch with 5 expected events would be silent by chance less than 1 time in
-//! 100 (e^-5 = 0.7 %).
+//! lasts at least `min_gap` and the source would normally have written at least [`threshold`] events in
+//! it (by weekday and hour of day, see [`Rhythm`]). A quiet weekend or night, where the source normally
+//! writes nothing, is therefore not a gap, however long.
+//!
+//! The threshold: if events were independent (Poisson), a stretch that should hold `x` events is silent
+//! by chance with probability e^-x, and a source with `n` events in the window has about `n` stretches.
+//! Requiring `x >= ln(n / 0.05)` (and at least 5) keeps the gaps reported by chance alone below 0.05
+//! per source: a busy log with 10,000 events in the window reports silences that should have held 12.2
+//! events or more; a quiet one with 100 events, 7.6 or more.
 
 use chrono::Duration;
 use serde::Serialize;
@@ -15,8 +19,16 @@ use serde::Serialize;
 use super::histogram::{HourlyHistogram, Rhythm};
 use crate::timefmt::Timestamp;
 
-/// Expected events a silent stretch must reach to be reported as a gap.
+/// The least expected events a silent stretch must reach to be reported as a gap, whatever the volume.
 pub const MIN_EXPECTED_EVENTS: f64 = 5.0;
+
+/// Gaps per source that chance alone may report (under independent events).
+pub const CHANCE_GAPS: f64 = 0.05;
+
+/// Expected events a silent stretch must reach to be a gap, for a source with `events` in the window.
+pub fn threshold(events: u64) -> f64 {
+    MIN_EXPECTED_EVENTS.max((events.max(1) as f64 / CHANCE_GAPS).ln())
+}
 
 /// Where a gap lies in the window.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -65,6 +77,7 @@ pub fn find_gaps(hist: &HourlyHistogram, rhythm: Option<&Rhythm>, start: Timesta
     if end <= start {
         return gaps;
     }
+    let needed = threshold(hist.count_between(start, end));
     let Some(rhythm) = rhythm.filter(|_| !hist.is_empty()) else {
         gaps.push(Gap { start, end, kind: GapKind::WholeWindow, expected: None });
         return gaps;
@@ -87,7 +100,7 @@ pub fn find_gaps(hist: &HourlyHistogram, rhythm: Option<&Rhythm>, start: Timesta
             (false, false) => GapKind::Interior,
         };
         let expected = rhythm.expected(a, b);
-        if expected >= MIN_EXPECTED_EVENTS {
+        if expected >= needed {
             gaps.push(Gap { start: a, end: b, kind, expected: Some(expected) });
         }
     };
@@ -230,6 +243,46 @@ mod tests {
         let mut h = business(14, &[]);
         h.cells.remove(&super::super::histogram::hour_of(&t("2019-06-10T13:00:00Z")));
         assert!(gaps_of(&h, "2019-06-03T00:00:00Z", "2019-06-14T23:59:59Z").is_empty());
+    }
+
+    #[test]
+    fn threshold_grows_with_volume() {
+        assert_eq!(threshold(0), MIN_EXPECTED_EVENTS);
+        assert_eq!(threshold(7), MIN_EXPECTED_EVENTS);
+        assert!((threshold(10_000) - 12.206).abs() < 0.001);
+    }
+
+    /// Round-the-clock random traffic (3 an hour) has chance silences of two hours or more; none of
+    /// them is a gap. A silence of a whole day is.
+    #[test]
+    fn chance_silences_in_steady_traffic_are_not_gaps() {
+        use rand::{Rng, SeedableRng};
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(7);
+        let base = t("2019-06-01T00:00:00Z");
+        let mut h = HourlyHistogram::default();
+        let mut now = base;
+        let end = t("2019-09-30T00:00:00Z");
+        let (hole_start, hole_end) = (t("2019-08-01T00:00:00Z"), t("2019-08-02T00:00:00Z"));
+        let mut longest = Duration::zero();
+        let mut previous = base;
+        while now < end {
+            // Exponential waits with a mean of 20 minutes.
+            let wait: f64 = -1200.0 * (1.0 - rng.random::<f64>()).ln();
+            now += Duration::milliseconds((wait * 1000.0) as i64);
+            if now >= hole_start && now < hole_end {
+                continue;
+            }
+            if !(previous < hole_start && now > hole_end) {
+                longest = longest.max(now - previous);
+            }
+            h.add(now);
+            previous = now;
+        }
+        assert!(longest >= Duration::hours(2), "the test needs chance silences of 2h; longest {longest}");
+        let r = Rhythm::learn(&h, Some((base, end)));
+        let gaps = find_gaps(&h, r.as_ref(), base, end, Duration::hours(2));
+        assert_eq!(gaps.len(), 1, "{gaps:?}");
+        assert!(gaps[0].start <= hole_start && gaps[0].end >= hole_end);
     }
 
     #[test]
