@@ -76,8 +76,9 @@ pub fn parse_min_gap(text: &str) -> Result<Duration, String> {
     Ok(d)
 }
 
+/// A duration for people, in whole seconds (`1day 14h 38m 4s`).
 fn human(d: Duration) -> String {
-    humantime::format_duration(d.to_std().unwrap_or_default()).to_string()
+    humantime::format_duration(std::time::Duration::from_secs(d.num_seconds().max(0) as u64)).to_string()
 }
 
 // ---------------------------------------------------------------------------------------------------
