@@ -97,6 +97,8 @@ struct FileRecord {
 #[derive(Clone, Debug, Default)]
 struct SourceRecord {
     hist: HourlyHistogram,
+    /// Events inside the case's window (every account).
+    in_window: u64,
     blind: Vec<BlindSpot>,
 }
 
@@ -123,7 +125,7 @@ impl CoverageRecorder {
     pub fn new(case: &Case) -> CoverageRecorder {
         let mut actors = case.actors.clone();
         actors.sort();
-        let blank = SourceRecord { hist: HourlyHistogram::default(), blind: BlindKind::ALL.iter().map(|k| BlindSpot::new(*k)).collect() };
+        let blank = SourceRecord { hist: HourlyHistogram::default(), in_window: 0, blind: BlindKind::ALL.iter().map(|k| BlindSpot::new(*k)).collect() };
         let mut sources = vec![blank; case.logs.len()];
         for s in &mut sources {
             s.blind[BlindKind::WholeTableRead.index()].records = None;
@@ -150,6 +152,9 @@ impl CoverageRecorder {
         *f.per_day.entry(event.time.date_naive()).or_default() += 1;
         let source = &mut self.sources[f.source];
         source.hist.add(event.time);
+        if self.window.contains(&event.time) {
+            source.in_window += 1;
+        }
 
         let actor = event.actor.as_deref().and_then(|a| self.actors.binary_search_by(|x| x.as_str().cmp(a)).ok());
         if let Some(a) = actor {
@@ -314,7 +319,8 @@ pub fn build(case: &Case, collected: &Collected, rows: &[CustomerExposure]) -> C
             }
             None => Vec::new(),
         };
-        let events_in_window = window.map(|(s, e)| src.hist.count_between(s, e)).unwrap_or(0);
+        // The window's open ends are the logs' own span, so every event of an open end is inside.
+        let events_in_window = src.in_window;
         let periods: Vec<(Timestamp, Timestamp)> = found.iter().map(|g| (g.start, g.end)).collect();
         let missing = gaps::total(&periods);
         let mut per_day: BTreeMap<String, u64> = BTreeMap::new();

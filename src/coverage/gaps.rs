@@ -322,6 +322,11 @@ mod tests {
                     prop_assert!(g.duration() >= min_gap);
                 }
                 prop_assert!(!events.iter().any(|ev| *ev > g.start && *ev < g.end), "an event lies inside gap {:?}", g);
+                // No hour with events lies wholly inside a gap either.
+                prop_assert!(!h.cells.values().any(|c| c.first > g.start && c.last < g.end));
+                if let Some(expected) = g.expected {
+                    prop_assert!(expected >= threshold(h.count_between(s, e)));
+                }
                 if i > 0 {
                     prop_assert!(gaps[i - 1].end <= g.start, "gaps overlap or are unsorted");
                 }

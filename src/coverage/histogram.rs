@@ -80,7 +80,8 @@ impl HourlyHistogram {
         self.cells.values().next_back().map(|c| c.last)
     }
 
-    /// Events between two times (hours partly inside count in proportion; used for "events in window").
+    /// Events in the hours that reach into `[from, to]` (an hour partly inside counts whole: an estimate
+    /// at the edges, used for the gap threshold).
     pub fn count_between(&self, from: Timestamp, to: Timestamp) -> u64 {
         self.cells.range(hour_of(&from)..=hour_of(&to)).filter(|(_, c)| c.last >= from && c.first <= to).map(|(_, c)| c.count).sum()
     }
