@@ -490,7 +490,7 @@ fn table(header: &[&str]) -> Table {
     if std::env::var_os("NO_COLOR").is_some() {
         t.force_no_tty();
     }
-    t.set_header(header.iter().map(|h| Cell::new(h)));
+    t.set_header(header.iter().map(Cell::new));
     t
 }
 
