@@ -109,3 +109,96 @@ pub fn timeline(report: &CoverageReport) -> String {
     s.push_str("</g></svg>");
     s
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::coverage::gaps::GapKind;
+    use crate::coverage::{GapReport, SourceCoverage};
+
+    fn t(s: &str) -> Timestamp {
+        crate::timefmt::parse_zoned(s).unwrap()
+    }
+
+    fn report(sources: Vec<(&str, Vec<(&str, &str)>)>, window: Option<(&str, &str)>) -> CoverageReport {
+        let sources = sources
+            .into_iter()
+            .map(|(name, gaps)| SourceCoverage {
+                source: name.to_string(),
+                first_event: None,
+                last_event: None,
+                events: 0,
+                events_in_window: 0,
+                gap_threshold_events: 5.0,
+                covered_share: 0.5,
+                covered_seconds: 0,
+                missing_seconds: 0,
+                gaps: gaps
+                    .into_iter()
+                    .map(|(a, b)| GapReport {
+                        start: a.to_string(),
+                        end: b.to_string(),
+                        duration: "1day".into(),
+                        duration_seconds: 86_400,
+                        expected_events: Some(12.0),
+                        kind: GapKind::Interior,
+                        period: (t(a), t(b)),
+                    })
+                    .collect(),
+                events_per_day: Default::default(),
+                files: vec![],
+                blind_spots: vec![],
+            })
+            .collect();
+        CoverageReport {
+            mode: "report",
+            window_start: None,
+            window_end: None,
+            window_start_from: "case",
+            window_end_from: "case",
+            min_gap: "2h".into(),
+            min_gap_seconds: 7200,
+            covered_share_any: 0.75,
+            covered_share_all: 0.5,
+            gaps: 0,
+            records_on_gapped_sources: 0,
+            customers_on_gapped_sources: 0,
+            legal_summary: String::new(),
+            sources,
+            findings: vec![],
+            window: window.map(|(a, b)| (t(a), t(b))),
+        }
+    }
+
+    #[test]
+    fn names_are_escaped_and_the_any_row_shows_only_shared_gaps() {
+        let r = report(
+            vec![
+                ("db <prod> & \"replica\"", vec![("2019-06-02T00:00:00Z", "2019-06-04T00:00:00Z")]),
+                ("portal", vec![("2019-06-03T00:00:00Z", "2019-06-05T00:00:00Z"), ("2019-06-08T00:00:00Z", "2019-06-09T00:00:00Z")]),
+            ],
+            Some(("2019-06-01T00:00:00Z", "2019-06-11T00:00:00Z")),
+        );
+        let svg = timeline(&r);
+        let doc = roxmltree::Document::parse(&svg).expect("well-formed");
+        let texts: Vec<&str> = doc.descendants().filter(|n| n.has_tag_name("text")).filter_map(|n| n.text()).collect();
+        assert!(texts.contains(&"db <prod> & \"replica\""), "{texts:?}");
+        let gaps: Vec<(f64, f64)> = doc
+            .descendants()
+            .filter(|n| n.attribute("class") == Some("gap"))
+            .map(|n| (n.attribute("x").unwrap().parse().unwrap(), n.attribute("width").unwrap().parse().unwrap()))
+            .collect();
+        assert_eq!(gaps.len(), 4, "1 + 2 source gaps, 1 shared");
+        // Shared by both: 3 to 4 June, a tenth of the ten-day plot, starting two tenths in.
+        let plot = WIDTH - LABEL - SHARE;
+        let (x, w) = gaps[3];
+        assert!((x - (LABEL + plot * 0.2)).abs() < 0.1 && (w - plot * 0.1).abs() < 0.1, "{x} {w}");
+    }
+
+    #[test]
+    fn no_window_is_still_well_formed() {
+        let svg = timeline(&report(vec![("portal", vec![])], None));
+        roxmltree::Document::parse(&svg).expect("well-formed");
+        assert!(svg.contains("cannot be drawn"));
+    }
+}
