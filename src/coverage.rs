@@ -352,7 +352,13 @@ pub fn build(case: &Case, collected: &Collected, rows: &[CustomerExposure]) -> C
             gaps: found.iter().map(GapReport::from_gap).collect(),
             events_per_day: per_day,
             files,
-            blind_spots: std::mem::take(&mut src.blind),
+            blind_spots: std::mem::take(&mut src.blind)
+                .into_iter()
+                .map(|mut b| {
+                    b.actor_lines.sort_by(|x, y| (&x.file, x.line).cmp(&(&y.file, y.line)));
+                    b
+                })
+                .collect(),
         });
         gap_sets.push(periods);
     }

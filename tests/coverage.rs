@@ -132,6 +132,43 @@ fn strict_coverage_lists_the_actors_activity_around_each_gap() {
 }
 
 #[test]
+fn strict_coverage_counts_the_actors_events_in_other_sources_during_a_gap() {
+    let dir = tempfile::tempdir().unwrap();
+    // A CRM audit export showing the actor at work on the Wednesday the portal log lost.
+    std::fs::write(
+        dir.path().join("crm.csv"),
+        "event_time,user_name,entity,entity_id\n\
+2019-06-12T10:00:00Z,k.walsh,Customer,C010\n\
+2019-06-12T10:20:00Z,j.smith,Customer,C011\n\
+2019-06-12T11:00:00Z,k.walsh,Customer,C012\n",
+    )
+    .unwrap();
+    let case = gaps_case_with(dir.path(), "min_gap = \"2h\"");
+    let mut text = std::fs::read_to_string(&case).unwrap();
+    text.push_str(&format!(
+        "\n[[logs]]\nname = \"crm\"\npath = {:?}\nformat = \"csv\"\n\n[logs.map]\ntime = \"event_time\"\nactor = \"user_name\"\ntable = \"entity\"\nrecord = \"entity_id\"\n\n[logs.tables]\nCustomer = \"customers\"\n",
+        dir.path().join("crm.csv").to_string_lossy()
+    ));
+    std::fs::write(&case, text).unwrap();
+    let (report, _) = analyze(&case, &["--strict-coverage"]);
+    let findings = report["coverage"]["findings"].as_array().unwrap();
+    let day = findings.iter().find(|f| f["source"] == "portal" && f["kind"] == "interior").unwrap();
+    assert_eq!(day["actor_events_during"], 2);
+    assert_eq!(day["actor_last_before"]["time"], "2019-06-11T14:23:49Z");
+    // The CRM covers a few hours of the lost Wednesday: together the logs cover more than the portal alone,
+    // and every source together less than either.
+    let coverage = &report["coverage"];
+    let portal = source(&report, "portal")["covered_share"].as_f64().unwrap();
+    let crm = source(&report, "crm")["covered_share"].as_f64().unwrap();
+    let (any, all) = (coverage["covered_share_any"].as_f64().unwrap(), coverage["covered_share_all"].as_f64().unwrap());
+    assert!(any > portal && any > crm, "{any} {portal} {crm}");
+    assert!(all <= portal.min(crm));
+    // The customers the actor reached through the portal (C004, C012, C019) and the CRM (C010, C012)
+    // rest on sources with gaps.
+    assert_eq!(coverage["records_on_gapped_sources"], 4);
+}
+
+#[test]
 fn not_logged_statements_by_the_actor_are_blind_spots_with_their_lines() {
     let (report, stderr) = analyze(&fixture("blind").join("case.toml"), &[]);
     let db = source(&report, "supportdb");
