@@ -97,11 +97,17 @@ pub struct Rhythm {
 /// How far around the window the baseline reaches: far outliers (a line dated 1970) must not dilute it.
 pub const BASELINE_MARGIN_DAYS: i64 = 35;
 
+/// How often a (weekday, hour) must occur in the baseline to have its own rate. Seen once, a quiet
+/// Saturday cannot be told from a lost Wednesday file; the hour's mean over all days is used instead, so
+/// thin data errs towards reporting a gap, never towards calling a silence normal.
+pub const MIN_SLOT_OCCURRENCES: u64 = 2;
+
 impl Rhythm {
     /// Learns the rhythm from the hours between the source's first and last event, limited to the window
     /// widened by [`BASELINE_MARGIN_DAYS`] on each side (the whole span when that leaves nothing).
-    /// A (weekday, hour) slot that never occurs in the baseline takes the mean of its hour of day over
-    /// all days, and failing that the mean of all hours: an unobserved slot is not assumed quiet.
+    /// A (weekday, hour) slot that occurs fewer than [`MIN_SLOT_OCCURRENCES`] times in the baseline takes
+    /// the mean of its hour of day over all days, and failing that the mean of all hours: a slot not
+    /// observed enough is not assumed quiet.
     pub fn learn(hist: &HourlyHistogram, window: Option<(Timestamp, Timestamp)>) -> Option<Rhythm> {
         let first = *hist.cells.keys().next()?;
         let last = *hist.cells.keys().next_back()?;
@@ -139,7 +145,7 @@ impl Rhythm {
             let (s, o): (u64, u64) = (0..7).fold((0, 0), |(s, o), d| (s + sums[d][hr], o + occurrences[d][hr]));
             let hour_mean = if o > 0 { s as f64 / o as f64 } else { overall };
             for d in 0..7 {
-                rates[d][hr] = if occurrences[d][hr] > 0 { sums[d][hr] as f64 / occurrences[d][hr] as f64 } else { hour_mean };
+                rates[d][hr] = if occurrences[d][hr] >= MIN_SLOT_OCCURRENCES { sums[d][hr] as f64 / occurrences[d][hr] as f64 } else { hour_mean };
             }
         }
         Some(Rhythm { rates })
@@ -192,10 +198,10 @@ mod tests {
 
     #[test]
     fn weekday_business_hours_rhythm() {
-        // Two weeks, Monday 2019-06-03 to Sunday 2019-06-16: 4 events an hour, 09:00-16:59 on weekdays.
+        // Three weeks from Monday 2019-06-03: 4 events an hour, 09:00-16:59 on weekdays.
         let mut h = HourlyHistogram::default();
         let monday = t("2019-06-03T00:00:00Z");
-        for day in 0..14 {
+        for day in 0..21 {
             if day % 7 >= 5 {
                 continue;
             }
@@ -214,5 +220,21 @@ mod tests {
         // Half an hour of Wednesday 10:00.
         assert!((r.expected(t("2019-06-19T10:00:00Z"), t("2019-06-19T10:30:00Z")) - 2.0).abs() < 1e-9);
         assert_eq!(r.expected(t("2019-06-22T00:00:00Z"), t("2019-06-24T00:00:00Z")), 0.0, "a weekend");
+    }
+
+    #[test]
+    fn a_weekday_seen_once_is_not_assumed_quiet() {
+        // One week, Monday to Friday, but Wednesday is missing: Wednesday takes the mean of its hours
+        // over the days seen, and so does the weekend (seen once: it cannot be told from a lost file).
+        let mut h = HourlyHistogram::default();
+        let monday = t("2019-06-03T00:00:00Z");
+        for day in [0, 1, 3, 4] {
+            for hour in 9..17 {
+                h.add(monday + Duration::days(day) + Duration::hours(hour));
+            }
+        }
+        let r = Rhythm::learn(&h, None).unwrap();
+        assert_eq!(r.rates[2][10], 0.8, "4 events over the 5 Mondays to Fridays seen at 10:00");
+        assert_eq!(r.rates[0][10], 0.8);
     }
 }
