@@ -76,9 +76,16 @@ pub fn parse_min_gap(text: &str) -> Result<Duration, String> {
     Ok(d)
 }
 
-/// A duration for people, in whole seconds (`1day 14h 38m 4s`).
-fn human(d: Duration) -> String {
-    humantime::format_duration(std::time::Duration::from_secs(d.num_seconds().max(0) as u64)).to_string()
+/// A duration for people, in whole seconds: `1d 14h 38m 4s`, `119d 17h` (days, never months).
+pub fn human(d: Duration) -> String {
+    let s = d.num_seconds().max(0);
+    let parts = [(s / 86_400, "d"), (s % 86_400 / 3600, "h"), (s % 3600 / 60, "m"), (s % 60, "s")];
+    let text: Vec<String> = parts.iter().filter(|(n, _)| *n > 0).map(|(n, unit)| format!("{n}{unit}")).collect();
+    if text.is_empty() {
+        "0s".to_string()
+    } else {
+        text.join(" ")
+    }
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -580,4 +587,30 @@ pub fn summary(r: &CoverageReport) -> String {
     }
     out.push_str(&format!("For counsel: {}\n", r.legal_summary));
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn settings_from_the_case() {
+        let s = CoverageSettings::from_case(Some("1h 30m"), Some("strict")).unwrap();
+        assert_eq!((s.min_gap, s.strict), (Duration::minutes(90), true));
+        assert_eq!(CoverageSettings::from_case(None, None).unwrap(), CoverageSettings::default());
+        assert_eq!(parse_min_gap("1d").unwrap(), Duration::days(1));
+        assert!(parse_min_gap("45min").unwrap_err().contains("shorter than 1h"));
+        assert!(parse_min_gap("two hours").is_err());
+        assert!(CoverageSettings::from_case(None, Some("lenient")).unwrap_err().contains("strict"));
+    }
+
+    #[test]
+    fn durations_and_percentages_for_people() {
+        assert_eq!(human(Duration::seconds(119 * 86_400 + 17 * 3600 + 11)), "119d 17h 11s");
+        assert_eq!(human(Duration::hours(2)), "2h");
+        assert_eq!(human(Duration::milliseconds(999)), "0s");
+        assert_eq!(percent(0.99999), "99.9 %");
+        assert_eq!(percent(1.0), "100.0 %");
+        assert_eq!(percent(0.71), "71.0 %");
+    }
 }

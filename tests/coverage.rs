@@ -124,7 +124,7 @@ fn strict_coverage_lists_the_actors_activity_around_each_gap() {
     let case = gaps_case_with(dir.path(), "min_gap = \"2d\"\ncoverage = \"strict\"");
     let (report, _) = analyze(&case, &[]);
     assert_eq!(report["coverage"]["mode"], "strict");
-    assert_eq!(report["coverage"]["min_gap"], "2days");
+    assert_eq!(report["coverage"]["min_gap"], "2d");
     let found = gaps(source(&report, "portal"));
     assert_eq!(found.len(), 1);
     assert_eq!(found[0].0, "window_start");
