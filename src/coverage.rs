@@ -468,6 +468,12 @@ fn legal_summary(r: &CoverageReport) -> String {
         percent(r.covered_share_all),
         per_source.join(", ")
     );
+    match (r.window_start_from, r.window_end_from) {
+        ("logs", "logs") => text.push_str(" The case sets no window: it is the span of the logs' events."),
+        ("logs", _) => text.push_str(" The case sets no start: the window opens at the logs' first event."),
+        (_, "logs") => text.push_str(" The case sets no end: the window closes at the logs' last event."),
+        _ => {}
+    }
     if r.gaps == 0 {
         text.push_str(&format!(" No source has a gap of {} or more where it normally writes events.", r.min_gap));
     } else {
