@@ -39,6 +39,10 @@ struct CaseSection {
     discovered: Option<String>,
     /// `report` (default) or `include`: whether whole-table reads put every row on the list.
     table_access: Option<String>,
+    /// Shortest silence reported as a log gap (`2h`, `90min`, `1d`); see [`crate::coverage`].
+    min_gap: Option<String>,
+    /// `report` (default) or `strict`: every log gap inside the window is a finding.
+    coverage: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -259,6 +263,8 @@ pub struct Case {
     pub table_access: TableAccessPolicy,
     pub schema: Schema,
     pub logs: Vec<LogSpec>,
+    /// Gap finding and strictness (`[case] min_gap`, `coverage`).
+    pub coverage: crate::coverage::CoverageSettings,
 }
 
 /// Overrides from the command line.
@@ -310,6 +316,7 @@ impl Case {
             Some("include") => TableAccessPolicy::Include,
             Some(other) => return Err(bad(format!("table_access = `{other}`: expected `report` or `include`"))),
         };
+        let coverage = crate::coverage::CoverageSettings::from_case(parsed.case.min_gap.as_deref(), parsed.case.coverage.as_deref()).map_err(bad)?;
         let schema = build_schema(path, &dir, &parsed)?;
         let mut logs = Vec::with_capacity(parsed.logs.len());
         for (i, section) in parsed.logs.iter().enumerate() {
@@ -335,6 +342,7 @@ impl Case {
             table_access,
             schema,
             logs,
+            coverage,
         })
     }
 }

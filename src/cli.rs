@@ -52,6 +52,12 @@ pub struct AnalyzeArgs {
     /// Overwrite existing output files.
     #[arg(long)]
     pub force: bool,
+    /// Every log gap inside the window is a finding (as `coverage = "strict"` in the case).
+    #[arg(long)]
+    pub strict_coverage: bool,
+    /// Shortest silence reported as a log gap, e.g. 2h, 90min, 1d (as `min_gap` in the case).
+    #[arg(long, value_name = "DURATION")]
+    pub min_gap: Option<String>,
 }
 
 #[derive(Debug, Args)]

@@ -134,6 +134,8 @@ pub struct Collected {
     pub replays: Vec<PendingReplay>,
     pub field_count: usize,
     pub source_count: usize,
+    /// Every source's rhythm, blind spots and the actors' event times (see [`crate::coverage`]).
+    pub coverage: crate::coverage::CoverageRecorder,
 }
 
 /// An actor's query waiting to be replayed, with where it came from.
@@ -221,6 +223,7 @@ pub fn collect(case: &Case, ui: &Ui, rejects: &mut RejectsWriter) -> Result<Coll
         possibly_exposed: FixedBitSet::with_capacity(field_count),
         field_count,
         source_count,
+        coverage: crate::coverage::CoverageRecorder::new(case),
         ..Default::default()
     };
 
@@ -232,6 +235,7 @@ pub fn collect(case: &Case, ui: &Ui, rejects: &mut RejectsWriter) -> Result<Coll
             let format = ingest::resolve_format(log.format.as_deref(), &sample, path)?;
             let parser = ingest::parser_for(format, &settings, &sample, path)?;
             let display = display_path(path, &case.dir);
+            let coverage_file = out.coverage.begin_file(source_index, &display);
             let mut counts = FileCounts { source: log.name.clone(), path: display.clone(), format: format.to_string(), ..Default::default() };
             let bytes = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
             let bar = ui.file_bar(&log.name, bytes);
@@ -245,6 +249,7 @@ pub fn collect(case: &Case, ui: &Ui, rejects: &mut RejectsWriter) -> Result<Coll
                     Parsed::Rejected(r) => {
                         counts.read += 1;
                         counts.rejected += 1;
+                        out.coverage.rejected(coverage_file);
                         if let Err(e) = rejects.write(&display, &r) {
                             failure = Some(e);
                         }
@@ -255,6 +260,7 @@ pub fn collect(case: &Case, ui: &Ui, rejects: &mut RejectsWriter) -> Result<Coll
                     }
                     Parsed::Event(event) => {
                         counts.read += 1;
+                        out.coverage.event(coverage_file, &event);
                         let ctx = EventContext { source_index, source: &log.name, file: &display };
                         match consider(&event, &actors, case, &interpreter, &ctx, &mut out) {
                             Ok(()) => counts.used += 1,

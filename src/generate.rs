@@ -228,7 +228,7 @@ pub fn generate(dir: &Path, opts: &GenerateOptions) -> Result<GenerateSummary> {
     let mut logs = Logs { portal: BTreeMap::new(), pg: Vec::new(), crm: Vec::new() };
     let mut truth: BTreeMap<String, Truth> = BTreeMap::new();
     let window_start = Utc.with_ymd_and_hms(2019, 6, 1, 0, 0, 0).single().expect("valid");
-    let window_days = 121; // June to September
+    let window_days = 122; // June to September (30 + 31 + 31 + 30 days)
     let in_window = |rng: &mut ChaCha8Rng| window_start + Duration::seconds(rng.random_range(0..window_days * 86_400));
 
     // The insider's targets: consumers only (no business or government customer was affected).

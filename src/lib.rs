@@ -9,6 +9,7 @@ pub mod classes;
 pub mod cli;
 pub mod collect;
 pub mod commands;
+pub mod coverage;
 pub mod error;
 pub mod evidence;
 pub mod exposure;

@@ -30,6 +30,9 @@ pub struct Report {
     pub unknown_fields: BTreeMap<String, u64>,
     pub unmatched_request_paths: BTreeMap<String, u64>,
     pub outputs: BTreeMap<String, String>,
+    /// What the logs cover, where they are blind, what cannot be ruled out (set by analyze).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub coverage: Option<crate::coverage::CoverageReport>,
 }
 
 #[derive(Debug, Serialize)]
@@ -120,6 +123,7 @@ pub fn build(case: &Case, collected: Collected, replayed: Vec<ReplayedQuery>, re
         unknown_fields: collected.unknown_fields,
         unmatched_request_paths: collected.unmatched_paths,
         outputs,
+        coverage: None,
     }
 }
 
@@ -217,6 +221,9 @@ pub fn summary(report: &Report) -> String {
     }
     if !report.duplicate_customer_keys.is_empty() {
         out.push_str(&format!("{} customer key(s) appear on several rows; all rows are listed.\n", report.duplicate_customer_keys.len()));
+    }
+    if let Some(coverage) = &report.coverage {
+        out.push_str(&crate::coverage::summary(coverage));
     }
     out.push('\n');
     for (name, path) in &report.outputs {

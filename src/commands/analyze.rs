@@ -10,7 +10,7 @@ use crate::error::{exit, Error, Result};
 use crate::output::{self, AtomicFile};
 use crate::report::{self, Report};
 use crate::ui::Ui;
-use crate::{exposure, notification, replay, resolve};
+use crate::{coverage, exposure, notification, replay, resolve};
 
 /// Where the outputs go.
 #[derive(Clone, Debug)]
@@ -32,7 +32,13 @@ impl OutputPaths {
 
 pub fn run(args: &AnalyzeArgs, ui: &Ui) -> Result<i32> {
     let overrides = Overrides { actors: args.actors.clone(), since: args.since.clone(), until: args.until.clone() };
-    let case = Case::load(&args.case, &overrides)?;
+    let mut case = Case::load(&args.case, &overrides)?;
+    if args.strict_coverage {
+        case.coverage.strict = true;
+    }
+    if let Some(text) = &args.min_gap {
+        case.coverage.min_gap = crate::coverage::parse_min_gap(text).map_err(|e| Error::Usage(format!("--min-gap: {e}")))?;
+    }
     let paths = OutputPaths::for_case(&case.dir, args);
     let report = analyze(&case, &paths, args.force, ui)?;
     if !ui.quiet {
@@ -54,13 +60,16 @@ pub fn analyze(case: &Case, paths: &OutputPaths, force: bool, ui: &Ui) -> Result
     let mut collected = collect::collect(case, ui, &mut rejects)?;
     let replayed = replay::run(case, &mut collected)?;
     let resolved = resolve::resolve(case, &collected)?;
-    let (rows, summary) = exposure::expose(case, &collected, &resolved);
+    let (rows, mut summary) = exposure::expose(case, &collected, &resolved);
+    let coverage = coverage::build(case, &collected, &rows);
+    coverage::apply_strict(&mut summary, &coverage);
 
     let mut outputs = BTreeMap::new();
     outputs.insert("notification_list".to_string(), shown(&paths.list, &case.dir));
     outputs.insert("report".to_string(), shown(&paths.report, &case.dir));
     outputs.insert("rejects".to_string(), shown(&paths.rejects, &case.dir));
-    let report = report::build(case, collected, replayed, &resolved, summary, outputs);
+    let mut report = report::build(case, collected, replayed, &resolved, summary, outputs);
+    report.coverage = Some(coverage);
     if !report.totals.reconciles() || report.inputs.iter().any(|f| !f.reconciles()) {
         return Err(Error::Usage("internal error: record counts do not reconcile; no output written".into()));
     }
