@@ -15,6 +15,7 @@ pub mod exposure;
 pub mod generate;
 pub mod ingest;
 pub mod input;
+pub mod legal;
 pub mod notification;
 pub mod output;
 pub mod report;

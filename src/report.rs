@@ -28,6 +28,9 @@ pub struct Report {
     pub unknown_fields: BTreeMap<String, u64>,
     pub unmatched_request_paths: BTreeMap<String, u64>,
     pub outputs: BTreeMap<String, String>,
+    /// People, jurisdictions and duties (decision support for counsel).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub legal: Option<crate::legal::LegalReport>,
 }
 
 #[derive(Debug, Serialize)]
@@ -108,6 +111,7 @@ pub fn build(case: &Case, collected: Collected, resolved: &Resolved, exposure: E
         unknown_fields: collected.unknown_fields,
         unmatched_request_paths: collected.unmatched_paths,
         outputs,
+        legal: None,
     }
 }
 
@@ -193,6 +197,9 @@ pub fn summary(report: &Report) -> String {
     }
     if !report.duplicate_customer_keys.is_empty() {
         out.push_str(&format!("{} customer key(s) appear on several rows; all rows are listed.\n", report.duplicate_customer_keys.len()));
+    }
+    if let Some(legal) = &report.legal {
+        out.push_str(&crate::legal::output::summary(legal));
     }
     out.push('\n');
     for (name, path) in &report.outputs {
