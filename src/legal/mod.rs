@@ -332,7 +332,9 @@ pub fn evaluate(
                 if decision.notify != Notify::NotRequired {
                     deadlines.push(deadline::individual(rule, case.discovered));
                 }
-                regulators.push(rule.regulator.clone().unwrap_or_else(|| "none".to_string()));
+                if decision.notify != Notify::NotRequired {
+                    regulators.push(format!("{}: {}", rule.id, rule.regulator.as_deref().unwrap_or("none")));
+                }
             }
         }
         let mut data_classes: Vec<DataClass> = classes.into_iter().collect();
