@@ -270,6 +270,25 @@ mod tests {
         assert!(kinds("opened 2019-06-05").is_empty());
     }
 
+    proptest::proptest! {
+        #[test]
+        fn any_text_scans_without_panic(text in "\\PC{0,200}") {
+            let _ = scan(&text);
+        }
+
+        #[test]
+        fn a_luhn_valid_card_in_any_sentence_is_found(prefix in "[a-z ]{0,30}", body in proptest::collection::vec(0u32..10, 15), suffix in "[a-z ]{0,30}") {
+            // Complete 15 digits to a 16-digit Luhn-valid number.
+            let mut digits = body.clone();
+            digits.insert(0, 4);
+            let check = (0..10).find(|c| { let mut d = digits.clone(); d.push(*c); luhn(&d) }).unwrap();
+            digits.push(check);
+            let number: String = digits.iter().map(|d| char::from_digit(*d, 10).unwrap()).collect();
+            let text = format!("{prefix} {number} {suffix}");
+            proptest::prop_assert!(scan(&text).contains(&Kind::CardNumber));
+        }
+    }
+
     #[test]
     fn findings_never_hold_the_value() {
         let f = Finding {

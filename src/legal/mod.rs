@@ -270,7 +270,7 @@ pub fn evaluate(
         Per::Person => people::group(&keys),
         Per::Record => {
             let groups: Vec<usize> = (0..rows.len()).collect();
-            (groups, MergeStats { rows: rows.len(), people: rows.len(), rows_merged: 0, by_reason: BTreeMap::new() })
+            (groups, MergeStats { rows: rows.len(), people: rows.len(), rows_merged: 0, by_reason: BTreeMap::new(), people_with_different_names: 0 })
         }
     };
     let group_count = groups.iter().copied().max().map(|m| m + 1).unwrap_or(0);

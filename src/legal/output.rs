@@ -135,6 +135,9 @@ pub fn summary(legal: &LegalReport) -> String {
         out.push_str(&format!(": {}", parts.join(", ")));
     }
     out.push_str(")\n");
+    if m.people_with_different_names > 0 {
+        out.push_str(&format!("{} person(s) merged from rows with different names: check them before letters go out\n", m.people_with_different_names));
+    }
     let from: Vec<String> = legal.jurisdiction_from.iter().map(|(k, v)| format!("{k} {v}")).collect();
     out.push_str(&format!("Jurisdiction from: {}\n", from.join(", ")));
     let notify: Vec<String> = legal.notify.iter().map(|(k, v)| format!("{k} {v}")).collect();

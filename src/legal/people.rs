@@ -75,6 +75,8 @@ pub struct MergeStats {
     pub people: usize,
     pub rows_merged: usize,
     pub by_reason: BTreeMap<String, usize>,
+    /// People whose rows carry different names (merged by e-mail): worth a look before letters go out.
+    pub people_with_different_names: usize,
 }
 
 /// Groups rows into people. Returns, for each row, the index of its group (groups numbered in order of
@@ -126,7 +128,14 @@ pub fn group(rows: &[RowKeys]) -> (Vec<usize>, MergeStats) {
         let next = ids.len();
         groups.push(*ids.entry(root).or_insert(next));
     }
-    let stats = MergeStats { rows: rows.len(), people: ids.len(), rows_merged: rows.len() - ids.len(), by_reason };
+    let mut names: HashMap<usize, std::collections::BTreeSet<&str>> = HashMap::new();
+    for (i, g) in groups.iter().enumerate() {
+        if !rows[i].name.is_empty() {
+            names.entry(*g).or_default().insert(&rows[i].name);
+        }
+    }
+    let people_with_different_names = names.values().filter(|n| n.len() > 1).count();
+    let stats = MergeStats { rows: rows.len(), people: ids.len(), rows_merged: rows.len() - ids.len(), by_reason, people_with_different_names };
     (groups, stats)
 }
 
@@ -184,5 +193,7 @@ mod tests {
         assert_eq!(stats.rows_merged, 2);
         assert_eq!(stats.by_reason["same e-mail address"], 1);
         assert_eq!(stats.by_reason["same phone number and name"], 1);
+        // "Ann Lee" and "A. Lee" share a mailbox.
+        assert_eq!(stats.people_with_different_names, 1);
     }
 }
