@@ -109,7 +109,7 @@ pub struct LegalReport {
     pub per: &'static str,
     pub people: usize,
     pub merges: MergeStats,
-    pub jurisdiction_from: BTreeMap<String, usize>,
+    pub rows_jurisdiction_from: BTreeMap<String, usize>,
     pub notify: BTreeMap<String, usize>,
     pub jurisdictions: Vec<JurisdictionSummary>,
     pub free_text: FreeTextReport,
@@ -252,7 +252,7 @@ pub fn evaluate(
     // Per row: grouping keys and jurisdiction.
     let mut keys = Vec::with_capacity(rows.len());
     let mut row_jurisdiction = Vec::with_capacity(rows.len());
-    let mut jurisdiction_from: BTreeMap<String, usize> = BTreeMap::new();
+    let mut rows_jurisdiction_from: BTreeMap<String, usize> = BTreeMap::new();
     for row in rows {
         let phone = people::normalise_phone(&row.phone, &row.country);
         let (j, source) =
@@ -262,7 +262,7 @@ pub fn evaluate(
             jurisdiction::Source::Phone => "phone number",
             jurisdiction::Source::None => "unknown",
         };
-        *jurisdiction_from.entry(from.to_string()).or_default() += 1;
+        *rows_jurisdiction_from.entry(from.to_string()).or_default() += 1;
         row_jurisdiction.push(j);
         keys.push(RowKeys { email: people::normalise_email(&row.email), phone: phone.map(|(e164, _)| e164), name: people::normalise_name(&row.name) });
     }
@@ -396,7 +396,7 @@ pub fn evaluate(
         },
         people: persons.len(),
         merges,
-        jurisdiction_from,
+        rows_jurisdiction_from,
         notify,
         jurisdictions,
         free_text,
@@ -487,6 +487,62 @@ fn threshold_status(exists: bool, threshold: u64, counts: Counts, affected: usiz
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn person(j: &str, notify: Notify) -> Person {
+        let t = chrono::DateTime::parse_from_rfc3339("2019-06-01T00:00:00Z").unwrap().with_timezone(&chrono::Utc);
+        Person {
+            person_id: String::new(),
+            name: "A".into(),
+            email: String::new(),
+            phone: String::new(),
+            jurisdictions: vec![j.to_string()],
+            data_classes: vec![],
+            notify,
+            basis: vec![],
+            deadline: vec![],
+            regulator: vec![],
+            customer_ids: vec![],
+            first_access: t,
+            last_access: t,
+            evidence: Grade::Named,
+            found_in: vec![],
+            segments: vec![],
+            duties: [(j.to_string(), notify)].into_iter().collect(),
+        }
+    }
+
+    fn regulator_notice(j: &str, people: Vec<Person>) -> JurisdictionSummary {
+        summarise(&people, &RuleSet::builtin(), NaiveDate::from_ymd_opt(2019, 10, 28)).into_iter().find(|s| s.jurisdiction == j).unwrap()
+    }
+
+    #[test]
+    fn regulator_notice_per_regime() {
+        // Singapore: significant scale is 500 or more affected people.
+        assert_eq!(regulator_notice("SG", vec![person("SG", Notify::Assess); 499]).regulator_notice, "assess");
+        assert_eq!(regulator_notice("SG", vec![person("SG", Notify::Assess); 500]).regulator_notice, "required");
+        // Japan: more than 1,000 people, or one whose card number was exposed.
+        assert_eq!(regulator_notice("JP", vec![person("JP", Notify::Assess); 1000]).regulator_notice, "assess");
+        assert_eq!(regulator_notice("JP", vec![person("JP", Notify::Assess); 1001]).regulator_notice, "required");
+        assert_eq!(regulator_notice("JP", vec![person("JP", Notify::Required)]).regulator_notice, "required");
+        // GDPR: the authority for any breach (unless unlikely to result in a risk), 72 hours.
+        let de = regulator_notice("DE", vec![person("DE", Notify::Assess)]);
+        assert_eq!(de.regulator_notice, "required");
+        assert!(de.regulator_deadline.starts_with("2019-10-31T00:00:00Z"));
+        // PIPEDA, NDB, LGPD: the regulator only on the risk judgement.
+        for j in ["CA", "AU", "BR"] {
+            assert_eq!(regulator_notice(j, vec![person(j, Notify::Assess)]).regulator_notice, "assess", "{j}");
+        }
+        // Texas: AG at 250 residents notified; CRA above 10,000.
+        let tx = regulator_notice("US-TX", vec![person("US-TX", Notify::Required); 249]);
+        assert_eq!((tx.regulator_notice.as_str(), tx.cra_notice.as_str()), ("not_required", "not_required"));
+        let tx = regulator_notice("US-TX", vec![person("US-TX", Notify::Required); 250]);
+        assert_eq!(tx.regulator_notice, "required");
+        // Georgia: no regulator notice at all; California: no CRA duty.
+        assert_eq!(regulator_notice("US-GA", vec![person("US-GA", Notify::Required)]).regulator_notice, "none");
+        assert_eq!(regulator_notice("US-CA", vec![person("US-CA", Notify::Required)]).cra_notice, "none");
+        // Not-required residents never count towards a threshold.
+        assert_eq!(regulator_notice("US-NY", vec![person("US-NY", Notify::NotRequired); 10]).regulator_notice, "not_required");
+    }
 
     #[test]
     fn thresholds_count_as_the_law_says() {

@@ -138,8 +138,8 @@ pub fn summary(legal: &LegalReport) -> String {
     if m.people_with_different_names > 0 {
         out.push_str(&format!("{} person(s) merged from rows with different names: check them before letters go out\n", m.people_with_different_names));
     }
-    let from: Vec<String> = legal.jurisdiction_from.iter().map(|(k, v)| format!("{k} {v}")).collect();
-    out.push_str(&format!("Jurisdiction from: {}\n", from.join(", ")));
+    let from: Vec<String> = legal.rows_jurisdiction_from.iter().map(|(k, v)| format!("{k} {v}")).collect();
+    out.push_str(&format!("Jurisdiction from (customer rows): {}\n", from.join(", ")));
     let notify: Vec<String> = legal.notify.iter().map(|(k, v)| format!("{k} {v}")).collect();
     out.push_str(&format!("Notify: {}\n", notify.join(", ")));
     if !legal.free_text.findings.is_empty() {
