@@ -50,7 +50,7 @@ fn people_jurisdictions_and_duties() {
     let (dir, case) = case_copy();
     analyze(&case, &[]).success();
     let people = read_csv(&dir.path().join("affected_people.csv"));
-    assert_eq!(people.len(), 10, "11 customer rows, two of them one person");
+    assert_eq!(people.len(), 11, "13 customer rows, two pairs of them one person each");
 
     // Ann Lee: two rows, one Gmail mailbox (dots, +tag, googlemail.com).
     let ann = person(&people, "C001");
@@ -93,6 +93,13 @@ fn people_jurisdictions_and_duties() {
     assert!(!ida["data_classes"].contains("dates_of_birth"), "{:?}", ida);
     assert!(!ida["data_classes"].contains("government_issued_ids"));
 
+    // One person, two places: decided under both laws, the stronger duty wins.
+    let kim = person(&people, "C012");
+    assert_eq!(kim["customer_ids"], "C012;C013");
+    assert_eq!(kim["jurisdiction"], "GB;US-NY");
+    assert_eq!(kim["notify"], "assess");
+    assert!(kim["basis"].contains("UK-GDPR") && kim["basis"].contains("US-NY: no listed data element exposed"), "{}", kim["basis"]);
+
     // Every row says what it is.
     assert!(people.iter().all(|r| r["note"].contains("not legal advice")));
 
@@ -108,12 +115,12 @@ fn people_jurisdictions_and_duties() {
     assert!(by["DE"]["regulator_deadline"].starts_with("2019-10-31T00:00:00Z (72 hours"));
     assert_eq!(by["unknown"]["people"], "1");
     let total: usize = jurisdictions.iter().map(|r| r["people"].parse::<usize>().unwrap()).sum();
-    assert_eq!(total, 10, "every person counted in exactly one jurisdiction");
+    assert_eq!(total, 12, "every person counted in each of their jurisdictions (one person has two)");
 
     let report: serde_json::Value = serde_json::from_slice(&std::fs::read(dir.path().join("report.json")).unwrap()).unwrap();
     let legal = &report["legal"];
-    assert_eq!(legal["merges"]["rows_merged"], 1);
-    assert_eq!(legal["merges"]["by_reason"]["same e-mail address"], 1);
+    assert_eq!(legal["merges"]["rows_merged"], 2);
+    assert_eq!(legal["merges"]["by_reason"]["same e-mail address"], 2);
     assert_eq!(legal["statement"]["segments_not_affected"], serde_json::json!(["government"]));
     assert_eq!(legal["free_text"]["columns_scanned"], serde_json::json!(["tickets.subject"]));
     assert!(legal["note"].as_str().unwrap().contains("not legal advice"));
@@ -149,7 +156,7 @@ fn per_record_keeps_rows_and_excel_writes_bom_and_crlf() {
     let bytes = std::fs::read(dir.path().join("affected_people.csv")).unwrap();
     assert!(bytes.starts_with("\u{feff}person_id,".as_bytes()));
     let text = String::from_utf8(bytes[3..].to_vec()).unwrap();
-    assert_eq!(text.matches("\r\n").count(), 12, "header + 11 rows, CRLF");
+    assert_eq!(text.matches("\r\n").count(), 14, "header + 13 rows, CRLF");
     // The formula in a ticket never reaches a cell unneutralised (it is not output at all here).
     assert!(!text.contains("\n=") && !text.contains(",="));
     let j = std::fs::read(dir.path().join("jurisdictions.csv")).unwrap();

@@ -139,9 +139,13 @@ pub fn summary(legal: &LegalReport) -> String {
         out.push_str(&format!("{} person(s) merged from rows with different names: check them before letters go out\n", m.people_with_different_names));
     }
     let from: Vec<String> = legal.rows_jurisdiction_from.iter().map(|(k, v)| format!("{k} {v}")).collect();
-    out.push_str(&format!("Jurisdiction from (customer rows): {}\n", from.join(", ")));
+    if !from.is_empty() {
+        out.push_str(&format!("Jurisdiction from (customer rows): {}\n", from.join(", ")));
+    }
     let notify: Vec<String> = legal.notify.iter().map(|(k, v)| format!("{k} {v}")).collect();
-    out.push_str(&format!("Notify: {}\n", notify.join(", ")));
+    if !notify.is_empty() {
+        out.push_str(&format!("Notify: {}\n", notify.join(", ")));
+    }
     if !legal.free_text.findings.is_empty() {
         let parts: Vec<String> = legal.free_text.by_class.iter().map(|(k, v)| format!("{k} {v}")).collect();
         out.push_str(&format!(
