@@ -87,6 +87,8 @@ pub struct JurisdictionSummary {
     pub regulator_deadline: String,
     pub cra_threshold: Option<u64>,
     pub cra_notice: String,
+    /// The rule's effective date, or (when the research gives no date) its latest amendment.
+    pub effective: String,
     pub confidence: String,
     pub last_checked: Option<NaiveDate>,
 }
@@ -459,6 +461,12 @@ fn summarise(persons: &[Person], rules: &RuleSet, discovered: Option<NaiveDate>)
             regulator_deadline: rule.map(|r| deadline::regulator(r, discovered)).unwrap_or_default(),
             cra_threshold: rule.and_then(|r| r.cra_threshold),
             cra_notice,
+            effective: rule
+                .map(|r| match r.effective {
+                    Some(date) => date.to_string(),
+                    None => format!("(no date) {}", r.amendment),
+                })
+                .unwrap_or_default(),
             confidence: rule.map(|r| r.confidence.clone()).unwrap_or_default(),
             last_checked: rule.map(|r| r.last_checked),
         });

@@ -23,7 +23,7 @@ pub const PEOPLE_HEADER: [&str; 15] = [
     "note",
 ];
 
-pub const JURISDICTIONS_HEADER: [&str; 18] = [
+pub const JURISDICTIONS_HEADER: [&str; 19] = [
     "jurisdiction",
     "rule",
     "citation",
@@ -38,6 +38,7 @@ pub const JURISDICTIONS_HEADER: [&str; 18] = [
     "regulator_deadline",
     "cra_threshold",
     "cra_notice",
+    "effective",
     "confidence",
     "last_checked",
     "rules_version",
@@ -111,6 +112,7 @@ pub fn jurisdictions_csv(rows: &[JurisdictionSummary], rules_version: &str, exce
                 j.regulator_deadline.clone(),
                 opt(j.cra_threshold),
                 j.cra_notice.clone(),
+                j.effective.clone(),
                 j.confidence.clone(),
                 j.last_checked.map(|d| d.to_string()).unwrap_or_default(),
                 rules_version.to_string(),
