@@ -91,6 +91,8 @@ pub struct JurisdictionSummary {
     pub effective: String,
     pub confidence: String,
     pub last_checked: Option<NaiveDate>,
+    /// The rule's notes: scope limits, exceptions, corrections found when it was checked.
+    pub rule_notes: String,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -469,6 +471,7 @@ fn summarise(persons: &[Person], rules: &RuleSet, discovered: Option<NaiveDate>)
                 .unwrap_or_default(),
             confidence: rule.map(|r| r.confidence.clone()).unwrap_or_default(),
             last_checked: rule.map(|r| r.last_checked),
+            rule_notes: rule.map(|r| r.notes.clone()).unwrap_or_default(),
         });
     }
     out

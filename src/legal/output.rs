@@ -23,7 +23,7 @@ pub const PEOPLE_HEADER: [&str; 15] = [
     "note",
 ];
 
-pub const JURISDICTIONS_HEADER: [&str; 19] = [
+pub const JURISDICTIONS_HEADER: [&str; 20] = [
     "jurisdiction",
     "rule",
     "citation",
@@ -42,6 +42,7 @@ pub const JURISDICTIONS_HEADER: [&str; 19] = [
     "confidence",
     "last_checked",
     "rules_version",
+    "rule_notes",
     "note",
 ];
 
@@ -116,6 +117,7 @@ pub fn jurisdictions_csv(rows: &[JurisdictionSummary], rules_version: &str, exce
                 j.confidence.clone(),
                 j.last_checked.map(|d| d.to_string()).unwrap_or_default(),
                 rules_version.to_string(),
+                j.rule_notes.clone(),
                 DISCLAIMER.to_string(),
             ],
         );
