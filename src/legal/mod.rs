@@ -526,6 +526,52 @@ mod tests {
         summarise(&people, &RuleSet::builtin(), NaiveDate::from_ymd_opt(2019, 10, 28)).into_iter().find(|s| s.jurisdiction == j).unwrap()
     }
 
+    fn fixture_case() -> Case {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/cases/legal/case.toml");
+        Case::load(&path, &crate::case::Overrides::default()).unwrap()
+    }
+
+    fn row(fields: &[&str]) -> CustomerExposure {
+        let t = chrono::DateTime::parse_from_rfc3339("2019-06-01T00:00:00Z").unwrap().with_timezone(&chrono::Utc);
+        CustomerExposure {
+            customer_id: "C1".into(),
+            name: String::new(),
+            email: String::new(),
+            phone: String::new(),
+            country: String::new(),
+            region: String::new(),
+            segment: String::new(),
+            data_classes: vec![],
+            exposed_fields: fields.iter().map(|f| f.to_string()).collect(),
+            first_access: t,
+            last_access: t,
+            access_count: 1,
+            sources: vec![],
+            evidence: Grade::Named,
+        }
+    }
+
+    #[test]
+    fn exposed_columns_and_free_text_become_rule_elements() {
+        let case = fixture_case();
+        let none = BTreeSet::new();
+        // Name, e-mail, phone: no element at all.
+        let e = exposed_elements(&case, &row(&["customers.full_name", "customers.email", "customers.phone"]), &none);
+        assert!(e.name && e.elements.is_empty() && !e.secret);
+        // A card number column: the number, not the number with its code.
+        let e = exposed_elements(&case, &row(&["customers.card_number"]), &none);
+        assert_eq!(e.elements.iter().collect::<Vec<_>>(), ["credit_cards"]);
+        assert!(!e.name);
+        // Free text: an SSN; a password with the e-mail is an online credential, without it only a secret.
+        let kinds: BTreeSet<Kind> = [Kind::Ssn, Kind::Password].into_iter().collect();
+        let e = exposed_elements(&case, &row(&["customers.email"]), &kinds);
+        assert_eq!(e.elements.iter().collect::<Vec<_>>(), ["online_credentials", "social_security_numbers"]);
+        let e = exposed_elements(&case, &row(&["customers.full_name"]), &[Kind::Password].into_iter().collect());
+        assert!(e.secret && e.elements.is_empty());
+        let e = exposed_elements(&case, &row(&[]), &[Kind::Iban, Kind::DateOfBirth].into_iter().collect());
+        assert_eq!(e.elements.iter().collect::<Vec<_>>(), ["bank_account_numbers", "dates_of_birth"]);
+    }
+
     #[test]
     fn regulator_notice_per_regime() {
         // Singapore: significant scale is 500 or more affected people.
