@@ -55,6 +55,10 @@ fn people_jurisdictions_and_duties() {
     // Ann Lee: two rows, one Gmail mailbox (dots, +tag, googlemail.com).
     let ann = person(&people, "C001");
     assert_eq!(ann["customer_ids"], "C001;C002");
+    // Both addresses are kept for the letters; the two spellings of one number count once.
+    assert_eq!(ann["email"], "Ann.Lee@gmail.com; annlee+shop@googlemail.com");
+    assert_eq!(ann["phone"], "+1 202-555-0101");
+    assert_eq!(ann["name"], "Ann Lee");
     assert_eq!(ann["jurisdiction"], "US-CA");
     // Name, e-mail, phone and a ticket do not trigger a US state duty.
     assert_eq!(ann["notify"], "not_required");
@@ -97,6 +101,8 @@ fn people_jurisdictions_and_duties() {
     let kim = person(&people, "C012");
     assert_eq!(kim["customer_ids"], "C012;C013");
     assert_eq!(kim["jurisdiction"], "GB;US-NY");
+    assert_eq!(kim["email"], "kim@example.com");
+    assert_eq!(kim["phone"], "+1 212-555-0123; 020 7946 0960");
     assert_eq!(kim["notify"], "assess");
     assert!(kim["basis"].contains("UK-GDPR") && kim["basis"].contains("US-NY: no listed data element exposed"), "{}", kim["basis"]);
 

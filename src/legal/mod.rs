@@ -286,8 +286,18 @@ pub fn evaluate(
     let window_end = case.window.until.or_else(|| rows.iter().map(|r| r.last_access).max());
     let mut persons = Vec::with_capacity(group_count);
     for rows_of in &members {
-        let first_non_empty = |get: &dyn Fn(&CustomerExposure) -> &str| {
-            rows_of.iter().map(|i| get(&rows[*i]).trim()).find(|v| !v.is_empty()).unwrap_or("").to_string()
+        // Every distinct value among the person's rows, in row order (same name, address or number
+        // written differently counts once), so no address or name of a merged row is lost.
+        let distinct = |get: &dyn Fn(usize) -> (String, String)| {
+            let mut seen = BTreeSet::new();
+            let mut out: Vec<String> = Vec::new();
+            for i in rows_of {
+                let (value, key) = get(*i);
+                if !value.trim().is_empty() && seen.insert(key) {
+                    out.push(value.trim().to_string());
+                }
+            }
+            out.join("; ")
         };
         let mut jurisdictions: BTreeSet<String> = rows_of.iter().map(|i| row_jurisdiction[*i].clone()).collect();
         // A specific place outranks "unknown" and a bare "US" from another row of the same person.
@@ -345,9 +355,9 @@ pub fn evaluate(
         data_classes.sort_by_key(|c| c.as_str());
         persons.push(Person {
             person_id: String::new(),
-            name: first_non_empty(&|r| &r.name),
-            email: first_non_empty(&|r| &r.email),
-            phone: first_non_empty(&|r| &r.phone),
+            name: distinct(&|i| (rows[i].name.clone(), keys[i].name.clone())),
+            email: distinct(&|i| (rows[i].email.clone(), keys[i].email.clone().unwrap_or_else(|| rows[i].email.trim().to_lowercase()))),
+            phone: distinct(&|i| (rows[i].phone.clone(), keys[i].phone.clone().unwrap_or_else(|| rows[i].phone.trim().to_string()))),
             jurisdictions: jurisdictions.into_iter().collect(),
             data_classes,
             notify,
