@@ -2,7 +2,7 @@
 //!
 //! The data flows one way: [`case`] → [`ingest`] (log records → access events) → [`evidence`] (events →
 //! records and fields) → [`collect`] (the actors' touches) → [`resolve`] (records → customers) →
-//! [`exposure`] (fields → data classes) → [`notification`] and [`report`].
+//! [`exposure`] (fields → data classes) → [`legal`] (people, jurisdictions, duties) → [`notification`] and [`report`].
 
 pub mod case;
 pub mod classes;

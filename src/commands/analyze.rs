@@ -46,7 +46,7 @@ pub fn run(args: &AnalyzeArgs, ui: &Ui) -> Result<i32> {
     Ok(exit::OK)
 }
 
-/// Runs the whole analysis and writes the three outputs; returns the report.
+/// Runs the whole analysis and writes the outputs (list, report, rejects, legal CSVs); returns the report.
 pub fn analyze(case: &Case, paths: &OutputPaths, legal_options: &legal::Options, force: bool, ui: &Ui) -> Result<Report> {
     let rules = legal::rules::RuleSet::load(legal_options.rules.as_deref())?;
     let all = [&paths.list, &paths.report, &paths.rejects, &paths.people, &paths.jurisdictions];
