@@ -2,7 +2,8 @@
 //!
 //! The data flows one way: [`case`] → [`ingest`] (log records → access events) → [`evidence`] (events →
 //! records and fields) → [`collect`] (the actors' touches) → [`resolve`] (records → customers) →
-//! [`replay`] (queries re-run against the tables) → [`exposure`] (fields → data classes) → [`notification`] and [`report`].
+//! [`replay`] (queries re-run against the tables) → [`exposure`] (fields → data classes) → [`legal`] (people,
+//! jurisdictions, duties) → [`notification`] and [`report`].
 
 pub mod case;
 pub mod classes;
@@ -16,6 +17,7 @@ pub mod exposure;
 pub mod generate;
 pub mod ingest;
 pub mod input;
+pub mod legal;
 pub mod notification;
 pub mod output;
 pub mod replay;

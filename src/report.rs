@@ -33,6 +33,9 @@ pub struct Report {
     /// What the logs cover, where they are blind, what cannot be ruled out (set by analyze).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub coverage: Option<crate::coverage::CoverageReport>,
+    /// People, jurisdictions and duties (decision support for counsel).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub legal: Option<crate::legal::LegalReport>,
 }
 
 #[derive(Debug, Serialize)]
@@ -124,6 +127,7 @@ pub fn build(case: &Case, collected: Collected, replayed: Vec<ReplayedQuery>, re
         unmatched_request_paths: collected.unmatched_paths,
         outputs,
         coverage: None,
+        legal: None,
     }
 }
 
@@ -224,6 +228,9 @@ pub fn summary(report: &Report) -> String {
     }
     if let Some(coverage) = &report.coverage {
         out.push_str(&crate::coverage::summary(coverage));
+    }
+    if let Some(legal) = &report.legal {
+        out.push_str(&crate::legal::output::summary(legal));
     }
     out.push('\n');
     for (name, path) in &report.outputs {

@@ -26,6 +26,10 @@ fn analyze(case: &Path, extra: &[&str]) -> (Value, String) {
         .arg(&report)
         .arg("--rejects")
         .arg(out.path().join("rejects.csv"))
+        .arg("--people")
+        .arg(out.path().join("people.csv"))
+        .arg("--jurisdictions")
+        .arg(out.path().join("jurisdictions.csv"))
         .args(extra)
         .assert()
         .success();
@@ -237,8 +241,15 @@ fn timeline_svg_is_well_formed_and_shows_the_gaps() {
 
     let out = tempfile::tempdir().unwrap();
     let case = Case::load(&fixture("gaps").join("case.toml"), &Overrides::default()).unwrap();
-    let paths = OutputPaths { list: out.path().join("l.csv"), report: out.path().join("r.json"), rejects: out.path().join("x.csv") };
-    let report = analyze(&case, &paths, true, &Ui { quiet: true, color: false, progress: false }).unwrap();
+    let paths = OutputPaths {
+        list: out.path().join("l.csv"),
+        report: out.path().join("r.json"),
+        rejects: out.path().join("x.csv"),
+        people: out.path().join("p.csv"),
+        jurisdictions: out.path().join("j.csv"),
+    };
+    let options = breachscope::legal::Options::default();
+    let report = analyze(&case, &paths, &options, true, &Ui { quiet: true, color: false, progress: false }).unwrap();
     let svg = breachscope::coverage::svg::timeline(report.coverage.as_ref().unwrap());
 
     let doc = roxmltree::Document::parse(&svg).expect("well-formed XML");
