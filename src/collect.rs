@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use fixedbitset::FixedBitSet;
 use serde::Serialize;
 
-use crate::case::{Case, FieldId, TableId};
+use crate::case::{Case, FieldId, LogSpec, TableId};
 use crate::error::{Error, Result};
 use crate::evidence::{Access, Grade, Interpreter};
 use crate::ingest::{self, Parsed, ParserSettings, RawEvent, Rejection};
@@ -120,6 +120,23 @@ pub struct Collected {
     pub possibly_exposed: FixedBitSet,
     /// Unresolved accesses whose returned columns are unknown: no class can be ruled out while any exist.
     pub unresolved_without_fields: u64,
+    /// UTC day (`YYYY-MM-DD`) → the actors' events used that day.
+    pub events_per_day: BTreeMap<String, u64>,
+    /// Successful events of the actors after `disabled_at` (in or outside the window).
+    pub after_disabled: Vec<PostDisableAccess>,
+    /// Failed attempts of the actors after `disabled_at` (expected once the account is off).
+    pub failed_after_disabled: u64,
+}
+
+/// A successful access by an actor after the account was disabled: containment failed.
+#[derive(Clone, Debug, Serialize)]
+pub struct PostDisableAccess {
+    pub source: String,
+    pub file: String,
+    pub line: u64,
+    pub time: String,
+    pub actor: String,
+    pub request: String,
 }
 
 /// Writes rejected records as they come: `file,line,column,reason,raw`.
@@ -154,17 +171,27 @@ fn write_error(path: &Path, e: csv::Error) -> Error {
     Error::Write { path: path.to_path_buf(), source: std::io::Error::other(e.to_string()) }
 }
 
-/// Reads all logs of the case.
-pub fn collect(case: &Case, ui: &Ui, rejects: &mut RejectsWriter) -> Result<Collected> {
-    let actors: HashSet<&str> = case.actors.iter().map(String::as_str).collect();
-    let field_count = case.schema.field_count();
-    let source_count = case.logs.len();
-    let mut out = Collected {
-        touched: vec![HashMap::new(); case.schema.tables.len()],
-        possibly_exposed: FixedBitSet::with_capacity(field_count),
-        ..Default::default()
-    };
+/// One event of a case log, as [`read_logs`] hands it to its visitor.
+pub struct LogEvent<'a> {
+    /// Index into the case's logs.
+    pub source_index: usize,
+    pub log: &'a LogSpec,
+    /// The file, as shown in outputs.
+    pub file: &'a str,
+    pub interpreter: &'a Interpreter<'a>,
+    pub event: &'a RawEvent,
+}
 
+/// Reads every file of every log of the case. Rejected records go to `on_rejected`; each event goes to
+/// `visit`, which returns `Ok(())` when it used the event or `Err(reason)` when it ignores it. Returns the
+/// record counts per file (read = used + ignored + rejected).
+pub fn read_logs(
+    case: &Case,
+    ui: &Ui,
+    mut on_rejected: impl FnMut(&str, &Rejection) -> Result<()>,
+    mut visit: impl FnMut(&LogEvent<'_>) -> std::result::Result<(), String>,
+) -> Result<Vec<FileCounts>> {
+    let mut files = Vec::new();
     for (source_index, log) in case.logs.iter().enumerate() {
         let interpreter = Interpreter::new(&case.schema, log);
         let settings = ParserSettings { log_line_prefix: log.log_line_prefix.clone(), map: log.map.clone() };
@@ -186,7 +213,7 @@ pub fn collect(case: &Case, ui: &Ui, rejects: &mut RejectsWriter) -> Result<Coll
                     Parsed::Rejected(r) => {
                         counts.read += 1;
                         counts.rejected += 1;
-                        if let Err(e) = rejects.write(&display, &r) {
+                        if let Err(e) = on_rejected(&display, &r) {
                             failure = Some(e);
                         }
                     }
@@ -196,8 +223,8 @@ pub fn collect(case: &Case, ui: &Ui, rejects: &mut RejectsWriter) -> Result<Coll
                     }
                     Parsed::Event(event) => {
                         counts.read += 1;
-                        let ctx = EventContext { source_index, source: &log.name, file: &display, field_count, source_count };
-                        match consider(&event, &actors, case, &interpreter, &ctx, &mut out) {
+                        let log_event = LogEvent { source_index, log, file: &display, interpreter: &interpreter, event: &event };
+                        match visit(&log_event) {
                             Ok(()) => counts.used += 1,
                             Err(reason) => counts.ignore(&reason),
                         }
@@ -211,9 +238,32 @@ pub fn collect(case: &Case, ui: &Ui, rejects: &mut RejectsWriter) -> Result<Coll
             }
             read.map_err(|source| Error::Read { path: path.clone(), source })?;
             debug_assert!(counts.reconciles());
-            out.files.push(counts);
+            files.push(counts);
         }
     }
+    Ok(files)
+}
+
+/// Reads all logs of the case and gathers what the actors touched.
+pub fn collect(case: &Case, ui: &Ui, rejects: &mut RejectsWriter) -> Result<Collected> {
+    let actors: HashSet<&str> = case.actors.iter().map(String::as_str).collect();
+    let field_count = case.schema.field_count();
+    let source_count = case.logs.len();
+    let mut out = Collected {
+        touched: vec![HashMap::new(); case.schema.tables.len()],
+        possibly_exposed: FixedBitSet::with_capacity(field_count),
+        ..Default::default()
+    };
+    let files = read_logs(
+        case,
+        ui,
+        |file, r| rejects.write(file, r),
+        |e| {
+            let ctx = EventContext { source_index: e.source_index, source: &e.log.name, file: e.file, field_count, source_count };
+            consider(e.event, &actors, case, e.interpreter, &ctx, &mut out)
+        },
+    )?;
+    out.files = files;
     Ok(out)
 }
 
@@ -239,6 +289,20 @@ fn consider(
         Some(a) if !actors.contains(a) => return Err("another account".into()),
         Some(a) => a,
     };
+    if case.disabled_at.is_some_and(|d| event.time > d) {
+        if event.failure.is_some() {
+            out.failed_after_disabled += 1;
+        } else {
+            out.after_disabled.push(PostDisableAccess {
+                source: ctx.source.to_string(),
+                file: ctx.file.to_string(),
+                line: event.line,
+                time: format_utc(&event.time),
+                actor: actor.to_string(),
+                request: crate::commands::inspect::describe(&event.payload),
+            });
+        }
+    }
     if !case.window.contains(&event.time) {
         return Err("outside the case window".into());
     }
@@ -306,6 +370,7 @@ fn consider(
         }
     }
     if used {
+        *out.events_per_day.entry(event.time.format("%Y-%m-%d").to_string()).or_default() += 1;
         Ok(())
     } else {
         Err(first_reason.unwrap_or_else(|| "no access".into()))

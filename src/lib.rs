@@ -4,6 +4,7 @@
 //! records and fields) → [`collect`] (the actors' touches) → [`resolve`] (records → customers) →
 //! [`exposure`] (fields → data classes) → [`notification`] and [`report`].
 
+pub mod activity;
 pub mod case;
 pub mod classes;
 pub mod cli;
@@ -13,12 +14,17 @@ pub mod error;
 pub mod evidence;
 pub mod exposure;
 pub mod generate;
+pub mod html;
 pub mod ingest;
 pub mod input;
 pub mod notification;
 pub mod output;
+pub mod profile;
 pub mod report;
 pub mod resolve;
+pub mod stats;
+pub mod suspects;
 pub mod table;
 pub mod timefmt;
 pub mod ui;
+pub mod victims;

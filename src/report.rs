@@ -6,7 +6,7 @@ use comfy_table::{presets, Cell, CellAlignment, ContentArrangement, Table};
 use serde::Serialize;
 
 use crate::case::Case;
-use crate::collect::{Collected, FileCounts, TableAccess, UnresolvedQuery};
+use crate::collect::{Collected, FileCounts, PostDisableAccess, TableAccess, UnresolvedQuery};
 use crate::exposure::ExposureSummary;
 use crate::resolve::{Resolved, TableResolution, UnresolvedKey};
 use crate::timefmt::format_utc;
@@ -27,7 +27,22 @@ pub struct Report {
     pub duplicate_customer_keys: Vec<String>,
     pub unknown_fields: BTreeMap<String, u64>,
     pub unmatched_request_paths: BTreeMap<String, u64>,
+    /// The actors' used events per UTC day.
+    pub events_per_day: BTreeMap<String, u64>,
+    /// Set when the case gives `disabled_at`.
+    pub containment: Option<Containment>,
     pub outputs: BTreeMap<String, String>,
+}
+
+/// The containment check: was any actor account used after it was disabled?
+#[derive(Debug, Serialize)]
+pub struct Containment {
+    pub disabled_at: String,
+    /// False when any successful access came after `disabled_at`.
+    pub contained: bool,
+    pub finding: String,
+    pub accesses_after_disabled: Vec<PostDisableAccess>,
+    pub failed_attempts_after_disabled: u64,
 }
 
 #[derive(Debug, Serialize)]
@@ -57,6 +72,7 @@ pub struct Totals {
     pub unresolved_keys: usize,
     pub unresolved_queries: usize,
     pub table_accesses: usize,
+    pub accesses_after_disabled: usize,
 }
 
 impl Totals {
@@ -85,6 +101,29 @@ pub fn build(case: &Case, collected: Collected, resolved: &Resolved, exposure: E
     totals.unresolved_keys = resolved.unresolved_keys.len();
     totals.unresolved_queries = unresolved_queries.len();
     totals.table_accesses = table_accesses.len();
+    totals.accesses_after_disabled = collected.after_disabled.len();
+    let containment = case.disabled_at.as_ref().map(|d| {
+        let mut after = collected.after_disabled.clone();
+        after.sort_by(|a, b| (&a.time, &a.source, &a.file, a.line).cmp(&(&b.time, &b.source, &b.file, b.line)));
+        let contained = after.is_empty();
+        let finding = if contained {
+            format!("no successful access by the actors after {} (disabled_at)", format_utc(d))
+        } else {
+            format!(
+                "the account was still used after it was disabled: {} successful access(es) by the actors after {}, the last at {}",
+                after.len(),
+                format_utc(d),
+                after.last().map(|a| a.time.as_str()).unwrap_or_default()
+            )
+        };
+        Containment {
+            disabled_at: format_utc(d),
+            contained,
+            finding,
+            accesses_after_disabled: after,
+            failed_attempts_after_disabled: collected.failed_after_disabled,
+        }
+    });
     Report {
         tool: ToolInfo { name: env!("CARGO_PKG_NAME"), version: env!("CARGO_PKG_VERSION") },
         case: CaseInfo {
@@ -107,6 +146,8 @@ pub fn build(case: &Case, collected: Collected, resolved: &Resolved, exposure: E
         duplicate_customer_keys: resolved.duplicate_customer_keys.clone(),
         unknown_fields: collected.unknown_fields,
         unmatched_request_paths: collected.unmatched_paths,
+        events_per_day: collected.events_per_day,
+        containment,
         outputs,
     }
 }
@@ -136,6 +177,17 @@ pub fn summary(report: &Report) -> String {
         case.since.as_deref().unwrap_or("(open)"),
         case.until.as_deref().unwrap_or("(open)")
     ));
+    if let Some(c) = &report.containment {
+        if c.contained {
+            out.push_str(&format!("Containment: {}\n\n", c.finding));
+        } else {
+            out.push_str(&format!("!! CONTAINMENT FAILED: {}\n", c.finding));
+            for a in c.accesses_after_disabled.iter().take(5) {
+                out.push_str(&format!("   {} {} {}:{} {}\n", a.time, a.actor, a.file, a.line, a.request));
+            }
+            out.push_str("   See containment in the report.\n\n");
+        }
+    }
 
     let mut inputs = table(&["source", "file", "format", "read", "used", "ignored", "rejected"]);
     for f in &report.inputs {

@@ -18,6 +18,8 @@ pub struct OutputPaths {
     pub list: PathBuf,
     pub report: PathBuf,
     pub rejects: PathBuf,
+    /// The HTML report for people, when asked for.
+    pub html: Option<PathBuf>,
 }
 
 impl OutputPaths {
@@ -26,12 +28,19 @@ impl OutputPaths {
             list: args.out.clone().unwrap_or_else(|| case_dir.join("affected_customers.csv")),
             report: args.report.clone().unwrap_or_else(|| case_dir.join("report.json")),
             rejects: args.rejects.clone().unwrap_or_else(|| case_dir.join("rejects.csv")),
+            html: args.html.clone(),
         }
     }
 }
 
 pub fn run(args: &AnalyzeArgs, ui: &Ui) -> Result<i32> {
-    let overrides = Overrides { actors: args.actors.clone(), since: args.since.clone(), until: args.until.clone() };
+    let overrides = Overrides {
+        actors: args.actors.clone(),
+        since: args.since.clone(),
+        until: args.until.clone(),
+        disabled_at: args.disabled_at.clone(),
+        all_accounts: false,
+    };
     let case = Case::load(&args.case, &overrides)?;
     let paths = OutputPaths::for_case(&case.dir, args);
     let report = analyze(&case, &paths, args.force, ui)?;
@@ -43,7 +52,7 @@ pub fn run(args: &AnalyzeArgs, ui: &Ui) -> Result<i32> {
 
 /// Runs the whole analysis and writes the three outputs; returns the report.
 pub fn analyze(case: &Case, paths: &OutputPaths, force: bool, ui: &Ui) -> Result<Report> {
-    let all = [&paths.list, &paths.report, &paths.rejects];
+    let all: Vec<&PathBuf> = [&paths.list, &paths.report, &paths.rejects].into_iter().chain(paths.html.as_ref()).collect();
     for (i, p) in all.iter().enumerate() {
         if all[..i].iter().any(|q| q == p) {
             return Err(Error::Usage(format!("{} is given for two outputs", p.display())));
@@ -59,6 +68,9 @@ pub fn analyze(case: &Case, paths: &OutputPaths, force: bool, ui: &Ui) -> Result
     outputs.insert("notification_list".to_string(), shown(&paths.list, &case.dir));
     outputs.insert("report".to_string(), shown(&paths.report, &case.dir));
     outputs.insert("rejects".to_string(), shown(&paths.rejects, &case.dir));
+    if let Some(html) = &paths.html {
+        outputs.insert("html_report".to_string(), shown(html, &case.dir));
+    }
     let report = report::build(case, collected, &resolved, summary, outputs);
     if !report.totals.reconciles() || report.inputs.iter().any(|f| !f.reconciles()) {
         return Err(Error::Usage("internal error: record counts do not reconcile; no output written".into()));
@@ -71,8 +83,20 @@ pub fn analyze(case: &Case, paths: &OutputPaths, force: bool, ui: &Ui) -> Result
     json.push(b'\n');
     let mut report_file = AtomicFile::create(&paths.report)?;
     std::io::Write::write_all(&mut report_file, &json).map_err(|source| Error::Write { path: paths.report.clone(), source })?;
+    let html_file = match &paths.html {
+        Some(path) => {
+            let mut file = AtomicFile::create(path)?;
+            std::io::Write::write_all(&mut file, crate::html::render(&report, &rows).as_bytes())
+                .map_err(|source| Error::Write { path: path.clone(), source })?;
+            Some(file)
+        }
+        None => None,
+    };
     list.commit()?;
     report_file.commit()?;
+    if let Some(file) = html_file {
+        file.commit()?;
+    }
     rejects.commit()?;
     if report.totals.records_rejected > 0 {
         ui.warn(&format!("{} record(s) rejected: see {}", report.totals.records_rejected, paths.rejects.display()));

@@ -24,6 +24,8 @@ pub fn run(args: &DemoArgs, ui: &Ui) -> Result<i32> {
         since: None,
         until: None,
         force: true,
+        disabled_at: None,
+        html: None,
     };
     let paths = OutputPaths::for_case(&case.dir, &analyze_args);
     let report = analyze(&case, &paths, true, ui)?;

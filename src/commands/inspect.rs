@@ -86,7 +86,8 @@ pub fn run(args: &InspectArgs, ui: &Ui) -> Result<i32> {
     Ok(exit::OK)
 }
 
-fn describe(payload: &Payload) -> String {
+/// One line describing a request, cut at 160 characters.
+pub fn describe(payload: &Payload) -> String {
     let text = match payload {
         Payload::Http { method, target, status } => format!("{method} {target} -> {status}"),
         Payload::Sql { statement: StatementText::Logged(sql), rows, .. } => {
