@@ -217,24 +217,17 @@ pub fn people_with_aliases(case: &Case, aliases: &[String], seen: &BTreeMap<Stri
     Ok(people)
 }
 
-/// Groups accounts into people: a person's accounts become one entry under the person's name; other
-/// accounts stay as they are. A person whose name is also an ungrouped account's name is an error.
+/// Groups accounts into people: a person's accounts become one entry under the person's name (an account
+/// with the person's own name belongs to that person); other accounts stay as they are.
 pub fn group(accounts: BTreeMap<String, Activity>, people: &BTreeMap<String, Vec<String>>) -> Result<BTreeMap<String, Activity>> {
     let owner: HashMap<&str, &str> = people.iter().flat_map(|(p, accts)| accts.iter().map(move |a| (a.as_str(), p.as_str()))).collect();
     let mut out: BTreeMap<String, Activity> = BTreeMap::new();
     for (account, activity) in accounts {
-        match owner.get(account.as_str()) {
-            Some(person) => match out.get_mut(*person) {
-                Some(existing) => existing.merge(activity),
-                None => {
-                    out.insert(person.to_string(), activity);
-                }
-            },
+        let name = owner.get(account.as_str()).copied().unwrap_or(account.as_str()).to_string();
+        match out.get_mut(&name) {
+            Some(existing) => existing.merge(activity),
             None => {
-                if people.contains_key(&account) && !people[&account].contains(&account) {
-                    return Err(Error::Usage(format!("person `{account}` has the name of another account; rename the person")));
-                }
-                out.insert(account, activity);
+                out.insert(name, activity);
             }
         }
     }

@@ -141,6 +141,12 @@ pub struct GenerateArgs {
     pub affected: usize,
     #[arg(long, default_value_t = 2019)]
     pub seed: u64,
+    /// Extra honest support agents (agent01 is four times as busy as the others).
+    #[arg(long, default_value_t = 0)]
+    pub agents: usize,
+    /// Customers of the insider's who reported scam calls (written to victims.csv).
+    #[arg(long, default_value_t = 50)]
+    pub victims: usize,
     #[arg(long)]
     pub force: bool,
 }

@@ -70,14 +70,24 @@ pub struct CoverStep {
     pub covered: usize,
 }
 
-/// Up to `max` groups chosen greedily to cover the most victims (ties: the better-ranked group), stopping
-/// when no group adds a victim.
+/// The significance level for an account to join the cover: 0.05, Bonferroni-corrected for the number
+/// of accounts ranked.
+pub fn cover_threshold_ln(accounts: usize) -> f64 {
+    (0.05 / accounts.max(1) as f64).ln()
+}
+
+/// Up to `max` groups chosen greedily to cover the most victims (ties: the better-ranked group), among
+/// the groups that touched more victims than chance explains (p below [`cover_threshold_ln`]): a busy
+/// agent who reads most customers covers most victims without being suspicious. Stops when no candidate
+/// adds a victim.
 pub fn greedy_cover(ranked: &[SuspectRow], reached: &BTreeMap<String, BTreeSet<String>>, max: usize) -> Vec<CoverStep> {
+    let threshold = cover_threshold_ln(ranked.len());
     let mut covered: BTreeSet<String> = BTreeSet::new();
     let mut steps: Vec<CoverStep> = Vec::new();
     while steps.len() < max {
         let best = ranked
             .iter()
+            .filter(|r| r.ln_p < threshold && r.lift > 1.0)
             .filter(|r| !steps.iter().any(|s| s.actor == r.actor))
             .map(|r| (r, reached.get(&r.actor).map(|set| set.difference(&covered).count()).unwrap_or(0)))
             .fold(None::<(&SuspectRow, usize)>, |best, (r, gain)| match best {
@@ -148,21 +158,23 @@ mod tests {
         assert!(busy.ln_p > rows[0].ln_p);
 
         let reached: BTreeMap<String, BTreeSet<String>> = groups.iter().map(|(g, t)| (g.clone(), victims_reached(t, &victims))).collect();
+        // The busy account reached every victim, but no more than chance: the cover is the insider alone.
         let cover = greedy_cover(&rows, &reached, 3);
-        assert_eq!(cover[0], CoverStep { actor: "busy".into(), added: 10, covered: 10 });
-        assert_eq!(cover.len(), 1);
+        assert_eq!(cover, [CoverStep { actor: "insider".into(), added: 8, covered: 8 }]);
     }
 
     #[test]
     fn greedy_cover_combines_colluders() {
-        let row = |a: &str, p: f64| SuspectRow { actor: a.into(), victims_touched: 0, victim_share: 0.0, customers_touched: 1, expected: 0.0, lift: 0.0, ln_p: p };
-        let ranked = vec![row("a", -10.0), row("b", -9.0), row("c", -1.0), row("d", -0.5)];
+        let row = |a: &str, p: f64| SuspectRow { actor: a.into(), victims_touched: 0, victim_share: 0.0, customers_touched: 1, expected: 0.0, lift: 5.0, ln_p: p };
+        // `e` reached the most victims but not beyond chance (p = 0.6): never in the cover.
+        let ranked = vec![row("a", -10.0), row("b", -9.0), row("c", -6.0), row("d", -5.0), row("e", -0.5)];
         let set = |xs: &[&str]| xs.iter().map(|s| s.to_string()).collect::<BTreeSet<_>>();
         let reached = BTreeMap::from([
             ("a".to_string(), set(&["1", "2", "3"])),
             ("b".to_string(), set(&["4", "5"])),
             ("c".to_string(), set(&["1", "4"])),
             ("d".to_string(), set(&["6"])),
+            ("e".to_string(), set(&["1", "2", "3", "4", "5", "6", "7"])),
         ]);
         let cover = greedy_cover(&ranked, &reached, 3);
         let names: Vec<&str> = cover.iter().map(|s| s.actor.as_str()).collect();

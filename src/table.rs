@@ -12,6 +12,9 @@ pub struct TableFile {
     pub path: PathBuf,
     pub delimiter: u8,
     pub columns: Vec<String>,
+    /// Rows end in CRLF: the csv crate then reports each row's line one too low (it counts the `\n` of
+    /// the previous row's CRLF when it reads the next row), so one is added back.
+    pub crlf: bool,
 }
 
 impl TableFile {
@@ -36,7 +39,9 @@ impl TableFile {
             }
             columns.push(name);
         }
-        Ok(TableFile { path: path.to_path_buf(), delimiter, columns })
+        let first_line = sample.split(|b| *b == b'\n').next().unwrap_or_default();
+        let crlf = first_line.len() < sample.len() && first_line.ends_with(b"\r");
+        Ok(TableFile { path: path.to_path_buf(), delimiter, columns, crlf })
     }
 
     pub fn column_index(&self, name: &str) -> Option<usize> {
@@ -53,7 +58,7 @@ impl TableFile {
             match reader.read_record(&mut record) {
                 Ok(false) => return Ok(()),
                 Ok(true) => {
-                    let line = record.position().map(|p| p.line()).unwrap_or(0);
+                    let line = record.position().map(|p| p.line() + u64::from(self.crlf)).unwrap_or(0);
                     if record.len() != self.columns.len() {
                         return Err(Error::input_at(
                             &self.path,
@@ -121,6 +126,22 @@ mod tests {
         })
         .unwrap();
         assert_eq!(rows, [("007".into(), "Ann\r\nLee".into()), ("8".into(), "Bob".into())]);
+    }
+
+    #[test]
+    fn line_numbers_are_right_with_crlf_too() {
+        let dir = tempfile::tempdir().unwrap();
+        for (name, text) in [("lf.csv", "id,name\n1,A\n2,\"B\nC\"\n3,D\n"), ("crlf.csv", "id,name\r\n1,A\r\n2,\"B\r\nC\"\r\n3,D\r\n")] {
+            let path = dir.path().join(name);
+            std::fs::write(&path, text).unwrap();
+            let mut lines = Vec::new();
+            TableFile::open(&path).unwrap().for_each_row(|line, _| {
+                lines.push(line);
+                Ok(())
+            })
+            .unwrap();
+            assert_eq!(lines, [2, 3, 5], "{name}");
+        }
     }
 
     #[test]

@@ -110,11 +110,14 @@ fn summary(
     }
     s.push_str(&format!("Accounts ranked by victims touched against chance (top {} of {}):\n{t}\n", rows.len().min(10), rows.len()));
 
-    if !cover.is_empty() {
+    let threshold = crate::suspects::cover_threshold_ln(rows.len()).exp();
+    if cover.is_empty() {
+        s.push_str(&format!("No account touched more victims than chance explains (p < {threshold:.2e}, Bonferroni over {} accounts).\n", rows.len()));
+    } else {
         let steps: Vec<String> = cover.iter().map(|c| format!("{} (+{} → {})", c.actor, c.added, c.covered)).collect();
         let last = cover.last().map(|c| c.covered).unwrap_or(0);
         s.push_str(&format!(
-            "Fewest accounts covering most victims (greedy, up to 3): {} — {} of {} victims\n",
+            "Fewest accounts covering most victims (greedy, up to 3, among accounts with p < {threshold:.2e}): {} — {} of {} victims\n",
             steps.join(", "),
             last,
             victims.customers.len()
