@@ -139,7 +139,7 @@ mod tests {
             .map(|i| (format!("V{i}"), Some(crate::timefmt::parse_zoned("2019-06-20T00:00:00Z").unwrap())))
             .collect();
         let insider: Vec<String> = (0..8).map(|i| format!("V{i}")).chain((0..20).map(|i| format!("C{i}"))).collect();
-        let busy: Vec<String> = (0..10).map(|i| format!("V{i}")).chain((0..600).map(|i| format!("C{i}"))).collect();
+        let busy: Vec<String> = (0..10).map(|i| format!("V{i}")).chain((0..890).map(|i| format!("C{i}"))).collect();
         let mut groups = BTreeMap::new();
         groups.insert("insider".to_string(), touches(&insider.iter().map(String::as_str).collect::<Vec<_>>(), 5));
         groups.insert("busy".to_string(), touches(&busy.iter().map(String::as_str).collect::<Vec<_>>(), 5));
