@@ -7,6 +7,11 @@
 //! through every channel. Around it: colleagues doing the same work, a prefix-named colleague (`k.walshe`),
 //! the insider's failed requests, accesses outside the window (one only by its time zone), HEAD requests,
 //! an aggregate query, a query with no key, and a ticket number that does not exist.
+//!
+//! For the insider hunt (`suspects`, `profile`): optional extra honest agents (`agent01`... with `agent01`
+//! four times as busy), and `victims.csv`, customers of the insider's who reported scam calls (by email,
+//! some typed in capitals) some days after the insider's last look. Both come from their own random
+//! stream, so the rest of the case does not change with them.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::Write;
