@@ -258,3 +258,27 @@ fn access_after_disable_counts_even_outside_the_window() {
     assert_eq!(json["containment"]["accesses_after_disabled"].as_array().unwrap().len(), 10);
     assert_eq!(json["containment"]["contained"], false);
 }
+
+#[test]
+fn victims_by_key_then_email_and_only_accesses_before_the_report_count() {
+    let dir = tempfile::tempdir().unwrap();
+    let victims = dir.path().join("victims.csv");
+    // C001: x.insider looked at 23:00 that day, after the report at 12:00; a1 looked at 08:10, before it.
+    // C002: by email in capitals (no key given). The last row names nobody.
+    std::fs::write(
+        &victims,
+        "customer_id,email,reported_at\nC001,,2019-07-01T12:00:00Z\n,CARA2@EXAMPLE.COM,2019-07-25T00:00:00+02:00\n,,\n",
+    )
+    .unwrap();
+    let out = bin().arg("suspects").arg(peers().join("case.toml")).arg("--victims").arg(&victims).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(stderr.contains("2 customer(s) from 3 row(s) (1 by customer key, 1 by email)"), "{stderr}");
+    assert!(stderr.contains("line 4: (empty row)"), "{stderr}");
+    let rows = csv_rows(&String::from_utf8(out.stdout).unwrap());
+    let get = |actor: &str| rows.iter().find(|r| r[0] == actor).unwrap_or_else(|| panic!("{actor} in {rows:?}")).clone();
+    assert_eq!(get("Xavier Insider")[1], "1", "C002 only: C001 was looked at after its report");
+    assert_eq!(get("a1")[1], "1", "a1 opened C001 before the report");
+    assert_eq!(get("a2")[1], "1", "C002 is assigned to a2");
+    assert_eq!(get("a3")[1], "0");
+}
