@@ -466,4 +466,12 @@ mod tests {
         let svg = bar_chart("x", &[("<b>".to_string(), 2)], 4);
         assert!(svg.contains("&lt;b&gt;") && !svg.contains("<b>"));
     }
+
+    proptest::proptest! {
+        #[test]
+        fn escaped_text_has_no_markup(text in "\\PC*") {
+            let e = esc(&text);
+            proptest::prop_assert!(!e.contains('<') && !e.contains('>') && !e.contains('"') && !e.contains('\''));
+        }
+    }
 }

@@ -172,4 +172,20 @@ mod tests {
         assert_eq!(b.z(3.0), 0.0);
         assert_eq!(b.z(4.0), f64::INFINITY);
     }
+
+    proptest::proptest! {
+        #[test]
+        fn upper_tail_is_a_probability_falling_in_k(pop in 1u64..400, succ_frac in 0.0f64..1.0, draw_frac in 0.0f64..1.0) {
+            let succ = (pop as f64 * succ_frac) as u64;
+            let draws = (pop as f64 * draw_frac) as u64;
+            let mut last = 0.0f64;
+            for k in 0..=succ.min(draws) + 1 {
+                let ln = hypergeometric_upper_tail_ln(pop, succ, draws, k);
+                proptest::prop_assert!(ln <= 0.0);
+                proptest::prop_assert!(k == 0 || ln <= last + 1e-12, "not falling at k={}: {} > {}", k, ln, last);
+                last = ln;
+            }
+            proptest::prop_assert_eq!(hypergeometric_upper_tail_ln(pop, succ, draws, 0), 0.0);
+        }
+    }
 }
