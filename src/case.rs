@@ -26,6 +26,11 @@ struct CaseFile {
     logs: Vec<LogSection>,
     #[serde(default)]
     classes: BTreeMap<String, String>,
+    /// Person → the accounts they used (`"Kate Walsh" = ["k.walsh", "rpt_k.walsh"]`).
+    #[serde(default)]
+    people: BTreeMap<String, Vec<String>>,
+    #[serde(default)]
+    profile: crate::profile::ProfileSection,
 }
 
 #[derive(Debug, Deserialize)]
@@ -43,6 +48,8 @@ struct CaseSection {
     min_gap: Option<String>,
     /// `report` (default) or `strict`: every log gap inside the window is a finding.
     coverage: Option<String>,
+    /// When the actors' accounts were disabled: any access after it is a containment failure.
+    disabled_at: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -265,6 +272,12 @@ pub struct Case {
     pub logs: Vec<LogSpec>,
     /// Gap finding and strictness (`[case] min_gap`, `coverage`).
     pub coverage: crate::coverage::CoverageSettings,
+    /// When the actors' accounts were disabled (containment check).
+    pub disabled_at: Option<Timestamp>,
+    /// Person → accounts, from `[people]` (sorted, checked: an account belongs to one person).
+    pub people: BTreeMap<String, Vec<String>>,
+    /// `[profile]` settings for `breachscope profile`.
+    pub profile: crate::profile::ProfileSettings,
 }
 
 /// Overrides from the command line.
@@ -273,6 +286,9 @@ pub struct Overrides {
     pub actors: Vec<String>,
     pub since: Option<String>,
     pub until: Option<String>,
+    pub disabled_at: Option<String>,
+    /// Commands that look at every account (`suspects`, `profile`) need no `actors`.
+    pub all_accounts: bool,
 }
 
 impl Case {
@@ -287,7 +303,7 @@ impl Case {
         actors.retain(|a| !a.trim().is_empty());
         actors.sort();
         actors.dedup();
-        if actors.is_empty() {
+        if actors.is_empty() && !overrides.all_accounts {
             return Err(bad("no actors: set `actors` in [case] or pass --actor".into()));
         }
 
@@ -317,7 +333,16 @@ impl Case {
             Some(other) => return Err(bad(format!("table_access = `{other}`: expected `report` or `include`"))),
         };
         let coverage = crate::coverage::CoverageSettings::from_case(parsed.case.min_gap.as_deref(), parsed.case.coverage.as_deref()).map_err(bad)?;
+        let disabled_at = overrides
+            .disabled_at
+            .clone()
+            .or(parsed.case.disabled_at.clone())
+            .map(|s| timefmt::parse_bound(&s, DayEnd::Start).map_err(|e| bad(format!("disabled_at: {e}"))))
+            .transpose()?;
+        let people = check_people(&parsed.people).map_err(bad)?;
+
         let schema = build_schema(path, &dir, &parsed)?;
+        let profile = crate::profile::ProfileSettings::from_section(&parsed.profile, &schema).map_err(|e| bad(format!("[profile] {e}")))?;
         let mut logs = Vec::with_capacity(parsed.logs.len());
         for (i, section) in parsed.logs.iter().enumerate() {
             logs.push(build_log(path, &dir, &schema, i, section)?);
@@ -343,8 +368,37 @@ impl Case {
             schema,
             logs,
             coverage,
+            disabled_at,
+            people,
+            profile,
         })
     }
+}
+
+/// `[people]`: trimmed, sorted, no empty names, no account under two people.
+fn check_people(people: &BTreeMap<String, Vec<String>>) -> Result<BTreeMap<String, Vec<String>>, String> {
+    let mut owner: BTreeMap<&str, &str> = BTreeMap::new();
+    let mut out = BTreeMap::new();
+    for (person, accounts) in people {
+        if person.trim().is_empty() {
+            return Err("[people]: a person has an empty name".into());
+        }
+        let mut list: Vec<String> = accounts.iter().map(|a| a.trim().to_string()).filter(|a| !a.is_empty()).collect();
+        list.sort();
+        list.dedup();
+        if list.is_empty() {
+            return Err(format!("[people] `{person}` lists no account"));
+        }
+        for account in accounts.iter().map(|a| a.trim()) {
+            if let Some(other) = owner.insert(account, person) {
+                if other != person {
+                    return Err(format!("[people]: account `{account}` is listed under both `{other}` and `{person}`"));
+                }
+            }
+        }
+        out.insert(person.trim().to_string(), list);
+    }
+    Ok(out)
 }
 
 fn parse_date(text: &str) -> Result<NaiveDate, String> {

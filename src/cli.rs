@@ -25,6 +25,10 @@ pub enum Command {
     Inspect(InspectArgs),
     /// Write a synthetic case (customers, tickets, logs, case.toml and its expected answer) into DIR.
     Generate(GenerateArgs),
+    /// Rank every account by how many reported victims it touched, against chance.
+    Suspects(SuspectsArgs),
+    /// Per account and month: customers touched, events, after-hours share, bulk operations; flag outliers.
+    Profile(ProfileArgs),
 }
 
 #[derive(Debug, Args)]
@@ -58,6 +62,13 @@ pub struct AnalyzeArgs {
     /// Shortest silence reported as a log gap, e.g. 2h, 90min, 1d (as `min_gap` in the case).
     #[arg(long, value_name = "DURATION")]
     pub min_gap: Option<String>,
+    /// When the actors' accounts were disabled; any access after it is reported as a containment failure.
+    /// Replaces the case's `disabled_at`.
+    #[arg(long, value_name = "T")]
+    pub disabled_at: Option<String>,
+    /// Also write a self-contained HTML report for people (print-friendly).
+    #[arg(long, value_name = "FILE")]
+    pub html: Option<PathBuf>,
     #[command(flatten)]
     pub legal: LegalArgs,
 }
@@ -80,6 +91,40 @@ pub struct LegalArgs {
     /// Write the legal CSVs for spreadsheets: UTF-8 BOM and CRLF line ends.
     #[arg(long)]
     pub excel: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct SuspectsArgs {
+    /// The case file (TOML); its `actors` are not needed.
+    pub case: PathBuf,
+    /// CSV of customers who reported scam contact: a customer key, email or phone column, and optionally a
+    /// report date column.
+    #[arg(long, value_name = "FILE")]
+    pub victims: PathBuf,
+    /// Ranking CSV [default: stdout].
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Group an account under a person: ACCOUNT=PERSON (repeatable); adds to the case's [people].
+    #[arg(long = "alias", value_name = "ACCOUNT=PERSON")]
+    pub aliases: Vec<String>,
+    /// Overwrite an existing --out file.
+    #[arg(long)]
+    pub force: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ProfileArgs {
+    /// The case file (TOML); its `actors` are not needed.
+    pub case: PathBuf,
+    /// Profile CSV [default: stdout].
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Group an account under a person: ACCOUNT=PERSON (repeatable); adds to the case's [people].
+    #[arg(long = "alias", value_name = "ACCOUNT=PERSON")]
+    pub aliases: Vec<String>,
+    /// Overwrite an existing --out file.
+    #[arg(long)]
+    pub force: bool,
 }
 
 #[derive(Debug, Args)]
@@ -124,6 +169,12 @@ pub struct GenerateArgs {
     pub affected: usize,
     #[arg(long, default_value_t = 2019)]
     pub seed: u64,
+    /// Extra honest support agents (agent01 is four times as busy as the others).
+    #[arg(long, default_value_t = 0)]
+    pub agents: usize,
+    /// Customers of the insider's who reported scam calls (written to victims.csv).
+    #[arg(long, default_value_t = 50)]
+    pub victims: usize,
     #[arg(long)]
     pub force: bool,
 }

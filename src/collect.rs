@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use fixedbitset::FixedBitSet;
 use serde::Serialize;
 
-use crate::case::{Case, FieldId, TableId};
+use crate::case::{Case, FieldId, LogSpec, TableId};
 use crate::error::{Error, Result};
 use crate::evidence::{Access, Grade, Interpreter, ReplayQuery};
 use crate::ingest::{self, Parsed, ParserSettings, RawEvent, Rejection};
@@ -136,6 +136,23 @@ pub struct Collected {
     pub source_count: usize,
     /// Every source's rhythm, blind spots and the actors' event times (see [`crate::coverage`]).
     pub coverage: crate::coverage::CoverageRecorder,
+    /// UTC day (`YYYY-MM-DD`) → the actors' events used that day.
+    pub events_per_day: BTreeMap<String, u64>,
+    /// Successful events of the actors after `disabled_at` (in or outside the window).
+    pub after_disabled: Vec<PostDisableAccess>,
+    /// Failed attempts of the actors after `disabled_at` (expected once the account is off).
+    pub failed_after_disabled: u64,
+}
+
+/// A successful access by an actor after the account was disabled: containment failed.
+#[derive(Clone, Debug, Serialize)]
+pub struct PostDisableAccess {
+    pub source: String,
+    pub file: String,
+    pub line: u64,
+    pub time: String,
+    pub actor: String,
+    pub request: String,
 }
 
 /// An actor's query waiting to be replayed, with where it came from.
@@ -213,20 +230,57 @@ fn write_error(path: &Path, e: csv::Error) -> Error {
     Error::Write { path: path.to_path_buf(), source: std::io::Error::other(e.to_string()) }
 }
 
-/// Reads all logs of the case.
-pub fn collect(case: &Case, ui: &Ui, rejects: &mut RejectsWriter) -> Result<Collected> {
-    let actors: HashSet<&str> = case.actors.iter().map(String::as_str).collect();
-    let field_count = case.schema.field_count();
-    let source_count = case.logs.len();
-    let mut out = Collected {
-        touched: vec![HashMap::new(); case.schema.tables.len()],
-        possibly_exposed: FixedBitSet::with_capacity(field_count),
-        field_count,
-        source_count,
-        coverage: crate::coverage::CoverageRecorder::new(case),
-        ..Default::default()
-    };
+/// One event of a case log, as [`read_logs`] hands it to its visitor.
+pub struct LogEvent<'a> {
+    /// Index into the case's logs.
+    pub source_index: usize,
+    pub log: &'a LogSpec,
+    /// The file, as shown in outputs.
+    pub file: &'a str,
+    /// Running index of the file among all files read.
+    pub file_index: usize,
+    pub interpreter: &'a Interpreter<'a>,
+    pub event: &'a RawEvent,
+}
 
+/// What [`read_logs_with`] calls for each file and record.
+pub trait LogVisitor {
+    /// A new file starts (`file_index` counts files across all logs).
+    fn begin_file(&mut self, _source_index: usize, _file_index: usize, _file: &str) {}
+    /// A record that could not be read.
+    fn rejected(&mut self, file_index: usize, file: &str, rejection: &Rejection) -> Result<()>;
+    /// An event: `Ok(())` when used, `Err(reason)` when ignored.
+    fn event(&mut self, event: &LogEvent<'_>) -> std::result::Result<(), String>;
+}
+
+/// Reads every file of every log of the case. Rejected records go to `on_rejected`; each event goes to
+/// `visit`, which returns `Ok(())` when it used the event or `Err(reason)` when it ignores it. Returns the
+/// record counts per file (read = used + ignored + rejected).
+pub fn read_logs(
+    case: &Case,
+    ui: &Ui,
+    on_rejected: impl FnMut(&str, &Rejection) -> Result<()>,
+    visit: impl FnMut(&LogEvent<'_>) -> std::result::Result<(), String>,
+) -> Result<Vec<FileCounts>> {
+    struct Closures<R, V>(R, V);
+    impl<R, V> LogVisitor for Closures<R, V>
+    where
+        R: FnMut(&str, &Rejection) -> Result<()>,
+        V: FnMut(&LogEvent<'_>) -> std::result::Result<(), String>,
+    {
+        fn rejected(&mut self, _: usize, file: &str, r: &Rejection) -> Result<()> {
+            (self.0)(file, r)
+        }
+        fn event(&mut self, e: &LogEvent<'_>) -> std::result::Result<(), String> {
+            (self.1)(e)
+        }
+    }
+    read_logs_with(case, ui, &mut Closures(on_rejected, visit))
+}
+
+/// As [`read_logs`], with a visitor that also sees where each file starts.
+pub fn read_logs_with(case: &Case, ui: &Ui, visitor: &mut impl LogVisitor) -> Result<Vec<FileCounts>> {
+    let mut files = Vec::new();
     for (source_index, log) in case.logs.iter().enumerate() {
         let interpreter = Interpreter::new(&case.schema, log);
         let settings = ParserSettings { log_line_prefix: log.log_line_prefix.clone(), map: log.map.clone() };
@@ -235,7 +289,8 @@ pub fn collect(case: &Case, ui: &Ui, rejects: &mut RejectsWriter) -> Result<Coll
             let format = ingest::resolve_format(log.format.as_deref(), &sample, path)?;
             let parser = ingest::parser_for(format, &settings, &sample, path)?;
             let display = display_path(path, &case.dir);
-            let coverage_file = out.coverage.begin_file(source_index, &display);
+            let file_index = files.len();
+            visitor.begin_file(source_index, file_index, &display);
             let mut counts = FileCounts { source: log.name.clone(), path: display.clone(), format: format.to_string(), ..Default::default() };
             let bytes = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
             let bar = ui.file_bar(&log.name, bytes);
@@ -249,8 +304,7 @@ pub fn collect(case: &Case, ui: &Ui, rejects: &mut RejectsWriter) -> Result<Coll
                     Parsed::Rejected(r) => {
                         counts.read += 1;
                         counts.rejected += 1;
-                        out.coverage.rejected(coverage_file);
-                        if let Err(e) = rejects.write(&display, &r) {
+                        if let Err(e) = visitor.rejected(file_index, &display, &r) {
                             failure = Some(e);
                         }
                     }
@@ -260,9 +314,8 @@ pub fn collect(case: &Case, ui: &Ui, rejects: &mut RejectsWriter) -> Result<Coll
                     }
                     Parsed::Event(event) => {
                         counts.read += 1;
-                        out.coverage.event(coverage_file, &event);
-                        let ctx = EventContext { source_index, source: &log.name, file: &display };
-                        match consider(&event, &actors, case, &interpreter, &ctx, &mut out) {
+                        let log_event = LogEvent { source_index, log, file: &display, file_index, interpreter: &interpreter, event: &event };
+                        match visitor.event(&log_event) {
                             Ok(()) => counts.used += 1,
                             Err(reason) => counts.ignore(&reason),
                         }
@@ -276,10 +329,60 @@ pub fn collect(case: &Case, ui: &Ui, rejects: &mut RejectsWriter) -> Result<Coll
             }
             read.map_err(|source| Error::Read { path: path.clone(), source })?;
             debug_assert!(counts.reconciles());
-            out.files.push(counts);
+            files.push(counts);
         }
     }
+    Ok(files)
+}
+
+/// Reads all logs of the case and gathers what the actors touched.
+pub fn collect(case: &Case, ui: &Ui, rejects: &mut RejectsWriter) -> Result<Collected> {
+    let field_count = case.schema.field_count();
+    let mut out = Collected {
+        touched: vec![HashMap::new(); case.schema.tables.len()],
+        possibly_exposed: FixedBitSet::with_capacity(field_count),
+        field_count,
+        source_count: case.logs.len(),
+        coverage: crate::coverage::CoverageRecorder::new(case),
+        ..Default::default()
+    };
+    let mut visitor = CaseVisitor {
+        case,
+        actors: case.actors.iter().map(String::as_str).collect(),
+        out: &mut out,
+        rejects,
+        coverage_files: Vec::new(),
+    };
+    let files = read_logs_with(case, ui, &mut visitor)?;
+    out.files = files;
     Ok(out)
+}
+
+/// The analysis's visitor: coverage for every record, touches for the actors' events.
+struct CaseVisitor<'a> {
+    case: &'a Case,
+    actors: HashSet<&'a str>,
+    out: &'a mut Collected,
+    rejects: &'a mut RejectsWriter,
+    /// Coverage's handle for each file index.
+    coverage_files: Vec<usize>,
+}
+
+impl LogVisitor for CaseVisitor<'_> {
+    fn begin_file(&mut self, source_index: usize, _file_index: usize, file: &str) {
+        self.coverage_files.push(self.out.coverage.begin_file(source_index, file));
+    }
+
+    fn rejected(&mut self, file_index: usize, file: &str, rejection: &Rejection) -> Result<()> {
+        self.out.coverage.rejected(self.coverage_files[file_index]);
+        self.rejects.write(file, rejection)
+    }
+
+    fn event(&mut self, e: &LogEvent<'_>) -> std::result::Result<(), String> {
+        self.out.coverage.event(self.coverage_files[e.file_index], e.event);
+        let ctx = EventContext { source_index: e.source_index, source: &e.log.name, file: e.file };
+        consider(e.event, &self.actors, self.case, e.interpreter, &ctx, self.out)
+    }
 }
 
 struct EventContext<'a> {
@@ -302,6 +405,20 @@ fn consider(
         Some(a) if !actors.contains(a) => return Err("another account".into()),
         Some(a) => a,
     };
+    if case.disabled_at.is_some_and(|d| event.time > d) {
+        if event.failure.is_some() {
+            out.failed_after_disabled += 1;
+        } else {
+            out.after_disabled.push(PostDisableAccess {
+                source: ctx.source.to_string(),
+                file: ctx.file.to_string(),
+                line: event.line,
+                time: format_utc(&event.time),
+                actor: actor.to_string(),
+                request: event.payload.describe(),
+            });
+        }
+    }
     if !case.window.contains(&event.time) {
         return Err("outside the case window".into());
     }
@@ -383,6 +500,7 @@ fn consider(
         }
     }
     if used {
+        *out.events_per_day.entry(event.time.format("%Y-%m-%d").to_string()).or_default() += 1;
         Ok(())
     } else {
         Err(first_reason.unwrap_or_else(|| "no access".into()))

@@ -7,6 +7,11 @@
 //! through every channel. Around it: colleagues doing the same work, a prefix-named colleague (`k.walshe`),
 //! the insider's failed requests, accesses outside the window (one only by its time zone), HEAD requests,
 //! an aggregate query, a query with no key, and a ticket number that does not exist.
+//!
+//! For the insider hunt (`suspects`, `profile`): optional extra honest agents (`agent01`... with `agent01`
+//! four times as busy), and `victims.csv`, customers of the insider's who reported scam calls (by email,
+//! some typed in capitals) some days after the insider's last look. Both come from their own random
+//! stream, so the rest of the case does not change with them.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::Write;
@@ -28,12 +33,16 @@ pub struct GenerateOptions {
     /// Customers the insider reaches.
     pub affected: usize,
     pub seed: u64,
+    /// Extra honest support agents (`agent01`...; `agent01` is four times as busy as the others).
+    pub agents: usize,
+    /// Customers of the insider's who reported scam calls, written to `victims.csv`.
+    pub victims: usize,
 }
 
 impl GenerateOptions {
     /// The bundled example case (`examples/support-insider`, `breachscope demo`).
     pub fn example() -> Self {
-        GenerateOptions { customers: 3000, events: 12000, affected: 240, seed: 2019 }
+        GenerateOptions { customers: 3000, events: 12000, affected: 240, seed: 2019, agents: 0, victims: 50 }
     }
 }
 
@@ -117,6 +126,7 @@ const COLLEAGUES: [&str; 4] = ["j.smith", "a.khan", "m.rossi", "k.walshe"];
 
 struct Customer {
     id: String,
+    email: String,
     segment: &'static str,
     state: &'static str,
     tickets: Vec<String>,
@@ -219,7 +229,7 @@ pub fn generate(dir: &Path, opts: &GenerateOptions) -> Result<GenerateSummary> {
             ticket_csv.write_record([&t, &id, subject, status, &format_utc(&opened)]).expect("memory");
             tickets.push(t);
         }
-        customers.push(Customer { id, segment, state, tickets });
+        customers.push(Customer { id, email: format!("{email_user}@example.com"), segment, state, tickets });
     }
     let tickets_total = ticket_no as usize - 100_000;
     write(dir, "customers.csv", &customer_csv.into_inner().expect("memory"))?;
@@ -348,7 +358,47 @@ pub fn generate(dir: &Path, opts: &GenerateOptions) -> Result<GenerateSummary> {
         }
     }
 
+    // Extra honest agents and the victims file come from their own random stream, so the rest of the
+    // case is the same with or without them.
+    let mut extra_rng = ChaCha8Rng::seed_from_u64(opts.seed ^ 0x5ca1_ca11);
+    for a in 0..opts.agents {
+        let who = format!("agent{:02}", a + 1);
+        let share = if a == 0 { 4 } else { 1 };
+        for _ in 0..(opts.events / 8).max(1) * share {
+            let c = customers.choose(&mut extra_rng).expect("customers exist");
+            let t = in_window(&mut extra_rng);
+            match c.tickets.choose(&mut extra_rng) {
+                Some(ticket) if extra_rng.random_bool(0.7) => logs.portal_line(t, &who, &format!("/support/tickets/{ticket}"), 200, &mut extra_rng),
+                _ => logs.crm_row(t, &who, "view", "Customer", &c.id, "full_name|email|phone"),
+            }
+        }
+    }
+    // Customers of the insider's who reported scam calls, some days after the insider's last look.
+    let by_id: BTreeMap<&str, &Customer> = customers.iter().map(|c| (c.id.as_str(), c)).collect();
+    let mut email_count: BTreeMap<&str, usize> = BTreeMap::new();
+    for c in &customers {
+        *email_count.entry(c.email.as_str()).or_default() += 1;
+    }
+    // Only customers the insider named (the ranking does not replay queries) and whose email is theirs
+    // alone, so each report names one customer.
+    let reached: Vec<&String> =
+        truth.iter().filter(|(id, t)| t.named && email_count[by_id[id.as_str()].email.as_str()] == 1).map(|(id, _)| id).collect();
+    let mut victims: Vec<(&String, Timestamp)> = reached
+        .choose_multiple(&mut extra_rng, opts.victims.min(reached.len()))
+        .map(|id| (*id, truth[*id].last.expect("set") + Duration::hours(extra_rng.random_range(24..30 * 24))))
+        .collect();
+    victims.sort();
+    let mut victims_csv = csv::Writer::from_writer(Vec::new());
+    victims_csv.write_record(["email", "reported_on"]).expect("memory");
+    for (n, (id, reported)) in victims.iter().enumerate() {
+        let email = &by_id[id.as_str()].email;
+        // Emails as people type them: some in capitals.
+        let email = if n % 3 == 0 { email.to_uppercase() } else { email.clone() };
+        victims_csv.write_record([email.as_str(), &reported.format("%Y-%m-%d").to_string()]).expect("memory");
+    }
+
     let log_lines = logs.write(dir)?;
+    write(dir, "victims.csv", &victims_csv.into_inner().expect("memory"))?;
     write(dir, "case.toml", CASE_TOML.as_bytes())?;
 
     let mut expected = csv::Writer::from_writer(Vec::new());

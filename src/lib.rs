@@ -5,6 +5,7 @@
 //! [`replay`] (queries re-run against the tables) → [`exposure`] (fields → data classes) → [`legal`] (people,
 //! jurisdictions, duties) → [`notification`] and [`report`].
 
+pub mod activity;
 pub mod case;
 pub mod classes;
 pub mod cli;
@@ -15,14 +16,19 @@ pub mod error;
 pub mod evidence;
 pub mod exposure;
 pub mod generate;
+pub mod html;
 pub mod ingest;
 pub mod input;
 pub mod legal;
 pub mod notification;
 pub mod output;
 pub mod replay;
+pub mod profile;
 pub mod report;
 pub mod resolve;
+pub mod stats;
+pub mod suspects;
 pub mod table;
 pub mod timefmt;
 pub mod ui;
+pub mod victims;

@@ -6,7 +6,7 @@ use comfy_table::{presets, Cell, CellAlignment, ContentArrangement, Table};
 use serde::Serialize;
 
 use crate::case::Case;
-use crate::collect::{Collected, FileCounts, TableAccess, UnresolvedQuery};
+use crate::collect::{Collected, FileCounts, PostDisableAccess, TableAccess, UnresolvedQuery};
 use crate::exposure::ExposureSummary;
 use crate::replay::ReplayedQuery;
 use crate::resolve::{Resolved, TableResolution, UnresolvedKey};
@@ -29,6 +29,10 @@ pub struct Report {
     pub duplicate_customer_keys: Vec<String>,
     pub unknown_fields: BTreeMap<String, u64>,
     pub unmatched_request_paths: BTreeMap<String, u64>,
+    /// The actors' used events per UTC day.
+    pub events_per_day: BTreeMap<String, u64>,
+    /// Set when the case gives `disabled_at`.
+    pub containment: Option<Containment>,
     pub outputs: BTreeMap<String, String>,
     /// What the logs cover, where they are blind, what cannot be ruled out (set by analyze).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -36,6 +40,17 @@ pub struct Report {
     /// People, jurisdictions and duties (decision support for counsel).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub legal: Option<crate::legal::LegalReport>,
+}
+
+/// The containment check: was any actor account used after it was disabled?
+#[derive(Debug, Serialize)]
+pub struct Containment {
+    pub disabled_at: String,
+    /// False when any successful access came after `disabled_at`.
+    pub contained: bool,
+    pub finding: String,
+    pub accesses_after_disabled: Vec<PostDisableAccess>,
+    pub failed_attempts_after_disabled: u64,
 }
 
 #[derive(Debug, Serialize)]
@@ -68,6 +83,7 @@ pub struct Totals {
     pub replayed_queries: usize,
     pub replay_row_mismatches: usize,
     pub table_accesses: usize,
+    pub accesses_after_disabled: usize,
 }
 
 impl Totals {
@@ -98,6 +114,29 @@ pub fn build(case: &Case, collected: Collected, replayed: Vec<ReplayedQuery>, re
     totals.table_accesses = table_accesses.len();
     totals.replayed_queries = replayed.len();
     totals.replay_row_mismatches = replayed.iter().filter(|r| r.rows_mismatch).count();
+    totals.accesses_after_disabled = collected.after_disabled.len();
+    let containment = case.disabled_at.as_ref().map(|d| {
+        let mut after = collected.after_disabled.clone();
+        after.sort_by(|a, b| (&a.time, &a.source, &a.file, a.line).cmp(&(&b.time, &b.source, &b.file, b.line)));
+        let contained = after.is_empty();
+        let finding = if contained {
+            format!("no successful access by the actors after {} (disabled_at)", format_utc(d))
+        } else {
+            format!(
+                "the account was still used after it was disabled: {} successful access(es) by the actors after {}, the last at {}",
+                after.len(),
+                format_utc(d),
+                after.last().map(|a| a.time.as_str()).unwrap_or_default()
+            )
+        };
+        Containment {
+            disabled_at: format_utc(d),
+            contained,
+            finding,
+            accesses_after_disabled: after,
+            failed_attempts_after_disabled: collected.failed_after_disabled,
+        }
+    });
     Report {
         tool: ToolInfo { name: env!("CARGO_PKG_NAME"), version: env!("CARGO_PKG_VERSION") },
         case: CaseInfo {
@@ -125,6 +164,8 @@ pub fn build(case: &Case, collected: Collected, replayed: Vec<ReplayedQuery>, re
         duplicate_customer_keys: resolved.duplicate_customer_keys.clone(),
         unknown_fields: collected.unknown_fields,
         unmatched_request_paths: collected.unmatched_paths,
+        events_per_day: collected.events_per_day,
+        containment,
         outputs,
         coverage: None,
         legal: None,
@@ -156,6 +197,17 @@ pub fn summary(report: &Report) -> String {
         case.since.as_deref().unwrap_or("(open)"),
         case.until.as_deref().unwrap_or("(open)")
     ));
+    if let Some(c) = &report.containment {
+        if c.contained {
+            out.push_str(&format!("Containment: {}\n\n", c.finding));
+        } else {
+            out.push_str(&format!("!! CONTAINMENT FAILED: {}\n", c.finding));
+            for a in c.accesses_after_disabled.iter().take(5) {
+                out.push_str(&format!("   {} {} {}:{} {}\n", a.time, a.actor, a.file, a.line, a.request));
+            }
+            out.push_str("   See containment in the report.\n\n");
+        }
+    }
 
     let mut inputs = table(&["source", "file", "format", "read", "used", "ignored", "rejected"]);
     for f in &report.inputs {

@@ -3,11 +3,11 @@
 //! the columns the notification list shows. Keys that match no row are kept as unresolved, never as
 //! customers.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use serde::Serialize;
 
-use crate::case::{Case, Role, CUSTOMERS};
+use crate::case::{Case, Role, TableSpec, CUSTOMERS};
 use crate::collect::{Collected, Touch};
 use crate::error::Result;
 
@@ -64,30 +64,20 @@ pub fn resolve(case: &Case, collected: &Collected) -> Result<Resolved> {
             resolved.tables.push(stats);
             continue;
         }
-        let (_, customer_col) = spec.customer_column.clone().expect("linked tables have a customer column");
-        let mut found: HashMap<&str, bool> = touched.keys().map(|k| (k.as_str(), false)).collect();
-        spec.file.for_each_row(|_, row| {
-            stats.rows_read += 1;
-            let key = &row[spec.key_index];
-            if let Some((k, seen)) = found.get_key_value(key).map(|(k, s)| (*k, *s)) {
-                let customer = &row[customer_col];
-                if customer.is_empty() {
-                    return Ok(());
+        let (links, rows_read) = linked_customers(spec, touched.keys().map(String::as_str))?;
+        stats.rows_read = rows_read;
+        for (key, touch) in touched {
+            match links.get(key) {
+                Some(customers) => {
+                    stats.keys_found += 1;
+                    for customer in customers {
+                        per_customer.entry(customer.clone()).and_modify(|t| t.merge(touch)).or_insert_with(|| touch.clone());
+                    }
                 }
-                if !seen {
-                    found.insert(k, true);
+                None => {
+                    stats.keys_unresolved += 1;
+                    resolved.unresolved_keys.push(unresolved(&spec.name, key, touch, "no row with this key, or the row has no customer"));
                 }
-                let touch = &touched[k];
-                per_customer.entry(customer.to_string()).and_modify(|t| t.merge(touch)).or_insert_with(|| touch.clone());
-            }
-            Ok(())
-        })?;
-        for (key, seen) in &found {
-            if *seen {
-                stats.keys_found += 1;
-            } else {
-                stats.keys_unresolved += 1;
-                resolved.unresolved_keys.push(unresolved(&spec.name, key, &touched[*key], "no row with this key, or the row has no customer"));
             }
         }
         resolved.tables.push(stats);
@@ -125,6 +115,33 @@ pub fn resolve(case: &Case, collected: &Collected) -> Result<Resolved> {
     resolved.customers.sort_by(|a, b| a.key.cmp(&b.key).then(a.line.cmp(&b.line)));
     resolved.unresolved_keys.sort_by(|a, b| (&a.table, &a.key).cmp(&(&b.table, &b.key)));
     Ok(resolved)
+}
+
+/// Reads a linked table (`tickets`) once and maps each of `keys` to the customers of the rows with that
+/// key (usually one; sorted, without repeats). Keys on no row, or only on rows with an empty customer
+/// column, are absent. Also returns the number of rows read.
+pub fn linked_customers<'k>(spec: &TableSpec, keys: impl IntoIterator<Item = &'k str>) -> Result<(HashMap<String, Vec<String>>, u64)> {
+    let (_, customer_col) = spec.customer_column.clone().expect("linked tables have a customer column");
+    let wanted: HashSet<&str> = keys.into_iter().collect();
+    let mut links: HashMap<String, Vec<String>> = HashMap::new();
+    let mut rows_read = 0;
+    if wanted.is_empty() {
+        return Ok((links, 0));
+    }
+    spec.file.for_each_row(|_, row| {
+        rows_read += 1;
+        let key = &row[spec.key_index];
+        let customer = &row[customer_col];
+        if !customer.is_empty() && wanted.contains(key) {
+            let list = links.entry(key.to_string()).or_default();
+            if !list.iter().any(|c| c == customer) {
+                list.push(customer.to_string());
+                list.sort();
+            }
+        }
+        Ok(())
+    })?;
+    Ok((links, rows_read))
 }
 
 fn unresolved(table: &str, key: &str, touch: &Touch, reason: &str) -> UnresolvedKey {

@@ -129,6 +129,22 @@ mod tests {
     }
 
     #[test]
+    fn line_numbers_are_right_with_crlf_too() {
+        let dir = tempfile::tempdir().unwrap();
+        for (name, text) in [("lf.csv", "id,name\n1,A\n2,\"B\nC\"\n3,D\n"), ("crlf.csv", "id,name\r\n1,A\r\n2,\"B\r\nC\"\r\n3,D\r\n")] {
+            let path = dir.path().join(name);
+            std::fs::write(&path, text).unwrap();
+            let mut lines = Vec::new();
+            TableFile::open(&path).unwrap().for_each_row(|line, _| {
+                lines.push(line);
+                Ok(())
+            })
+            .unwrap();
+            assert_eq!(lines, [2, 3, 5], "{name}");
+        }
+    }
+
+    #[test]
     fn tsv_by_name_and_by_content() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("people.txt");

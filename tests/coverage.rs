@@ -247,6 +247,7 @@ fn timeline_svg_is_well_formed_and_shows_the_gaps() {
         rejects: out.path().join("x.csv"),
         people: out.path().join("p.csv"),
         jurisdictions: out.path().join("j.csv"),
+        html: None,
     };
     let options = breachscope::legal::Options::default();
     let report = analyze(&case, &paths, &options, true, &Ui { quiet: true, color: false, progress: false }).unwrap();

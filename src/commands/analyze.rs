@@ -20,6 +20,8 @@ pub struct OutputPaths {
     pub rejects: PathBuf,
     pub people: PathBuf,
     pub jurisdictions: PathBuf,
+    /// The HTML report for people, when asked for.
+    pub html: Option<PathBuf>,
 }
 
 impl OutputPaths {
@@ -30,12 +32,19 @@ impl OutputPaths {
             rejects: args.rejects.clone().unwrap_or_else(|| case_dir.join("rejects.csv")),
             people: args.legal.people.clone().unwrap_or_else(|| case_dir.join("affected_people.csv")),
             jurisdictions: args.legal.jurisdictions.clone().unwrap_or_else(|| case_dir.join("jurisdictions.csv")),
+            html: args.html.clone(),
         }
     }
 }
 
 pub fn run(args: &AnalyzeArgs, ui: &Ui) -> Result<i32> {
-    let overrides = Overrides { actors: args.actors.clone(), since: args.since.clone(), until: args.until.clone() };
+    let overrides = Overrides {
+        actors: args.actors.clone(),
+        since: args.since.clone(),
+        until: args.until.clone(),
+        disabled_at: args.disabled_at.clone(),
+        all_accounts: false,
+    };
     let mut case = Case::load(&args.case, &overrides)?;
     if args.strict_coverage {
         case.coverage.strict = true;
@@ -52,10 +61,11 @@ pub fn run(args: &AnalyzeArgs, ui: &Ui) -> Result<i32> {
     Ok(exit::OK)
 }
 
-/// Runs the whole analysis and writes the outputs (list, report, rejects, legal CSVs); returns the report.
+/// Runs the whole analysis and writes the outputs (list, report, rejects, legal CSVs, HTML); returns the report.
 pub fn analyze(case: &Case, paths: &OutputPaths, legal_options: &legal::Options, force: bool, ui: &Ui) -> Result<Report> {
     let rules = legal::rules::RuleSet::load(legal_options.rules.as_deref())?;
-    let all = [&paths.list, &paths.report, &paths.rejects, &paths.people, &paths.jurisdictions];
+    let all: Vec<&PathBuf> =
+        [&paths.list, &paths.report, &paths.rejects, &paths.people, &paths.jurisdictions].into_iter().chain(paths.html.as_ref()).collect();
     for (i, p) in all.iter().enumerate() {
         if all[..i].iter().any(|q| q == p) {
             return Err(Error::Usage(format!("{} is given for two outputs", p.display())));
@@ -79,6 +89,9 @@ pub fn analyze(case: &Case, paths: &OutputPaths, legal_options: &legal::Options,
     outputs.insert("rejects".to_string(), shown(&paths.rejects, &case.dir));
     outputs.insert("affected_people".to_string(), shown(&paths.people, &case.dir));
     outputs.insert("jurisdictions".to_string(), shown(&paths.jurisdictions, &case.dir));
+    if let Some(html) = &paths.html {
+        outputs.insert("html_report".to_string(), shown(html, &case.dir));
+    }
     legal.report.outputs = outputs.iter().filter(|(k, _)| matches!(k.as_str(), "affected_people" | "jurisdictions")).map(|(k, v)| (k.clone(), v.clone())).collect();
     let mut report = report::build(case, collected, replayed, &resolved, summary, outputs);
     report.coverage = Some(coverage);
@@ -101,10 +114,22 @@ pub fn analyze(case: &Case, paths: &OutputPaths, legal_options: &legal::Options,
     let mut jurisdictions_file = AtomicFile::create(&paths.jurisdictions)?;
     std::io::Write::write_all(&mut jurisdictions_file, &jurisdictions_csv)
         .map_err(|source| Error::Write { path: paths.jurisdictions.clone(), source })?;
+    let html_file = match &paths.html {
+        Some(path) => {
+            let mut file = AtomicFile::create(path)?;
+            std::io::Write::write_all(&mut file, crate::html::render(&report, &rows).as_bytes())
+                .map_err(|source| Error::Write { path: path.clone(), source })?;
+            Some(file)
+        }
+        None => None,
+    };
     list.commit()?;
     report_file.commit()?;
     people_file.commit()?;
     jurisdictions_file.commit()?;
+    if let Some(file) = html_file {
+        file.commit()?;
+    }
     rejects.commit()?;
     if report.totals.records_rejected > 0 {
         ui.warn(&format!("{} record(s) rejected: see {}", report.totals.records_rejected, paths.rejects.display()));

@@ -27,6 +27,8 @@ pub fn run(args: &DemoArgs, ui: &Ui) -> Result<i32> {
         strict_coverage: false,
         min_gap: None,
         legal: Default::default(),
+        disabled_at: None,
+        html: None,
     };
     let paths = OutputPaths::for_case(&case.dir, &analyze_args);
     let report = analyze(&case, &paths, &crate::legal::Options::default(), true, ui)?;

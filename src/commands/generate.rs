@@ -7,7 +7,7 @@ use crate::ui::Ui;
 
 pub fn run(args: &GenerateArgs, ui: &Ui) -> Result<i32> {
     ensure_empty_or_forced(&args.dir, args.force)?;
-    let opts = GenerateOptions { customers: args.customers, events: args.events, affected: args.affected, seed: args.seed };
+    let opts = GenerateOptions { customers: args.customers, events: args.events, affected: args.affected, seed: args.seed, agents: args.agents, victims: args.victims };
     if opts.customers == 0 {
         return Err(Error::Usage("--customers must be at least 1".into()));
     }

@@ -8,7 +8,7 @@ use comfy_table::{presets, ContentArrangement, Table};
 
 use crate::cli::InspectArgs;
 use crate::error::{exit, Error, Result};
-use crate::ingest::{self, Parsed, ParserSettings, Payload, RawEvent, Rejection, StatementText};
+use crate::ingest::{self, Parsed, ParserSettings, RawEvent, Rejection};
 use crate::input;
 use crate::timefmt::format_utc;
 use crate::ui::Ui;
@@ -76,7 +76,7 @@ pub fn run(args: &InspectArgs, ui: &Ui) -> Result<i32> {
             format_utc(&e.time),
             e.actor.clone().unwrap_or_else(|| "-".into()),
             e.failure.clone().unwrap_or_else(|| "ok".into()),
-            describe(&e.payload),
+            e.payload.describe(),
         ]);
     }
     writeln!(out, "{table}").map_err(w)?;
@@ -86,28 +86,3 @@ pub fn run(args: &InspectArgs, ui: &Ui) -> Result<i32> {
     Ok(exit::OK)
 }
 
-fn describe(payload: &Payload) -> String {
-    let text = match payload {
-        Payload::Http { method, target, status } => format!("{method} {target} -> {status}"),
-        Payload::Sql { statement: StatementText::Logged(sql), rows, .. } => {
-            let one_line: String = sql.split_whitespace().collect::<Vec<_>>().join(" ");
-            match rows {
-                Some(n) => format!("{one_line} [{n} rows]"),
-                None => one_line,
-            }
-        }
-        Payload::Sql { statement: StatementText::NotLogged, .. } => "<statement not logged>".into(),
-        Payload::Record { action, table, record, fields } => format!(
-            "{} {} {} [{}]",
-            action.as_deref().unwrap_or("-"),
-            table.as_deref().unwrap_or("-"),
-            record.as_deref().unwrap_or("-"),
-            fields.as_deref().unwrap_or("")
-        ),
-    };
-    if text.chars().count() > 160 {
-        format!("{}…", text.chars().take(160).collect::<String>())
-    } else {
-        text
-    }
-}

@@ -4,6 +4,8 @@ pub mod analyze;
 pub mod demo;
 pub mod generate;
 pub mod inspect;
+pub mod profile;
+pub mod suspects;
 
 use crate::cli::{Cli, Command};
 use crate::error::Result;
@@ -17,5 +19,7 @@ pub fn run(cli: Cli) -> Result<i32> {
         Command::Demo(args) => demo::run(&args, &ui),
         Command::Inspect(args) => inspect::run(&args, &ui),
         Command::Generate(args) => generate::run(&args, &ui),
+        Command::Suspects(args) => suspects::run(&args, &ui),
+        Command::Profile(args) => profile::run(&args, &ui),
     }
 }

@@ -44,6 +44,35 @@ pub enum Payload {
     Record { action: Option<String>, table: Option<String>, record: Option<String>, fields: Option<String> },
 }
 
+impl Payload {
+    /// One line for people: `GET /x -> 200`, the SQL on one line, or `view Customer C1 [email]`.
+    pub fn describe(&self) -> String {
+        let text = match self {
+            Payload::Http { method, target, status } => format!("{method} {target} -> {status}"),
+            Payload::Sql { statement: StatementText::Logged(sql), rows, .. } => {
+                let one_line: String = sql.split_whitespace().collect::<Vec<_>>().join(" ");
+                match rows {
+                    Some(n) => format!("{one_line} [{n} rows]"),
+                    None => one_line,
+                }
+            }
+            Payload::Sql { statement: StatementText::NotLogged, .. } => "<statement not logged>".into(),
+            Payload::Record { action, table, record, fields } => format!(
+                "{} {} {} [{}]",
+                action.as_deref().unwrap_or("-"),
+                table.as_deref().unwrap_or("-"),
+                record.as_deref().unwrap_or("-"),
+                fields.as_deref().unwrap_or("")
+            ),
+        };
+        if text.chars().count() > 160 {
+            format!("{}…", text.chars().take(160).collect::<String>())
+        } else {
+            text
+        }
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Serialize)]
 #[serde(tag = "logged", content = "text", rename_all = "snake_case")]
 pub enum StatementText {

@@ -1,0 +1,59 @@
+//! `breachscope profile CASE.toml`: per account and month, activity against the peers' baseline. The CSV
+//! goes to --out or stdout; the flagged accounts go to stderr.
+
+use std::io::Write;
+
+use comfy_table::{presets, Cell, ContentArrangement, Table};
+
+use crate::activity;
+use crate::case::{Case, Overrides};
+use crate::cli::ProfileArgs;
+use crate::error::{exit, Error, Result};
+use crate::output;
+use crate::profile;
+use crate::ui::Ui;
+use crate::victims::CustomerIndex;
+
+pub fn run(args: &ProfileArgs, ui: &Ui) -> Result<i32> {
+    let case = Case::load(&args.case, &Overrides { all_accounts: true, ..Default::default() })?;
+    if let Some(out) = &args.out {
+        output::check_writable(out, args.force)?;
+    }
+    let index = CustomerIndex::read(&case)?;
+    let assignments = profile::read_assignments(&case)?;
+    let all = activity::gather(&case, &case.profile, ui)?;
+    let people = activity::people_with_aliases(&case, &args.aliases, &all.accounts, ui)?;
+    let groups = activity::group(all.accounts, &people)?;
+    let touches = activity::resolve_customers(&case, &groups, &index.keys)?;
+    let rows = profile::profile(&groups, &touches, assignments.as_ref(), &case.profile);
+
+    let csv = profile::to_csv(&rows);
+    match &args.out {
+        Some(path) => output::write_atomic(path, &csv)?,
+        None => std::io::stdout().lock().write_all(&csv).map_err(|source| Error::Write { path: "<stdout>".into(), source })?,
+    }
+    if !ui.quiet {
+        let flagged: Vec<&profile::ProfileRow> = rows.iter().filter(|r| !r.flags.is_empty()).collect();
+        let months: std::collections::BTreeSet<&str> = rows.iter().map(|r| r.month.as_str()).collect();
+        eprintln!("{} account(s) or people over {} month(s); {} row(s) flagged against their peers", groups.len(), months.len(), flagged.len());
+        if !flagged.is_empty() {
+            let mut t = Table::new();
+            t.load_preset(presets::UTF8_FULL_CONDENSED).set_content_arrangement(ContentArrangement::Dynamic);
+            if std::env::var_os("NO_COLOR").is_some() {
+                t.force_no_tty();
+            }
+            t.set_header(["month", "actor", "why"]);
+            for r in &flagged {
+                t.add_row(vec![Cell::new(&r.month), Cell::new(&r.actor), Cell::new(r.flags.join("\n"))]);
+            }
+            eprintln!("{t}");
+        }
+        if case.profile.assignment.is_none() {
+            eprintln!("(no [profile] assignment column: unassigned_customers is left empty)");
+        }
+        if let Some(out) = &args.out {
+            eprintln!("profile: {}", out.display());
+        }
+    }
+    Ok(exit::OK)
+}
