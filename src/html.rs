@@ -15,20 +15,9 @@ pub const LIST_ROWS: usize = 20;
 /// How many entries of a long list (unresolved keys, queries...) the report shows.
 const LIST_LIMIT: usize = 50;
 
-/// Escapes text for HTML element content and attribute values.
+/// Escapes text for HTML element content and attribute values (the same escaping as the SVG charts).
 pub fn esc(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
+    crate::coverage::svg::escape(text)
 }
 
 const CSS: &str = r#"

@@ -28,7 +28,7 @@ pub fn escape(text: &str) -> String {
             '<' => out.push_str("&lt;"),
             '>' => out.push_str("&gt;"),
             '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&apos;"),
+            '\'' => out.push_str("&#39;"),
             c if (c as u32) < 0x20 && c != '\t' && c != '\n' => out.push(' '),
             c => out.push(c),
         }
