@@ -427,7 +427,7 @@ impl Context<'_> {
         let index: Option<usize> = placeholder.strip_prefix('$').and_then(|n| n.parse().ok());
         match (self.parameters, index) {
             (Parameters::Values(values), Some(i)) if i >= 1 && i <= values.len() => Ok(values[i - 1].clone()),
-            (Parameters::NotLogged, _) => Err("the key is a bind parameter and parameters were not logged".into()),
+            (Parameters::NotLogged, _) => Err("the statement uses bind parameters and they were not logged".into()),
             _ => Err(format!("bind parameter {placeholder} has no logged value")),
         }
     }
