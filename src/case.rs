@@ -26,6 +26,8 @@ struct CaseFile {
     logs: Vec<LogSection>,
     #[serde(default)]
     classes: BTreeMap<String, String>,
+    #[serde(default)]
+    exports: Vec<crate::export::ExportSection>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -71,6 +73,10 @@ struct LogSection {
     map: BTreeMap<String, String>,
     #[serde(default)]
     tables: BTreeMap<String, String>,
+    /// The zone of timestamps written without one (MariaDB server_audit): `UTC`, `+02:00`.
+    time_zone: Option<String>,
+    /// A CSV naming the log's account ids (Salesforce USER_ID, Zendesk user_id).
+    users: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -232,6 +238,10 @@ pub struct LogSpec {
     pub map: BTreeMap<String, String>,
     /// The log's table names → case tables (`public.customers` and `customers` are found without it).
     pub table_names: BTreeMap<String, TableId>,
+    /// The zone of timestamps the log writes without one.
+    pub time_zone: Option<chrono::FixedOffset>,
+    /// Account ids → names, from the log's `users` table.
+    pub users: BTreeMap<String, String>,
 }
 
 #[derive(Clone, Debug)]
@@ -246,6 +256,8 @@ pub struct Case {
     pub discovered: Option<NaiveDate>,
     pub schema: Schema,
     pub logs: Vec<LogSpec>,
+    /// Files that left the system, with the rows they held (`[[exports]]`).
+    pub exports: Vec<crate::export::Export>,
 }
 
 /// Overrides from the command line.
@@ -300,6 +312,10 @@ impl Case {
         if logs.is_empty() {
             return Err(bad("no [[logs]]: the case names no access log to read".into()));
         }
+        let mut exports = Vec::with_capacity(parsed.exports.len());
+        for (i, section) in parsed.exports.iter().enumerate() {
+            exports.push(crate::export::build(path, &dir, &schema, i, section)?);
+        }
         let mut names: Vec<&str> = logs.iter().map(|l| l.name.as_str()).collect();
         names.sort();
         if let Some(w) = names.windows(2).find(|w| w[0] == w[1]) {
@@ -316,6 +332,7 @@ impl Case {
             discovered,
             schema,
             logs,
+            exports,
         })
     }
 }
@@ -478,6 +495,16 @@ fn build_log(case_path: &Path, dir: &Path, schema: &Schema, index: usize, sectio
         routes.push(Route { template: route.path.clone(), segments, fields });
     }
 
+    let time_zone = section
+        .time_zone
+        .as_deref()
+        .map(|z| timefmt::parse_zone(z).ok_or_else(|| bad(format!("time_zone `{z}`: use UTC or an offset such as +02:00"))))
+        .transpose()?;
+    let users = match &section.users {
+        Some(p) => crate::ingest::accounts::load(&dir.join(p))?,
+        None => BTreeMap::new(),
+    };
+
     Ok(LogSpec {
         name: label,
         pattern: section.path.clone(),
@@ -487,6 +514,8 @@ fn build_log(case_path: &Path, dir: &Path, schema: &Schema, index: usize, sectio
         routes,
         map: section.map.clone(),
         table_names,
+        time_zone,
+        users,
     })
 }
 

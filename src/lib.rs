@@ -11,6 +11,7 @@ pub mod collect;
 pub mod commands;
 pub mod error;
 pub mod evidence;
+pub mod export;
 pub mod exposure;
 pub mod generate;
 pub mod ingest;

@@ -16,7 +16,16 @@ use crate::ui::Ui;
 pub fn run(args: &InspectArgs, ui: &Ui) -> Result<i32> {
     let sample = input::sample(&args.file, 64 * 1024)?;
     let format = ingest::resolve_format(args.format.as_deref(), &sample, &args.file)?;
-    let settings = ParserSettings { log_line_prefix: args.log_line_prefix.clone(), map: BTreeMap::new() };
+    let time_zone = args
+        .time_zone
+        .as_deref()
+        .map(|z| crate::timefmt::parse_zone(z).ok_or_else(|| Error::Usage(format!("--time-zone `{z}`: use UTC or an offset such as +02:00"))))
+        .transpose()?;
+    let users = match &args.users {
+        Some(path) => ingest::accounts::load(path)?,
+        None => BTreeMap::new(),
+    };
+    let settings = ParserSettings { log_line_prefix: args.log_line_prefix.clone(), map: BTreeMap::new(), time_zone, users };
     let parser = ingest::parser_for(format, &settings, &sample, &args.file)?;
     let bytes = std::fs::metadata(&args.file).map(|m| m.len()).unwrap_or(0);
     let bar = ui.file_bar("inspect", bytes);
@@ -104,6 +113,33 @@ fn describe(payload: &Payload) -> String {
             record.as_deref().unwrap_or("-"),
             fields.as_deref().unwrap_or("")
         ),
+        Payload::Document { command, collection, filter, projection, pipeline, .. } => match (pipeline, projection) {
+            (Some(p), _) => format!("{collection} {command} {p}"),
+            (None, Some(p)) => format!("{collection} {command} {filter} projection {p}"),
+            (None, None) => format!("{collection} {command} {filter}"),
+        },
+        Payload::Item { operation, requests } => {
+            let parts: Vec<String> = requests
+                .iter()
+                .map(|r| {
+                    let keys: Vec<String> = r.keys.iter().map(|k| k.iter().map(|(a, v)| format!("{a}={v}")).collect::<Vec<_>>().join(",")).collect();
+                    format!("{} [{}]", r.table, keys.join("; "))
+                })
+                .collect();
+            format!("DynamoDB {operation} {}", parts.join(" "))
+        }
+        Payload::Object { store, container, name, rows } => {
+            let rows = rows.map(|n| format!(" [{n} rows]")).unwrap_or_default();
+            match container {
+                Some(c) => format!("{store} {c}/{name}{rows}"),
+                None => format!("{store} {name}{rows}"),
+            }
+        }
+        Payload::RecordView { action, tables, records } => format!("{action} {} {}", tables.first().map(String::as_str).unwrap_or("-"), records.join(";")),
+        Payload::TableRead { action, tables, rows } => {
+            format!("{action} {}{}", tables.join(","), rows.map(|n| format!(" [{n} rows]")).unwrap_or_default())
+        }
+        Payload::Helpdesk { method, url, status } => format!("{method} {url} -> {status}"),
     };
     if text.chars().count() > 160 {
         format!("{}…", text.chars().take(160).collect::<String>())

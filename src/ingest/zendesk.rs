@@ -1,0 +1,155 @@
+//! Zendesk access-log exports (Access Logs API, `/api/v2/access_logs`): JSON Lines or CSV with `id, timestamp,
+//! user_id, ip_address, method, url, status` (and `category`, `summary`...). The request `url` names the ticket or
+//! user (`/api/v2/tickets/123.json`, `/agent/tickets/123`); which case table it is, is decided in
+//! [`crate::evidence`]. The account is `user_id`, named through the log's `users` table when given; a `status` of
+//! 400 or more marks a failed request.
+
+use std::collections::{BTreeMap, HashMap};
+use std::io::BufRead;
+
+use serde_json::Value;
+
+use super::accounts;
+use super::json_records::{self, Piece};
+use super::{Format, LogParser, Parsed, ParserSettings, Payload, RawEvent, Rejection};
+use crate::timefmt;
+
+/// Whether a first line is a Zendesk access-log header or record.
+pub fn looks_like(first: &str) -> bool {
+    let has = |k: &str| first.contains(k);
+    if first.starts_with('{') {
+        return has("\"url\"") && has("\"method\"") && has("\"user_id\"") && has("\"timestamp\"");
+    }
+    let cols: Vec<String> = first.split(',').map(|c| c.trim().trim_matches('"').to_ascii_lowercase()).collect();
+    ["timestamp", "user_id", "method", "url"].iter().all(|c| cols.iter().any(|x| x == c))
+}
+
+pub struct ZendeskParser {
+    json: bool,
+    users: BTreeMap<String, String>,
+}
+
+impl ZendeskParser {
+    pub fn new(settings: &ParserSettings, sample: &[u8]) -> Result<ZendeskParser, String> {
+        let first = sample.iter().find(|b| !b.is_ascii_whitespace()).copied();
+        let json = first == Some(b'{') || first == Some(b'[');
+        if !json {
+            let text = String::from_utf8_lossy(sample);
+            let header = text.trim_start_matches('\u{feff}').lines().next().unwrap_or_default();
+            if !looks_like(header) {
+                return Err("Zendesk access-log CSV needs the columns timestamp, user_id, method and url".into());
+            }
+        }
+        Ok(ZendeskParser { json, users: settings.users.clone() })
+    }
+
+    fn event(&self, line: u64, get: &dyn Fn(&str) -> Option<String>, raw: &[u8]) -> Parsed {
+        let Some(url) = get("url") else {
+            return Parsed::Ignored { line, reason: "request without a url (GraphQL or background job)" };
+        };
+        let time = match get("timestamp").map(|t| timefmt::parse_any(&t)) {
+            Some(Ok(t)) => t,
+            Some(Err(reason)) => return Parsed::Rejected(Rejection::new(line, 0, format!("timestamp: {reason}"), raw)),
+            None => return Parsed::Rejected(Rejection::new(line, 0, "no timestamp", raw)),
+        };
+        let status: u16 = match get("status").map(|s| s.parse::<u16>()) {
+            Some(Ok(s)) => s,
+            Some(Err(_)) => return Parsed::Rejected(Rejection::new(line, 0, "status is not an HTTP status code", raw)),
+            None => 200,
+        };
+        let actor = get("user_id").map(|id| accounts::name_of(&self.users, &id));
+        let method = get("method").unwrap_or_else(|| "GET".into()).to_ascii_uppercase();
+        let failure = (status >= 400).then(|| format!("HTTP {status}"));
+        Parsed::Event(RawEvent { line, time, actor, failure, payload: Payload::Helpdesk { method, url, status } })
+    }
+}
+
+impl LogParser for ZendeskParser {
+    fn format(&self) -> Format {
+        Format::Zendesk
+    }
+
+    fn parse(&self, input: &mut dyn BufRead, sink: &mut dyn FnMut(Parsed)) -> std::io::Result<()> {
+        if self.json {
+            return json_records::read(input, &mut |piece| match piece {
+                Piece::Junk { line, column, text } => sink(Parsed::Rejected(Rejection::new(line, column, json_records::junk_reason(text), text))),
+                Piece::Broken { line, text, reason } => sink(Parsed::Rejected(Rejection::new(line, 0, reason, text))),
+                Piece::Value { line, text } => match serde_json::from_slice::<Value>(text) {
+                    Ok(v) => {
+                        // An API page (`{"access_logs": [...]}`) or one record.
+                        let records: Vec<&Value> = match v.get("access_logs").and_then(Value::as_array) {
+                            Some(list) => list.iter().collect(),
+                            None => vec![&v],
+                        };
+                        for r in records {
+                            let get = |k: &str| match r.get(k) {
+                                Some(Value::String(s)) if !s.is_empty() => Some(s.clone()),
+                                Some(Value::Number(n)) => Some(n.to_string()),
+                                _ => None,
+                            };
+                            sink(self.event(line, &get, text));
+                        }
+                    }
+                    Err(e) => sink(Parsed::Rejected(Rejection::new(line, e.column() as u64, format!("invalid JSON: {e}"), text))),
+                },
+            });
+        }
+        let mut reader = csv::ReaderBuilder::new().has_headers(true).flexible(true).from_reader(input);
+        let header: HashMap<String, usize> = match reader.headers() {
+            Ok(h) => h.iter().enumerate().map(|(i, c)| (c.trim().trim_start_matches('\u{feff}').to_ascii_lowercase(), i)).collect(),
+            Err(e) => {
+                sink(Parsed::Rejected(Rejection::new(1, 0, format!("header row: {e}"), b"")));
+                return Ok(());
+            }
+        };
+        let width = header.len();
+        let mut record = csv::StringRecord::new();
+        loop {
+            match reader.read_record(&mut record) {
+                Ok(false) => return Ok(()),
+                Ok(true) => {
+                    let line = record.position().map(|p| p.line()).unwrap_or(0);
+                    let raw = record.iter().collect::<Vec<_>>().join(",").into_bytes();
+                    if record.len() != width {
+                        let reason = format!("row has {} fields, the header has {width}", record.len());
+                        sink(Parsed::Rejected(Rejection::new(line, record.len().min(width) as u64 + 1, reason, &raw)));
+                        continue;
+                    }
+                    let get = |k: &str| header.get(k).map(|i| record[*i].trim().to_string()).filter(|s| !s.is_empty());
+                    sink(self.event(line, &get, &raw));
+                }
+                Err(e) => {
+                    let line = e.position().map(|p| p.line()).unwrap_or(0);
+                    if let csv::ErrorKind::Io(_) = e.kind() {
+                        let csv::ErrorKind::Io(io) = e.into_kind() else { unreachable!() };
+                        return Err(io);
+                    }
+                    sink(Parsed::Rejected(Rejection::new(line, 0, e.to_string(), b"")));
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn run(text: &str) -> Vec<Parsed> {
+        let parser = ZendeskParser::new(&ParserSettings::default(), text.as_bytes()).unwrap();
+        let mut out = Vec::new();
+        parser.parse(&mut text.as_bytes(), &mut |p| out.push(p)).unwrap();
+        out
+    }
+
+    #[test]
+    fn json_lines_and_csv() {
+        let out = run("{\"id\":\"01J5\",\"timestamp\":\"2019-06-03T10:00:00Z\",\"user_id\":6596848315901,\"ip_address\":\"10.0.0.9\",\"method\":\"GET\",\"url\":\"/api/v2/tickets/123.json\",\"status\":200}\n");
+        let Parsed::Event(e) = &out[0] else { panic!("{out:?}") };
+        assert_eq!(e.actor.as_deref(), Some("6596848315901"));
+        assert!(matches!(&e.payload, Payload::Helpdesk { url, .. } if url == "/api/v2/tickets/123.json"));
+        let out = run("id,timestamp,user_id,ip_address,method,url,status\n1,2019-06-03T10:00:00Z,42,10.0.0.9,GET,/agent/tickets/7,403\n");
+        let Parsed::Event(e) = &out[0] else { panic!("{out:?}") };
+        assert_eq!((e.line, e.failure.as_deref()), (2, Some("HTTP 403")));
+    }
+}
