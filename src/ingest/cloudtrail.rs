@@ -220,7 +220,8 @@ fn dynamodb(name: &str, params: &Value) -> Result<Payload, &'static str> {
                 return Err("write statement (PartiQL)");
             }
             return Ok(Payload::Sql {
-                statement: StatementText::Logged(statements.join(";\n")),
+                // PartiQL logs non-key values as `***(Redacted)`: kept as a string literal so the statement parses.
+                statement: StatementText::Logged(statements.join(";\n").replace("***(Redacted)", "'***(Redacted)'")),
                 parameters: Parameters::None,
                 class: Some("READ".into()),
                 object: Some(table.to_string()).filter(|t| !t.is_empty()),

@@ -56,6 +56,7 @@ fn mongo_time(ts: Option<&Value>) -> Result<Timestamp, String> {
 fn ignored_reason(atype: &str) -> &'static str {
     match atype {
         "authenticate" | "logout" | "clientMetadata" | "startSession" | "endSession" => "login, logout or session record",
+        a if a.contains("User") || a.contains("Role") || a.contains("Privilege") => "user or role administration",
         a if a.starts_with("create") || a.starts_with("drop") || a.starts_with("rename") || a.contains("Index") || a == "shardCollection" => {
             "schema change (DDL)"
         }

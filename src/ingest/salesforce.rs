@@ -146,7 +146,12 @@ impl SalesforceParser {
                     Payload::TableRead { action: format!("Salesforce {event_type} {method}").trim().to_string(), tables: entities, rows }
                 }
             }
-            "Report" | "ReportExport" => match get("REPORT_ID_DERIVED").or_else(|| get("REPORT_ID")) {
+            "Report" | "ReportExport" => match get("REPORT_ID_DERIVED")
+                .or_else(|| get("REPORT_ID"))
+                .or_else(|| get("URI_ID_DERIVED"))
+                .or_else(|| get("URI").map(|u| u.trim_start_matches('/').split(['/', '?']).next().unwrap_or("").to_string()))
+                .filter(|i| is_record_id(i))
+            {
                 Some(id) => Payload::Object {
                     store: "salesforce-report".into(),
                     container: None,
