@@ -280,3 +280,58 @@ fn field_refs(v: &Value, out: &mut Vec<String>) {
         _ => {}
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::evidence::test_schema;
+    use serde_json::json;
+
+    fn run(command: &str, ns: &str, filter: Value, projection: Option<Value>, pipeline: Option<Value>) -> Vec<Access> {
+        let schema = test_schema::schema();
+        let log = test_schema::log(&[]);
+        let it = Interpreter::new(&schema, &log);
+        interpret(&it, command, ns, &filter, projection.as_ref(), pipeline.as_ref(), false)
+    }
+
+    fn keys(a: &[Access]) -> Vec<(usize, Vec<String>, Vec<usize>)> {
+        a.iter()
+            .filter_map(|x| if let Access::Records(r) = x { Some(r) } else { None })
+            .flatten()
+            .map(|r| (r.table, r.keys.clone(), r.fields.clone()))
+            .collect()
+    }
+
+    #[test]
+    fn id_equality_in_and_or_name_records() {
+        assert_eq!(keys(&run("find", "crm.customers", json!({"_id": "C1"}), Some(json!({"email": 1})), None)), [(0, vec!["C1".to_string()], vec![0, 2])]);
+        assert_eq!(keys(&run("find", "crm.customers", json!({"_id": {"$in": ["C1", "C2"]}}), None, None))[0].1, ["C1", "C2"]);
+        let or = run("find", "crm.customers", json!({"$or": [{"_id": "C1"}, {"customer_id": {"$eq": "C3"}}]}), None, None);
+        assert_eq!(keys(&or)[0].1, ["C1", "C3"]);
+        // AND with a non-key test still names the record; a linked table's customer field names customers.
+        assert_eq!(keys(&run("find", "crm.customers", json!({"_id": "C1", "state": "VT"}), None, None))[0].1, ["C1"]);
+        assert_eq!(keys(&run("find", "crm.tickets", json!({"customer_id": "C4"}), None, None))[0].0, CUSTOMERS);
+        assert_eq!(keys(&run("find", "crm.customers", json!({"_id": {"$oid": "5f1d7a3e"}}), None, None))[0].1, ["5f1d7a3e"]);
+    }
+
+    #[test]
+    fn empty_other_and_exclusion() {
+        assert!(matches!(&run("find", "crm.customers", json!({}), None, None)[0], Access::WholeTable { fields, .. } if fields.len() == 5));
+        let a = run("find", "crm.customers", json!({"state": "VT"}), Some(json!({"phone": 0, "_id": 0})), None);
+        let Access::Unresolved { statement, fields: Some(fields), .. } = &a[0] else { panic!("{a:?}") };
+        assert!(statement.contains("{\"state\":\"VT\"}"));
+        assert_eq!(fields, &[1, 2, 4]);
+        assert!(matches!(run("find", "crm.other", json!({}), None, None)[0], Access::Nothing(_)));
+    }
+
+    #[test]
+    fn counts_and_groups() {
+        assert_eq!(run("count", "crm.customers", json!({"state": "VT"}), None, None), [Access::Aggregate]);
+        let by_state = json!([{"$match": {"state": "VT"}}, {"$group": {"_id": "$state", "n": {"$sum": 1}}}]);
+        assert_eq!(run("aggregate", "crm.customers", json!({}), None, Some(by_state)), [Access::Aggregate]);
+        let by_email = json!([{"$group": {"_id": "$email", "n": {"$sum": 1}}}]);
+        assert!(matches!(run("aggregate", "crm.customers", json!({}), None, Some(by_email))[0], Access::WholeTable { .. }));
+        let matched = json!([{"$match": {"_id": "C9"}}, {"$project": {"phone": 1}}]);
+        assert_eq!(keys(&run("aggregate", "crm.customers", json!({}), None, Some(matched))), [(0, vec!["C9".to_string()], vec![0, 3])]);
+    }
+}

@@ -53,3 +53,28 @@ fn builtin(it: &Interpreter<'_>, method: &str, url: &str) -> Option<Access> {
         _ => None,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::evidence::test_schema;
+
+    #[test]
+    fn builtin_ticket_and_user_paths() {
+        let schema = test_schema::schema();
+        let log = test_schema::log(&[("users", 0)]);
+        let it = Interpreter::new(&schema, &log);
+        let named = |url: &str| match interpret(&it, "GET", url, 200) {
+            Access::Records(r) => Some((r[0].table, r[0].keys.clone())),
+            _ => None,
+        };
+        assert_eq!(named("/api/v2/tickets/123.json"), Some((1, vec!["123".into()])));
+        assert_eq!(named("https://acme.zendesk.com/api/v2/tickets/123/comments.json"), Some((1, vec!["123".into()])));
+        assert_eq!(named("/agent/tickets/7"), Some((1, vec!["7".into()])));
+        assert_eq!(named("/api/v2/users/42.json"), Some((0, vec!["42".into()])));
+        assert_eq!(named("/api/v2/tickets/show_many.json?ids=1%2C2,3"), Some((1, vec!["1".into(), "2".into(), "3".into()])));
+        assert!(matches!(interpret(&it, "GET", "/api/v2/tickets.json?page=2", 200), Access::Unresolved { .. }));
+        assert!(matches!(interpret(&it, "GET", "/api/v2/help_center/articles.json", 200), Access::Nothing(_)));
+        assert!(matches!(interpret(&it, "HEAD", "/api/v2/tickets/1.json", 200), Access::Nothing(_)));
+    }
+}

@@ -78,3 +78,39 @@ fn describe_keys(keys: &[BTreeMap<String, String>]) -> String {
     let more = if keys.len() > 5 { format!(" …(+{})", keys.len() - 5) } else { String::new() };
     format!(" key {}{more}", shown.join("; "))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::evidence::test_schema;
+
+    fn req(table: &str, kind: ItemReadKind, keys: &[(&str, &str)], projection: Option<&[&str]>) -> ItemRequest {
+        ItemRequest {
+            table: table.into(),
+            kind,
+            keys: keys.iter().map(|(a, v)| BTreeMap::from([(a.to_string(), v.to_string())])).collect(),
+            projection: projection.map(|p| p.iter().map(|s| s.to_string()).collect()),
+            limited: false,
+            filtered: false,
+            unreadable: None,
+        }
+    }
+
+    #[test]
+    fn keys_projection_scan_and_foreign_keys() {
+        let schema = test_schema::schema();
+        let log = test_schema::log(&[("CustomerTable", 0)]);
+        let it = Interpreter::new(&schema, &log);
+        let a = interpret(&it, "BatchGetItem", &[req("CustomerTable", ItemReadKind::Get, &[("customer_id", "C1"), ("customer_id", "C2")], Some(&["email", "nickname"]))]);
+        let Access::Records(r) = &a[0] else { panic!("{a:?}") };
+        assert_eq!((r[0].table, r[0].keys.clone(), r[0].fields.clone(), r[0].unknown_fields.clone()), (0, vec!["C1".into(), "C2".into()], vec![2], vec!["nickname".into()]));
+        let a = interpret(&it, "Query", &[req("tickets", ItemReadKind::Query, &[("customer_id", "C3")], None)]);
+        assert!(matches!(&a[0], Access::Records(r) if r[0].table == CUSTOMERS && r[0].keys == ["C3"]));
+        let a = interpret(&it, "Query", &[req("tickets", ItemReadKind::Query, &[("subject", "x")], None)]);
+        assert!(matches!(&a[0], Access::Unresolved { reason, .. } if reason.contains("not the key")));
+        assert!(matches!(&interpret(&it, "Scan", &[req("customers", ItemReadKind::Scan, &[], None)])[0], Access::WholeTable { .. }));
+        let limited = ItemRequest { limited: true, ..req("customers", ItemReadKind::Scan, &[], None) };
+        assert!(matches!(&interpret(&it, "Scan", &[limited])[0], Access::Unresolved { .. }));
+        assert!(matches!(&interpret(&it, "GetItem", &[req("other", ItemReadKind::Get, &[("id", "1")], None)])[0], Access::Nothing(_)));
+    }
+}

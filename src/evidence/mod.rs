@@ -8,6 +8,8 @@ pub mod object;
 pub mod record;
 pub mod route;
 pub mod sql;
+#[cfg(test)]
+pub mod test_schema;
 pub mod view;
 
 use crate::case::{FieldId, LogSpec, Schema, TableId};
