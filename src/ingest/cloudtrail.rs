@@ -318,4 +318,17 @@ mod tests {
         let Payload::Item { requests, .. } = &e.payload else { panic!() };
         assert_eq!(requests[0].keys[0]["customer_id"], "C2");
     }
+
+    #[test]
+    fn fixtures_parse() {
+        use std::io::Read;
+        let gz = include_bytes!("../../testdata/logs/cloudtrail/123456789012_CloudTrail_us-east-1_20190603T1005Z_EXAMPLE.json.gz");
+        let mut text = String::new();
+        flate2::read::GzDecoder::new(&gz[..]).read_to_string(&mut text).unwrap();
+        let out = run(&text);
+        assert_eq!(out.len(), 8);
+        assert_eq!(out.iter().filter(|p| matches!(p, Parsed::Event(_))).count(), 6);
+        let out = run(include_str!("../../testdata/logs/cloudtrail/eventbridge-dynamodb.jsonl"));
+        assert!(out.iter().all(|p| matches!(p, Parsed::Event(_))), "{out:?}");
+    }
 }

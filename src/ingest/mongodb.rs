@@ -162,4 +162,12 @@ mod tests {
         assert!(matches!(out[2], Parsed::Ignored { line: 3, reason: "login, logout or session record" }));
         assert!(matches!(&out[3], Parsed::Rejected(r) if r.line == 10 && r.reason.contains("no `atype`")));
     }
+
+    #[test]
+    fn fixture_parses() {
+        let out = run(include_str!("../../testdata/logs/mongodb-audit/auditLog.json"));
+        assert_eq!(out.len(), 12);
+        assert_eq!(out.iter().filter(|p| matches!(p, Parsed::Event(_))).count(), 8);
+        assert!(!out.iter().any(|p| matches!(p, Parsed::Rejected(_))));
+    }
 }

@@ -614,4 +614,18 @@ mod tests {
         assert!(matches!(&ev[0].payload, Payload::Sql { statement: StatementText::Logged(s), .. } if s.ends_with("'C1'")));
         assert_eq!(ev[1].line, 12);
     }
+
+    #[test]
+    fn fixtures_parse() {
+        let utc = Some(FixedOffset::east_opt(0).unwrap());
+        for (text, expected) in [
+            (include_str!("../../testdata/logs/mysql-audit/audit.20190603T100000.log"), 5),
+            (include_str!("../../testdata/logs/mysql-audit/percona-audit.json"), 3),
+            (include_str!("../../testdata/logs/mysql-audit/server_audit.log"), 4),
+        ] {
+            let out = run(text, utc);
+            assert_eq!(events(&out).len(), expected, "{out:?}");
+            assert!(!out.iter().any(|p| matches!(p, Parsed::Rejected(_))), "{out:?}");
+        }
+    }
 }

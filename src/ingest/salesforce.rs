@@ -247,4 +247,20 @@ mod tests {
         assert!(e.failure.is_some());
         assert!(matches!(&e.payload, Payload::Object { rows: Some(12), .. }));
     }
+
+    #[test]
+    fn fixtures_parse() {
+        for (text, events) in [
+            (include_str!("../../testdata/logs/salesforce/2019-06-03_URI.csv"), 2),
+            (include_str!("../../testdata/logs/salesforce/2019-06-03_LightningPageView.csv"), 1),
+            (include_str!("../../testdata/logs/salesforce/2019-06-03_API.csv"), 1),
+            (include_str!("../../testdata/logs/salesforce/2019-06-03_ReportExport.csv"), 2),
+        ] {
+            let parser = SalesforceParser::new(&ParserSettings::default(), text.as_bytes()).unwrap();
+            let mut out = Vec::new();
+            parser.parse(&mut text.as_bytes(), &mut |p| out.push(p)).unwrap();
+            assert_eq!(out.iter().filter(|p| matches!(p, Parsed::Event(_))).count(), events, "{out:?}");
+            assert!(!out.iter().any(|p| matches!(p, Parsed::Rejected(_))), "{out:?}");
+        }
+    }
 }

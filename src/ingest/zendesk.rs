@@ -152,4 +152,12 @@ mod tests {
         let Parsed::Event(e) = &out[0] else { panic!("{out:?}") };
         assert_eq!((e.line, e.failure.as_deref()), (2, Some("HTTP 403")));
     }
+
+    #[test]
+    fn fixtures_parse() {
+        let out = run(include_str!("../../testdata/logs/zendesk/access_logs.jsonl"));
+        assert_eq!(out.iter().filter(|p| matches!(p, Parsed::Event(_))).count(), 8);
+        let out = run(include_str!("../../testdata/logs/zendesk/access_logs.csv"));
+        assert_eq!(out.iter().filter(|p| matches!(p, Parsed::Event(_))).count(), 2);
+    }
 }
