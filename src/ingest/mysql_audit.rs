@@ -90,6 +90,8 @@ impl LogParser for MysqlAuditParser {
 struct Pending {
     event: RawEvent,
     query: String,
+    /// The statement's `general` record has been seen: it is complete, and the same text again is a new run.
+    complete: bool,
 }
 
 struct Statements<'s> {
@@ -98,11 +100,13 @@ struct Statements<'s> {
 }
 
 impl Statements<'_> {
-    /// A statement record of a connection: merged into the pending one if it is the same query.
+    /// A statement record of a connection: merged into the pending one if it is the same query (the
+    /// `table_access` records of a statement come before its one `general` record).
     fn statement(&mut self, connection: String, query: String, mut event: RawEvent, from_general: bool) {
         if let Some(p) = self.pending.get_mut(&connection) {
             let close = (p.event.time - event.time).num_seconds().abs() <= 2;
-            if close && p.query == query {
+            if close && p.query == query && !p.complete {
+                p.complete = from_general;
                 if event.failure.is_some() {
                     p.event.failure = event.failure.take();
                 }
@@ -118,7 +122,7 @@ impl Statements<'_> {
                 return;
             }
         }
-        if let Some(previous) = self.pending.insert(connection, Pending { event, query }) {
+        if let Some(previous) = self.pending.insert(connection, Pending { event, query, complete: from_general }) {
             (self.sink)(Parsed::Event(previous.event));
         }
     }
@@ -573,6 +577,9 @@ mod tests {
         assert!(ev[0].failure.is_none());
         assert_eq!(ev[1].failure.as_deref(), Some("MySQL error 1146"));
         assert!(out.iter().any(|p| matches!(p, Parsed::Ignored { line: 2, .. })));
+        // The same statement run again after its general record is a second access.
+        let twice: String = log.lines().take(2).chain(log.lines().take(2)).map(|l| format!("{l}\n")).collect();
+        assert_eq!(events(&run(&twice, None)).len(), 2);
     }
 
     #[test]
