@@ -4,6 +4,7 @@
 use std::path::{Path, PathBuf};
 
 use crate::error::{Error, Result};
+use crate::ingest::lines::NewlineTracking;
 use crate::input;
 
 /// A table file: its path, delimiter and header.
@@ -24,7 +25,7 @@ impl TableFile {
         }
         let delimiter = delimiter_for(path, &sample);
         let mut reader = csv_reader(input::open(path)?, delimiter);
-        let header = reader.byte_headers().map_err(|e| csv_error(path, e))?.clone();
+        let header = reader.byte_headers().map_err(|e| csv_error(path, e, Some(1)))?.clone();
         let mut columns = Vec::with_capacity(header.len());
         for (i, raw) in header.iter().enumerate() {
             let name = std::str::from_utf8(raw)
@@ -47,13 +48,14 @@ impl TableFile {
     /// A row with the wrong number of fields or invalid UTF-8 is an error naming line and column: a
     /// customer table that cannot be read exactly must not produce a notification list.
     pub fn for_each_row(&self, mut visit: impl FnMut(u64, &csv::StringRecord) -> Result<()>) -> Result<()> {
-        let mut reader = csv_reader(input::open(&self.path)?, self.delimiter);
+        let (tracked, lines) = NewlineTracking::new(input::open(&self.path)?);
+        let mut reader = csv::ReaderBuilder::new().delimiter(self.delimiter).flexible(true).has_headers(true).from_reader(tracked);
         let mut record = csv::StringRecord::new();
         loop {
             match reader.read_record(&mut record) {
                 Ok(false) => return Ok(()),
                 Ok(true) => {
-                    let line = record.position().map(|p| p.line()).unwrap_or(0);
+                    let line = lines.line_at(record.position().map(|p| p.byte()).unwrap_or(0));
                     if record.len() != self.columns.len() {
                         return Err(Error::input_at(
                             &self.path,
@@ -64,7 +66,10 @@ impl TableFile {
                     }
                     visit(line, &record)?;
                 }
-                Err(e) => return Err(csv_error(&self.path, e)),
+                Err(e) => {
+                    let line = e.position().map(|p| lines.line_at(p.byte()));
+                    return Err(csv_error(&self.path, e, line));
+                }
             }
         }
     }
@@ -88,12 +93,12 @@ fn delimiter_for(path: &Path, sample: &[u8]) -> u8 {
     }
 }
 
-/// A csv error with its line and column (1-based column = field number).
-pub fn csv_error(path: &Path, err: csv::Error) -> Error {
-    let (line, column) = match err.kind() {
-        csv::ErrorKind::Utf8 { pos, err } => (pos.as_ref().map(|p| p.line()).unwrap_or(0), err.field() as u64 + 1),
-        csv::ErrorKind::UnequalLengths { pos, .. } => (pos.as_ref().map(|p| p.line()).unwrap_or(0), 0),
-        _ => (err.position().map(|p| p.line()).unwrap_or(0), 0),
+/// A csv error with its line (computed from the byte position where known) and column (field number).
+pub fn csv_error(path: &Path, err: csv::Error, line: Option<u64>) -> Error {
+    let line = line.or_else(|| err.position().map(|p| p.line())).unwrap_or(0);
+    let column = match err.kind() {
+        csv::ErrorKind::Utf8 { err, .. } => err.field() as u64 + 1,
+        _ => 0,
     };
     let message = match err.kind() {
         csv::ErrorKind::Utf8 { .. } => "field is not valid UTF-8".to_string(),

@@ -149,3 +149,54 @@ impl<'a> Interpreter<'a> {
             .or_else(|| self.schema.tables.iter().position(|t| t.name.eq_ignore_ascii_case(bare)))
     }
 }
+
+/// A small schema (customers, tickets) for unit tests of the interpreters.
+#[cfg(test)]
+pub(crate) mod testing {
+    use std::collections::BTreeMap;
+
+    use crate::case::{LogSpec, Role, Schema, TableSpec};
+    use crate::classes;
+    use crate::table::TableFile;
+
+    fn table(name: &str, columns: &[&str], key: usize, customer: Option<usize>, first_field: usize) -> TableSpec {
+        TableSpec {
+            name: name.into(),
+            file: TableFile { path: format!("{name}.csv").into(), delimiter: b',', columns: columns.iter().map(|c| c.to_string()).collect() },
+            key: columns[key].into(),
+            key_index: key,
+            customer_column: customer.map(|c| (columns[c].to_string(), c)),
+            first_field,
+        }
+    }
+
+    pub fn schema() -> Schema {
+        let customers = table("customers", &["customer_id", "full_name", "email", "phone", "state", "card_number"], 0, None, 0);
+        let tickets = table("tickets", &["ticket_number", "customer_id", "subject"], 0, Some(1), 6);
+        let mut field_names = Vec::new();
+        let mut field_classes = Vec::new();
+        for t in [&customers, &tickets] {
+            for (i, c) in t.file.columns.iter().enumerate() {
+                field_names.push(format!("{}.{}", t.name, c));
+                let id_only = (t.name == "customers" && i == 0) || t.customer_column.as_ref().is_some_and(|(_, x)| *x == i);
+                field_classes.push(if id_only { None } else { classes::guess(&t.name, c) });
+            }
+        }
+        let mut roles = BTreeMap::new();
+        roles.insert(Role::Name, 1);
+        Schema { tables: vec![customers, tickets], field_names, field_classes, roles }
+    }
+
+    pub fn log() -> LogSpec {
+        LogSpec {
+            name: "test".into(),
+            pattern: "test".into(),
+            files: vec![],
+            format: None,
+            log_line_prefix: None,
+            routes: vec![],
+            map: BTreeMap::new(),
+            table_names: BTreeMap::new(),
+        }
+    }
+}

@@ -364,3 +364,138 @@ fn dedup<T: Ord>(mut v: Vec<T>) -> Vec<T> {
     v.dedup();
     v
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::evidence::testing;
+    use crate::evidence::Grade;
+
+    fn run(sql: &str, params: Parameters) -> Vec<Access> {
+        let schema = testing::schema();
+        let log = testing::log();
+        let it = Interpreter::new(&schema, &log);
+        interpret(&it, &StatementText::Logged(sql.into()), &params, Some("READ"))
+    }
+
+    fn one(sql: &str) -> Access {
+        let mut v = run(sql, Parameters::None);
+        assert_eq!(v.len(), 1, "{v:?}");
+        v.remove(0)
+    }
+
+    fn names(fields: &[FieldId]) -> Vec<String> {
+        let schema = testing::schema();
+        fields.iter().map(|f| schema.field_names[*f].clone()).collect()
+    }
+
+    fn records(access: Access) -> (TableId, Vec<String>, Vec<String>) {
+        match access {
+            Access::Records(mut r) => {
+                assert_eq!(r.len(), 1);
+                let r = r.remove(0);
+                assert_eq!(r.grade, Grade::Named);
+                (r.table, r.keys, names(&r.fields))
+            }
+            other => panic!("expected records, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn key_equality_and_in_list_name_records() {
+        let (t, keys, fields) = records(one("SELECT full_name, email FROM customers WHERE customer_id = 'C1'"));
+        assert_eq!((t, keys), (0, vec!["C1".to_string()]));
+        assert_eq!(fields, ["customers.full_name", "customers.email"]);
+        let (_, keys, _) = records(one("select email from public.customers c where c.customer_id in ('C1', 'C2') and c.state = 'VT'"));
+        assert_eq!(keys, ["C1", "C2"]);
+        let (_, keys, _) = records(one("SELECT email FROM customers WHERE customer_id = 'C1' OR customer_id = 'C3'"));
+        assert_eq!(keys, ["C1", "C3"]);
+        let (_, keys, _) = records(one("SELECT email FROM customers WHERE 'C9' = customer_id"));
+        assert_eq!(keys, ["C9"]);
+    }
+
+    #[test]
+    fn multi_line_join_through_tickets() {
+        let (t, keys, fields) = records(one(
+            "SELECT t.ticket_number, t.subject, c.full_name\n  FROM tickets t\n  JOIN customers c ON c.customer_id = t.customer_id\n WHERE t.ticket_number IN ('T-1','T-2')",
+        ));
+        assert_eq!(t, 1);
+        assert_eq!(keys, ["T-1", "T-2"]);
+        assert_eq!(fields, ["customers.full_name", "tickets.ticket_number", "tickets.subject"]);
+    }
+
+    #[test]
+    fn linked_table_customer_column_names_the_customer() {
+        let (t, keys, fields) = records(one("SELECT * FROM tickets WHERE customer_id = 'C7'"));
+        assert_eq!((t, keys), (CUSTOMERS, vec!["C7".to_string()]));
+        assert_eq!(fields, ["tickets.ticket_number", "tickets.customer_id", "tickets.subject"]);
+    }
+
+    #[test]
+    fn star_is_every_column() {
+        let (_, _, fields) = records(one("SELECT * FROM customers WHERE customer_id = 7"));
+        assert_eq!(fields.len(), 6);
+    }
+
+    #[test]
+    fn bind_parameters_are_used_or_the_query_is_unresolved() {
+        let v = run("SELECT phone FROM customers WHERE customer_id = $1", Parameters::Values(vec!["C5".into()]));
+        let (_, keys, _) = records(v.into_iter().next().unwrap());
+        assert_eq!(keys, ["C5"]);
+        let v = run("SELECT phone FROM customers WHERE customer_id = $1", Parameters::NotLogged);
+        assert!(matches!(&v[0], Access::Unresolved { reason, fields: Some(f), .. } if reason.contains("not logged") && f.len() == 1), "{v:?}");
+    }
+
+    #[test]
+    fn aggregates_expose_nothing_unless_they_return_identifying_values() {
+        assert_eq!(one("SELECT count(*) FROM customers WHERE state = 'VT'"), Access::Aggregate);
+        assert_eq!(one("SELECT state, count(*) FROM customers GROUP BY state"), Access::Aggregate);
+        assert_eq!(one("SELECT round(avg(length(email))) FROM customers"), Access::Aggregate);
+        assert!(matches!(one("SELECT email, count(*) FROM customers GROUP BY email"), Access::WholeTable { .. }));
+        assert!(matches!(one("SELECT max(email) FROM customers WHERE customer_id = 'C1'"), Access::Records(_)));
+    }
+
+    #[test]
+    fn no_key_filter_is_unresolved_and_no_filter_is_a_whole_table() {
+        match one("SELECT full_name, phone FROM customers WHERE state = 'VT'") {
+            Access::Unresolved { fields: Some(f), reason, .. } => {
+                assert_eq!(names(&f), ["customers.full_name", "customers.phone"]);
+                assert!(reason.contains("names no record key"));
+            }
+            other => panic!("{other:?}"),
+        }
+        match one("select email from customers") {
+            Access::WholeTable { tables, fields, .. } => {
+                assert_eq!(tables, [0]);
+                assert_eq!(names(&fields), ["customers.email"]);
+            }
+            other => panic!("{other:?}"),
+        }
+        assert!(matches!(one("select email from customers limit 10"), Access::Unresolved { .. }));
+        assert!(matches!(one("COPY customers TO STDOUT"), Access::WholeTable { .. }));
+    }
+
+    #[test]
+    fn statements_that_read_no_case_table_or_write() {
+        assert!(matches!(one("select 1"), Access::Nothing(_)));
+        assert!(matches!(one("SELECT * FROM pg_catalog.pg_tables"), Access::Nothing(_)));
+        assert!(matches!(one("UPDATE customers SET email = 'x' WHERE customer_id = 'C1'"), Access::Nothing(_)));
+        assert!(matches!(one("SELECT 1 FROM customers WHERE customer_id = 'C1'"), Access::Nothing(_)));
+    }
+
+    #[test]
+    fn unparsable_sql_is_unresolved_not_dropped() {
+        assert!(matches!(one("SELEKT email FROM customers"), Access::Unresolved { fields: None, .. }));
+    }
+
+    #[test]
+    fn not_logged_statement_of_a_read_is_unresolved() {
+        let schema = testing::schema();
+        let log = testing::log();
+        let it = Interpreter::new(&schema, &log);
+        let read = interpret(&it, &StatementText::NotLogged, &Parameters::NotLogged, Some("READ"));
+        assert!(matches!(&read[0], Access::Unresolved { fields: None, .. }));
+        let write = interpret(&it, &StatementText::NotLogged, &Parameters::NotLogged, Some("WRITE"));
+        assert!(matches!(&write[0], Access::Nothing(_)));
+    }
+}

@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 use std::io::BufRead;
 
+use super::lines::NewlineTracking;
 use super::mapping::{self, FieldMap, MappedValues};
 use super::{Format, LogParser, Parsed, Rejection};
 
@@ -41,7 +42,8 @@ impl LogParser for CsvParser {
     }
 
     fn parse(&self, input: &mut dyn BufRead, sink: &mut dyn FnMut(Parsed)) -> std::io::Result<()> {
-        let mut reader = csv::ReaderBuilder::new().delimiter(self.delimiter).has_headers(true).flexible(true).from_reader(input);
+        let (tracked, lines) = NewlineTracking::new(input);
+        let mut reader = csv::ReaderBuilder::new().delimiter(self.delimiter).has_headers(true).flexible(true).from_reader(tracked);
         let idx = |c: &String| self.columns.iter().position(|x| x == c).expect("mapped column is in the header");
         let (time_i, actor_i) = (idx(&self.map.time), idx(&self.map.actor));
         let action_i = self.index(&self.map.action);
@@ -52,11 +54,11 @@ impl LogParser for CsvParser {
         let query_i = self.index(&self.map.query);
         let mut record = csv::ByteRecord::new();
         loop {
-            let start_line = reader.position().line();
+            let start = reader.position().byte();
             match reader.read_byte_record(&mut record) {
                 Ok(false) => return Ok(()),
                 Ok(true) => {
-                    let line = record.position().map(|p| p.line()).unwrap_or(start_line);
+                    let line = lines.line_at(record.position().map(|p| p.byte()).unwrap_or(start));
                     let raw = raw_of(&record, self.delimiter);
                     if record.len() != self.columns.len() {
                         let reason = format!("row has {} fields, the header has {}", record.len(), self.columns.len());
@@ -92,7 +94,7 @@ impl LogParser for CsvParser {
                     }
                 }
                 Err(e) => {
-                    let line = e.position().map(|p| p.line()).unwrap_or(start_line);
+                    let line = lines.line_at(e.position().map(|p| p.byte()).unwrap_or(start));
                     match e.kind() {
                         csv::ErrorKind::Io(_) => {
                             let csv::ErrorKind::Io(io) = e.into_kind() else { unreachable!() };

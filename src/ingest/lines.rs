@@ -59,3 +59,71 @@ mod tests {
         assert_eq!(utf8(b"abc"), Ok("abc"));
     }
 }
+
+/// Line numbers for byte offsets of a stream read through [`NewlineTracking`]. The csv crate's own line
+/// counter skips newlines inside quoted fields, so record lines are computed here from byte positions.
+#[derive(Clone, Default)]
+pub struct LineLookup(std::rc::Rc<std::cell::RefCell<NewlineState>>);
+
+#[derive(Default)]
+struct NewlineState {
+    bytes_seen: u64,
+    /// Offsets of newlines read but not yet passed by a lookup.
+    pending: std::collections::VecDeque<u64>,
+    newlines_before: u64,
+}
+
+impl LineLookup {
+    /// The 1-based line of the record starting at byte `offset` (with CRLF the csv crate reports the `\n` of
+    /// the previous line as the start, so a newline at `offset` itself counts as before). Offsets must not
+    /// decrease between calls.
+    pub fn line_at(&self, offset: u64) -> u64 {
+        let mut state = self.0.borrow_mut();
+        while state.pending.front().is_some_and(|&nl| nl <= offset) {
+            state.pending.pop_front();
+            state.newlines_before += 1;
+        }
+        state.newlines_before + 1
+    }
+}
+
+/// A reader that notes where its newlines are, for [`LineLookup`].
+pub struct NewlineTracking<R> {
+    inner: R,
+    lookup: LineLookup,
+}
+
+impl<R: std::io::Read> NewlineTracking<R> {
+    pub fn new(inner: R) -> (Self, LineLookup) {
+        let lookup = LineLookup::default();
+        (NewlineTracking { inner, lookup: lookup.clone() }, lookup)
+    }
+}
+
+impl<R: std::io::Read> std::io::Read for NewlineTracking<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        let mut state = self.lookup.0.borrow_mut();
+        let base = state.bytes_seen;
+        for i in memchr::memchr_iter(b'\n', &buf[..n]) {
+            state.pending.push_back(base + i as u64);
+        }
+        state.bytes_seen += n as u64;
+        Ok(n)
+    }
+}
+
+#[cfg(test)]
+mod tracking_tests {
+    use super::*;
+
+    #[test]
+    fn csv_record_lines_count_quoted_newlines() {
+        let text = "a,b\r\n1,\"x\r\ny\"\r\n2,z\r\n3,\"p\nq\nr\"\n4,s\n";
+        let (reader, lines) = NewlineTracking::new(text.as_bytes());
+        let mut csv = csv::ReaderBuilder::new().from_reader(reader);
+        let found: Vec<(String, u64)> =
+            csv.records().map(|r| r.unwrap()).map(|r| (r[0].to_string(), lines.line_at(r.position().unwrap().byte()))).collect();
+        assert_eq!(found, [("1".into(), 2), ("2".into(), 4), ("3".into(), 5), ("4".into(), 8)]);
+    }
+}

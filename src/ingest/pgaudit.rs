@@ -17,7 +17,7 @@ use std::io::BufRead;
 
 use regex::Regex;
 
-use super::lines::Lines;
+use super::lines::{Lines, NewlineTracking};
 use super::{Format, LogParser, Parameters, Parsed, Payload, RawEvent, Rejection, StatementText};
 use crate::timefmt::{self, Timestamp};
 
@@ -319,15 +319,16 @@ impl LogParser for PgauditParser {
 }
 
 fn parse_csvlog(input: &mut dyn BufRead, sink: &mut dyn FnMut(Parsed)) -> std::io::Result<()> {
-    let mut reader = csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(input);
+    let (tracked, lines) = NewlineTracking::new(input);
+    let mut reader = csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(tracked);
     let mut assembler = Assembler { sessions: HashMap::new(), sink, weak_sessions: false };
     let mut record = csv::ByteRecord::new();
     loop {
-        let start = reader.position().line();
+        let start = reader.position().byte();
         match reader.read_byte_record(&mut record) {
             Ok(false) => break,
             Ok(true) => {
-                let line = record.position().map(|p| p.line()).unwrap_or(start);
+                let line = lines.line_at(record.position().map(|p| p.byte()).unwrap_or(start));
                 let raw = record.as_slice().to_vec();
                 let text = match csv::StringRecord::from_byte_record(record.clone()) {
                     Ok(t) => t,
@@ -361,7 +362,7 @@ fn parse_csvlog(input: &mut dyn BufRead, sink: &mut dyn FnMut(Parsed)) -> std::i
                 assembler.record(rec, &raw);
             }
             Err(e) => {
-                let line = e.position().map(|p| p.line()).unwrap_or(start);
+                let line = lines.line_at(e.position().map(|p| p.byte()).unwrap_or(start));
                 if let csv::ErrorKind::Io(_) = e.kind() {
                     let csv::ErrorKind::Io(io) = e.into_kind() else { unreachable!() };
                     return Err(io);

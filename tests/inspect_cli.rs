@@ -1,0 +1,52 @@
+//! End-to-end tests of `breachscope inspect`: "will it read my export?".
+
+mod common;
+
+use common::*;
+use predicates::prelude::*;
+
+#[test]
+fn detects_each_fixture_format_and_counts_records() {
+    let logs = repo().join("testdata/cases/basic/logs");
+    for (file, format, counts) in [
+        ("portal-2019-06.log", "combined", "11 read = 10 access events + 0 ignored + 1 rejected"),
+        ("postgresql-2019-06-05.csv", "pgaudit", "10 read = 7 access events + 3 ignored + 0 rejected"),
+        ("crm_audit.csv", "csv", "5 read = 4 access events + 0 ignored + 1 rejected"),
+    ] {
+        bin()
+            .arg("inspect")
+            .arg(logs.join(file))
+            .assert()
+            .success()
+            .stdout(predicate::str::contains(format!("format:   {format}")).and(predicate::str::contains(counts)));
+    }
+}
+
+#[test]
+fn shows_parsed_events_as_json_lines() {
+    let file = repo().join("testdata/cases/basic/logs/portal-2019-06.log");
+    let out = bin().args(["inspect", "--json", "-n", "2"]).arg(&file).assert().success().get_output().stdout.clone();
+    let lines: Vec<serde_json::Value> = String::from_utf8(out).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert_eq!(lines.len(), 2);
+    assert_eq!(lines[0]["actor"], "k.walsh");
+    assert_eq!(lines[0]["time"], "2019-06-03T08:00:00Z");
+    assert_eq!(lines[0]["payload"]["target"], "/support/tickets/T-1?tab=notes");
+}
+
+#[test]
+fn compressed_logs_are_read() {
+    let dir = repo().join("examples/support-insider/logs");
+    bin().arg("inspect").arg(dir.join("portal-2019-08.log.gz")).assert().success().stdout(predicate::str::contains("format:   combined"));
+    bin().arg("inspect").arg(dir.join("portal-2019-09.log.zst")).assert().success().stdout(predicate::str::contains("format:   combined"));
+}
+
+#[test]
+fn bad_inputs() {
+    bin().args(["inspect", "no-such.log"]).assert().code(2).stderr(predicate::str::contains("no-such.log: cannot read"));
+    let file = repo().join("testdata/cases/basic/logs/portal-2019-06.log");
+    bin().args(["inspect", "--format", "syslog"]).arg(&file).assert().code(2).stderr(predicate::str::contains("unknown log format `syslog`"));
+    let tmp = tempfile::tempdir().unwrap();
+    let empty = tmp.path().join("empty.log");
+    std::fs::write(&empty, "").unwrap();
+    bin().arg("inspect").arg(&empty).assert().code(2).stderr(predicate::str::contains("cannot tell the log format"));
+}
