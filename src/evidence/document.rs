@@ -284,12 +284,12 @@ fn field_refs(v: &Value, out: &mut Vec<String>) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::evidence::test_schema;
+    use crate::evidence::testing;
     use serde_json::json;
 
     fn run(command: &str, ns: &str, filter: Value, projection: Option<Value>, pipeline: Option<Value>) -> Vec<Access> {
-        let schema = test_schema::schema();
-        let log = test_schema::log(&[]);
+        let schema = testing::schema();
+        let log = testing::log();
         let it = Interpreter::new(&schema, &log);
         interpret(&it, command, ns, &filter, projection.as_ref(), pipeline.as_ref(), false)
     }
@@ -316,11 +316,11 @@ mod tests {
 
     #[test]
     fn empty_other_and_exclusion() {
-        assert!(matches!(&run("find", "crm.customers", json!({}), None, None)[0], Access::WholeTable { fields, .. } if fields.len() == 5));
+        assert!(matches!(&run("find", "crm.customers", json!({}), None, None)[0], Access::WholeTable { fields, .. } if fields.len() == 6));
         let a = run("find", "crm.customers", json!({"state": "VT"}), Some(json!({"phone": 0, "_id": 0})), None);
         let Access::Unresolved { statement, fields: Some(fields), .. } = &a[0] else { panic!("{a:?}") };
         assert!(statement.contains("{\"state\":\"VT\"}"));
-        assert_eq!(fields, &[1, 2, 4]);
+        assert_eq!(fields, &[1, 2, 4, 5]);
         assert!(matches!(run("find", "crm.other", json!({}), None, None)[0], Access::Nothing(_)));
     }
 

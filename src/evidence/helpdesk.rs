@@ -57,12 +57,13 @@ fn builtin(it: &Interpreter<'_>, method: &str, url: &str) -> Option<Access> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::evidence::test_schema;
+    use crate::evidence::testing;
 
     #[test]
     fn builtin_ticket_and_user_paths() {
-        let schema = test_schema::schema();
-        let log = test_schema::log(&[("users", 0)]);
+        let schema = testing::schema();
+        let mut log = testing::log();
+        log.table_names.insert("users".to_string(), 0);
         let it = Interpreter::new(&schema, &log);
         let named = |url: &str| match interpret(&it, "GET", url, 200) {
             Access::Records(r) => Some((r[0].table, r[0].keys.clone())),

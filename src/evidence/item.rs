@@ -82,7 +82,7 @@ fn describe_keys(keys: &[BTreeMap<String, String>]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::evidence::test_schema;
+    use crate::evidence::testing;
 
     fn req(table: &str, kind: ItemReadKind, keys: &[(&str, &str)], projection: Option<&[&str]>) -> ItemRequest {
         ItemRequest {
@@ -98,8 +98,9 @@ mod tests {
 
     #[test]
     fn keys_projection_scan_and_foreign_keys() {
-        let schema = test_schema::schema();
-        let log = test_schema::log(&[("CustomerTable", 0)]);
+        let schema = testing::schema();
+        let mut log = testing::log();
+        log.table_names.insert("CustomerTable".to_string(), 0);
         let it = Interpreter::new(&schema, &log);
         let a = interpret(&it, "BatchGetItem", &[req("CustomerTable", ItemReadKind::Get, &[("customer_id", "C1"), ("customer_id", "C2")], Some(&["email", "nickname"]))]);
         let Access::Records(r) = &a[0] else { panic!("{a:?}") };

@@ -8,8 +8,6 @@ pub mod object;
 pub mod record;
 pub mod route;
 pub mod sql;
-#[cfg(test)]
-pub mod test_schema;
 pub mod view;
 
 use crate::case::{FieldId, LogSpec, Schema, TableId};
@@ -197,6 +195,8 @@ pub(crate) mod testing {
             routes: vec![],
             map: BTreeMap::new(),
             table_names: BTreeMap::new(),
+            time_zone: None,
+            users: BTreeMap::new(),
         }
     }
 }
