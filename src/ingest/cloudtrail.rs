@@ -42,9 +42,12 @@ impl LogParser for CloudtrailParser {
                     return sink(Parsed::Rejected(Rejection::new(line, 0, "invalid UTF-8", text)));
                 };
                 if let Ok(file) = serde_json::from_str::<LogFile<'_>>(s) {
+                    // Line numbers counted forward from one record to the next (records are in file order).
+                    let (mut counted_to, mut l) = (0usize, line);
                     for raw in file.records {
                         let offset = raw.get().as_ptr() as usize - s.as_ptr() as usize;
-                        let (l, _) = json_records::position(text, offset, line);
+                        l += memchr::memchr_iter(b'\n', &text[counted_to..offset]).count() as u64;
+                        counted_to = offset;
                         match serde_json::from_str::<Value>(raw.get()) {
                             Ok(v) => sink(event(l, &v, raw.get().as_bytes())),
                             Err(e) => sink(Parsed::Rejected(Rejection::new(l, 0, format!("invalid JSON: {e}"), raw.get().as_bytes()))),
