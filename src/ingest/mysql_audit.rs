@@ -309,34 +309,44 @@ fn parse_xml(input: &mut dyn BufRead, sink: &mut dyn FnMut(Parsed), zone: Option
     let attr = Regex::new(r#"([A-Z_]+)="([^"]*)""#).expect("static");
     let element = Regex::new(r"<([A-Z_]+)>([^<]*)</[A-Z_]+>").expect("static");
     let mut lines = Lines::new(input);
-    let mut current: Option<(u64, String)> = None;
+    // The record being gathered: first line, text so far, element style (`<AUDIT_RECORD>` ... `</AUDIT_RECORD>`).
+    let mut current: Option<(u64, String, bool)> = None;
     while let Some((line_no, bytes)) = lines.next_line()? {
         let text = String::from_utf8_lossy(bytes);
         let trimmed = text.trim();
-        if current.is_none() {
-            if let Some(at) = trimmed.find("<AUDIT_RECORD") {
-                current = Some((line_no, trimmed[at..].to_string()));
-            } else {
-                let reason = if trimmed.is_empty() { "blank line" } else { "XML outside an audit record" };
-                if !trimmed.is_empty() && !trimmed.starts_with('<') {
-                    sink(Parsed::Rejected(Rejection::new(line_no, 1, "text outside an <AUDIT_RECORD>", bytes)));
+        let starts = trimmed.find("<AUDIT_RECORD");
+        if let (Some((line, record, _)), Some(_)) = (current.as_ref(), starts) {
+            sink(Parsed::Rejected(Rejection::new(*line, 0, "<AUDIT_RECORD> not closed before the next one", record.as_bytes())));
+            current = None;
+        }
+        let piece = match (&mut current, starts) {
+            (Some((_, buf, _)), _) => {
+                buf.push('\n');
+                buf.push_str(trimmed);
+                trimmed
+            }
+            (None, Some(at)) => {
+                let piece = &trimmed[at..];
+                current = Some((line_no, piece.to_string(), piece.starts_with("<AUDIT_RECORD>")));
+                piece
+            }
+            (None, None) => {
+                if trimmed.is_empty() {
+                    sink(Parsed::Ignored { line: line_no, reason: "blank line" });
+                } else if trimmed.starts_with('<') {
+                    sink(Parsed::Ignored { line: line_no, reason: "XML outside an audit record" });
                 } else {
-                    sink(Parsed::Ignored { line: line_no, reason });
+                    sink(Parsed::Rejected(Rejection::new(line_no, 1, "text outside an <AUDIT_RECORD>", bytes)));
                 }
                 continue;
             }
-        } else if let Some((_, buf)) = current.as_mut() {
-            buf.push('\n');
-            buf.push_str(trimmed);
-        }
-        let done = current.as_ref().is_some_and(|(_, b)| {
-            let head_end = b.find('>').map(|i| i + 1);
-            b.contains("</AUDIT_RECORD>") || head_end.is_some_and(|e| b[..e].ends_with("/>"))
-        });
+        };
+        let element_style = current.as_ref().is_some_and(|c| c.2);
+        let done = if element_style { piece.contains("</AUDIT_RECORD>") } else { piece.contains("/>") };
         if done {
-            let (line, record) = current.take().expect("record gathered");
+            let (line, record, _) = current.take().expect("record gathered");
             let mut fields: HashMap<String, String> = HashMap::new();
-            let source = if record.contains("</AUDIT_RECORD>") { &element } else { &attr };
+            let source = if element_style { &element } else { &attr };
             for c in source.captures_iter(&record) {
                 fields.entry(c[1].to_string()).or_insert_with(|| xml_unescape(&c[2]));
             }
@@ -344,7 +354,7 @@ fn parse_xml(input: &mut dyn BufRead, sink: &mut dyn FnMut(Parsed), zone: Option
             percona_fields(line, &get("NAME"), &get("TIMESTAMP"), &get("STATUS"), &get("SQLTEXT"), &get("USER"), record.as_bytes(), sink, zone);
         }
     }
-    if let Some((line, record)) = current {
+    if let Some((line, record, _)) = current {
         sink(Parsed::Rejected(Rejection::new(line, 0, "the file ends inside an <AUDIT_RECORD> (cut short?)", record.as_bytes())));
     }
     Ok(())
@@ -620,6 +630,10 @@ mod tests {
         assert_eq!(ev.len(), 2, "{out:?}");
         assert!(matches!(&ev[0].payload, Payload::Sql { statement: StatementText::Logged(s), .. } if s.ends_with("'C1'")));
         assert_eq!(ev[1].line, 12);
+        let broken = "<AUDIT>\n<AUDIT_RECORD\n NAME=\"Query\"\n<AUDIT_RECORD NAME=\"Query\" TIMESTAMP=\"2019-06-03T10:00:00 UTC\" SQLTEXT=\"select 1\" USER=\"a[a] @ h []\" STATUS=\"0\"/>\n</AUDIT>\n";
+        let out = run(broken, None);
+        assert!(matches!(&out[1], Parsed::Rejected(r) if r.line == 2 && r.reason.contains("not closed")), "{out:?}");
+        assert_eq!(events(&out).len(), 1);
     }
 
     #[test]
