@@ -101,6 +101,10 @@ fn mysql_audit_fixtures_are_detected_and_read() {
 
     let r = inspect(&logs.join("percona-audit.json"), &[]);
     assert_eq!(counts(&r.stdout), (5, 3, 2, 0), "{}", r.stdout);
+    let r = inspect(&logs.join("percona-audit.xml"), &[]);
+    assert!(r.stdout.contains("format:   mysql-audit"), "{}", r.stdout);
+    // 3 records (2 access events, 1 login) and the <?xml>, <AUDIT>, </AUDIT> lines.
+    assert_eq!(counts(&r.stdout), (6, 2, 4, 0), "{}", r.stdout);
 
     // MariaDB server_audit times have no zone: rejected unless the zone is given.
     let r = inspect(&logs.join("server_audit.log"), &[]);

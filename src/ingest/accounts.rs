@@ -31,8 +31,9 @@ pub fn load(path: &Path) -> Result<BTreeMap<String, String>> {
 }
 
 /// The form ids are compared in: an 18-character Salesforce id is its 15-character id plus a checksum.
+/// All-digit ids (Zendesk) are left whole.
 pub fn normalise_id(id: &str) -> &str {
-    if id.len() == 18 && id.bytes().all(|b| b.is_ascii_alphanumeric()) {
+    if id.len() == 18 && id.bytes().all(|b| b.is_ascii_alphanumeric()) && id.bytes().any(|b| b.is_ascii_alphabetic()) {
         &id[..15]
     } else {
         id
@@ -57,5 +58,6 @@ mod tests {
         assert_eq!(name_of(&users, "0055j00000AT6I1"), "k.walsh@example.com");
         assert_eq!(name_of(&users, "0055j00000AT6I1AAL"), "k.walsh@example.com");
         assert_eq!(name_of(&users, "0055j00000ZZZZZ"), "0055j00000ZZZZZ");
+        assert_eq!(normalise_id("123456789012345678"), "123456789012345678");
     }
 }

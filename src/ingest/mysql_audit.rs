@@ -643,6 +643,7 @@ mod tests {
             (include_str!("../../testdata/logs/mysql-audit/audit.20190603T100000.log"), 5),
             (include_str!("../../testdata/logs/mysql-audit/percona-audit.json"), 3),
             (include_str!("../../testdata/logs/mysql-audit/server_audit.log"), 4),
+            (include_str!("../../testdata/logs/mysql-audit/percona-audit.xml"), 2),
         ] {
             let out = run(text, utc);
             assert_eq!(events(&out).len(), expected, "{out:?}");
