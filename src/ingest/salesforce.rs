@@ -19,6 +19,7 @@ use chrono::{NaiveDateTime, TimeZone, Utc};
 use regex::Regex;
 
 use super::accounts;
+use super::lines::NewlineTracking;
 use super::{Format, LogParser, Parsed, ParserSettings, Payload, RawEvent, Rejection};
 use crate::timefmt::{self, Timestamp};
 
@@ -191,13 +192,15 @@ impl LogParser for SalesforceParser {
     }
 
     fn parse(&self, input: &mut dyn BufRead, sink: &mut dyn FnMut(Parsed)) -> std::io::Result<()> {
-        let mut reader = csv::ReaderBuilder::new().has_headers(true).flexible(true).from_reader(input);
+        let (tracked, lines) = NewlineTracking::new(input);
+        let mut reader = csv::ReaderBuilder::new().has_headers(true).flexible(true).from_reader(tracked);
         let mut record = csv::StringRecord::new();
         loop {
+            let start = reader.position().byte();
             match reader.read_record(&mut record) {
                 Ok(false) => return Ok(()),
                 Ok(true) => {
-                    let line = record.position().map(|p| p.line()).unwrap_or(0);
+                    let line = lines.line_at(record.position().map(|p| p.byte()).unwrap_or(start));
                     let raw = record.iter().collect::<Vec<_>>().join(",").into_bytes();
                     if record.len() != self.width {
                         let reason = format!("row has {} fields, the header has {}", record.len(), self.width);
@@ -208,7 +211,7 @@ impl LogParser for SalesforceParser {
                     sink(self.row(line, &get, &raw));
                 }
                 Err(e) => {
-                    let line = e.position().map(|p| p.line()).unwrap_or(0);
+                    let line = lines.line_at(e.position().map(|p| p.byte()).unwrap_or(start));
                     if let csv::ErrorKind::Io(_) = e.kind() {
                         let csv::ErrorKind::Io(io) = e.into_kind() else { unreachable!() };
                         return Err(io);
@@ -237,7 +240,7 @@ mod tests {
         let mut out = Vec::new();
         parser.parse(&mut log.as_bytes(), &mut |p| out.push(p)).unwrap();
         let Parsed::Event(e) = &out[0] else { panic!("{out:?}") };
-        assert_eq!(e.actor.as_deref(), Some("k.walsh"));
+        assert_eq!((e.line, e.actor.as_deref()), (2, Some("k.walsh")));
         assert_eq!(e.time.to_rfc3339(), "2019-06-03T10:15:00.123+00:00");
         assert!(matches!(&e.payload, Payload::RecordView { tables, records, .. } if tables == &["Contact", "003"] && records == &["0035j00000AbCdEAAZ"]));
         let Parsed::Event(e) = &out[1] else { panic!() };
@@ -261,6 +264,9 @@ mod tests {
             parser.parse(&mut text.as_bytes(), &mut |p| out.push(p)).unwrap();
             assert_eq!(out.iter().filter(|p| matches!(p, Parsed::Event(_))).count(), events, "{out:?}");
             assert!(!out.iter().any(|p| matches!(p, Parsed::Rejected(_))), "{out:?}");
+            // CRLF files: the first row is line 2.
+            let Parsed::Event(first) = out.iter().find(|p| matches!(p, Parsed::Event(_))).unwrap() else { unreachable!() };
+            assert_eq!(first.line, 2, "{first:?}");
         }
     }
 }

@@ -10,6 +10,7 @@ use std::io::BufRead;
 use serde_json::Value;
 
 use super::accounts;
+use super::lines::NewlineTracking;
 use super::json_records::{self, Piece};
 use super::{Format, LogParser, Parsed, ParserSettings, Payload, RawEvent, Rejection};
 use crate::timefmt;
@@ -94,7 +95,8 @@ impl LogParser for ZendeskParser {
                 },
             });
         }
-        let mut reader = csv::ReaderBuilder::new().has_headers(true).flexible(true).from_reader(input);
+        let (tracked, lines) = NewlineTracking::new(input);
+        let mut reader = csv::ReaderBuilder::new().has_headers(true).flexible(true).from_reader(tracked);
         let header: HashMap<String, usize> = match reader.headers() {
             Ok(h) => h.iter().enumerate().map(|(i, c)| (c.trim().trim_start_matches('\u{feff}').to_ascii_lowercase(), i)).collect(),
             Err(e) => {
@@ -105,10 +107,11 @@ impl LogParser for ZendeskParser {
         let width = header.len();
         let mut record = csv::StringRecord::new();
         loop {
+            let start = reader.position().byte();
             match reader.read_record(&mut record) {
                 Ok(false) => return Ok(()),
                 Ok(true) => {
-                    let line = record.position().map(|p| p.line()).unwrap_or(0);
+                    let line = lines.line_at(record.position().map(|p| p.byte()).unwrap_or(start));
                     let raw = record.iter().collect::<Vec<_>>().join(",").into_bytes();
                     if record.len() != width {
                         let reason = format!("row has {} fields, the header has {width}", record.len());
@@ -119,7 +122,7 @@ impl LogParser for ZendeskParser {
                     sink(self.event(line, &get, &raw));
                 }
                 Err(e) => {
-                    let line = e.position().map(|p| p.line()).unwrap_or(0);
+                    let line = lines.line_at(e.position().map(|p| p.byte()).unwrap_or(start));
                     if let csv::ErrorKind::Io(_) = e.kind() {
                         let csv::ErrorKind::Io(io) = e.into_kind() else { unreachable!() };
                         return Err(io);
