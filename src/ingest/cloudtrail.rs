@@ -33,10 +33,6 @@ impl LogParser for CloudtrailParser {
 
     fn parse(&self, input: &mut dyn BufRead, sink: &mut dyn FnMut(Parsed)) -> std::io::Result<()> {
         json_records::read(input, &mut |piece| match piece {
-            Piece::Junk { line, column, text } => sink(Parsed::Rejected(Rejection::new(line, column, json_records::junk_reason(text), text))),
-            Piece::Broken { line, text, reason } => {
-                sink(Parsed::Rejected(Rejection::new(line, 0, json_records::broken_reason(text, reason), text)))
-            }
             Piece::Value { line, text } => {
                 let Ok(s) = std::str::from_utf8(text) else {
                     return sink(Parsed::Rejected(Rejection::new(line, 0, "invalid UTF-8", text)));
@@ -55,17 +51,15 @@ impl LogParser for CloudtrailParser {
                     }
                     return;
                 }
-                match serde_json::from_str::<Value>(s) {
+                match json_records::parse(line, text) {
                     Ok(v) => {
                         let inner = if v.get("detail-type").is_some() { v.get("detail").unwrap_or(&v) } else { &v };
                         sink(event(line, inner, text))
                     }
-                    Err(e) => {
-                        let (l, c) = (line + e.line() as u64 - 1, e.column() as u64);
-                        sink(Parsed::Rejected(Rejection::new(l, c, format!("invalid JSON: {e}"), text)))
-                    }
+                    Err(r) => sink(Parsed::Rejected(r)),
                 }
             }
+            other => sink(Parsed::Rejected(json_records::rejection(&other).expect("not a value"))),
         })
     }
 }

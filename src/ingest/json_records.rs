@@ -11,6 +11,7 @@
 use std::io::BufRead;
 
 use super::lines::Lines;
+use super::Rejection;
 
 /// The largest record kept in memory (a CloudTrail file is a few MB).
 pub const MAX_RECORD: usize = 512 * 1024 * 1024;
@@ -110,6 +111,37 @@ pub fn read(input: &mut dyn BufRead, visit: &mut dyn FnMut(Piece<'_>)) -> std::i
         visit(Piece::Broken { line: start, text: &buf, reason: "the file ends inside a JSON record (cut short?)" });
     }
     Ok(())
+}
+
+/// A record read by [`read_objects`]: a parsed JSON value with its first line and text, or a rejection.
+pub enum Record<'a> {
+    Object { line: u64, value: serde_json::Value, text: &'a [u8] },
+    Rejected(Rejection),
+}
+
+/// Reads every record and parses it; junk, broken records and invalid JSON come as rejections.
+pub fn read_objects(input: &mut dyn BufRead, visit: &mut dyn FnMut(Record<'_>)) -> std::io::Result<()> {
+    read(input, &mut |piece| match piece {
+        Piece::Value { line, text } => match parse(line, text) {
+            Ok(value) => visit(Record::Object { line, value, text }),
+            Err(r) => visit(Record::Rejected(r)),
+        },
+        other => visit(Record::Rejected(rejection(&other).expect("not a value"))),
+    })
+}
+
+/// The rejection for a piece that is not a complete record; `None` for a value.
+pub fn rejection(piece: &Piece<'_>) -> Option<Rejection> {
+    match piece {
+        Piece::Value { .. } => None,
+        Piece::Junk { line, column, text } => Some(Rejection::new(*line, *column, junk_reason(text), text)),
+        Piece::Broken { line, text, reason } => Some(Rejection::new(*line, 0, broken_reason(text, reason), text)),
+    }
+}
+
+/// A record's text parsed as JSON, or its rejection at the line and column of the error.
+pub fn parse(line: u64, text: &[u8]) -> Result<serde_json::Value, Rejection> {
+    serde_json::from_slice(text).map_err(|e| Rejection::new(line + e.line().max(1) as u64 - 1, e.column() as u64, format!("invalid JSON: {e}"), text))
 }
 
 /// The reason for rejecting junk: names the envelope when it is a recognisable one.

@@ -10,7 +10,7 @@ use std::io::BufRead;
 
 use serde_json::Value;
 
-use super::json_records::{self, Piece};
+use super::json_records::{self, Record};
 use super::{Format, LogParser, Parsed, Payload, RawEvent, Rejection};
 use crate::timefmt::{self, Timestamp};
 
@@ -22,18 +22,9 @@ impl LogParser for MongodbParser {
     }
 
     fn parse(&self, input: &mut dyn BufRead, sink: &mut dyn FnMut(Parsed)) -> std::io::Result<()> {
-        json_records::read(input, &mut |piece| match piece {
-            Piece::Junk { line, column, text } => sink(Parsed::Rejected(Rejection::new(line, column, json_records::junk_reason(text), text))),
-            Piece::Broken { line, text, reason } => {
-                sink(Parsed::Rejected(Rejection::new(line, 0, json_records::broken_reason(text, reason), text)))
-            }
-            Piece::Value { line, text } => match serde_json::from_slice::<Value>(text) {
-                Ok(v) => sink(record(line, &v, text)),
-                Err(e) => {
-                    let (l, c) = (line + e.line() as u64 - 1, e.column() as u64);
-                    sink(Parsed::Rejected(Rejection::new(l, c, format!("invalid JSON: {e}"), text)))
-                }
-            },
+        json_records::read_objects(input, &mut |record| match record {
+            Record::Object { line, value, text } => sink(self::record(line, &value, text)),
+            Record::Rejected(r) => sink(Parsed::Rejected(r)),
         })
     }
 }

@@ -23,7 +23,7 @@ use chrono::{FixedOffset, NaiveDateTime, TimeZone, Utc};
 use regex::Regex;
 use serde_json::Value;
 
-use super::json_records::{self, Piece};
+use super::json_records::{self, Record};
 use super::lines::Lines;
 use super::{Format, LogParser, Parameters, Parsed, ParserSettings, Payload, RawEvent, Rejection, StatementText};
 use crate::timefmt::{self, Timestamp};
@@ -162,24 +162,9 @@ pub fn percona_user(text: &str) -> Option<String> {
 
 fn parse_json(input: &mut dyn BufRead, sink: &mut dyn FnMut(Parsed), zone: Option<FixedOffset>) -> std::io::Result<()> {
     let mut st = Statements { pending: HashMap::new(), sink };
-    json_records::read(input, &mut |piece| match piece {
-        Piece::Junk { line, column, text } => {
-            (st.sink)(Parsed::Rejected(Rejection::new(line, column, json_records::junk_reason(text), text)));
-        }
-        Piece::Broken { line, text, reason } => {
-            (st.sink)(Parsed::Rejected(Rejection::new(line, 0, json_records::broken_reason(text, reason), text)));
-        }
-        Piece::Value { line, text } => {
-            let value: Value = match serde_json::from_slice(text) {
-                Ok(v) => v,
-                Err(e) => {
-                    let (l, c) = (line + e.line() as u64 - 1, e.column() as u64);
-                    (st.sink)(Parsed::Rejected(Rejection::new(l, c, format!("invalid JSON: {e}"), text)));
-                    return;
-                }
-            };
-            json_record(line, &value, text, &mut st, zone);
-        }
+    json_records::read_objects(input, &mut |record| match record {
+        Record::Object { line, value, text } => json_record(line, &value, text, &mut st, zone),
+        Record::Rejected(r) => (st.sink)(Parsed::Rejected(r)),
     })?;
     st.finish();
     Ok(())

@@ -11,7 +11,7 @@ use serde_json::Value;
 
 use super::accounts;
 use super::lines::NewlineTracking;
-use super::json_records::{self, Piece};
+use super::json_records::{self, Record};
 use super::{Format, LogParser, Parsed, ParserSettings, Payload, RawEvent, Rejection};
 use crate::timefmt;
 
@@ -72,27 +72,23 @@ impl LogParser for ZendeskParser {
 
     fn parse(&self, input: &mut dyn BufRead, sink: &mut dyn FnMut(Parsed)) -> std::io::Result<()> {
         if self.json {
-            return json_records::read(input, &mut |piece| match piece {
-                Piece::Junk { line, column, text } => sink(Parsed::Rejected(Rejection::new(line, column, json_records::junk_reason(text), text))),
-                Piece::Broken { line, text, reason } => sink(Parsed::Rejected(Rejection::new(line, 0, reason, text))),
-                Piece::Value { line, text } => match serde_json::from_slice::<Value>(text) {
-                    Ok(v) => {
-                        // An API page (`{"access_logs": [...]}`) or one record.
-                        let records: Vec<&Value> = match v.get("access_logs").and_then(Value::as_array) {
-                            Some(list) => list.iter().collect(),
-                            None => vec![&v],
+            return json_records::read_objects(input, &mut |record| match record {
+                Record::Object { line, value, text } => {
+                    // An API page (`{"access_logs": [...]}`) or one record.
+                    let records: Vec<&Value> = match value.get("access_logs").and_then(Value::as_array) {
+                        Some(list) => list.iter().collect(),
+                        None => vec![&value],
+                    };
+                    for r in records {
+                        let get = |k: &str| match r.get(k) {
+                            Some(Value::String(s)) if !s.is_empty() => Some(s.clone()),
+                            Some(Value::Number(n)) => Some(n.to_string()),
+                            _ => None,
                         };
-                        for r in records {
-                            let get = |k: &str| match r.get(k) {
-                                Some(Value::String(s)) if !s.is_empty() => Some(s.clone()),
-                                Some(Value::Number(n)) => Some(n.to_string()),
-                                _ => None,
-                            };
-                            sink(self.event(line, &get, text));
-                        }
+                        sink(self.event(line, &get, text));
                     }
-                    Err(e) => sink(Parsed::Rejected(Rejection::new(line, e.column() as u64, format!("invalid JSON: {e}"), text))),
-                },
+                }
+                Record::Rejected(r) => sink(Parsed::Rejected(r)),
             });
         }
         let (tracked, lines) = NewlineTracking::new(input);
