@@ -11,7 +11,7 @@
 use serde_json::Value;
 
 use super::{Access, Interpreter, RecordAccess};
-use crate::case::{FieldId, TableId, CUSTOMERS};
+use crate::case::{FieldId, TableId};
 
 /// Accumulators that return stored values rather than counts.
 const VALUE_ACCUMULATORS: [&str; 10] = ["$push", "$addToSet", "$first", "$last", "$min", "$max", "$top", "$bottom", "$mergeObjects", "$topN"];
@@ -152,21 +152,14 @@ fn field(it: &Interpreter<'_>, table: TableId, name: &str) -> Option<FieldId> {
     it.column(table, name).or_else(|| it.column(table, name.split('.').next().unwrap_or(name)))
 }
 
-/// The table whose key a filter field holds: `_id` or the key column → the table; a linked table's customer
-/// column → customers.
+/// The table whose key a filter field holds: `_id` (unless the table has another `_id` column) → the table,
+/// else as [`Interpreter::key_owner`].
 fn key_target(it: &Interpreter<'_>, table: TableId, name: &str) -> Option<TableId> {
     let spec = &it.schema.tables[table];
     if name == "_id" && it.column(table, "_id").is_none_or(|f| f == spec.field(spec.key_index)) {
         return Some(table);
     }
-    let f = it.column(table, name)?;
-    if f == spec.field(spec.key_index) {
-        Some(table)
-    } else if spec.customer_column.as_ref().is_some_and(|(_, c)| spec.field(*c) == f) {
-        Some(CUSTOMERS)
-    } else {
-        None
-    }
+    it.key_owner(table, name)
 }
 
 /// A key value: a string or number, or an extended-JSON wrapper (`$oid`, `$numberLong`...).
@@ -284,6 +277,7 @@ fn field_refs(v: &Value, out: &mut Vec<String>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::case::CUSTOMERS;
     use crate::evidence::testing;
     use serde_json::json;
 

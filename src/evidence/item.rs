@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 
 use super::{Access, Interpreter, RecordAccess};
-use crate::case::{TableId, CUSTOMERS};
+use crate::case::TableId;
 use crate::ingest::{ItemReadKind, ItemRequest};
 
 pub fn interpret(it: &Interpreter<'_>, operation: &str, requests: &[ItemRequest]) -> Vec<Access> {
@@ -37,7 +37,7 @@ fn request(it: &Interpreter<'_>, operation: &str, r: &ItemRequest) -> Access {
             }
             let mut by_target: BTreeMap<TableId, Vec<String>> = BTreeMap::new();
             for key in &r.keys {
-                match key.iter().find_map(|(attr, value)| target(it, table, attr).map(|t| (t, value))) {
+                match key.iter().find_map(|(attr, value)| it.key_owner(table, attr).map(|t| (t, value))) {
                     Some((t, value)) => by_target.entry(t).or_default().push(value.clone()),
                     None => {
                         let attrs: Vec<&str> = key.keys().map(String::as_str).collect();
@@ -56,19 +56,6 @@ fn request(it: &Interpreter<'_>, operation: &str, r: &ItemRequest) -> Access {
     }
 }
 
-/// The case table a key attribute identifies: the table's own key, or (linked table) its customer column.
-fn target(it: &Interpreter<'_>, table: TableId, attr: &str) -> Option<TableId> {
-    let spec = &it.schema.tables[table];
-    let f = it.column(table, attr)?;
-    if f == spec.field(spec.key_index) {
-        Some(table)
-    } else if spec.customer_column.as_ref().is_some_and(|(_, c)| spec.field(*c) == f) {
-        Some(CUSTOMERS)
-    } else {
-        None
-    }
-}
-
 fn describe_keys(keys: &[BTreeMap<String, String>]) -> String {
     if keys.is_empty() {
         return String::new();
@@ -82,6 +69,7 @@ fn describe_keys(keys: &[BTreeMap<String, String>]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::case::CUSTOMERS;
     use crate::evidence::testing;
 
     fn req(table: &str, kind: ItemReadKind, keys: &[(&str, &str)], projection: Option<&[&str]>) -> ItemRequest {

@@ -114,6 +114,20 @@ impl<'a> Interpreter<'a> {
         spec.field_of(name).or_else(|| spec.file.columns.iter().position(|c| c.eq_ignore_ascii_case(name)).map(|i| spec.field(i)))
     }
 
+    /// The table whose key a column of `table` holds: the table itself for its key column, customers for a
+    /// linked table's customer column; `None` for any other column.
+    pub fn key_owner(&self, table: TableId, column: &str) -> Option<TableId> {
+        let spec = &self.schema.tables[table];
+        let field = self.column(table, column)?;
+        if field == spec.field(spec.key_index) {
+            Some(table)
+        } else if spec.customer_column.as_ref().is_some_and(|(_, c)| spec.field(*c) == field) {
+            Some(crate::case::CUSTOMERS)
+        } else {
+            None
+        }
+    }
+
     /// Field names → fields of `table`, and the names that are not its columns.
     pub fn columns(&self, table: TableId, names: &[String]) -> (Vec<FieldId>, Vec<String>) {
         let mut fields = Vec::new();
