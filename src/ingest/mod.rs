@@ -8,6 +8,7 @@
 pub mod accounts;
 pub mod cloudtrail;
 pub mod combined;
+pub mod csv_records;
 pub mod generic_csv;
 pub mod json_records;
 pub mod jsonl;

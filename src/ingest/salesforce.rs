@@ -12,14 +12,14 @@
 //! (ISO 8601), else `TIMESTAMP` (`20190603101500.123`, GMT). `REQUEST_STATUS` F/A/N or `STATUS_CODE` ≥ 400
 //! marks a failed request.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashSet};
 use std::io::BufRead;
 
 use chrono::{NaiveDateTime, TimeZone, Utc};
 use regex::Regex;
 
 use super::accounts;
-use super::lines::NewlineTracking;
+use super::csv_records::{self, CsvRecord};
 use super::{Format, LogParser, Parsed, ParserSettings, Payload, RawEvent, Rejection};
 use crate::timefmt::{self, Timestamp};
 
@@ -42,8 +42,6 @@ const KEY_PREFIXES: [(&str, &str); 14] = [
 ];
 
 pub struct SalesforceParser {
-    columns: HashMap<String, usize>,
-    width: usize,
     users: BTreeMap<String, String>,
     sobject: Regex,
 }
@@ -54,18 +52,16 @@ impl SalesforceParser {
         let header = text.trim_start_matches('\u{feff}').lines().next().ok_or("the log is empty (no header row)")?;
         let mut reader = csv::ReaderBuilder::new().has_headers(false).from_reader(header.as_bytes());
         let record = reader.records().next().ok_or("the log is empty (no header row)")?.map_err(|e| format!("header row: {e}"))?;
-        let columns: HashMap<String, usize> = record.iter().enumerate().map(|(i, c)| (c.trim().to_ascii_uppercase(), i)).collect();
+        let columns: HashSet<String> = record.iter().map(|c| c.trim().trim_start_matches('\u{feff}').to_ascii_uppercase()).collect();
         for needed in ["EVENT_TYPE", "USER_ID"] {
-            if !columns.contains_key(needed) {
+            if !columns.contains(needed) {
                 return Err(format!("EventLogFile header has no {needed} column"));
             }
         }
-        if !columns.contains_key("TIMESTAMP_DERIVED") && !columns.contains_key("TIMESTAMP") {
+        if !columns.contains("TIMESTAMP_DERIVED") && !columns.contains("TIMESTAMP") {
             return Err("EventLogFile header has no TIMESTAMP or TIMESTAMP_DERIVED column".into());
         }
         Ok(SalesforceParser {
-            width: record.len(),
-            columns,
             users: settings.users.clone(),
             sobject: Regex::new(r"/sobjects/([A-Za-z0-9_]+)/([A-Za-z0-9]{15}(?:[A-Za-z0-9]{3})?)(?:[/?]|$)").expect("static"),
         })
@@ -192,34 +188,10 @@ impl LogParser for SalesforceParser {
     }
 
     fn parse(&self, input: &mut dyn BufRead, sink: &mut dyn FnMut(Parsed)) -> std::io::Result<()> {
-        let (tracked, lines) = NewlineTracking::new(input);
-        let mut reader = csv::ReaderBuilder::new().has_headers(true).flexible(true).from_reader(tracked);
-        let mut record = csv::StringRecord::new();
-        loop {
-            let start = reader.position().byte();
-            match reader.read_record(&mut record) {
-                Ok(false) => return Ok(()),
-                Ok(true) => {
-                    let line = lines.line_at(record.position().map(|p| p.byte()).unwrap_or(start));
-                    let raw = record.iter().collect::<Vec<_>>().join(",").into_bytes();
-                    if record.len() != self.width {
-                        let reason = format!("row has {} fields, the header has {}", record.len(), self.width);
-                        sink(Parsed::Rejected(Rejection::new(line, record.len().min(self.width) as u64 + 1, reason, &raw)));
-                        continue;
-                    }
-                    let get = |name: &str| self.columns.get(name).map(|i| record[*i].trim().to_string()).filter(|s| !s.is_empty());
-                    sink(self.row(line, &get, &raw));
-                }
-                Err(e) => {
-                    let line = lines.line_at(e.position().map(|p| p.byte()).unwrap_or(start));
-                    if let csv::ErrorKind::Io(_) = e.kind() {
-                        let csv::ErrorKind::Io(io) = e.into_kind() else { unreachable!() };
-                        return Err(io);
-                    }
-                    sink(Parsed::Rejected(Rejection::new(line, 0, e.to_string(), b"")));
-                }
-            }
-        }
+        csv_records::read(input, &mut |record| match record {
+            CsvRecord::Row { line, get, raw } => sink(self.row(line, get, raw)),
+            CsvRecord::Rejected(r) => sink(Parsed::Rejected(r)),
+        })
     }
 }
 

@@ -4,13 +4,13 @@
 //! [`crate::evidence`]. The account is `user_id`, named through the log's `users` table when given; a `status` of
 //! 400 or more marks a failed request.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::io::BufRead;
 
 use serde_json::Value;
 
 use super::accounts;
-use super::lines::NewlineTracking;
+use super::csv_records::{self, CsvRecord};
 use super::json_records::{self, Record};
 use super::{Format, LogParser, Parsed, ParserSettings, Payload, RawEvent, Rejection};
 use crate::timefmt;
@@ -91,42 +91,10 @@ impl LogParser for ZendeskParser {
                 Record::Rejected(r) => sink(Parsed::Rejected(r)),
             });
         }
-        let (tracked, lines) = NewlineTracking::new(input);
-        let mut reader = csv::ReaderBuilder::new().has_headers(true).flexible(true).from_reader(tracked);
-        let header: HashMap<String, usize> = match reader.headers() {
-            Ok(h) => h.iter().enumerate().map(|(i, c)| (c.trim().trim_start_matches('\u{feff}').to_ascii_lowercase(), i)).collect(),
-            Err(e) => {
-                sink(Parsed::Rejected(Rejection::new(1, 0, format!("header row: {e}"), b"")));
-                return Ok(());
-            }
-        };
-        let width = header.len();
-        let mut record = csv::StringRecord::new();
-        loop {
-            let start = reader.position().byte();
-            match reader.read_record(&mut record) {
-                Ok(false) => return Ok(()),
-                Ok(true) => {
-                    let line = lines.line_at(record.position().map(|p| p.byte()).unwrap_or(start));
-                    let raw = record.iter().collect::<Vec<_>>().join(",").into_bytes();
-                    if record.len() != width {
-                        let reason = format!("row has {} fields, the header has {width}", record.len());
-                        sink(Parsed::Rejected(Rejection::new(line, record.len().min(width) as u64 + 1, reason, &raw)));
-                        continue;
-                    }
-                    let get = |k: &str| header.get(k).map(|i| record[*i].trim().to_string()).filter(|s| !s.is_empty());
-                    sink(self.event(line, &get, &raw));
-                }
-                Err(e) => {
-                    let line = lines.line_at(e.position().map(|p| p.byte()).unwrap_or(start));
-                    if let csv::ErrorKind::Io(_) = e.kind() {
-                        let csv::ErrorKind::Io(io) = e.into_kind() else { unreachable!() };
-                        return Err(io);
-                    }
-                    sink(Parsed::Rejected(Rejection::new(line, 0, e.to_string(), b"")));
-                }
-            }
-        }
+        csv_records::read(input, &mut |record| match record {
+            CsvRecord::Row { line, get, raw } => sink(self.event(line, get, raw)),
+            CsvRecord::Rejected(r) => sink(Parsed::Rejected(r)),
+        })
     }
 }
 
