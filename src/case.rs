@@ -39,6 +39,12 @@ struct CaseSection {
     since: Option<String>,
     until: Option<String>,
     discovered: Option<String>,
+    /// `report` (default) or `include`: whether whole-table reads put every row on the list.
+    table_access: Option<String>,
+    /// Shortest silence reported as a log gap (`2h`, `90min`, `1d`); see [`crate::coverage`].
+    min_gap: Option<String>,
+    /// `report` (default) or `strict`: every log gap inside the window is a finding.
+    coverage: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -244,6 +250,16 @@ pub struct LogSpec {
     pub users: BTreeMap<String, String>,
 }
 
+/// What to do with the rows of a table the actors read whole (no filter).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum TableAccessPolicy {
+    /// State the table, time and row count in the report and summary; list no customer for it.
+    #[default]
+    Report,
+    /// List every row of the table, with evidence grade `table`.
+    Include,
+}
+
 #[derive(Clone, Debug)]
 pub struct Case {
     pub name: String,
@@ -254,8 +270,11 @@ pub struct Case {
     pub actors: Vec<String>,
     pub window: Window,
     pub discovered: Option<NaiveDate>,
+    pub table_access: TableAccessPolicy,
     pub schema: Schema,
     pub logs: Vec<LogSpec>,
+    /// Gap finding and strictness (`[case] min_gap`, `coverage`).
+    pub coverage: crate::coverage::CoverageSettings,
     /// Files that left the system, with the rows they held (`[[exports]]`).
     pub exports: Vec<crate::export::Export>,
 }
@@ -304,6 +323,12 @@ impl Case {
             .map(|d| parse_date(d).map_err(|e| bad(format!("discovered: {e}"))))
             .transpose()?;
 
+        let table_access = match parsed.case.table_access.as_deref() {
+            None | Some("report") => TableAccessPolicy::Report,
+            Some("include") => TableAccessPolicy::Include,
+            Some(other) => return Err(bad(format!("table_access = `{other}`: expected `report` or `include`"))),
+        };
+        let coverage = crate::coverage::CoverageSettings::from_case(parsed.case.min_gap.as_deref(), parsed.case.coverage.as_deref()).map_err(bad)?;
         let schema = build_schema(path, &dir, &parsed)?;
         let mut logs = Vec::with_capacity(parsed.logs.len());
         for (i, section) in parsed.logs.iter().enumerate() {
@@ -330,8 +355,10 @@ impl Case {
             actors,
             window: Window { since, until },
             discovered,
+            table_access,
             schema,
             logs,
+            coverage,
             exports,
         })
     }

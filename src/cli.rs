@@ -52,6 +52,34 @@ pub struct AnalyzeArgs {
     /// Overwrite existing output files.
     #[arg(long)]
     pub force: bool,
+    /// Every log gap inside the window is a finding (as `coverage = "strict"` in the case).
+    #[arg(long)]
+    pub strict_coverage: bool,
+    /// Shortest silence reported as a log gap, e.g. 2h, 90min, 1d (as `min_gap` in the case).
+    #[arg(long, value_name = "DURATION")]
+    pub min_gap: Option<String>,
+    #[command(flatten)]
+    pub legal: LegalArgs,
+}
+
+/// The legal outputs' options (decision support for counsel).
+#[derive(Debug, Default, Args)]
+pub struct LegalArgs {
+    /// Legal notification list CSV, one row per person [default: affected_people.csv beside the case file].
+    #[arg(long, value_name = "FILE")]
+    pub people: Option<PathBuf>,
+    /// Per-jurisdiction summary CSV [default: jurisdictions.csv beside the case file].
+    #[arg(long, value_name = "FILE")]
+    pub jurisdictions: Option<PathBuf>,
+    /// Notification rules file (TOML) instead of the built-in rules.
+    #[arg(long, value_name = "FILE")]
+    pub rules: Option<PathBuf>,
+    /// One row per person (customer rows of one person merged) or per customer record.
+    #[arg(long, value_enum, default_value = "person")]
+    pub per: crate::legal::Per,
+    /// Write the legal CSVs for spreadsheets: UTF-8 BOM and CRLF line ends.
+    #[arg(long)]
+    pub excel: bool,
 }
 
 #[derive(Debug, Args)]

@@ -11,7 +11,7 @@ use serde::Serialize;
 
 use crate::case::{Case, FieldId, TableId};
 use crate::error::{Error, Result};
-use crate::evidence::{Access, Grade, Interpreter};
+use crate::evidence::{Access, Grade, Interpreter, ReplayQuery};
 use crate::ingest::{self, Parsed, ParserSettings, RawEvent, Rejection};
 use crate::input;
 use crate::output::{neutralise, AtomicFile};
@@ -102,6 +102,16 @@ pub struct TableAccess {
     pub tables: Vec<String>,
     pub fields: Vec<String>,
     pub statement: String,
+    /// Rows of each table at analysis time (what the read may have returned).
+    pub rows: BTreeMap<String, u64>,
+    #[serde(skip)]
+    pub table_ids: Vec<TableId>,
+    #[serde(skip)]
+    pub field_ids: Vec<FieldId>,
+    #[serde(skip)]
+    pub time_utc: Option<Timestamp>,
+    #[serde(skip)]
+    pub source_index: usize,
 }
 
 #[derive(Debug, Default)]
@@ -120,6 +130,55 @@ pub struct Collected {
     pub possibly_exposed: FixedBitSet,
     /// Unresolved accesses whose returned columns are unknown: no class can be ruled out while any exist.
     pub unresolved_without_fields: u64,
+    /// Queries to re-run against the case's tables (see [`crate::replay`]).
+    pub replays: Vec<PendingReplay>,
+    pub field_count: usize,
+    pub source_count: usize,
+    /// Every source's rhythm, blind spots and the actors' event times (see [`crate::coverage`]).
+    pub coverage: crate::coverage::CoverageRecorder,
+}
+
+/// An actor's query waiting to be replayed, with where it came from.
+#[derive(Clone, Debug)]
+pub struct PendingReplay {
+    pub query: ReplayQuery,
+    pub source_index: usize,
+    pub source: String,
+    pub file: String,
+    pub line: u64,
+    pub time: Timestamp,
+    pub actor: String,
+}
+
+impl Collected {
+    /// Records that `keys` of `table` were shown with `fields` at `time` by source `source_index`.
+    pub fn touch(&mut self, table: TableId, keys: &[String], fields: &[FieldId], grade: Grade, time: Timestamp, source_index: usize) {
+        let (field_count, source_count) = (self.field_count, self.source_count);
+        let map = &mut self.touched[table];
+        let mut seen: Vec<&String> = keys.iter().collect();
+        seen.sort();
+        seen.dedup();
+        for key in seen {
+            let t = map.entry(key.clone()).or_insert_with(|| Touch::new(time, grade, field_count, source_count));
+            t.first = t.first.min(time);
+            t.last = t.last.max(time);
+            t.count += 1;
+            t.grade = t.grade.max(grade);
+            for f in fields {
+                t.fields.insert(*f);
+            }
+            t.sources.insert(source_index);
+        }
+    }
+
+    /// An access whose rows the log cannot show.
+    pub fn add_unresolved(&mut self, query: UnresolvedQuery, fields: Option<&[FieldId]>) {
+        match fields {
+            Some(fields) => fields.iter().for_each(|f| self.possibly_exposed.insert(*f)),
+            None => self.unresolved_without_fields += 1,
+        }
+        self.unresolved_queries.push(query);
+    }
 }
 
 /// Writes rejected records as they come: `file,line,column,reason,raw`.
@@ -162,6 +221,9 @@ pub fn collect(case: &Case, ui: &Ui, rejects: &mut RejectsWriter) -> Result<Coll
     let mut out = Collected {
         touched: vec![HashMap::new(); case.schema.tables.len()],
         possibly_exposed: FixedBitSet::with_capacity(field_count),
+        field_count,
+        source_count,
+        coverage: crate::coverage::CoverageRecorder::new(case),
         ..Default::default()
     };
 
@@ -178,6 +240,7 @@ pub fn collect(case: &Case, ui: &Ui, rejects: &mut RejectsWriter) -> Result<Coll
             let format = ingest::resolve_format(log.format.as_deref(), &sample, path)?;
             let parser = ingest::parser_for(format, &settings, &sample, path)?;
             let display = display_path(path, &case.dir);
+            let coverage_file = out.coverage.begin_file(source_index, &display);
             let mut counts = FileCounts { source: log.name.clone(), path: display.clone(), format: format.to_string(), ..Default::default() };
             let bytes = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
             let bar = ui.file_bar(&log.name, bytes);
@@ -191,6 +254,7 @@ pub fn collect(case: &Case, ui: &Ui, rejects: &mut RejectsWriter) -> Result<Coll
                     Parsed::Rejected(r) => {
                         counts.read += 1;
                         counts.rejected += 1;
+                        out.coverage.rejected(coverage_file);
                         if let Err(e) = rejects.write(&display, &r) {
                             failure = Some(e);
                         }
@@ -201,7 +265,8 @@ pub fn collect(case: &Case, ui: &Ui, rejects: &mut RejectsWriter) -> Result<Coll
                     }
                     Parsed::Event(event) => {
                         counts.read += 1;
-                        let ctx = EventContext { source_index, source: &log.name, file: &display, field_count, source_count };
+                        out.coverage.event(coverage_file, &event);
+                        let ctx = EventContext { source_index, source: &log.name, file: &display };
                         match consider(&event, &actors, case, &interpreter, &ctx, &mut out) {
                             Ok(()) => counts.used += 1,
                             Err(reason) => counts.ignore(&reason),
@@ -226,8 +291,6 @@ struct EventContext<'a> {
     source_index: usize,
     source: &'a str,
     file: &'a str,
-    field_count: usize,
-    source_count: usize,
 }
 
 /// Uses the event, or says why it is ignored.
@@ -262,12 +325,11 @@ fn consider(
                     for name in &rec.unknown_fields {
                         *out.unknown_fields.entry(format!("{}.{}", case.schema.tables[rec.table].name, name)).or_default() += 1;
                     }
-                    touch(&mut out.touched[rec.table], &rec.keys, &rec.fields, rec.grade, event.time, ctx);
+                    out.touch(rec.table, &rec.keys, &rec.fields, rec.grade, event.time, ctx.source_index);
                 }
             }
             Access::WholeTable { tables, fields, statement } => {
                 used = true;
-                fields.iter().for_each(|f| out.possibly_exposed.insert(*f));
                 out.table_accesses.push(TableAccess {
                     source: ctx.source.to_string(),
                     file: ctx.file.to_string(),
@@ -277,15 +339,17 @@ fn consider(
                     tables: tables.iter().map(|t| case.schema.tables[*t].name.clone()).collect(),
                     fields: fields.iter().map(|f| case.schema.field_names[*f].clone()).collect(),
                     statement,
+                    rows: BTreeMap::new(),
+                    table_ids: tables.clone(),
+                    field_ids: fields.clone(),
+                    time_utc: Some(event.time),
+                    source_index: ctx.source_index,
                 });
             }
             Access::Unresolved { statement, reason, fields } => {
                 used = true;
-                match &fields {
-                    Some(fields) => fields.iter().for_each(|f| out.possibly_exposed.insert(*f)),
-                    None => out.unresolved_without_fields += 1,
-                }
-                out.unresolved_queries.push(UnresolvedQuery {
+                let names = fields.as_ref().map(|f| f.iter().map(|f| case.schema.field_names[*f].clone()).collect());
+                let query = UnresolvedQuery {
                     source: ctx.source.to_string(),
                     file: ctx.file.to_string(),
                     line: event.line,
@@ -293,7 +357,20 @@ fn consider(
                     actor: actor.to_string(),
                     statement,
                     reason,
-                    fields: fields.map(|f| f.iter().map(|f| case.schema.field_names[*f].clone()).collect()),
+                    fields: names,
+                };
+                out.add_unresolved(query, fields.as_deref());
+            }
+            Access::Replay(query) => {
+                used = true;
+                out.replays.push(PendingReplay {
+                    query,
+                    source_index: ctx.source_index,
+                    source: ctx.source.to_string(),
+                    file: ctx.file.to_string(),
+                    line: event.line,
+                    time: event.time,
+                    actor: actor.to_string(),
                 });
             }
             Access::Aggregate => {
@@ -314,23 +391,6 @@ fn consider(
         Ok(())
     } else {
         Err(first_reason.unwrap_or_else(|| "no access".into()))
-    }
-}
-
-fn touch(map: &mut HashMap<String, Touch>, keys: &[String], fields: &[FieldId], grade: Grade, time: Timestamp, ctx: &EventContext<'_>) {
-    let mut seen: Vec<&String> = keys.iter().collect();
-    seen.sort();
-    seen.dedup();
-    for key in seen {
-        let t = map.entry(key.clone()).or_insert_with(|| Touch::new(time, grade, ctx.field_count, ctx.source_count));
-        t.grade = t.grade.max(grade);
-        t.first = t.first.min(time);
-        t.last = t.last.max(time);
-        t.count += 1;
-        for f in fields {
-            t.fields.insert(*f);
-        }
-        t.sources.insert(ctx.source_index);
     }
 }
 

@@ -118,6 +118,7 @@ const COLLEAGUES: [&str; 4] = ["j.smith", "a.khan", "m.rossi", "k.walshe"];
 struct Customer {
     id: String,
     segment: &'static str,
+    state: &'static str,
     tickets: Vec<String>,
 }
 
@@ -129,10 +130,17 @@ struct Truth {
     last: Option<Timestamp>,
     count: u64,
     sources: BTreeSet<&'static str>,
+    /// Some access named the customer (else it was only found by replaying a query).
+    named: bool,
 }
 
 impl Truth {
     fn add(&mut self, time: Timestamp, fields: &[&'static str], source: &'static str) {
+        self.named = true;
+        self.add_replayed(time, fields, source);
+    }
+
+    fn add_replayed(&mut self, time: Timestamp, fields: &[&'static str], source: &'static str) {
         self.fields.extend(fields.iter().copied());
         self.first = Some(self.first.map_or(time, |f| f.min(time)));
         self.last = Some(self.last.map_or(time, |l| l.max(time)));
@@ -211,7 +219,7 @@ pub fn generate(dir: &Path, opts: &GenerateOptions) -> Result<GenerateSummary> {
             ticket_csv.write_record([&t, &id, subject, status, &format_utc(&opened)]).expect("memory");
             tickets.push(t);
         }
-        customers.push(Customer { id, segment, tickets });
+        customers.push(Customer { id, segment, state, tickets });
     }
     let tickets_total = ticket_no as usize - 100_000;
     write(dir, "customers.csv", &customer_csv.into_inner().expect("memory"))?;
@@ -220,7 +228,7 @@ pub fn generate(dir: &Path, opts: &GenerateOptions) -> Result<GenerateSummary> {
     let mut logs = Logs { portal: BTreeMap::new(), pg: Vec::new(), crm: Vec::new() };
     let mut truth: BTreeMap<String, Truth> = BTreeMap::new();
     let window_start = Utc.with_ymd_and_hms(2019, 6, 1, 0, 0, 0).single().expect("valid");
-    let window_days = 121; // June to September
+    let window_days = 122; // June to September (30 + 31 + 31 + 30 days)
     let in_window = |rng: &mut ChaCha8Rng| window_start + Duration::seconds(rng.random_range(0..window_days * 86_400));
 
     // The insider's targets: consumers only (no business or government customer was affected).
@@ -310,15 +318,13 @@ pub fn generate(dir: &Path, opts: &GenerateOptions) -> Result<GenerateSummary> {
     // An aggregate and a query without a key.
     pg_statement += 1;
     logs.pg_statement(in_window(&mut rng), "rpt_k.walsh", pg_statement, "SELECT state, count(*)\n  FROM customers\n GROUP BY state", "<none>", false);
+    // A query without a key: replayed against the customers table, it selects the Vermont consumers.
     pg_statement += 1;
-    logs.pg_statement(
-        in_window(&mut rng),
-        "rpt_k.walsh",
-        pg_statement,
-        "SELECT full_name, phone FROM customers WHERE state = 'VT' AND account_type = 'consumer'",
-        "<none>",
-        false,
-    );
+    let t = in_window(&mut rng);
+    logs.pg_statement(t, "rpt_k.walsh", pg_statement, "SELECT full_name, phone FROM customers WHERE state = 'VT' AND account_type = 'consumer'", "<none>", false);
+    for c in customers.iter().filter(|c| c.state == "VT" && c.segment == "consumer") {
+        truth.entry(c.id.clone()).or_default().add_replayed(t, &["customers.full_name", "customers.phone"], PG);
+    }
 
     // Colleagues' everyday work.
     for _ in 0..opts.events {
@@ -346,7 +352,9 @@ pub fn generate(dir: &Path, opts: &GenerateOptions) -> Result<GenerateSummary> {
     write(dir, "case.toml", CASE_TOML.as_bytes())?;
 
     let mut expected = csv::Writer::from_writer(Vec::new());
-    expected.write_record(["customer_id", "data_classes", "exposed_fields", "first_access", "last_access", "access_count", "sources"]).expect("memory");
+    expected
+        .write_record(["customer_id", "data_classes", "exposed_fields", "first_access", "last_access", "access_count", "sources", "evidence"])
+        .expect("memory");
     for (id, t) in &truth {
         let classes: BTreeSet<&str> = t
             .fields
@@ -370,6 +378,7 @@ pub fn generate(dir: &Path, opts: &GenerateOptions) -> Result<GenerateSummary> {
                 &format_utc(&t.last.expect("set")),
                 &t.count.to_string(),
                 &sources.join(";"),
+                if t.named { "named" } else { "replayed" },
             ])
             .expect("memory");
     }

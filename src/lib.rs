@@ -2,13 +2,15 @@
 //!
 //! The data flows one way: [`case`] → [`ingest`] (log records → access events) → [`evidence`] (events →
 //! records and fields) → [`collect`] (the actors' touches) → [`resolve`] (records → customers) →
-//! [`exposure`] (fields → data classes) → [`notification`] and [`report`].
+//! [`replay`] (queries re-run against the tables) → [`exposure`] (fields → data classes) → [`legal`] (people,
+//! jurisdictions, duties) → [`notification`] and [`report`].
 
 pub mod case;
 pub mod classes;
 pub mod cli;
 pub mod collect;
 pub mod commands;
+pub mod coverage;
 pub mod error;
 pub mod evidence;
 pub mod export;
@@ -16,8 +18,10 @@ pub mod exposure;
 pub mod generate;
 pub mod ingest;
 pub mod input;
+pub mod legal;
 pub mod notification;
 pub mod output;
+pub mod replay;
 pub mod report;
 pub mod resolve;
 pub mod table;

@@ -8,6 +8,7 @@ use serde::Serialize;
 use crate::case::Case;
 use crate::collect::{Collected, FileCounts, TableAccess, UnresolvedQuery};
 use crate::exposure::ExposureSummary;
+use crate::replay::ReplayedQuery;
 use crate::resolve::{Resolved, TableResolution, UnresolvedKey};
 use crate::timefmt::format_utc;
 
@@ -23,11 +24,18 @@ pub struct Report {
     pub exposure: ExposureSummary,
     pub unresolved_keys: Vec<UnresolvedKey>,
     pub unresolved_queries: Vec<UnresolvedQuery>,
+    pub replayed_queries: Vec<ReplayedQuery>,
     pub table_accesses: Vec<TableAccess>,
     pub duplicate_customer_keys: Vec<String>,
     pub unknown_fields: BTreeMap<String, u64>,
     pub unmatched_request_paths: BTreeMap<String, u64>,
     pub outputs: BTreeMap<String, String>,
+    /// What the logs cover, where they are blind, what cannot be ruled out (set by analyze).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub coverage: Option<crate::coverage::CoverageReport>,
+    /// People, jurisdictions and duties (decision support for counsel).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub legal: Option<crate::legal::LegalReport>,
 }
 
 #[derive(Debug, Serialize)]
@@ -44,6 +52,7 @@ pub struct CaseInfo {
     pub since: Option<String>,
     pub until: Option<String>,
     pub discovered: Option<String>,
+    pub table_access: String,
 }
 
 #[derive(Debug, Default, Serialize)]
@@ -56,6 +65,8 @@ pub struct Totals {
     pub customers_affected: usize,
     pub unresolved_keys: usize,
     pub unresolved_queries: usize,
+    pub replayed_queries: usize,
+    pub replay_row_mismatches: usize,
     pub table_accesses: usize,
 }
 
@@ -65,7 +76,7 @@ impl Totals {
     }
 }
 
-pub fn build(case: &Case, collected: Collected, resolved: &Resolved, exposure: ExposureSummary, outputs: BTreeMap<String, String>) -> Report {
+pub fn build(case: &Case, collected: Collected, replayed: Vec<ReplayedQuery>, resolved: &Resolved, exposure: ExposureSummary, outputs: BTreeMap<String, String>) -> Report {
     let mut totals = Totals { files: collected.files.len(), ..Default::default() };
     let mut ignored_by_reason = BTreeMap::new();
     for f in &collected.files {
@@ -85,6 +96,8 @@ pub fn build(case: &Case, collected: Collected, resolved: &Resolved, exposure: E
     totals.unresolved_keys = resolved.unresolved_keys.len();
     totals.unresolved_queries = unresolved_queries.len();
     totals.table_accesses = table_accesses.len();
+    totals.replayed_queries = replayed.len();
+    totals.replay_row_mismatches = replayed.iter().filter(|r| r.rows_mismatch).count();
     Report {
         tool: ToolInfo { name: env!("CARGO_PKG_NAME"), version: env!("CARGO_PKG_VERSION") },
         case: CaseInfo {
@@ -94,6 +107,10 @@ pub fn build(case: &Case, collected: Collected, resolved: &Resolved, exposure: E
             since: case.window.since.as_ref().map(format_utc),
             until: case.window.until.as_ref().map(format_utc),
             discovered: case.discovered.map(|d| d.to_string()),
+            table_access: match case.table_access {
+                crate::case::TableAccessPolicy::Report => "report".into(),
+                crate::case::TableAccessPolicy::Include => "include".into(),
+            },
         },
         totals,
         inputs: collected.files,
@@ -103,11 +120,14 @@ pub fn build(case: &Case, collected: Collected, resolved: &Resolved, exposure: E
         exposure,
         unresolved_keys: resolved.unresolved_keys.clone(),
         unresolved_queries,
+        replayed_queries: replayed,
         table_accesses,
         duplicate_customer_keys: resolved.duplicate_customer_keys.clone(),
         unknown_fields: collected.unknown_fields,
         unmatched_request_paths: collected.unmatched_paths,
         outputs,
+        coverage: None,
+        legal: None,
     }
 }
 
@@ -174,13 +194,25 @@ pub fn summary(report: &Report) -> String {
         out.push_str(&format!("By segment: {}\n", parts.join(", ")));
     }
     if t.table_accesses > 0 {
+        let listed = report.case.table_access == "include";
         out.push_str(&format!(
-            "\n!! {} WHOLE-TABLE READ(S) by the actors: every row of the table may be exposed; these rows are NOT in the list. See table_accesses in the report.\n",
-            t.table_accesses
+            "\n!! {} WHOLE-TABLE READ(S) by the actors: every row of the table may be exposed; {}. See table_accesses in the report.\n",
+            t.table_accesses,
+            if listed { "these rows ARE in the list with evidence `table`" } else { "these rows are NOT in the list (set table_access = \"include\" to list them)" }
         ));
         for a in report.table_accesses.iter().take(5) {
-            out.push_str(&format!("   {} {} {}:{} {}\n", a.time, a.actor, a.file, a.line, a.tables.join(", ")));
+            let rows: Vec<String> = a.rows.iter().map(|(t, n)| format!("{t}: {n} rows")).collect();
+            out.push_str(&format!("   {} {} {}:{} {}\n", a.time, a.actor, a.file, a.line, rows.join(", ")));
         }
+    }
+    if t.replayed_queries > 0 {
+        out.push_str(&format!("\n{} quer(ies) without a key were replayed against the tables (evidence `replayed`).\n", t.replayed_queries));
+    }
+    if t.replay_row_mismatches > 0 {
+        out.push_str(&format!(
+            "!! {} replayed quer(ies) selected a different number of rows than the log recorded: the table may have changed since. See replayed_queries.\n",
+            t.replay_row_mismatches
+        ));
     }
     if t.unresolved_queries > 0 {
         out.push_str(&format!("\n{} unresolved access(es): the log does not say which records; see unresolved_queries in the report.\n", t.unresolved_queries));
@@ -193,6 +225,12 @@ pub fn summary(report: &Report) -> String {
     }
     if !report.duplicate_customer_keys.is_empty() {
         out.push_str(&format!("{} customer key(s) appear on several rows; all rows are listed.\n", report.duplicate_customer_keys.len()));
+    }
+    if let Some(coverage) = &report.coverage {
+        out.push_str(&crate::coverage::summary(coverage));
+    }
+    if let Some(legal) = &report.legal {
+        out.push_str(&crate::legal::output::summary(legal));
     }
     out.push('\n');
     for (name, path) in &report.outputs {

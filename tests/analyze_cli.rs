@@ -16,15 +16,23 @@ fn basic_case_lists_exactly_the_touched_customers() {
     let rows = read_csv(&dir.join("affected_customers.csv"));
     let ids: Vec<&str> = rows.iter().map(|r| r["customer_id"].as_str()).collect();
     // C005 was seen by the prefix-named colleague, by k.walsh outside the window (time zone), and in a CRM
-    // row without zone (rejected); C006 only by failed/HEAD/anonymous requests: neither is listed.
-    assert_eq!(ids, ["C001", "C002", "C003", "C004"]);
+    // row without zone (rejected); it is listed only because the `state = 'VT'` query, replayed, selects it.
+    // C006 was reached only by failed/HEAD/anonymous requests: not listed.
+    assert_eq!(ids, ["C001", "C002", "C003", "C004", "C005"]);
+    assert_eq!(rows[4]["evidence"], "replayed");
+    assert_eq!(rows[4]["segment"], "business");
+    assert_eq!(rows[4]["access_count"], "1");
 
     let c001 = &rows[0];
-    assert_eq!(c001["exposed_fields"], "customers.email;customers.full_name;customers.phone;tickets.subject;tickets.ticket_number");
-    assert_eq!(c001["data_classes"], "email_addresses;names;phone_numbers;support_tickets");
+    // Named by three sources; the replayed SELECT * adds every customer column.
+    assert_eq!(
+        c001["exposed_fields"],
+        "customers.account_type;customers.card_number;customers.country;customers.customer_id;customers.date_of_birth;customers.email;customers.full_name;customers.phone;customers.state;tickets.subject;tickets.ticket_number"
+    );
+    assert_eq!(c001["data_classes"], "credit_cards;dates_of_birth;email_addresses;geographic_locations;names;phone_numbers;support_tickets");
     assert_eq!(c001["first_access"], "2019-06-03T08:00:00Z", "+0200 converted to UTC");
     assert_eq!(c001["last_access"], "2019-06-06T09:00:00Z");
-    assert_eq!(c001["access_count"], "3");
+    assert_eq!(c001["access_count"], "4");
     assert_eq!(c001["sources"], "crm;portal;supportdb");
     assert_eq!(c001["region"], "VT");
     assert_eq!(c001["evidence"], "named");
@@ -41,6 +49,7 @@ fn basic_case_lists_exactly_the_touched_customers() {
     let report = read_json(&dir.join("report.json"));
     let t = &report["totals"];
     assert_eq!((t["records_read"].as_u64(), t["records_used"].as_u64(), t["records_ignored"].as_u64(), t["records_rejected"].as_u64()), (Some(26), Some(9), Some(15), Some(2)));
+    assert_eq!(t["replayed_queries"], 1);
     let ignored = &report["ignored_by_reason"];
     assert_eq!(ignored["another account"], 3);
     assert_eq!(ignored["failed request"], 3);
@@ -51,12 +60,16 @@ fn basic_case_lists_exactly_the_touched_customers() {
     assert_eq!(ignored["no account in the record"], 1);
     assert_eq!(ignored["request path matches no route"], 1);
     assert_eq!(report["unresolved_keys"][0]["key"], "T-404");
-    assert_eq!(report["unresolved_queries"][0]["statement"], "SELECT * FROM customers WHERE state = 'VT'");
+    assert_eq!(report["unresolved_queries"], serde_json::json!([]));
+    assert_eq!(report["replayed_queries"][0]["statement"], "SELECT * FROM customers WHERE state = 'VT'");
+    assert_eq!(report["replayed_queries"][0]["records"]["customers"], 2);
     assert_eq!(report["table_accesses"][0]["statement"], "select * from customers");
+    assert_eq!(report["table_accesses"][0]["rows"]["customers"], 6);
     assert_eq!(report["unmatched_request_paths"]["/support/dashboard"], 1);
-    // The whole-table read returned the card and birth-date columns: they cannot be called "not exposed".
+    // The replay exposed card numbers of the two Vermont customers; nothing is left to call "not exposed".
+    assert_eq!(report["exposure"]["by_class"]["credit_cards"], 2);
     assert_eq!(report["exposure"]["held_not_exposed"], serde_json::json!([]));
-    assert_eq!(report["exposure"]["possibly_exposed"], serde_json::json!(["dates_of_birth", "credit_cards"]));
+    assert_eq!(report["exposure"]["by_evidence"], serde_json::json!({"named": 4, "replayed": 1}));
     for f in report["inputs"].as_array().unwrap() {
         let ignored: u64 = f["ignored_by_reason"].as_object().unwrap().values().map(|v| v.as_u64().unwrap()).sum();
         assert_eq!(f["read"].as_u64().unwrap(), f["used"].as_u64().unwrap() + ignored + f["rejected"].as_u64().unwrap());
@@ -75,7 +88,7 @@ fn summary_goes_to_stderr_and_quiet_silences_it() {
     analyze(&dir)
         .success()
         .stdout(predicate::str::is_empty())
-        .stderr(predicate::str::contains("Customers affected: 4").and(predicate::str::contains("WHOLE-TABLE READ")));
+        .stderr(predicate::str::contains("Customers affected: 5").and(predicate::str::contains("WHOLE-TABLE READ")));
     bin().args(["-q", "analyze", "--force"]).arg(dir.join("case.toml")).assert().success().stderr(predicate::str::is_empty());
 }
 
@@ -114,7 +127,7 @@ fn flags_override_actors_and_window_and_outputs() {
     let rows = read_csv(&out2);
     let c001 = rows.iter().find(|r| r["customer_id"] == "C001").unwrap();
     assert_eq!(c001["last_access"], "2019-06-05T08:03:00Z", "a date bound includes that whole day, not the CRM views of 6 June");
-    assert_eq!(c001["access_count"], "2");
+    assert_eq!(c001["access_count"], "3");
 }
 
 fn write_case(dir: &std::path::Path, edit: impl Fn(String) -> String) {
@@ -201,4 +214,23 @@ fn the_same_path_for_two_outputs_is_refused() {
     let (tmp, dir) = case_copy("basic");
     let same = tmp.path().join("x.csv");
     bin().args(["analyze", "--out"]).arg(&same).arg("--rejects").arg(&same).arg(dir.join("case.toml")).assert().code(2);
+}
+
+#[test]
+fn table_access_include_lists_every_row_with_grade_table() {
+    let (_tmp, dir) = case_copy("basic");
+    write_case(&dir, |t| t.replace("until = \"2019-09-30T23:59:59Z\"", "until = \"2019-09-30T23:59:59Z\"\ntable_access = \"include\""));
+    bin().args(["-q", "analyze"]).arg(dir.join("case.toml")).assert().success();
+    let rows = read_csv(&dir.join("affected_customers.csv"));
+    let grades: Vec<(&str, &str)> = rows.iter().map(|r| (r["customer_id"].as_str(), r["evidence"].as_str())).collect();
+    assert_eq!(grades, [("C001", "named"), ("C002", "named"), ("C003", "named"), ("C004", "named"), ("C005", "replayed"), ("C006", "table")]);
+    let report = read_json(&dir.join("report.json"));
+    assert_eq!(report["case"]["table_access"], "include");
+}
+
+#[test]
+fn unknown_table_access_value_is_exit_2() {
+    let (_tmp, dir) = case_copy("basic");
+    write_case(&dir, |t| t.replace("until = \"2019-09-30T23:59:59Z\"", "until = \"2019-09-30T23:59:59Z\"\ntable_access = \"all\""));
+    analyze(&dir).code(2).stderr(predicate::str::contains("table_access = `all`"));
 }

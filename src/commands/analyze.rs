@@ -10,7 +10,7 @@ use crate::error::{exit, Error, Result};
 use crate::output::{self, AtomicFile};
 use crate::report::{self, Report};
 use crate::ui::Ui;
-use crate::{exposure, notification, resolve};
+use crate::{coverage, exposure, legal, notification, replay, resolve};
 
 /// Where the outputs go.
 #[derive(Clone, Debug)]
@@ -18,6 +18,8 @@ pub struct OutputPaths {
     pub list: PathBuf,
     pub report: PathBuf,
     pub rejects: PathBuf,
+    pub people: PathBuf,
+    pub jurisdictions: PathBuf,
 }
 
 impl OutputPaths {
@@ -26,24 +28,34 @@ impl OutputPaths {
             list: args.out.clone().unwrap_or_else(|| case_dir.join("affected_customers.csv")),
             report: args.report.clone().unwrap_or_else(|| case_dir.join("report.json")),
             rejects: args.rejects.clone().unwrap_or_else(|| case_dir.join("rejects.csv")),
+            people: args.legal.people.clone().unwrap_or_else(|| case_dir.join("affected_people.csv")),
+            jurisdictions: args.legal.jurisdictions.clone().unwrap_or_else(|| case_dir.join("jurisdictions.csv")),
         }
     }
 }
 
 pub fn run(args: &AnalyzeArgs, ui: &Ui) -> Result<i32> {
     let overrides = Overrides { actors: args.actors.clone(), since: args.since.clone(), until: args.until.clone() };
-    let case = Case::load(&args.case, &overrides)?;
+    let mut case = Case::load(&args.case, &overrides)?;
+    if args.strict_coverage {
+        case.coverage.strict = true;
+    }
+    if let Some(text) = &args.min_gap {
+        case.coverage.min_gap = crate::coverage::parse_min_gap(text).map_err(|e| Error::Usage(format!("--min-gap: {e}")))?;
+    }
     let paths = OutputPaths::for_case(&case.dir, args);
-    let report = analyze(&case, &paths, args.force, ui)?;
+    let legal = legal::Options { per: args.legal.per, rules: args.legal.rules.clone(), excel: args.legal.excel };
+    let report = analyze(&case, &paths, &legal, args.force, ui)?;
     if !ui.quiet {
         eprint!("{}", report::summary(&report));
     }
     Ok(exit::OK)
 }
 
-/// Runs the whole analysis and writes the three outputs; returns the report.
-pub fn analyze(case: &Case, paths: &OutputPaths, force: bool, ui: &Ui) -> Result<Report> {
-    let all = [&paths.list, &paths.report, &paths.rejects];
+/// Runs the whole analysis and writes the outputs (list, report, rejects, legal CSVs); returns the report.
+pub fn analyze(case: &Case, paths: &OutputPaths, legal_options: &legal::Options, force: bool, ui: &Ui) -> Result<Report> {
+    let rules = legal::rules::RuleSet::load(legal_options.rules.as_deref())?;
+    let all = [&paths.list, &paths.report, &paths.rejects, &paths.people, &paths.jurisdictions];
     for (i, p) in all.iter().enumerate() {
         if all[..i].iter().any(|q| q == p) {
             return Err(Error::Usage(format!("{} is given for two outputs", p.display())));
@@ -51,15 +63,28 @@ pub fn analyze(case: &Case, paths: &OutputPaths, force: bool, ui: &Ui) -> Result
         output::check_writable(p, force)?;
     }
     let mut rejects = RejectsWriter::create(&paths.rejects)?;
-    let collected = collect::collect(case, ui, &mut rejects)?;
+    let mut collected = collect::collect(case, ui, &mut rejects)?;
+    let replayed = replay::run(case, &mut collected)?;
     let resolved = resolve::resolve(case, &collected)?;
-    let (rows, summary) = exposure::expose(case, &collected, &resolved);
+    let (mut rows, mut summary) = exposure::expose(case, &collected, &resolved);
+    let (findings, scanned) = legal::freetext::scan_case(case, &collected, &resolved)?;
+    legal::apply_findings(&mut rows, &mut summary, &findings);
+    let coverage = coverage::build(case, &collected, &rows);
+    coverage::apply_strict(&mut summary, &coverage);
+    let mut legal = legal::evaluate(case, &rows, &summary, &findings, scanned, &rules, legal_options);
 
     let mut outputs = BTreeMap::new();
     outputs.insert("notification_list".to_string(), shown(&paths.list, &case.dir));
     outputs.insert("report".to_string(), shown(&paths.report, &case.dir));
     outputs.insert("rejects".to_string(), shown(&paths.rejects, &case.dir));
-    let report = report::build(case, collected, &resolved, summary, outputs);
+    outputs.insert("affected_people".to_string(), shown(&paths.people, &case.dir));
+    outputs.insert("jurisdictions".to_string(), shown(&paths.jurisdictions, &case.dir));
+    legal.report.outputs = outputs.iter().filter(|(k, _)| matches!(k.as_str(), "affected_people" | "jurisdictions")).map(|(k, v)| (k.clone(), v.clone())).collect();
+    let mut report = report::build(case, collected, replayed, &resolved, summary, outputs);
+    report.coverage = Some(coverage);
+    let people_csv = legal::output::people_csv(&legal.people, legal_options.excel);
+    let jurisdictions_csv = legal::output::jurisdictions_csv(&legal.report.jurisdictions, &legal.report.rules_version, legal_options.excel);
+    report.legal = Some(legal.report);
     if !report.totals.reconciles() || report.inputs.iter().any(|f| !f.reconciles()) {
         return Err(Error::Usage("internal error: record counts do not reconcile; no output written".into()));
     }
@@ -71,8 +96,15 @@ pub fn analyze(case: &Case, paths: &OutputPaths, force: bool, ui: &Ui) -> Result
     json.push(b'\n');
     let mut report_file = AtomicFile::create(&paths.report)?;
     std::io::Write::write_all(&mut report_file, &json).map_err(|source| Error::Write { path: paths.report.clone(), source })?;
+    let mut people_file = AtomicFile::create(&paths.people)?;
+    std::io::Write::write_all(&mut people_file, &people_csv).map_err(|source| Error::Write { path: paths.people.clone(), source })?;
+    let mut jurisdictions_file = AtomicFile::create(&paths.jurisdictions)?;
+    std::io::Write::write_all(&mut jurisdictions_file, &jurisdictions_csv)
+        .map_err(|source| Error::Write { path: paths.jurisdictions.clone(), source })?;
     list.commit()?;
     report_file.commit()?;
+    people_file.commit()?;
+    jurisdictions_file.commit()?;
     rejects.commit()?;
     if report.totals.records_rejected > 0 {
         ui.warn(&format!("{} record(s) rejected: see {}", report.totals.records_rejected, paths.rejects.display()));

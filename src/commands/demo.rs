@@ -24,9 +24,12 @@ pub fn run(args: &DemoArgs, ui: &Ui) -> Result<i32> {
         since: None,
         until: None,
         force: true,
+        strict_coverage: false,
+        min_gap: None,
+        legal: Default::default(),
     };
     let paths = OutputPaths::for_case(&case.dir, &analyze_args);
-    let report = analyze(&case, &paths, true, ui)?;
+    let report = analyze(&case, &paths, &crate::legal::Options::default(), true, ui)?;
     if !ui.quiet {
         eprint!("{}", report::summary(&report));
         eprintln!("\nRun it yourself: breachscope analyze {} --force", case_file.display());

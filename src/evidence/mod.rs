@@ -64,10 +64,30 @@ pub enum Access {
     /// The event read case tables, but which rows cannot be told from the log. `fields`: the columns it
     /// returned where the statement says so; `None` when even that is unknown.
     Unresolved { statement: String, reason: String, fields: Option<Vec<FieldId>> },
+    /// A filter that names no key: the statement is re-run against the case's tables to find its rows.
+    Replay(ReplayQuery),
     /// Only aggregates were returned: no record exposed.
     Aggregate,
     /// Not an access to the case's records (the reason is counted).
     Nothing(String),
+}
+
+/// A logged query to re-run against the case's tables (loaded as text) to find the rows it selected.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ReplayQuery {
+    /// The statement as logged.
+    pub statement: String,
+    /// SQL over the case tables (by their case names) returning, for each entry of `outputs`, a column
+    /// `__key{i}` with the keys of that table's selected rows.
+    pub sql: String,
+    /// The tables whose rows were returned, with the fields returned of each.
+    pub outputs: Vec<(TableId, Vec<FieldId>)>,
+    /// The columns the SQL reads: (table, column index).
+    pub columns: std::collections::BTreeSet<(TableId, usize)>,
+    /// Rows the log says the statement returned (pgaudit ROWS, MySQL rows_sent), to compare.
+    pub logged_rows: Option<u64>,
+    /// Every field the statement returned.
+    pub fields: Vec<FieldId>,
 }
 
 /// Decides what events of one log source expose.
@@ -93,7 +113,7 @@ impl<'a> Interpreter<'a> {
     pub fn interpret(&self, payload: &Payload) -> Vec<Access> {
         match payload {
             Payload::Http { method, target, status } => vec![route::interpret(self, method, target, *status)],
-            Payload::Sql { statement, parameters, class, .. } => sql::interpret(self, statement, parameters, class.as_deref()),
+            Payload::Sql { statement, parameters, class, rows, .. } => sql::interpret(self, statement, parameters, class.as_deref(), *rows),
             Payload::Record { table, record, fields, .. } => {
                 vec![record::interpret(self, table.as_deref(), record.as_deref(), fields.as_deref())]
             }

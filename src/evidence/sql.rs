@@ -13,13 +13,13 @@ use std::collections::BTreeSet;
 use std::ops::ControlFlow;
 
 use sqlparser::ast::{
-    BinaryOperator, CopySource, Expr, GroupByExpr, ObjectName, Query, Select, SelectItem, SelectItemQualifiedWildcardKind, SetExpr,
-    Statement, TableFactor, UnaryOperator, Value,
+    BinaryOperator, CastKind, CopySource, DataType, Expr, GroupByExpr, Ident, ObjectName, ObjectNamePart, OrderByKind, Query, Select,
+    SelectItem, SelectItemQualifiedWildcardKind, SetExpr, Statement, TableAlias, TableFactor, UnaryOperator, Value,
 };
 use sqlparser::dialect::{GenericDialect, MySqlDialect, PostgreSqlDialect};
 use sqlparser::parser::Parser;
 
-use super::{Access, Interpreter, RecordAccess};
+use super::{Access, Interpreter, RecordAccess, ReplayQuery};
 use crate::case::{FieldId, TableId, CUSTOMERS};
 use crate::ingest::{Parameters, StatementText};
 
@@ -27,7 +27,7 @@ use crate::ingest::{Parameters, StatementText};
 const COUNTING_AGGREGATES: [&str; 12] =
     ["count", "sum", "avg", "stddev", "stddev_pop", "stddev_samp", "variance", "var_pop", "var_samp", "bool_and", "bool_or", "every"];
 
-pub fn interpret(it: &Interpreter<'_>, statement: &StatementText, parameters: &Parameters, class: Option<&str>) -> Vec<Access> {
+pub fn interpret(it: &Interpreter<'_>, statement: &StatementText, parameters: &Parameters, class: Option<&str>, rows: Option<u64>) -> Vec<Access> {
     let text = match statement {
         StatementText::Logged(t) => t,
         StatementText::NotLogged if class.is_some_and(|c| c != "READ") => {
@@ -41,7 +41,7 @@ pub fn interpret(it: &Interpreter<'_>, statement: &StatementText, parameters: &P
         Ok(s) => s,
         Err(e) => return vec![Access::Unresolved { statement: text.clone(), reason: format!("SQL could not be parsed: {e}"), fields: None }],
     };
-    let ctx = Context { it, parameters, text };
+    let ctx = Context { it, parameters, text, rows: if statements.len() == 1 { rows } else { None } };
     let mut out: Vec<Access> = statements.iter().map(|s| ctx.statement(s)).collect();
     if out.is_empty() {
         out.push(Access::Nothing("empty statement".into()));
@@ -60,12 +60,16 @@ struct Context<'a> {
     it: &'a Interpreter<'a>,
     parameters: &'a Parameters,
     text: &'a str,
+    /// Rows the log says the statement returned.
+    rows: Option<u64>,
 }
 
 /// A table in a query's FROM clause.
 struct ScopeTable {
     /// Lower-case alias (or the table's bare name).
     alias: String,
+    /// The name as written in the statement.
+    written: String,
     table: Option<TableId>,
 }
 
@@ -105,7 +109,7 @@ impl Context<'_> {
                 CopySource::Query(q) => self.query(q),
             },
             Statement::Copy { to: false, .. } => Access::Nothing("COPY FROM writes rows".into()),
-            Statement::Insert(_) | Statement::Update { .. } | Statement::Delete(_) | Statement::Merge { .. } => {
+            Statement::Insert(_) | Statement::Update(_) | Statement::Delete(_) | Statement::Merge(_) => {
                 Access::Nothing("write statement".into())
             }
             _ => Access::Nothing("not a read statement".into()),
@@ -116,20 +120,25 @@ impl Context<'_> {
         if query.with.is_some() {
             return self.unresolved("WITH (common table expression) queries are not analysed yet");
         }
-        self.set_expr(&query.body, query.limit_clause.is_some() || query.fetch.is_some())
+        match query.body.as_ref() {
+            SetExpr::Select(select) => self.select(select, Some(query)),
+            body => self.set_expr(body),
+        }
     }
 
-    fn set_expr(&self, body: &SetExpr, limited: bool) -> Access {
+    fn set_expr(&self, body: &SetExpr) -> Access {
         match body {
-            SetExpr::Select(select) => self.select(select, limited),
+            SetExpr::Select(select) => self.select(select, None),
             SetExpr::Query(q) => self.query(q),
-            SetExpr::SetOperation { left, right, .. } => merge(self.set_expr(left, limited), self.set_expr(right, limited), self),
+            SetExpr::SetOperation { left, right, .. } => merge(self.set_expr(left), self.set_expr(right), self),
             SetExpr::Values(_) => Access::Nothing("reads no case table".into()),
             _ => self.unresolved("unsupported query form"),
         }
     }
 
-    fn select(&self, select: &Select, limited: bool) -> Access {
+    /// `query` is the query whose body this SELECT is (for ORDER BY and LIMIT); `None` inside a UNION.
+    fn select(&self, select: &Select, query: Option<&Query>) -> Access {
+        let limited = query.is_some_and(|q| q.limit_clause.is_some() || q.fetch.is_some());
         let mut scope = Vec::new();
         for from in &select.from {
             for factor in std::iter::once(&from.relation).chain(from.joins.iter().map(|j| &j.relation)) {
@@ -138,6 +147,7 @@ impl Context<'_> {
                         let bare = last_part(name);
                         scope.push(ScopeTable {
                             alias: alias.as_ref().map(|a| a.name.value.to_lowercase()).unwrap_or_else(|| bare.to_lowercase()),
+                            written: name.to_string(),
                             table: self.it.table(&name.to_string()),
                         });
                     }
@@ -170,7 +180,7 @@ impl Context<'_> {
                     }
                 }
                 SelectItem::QualifiedWildcard(SelectItemQualifiedWildcardKind::Expr(e), _) => self.returned_columns(e, &scope, &mut fields, &mut aggregated),
-                SelectItem::UnnamedExpr(e) | SelectItem::ExprWithAlias { expr: e, .. } => {
+                SelectItem::UnnamedExpr(e) | SelectItem::ExprWithAlias { expr: e, .. } | SelectItem::ExprWithAliases { expr: e, .. } => {
                     self.returned_columns(e, &scope, &mut fields, &mut aggregated)
                 }
             }
@@ -186,10 +196,143 @@ impl Context<'_> {
         match select.selection.as_ref().map(|w| self.constraint(w, &scope)) {
             Some(Constraint::Keys(table, keys)) => Access::Records(vec![RecordAccess::named(table, keys, fields)]),
             Some(Constraint::Failed(reason)) => self.unresolved_rows(reason, &fields),
-            Some(Constraint::Unconstrained) => self.unresolved_rows("the filter names no record key (predicate replay is not supported yet)", &fields),
-            None if limited => self.unresolved_rows("reads a limited number of rows with no filter: which rows is not known", &fields),
+            Some(Constraint::Unconstrained) => self.replay(select, query, &scope, &fields),
+            None if limited => self.replay(select, query, &scope, &fields),
             None => Access::WholeTable { tables: case_tables, fields, statement: self.text.to_string() },
         }
+    }
+
+    /// A query whose filter names no key: rewritten to return the keys of the rows it selects, over the
+    /// case's tables, to be re-run against them. Anything that cannot be rewritten faithfully is unresolved.
+    fn replay(&self, select: &Select, query: Option<&Query>, scope: &[ScopeTable], fields: &[FieldId]) -> Access {
+        let Some(query) = query else {
+            return self.unresolved_rows("a filter inside a UNION is not replayed yet", fields);
+        };
+        if let Some(unknown) = scope.iter().find(|s| s.table.is_none()) {
+            return self.unresolved_rows(format!("reads `{}`, which is not a case table", unknown.written), fields);
+        }
+        if select.having.is_some() || select.distinct.is_some() && !matches!(select.distinct, Some(sqlparser::ast::Distinct::Distinct)) {
+            return self.unresolved_rows("HAVING / DISTINCT ON are not replayed", fields);
+        }
+        if query.fetch.is_some() || query.with.is_some() {
+            return self.unresolved_rows("FETCH / WITH queries are not replayed yet", fields);
+        }
+        if query.limit_clause.is_some() {
+            let orders_by_key = match query.order_by.as_ref().map(|o| &o.kind) {
+                Some(OrderByKind::Expressions(exprs)) => exprs.iter().any(|o| {
+                    self.column(&o.expr, scope).is_some_and(|(t, c)| self.it.schema.tables[t].key_index == c)
+                }),
+                _ => false,
+            };
+            if !orders_by_key {
+                return self.unresolved_rows("LIMIT without ORDER BY on a key: which rows is not determined", fields);
+            }
+        }
+
+        // Outputs: the key of each table whose fields were returned.
+        let schema = self.it.schema;
+        let mut outputs: Vec<(usize, TableId, Vec<FieldId>)> = Vec::new();
+        for (i, s) in scope.iter().enumerate() {
+            let t = s.table.expect("checked above");
+            let own: Vec<FieldId> = fields.iter().copied().filter(|f| schema.tables[t].fields().contains(f)).collect();
+            if !own.is_empty() && !outputs.iter().any(|(_, ot, _)| *ot == t) {
+                outputs.push((i, t, own));
+            }
+        }
+
+        let has_subquery = select.selection.as_ref().is_some_and(|sel| {
+            sqlparser::ast::visit_expressions(sel, |e| match e {
+                Expr::Subquery(_) | Expr::InSubquery { .. } | Expr::Exists { .. } => ControlFlow::Break(()),
+                _ => ControlFlow::Continue(()),
+            })
+            .is_break()
+        });
+        if has_subquery {
+            return self.unresolved_rows("a subquery in the filter is not replayed yet", fields);
+        }
+        let mut columns = BTreeSet::new();
+        let mut failure: Option<String> = None;
+        let mut rewrite = |e: &mut Expr| {
+            if failure.is_some() {
+                return ControlFlow::<()>::Continue(());
+            }
+            match e {
+                Expr::Identifier(_) | Expr::CompoundIdentifier(_) => match self.column_in_scope(e, scope) {
+                    Some((slot, t, c)) => {
+                        columns.insert((t, c));
+                        *e = qualified(slot, &schema.tables[t].file.columns[c]);
+                    }
+                    None => failure = Some(format!("`{e}` is not a column of the case's tables")),
+                },
+                Expr::Value(v) => {
+                    if let Value::Placeholder(p) = &v.value {
+                        match self.parameter(p) {
+                            Ok(value) => *e = Expr::Value(Value::SingleQuotedString(value).into()),
+                            Err(reason) => failure = Some(reason),
+                        }
+                    }
+                }
+                _ => {}
+            }
+            ControlFlow::Continue(())
+        };
+        let mut selection = select.selection.clone();
+        let mut order_by = query.order_by.clone();
+        let mut from_list: Vec<sqlparser::ast::TableWithJoins> = select.from.clone();
+        if let Some(sel) = selection.as_mut() {
+            let _ = sqlparser::ast::visit_expressions_mut(sel, &mut rewrite);
+        }
+        let _ = sqlparser::ast::visit_expressions_mut(&mut order_by, &mut rewrite);
+        for from in &mut from_list {
+            for join in &mut from.joins {
+                let _ = sqlparser::ast::visit_expressions_mut(&mut join.join_operator, &mut rewrite);
+            }
+        }
+        if let Some(reason) = failure {
+            return self.unresolved_rows(reason, fields);
+        }
+        // Tables are loaded as text: compare numerically where the statement compares with a number.
+        if let Some(sel) = selection.as_mut() {
+            let _ = sqlparser::ast::visit_expressions_mut(sel, |e| {
+                cast_for_numbers(e);
+                ControlFlow::<()>::Continue(())
+            });
+        }
+        // Every relation → the case table's name with a fixed alias `t{slot}`.
+        let mut slot = 0;
+        for from in &mut from_list {
+            for factor in std::iter::once(&mut from.relation).chain(from.joins.iter_mut().map(|j| &mut j.relation)) {
+                if let TableFactor::Table { name, alias, .. } = factor {
+                    let t = scope[slot].table.expect("checked above");
+                    *name = ObjectName(vec![ObjectNamePart::Identifier(Ident::with_quote('"', &schema.tables[t].name))]);
+                    *alias = Some(TableAlias { explicit: true, name: Ident::new(format!("t{slot}")), columns: vec![], at: None });
+                }
+                slot += 1;
+            }
+        }
+        let projection: Vec<String> =
+            outputs.iter().enumerate().map(|(i, (s, t, _))| format!("{} AS \"__key{i}\"", qualified(*s, &schema.tables[*t].key))).collect();
+        let mut sql = format!("SELECT {} FROM {}", projection.join(", "), from_list.iter().map(|j| j.to_string()).collect::<Vec<_>>().join(", "));
+        if let Some(sel) = &selection {
+            sql.push_str(&format!(" WHERE {sel}"));
+        }
+        if let Some(order) = &order_by {
+            sql.push_str(&format!(" {order}"));
+        }
+        if let Some(limit) = &query.limit_clause {
+            sql.push_str(&format!("{limit}"));
+        }
+        for (_, t, _) in &outputs {
+            columns.insert((*t, schema.tables[*t].key_index));
+        }
+        Access::Replay(ReplayQuery {
+            statement: self.text.to_string(),
+            sql,
+            outputs: outputs.into_iter().map(|(_, t, f)| (t, f)).collect(),
+            columns,
+            logged_rows: self.rows,
+            fields: fields.to_vec(),
+        })
     }
 
     fn identifies_person(&self, field: FieldId) -> bool {
@@ -224,6 +367,11 @@ impl Context<'_> {
 
     /// A column reference resolved to (case table, column index).
     fn column(&self, expr: &Expr, scope: &[ScopeTable]) -> Option<(TableId, usize)> {
+        self.column_in_scope(expr, scope).map(|(_, t, c)| (t, c))
+    }
+
+    /// A column reference resolved to (position in the FROM list, case table, column index).
+    fn column_in_scope(&self, expr: &Expr, scope: &[ScopeTable]) -> Option<(usize, TableId, usize)> {
         let (qualifier, name) = match expr {
             Expr::Identifier(ident) => (None, ident.value.as_str()),
             Expr::CompoundIdentifier(parts) if parts.len() >= 2 => {
@@ -231,11 +379,13 @@ impl Context<'_> {
             }
             _ => return None,
         };
-        let candidates = scope.iter().filter(|s| qualifier.as_ref().is_none_or(|q| *q == s.alias));
-        for s in candidates {
+        for (slot, s) in scope.iter().enumerate() {
+            if qualifier.as_ref().is_some_and(|q| *q != s.alias) {
+                continue;
+            }
             if let Some(t) = s.table {
                 if let Some(i) = column_index(&self.it.schema.tables[t].file.columns, name) {
-                    return Some((t, i));
+                    return Some((slot, t, i));
                 }
             }
         }
@@ -334,6 +484,46 @@ impl Context<'_> {
     }
 }
 
+/// `t{slot}."column"`.
+fn qualified(slot: usize, column: &str) -> Expr {
+    Expr::CompoundIdentifier(vec![Ident::new(format!("t{slot}")), Ident::with_quote('"', column)])
+}
+
+fn is_number(e: &Expr) -> bool {
+    match e {
+        Expr::Value(v) => matches!(v.value, Value::Number(..)),
+        Expr::UnaryOp { op: UnaryOperator::Minus, expr } => is_number(expr),
+        _ => false,
+    }
+}
+
+fn try_cast_double(e: &mut Expr) {
+    let inner = std::mem::replace(e, Expr::Value(Value::Null.into()));
+    *e = Expr::Cast { kind: CastKind::TryCast, expr: Box::new(inner), data_type: DataType::Double(sqlparser::ast::ExactNumberInfo::None), array: false, format: None };
+}
+
+/// `col > 30` over text columns → `TRY_CAST(col AS DOUBLE) > 30` (and BETWEEN, IN of numbers).
+fn cast_for_numbers(e: &mut Expr) {
+    match e {
+        Expr::BinaryOp { left, op, right }
+            if matches!(op, BinaryOperator::Eq | BinaryOperator::NotEq | BinaryOperator::Lt | BinaryOperator::LtEq | BinaryOperator::Gt | BinaryOperator::GtEq) =>
+        {
+            if is_number(right) && matches!(**left, Expr::CompoundIdentifier(_)) {
+                try_cast_double(left);
+            } else if is_number(left) && matches!(**right, Expr::CompoundIdentifier(_)) {
+                try_cast_double(right);
+            }
+        }
+        Expr::Between { expr, low, high, .. } if is_number(low) && is_number(high) && matches!(**expr, Expr::CompoundIdentifier(_)) => {
+            try_cast_double(expr);
+        }
+        Expr::InList { expr, list, .. } if !list.is_empty() && list.iter().all(is_number) && matches!(**expr, Expr::CompoundIdentifier(_)) => {
+            try_cast_double(expr);
+        }
+        _ => {}
+    }
+}
+
 /// Two parts of a UNION: both name records → one list; otherwise the weaker evidence wins.
 fn merge(a: Access, b: Access, ctx: &Context<'_>) -> Access {
     match (a, b) {
@@ -375,7 +565,7 @@ mod tests {
         let schema = testing::schema();
         let log = testing::log();
         let it = Interpreter::new(&schema, &log);
-        interpret(&it, &StatementText::Logged(sql.into()), &params, Some("READ"))
+        interpret(&it, &StatementText::Logged(sql.into()), &params, Some("READ"), None)
     }
 
     fn one(sql: &str) -> Access {
@@ -455,15 +645,19 @@ mod tests {
         assert!(matches!(one("SELECT max(email) FROM customers WHERE customer_id = 'C1'"), Access::Records(_)));
     }
 
-    #[test]
-    fn no_key_filter_is_unresolved_and_no_filter_is_a_whole_table() {
-        match one("SELECT full_name, phone FROM customers WHERE state = 'VT'") {
-            Access::Unresolved { fields: Some(f), reason, .. } => {
-                assert_eq!(names(&f), ["customers.full_name", "customers.phone"]);
-                assert!(reason.contains("names no record key"));
-            }
-            other => panic!("{other:?}"),
+    fn replay(sql: &str, params: Parameters) -> ReplayQuery {
+        match run(sql, params).remove(0) {
+            Access::Replay(q) => q,
+            other => panic!("expected a replay, got {other:?}"),
         }
+    }
+
+    #[test]
+    fn no_key_filter_is_replayed_and_no_filter_is_a_whole_table() {
+        let q = replay("SELECT full_name, phone FROM customers WHERE state = 'VT'", Parameters::None);
+        assert_eq!(q.sql, r#"SELECT t0."customer_id" AS "__key0" FROM "customers" AS t0 WHERE t0."state" = 'VT'"#);
+        assert_eq!(q.outputs.len(), 1);
+        assert_eq!(names(&q.outputs[0].1), ["customers.full_name", "customers.phone"]);
         match one("select email from customers") {
             Access::WholeTable { tables, fields, .. } => {
                 assert_eq!(tables, [0]);
@@ -471,8 +665,43 @@ mod tests {
             }
             other => panic!("{other:?}"),
         }
-        assert!(matches!(one("select email from customers limit 10"), Access::Unresolved { .. }));
+        assert!(matches!(one("select email from customers limit 10"), Access::Unresolved { fields: Some(_), .. }));
         assert!(matches!(one("COPY customers TO STDOUT"), Access::WholeTable { .. }));
+    }
+
+    #[test]
+    fn replay_rewrites_joins_parameters_numbers_and_ordered_limits() {
+        let q = replay(
+            "SELECT c.full_name, t.subject FROM tickets t JOIN customers c ON c.customer_id = t.customer_id WHERE c.State = $1 AND t.subject ILIKE '%card%'",
+            Parameters::Values(vec!["VT".into()]),
+        );
+        assert_eq!(
+            q.sql,
+            r#"SELECT t0."ticket_number" AS "__key0", t1."customer_id" AS "__key1" FROM "tickets" AS t0 JOIN "customers" AS t1 ON t1."customer_id" = t0."customer_id" WHERE t1."state" = 'VT' AND t0."subject" ILIKE '%card%'"#
+        );
+        assert_eq!(q.outputs.iter().map(|(t, _)| *t).collect::<Vec<_>>(), [1, 0]);
+        let q = replay("SELECT email FROM customers WHERE card_number > 4000 AND phone BETWEEN 1 AND 9 ORDER BY customer_id LIMIT 5", Parameters::None);
+        assert!(q.sql.contains(r#"TRY_CAST(t0."card_number" AS DOUBLE) > 4000"#), "{}", q.sql);
+        assert!(q.sql.contains(r#"TRY_CAST(t0."phone" AS DOUBLE) BETWEEN 1 AND 9"#), "{}", q.sql);
+        assert!(q.sql.ends_with(r#"ORDER BY t0."customer_id" LIMIT 5"#), "{}", q.sql);
+    }
+
+    #[test]
+    fn what_cannot_be_replayed_faithfully_is_unresolved_with_a_reason() {
+        for (sql, reason) in [
+            ("SELECT email FROM customers WHERE state = 'VT' LIMIT 3", "LIMIT without ORDER BY on a key"),
+            ("SELECT email FROM customers ORDER BY state LIMIT 3", "LIMIT without ORDER BY on a key"),
+            ("SELECT email FROM customers WHERE nickname = 'x'", "is not a column"),
+            ("SELECT c.email FROM customers c JOIN orders o ON o.cid = c.customer_id WHERE o.total > 5", "not a case table"),
+            ("SELECT email FROM customers WHERE customer_id IN (SELECT customer_id FROM tickets WHERE subject LIKE '%x%')", "subquery"),
+        ] {
+            match one(sql) {
+                Access::Unresolved { reason: r, fields: Some(_), .. } => assert!(r.contains(reason), "{sql}: {r}"),
+                other => panic!("{sql}: {other:?}"),
+            }
+        }
+        let v = run("SELECT email FROM customers WHERE state = $1", Parameters::NotLogged);
+        assert!(matches!(&v[0], Access::Unresolved { reason, .. } if reason.contains("not logged")), "{v:?}");
     }
 
     #[test]
@@ -493,9 +722,9 @@ mod tests {
         let schema = testing::schema();
         let log = testing::log();
         let it = Interpreter::new(&schema, &log);
-        let read = interpret(&it, &StatementText::NotLogged, &Parameters::NotLogged, Some("READ"));
+        let read = interpret(&it, &StatementText::NotLogged, &Parameters::NotLogged, Some("READ"), None);
         assert!(matches!(&read[0], Access::Unresolved { fields: None, .. }));
-        let write = interpret(&it, &StatementText::NotLogged, &Parameters::NotLogged, Some("WRITE"));
+        let write = interpret(&it, &StatementText::NotLogged, &Parameters::NotLogged, Some("WRITE"), None);
         assert!(matches!(&write[0], Access::Nothing(_)));
     }
 }

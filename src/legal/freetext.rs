@@ -1,0 +1,304 @@
+//! Exposure hidden in free text: ticket subjects, notes and comments may hold card numbers, SSNs, IBANs,
+//! passwords or dates of birth that customers typed. The exposed free-text columns of the touched records
+//! are scanned (reading only the touched rows' cells); each finding names the class, the column and the
+//! record, never the matched value.
+
+use std::collections::{BTreeSet, HashMap};
+use std::sync::OnceLock;
+
+use fixedbitset::FixedBitSet;
+use regex::Regex;
+use serde::Serialize;
+
+use crate::case::{Case, CUSTOMERS};
+use crate::classes::DataClass;
+use crate::collect::Collected;
+use crate::error::Result;
+use crate::resolve::Resolved;
+
+/// What a detector found (never the value).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Kind {
+    CardNumber,
+    Ssn,
+    Iban,
+    Password,
+    DateOfBirth,
+}
+
+impl Kind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::CardNumber => "card_number",
+            Kind::Ssn => "ssn",
+            Kind::Iban => "iban",
+            Kind::Password => "password",
+            Kind::DateOfBirth => "date_of_birth",
+        }
+    }
+
+    pub fn class(self) -> DataClass {
+        match self {
+            Kind::CardNumber => DataClass::CreditCards,
+            Kind::Ssn => DataClass::GovernmentIssuedIds,
+            Kind::Iban => DataClass::BankAccountNumbers,
+            Kind::Password => DataClass::Passwords,
+            Kind::DateOfBirth => DataClass::DatesOfBirth,
+        }
+    }
+}
+
+/// One finding: where, of what kind. The matched text is not kept.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct Finding {
+    pub customer_id: String,
+    /// `table.column`
+    pub found_in: String,
+    /// The record's key in its table.
+    pub record: String,
+    pub kind: Kind,
+    pub class: DataClass,
+}
+
+/// Column names that hold free text.
+pub fn is_free_text(column: &str) -> bool {
+    let c = column.to_lowercase();
+    ["subject", "note", "comment", "description", "body", "message", "text", "detail", "summary", "content", "remark", "memo", "title"]
+        .iter()
+        .any(|w| c.contains(w))
+}
+
+/// The kinds of sensitive data in `text` (sorted, each once).
+pub fn scan(text: &str) -> BTreeSet<Kind> {
+    let mut found = BTreeSet::new();
+    if has_card(text) {
+        found.insert(Kind::CardNumber);
+    }
+    if has_ssn(text) {
+        found.insert(Kind::Ssn);
+    }
+    if has_iban(text) {
+        found.insert(Kind::Iban);
+    }
+    static PASSWORD: OnceLock<Regex> = OnceLock::new();
+    let password = PASSWORD.get_or_init(|| {
+        Regex::new(r"(?i)\b(?:password|passwort|passwd|pwd|passcode|pin)\b\s*(?:is\s*)?[:=]?\s*[^\s:=]{3,}").expect("static regex")
+    });
+    if password.find_iter(text).any(|m| {
+        // "password is" needs a word after; "password reset" is a topic, not a secret.
+        let rest = m.as_str().to_lowercase();
+        rest.contains(':') || rest.contains('=') || rest.contains(" is ")
+    }) {
+        found.insert(Kind::Password);
+    }
+    static DOB: OnceLock<Regex> = OnceLock::new();
+    let dob = DOB.get_or_init(|| {
+        Regex::new(concat!(
+            r"(?i)\b(?:dob|d\.o\.b\.?|date of birth|birth ?date|birthday|born(?: on)?)\b\W{0,3}",
+            r"(?:\d{4}-\d{1,2}-\d{1,2}|\d{1,2}[/.\-]\d{1,2}[/.\-]\d{2,4}",
+            r"|\d{1,2}(?:st|nd|rd|th)? (?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]* \d{4}",
+            r"|(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]* \d{1,2}(?:st|nd|rd|th)?,? \d{4})"
+        ))
+        .expect("static regex")
+    });
+    if dob.is_match(text) {
+        found.insert(Kind::DateOfBirth);
+    }
+    found
+}
+
+fn has_card(text: &str) -> bool {
+    static CARD: OnceLock<Regex> = OnceLock::new();
+    let re = CARD.get_or_init(|| Regex::new(r"\b\d(?:[ \-]?\d){12,18}\b").expect("static regex"));
+    re.find_iter(text).any(|m| {
+        let digits: Vec<u32> = m.as_str().chars().filter_map(|c| c.to_digit(10)).collect();
+        (13..=19).contains(&digits.len()) && digits.iter().any(|d| *d != 0) && luhn(&digits)
+    })
+}
+
+/// The Luhn checksum over decimal digits.
+pub fn luhn(digits: &[u32]) -> bool {
+    let sum: u32 = digits
+        .iter()
+        .rev()
+        .enumerate()
+        .map(|(i, d)| if i % 2 == 1 { if d * 2 > 9 { d * 2 - 9 } else { d * 2 } } else { *d })
+        .sum();
+    sum % 10 == 0
+}
+
+fn has_ssn(text: &str) -> bool {
+    static DASHED: OnceLock<Regex> = OnceLock::new();
+    static LABELLED: OnceLock<Regex> = OnceLock::new();
+    let dashed = DASHED.get_or_init(|| Regex::new(r"\b(\d{3})-(\d{2})-(\d{4})\b").expect("static regex"));
+    let labelled = LABELLED
+        .get_or_init(|| Regex::new(r"(?i)\b(?:ssn|social security(?: number| no\.?| #)?)\W{0,3}(\d{3})[ ]?(\d{2})[ ]?(\d{4})\b").expect("static regex"));
+    let valid = |area: &str, group: &str, serial: &str| {
+        let area: u32 = area.parse().unwrap_or(0);
+        area != 0 && area != 666 && area < 900 && group != "00" && serial != "0000"
+    };
+    dashed.captures_iter(text).chain(labelled.captures_iter(text)).any(|c| valid(&c[1], &c[2], &c[3]))
+}
+
+fn has_iban(text: &str) -> bool {
+    static IBAN: OnceLock<Regex> = OnceLock::new();
+    let re = IBAN.get_or_init(|| Regex::new(r"\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]){11,30}\b").expect("static regex"));
+    re.find_iter(text).any(|m| iban_valid(&m.as_str().replace(' ', "")))
+}
+
+/// ISO 13616 check: move the first four characters to the end, letters to numbers, mod 97 = 1.
+pub fn iban_valid(iban: &str) -> bool {
+    if !(15..=34).contains(&iban.len()) {
+        return false;
+    }
+    let rearranged = iban[4..].chars().chain(iban[..4].chars());
+    let mut remainder: u32 = 0;
+    for c in rearranged {
+        let value = match c {
+            '0'..='9' => c as u32 - '0' as u32,
+            'A'..='Z' => c as u32 - 'A' as u32 + 10,
+            _ => return false,
+        };
+        for digit in if value >= 10 { vec![value / 10, value % 10] } else { vec![value] } {
+            remainder = (remainder * 10 + digit) % 97;
+        }
+    }
+    remainder == 1
+}
+
+/// Scans the exposed free-text columns of every touched record. Reads only the tables that have such a
+/// column exposed, and only the cells of touched rows.
+pub fn scan_case(case: &Case, collected: &Collected, resolved: &Resolved) -> Result<(Vec<Finding>, Vec<String>)> {
+    let schema = &case.schema;
+    let mut findings = Vec::new();
+    let mut scanned_columns = BTreeSet::new();
+    for (table_id, spec) in schema.tables.iter().enumerate() {
+        let free: Vec<(usize, usize)> = (0..spec.file.columns.len())
+            .filter(|c| *c != spec.key_index && is_free_text(&spec.file.columns[*c]))
+            .map(|c| (c, spec.field(c)))
+            .collect();
+        if free.is_empty() {
+            continue;
+        }
+        // Touched keys of this table with the fields each touch exposed.
+        let touched: HashMap<&str, &FixedBitSet> = if table_id == CUSTOMERS {
+            resolved.customers.iter().map(|c| (c.key.as_str(), &c.touch.fields)).collect()
+        } else {
+            collected.touched[table_id].iter().map(|(k, t)| (k.as_str(), &t.fields)).collect()
+        };
+        let exposed: Vec<(usize, usize)> = free.into_iter().filter(|(_, f)| touched.values().any(|bits| bits.contains(*f))).collect();
+        if exposed.is_empty() {
+            continue;
+        }
+        for (c, _) in &exposed {
+            scanned_columns.insert(format!("{}.{}", spec.name, spec.file.columns[*c]));
+        }
+        let customer_col = spec.customer_column.as_ref().map(|(_, i)| *i);
+        spec.file.for_each_row(|_, row| {
+            let key = &row[spec.key_index];
+            let Some(fields) = touched.get(key) else { return Ok(()) };
+            let customer = match customer_col {
+                Some(i) => row[i].to_string(),
+                None => key.to_string(),
+            };
+            if customer.is_empty() {
+                return Ok(());
+            }
+            for (c, field) in &exposed {
+                if !fields.contains(*field) {
+                    continue;
+                }
+                for kind in scan(&row[*c]) {
+                    findings.push(Finding {
+                        customer_id: customer.clone(),
+                        found_in: format!("{}.{}", spec.name, spec.file.columns[*c]),
+                        record: key.to_string(),
+                        kind,
+                        class: kind.class(),
+                    });
+                }
+            }
+            Ok(())
+        })?;
+    }
+    findings.sort();
+    findings.dedup();
+    Ok((findings, scanned_columns.into_iter().collect()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn kinds(text: &str) -> Vec<&'static str> {
+        scan(text).into_iter().map(|k| k.as_str()).collect()
+    }
+
+    #[test]
+    fn card_numbers_must_pass_luhn() {
+        assert_eq!(kinds("my card 4111 1111 1111 1111 was declined"), ["card_number"]);
+        assert_eq!(kinds("card 4111-1111-1111-1111"), ["card_number"]);
+        assert!(kinds("order 4111 1111 1111 1112").is_empty());
+        assert!(kinds("ticket 1234567890123").is_empty());
+        assert!(kinds("0000 0000 0000 0000").is_empty());
+    }
+
+    #[test]
+    fn ssns_dashed_or_labelled_and_plausible() {
+        assert_eq!(kinds("SSN 123-45-6789"), ["ssn"]);
+        assert_eq!(kinds("my social security number: 123 45 6789"), ["ssn"]);
+        assert!(kinds("call 555-12-0000").is_empty());
+        assert!(kinds("id 000-12-3456").is_empty());
+        assert!(kinds("ref 123456789").is_empty());
+    }
+
+    #[test]
+    fn ibans_need_their_checksum() {
+        assert_eq!(kinds("pay to GB82 WEST 1234 5698 7654 32 please"), ["iban"]);
+        assert_eq!(kinds("DE89370400440532013000"), ["iban"]);
+        assert!(kinds("GB82 WEST 1234 5698 7654 33").is_empty());
+    }
+
+    #[test]
+    fn passwords_and_dates_of_birth_need_their_label() {
+        assert_eq!(kinds("my password: hunter22"), ["password"]);
+        assert_eq!(kinds("Password is Tr0ub4dor"), ["password"]);
+        assert!(kinds("password reset does not work").is_empty());
+        assert_eq!(kinds("DOB 02/01/1980, please update"), ["date_of_birth"]);
+        assert_eq!(kinds("I was born on 2 March 1980"), ["date_of_birth"]);
+        assert!(kinds("opened 2019-06-05").is_empty());
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn any_text_scans_without_panic(text in "\\PC{0,200}") {
+            let _ = scan(&text);
+        }
+
+        #[test]
+        fn a_luhn_valid_card_in_any_sentence_is_found(prefix in "[a-z ]{0,30}", body in proptest::collection::vec(0u32..10, 15), suffix in "[a-z ]{0,30}") {
+            // Complete 15 digits to a 16-digit Luhn-valid number.
+            let mut digits = body.clone();
+            digits.insert(0, 4);
+            let check = (0..10).find(|c| { let mut d = digits.clone(); d.push(*c); luhn(&d) }).unwrap();
+            digits.push(check);
+            let number: String = digits.iter().map(|d| char::from_digit(*d, 10).unwrap()).collect();
+            let text = format!("{prefix} {number} {suffix}");
+            proptest::prop_assert!(scan(&text).contains(&Kind::CardNumber));
+        }
+    }
+
+    #[test]
+    fn findings_never_hold_the_value() {
+        let f = Finding {
+            customer_id: "C1".into(),
+            found_in: "tickets.subject".into(),
+            record: "T-1".into(),
+            kind: Kind::CardNumber,
+            class: DataClass::CreditCards,
+        };
+        let json = serde_json::to_string(&f).unwrap();
+        assert!(!json.contains("4111"));
+    }
+}

@@ -1,0 +1,199 @@
+//! People, not rows: customer rows that are one person are grouped. Two rows are one person when their
+//! normalised e-mail addresses are equal (case; dots and `+tags` only for providers that ignore them), or
+//! their phone numbers are equal in E.164 and their normalised names are equal.
+
+use std::collections::{BTreeMap, HashMap};
+
+use crate::legal::jurisdiction::country_code;
+
+/// Providers whose mailboxes ignore dots in the local part and `+tag` suffixes.
+const DOT_AND_PLUS_BLIND: [&str; 2] = ["gmail.com", "googlemail.com"];
+/// Providers that ignore `+tag` suffixes but not dots.
+const PLUS_BLIND: [&str; 6] = ["outlook.com", "hotmail.com", "live.com", "icloud.com", "me.com", "fastmail.com"];
+
+/// The address a mailbox is reached by: lower case; for Gmail, dots and `+tag` dropped and
+/// googlemail.com read as gmail.com; for providers that ignore `+tag`, the tag dropped. `None` for a cell
+/// that is not an address.
+pub fn normalise_email(cell: &str) -> Option<String> {
+    let t = cell.trim().to_lowercase();
+    let (local, domain) = t.rsplit_once('@')?;
+    if local.is_empty() || domain.is_empty() || !domain.contains('.') {
+        return None;
+    }
+    let mut local = local.to_string();
+    let mut domain = domain.to_string();
+    if DOT_AND_PLUS_BLIND.contains(&domain.as_str()) {
+        local = local.split('+').next().unwrap_or_default().replace('.', "");
+        domain = "gmail.com".to_string();
+    } else if PLUS_BLIND.contains(&domain.as_str()) {
+        local = local.split('+').next().unwrap_or_default().to_string();
+    }
+    if local.is_empty() {
+        return None;
+    }
+    Some(format!("{local}@{domain}"))
+}
+
+/// A name compared across rows: letters and digits only, lower case, words sorted (so "Lee, Ann" is
+/// "Ann Lee"). Empty when the cell has none.
+pub fn normalise_name(cell: &str) -> String {
+    let mut words: Vec<String> = cell
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(|w| w.to_lowercase())
+        .collect();
+    words.sort();
+    words.join(" ")
+}
+
+/// A phone number in E.164, read with the row's country as the default region, and the number's own
+/// country when the numbering plan tells it. `None` when it cannot be read as a phone number.
+pub fn normalise_phone(cell: &str, country: &str) -> Option<(String, Option<String>)> {
+    let t = cell.trim();
+    if t.chars().filter(|c| c.is_ascii_digit()).count() < 6 {
+        return None;
+    }
+    let region = country_code(country).and_then(|c| c.parse::<phonenumber::country::Id>().ok());
+    let number = phonenumber::parse(region, t).ok()?;
+    let e164 = number.format().mode(phonenumber::Mode::E164).to_string();
+    let phone_country = number.country().id().map(|id| id.as_ref().to_string());
+    Some((e164, phone_country))
+}
+
+/// One row's keys for grouping.
+#[derive(Clone, Debug, Default)]
+pub struct RowKeys {
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    pub name: String,
+}
+
+/// Why rows were merged, counted per reason.
+#[derive(Clone, Debug, Default, serde::Serialize)]
+pub struct MergeStats {
+    pub rows: usize,
+    pub people: usize,
+    pub rows_merged: usize,
+    pub by_reason: BTreeMap<String, usize>,
+    /// People whose rows carry different names (merged by e-mail): worth a look before letters go out.
+    pub people_with_different_names: usize,
+}
+
+/// Groups rows into people. Returns, for each row, the index of its group (groups numbered in order of
+/// their first row) and the counts.
+pub fn group(rows: &[RowKeys]) -> (Vec<usize>, MergeStats) {
+    let mut parent: Vec<usize> = (0..rows.len()).collect();
+    fn find(parent: &mut [usize], mut i: usize) -> usize {
+        while parent[i] != i {
+            parent[i] = parent[parent[i]];
+            i = parent[i];
+        }
+        i
+    }
+    let mut by_reason: BTreeMap<String, usize> = BTreeMap::new();
+    let mut union = |parent: &mut Vec<usize>, a: usize, b: usize, reason: &str| {
+        let (ra, rb) = (find(parent, a), find(parent, b));
+        if ra != rb {
+            let (lo, hi) = if ra < rb { (ra, rb) } else { (rb, ra) };
+            parent[hi] = lo;
+            *by_reason.entry(reason.to_string()).or_default() += 1;
+        }
+    };
+    let mut first_email: HashMap<&str, usize> = HashMap::new();
+    let mut first_phone_name: HashMap<(&str, &str), usize> = HashMap::new();
+    for (i, row) in rows.iter().enumerate() {
+        if let Some(email) = &row.email {
+            match first_email.get(email.as_str()) {
+                Some(&j) => union(&mut parent, j, i, "same e-mail address"),
+                None => {
+                    first_email.insert(email, i);
+                }
+            }
+        }
+        if let Some(phone) = &row.phone {
+            if !row.name.is_empty() {
+                match first_phone_name.get(&(phone.as_str(), row.name.as_str())) {
+                    Some(&j) => union(&mut parent, j, i, "same phone number and name"),
+                    None => {
+                        first_phone_name.insert((phone, &row.name), i);
+                    }
+                }
+            }
+        }
+    }
+    let mut ids: HashMap<usize, usize> = HashMap::new();
+    let mut groups = Vec::with_capacity(rows.len());
+    for i in 0..rows.len() {
+        let root = find(&mut parent, i);
+        let next = ids.len();
+        groups.push(*ids.entry(root).or_insert(next));
+    }
+    let mut names: HashMap<usize, std::collections::BTreeSet<&str>> = HashMap::new();
+    for (i, g) in groups.iter().enumerate() {
+        if !rows[i].name.is_empty() {
+            names.entry(*g).or_default().insert(&rows[i].name);
+        }
+    }
+    let people_with_different_names = names.values().filter(|n| n.len() > 1).count();
+    let stats = MergeStats { rows: rows.len(), people: ids.len(), rows_merged: rows.len() - ids.len(), by_reason, people_with_different_names };
+    (groups, stats)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn gmail_ignores_dots_and_tags_other_providers_do_not() {
+        assert_eq!(normalise_email(" Ann.Lee+support@GMail.com").as_deref(), Some("annlee@gmail.com"));
+        assert_eq!(normalise_email("annlee@googlemail.com").as_deref(), Some("annlee@gmail.com"));
+        assert_eq!(normalise_email("Ann.Lee@example.com").as_deref(), Some("ann.lee@example.com"));
+        assert_eq!(normalise_email("ann+x@example.com").as_deref(), Some("ann+x@example.com"));
+        assert_eq!(normalise_email("ann+x@outlook.com").as_deref(), Some("ann@outlook.com"));
+        assert_eq!(normalise_email("not an address"), None);
+        assert_eq!(normalise_email(""), None);
+    }
+
+    #[test]
+    fn phones_become_e164_with_the_row_country() {
+        assert_eq!(normalise_phone("020 7946 0958", "GB").map(|p| p.0).as_deref(), Some("+442079460958"));
+        assert_eq!(normalise_phone("+44 20 7946 0958", "").map(|p| p.0).as_deref(), Some("+442079460958"));
+        assert_eq!(normalise_phone("(202) 555-0101", "US").map(|p| p.0).as_deref(), Some("+12025550101"));
+        assert_eq!(normalise_phone("030 123456", "Germany").map(|p| p.0).as_deref(), Some("+4930123456"));
+        assert_eq!(normalise_phone("n/a", "US"), None);
+        // A national number without a country cannot be read.
+        assert_eq!(normalise_phone("020 7946 0958", ""), None);
+    }
+
+    #[test]
+    fn the_phones_country_is_known_for_valid_numbers() {
+        let (_, country) = normalise_phone("+44 20 7946 0958", "").unwrap();
+        assert_eq!(country.as_deref(), Some("GB"));
+        let (_, country) = normalise_phone("+49 30 901820", "").unwrap();
+        assert_eq!(country.as_deref(), Some("DE"));
+    }
+
+    #[test]
+    fn rows_merge_by_email_or_phone_with_name() {
+        let row = |email: &str, phone: &str, name: &str| RowKeys {
+            email: normalise_email(email),
+            phone: normalise_phone(phone, "US").map(|p| p.0),
+            name: normalise_name(name),
+        };
+        let rows = vec![
+            row("ann.lee@gmail.com", "202-555-0101", "Ann Lee"),
+            row("annlee+shop@gmail.com", "", "A. Lee"),   // same mailbox
+            row("bob@example.com", "+1 202 555 0101", "Lee, Ann"), // same phone + same name
+            row("carl@example.com", "202-555-0101", "Carl Lee"), // same phone, other name: not merged
+            row("", "", ""),
+        ];
+        let (groups, stats) = group(&rows);
+        assert_eq!(groups, [0, 0, 0, 1, 2]);
+        assert_eq!(stats.people, 3);
+        assert_eq!(stats.rows_merged, 2);
+        assert_eq!(stats.by_reason["same e-mail address"], 1);
+        assert_eq!(stats.by_reason["same phone number and name"], 1);
+        // "Ann Lee" and "A. Lee" share a mailbox.
+        assert_eq!(stats.people_with_different_names, 1);
+    }
+}

@@ -1,0 +1,233 @@
+//! End-to-end: the legal outputs (affected_people.csv, jurisdictions.csv, the report's `legal` block) on
+//! the fixture case in testdata/cases/legal.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use assert_cmd::Command;
+use predicates::str::contains;
+
+const FIXTURE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/testdata/cases/legal");
+
+/// A copy of the fixture case in a temporary folder (outputs land beside the case file).
+fn case_copy() -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    copy_dir(Path::new(FIXTURE), dir.path());
+    let case = dir.path().join("case.toml");
+    (dir, case)
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), target).unwrap();
+        }
+    }
+}
+
+fn analyze(case: &Path, extra: &[&str]) -> assert_cmd::assert::Assert {
+    Command::cargo_bin("breachscope").unwrap().arg("analyze").arg(case).args(extra).arg("--quiet").assert()
+}
+
+/// The CSV as maps keyed by the header, one per row.
+fn read_csv(path: &Path) -> Vec<BTreeMap<String, String>> {
+    let mut reader = csv::Reader::from_path(path).unwrap();
+    let header = reader.headers().unwrap().clone();
+    reader.records().map(|r| header.iter().zip(r.unwrap().iter()).map(|(h, v)| (h.to_string(), v.to_string())).collect()).collect()
+}
+
+fn person<'a>(rows: &'a [BTreeMap<String, String>], customer: &str) -> &'a BTreeMap<String, String> {
+    rows.iter().find(|r| r["customer_ids"].split(';').any(|c| c == customer)).unwrap_or_else(|| panic!("no person with {customer}"))
+}
+
+#[test]
+fn people_jurisdictions_and_duties() {
+    let (dir, case) = case_copy();
+    analyze(&case, &[]).success();
+    let people = read_csv(&dir.path().join("affected_people.csv"));
+    assert_eq!(people.len(), 11, "13 customer rows, two pairs of them one person each");
+
+    // Ann Lee: two rows, one Gmail mailbox (dots, +tag, googlemail.com).
+    let ann = person(&people, "C001");
+    assert_eq!(ann["customer_ids"], "C001;C002");
+    // One mailbox, one number: each written two ways, shown once.
+    assert_eq!(ann["email"], "Ann.Lee@gmail.com");
+    assert_eq!(ann["phone"], "+1 202-555-0101");
+    assert_eq!(ann["name"], "Ann Lee");
+    assert_eq!(ann["jurisdiction"], "US-CA");
+    // Name, e-mail, phone and a ticket do not trigger a US state duty.
+    assert_eq!(ann["notify"], "not_required");
+    assert_eq!(ann["deadline"], "");
+
+    // An SSN typed into a ticket: New York requires notice, 30 days from discovered.
+    let fay = person(&people, "C007");
+    assert_eq!(fay["notify"], "required");
+    assert!(fay["basis"].contains("US-NY: name + social_security_numbers"), "{}", fay["basis"]);
+    assert!(fay["deadline"].starts_with("2019-11-27 (30 calendar days"), "{}", fay["deadline"]);
+    assert!(fay["evidence"].contains("found_in tickets.subject[T-3]: government_issued_ids"), "{}", fay["evidence"]);
+
+    // A card number without its code: Massachusetts counts it.
+    let gus = person(&people, "C008");
+    assert_eq!(gus["notify"], "required");
+    assert!(gus["data_classes"].contains("credit_cards"));
+
+    // GDPR and UK GDPR turn on a risk assessment.
+    assert_eq!(person(&people, "C004")["jurisdiction"], "DE");
+    assert_eq!(person(&people, "C004")["notify"], "assess");
+    assert_eq!(person(&people, "C003")["jurisdiction"], "GB");
+
+    // No country: the phone number says GB; nothing at all: unknown, still listed.
+    assert_eq!(person(&people, "C005")["jurisdiction"], "GB");
+    let eve = person(&people, "C006");
+    assert_eq!(eve["jurisdiction"], "unknown");
+    assert_eq!(eve["notify"], "assess");
+
+    // A date of birth in a ticket does not trigger Texas.
+    let joe = person(&people, "C011");
+    assert!(joe["data_classes"].contains("dates_of_birth"));
+    assert_eq!(joe["notify"], "not_required");
+
+    // A ticket whose subject the actor did not see is not scanned into exposure.
+    let ida = person(&people, "C010");
+    assert!(!ida["data_classes"].contains("dates_of_birth"), "{:?}", ida);
+    assert!(!ida["data_classes"].contains("government_issued_ids"));
+
+    // One person, two places: decided under both laws, the stronger duty wins.
+    let kim = person(&people, "C012");
+    assert_eq!(kim["customer_ids"], "C012;C013");
+    assert_eq!(kim["jurisdiction"], "GB;US-NY");
+    assert_eq!(kim["email"], "kim@example.com");
+    // Two numbers in one cell are no longer "a phone number": the cell is neutralised like any other.
+    assert_eq!(kim["phone"], "'+1 212-555-0123; 020 7946 0960");
+    assert_eq!(kim["notify"], "assess");
+    assert!(kim["basis"].contains("UK-GDPR") && kim["basis"].contains("US-NY: no listed data element exposed"), "{}", kim["basis"]);
+
+    // Every row says what it is.
+    assert!(people.iter().all(|r| r["note"].contains("not legal advice")));
+
+    let jurisdictions = read_csv(&dir.path().join("jurisdictions.csv"));
+    let by: BTreeMap<&str, &BTreeMap<String, String>> = jurisdictions.iter().map(|r| (r["jurisdiction"].as_str(), r)).collect();
+    assert_eq!(by["US-NY"]["notify_required"], "1");
+    // New York: AG, Department of State and State Police for any resident notified.
+    assert_eq!(by["US-NY"]["regulator_notice"], "required");
+    // California: AG only above 500 residents notified, and no one is.
+    assert_eq!(by["US-CA"]["regulator_notice"], "not_required");
+    assert_eq!(by["US-CA"]["regulator_threshold"], "501");
+    assert_eq!(by["DE"]["regulator_notice"], "required");
+    assert!(by["DE"]["regulator_deadline"].starts_with("2019-10-31T00:00:00Z (72 hours"));
+    assert_eq!(by["unknown"]["people"], "1");
+    let total: usize = jurisdictions.iter().map(|r| r["people"].parse::<usize>().unwrap()).sum();
+    assert_eq!(total, 12, "every person counted in each of their jurisdictions (one person has two)");
+
+    let report: serde_json::Value = serde_json::from_slice(&std::fs::read(dir.path().join("report.json")).unwrap()).unwrap();
+    let legal = &report["legal"];
+    assert_eq!(legal["merges"]["rows_merged"], 2);
+    assert_eq!(legal["merges"]["by_reason"]["same e-mail address"], 2);
+    assert_eq!(legal["statement"]["segments_not_affected"], serde_json::json!(["government"]));
+    assert_eq!(legal["free_text"]["columns_scanned"], serde_json::json!(["tickets.subject"]));
+    assert!(legal["note"].as_str().unwrap().contains("not legal advice"));
+
+    // The affected customers list shows the classes found in free text too.
+    let customers = read_csv(&dir.path().join("affected_customers.csv"));
+    let c008 = customers.iter().find(|r| r["customer_id"] == "C008").unwrap();
+    assert!(c008["data_classes"].contains("credit_cards"));
+}
+
+#[test]
+fn matched_values_never_reach_an_output() {
+    let (dir, case) = case_copy();
+    let assert = Command::cargo_bin("breachscope").unwrap().arg("analyze").arg(&case).assert().success();
+    let stderr = String::from_utf8(assert.get_output().stderr.clone()).unwrap();
+    let mut texts = vec![stderr];
+    for file in ["affected_people.csv", "jurisdictions.csv", "report.json", "affected_customers.csv", "rejects.csv"] {
+        texts.push(std::fs::read_to_string(dir.path().join(file)).unwrap());
+    }
+    for text in &texts {
+        for secret in ["4111 1111 1111 1111", "4111111111111111", "123-45-6789", "hunter22", "02/03/1970"] {
+            assert!(!text.contains(secret), "{secret} leaked");
+        }
+    }
+    assert!(texts[0].contains("Statement"));
+    assert!(texts[0].contains("not legal advice"));
+}
+
+#[test]
+fn per_record_keeps_rows_and_excel_writes_bom_and_crlf() {
+    let (dir, case) = case_copy();
+    analyze(&case, &["--per", "record", "--excel"]).success();
+    let bytes = std::fs::read(dir.path().join("affected_people.csv")).unwrap();
+    assert!(bytes.starts_with("\u{feff}person_id,".as_bytes()));
+    let text = String::from_utf8(bytes[3..].to_vec()).unwrap();
+    assert_eq!(text.matches("\r\n").count(), 14, "header + 13 rows, CRLF");
+    // The formula in a ticket never reaches a cell unneutralised (it is not output at all here).
+    assert!(!text.contains("\n=") && !text.contains(",="));
+    let j = std::fs::read(dir.path().join("jurisdictions.csv")).unwrap();
+    assert!(j.starts_with("\u{feff}jurisdiction,".as_bytes()));
+}
+
+#[test]
+fn rules_override_and_malformed_rules() {
+    let (dir, case) = case_copy();
+    let rules = dir.path().join("my-rules.toml");
+    std::fs::write(
+        &rules,
+        r#"version = "test-1"
+[[rules]]
+id = "US-CA-strict"
+jurisdictions = ["US-CA"]
+name = "California, counsel's reading"
+citation = "Cal. Civ. Code 1798.82"
+last_checked = "2026-11-01"
+confidence = "test"
+name_required = "yes"
+otherwise = "assess"
+individual_deadline = "without unreasonable delay"
+"#,
+    )
+    .unwrap();
+    analyze(&case, &["--rules", rules.to_str().unwrap()]).success();
+    let people = read_csv(&dir.path().join("affected_people.csv"));
+    assert_eq!(person(&people, "C001")["notify"], "assess");
+    // No rule for the other places any more: they are asked about, not dropped.
+    assert_eq!(person(&people, "C007")["notify"], "assess");
+    assert!(person(&people, "C007")["basis"].contains("no rule for US-NY"));
+    let report = std::fs::read_to_string(dir.path().join("report.json")).unwrap();
+    assert!(report.contains("\"rules_version\": \"test-1\""));
+
+    let (dir, case) = case_copy();
+    let bad = dir.path().join("bad.toml");
+    std::fs::write(&bad, "version = \"x\"\n[[rules]]\nid = \"A\"\njurisdictions = \"US-CA\"\n").unwrap();
+    analyze(&case, &["--rules", bad.to_str().unwrap()]).code(2).stderr(contains("bad.toml:4:"));
+    assert!(!dir.path().join("affected_people.csv").exists(), "nothing written on a bad rules file");
+    assert!(!dir.path().join("report.json").exists());
+}
+
+#[test]
+fn legal_outputs_are_not_overwritten_without_force() {
+    let (dir, case) = case_copy();
+    std::fs::write(dir.path().join("jurisdictions.csv"), "keep me").unwrap();
+    analyze(&case, &[]).code(2).stderr(contains("jurisdictions.csv"));
+    assert_eq!(std::fs::read_to_string(dir.path().join("jurisdictions.csv")).unwrap(), "keep me");
+    assert!(!dir.path().join("affected_people.csv").exists());
+    analyze(&case, &["--force"]).success();
+    let people = dir.path().join("elsewhere.csv");
+    analyze(&case, &["--force", "--people", people.to_str().unwrap()]).success();
+    assert!(people.exists());
+    analyze(&case, &["--force", "--people", dir.path().join("report.json").to_str().unwrap()]).code(2).stderr(contains("two outputs"));
+}
+
+#[test]
+fn demo_still_runs() {
+    let dir = tempfile::tempdir().unwrap();
+    let target = dir.path().join("demo");
+    Command::cargo_bin("breachscope").unwrap().arg("demo").arg(&target).arg("--quiet").assert().success();
+    let people = read_csv(&target.join("affected_people.csv"));
+    assert!(!people.is_empty());
+    // The 2019 case exposed names, e-mails, phones and tickets: no US state duty.
+    assert!(people.iter().filter(|r| r["jurisdiction"].starts_with("US-")).all(|r| r["notify"] == "not_required"));
+}
