@@ -22,6 +22,9 @@ fn request(it: &Interpreter<'_>, operation: &str, r: &ItemRequest) -> Access {
         None => (spec.fields().collect(), Vec::new()),
     };
     let statement = format!("DynamoDB {operation} {}{}", r.table, describe_keys(&r.keys));
+    if r.count_only {
+        return Access::Aggregate;
+    }
     match r.kind {
         ItemReadKind::Scan if r.filtered => {
             Access::Unresolved { statement, reason: "Scan with a filter: which items matched is not logged".into(), fields: Some(fields) }
@@ -80,6 +83,7 @@ mod tests {
             projection: projection.map(|p| p.iter().map(|s| s.to_string()).collect()),
             limited: false,
             filtered: false,
+            count_only: false,
             unreadable: None,
         }
     }
@@ -100,6 +104,8 @@ mod tests {
         assert!(matches!(&interpret(&it, "Scan", &[req("customers", ItemReadKind::Scan, &[], None)])[0], Access::WholeTable { .. }));
         let limited = ItemRequest { limited: true, ..req("customers", ItemReadKind::Scan, &[], None) };
         assert!(matches!(&interpret(&it, "Scan", &[limited])[0], Access::Unresolved { .. }));
+        let counted = ItemRequest { count_only: true, ..req("customers", ItemReadKind::Query, &[("customer_id", "C1")], None) };
+        assert_eq!(interpret(&it, "Query", &[counted]), [Access::Aggregate]);
         assert!(matches!(&interpret(&it, "GetItem", &[req("other", ItemReadKind::Get, &[("id", "1")], None)])[0], Access::Nothing(_)));
     }
 }

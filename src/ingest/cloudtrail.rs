@@ -153,6 +153,7 @@ fn request(table: &str, params: &Value, kind: ItemReadKind, keys: Vec<BTreeMap<S
         projection: projection(params),
         limited: params.get("limit").is_some_and(|l| !l.is_null()),
         filtered: params.get("filterExpression").is_some_and(|f| !f.is_null()) || params.get("scanFilter").is_some_and(|f| !f.is_null()),
+        count_only: params.get("select").and_then(Value::as_str) == Some("COUNT"),
         unreadable,
     }
 }

@@ -93,6 +93,8 @@ pub struct ItemRequest {
     /// A `Limit` or a filter/condition that is not a key: which items came back is not known.
     pub limited: bool,
     pub filtered: bool,
+    /// `Select: COUNT`: only the number of matching items is returned.
+    pub count_only: bool,
     /// Why keys could not be read from the request (values not logged), if so.
     pub unreadable: Option<String>,
 }
