@@ -31,6 +31,8 @@ struct CaseFile {
     people: BTreeMap<String, Vec<String>>,
     #[serde(default)]
     profile: crate::profile::ProfileSection,
+    #[serde(default)]
+    exports: Vec<crate::export::ExportSection>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -84,6 +86,10 @@ struct LogSection {
     map: BTreeMap<String, String>,
     #[serde(default)]
     tables: BTreeMap<String, String>,
+    /// The zone of timestamps written without one (MariaDB server_audit): `UTC`, `+02:00`.
+    time_zone: Option<String>,
+    /// A CSV naming the log's account ids (Salesforce USER_ID, Zendesk user_id).
+    users: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -245,6 +251,10 @@ pub struct LogSpec {
     pub map: BTreeMap<String, String>,
     /// The log's table names → case tables (`public.customers` and `customers` are found without it).
     pub table_names: BTreeMap<String, TableId>,
+    /// The zone of timestamps the log writes without one.
+    pub time_zone: Option<chrono::FixedOffset>,
+    /// Account ids → names, from the log's `users` table.
+    pub users: BTreeMap<String, String>,
 }
 
 /// What to do with the rows of a table the actors read whole (no filter).
@@ -278,6 +288,8 @@ pub struct Case {
     pub people: BTreeMap<String, Vec<String>>,
     /// `[profile]` settings for `breachscope profile`.
     pub profile: crate::profile::ProfileSettings,
+    /// Files that left the system, with the rows they held (`[[exports]]`).
+    pub exports: Vec<crate::export::Export>,
 }
 
 /// Overrides from the command line.
@@ -350,6 +362,10 @@ impl Case {
         if logs.is_empty() {
             return Err(bad("no [[logs]]: the case names no access log to read".into()));
         }
+        let mut exports = Vec::with_capacity(parsed.exports.len());
+        for (i, section) in parsed.exports.iter().enumerate() {
+            exports.push(crate::export::build(path, &dir, &schema, i, section)?);
+        }
         let mut names: Vec<&str> = logs.iter().map(|l| l.name.as_str()).collect();
         names.sort();
         if let Some(w) = names.windows(2).find(|w| w[0] == w[1]) {
@@ -371,6 +387,7 @@ impl Case {
             disabled_at,
             people,
             profile,
+            exports,
         })
     }
 }
@@ -559,6 +576,16 @@ fn build_log(case_path: &Path, dir: &Path, schema: &Schema, index: usize, sectio
         routes.push(Route { template: route.path.clone(), segments, fields });
     }
 
+    let time_zone = section
+        .time_zone
+        .as_deref()
+        .map(|z| timefmt::parse_zone(z).ok_or_else(|| bad(format!("time_zone `{z}`: use UTC or an offset such as +02:00"))))
+        .transpose()?;
+    let users = match &section.users {
+        Some(p) => crate::ingest::accounts::load(&dir.join(p))?,
+        None => BTreeMap::new(),
+    };
+
     Ok(LogSpec {
         name: label,
         pattern: section.path.clone(),
@@ -568,6 +595,8 @@ fn build_log(case_path: &Path, dir: &Path, schema: &Schema, index: usize, sectio
         routes,
         map: section.map.clone(),
         table_names,
+        time_zone,
+        users,
     })
 }
 

@@ -141,7 +141,7 @@ pub struct DemoArgs {
 pub struct InspectArgs {
     /// The log file (plain, .gz or .zst).
     pub file: PathBuf,
-    /// The format, instead of detecting it (combined, pgaudit, csv, jsonl).
+    /// The format, instead of detecting it (combined, pgaudit, csv, jsonl, mysql-audit, mongodb-audit, cloudtrail, salesforce, zendesk).
     #[arg(long, short)]
     pub format: Option<String>,
     /// How many parsed events to show.
@@ -150,6 +150,12 @@ pub struct InspectArgs {
     /// For pgaudit stderr logs: the server's log_line_prefix.
     #[arg(long)]
     pub log_line_prefix: Option<String>,
+    /// The zone of timestamps the log writes without one (MariaDB server_audit): UTC, +02:00.
+    #[arg(long)]
+    pub time_zone: Option<String>,
+    /// A CSV naming account ids (Salesforce USER_ID, Zendesk user_id): id and name columns.
+    #[arg(long)]
+    pub users: Option<std::path::PathBuf>,
     /// Print the events as JSON Lines on stdout instead of a table.
     #[arg(long)]
     pub json: bool,

@@ -282,8 +282,13 @@ pub fn read_logs(
 pub fn read_logs_with(case: &Case, ui: &Ui, visitor: &mut impl LogVisitor) -> Result<Vec<FileCounts>> {
     let mut files = Vec::new();
     for (source_index, log) in case.logs.iter().enumerate() {
-        let interpreter = Interpreter::new(&case.schema, log);
-        let settings = ParserSettings { log_line_prefix: log.log_line_prefix.clone(), map: log.map.clone() };
+        let interpreter = Interpreter::new(&case.schema, log).with_exports(&case.exports);
+        let settings = ParserSettings {
+            log_line_prefix: log.log_line_prefix.clone(),
+            map: log.map.clone(),
+            time_zone: log.time_zone,
+            users: log.users.clone(),
+        };
         for path in &log.files {
             let sample = input::sample(path, 64 * 1024)?;
             let format = ingest::resolve_format(log.format.as_deref(), &sample, path)?;
@@ -490,7 +495,7 @@ fn consider(
             }
             Access::Nothing(reason) => {
                 if reason == "request path matches no route" {
-                    if let crate::ingest::Payload::Http { target, .. } = &event.payload {
+                    if let crate::ingest::Payload::Http { target, .. } | crate::ingest::Payload::Helpdesk { url: target, .. } = &event.payload {
                         let path = target.split('?').next().unwrap_or_default().to_string();
                         *out.unmatched_paths.entry(path).or_default() += 1;
                     }

@@ -14,6 +14,7 @@ pub mod commands;
 pub mod coverage;
 pub mod error;
 pub mod evidence;
+pub mod export;
 pub mod exposure;
 pub mod generate;
 pub mod html;

@@ -104,6 +104,11 @@ fn split_zone(text: &str) -> Option<(&str, &str)> {
     Some((&text[..sign], &text[sign..]))
 }
 
+/// A zone setting: `UTC`, `Z`, `+02:00`, `-0500`.
+pub fn parse_zone(zone: &str) -> Option<FixedOffset> {
+    parse_offset(zone.trim())
+}
+
 fn parse_offset(zone: &str) -> Option<FixedOffset> {
     match zone {
         "Z" | "UTC" | "GMT" | "UT" | "Etc/UTC" | "+00" | "-00" => return FixedOffset::east_opt(0),

@@ -7,7 +7,7 @@ use breachscope::ingest::{self, Format, Parsed, ParserSettings, Payload};
 use proptest::prelude::*;
 
 fn parse_all(format: Format, bytes: &[u8]) -> Option<Vec<Parsed>> {
-    let settings = ParserSettings { log_line_prefix: Some("%m [%p] %q%u@%d ".into()), map: BTreeMap::new() };
+    let settings = ParserSettings { log_line_prefix: Some("%m [%p] %q%u@%d ".into()), map: BTreeMap::new(), ..Default::default() };
     let parser = ingest::parser_for(format, &settings, bytes, std::path::Path::new("fuzz.log")).ok()?;
     let mut out = Vec::new();
     parser.parse(&mut &bytes[..], &mut |p| out.push(p)).ok()?;

@@ -16,7 +16,16 @@ use crate::ui::Ui;
 pub fn run(args: &InspectArgs, ui: &Ui) -> Result<i32> {
     let sample = input::sample(&args.file, 64 * 1024)?;
     let format = ingest::resolve_format(args.format.as_deref(), &sample, &args.file)?;
-    let settings = ParserSettings { log_line_prefix: args.log_line_prefix.clone(), map: BTreeMap::new() };
+    let time_zone = args
+        .time_zone
+        .as_deref()
+        .map(|z| crate::timefmt::parse_zone(z).ok_or_else(|| Error::Usage(format!("--time-zone `{z}`: use UTC or an offset such as +02:00"))))
+        .transpose()?;
+    let users = match &args.users {
+        Some(path) => ingest::accounts::load(path)?,
+        None => BTreeMap::new(),
+    };
+    let settings = ParserSettings { log_line_prefix: args.log_line_prefix.clone(), map: BTreeMap::new(), time_zone, users };
     let parser = ingest::parser_for(format, &settings, &sample, &args.file)?;
     let bytes = std::fs::metadata(&args.file).map(|m| m.len()).unwrap_or(0);
     let bar = ui.file_bar("inspect", bytes);

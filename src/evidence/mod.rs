@@ -1,9 +1,14 @@
 //! What an access event exposes, decided with the case's tables at hand: which records (by key), which
 //! fields, or why no record can be named.
 
+pub mod document;
+pub mod helpdesk;
+pub mod item;
+pub mod object;
 pub mod record;
 pub mod route;
 pub mod sql;
+pub mod view;
 
 use crate::case::{FieldId, LogSpec, Schema, TableId};
 use crate::ingest::Payload;
@@ -89,11 +94,19 @@ pub struct ReplayQuery {
 pub struct Interpreter<'a> {
     pub schema: &'a Schema,
     pub log: &'a LogSpec,
+    /// The case's `[[exports]]`: what retrieved objects and reports held.
+    pub exports: &'a [crate::export::Export],
 }
 
 impl<'a> Interpreter<'a> {
     pub fn new(schema: &'a Schema, log: &'a LogSpec) -> Self {
-        Interpreter { schema, log }
+        Interpreter { schema, log, exports: &[] }
+    }
+
+    /// With the case's exports, so that retrieving a declared object names its rows.
+    pub fn with_exports(mut self, exports: &'a [crate::export::Export]) -> Self {
+        self.exports = exports;
+        self
     }
 
     /// What the event exposes; one entry per statement where a log line holds several.
@@ -104,7 +117,50 @@ impl<'a> Interpreter<'a> {
             Payload::Record { table, record, fields, .. } => {
                 vec![record::interpret(self, table.as_deref(), record.as_deref(), fields.as_deref())]
             }
+            Payload::Document { command, collection, filter, projection, pipeline, limited } => {
+                document::interpret(self, command, collection, filter, projection.as_ref(), pipeline.as_ref(), *limited)
+            }
+            Payload::Item { operation, requests } => item::interpret(self, operation, requests),
+            Payload::Object { store, container, name, rows } => vec![object::interpret(self, store, container.as_deref(), name, *rows)],
+            Payload::RecordView { action, tables, records } => vec![view::record_view(self, action, tables, records)],
+            Payload::TableRead { action, tables, rows } => vec![view::table_read(self, action, tables, *rows)],
+            Payload::Helpdesk { method, url, status } => vec![helpdesk::interpret(self, method, url, *status)],
         }
+    }
+
+    /// A column of a case table by the name a log gives it (exact, then ignoring case).
+    pub fn column(&self, table: TableId, name: &str) -> Option<FieldId> {
+        let spec = &self.schema.tables[table];
+        spec.field_of(name).or_else(|| spec.file.columns.iter().position(|c| c.eq_ignore_ascii_case(name)).map(|i| spec.field(i)))
+    }
+
+    /// The table whose key a column of `table` holds: the table itself for its key column, customers for a
+    /// linked table's customer column; `None` for any other column.
+    pub fn key_owner(&self, table: TableId, column: &str) -> Option<TableId> {
+        let spec = &self.schema.tables[table];
+        let field = self.column(table, column)?;
+        if field == spec.field(spec.key_index) {
+            Some(table)
+        } else if spec.customer_column.as_ref().is_some_and(|(_, c)| spec.field(*c) == field) {
+            Some(crate::case::CUSTOMERS)
+        } else {
+            None
+        }
+    }
+
+    /// Field names → fields of `table`, and the names that are not its columns.
+    pub fn columns(&self, table: TableId, names: &[String]) -> (Vec<FieldId>, Vec<String>) {
+        let mut fields = Vec::new();
+        let mut unknown = Vec::new();
+        for n in names {
+            match self.column(table, n) {
+                Some(f) => fields.push(f),
+                None => unknown.push(n.clone()),
+            }
+        }
+        fields.sort_unstable();
+        fields.dedup();
+        (fields, unknown)
     }
 
     /// A table name as the log writes it (`Customer`, `public.customers`, `"Tickets"`) → case table.
@@ -173,6 +229,8 @@ pub(crate) mod testing {
             routes: vec![],
             map: BTreeMap::new(),
             table_names: BTreeMap::new(),
+            time_zone: None,
+            users: BTreeMap::new(),
         }
     }
 }

@@ -41,5 +41,10 @@ pub fn interpret(it: &Interpreter<'_>, table: Option<&str>, record: Option<&str>
     }
     ids.sort_unstable();
     ids.dedup();
-    Access::Records(vec![RecordAccess { unknown_fields, ..RecordAccess::named(table_id, vec![record.to_string()], ids) }])
+    // One cell may name several records: `C1|C2` or `C1; C2`.
+    let keys: Vec<String> = record.split(['|', ';']).map(str::trim).filter(|k| !k.is_empty()).map(str::to_string).collect();
+    if keys.is_empty() {
+        return Access::Nothing("no record named".into());
+    }
+    Access::Records(vec![RecordAccess { unknown_fields, ..RecordAccess::named(table_id, keys, ids) }])
 }

@@ -5,12 +5,20 @@
 //! Parsers only read syntax. What an event exposes (which records, which fields) is decided later, with the
 //! case's tables at hand, in [`crate::evidence`].
 
+pub mod accounts;
+pub mod cloudtrail;
 pub mod combined;
+pub mod csv_records;
 pub mod generic_csv;
+pub mod json_records;
 pub mod jsonl;
 pub mod lines;
 pub mod mapping;
+pub mod mongodb;
+pub mod mysql_audit;
 pub mod pgaudit;
+pub mod salesforce;
+pub mod zendesk;
 
 use std::io::BufRead;
 
@@ -42,6 +50,61 @@ pub enum Payload {
     Sql { statement: StatementText, parameters: Parameters, class: Option<String>, object: Option<String>, rows: Option<u64> },
     /// An audit-export row naming a table/entity and a record, with the fields it showed.
     Record { action: Option<String>, table: Option<String>, record: Option<String>, fields: Option<String> },
+    /// A MongoDB read command (`find`, `aggregate`, `count`, `distinct`, `findAndModify`) on a collection.
+    Document {
+        command: String,
+        /// `db.collection` as logged (`param.ns`).
+        collection: String,
+        /// The query filter (`{}` when the command has none).
+        filter: serde_json::Value,
+        /// The projection; `None`: whole documents.
+        projection: Option<serde_json::Value>,
+        /// `aggregate`: the pipeline stages.
+        pipeline: Option<serde_json::Value>,
+        /// The command returns a limited number of documents (`limit`), so which ones is not known.
+        limited: bool,
+    },
+    /// Key-value item reads (DynamoDB `GetItem`, `BatchGetItem`, `Query`, `Scan`, `TransactGetItems`).
+    Item { operation: String, requests: Vec<ItemRequest> },
+    /// Retrieval of a stored object or report whose content the case may declare in `[[exports]]`: an S3 object
+    /// (`store` `s3`, `container` = bucket, `name` = object key) or a Salesforce report (`salesforce-report`,
+    /// `name` = report id).
+    Object { store: String, container: Option<String>, name: String, rows: Option<u64> },
+    /// A page view or API retrieval naming records by id; `tables` are the log's names for the record type, tried in
+    /// order (an entity name, a Salesforce key prefix).
+    RecordView { action: String, tables: Vec<String>, records: Vec<String> },
+    /// A read of named tables whose rows the log does not name (a MariaDB READ record without its query, a
+    /// Salesforce API call with only a row count).
+    TableRead { action: String, tables: Vec<String>, rows: Option<u64> },
+    /// A helpdesk access-log request (Zendesk): the request path, read through the case's routes or the built-in
+    /// ticket and user paths.
+    Helpdesk { method: String, url: String, status: u16 },
+}
+
+/// One table's part of a key-value read request.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct ItemRequest {
+    pub table: String,
+    pub kind: ItemReadKind,
+    /// Key attributes → values, one map per item named (`GetItem` key, `Query` partition key).
+    pub keys: Vec<std::collections::BTreeMap<String, String>>,
+    /// Attributes returned (`ProjectionExpression` with names resolved); `None`: whole items.
+    pub projection: Option<Vec<String>>,
+    /// A `Limit` or a filter/condition that is not a key: which items came back is not known.
+    pub limited: bool,
+    pub filtered: bool,
+    /// `Select: COUNT`: only the number of matching items is returned.
+    pub count_only: bool,
+    /// Why keys could not be read from the request (values not logged), if so.
+    pub unreadable: Option<String>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ItemReadKind {
+    Get,
+    Query,
+    Scan,
 }
 
 impl Payload {
@@ -64,6 +127,33 @@ impl Payload {
                 record.as_deref().unwrap_or("-"),
                 fields.as_deref().unwrap_or("")
             ),
+            Payload::Document { command, collection, filter, projection, pipeline, .. } => match (pipeline, projection) {
+                (Some(p), _) => format!("{collection} {command} {p}"),
+                (None, Some(p)) => format!("{collection} {command} {filter} projection {p}"),
+                (None, None) => format!("{collection} {command} {filter}"),
+            },
+            Payload::Item { operation, requests } => {
+                let parts: Vec<String> = requests
+                    .iter()
+                    .map(|r| {
+                        let keys: Vec<String> = r.keys.iter().map(|k| k.iter().map(|(a, v)| format!("{a}={v}")).collect::<Vec<_>>().join(",")).collect();
+                        format!("{} [{}]", r.table, keys.join("; "))
+                    })
+                    .collect();
+                format!("DynamoDB {operation} {}", parts.join(" "))
+            }
+            Payload::Object { store, container, name, rows } => {
+                let rows = rows.map(|n| format!(" [{n} rows]")).unwrap_or_default();
+                match container {
+                    Some(c) => format!("{store} {c}/{name}{rows}"),
+                    None => format!("{store} {name}{rows}"),
+                }
+            }
+            Payload::RecordView { action, tables, records } => format!("{action} {} {}", tables.first().map(String::as_str).unwrap_or("-"), records.join(";")),
+            Payload::TableRead { action, tables, rows } => {
+                format!("{action} {}{}", tables.join(","), rows.map(|n| format!(" [{n} rows]")).unwrap_or_default())
+            }
+            Payload::Helpdesk { method, url, status } => format!("{method} {url} -> {status}"),
         };
         if text.chars().count() > 160 {
             format!("{}…", text.chars().take(160).collect::<String>())
@@ -140,10 +230,25 @@ pub enum Format {
     Pgaudit,
     Csv,
     Jsonl,
+    MysqlAudit,
+    MongodbAudit,
+    Cloudtrail,
+    Salesforce,
+    Zendesk,
 }
 
 impl Format {
-    pub const ALL: [Format; 4] = [Format::Combined, Format::Pgaudit, Format::Csv, Format::Jsonl];
+    pub const ALL: [Format; 9] = [
+        Format::Combined,
+        Format::Pgaudit,
+        Format::Csv,
+        Format::Jsonl,
+        Format::MysqlAudit,
+        Format::MongodbAudit,
+        Format::Cloudtrail,
+        Format::Salesforce,
+        Format::Zendesk,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -151,6 +256,11 @@ impl Format {
             Format::Pgaudit => "pgaudit",
             Format::Csv => "csv",
             Format::Jsonl => "jsonl",
+            Format::MysqlAudit => "mysql-audit",
+            Format::MongodbAudit => "mongodb-audit",
+            Format::Cloudtrail => "cloudtrail",
+            Format::Salesforce => "salesforce",
+            Format::Zendesk => "zendesk",
         }
     }
 
@@ -160,6 +270,11 @@ impl Format {
             Format::Pgaudit => "PostgreSQL log (csvlog or stderr) with pgaudit AUDIT records",
             Format::Csv => "CSV audit export, mapped column by column",
             Format::Jsonl => "JSON Lines audit export, mapped key by key",
+            Format::MysqlAudit => "MySQL Enterprise Audit JSON, Percona audit_log JSON/XML or MariaDB server_audit",
+            Format::MongodbAudit => "MongoDB audit log (JSON, authCheck records)",
+            Format::Cloudtrail => "AWS CloudTrail (Records file, JSON Lines or EventBridge): DynamoDB and S3 data events",
+            Format::Salesforce => "Salesforce Event Monitoring EventLogFile CSV",
+            Format::Zendesk => "Zendesk access-log export (JSON Lines or CSV)",
         }
     }
 
@@ -169,6 +284,11 @@ impl Format {
             "pgaudit" | "postgres" | "postgresql" => Some(Format::Pgaudit),
             "csv" | "tsv" => Some(Format::Csv),
             "jsonl" | "ndjson" | "json" => Some(Format::Jsonl),
+            "mysql-audit" | "mysql" | "mariadb" | "percona" | "server_audit" => Some(Format::MysqlAudit),
+            "mongodb-audit" | "mongodb" | "mongo" => Some(Format::MongodbAudit),
+            "cloudtrail" | "aws" => Some(Format::Cloudtrail),
+            "salesforce" | "eventlogfile" => Some(Format::Salesforce),
+            "zendesk" => Some(Format::Zendesk),
             _ => None,
         }
     }
@@ -183,6 +303,9 @@ impl Format {
         let first = text.lines().map(str::trim).find(|l| !l.is_empty())?;
         if combined::looks_like(first) {
             return Some(Format::Combined);
+        }
+        if let Some(format) = detect_audit_format(&text, first) {
+            return Some(format);
         }
         if first.starts_with('{') {
             return Some(Format::Jsonl);
@@ -206,6 +329,31 @@ pub struct ParserSettings {
     pub log_line_prefix: Option<String>,
     /// Role → column/key, for csv and jsonl.
     pub map: std::collections::BTreeMap<String, String>,
+    /// The zone of timestamps the log writes without one (MariaDB server_audit `YYYYMMDD HH:MM:SS`).
+    pub time_zone: Option<chrono::FixedOffset>,
+    /// Account ids → names (Salesforce `USER_ID`, Zendesk `user_id`); unmapped ids stay as they are.
+    pub users: std::collections::BTreeMap<String, String>,
+}
+
+/// The audit formats told apart by their content (checked before the generic csv/jsonl).
+fn detect_audit_format(text: &str, first: &str) -> Option<Format> {
+    let unquoted = first.trim_start_matches('\u{feff}');
+    if unquoted.starts_with("\"EVENT_TYPE\"") || unquoted.starts_with("EVENT_TYPE,") {
+        return Some(Format::Salesforce);
+    }
+    if mysql_audit::looks_like(text) {
+        return Some(Format::MysqlAudit);
+    }
+    if text.contains("\"atype\"") || text.contains("\\\"atype\\\"") {
+        return Some(Format::MongodbAudit);
+    }
+    if text.contains("\"eventSource\"") && text.contains("\"eventName\"") {
+        return Some(Format::Cloudtrail);
+    }
+    if zendesk::looks_like(first) {
+        return Some(Format::Zendesk);
+    }
+    None
 }
 
 /// Builds the parser for `format`. `sample` is the start of the file, used to settle layout details
@@ -216,6 +364,11 @@ pub fn parser_for(format: Format, settings: &ParserSettings, sample: &[u8], path
         Format::Pgaudit => Box::new(pgaudit::PgauditParser::new(settings.log_line_prefix.as_deref(), sample).map_err(|m| Error::input(path, m))?),
         Format::Csv => Box::new(generic_csv::CsvParser::new(&settings.map, sample).map_err(|m| Error::input(path, m))?),
         Format::Jsonl => Box::new(jsonl::JsonlParser::new(&settings.map).map_err(|m| Error::input(path, m))?),
+        Format::MysqlAudit => Box::new(mysql_audit::MysqlAuditParser::new(settings, sample)),
+        Format::MongodbAudit => Box::new(mongodb::MongodbParser),
+        Format::Cloudtrail => Box::new(cloudtrail::CloudtrailParser),
+        Format::Salesforce => Box::new(salesforce::SalesforceParser::new(settings, sample).map_err(|m| Error::input(path, m))?),
+        Format::Zendesk => Box::new(zendesk::ZendeskParser::new(settings, sample).map_err(|m| Error::input(path, m))?),
     })
 }
 
@@ -229,7 +382,8 @@ pub fn resolve_format(declared: Option<&str>, sample: &[u8], path: &std::path::P
             })?;
             if sample.iter().any(|b| !b.is_ascii_whitespace()) {
                 if let Some(seen) = Format::detect(sample) {
-                    let compatible = seen == format || (format == Format::Csv && seen != Format::Jsonl);
+                    let json = sample.iter().find(|b| !b.is_ascii_whitespace()).is_some_and(|b| *b == b'{' || *b == b'[');
+                    let compatible = seen == format || (format == Format::Csv && !json) || (format == Format::Jsonl && json);
                     if !compatible {
                         return Err(Error::input(path, format!("declared format `{format}` but the file looks like `{seen}`")));
                     }
