@@ -49,6 +49,10 @@ fn analyze(case: &str) -> (String, serde_json::Value) {
         .arg(&report)
         .arg("--rejects")
         .arg(&rejects)
+        .arg("--people")
+        .arg(dir.path().join("people.csv"))
+        .arg("--jurisdictions")
+        .arg(dir.path().join("jurisdictions.csv"))
         .arg("--quiet")
         .assert()
         .success();
@@ -228,7 +232,7 @@ fn bad_inputs_are_clear_errors_or_rejections() {
     std::fs::write(case_dir.join("exports/vip-customers.csv"), "id,email\nC004,dan@example.com\n").unwrap();
     let text = std::fs::read_to_string(case_dir.join("case.toml")).unwrap().replace("../../logs", &root().join("testdata/logs").to_string_lossy());
     std::fs::write(case_dir.join("case.toml"), text).unwrap();
-    let out = bin().arg("analyze").arg(case_dir.join("case.toml")).arg("--quiet").output().unwrap();
+    let out = bin().arg("analyze").arg(case_dir.join("case.toml")).arg("--quiet").current_dir(dir.path()).output().unwrap();
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("[[exports]] #1") && err.contains("key column `customer_id`"), "{err}");
