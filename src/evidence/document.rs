@@ -3,14 +3,17 @@
 //! - `_id` (or the table's key field, or a linked table's customer field) compared with `$eq`/a value, or
 //!   `$in`, alone or under `$and`/`$or`, names records of the case table mapped from the collection.
 //! - An empty filter reads the whole collection (unless a `limit` cuts it: then which documents is unknown).
-//! - Any other filter is unresolved, with the filter text and the projected fields.
+//! - Any other filter on the collection's columns is replayed against the case table (see [`crate::replay`]):
+//!   field equality, `$eq`/`$ne`/`$gt`/`$gte`/`$lt`/`$lte`, `$in`/`$nin`, `$exists`, `$regex`, `$and`/`$or`/
+//!   `$nor`. A field that is not a column, or any other operator, leaves it unresolved with the filter text and
+//!   the projected fields.
 //! - A projection gives the exposed fields (`{f: 1}` those, `{f: 0}` all but those); none: every column.
 //! - `count`, and aggregations ending in `$count` or a `$group` on fields that single out no one with counting
 //!   accumulators only, expose no record. A `$lookup` reads documents of another collection: unresolved.
 
 use serde_json::Value;
 
-use super::{Access, Interpreter, RecordAccess};
+use super::{Access, Interpreter, RecordAccess, ReplayQuery};
 use crate::case::{FieldId, TableId};
 
 /// Accumulators that return stored values rather than counts.
@@ -101,14 +104,125 @@ pub fn interpret(
             Constraint::Keys(target, keys) => {
                 Access::Records(vec![RecordAccess { unknown_fields, ..RecordAccess::named(target, keys, fields) }])
             }
-            Constraint::Unconstrained => Access::Unresolved {
+            Constraint::Unconstrained if limited => Access::Unresolved {
                 statement,
-                reason: "the filter names no record key (predicate replay is not supported yet)".into(),
+                reason: "a filter with a limit: which documents is not determined".into(),
                 fields: Some(fields),
             },
+            Constraint::Unconstrained => {
+                let mut columns = std::collections::BTreeSet::new();
+                match filter_sql(it, table, &filter, &mut columns) {
+                    Ok(predicate) => {
+                        let spec = &it.schema.tables[table];
+                        columns.insert((table, spec.key_index));
+                        Access::Replay(ReplayQuery {
+                            sql: format!("SELECT t0.{} AS \"__key0\" FROM {} AS t0 WHERE {predicate}", quote_ident(&spec.key), quote_ident(&spec.name)),
+                            statement,
+                            outputs: vec![(table, fields.clone())],
+                            columns,
+                            logged_rows: None,
+                            fields,
+                        })
+                    }
+                    Err(reason) => Access::Unresolved { statement, reason: format!("the filter cannot be replayed: {reason}"), fields: Some(fields) },
+                }
+            }
         }
     });
     out
+}
+
+fn quote_ident(name: &str) -> String {
+    format!("\"{}\"", name.replace('"', "\"\""))
+}
+
+fn quote_text(text: &str) -> String {
+    format!("'{}'", text.replace('\'', "''"))
+}
+
+/// A MongoDB filter as a SQL predicate over the case table `t0` (columns loaded as text).
+fn filter_sql(it: &Interpreter<'_>, table: TableId, filter: &Value, columns: &mut std::collections::BTreeSet<(TableId, usize)>) -> Result<String, String> {
+    let object = filter.as_object().ok_or("the filter is not a document")?;
+    let mut parts = Vec::new();
+    for (name, value) in object {
+        parts.push(match name.as_str() {
+            "$and" | "$or" | "$nor" => {
+                let items = value.as_array().filter(|a| !a.is_empty()).ok_or_else(|| format!("{name} needs a list"))?;
+                let sub: Vec<String> = items.iter().map(|f| filter_sql(it, table, f, columns)).collect::<Result<_, _>>()?;
+                match name.as_str() {
+                    "$and" => format!("({})", sub.join(" AND ")),
+                    "$or" => format!("({})", sub.join(" OR ")),
+                    _ => format!("NOT ({})", sub.join(" OR ")),
+                }
+            }
+            op if op.starts_with('$') => return Err(format!("operator {op}")),
+            field => {
+                let spec = &it.schema.tables[table];
+                let index = spec
+                    .file
+                    .column_index(field)
+                    .or_else(|| spec.file.columns.iter().position(|c| c.eq_ignore_ascii_case(field)))
+                    .ok_or_else(|| format!("`{field}` is not a column of {}", spec.name))?;
+                columns.insert((table, index));
+                field_sql(&format!("t0.{}", quote_ident(&spec.file.columns[index])), value)?
+            }
+        });
+    }
+    if parts.is_empty() {
+        return Err("an empty sub-filter".into());
+    }
+    Ok(parts.join(" AND "))
+}
+
+/// One field's condition: a value (equality) or an operator document.
+fn field_sql(column: &str, value: &Value) -> Result<String, String> {
+    let compare = |op: &str, v: &Value| -> Result<String, String> {
+        match v {
+            Value::String(s) => Ok(format!("{column} {op} {}", quote_text(s))),
+            Value::Number(n) => Ok(format!("TRY_CAST({column} AS DOUBLE) {op} {n}")),
+            Value::Null if op == "=" => Ok(format!("{column} IS NULL")),
+            Value::Null if op == "<>" => Ok(format!("{column} IS NOT NULL")),
+            other => Err(format!("comparison with {other}")),
+        }
+    };
+    let list = |v: &Value| -> Result<String, String> {
+        let items = v.as_array().filter(|a| !a.is_empty()).ok_or("$in/$nin needs a non-empty list")?;
+        let any: Vec<String> = items.iter().map(|i| compare("=", i)).collect::<Result<_, _>>()?;
+        Ok(format!("({})", any.join(" OR ")))
+    };
+    let Some(ops) = value.as_object().filter(|o| o.keys().all(|k| k.starts_with('$'))) else {
+        return compare("=", value);
+    };
+    let mut parts = Vec::new();
+    for (op, arg) in ops {
+        parts.push(match op.as_str() {
+            "$eq" => compare("=", arg)?,
+            "$ne" => compare("<>", arg)?,
+            "$gt" => compare(">", arg)?,
+            "$gte" => compare(">=", arg)?,
+            "$lt" => compare("<", arg)?,
+            "$lte" => compare("<=", arg)?,
+            "$in" => list(arg)?,
+            "$nin" => format!("NOT {}", list(arg)?),
+            "$exists" => match arg.as_bool() {
+                Some(true) => format!("{column} IS NOT NULL"),
+                Some(false) => format!("{column} IS NULL"),
+                None => return Err("$exists needs true or false".into()),
+            },
+            "$regex" => {
+                let pattern = arg.as_str().ok_or("$regex needs a string")?;
+                let flags = ops.get("$options").and_then(Value::as_str).unwrap_or("");
+                if flags.chars().any(|f| f != 'i') {
+                    return Err(format!("$regex options `{flags}`"));
+                }
+                let flag = if flags.contains('i') { ", 'i'" } else { "" };
+                format!("REGEXP_LIKE({column}, {}{flag})", quote_text(pattern))
+            }
+            "$options" if ops.contains_key("$regex") => continue,
+            other => return Err(format!("operator {other}")),
+        });
+    }
+    Ok(format!("({})", parts.join(" AND ")))
 }
 
 /// Fields a projection returns (inclusion or exclusion), and projected names that are not columns.
@@ -312,10 +426,40 @@ mod tests {
     fn empty_other_and_exclusion() {
         assert!(matches!(&run("find", "crm.customers", json!({}), None, None)[0], Access::WholeTable { fields, .. } if fields.len() == 6));
         let a = run("find", "crm.customers", json!({"state": "VT"}), Some(json!({"phone": 0, "_id": 0})), None);
-        let Access::Unresolved { statement, fields: Some(fields), .. } = &a[0] else { panic!("{a:?}") };
-        assert!(statement.contains("{\"state\":\"VT\"}"));
-        assert_eq!(fields, &[1, 2, 4, 5]);
+        let Access::Replay(q) = &a[0] else { panic!("{a:?}") };
+        assert!(q.statement.contains("{\"state\":\"VT\"}"));
+        assert_eq!(q.sql, r#"SELECT t0."customer_id" AS "__key0" FROM "customers" AS t0 WHERE t0."state" = 'VT'"#);
+        assert_eq!(q.fields, [1, 2, 4, 5]);
         assert!(matches!(run("find", "crm.other", json!({}), None, None)[0], Access::Nothing(_)));
+    }
+
+    #[test]
+    fn other_filters_become_replays_or_say_why_not() {
+        let a = run(
+            "find",
+            "crm.customers",
+            json!({"$or": [{"state": {"$in": ["VT", "NH"]}}, {"card_number": {"$gte": 4000}}], "email": {"$regex": "^a", "$options": "i"}, "phone": {"$exists": true}}),
+            None,
+            None,
+        );
+        let Access::Replay(q) = &a[0] else { panic!("{a:?}") };
+        assert!(q.sql.ends_with(r#"WHERE (((t0."state" = 'VT' OR t0."state" = 'NH')) OR (TRY_CAST(t0."card_number" AS DOUBLE) >= 4000)) AND (REGEXP_LIKE(t0."email", '^a', 'i')) AND (t0."phone" IS NOT NULL)"#), "{}", q.sql);
+        for (filter, reason) in [
+            (json!({"nickname": "x"}), "`nickname` is not a column"),
+            (json!({"$where": "this.a == 1"}), "operator $where"),
+            (json!({"state": {"$elemMatch": {"a": 1}}}), "operator $elemMatch"),
+            (json!({"state": "O'Brien's"}), ""),
+        ] {
+            let a = run("find", "crm.customers", filter.clone(), None, None);
+            match &a[0] {
+                Access::Unresolved { reason: r, .. } => assert!(!reason.is_empty() && r.contains(reason), "{filter}: {r}"),
+                Access::Replay(q) => {
+                    assert!(reason.is_empty(), "{filter} replayed: {}", q.sql);
+                    assert!(q.sql.contains("'O''Brien''s'"), "{}", q.sql);
+                }
+                other => panic!("{filter}: {other:?}"),
+            }
+        }
     }
 
     #[test]
