@@ -20,6 +20,7 @@ pub mod html;
 pub mod ingest;
 pub mod input;
 pub mod legal;
+pub mod manifest;
 pub mod notification;
 pub mod output;
 pub mod replay;

@@ -10,7 +10,7 @@ use crate::error::{exit, Error, Result};
 use crate::output::{self, AtomicFile};
 use crate::report::{self, Report};
 use crate::ui::Ui;
-use crate::{coverage, exposure, legal, notification, replay, resolve};
+use crate::{coverage, exposure, legal, manifest, notification, replay, resolve};
 
 /// Where the outputs go.
 #[derive(Clone, Debug)]
@@ -22,6 +22,17 @@ pub struct OutputPaths {
     pub jurisdictions: PathBuf,
     /// The HTML report for people, when asked for.
     pub html: Option<PathBuf>,
+    /// The chain-of-custody manifest (see [`crate::manifest`]).
+    pub manifest: PathBuf,
+}
+
+/// How a run treats failures and existing outputs.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct RunOptions {
+    /// Overwrite existing outputs.
+    pub force: bool,
+    /// Any rejected record fails the run (exit 4), writing nothing.
+    pub strict: bool,
 }
 
 impl OutputPaths {
@@ -33,6 +44,11 @@ impl OutputPaths {
             people: args.legal.people.clone().unwrap_or_else(|| case_dir.join("affected_people.csv")),
             jurisdictions: args.legal.jurisdictions.clone().unwrap_or_else(|| case_dir.join("jurisdictions.csv")),
             html: args.html.clone(),
+            // Beside the report (itself beside the case file by default).
+            manifest: args.manifest.clone().unwrap_or_else(|| match args.report.as_deref().and_then(Path::parent) {
+                Some(dir) => dir.join("manifest.json"),
+                None => case_dir.join("manifest.json"),
+            }),
         }
     }
 }
@@ -54,7 +70,7 @@ pub fn run(args: &AnalyzeArgs, ui: &Ui) -> Result<i32> {
     }
     let paths = OutputPaths::for_case(&case.dir, args);
     let legal = legal::Options { per: args.legal.per, rules: args.legal.rules.clone(), excel: args.legal.excel };
-    let report = analyze(&case, &paths, &legal, args.force, ui)?;
+    let report = analyze_with(&case, &paths, &legal, RunOptions { force: args.force, strict: args.strict }, ui)?;
     if !ui.quiet {
         eprint!("{}", report::summary(&report));
     }
@@ -63,9 +79,18 @@ pub fn run(args: &AnalyzeArgs, ui: &Ui) -> Result<i32> {
 
 /// Runs the whole analysis and writes the outputs (list, report, rejects, legal CSVs, HTML); returns the report.
 pub fn analyze(case: &Case, paths: &OutputPaths, legal_options: &legal::Options, force: bool, ui: &Ui) -> Result<Report> {
+    analyze_with(case, paths, legal_options, RunOptions { force, ..Default::default() }, ui)
+}
+
+/// As [`analyze`], with all run options; also writes the manifest.
+pub fn analyze_with(case: &Case, paths: &OutputPaths, legal_options: &legal::Options, run: RunOptions, ui: &Ui) -> Result<Report> {
+    let force = run.force;
+    let started_at = crate::timefmt::format_utc(&chrono::Utc::now());
     let rules = legal::rules::RuleSet::load(legal_options.rules.as_deref())?;
-    let all: Vec<&PathBuf> =
-        [&paths.list, &paths.report, &paths.rejects, &paths.people, &paths.jurisdictions].into_iter().chain(paths.html.as_ref()).collect();
+    let all: Vec<&PathBuf> = [&paths.list, &paths.report, &paths.rejects, &paths.people, &paths.jurisdictions, &paths.manifest]
+        .into_iter()
+        .chain(paths.html.as_ref())
+        .collect();
     for (i, p) in all.iter().enumerate() {
         if all[..i].iter().any(|q| q == p) {
             return Err(Error::Usage(format!("{} is given for two outputs", p.display())));
@@ -74,6 +99,13 @@ pub fn analyze(case: &Case, paths: &OutputPaths, legal_options: &legal::Options,
     }
     let mut rejects = RejectsWriter::create(&paths.rejects)?;
     let mut collected = collect::collect(case, ui, &mut rejects)?;
+    if run.strict && rejects.count > 0 {
+        return Err(Error::Strict(format!(
+            "--strict: {} record(s) rejected, first: {}; no output written (run without --strict to get rejects.csv)",
+            rejects.count,
+            rejects.first.as_deref().unwrap_or("?")
+        )));
+    }
     let replayed = replay::run(case, &mut collected)?;
     let resolved = resolve::resolve(case, &collected)?;
     let (mut rows, mut summary) = exposure::expose(case, &collected, &resolved);
@@ -123,14 +155,59 @@ pub fn analyze(case: &Case, paths: &OutputPaths, legal_options: &legal::Options,
         }
         None => None,
     };
-    list.commit()?;
-    report_file.commit()?;
-    people_file.commit()?;
-    jurisdictions_file.commit()?;
-    if let Some(file) = html_file {
-        file.commit()?;
+    let mut files = vec![(&paths.list, list), (&paths.report, report_file), (&paths.people, people_file), (&paths.jurisdictions, jurisdictions_file)];
+    if let (Some(path), Some(file)) = (&paths.html, html_file) {
+        files.push((path, file));
     }
-    rejects.commit()?;
+    let rejects = rejects.finish()?;
+    files.push((&paths.rejects, rejects));
+    let manifest_dir = paths.manifest.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let names: BTreeMap<&PathBuf, &str> = [
+        (&paths.list, "notification_list"),
+        (&paths.report, "report"),
+        (&paths.people, "affected_people"),
+        (&paths.jurisdictions, "jurisdictions"),
+        (&paths.rejects, "rejects"),
+    ]
+    .into_iter()
+    .chain(paths.html.as_ref().map(|p| (p, "html_report")))
+    .collect();
+    let outputs = files
+        .iter()
+        .map(|(path, file)| {
+            let (sha256, bytes) = file.digest();
+            manifest::FileEntry {
+                role: names[path].to_string(),
+                path: manifest::stored_path(path, manifest_dir),
+                bytes,
+                sha256,
+                records: BTreeMap::new(),
+            }
+        })
+        .collect();
+    let manifest = manifest::Manifest {
+        manifest_format: manifest::FORMAT,
+        tool: manifest::Tool { name: env!("CARGO_PKG_NAME").into(), version: env!("CARGO_PKG_VERSION").into() },
+        command_line: manifest::command_line(),
+        working_directory: manifest::working_directory(),
+        case_file: manifest::stored_path(&case.file, manifest_dir),
+        case_contents: case.text.clone(),
+        rules: manifest::Rules {
+            source: legal_options.rules.as_ref().map_or("built-in".to_string(), |p| p.display().to_string()),
+            version: rules.version.clone(),
+        },
+        started_at,
+        finished_at: crate::timefmt::format_utc(&chrono::Utc::now()),
+        inputs: manifest::inputs(case, &report.inputs, manifest_dir)?,
+        outputs,
+    };
+    let mut manifest_json = serde_json::to_vec_pretty(&manifest).map_err(|e| Error::Write { path: paths.manifest.clone(), source: e.into() })?;
+    manifest_json.push(b'\n');
+    let mut manifest_file = AtomicFile::create(&paths.manifest)?;
+    std::io::Write::write_all(&mut manifest_file, &manifest_json).map_err(|source| Error::Write { path: paths.manifest.clone(), source })?;
+    let mut all_files: Vec<AtomicFile> = files.into_iter().map(|(_, f)| f).collect();
+    all_files.push(manifest_file);
+    output::commit_all(all_files)?;
     if report.totals.records_rejected > 0 {
         ui.warn(&format!("{} record(s) rejected: see {}", report.totals.records_rejected, paths.rejects.display()));
     }
