@@ -183,3 +183,23 @@ fn truncated_gzip_in_a_case_fails_the_run_writing_nothing() {
         .collect();
     assert!(left.is_empty(), "{left:?}");
 }
+
+/// Customer keys are compared exactly as written: `007` is not `7`; a key padded with spaces in the table
+/// (` 8 `) does not match `8` in a log, and that access is listed under `unresolved_keys` (never dropped);
+/// a key on two rows lists both rows and is reported under `duplicate_customer_keys`.
+#[test]
+fn customer_keys_leading_zeros_whitespace_and_duplicates() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("keys");
+    copy_dir(&malformed("keys"), &dir);
+    bin().arg("analyze").arg(dir.join("case.toml")).assert().success();
+    let rows = read_csv(&dir.join("affected_customers.csv"));
+    let listed: Vec<(&str, &str)> = rows.iter().map(|r| (r["customer_id"].as_str(), r["name"].as_str())).collect();
+    assert_eq!(listed, [("007", "Bond James"), ("9", "Nine First"), ("9", "Nine Second")]);
+    let report = read_json(&dir.join("report.json"));
+    assert_eq!(report["duplicate_customer_keys"], serde_json::json!(["9"]));
+    let unresolved = report["unresolved_keys"].as_array().unwrap();
+    assert_eq!(unresolved.len(), 1);
+    assert_eq!(unresolved[0]["key"], "8");
+    assert_eq!(unresolved[0]["reason"], "no customer row with this key");
+}
