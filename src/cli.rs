@@ -88,6 +88,11 @@ pub struct AnalyzeArgs {
     /// Fail (exit 4, nothing written) when any log record is rejected.
     #[arg(long)]
     pub strict: bool,
+    /// Write only a summary report.json (and --html) without personal data, safe to share widely: counts,
+    /// no customer names, emails, phones, keys, statements or request paths; no notification list,
+    /// legal CSVs or rejects.
+    #[arg(long)]
+    pub redact: bool,
     #[command(flatten)]
     pub legal: LegalArgs,
 }

@@ -25,6 +25,7 @@ pub mod notification;
 pub mod output;
 pub mod replay;
 pub mod profile;
+pub mod redact;
 pub mod report;
 pub mod resolve;
 pub mod stats;

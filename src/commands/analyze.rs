@@ -33,6 +33,8 @@ pub struct RunOptions {
     pub force: bool,
     /// Any rejected record fails the run (exit 4), writing nothing.
     pub strict: bool,
+    /// Write only a summary report without personal data (see [`crate::redact`]).
+    pub redact: bool,
 }
 
 impl OutputPaths {
@@ -70,7 +72,7 @@ pub fn run(args: &AnalyzeArgs, ui: &Ui) -> Result<i32> {
     }
     let paths = OutputPaths::for_case(&case.dir, args);
     let legal = legal::Options { per: args.legal.per, rules: args.legal.rules.clone(), excel: args.legal.excel };
-    let report = analyze_with(&case, &paths, &legal, RunOptions { force: args.force, strict: args.strict }, ui)?;
+    let report = analyze_with(&case, &paths, &legal, RunOptions { force: args.force, strict: args.strict, redact: args.redact }, ui)?;
     if !ui.quiet {
         eprint!("{}", report::summary(&report));
     }
@@ -90,6 +92,7 @@ pub fn analyze_with(case: &Case, paths: &OutputPaths, legal_options: &legal::Opt
     let all: Vec<&PathBuf> = [&paths.list, &paths.report, &paths.rejects, &paths.people, &paths.jurisdictions, &paths.manifest]
         .into_iter()
         .chain(paths.html.as_ref())
+        .filter(|p| !run.redact || *p == &paths.report || *p == &paths.manifest || Some(*p) == paths.html.as_ref())
         .collect();
     for (i, p) in all.iter().enumerate() {
         if all[..i].iter().any(|q| q == p) {
@@ -116,11 +119,13 @@ pub fn analyze_with(case: &Case, paths: &OutputPaths, legal_options: &legal::Opt
     let mut legal = legal::evaluate(case, &rows, &summary, &findings, scanned, &rules, legal_options);
 
     let mut outputs = BTreeMap::new();
-    outputs.insert("notification_list".to_string(), shown(&paths.list, &case.dir));
     outputs.insert("report".to_string(), shown(&paths.report, &case.dir));
-    outputs.insert("rejects".to_string(), shown(&paths.rejects, &case.dir));
-    outputs.insert("affected_people".to_string(), shown(&paths.people, &case.dir));
-    outputs.insert("jurisdictions".to_string(), shown(&paths.jurisdictions, &case.dir));
+    if !run.redact {
+        outputs.insert("notification_list".to_string(), shown(&paths.list, &case.dir));
+        outputs.insert("rejects".to_string(), shown(&paths.rejects, &case.dir));
+        outputs.insert("affected_people".to_string(), shown(&paths.people, &case.dir));
+        outputs.insert("jurisdictions".to_string(), shown(&paths.jurisdictions, &case.dir));
+    }
     if let Some(html) = &paths.html {
         outputs.insert("html_report".to_string(), shown(html, &case.dir));
     }
@@ -134,33 +139,26 @@ pub fn analyze_with(case: &Case, paths: &OutputPaths, legal_options: &legal::Opt
         return Err(Error::Usage("internal error: record counts do not reconcile; no output written".into()));
     }
 
+    if run.redact {
+        crate::redact::redact(&mut report);
+    }
+
     // Everything is computed: write to temporary files, then rename them all.
-    let mut list = AtomicFile::create(&paths.list)?;
-    std::io::Write::write_all(&mut list, &notification::to_csv(&rows)).map_err(|source| Error::Write { path: paths.list.clone(), source })?;
     let mut json = serde_json::to_vec_pretty(&report).map_err(|e| Error::Write { path: paths.report.clone(), source: e.into() })?;
     json.push(b'\n');
-    let mut report_file = AtomicFile::create(&paths.report)?;
-    std::io::Write::write_all(&mut report_file, &json).map_err(|source| Error::Write { path: paths.report.clone(), source })?;
-    let mut people_file = AtomicFile::create(&paths.people)?;
-    std::io::Write::write_all(&mut people_file, &people_csv).map_err(|source| Error::Write { path: paths.people.clone(), source })?;
-    let mut jurisdictions_file = AtomicFile::create(&paths.jurisdictions)?;
-    std::io::Write::write_all(&mut jurisdictions_file, &jurisdictions_csv)
-        .map_err(|source| Error::Write { path: paths.jurisdictions.clone(), source })?;
-    let html_file = match &paths.html {
-        Some(path) => {
-            let mut file = AtomicFile::create(path)?;
-            std::io::Write::write_all(&mut file, crate::html::render(&report, &rows).as_bytes())
-                .map_err(|source| Error::Write { path: path.clone(), source })?;
-            Some(file)
-        }
-        None => None,
-    };
-    let mut files = vec![(&paths.list, list), (&paths.report, report_file), (&paths.people, people_file), (&paths.jurisdictions, jurisdictions_file)];
-    if let (Some(path), Some(file)) = (&paths.html, html_file) {
-        files.push((path, file));
+    let mut files = vec![(&paths.report, write_temp(&paths.report, &json)?)];
+    if !run.redact {
+        files.push((&paths.list, write_temp(&paths.list, &notification::to_csv(&rows))?));
+        files.push((&paths.people, write_temp(&paths.people, &people_csv)?));
+        files.push((&paths.jurisdictions, write_temp(&paths.jurisdictions, &jurisdictions_csv)?));
     }
-    let rejects = rejects.finish()?;
-    files.push((&paths.rejects, rejects));
+    if let Some(path) = &paths.html {
+        let shown_rows = if run.redact { &[][..] } else { &rows[..] };
+        files.push((path, write_temp(path, crate::html::render(&report, shown_rows).as_bytes())?));
+    }
+    if !run.redact {
+        files.push((&paths.rejects, rejects.finish()?));
+    }
     let manifest_dir = paths.manifest.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
     let names: BTreeMap<&PathBuf, &str> = [
         (&paths.list, "notification_list"),
@@ -212,6 +210,13 @@ pub fn analyze_with(case: &Case, paths: &OutputPaths, legal_options: &legal::Opt
         ui.warn(&format!("{} record(s) rejected: see {}", report.totals.records_rejected, paths.rejects.display()));
     }
     Ok(report)
+}
+
+/// `bytes` in a temporary file for `path`, not yet committed.
+fn write_temp(path: &Path, bytes: &[u8]) -> Result<AtomicFile> {
+    let mut file = AtomicFile::create(path)?;
+    std::io::Write::write_all(&mut file, bytes).map_err(|source| Error::Write { path: path.to_path_buf(), source })?;
+    Ok(file)
 }
 
 fn shown(path: &Path, base: &Path) -> String {

@@ -31,6 +31,7 @@ pub fn run(args: &DemoArgs, ui: &Ui) -> Result<i32> {
         html: None,
         manifest: None,
         strict: false,
+        redact: false,
     };
     let paths = OutputPaths::for_case(&case.dir, &analyze_args);
     let report = analyze(&case, &paths, &crate::legal::Options::default(), true, ui)?;
