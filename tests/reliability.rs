@@ -289,3 +289,46 @@ fn no_csv_output_cell_can_run_as_a_formula() {
     let list = std::fs::read_to_string(dir.join("affected_customers.csv")).unwrap();
     assert!(list.contains("'=HYPERLINK"), "{list}");
 }
+
+/// `--redact`: report.json, the HTML report, the manifest and the terminal summary carry the counts but no
+/// customer's name, email, phone or key; the personal outputs are not written.
+#[test]
+fn redacted_run_carries_no_personal_data() {
+    let (_tmp, dir) = case_copy("basic");
+    let assert = bin().arg("analyze").arg(dir.join("case.toml")).arg("--redact").arg("--html").arg(dir.join("report.html")).assert().success();
+    let stderr = String::from_utf8_lossy(&assert.get_output().stderr).into_owned();
+    for name in ["affected_customers.csv", "affected_people.csv", "jurisdictions.csv", "rejects.csv"] {
+        assert!(!dir.join(name).exists(), "{name} written with --redact");
+    }
+    assert!(partial_files(&dir).is_empty());
+    let report = read_json(&dir.join("report.json"));
+    assert_eq!(report["totals"]["customers_affected"], 5);
+    assert!(report["redacted"].as_str().unwrap().contains("--redact"));
+    let shared = [
+        std::fs::read_to_string(dir.join("report.json")).unwrap(),
+        std::fs::read_to_string(dir.join("report.html")).unwrap(),
+        std::fs::read_to_string(dir.join("manifest.json")).unwrap(),
+        stderr,
+    ];
+    let mut values = Vec::new();
+    for row in read_csv(&dir.join("customers.csv")) {
+        for column in ["customer_id", "full_name", "email", "phone"] {
+            let value = row[column].trim();
+            if !value.is_empty() {
+                values.push(value.to_string());
+            }
+        }
+    }
+    for row in read_csv(&dir.join("tickets.csv")) {
+        values.push(row["ticket_number"].clone());
+    }
+    assert!(values.len() > 20, "{values:?}");
+    for value in &values {
+        for (i, text) in shared.iter().enumerate() {
+            // Names with a line break or quotes appear JSON- or HTML-escaped; check their first word too.
+            let word = value.split(['\r', '\n', '"', '(']).next().unwrap();
+            assert!(!text.contains(value.as_str()) && (word.len() < 3 || !text.contains(word)), "`{value}` appears in shared output {i}");
+        }
+    }
+    bin().arg("verify").arg(&dir).assert().code(0);
+}
