@@ -332,3 +332,40 @@ fn redacted_run_carries_no_personal_data() {
     }
     bin().arg("verify").arg(&dir).assert().code(0);
 }
+
+/// The check `analyze` runs before writing anything: counts that do not add up fail the run. Here the
+/// predicate itself is exercised on counts that lose a record and on reasons that do not add up.
+#[test]
+fn counts_that_lose_a_record_do_not_reconcile() {
+    use breachscope::collect::FileCounts;
+    let mut counts = FileCounts { read: 10, used: 6, ignored: 3, rejected: 1, ..Default::default() };
+    counts.ignored_by_reason.insert("another account".into(), 3);
+    assert!(counts.reconciles());
+    counts.read = 11; // one record read but neither used, ignored nor rejected
+    assert!(!counts.reconciles());
+    counts.read = 10;
+    counts.ignored_by_reason.insert("another account".into(), 2); // a reason lost
+    assert!(!counts.reconciles());
+}
+
+#[cfg(unix)]
+#[test]
+fn profile_and_suspects_outputs_are_private() {
+    use std::os::unix::fs::PermissionsExt;
+    let (_tmp, dir) = case_copy("basic");
+    bin().arg("profile").arg(dir.join("case.toml")).arg("--out").arg(dir.join("profile.csv")).assert().success();
+    std::fs::write(dir.join("victims.csv"), "customer_id\nC001\nC002\n").unwrap();
+    bin()
+        .arg("suspects")
+        .arg(dir.join("case.toml"))
+        .arg("--victims")
+        .arg(dir.join("victims.csv"))
+        .arg("--out")
+        .arg(dir.join("suspects.csv"))
+        .assert()
+        .success();
+    for name in ["profile.csv", "suspects.csv"] {
+        let mode = std::fs::metadata(dir.join(name)).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600, "{name}");
+    }
+}
