@@ -228,31 +228,33 @@ fn interrupted_run_leaves_no_output_and_says_so() {
     let line = r#"10.0.0.5 - k.walsh [03/Jun/2019:10:00:00 +0200] "GET /support/tickets/T-1 HTTP/1.1" 200 5120 "-" "Mozilla/5.0""#;
     // 40 million lines: far more than a debug build reads in the time the test waits.
     big_gzip_log(&dir.join("logs/portal-zz-big.log"), line, 100_000, 400);
-    let bin_path = assert_cmd::cargo::cargo_bin("breachscope");
-    let child = std::process::Command::new(bin_path)
-        .arg("analyze")
-        .arg(dir.join("case.toml"))
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    // Wait until the run is writing (its rejects file is created before the logs are read).
-    let started = std::time::Instant::now();
-    while partial_files(&dir).is_empty() {
-        assert!(started.elapsed().as_secs() < 60, "the run never started writing");
-        std::thread::sleep(std::time::Duration::from_millis(20));
+    for signal in ["-INT", "-TERM"] {
+        let bin_path = assert_cmd::cargo::cargo_bin("breachscope");
+        let child = std::process::Command::new(bin_path)
+            .arg("analyze")
+            .arg(dir.join("case.toml"))
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        // Wait until the run is writing (its rejects file is created before the logs are read).
+        let started = std::time::Instant::now();
+        while partial_files(&dir).is_empty() {
+            assert!(started.elapsed().as_secs() < 60, "the run never started writing");
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        std::thread::sleep(std::time::Duration::from_millis(300));
+        let status = std::process::Command::new("kill").arg(signal).arg(child.id().to_string()).status().unwrap();
+        assert!(status.success());
+        let output = child.wait_with_output().unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(130), "{signal}: {stderr}");
+        assert!(stderr.contains("interrupted") && stderr.contains("no partial output left"), "{stderr}");
+        for name in OUTPUTS {
+            assert!(!dir.join(name).exists(), "{name} left behind");
+        }
+        assert!(partial_files(&dir).is_empty(), "{:?}", partial_files(&dir));
     }
-    std::thread::sleep(std::time::Duration::from_millis(300));
-    let status = std::process::Command::new("kill").arg("-INT").arg(child.id().to_string()).status().unwrap();
-    assert!(status.success());
-    let output = child.wait_with_output().unwrap();
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert_eq!(output.status.code(), Some(130), "{stderr}");
-    assert!(stderr.contains("interrupted") && stderr.contains("no partial output left"), "{stderr}");
-    for name in OUTPUTS {
-        assert!(!dir.join(name).exists(), "{name} left behind");
-    }
-    assert!(partial_files(&dir).is_empty(), "{:?}", partial_files(&dir));
 }
 
 /// No cell of any CSV output starts a spreadsheet formula: customer names (the fixture's C004 is
