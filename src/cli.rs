@@ -11,6 +11,11 @@ pub struct Cli {
     #[arg(long, short, global = true)]
     pub quiet: bool,
 
+    /// Read timestamps without a zone as being in this zone (`UTC` or an offset such as `+02:00`);
+    /// without it they are rejected.
+    #[arg(long, global = true, value_name = "ZONE")]
+    pub assume_tz: Option<String>,
+
     #[command(subcommand)]
     pub command: Command,
 }
@@ -29,6 +34,14 @@ pub enum Command {
     Suspects(SuspectsArgs),
     /// Per account and month: customers touched, events, after-hours share, bulk operations; flag outliers.
     Profile(ProfileArgs),
+    /// Re-hash the inputs and outputs of an analyze run against its manifest.json (exit 1 on any difference).
+    Verify(VerifyArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct VerifyArgs {
+    /// The manifest file, or the folder holding manifest.json.
+    pub manifest: PathBuf,
 }
 
 #[derive(Debug, Args)]
@@ -69,6 +82,17 @@ pub struct AnalyzeArgs {
     /// Also write a self-contained HTML report for people (print-friendly).
     #[arg(long, value_name = "FILE")]
     pub html: Option<PathBuf>,
+    /// Chain-of-custody manifest JSON [default: manifest.json beside the report].
+    #[arg(long, value_name = "FILE")]
+    pub manifest: Option<PathBuf>,
+    /// Fail (exit 4, nothing written) when any log record is rejected.
+    #[arg(long)]
+    pub strict: bool,
+    /// Write only a summary report.json (and --html) without personal data, safe to share widely: counts,
+    /// no customer names, emails, phones, keys, statements or request paths; no notification list,
+    /// legal CSVs or rejects.
+    #[arg(long)]
+    pub redact: bool,
     #[command(flatten)]
     pub legal: LegalArgs,
 }

@@ -202,17 +202,20 @@ impl Collected {
 pub struct RejectsWriter {
     writer: csv::Writer<AtomicFile>,
     pub count: u64,
+    /// The first rejection, `file:line: reason`.
+    pub first: Option<String>,
 }
 
 impl RejectsWriter {
     pub fn create(path: &Path) -> Result<RejectsWriter> {
         let mut writer = csv::Writer::from_writer(AtomicFile::create(path)?);
         writer.write_record(["file", "line", "column", "reason", "raw"]).map_err(|e| write_error(path, e))?;
-        Ok(RejectsWriter { writer, count: 0 })
+        Ok(RejectsWriter { writer, count: 0, first: None })
     }
 
     fn write(&mut self, file: &str, r: &Rejection) -> Result<()> {
         self.count += 1;
+        self.first.get_or_insert_with(|| format!("{file}:{}: {}", r.line, r.reason));
         let line = r.line.to_string();
         let column = r.column.to_string();
         let row = [neutralise(file), line.into(), column.into(), neutralise(&r.reason), neutralise(&r.raw)];
@@ -221,8 +224,12 @@ impl RejectsWriter {
     }
 
     pub fn commit(self) -> Result<()> {
-        let file = self.writer.into_inner().map_err(|e| Error::Write { path: PathBuf::new(), source: e.into_error() })?;
-        file.commit()
+        self.finish()?.commit()
+    }
+
+    /// The complete file, not yet committed.
+    pub fn finish(self) -> Result<AtomicFile> {
+        self.writer.into_inner().map_err(|e| Error::Write { path: PathBuf::new(), source: e.into_error() })
     }
 }
 

@@ -10,6 +10,12 @@ pub mod exit {
     pub const INPUT: i32 = 2;
     /// An internal error or an I/O failure while writing outputs.
     pub const INTERNAL: i32 = 3;
+    /// `--strict`: a record was rejected; nothing was written.
+    pub const STRICT: i32 = 4;
+    /// `verify`: a file differs from the manifest.
+    pub const DIFFERS: i32 = 1;
+    /// Interrupted by Ctrl-C or SIGTERM; unfinished outputs were removed.
+    pub const INTERRUPTED: i32 = 130;
 }
 
 /// A failure that stops the run. Every variant names the file (and the line/column where known).
@@ -32,6 +38,10 @@ pub enum Error {
 
     #[error("{0}")]
     Usage(String),
+
+    /// `--strict` and a record was rejected.
+    #[error("{0}")]
+    Strict(String),
 }
 
 impl Error {
@@ -46,6 +56,7 @@ impl Error {
     pub fn exit_code(&self) -> i32 {
         match self {
             Error::Write { .. } => exit::INTERNAL,
+            Error::Strict(_) => exit::STRICT,
             _ => exit::INPUT,
         }
     }

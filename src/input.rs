@@ -61,7 +61,21 @@ pub fn sample(path: &Path, len: usize) -> Result<Vec<u8>> {
     let mut buf = vec![0u8; len];
     let n = read_up_to(&mut reader, &mut buf).map_err(|source| Error::Read { path: path.to_path_buf(), source })?;
     buf.truncate(n);
+    refuse_utf16(path, &buf)?;
     Ok(buf)
+}
+
+/// Exports are read as UTF-8; a UTF-16 file (told by its byte-order mark) would otherwise fail later with
+/// a misleading message (no header column found), so it is refused here, naming the file.
+fn refuse_utf16(path: &Path, head: &[u8]) -> Result<()> {
+    let order = if head.starts_with(&[0xff, 0xfe]) {
+        "little-endian"
+    } else if head.starts_with(&[0xfe, 0xff]) {
+        "big-endian"
+    } else {
+        return Ok(());
+    };
+    Err(Error::input(path, format!("the file is UTF-16 ({order}, with a byte-order mark); convert it to UTF-8 first, e.g. `iconv -f UTF-16 -t UTF-8`")))
 }
 
 fn read_up_to(reader: &mut impl Read, buf: &mut [u8]) -> std::io::Result<usize> {

@@ -2,11 +2,13 @@
 //! never overwriting an existing file without `--force`; and CSV cells neutralised against spreadsheet
 //! formula execution.
 
+use std::collections::BTreeSet;
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
-use std::sync::OnceLock;
+use std::sync::{Mutex, OnceLock};
 
 use regex::Regex;
+use sha2::{Digest, Sha256};
 
 use crate::error::{Error, Result};
 
@@ -27,39 +29,139 @@ pub fn check_writable(path: &Path, force: bool) -> Result<()> {
 /// leaves nothing behind. Created with mode 0600 (it holds personal data).
 pub struct AtomicFile {
     path: PathBuf,
-    writer: BufWriter<tempfile::NamedTempFile>,
+    /// `None` once committed.
+    writer: Option<BufWriter<tempfile::NamedTempFile>>,
+    /// The temporary file's path, registered in [`PENDING`] until committed or dropped.
+    temp_path: PathBuf,
+    hasher: Sha256,
+    bytes: u64,
+}
+
+/// Temporary files not yet committed: an interruption (Ctrl-C, SIGTERM) removes them all (see
+/// [`install_interrupt_handler`]). Commits happen while holding this lock, so an interruption sees either
+/// all of a run's outputs renamed into place or none.
+static PENDING: Mutex<BTreeSet<PathBuf>> = Mutex::new(BTreeSet::new());
+
+fn pending() -> std::sync::MutexGuard<'static, BTreeSet<PathBuf>> {
+    PENDING.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// On Ctrl-C or SIGTERM: removes every output still being written, says so on stderr and exits with
+/// [`exit::INTERRUPTED`](crate::error::exit::INTERRUPTED) (130). Outputs already renamed into place stay (they are complete).
+pub fn install_interrupt_handler() {
+    let result = ctrlc::set_handler(|| {
+        let mut files = pending();
+        let removed = files.len();
+        for path in files.iter() {
+            let _ = std::fs::remove_file(path);
+        }
+        files.clear();
+        eprintln!("breachscope: interrupted; {removed} unfinished output file(s) removed, no partial output left");
+        std::process::exit(crate::error::exit::INTERRUPTED);
+    });
+    if let Err(e) = result {
+        eprintln!("breachscope: warning: cannot watch for Ctrl-C/SIGTERM: {e}");
+    }
+}
+
+/// Commits `files` together: an interruption cannot fall between two of the renames. On an error the
+/// files not yet renamed are removed.
+pub fn commit_all(files: Vec<AtomicFile>) -> Result<()> {
+    let mut guard = pending();
+    let mut first_error = None;
+    let mut left = Vec::new();
+    for mut file in files {
+        if first_error.is_some() {
+            left.push(file);
+        } else if let Err(e) = file.commit_locked(&mut guard) {
+            first_error = Some(e);
+        }
+    }
+    drop(guard);
+    drop(left); // their temporary files are removed
+    first_error.map_or(Ok(()), Err)
+}
+
+#[cfg(unix)]
+fn private_permissions() -> std::fs::Permissions {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::Permissions::from_mode(0o600)
+}
+
+#[cfg(not(unix))]
+fn private_permissions() -> std::fs::Permissions {
+    std::fs::File::open(".").and_then(|f| f.metadata()).map(|m| m.permissions()).expect("current folder readable")
 }
 
 impl AtomicFile {
     pub fn create(path: &Path) -> Result<AtomicFile> {
         let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+        let mut guard = pending();
         let temp = tempfile::Builder::new()
             .prefix(".breachscope-")
             .suffix(".partial")
+            .permissions(private_permissions())
             .tempfile_in(dir)
             .map_err(|source| Error::Write { path: path.to_path_buf(), source })?;
-        Ok(AtomicFile { path: path.to_path_buf(), writer: BufWriter::with_capacity(1 << 16, temp) })
+        let temp_path = temp.path().to_path_buf();
+        guard.insert(temp_path.clone());
+        Ok(AtomicFile {
+            path: path.to_path_buf(),
+            writer: Some(BufWriter::with_capacity(1 << 16, temp)),
+            temp_path,
+            hasher: Sha256::new(),
+            bytes: 0,
+        })
     }
 
     pub fn path(&self) -> &Path {
         &self.path
     }
 
-    pub fn commit(self) -> Result<()> {
-        let path = self.path;
-        let temp = self.writer.into_inner().map_err(|e| Error::Write { path: path.clone(), source: e.into_error() })?;
+    /// SHA-256 (lower-case hex) and size in bytes of everything written so far.
+    pub fn digest(&self) -> (String, u64) {
+        (format!("{:x}", self.hasher.clone().finalize()), self.bytes)
+    }
+
+    pub fn commit(mut self) -> Result<()> {
+        let mut guard = pending();
+        self.commit_locked(&mut guard)
+    }
+
+    fn commit_locked(&mut self, pending: &mut BTreeSet<PathBuf>) -> Result<()> {
+        let path = self.path.clone();
+        let writer = self.writer.take().expect("committed once");
+        pending.remove(&self.temp_path);
+        let temp = writer.into_inner().map_err(|e| Error::Write { path: path.clone(), source: e.into_error() })?;
         temp.as_file().sync_all().map_err(|source| Error::Write { path: path.clone(), source })?;
         temp.persist(&path).map_err(|e| Error::Write { path: path.clone(), source: e.error })?;
         Ok(())
+    }
+
+    fn writer(&mut self) -> std::io::Result<&mut BufWriter<tempfile::NamedTempFile>> {
+        self.writer.as_mut().ok_or_else(|| std::io::Error::other("output already committed"))
+    }
+}
+
+impl Drop for AtomicFile {
+    fn drop(&mut self) {
+        if let Some(writer) = self.writer.take() {
+            let mut guard = pending();
+            drop(writer); // removes the temporary file
+            guard.remove(&self.temp_path);
+        }
     }
 }
 
 impl Write for AtomicFile {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.writer.write(buf)
+        let n = self.writer()?.write(buf)?;
+        self.hasher.update(&buf[..n]);
+        self.bytes += n as u64;
+        Ok(n)
     }
     fn flush(&mut self) -> std::io::Result<()> {
-        self.writer.flush()
+        self.writer()?.flush()
     }
 }
 

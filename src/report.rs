@@ -14,6 +14,9 @@ use crate::timefmt::format_utc;
 
 #[derive(Debug, Serialize)]
 pub struct Report {
+    /// Set by `analyze --redact` (see [`crate::redact`]).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub redacted: Option<&'static str>,
     pub tool: ToolInfo,
     pub case: CaseInfo,
     pub totals: Totals,
@@ -138,6 +141,7 @@ pub fn build(case: &Case, collected: Collected, replayed: Vec<ReplayedQuery>, re
         }
     });
     Report {
+        redacted: None,
         tool: ToolInfo { name: env!("CARGO_PKG_NAME"), version: env!("CARGO_PKG_VERSION") },
         case: CaseInfo {
             name: case.name.clone(),

@@ -7,6 +7,20 @@ use chrono::{DateTime, FixedOffset, NaiveDate, NaiveDateTime, NaiveTime, TimeZon
 
 pub type Timestamp = DateTime<Utc>;
 
+/// The zone `--assume-tz` gives to timestamps without one; unset (the default), they are rejected. Set once
+/// per process, before any input is read.
+static ASSUMED_ZONE: std::sync::OnceLock<FixedOffset> = std::sync::OnceLock::new();
+
+/// Reads an `--assume-tz` value (`UTC`, `Z`, `+02:00`, `-0500`) and makes it the zone of zoneless
+/// timestamps for the rest of the process.
+pub fn assume_zone(text: &str) -> Result<FixedOffset, String> {
+    let offset = parse_offset(text.trim()).ok_or_else(|| format!("--assume-tz: `{text}` is not UTC or an offset such as +02:00"))?;
+    if ASSUMED_ZONE.set(offset).is_err() && ASSUMED_ZONE.get() != Some(&offset) {
+        return Err("--assume-tz given twice".into());
+    }
+    Ok(offset)
+}
+
 /// RFC 3339 with a `Z` and whole seconds unless the value has sub-second digits.
 pub fn format_utc(t: &Timestamp) -> String {
     if t.timestamp_subsec_nanos() == 0 {
@@ -43,7 +57,12 @@ pub fn parse_zoned(text: &str) -> Result<Timestamp, String> {
     if let Ok(t) = DateTime::parse_from_rfc3339(text) {
         return Ok(t.with_timezone(&Utc));
     }
-    let (body, zone) = split_zone(text).ok_or_else(|| format!("timestamp `{text}` has no time zone"))?;
+    let Some((body, zone)) = split_zone(text) else {
+        if let (Some(offset), Some(naive)) = (ASSUMED_ZONE.get(), parse_naive(text)) {
+            return offset.from_local_datetime(&naive).single().map(|t| t.with_timezone(&Utc)).ok_or_else(|| format!("`{text}` is not a valid time"));
+        }
+        return Err(format!("timestamp `{text}` has no time zone"));
+    };
     let naive = parse_naive(body).ok_or_else(|| format!("`{text}` is not a timestamp"))?;
     let offset = parse_offset(zone).ok_or_else(|| format!("unknown time zone `{zone}` in `{text}`"))?;
     offset

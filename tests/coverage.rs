@@ -248,6 +248,7 @@ fn timeline_svg_is_well_formed_and_shows_the_gaps() {
         people: out.path().join("p.csv"),
         jurisdictions: out.path().join("j.csv"),
         html: None,
+        manifest: out.path().join("m.json"),
     };
     let options = breachscope::legal::Options::default();
     let report = analyze(&case, &paths, &options, true, &Ui { quiet: true, color: false, progress: false }).unwrap();

@@ -71,4 +71,40 @@ proptest! {
         let lines: Vec<u64> = out.iter().map(|p| match p { Parsed::Event(e) => e.line, other => panic!("{other:?}") }).collect();
         prop_assert_eq!(lines, expected_lines);
     }
+
+    /// JSON Lines with nested keys: account, time (any offset), table and record come back exactly, one
+    /// event per line.
+    #[test]
+    fn jsonl_records_round_trip(
+        rows in proptest::collection::vec(("[a-z][a-z0-9._]{0,12}", 0i64..2_000_000_000, -12i32..14, "[A-Za-z0-9_-]([A-Za-z0-9 _-]{0,14}[A-Za-z0-9_-])?"), 1..20)
+    ) {
+        let map: BTreeMap<String, String> = [("time", "ts"), ("actor", "user.name"), ("table", "entity"), ("record", "id")]
+            .into_iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        let mut text = String::new();
+        for (actor, secs, hours, record) in &rows {
+            let offset = chrono::FixedOffset::east_opt(hours * 3600).unwrap();
+            let time = chrono::DateTime::from_timestamp(*secs, 0).unwrap().with_timezone(&offset).to_rfc3339();
+            text.push_str(&serde_json::json!({"ts": time, "user": {"name": actor}, "entity": "Customer", "id": record}).to_string());
+            text.push('\n');
+        }
+        let settings = ParserSettings { log_line_prefix: None, map, ..Default::default() };
+        let parser = ingest::parser_for(Format::Jsonl, &settings, text.as_bytes(), std::path::Path::new("x.jsonl")).unwrap();
+        let mut out = Vec::new();
+        parser.parse(&mut text.as_bytes(), &mut |p| out.push(p)).unwrap();
+        prop_assert_eq!(out.len(), rows.len());
+        for (p, (actor, secs, _, record)) in out.iter().zip(&rows) {
+            let Parsed::Event(e) = p else { return Err(TestCaseError::fail(format!("not an event: {p:?}"))) };
+            prop_assert_eq!(e.actor.as_deref(), Some(actor.as_str()));
+            prop_assert_eq!(e.time.timestamp(), *secs);
+            match &e.payload {
+                Payload::Record { table, record: r, .. } => {
+                    prop_assert_eq!(table.as_deref(), Some("Customer"));
+                    prop_assert_eq!(r.as_deref(), Some(record.as_str()));
+                }
+                other => return Err(TestCaseError::fail(format!("payload {other:?}"))),
+            }
+        }
+    }
 }

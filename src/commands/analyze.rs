@@ -10,7 +10,7 @@ use crate::error::{exit, Error, Result};
 use crate::output::{self, AtomicFile};
 use crate::report::{self, Report};
 use crate::ui::Ui;
-use crate::{coverage, exposure, legal, notification, replay, resolve};
+use crate::{coverage, exposure, legal, manifest, notification, replay, resolve};
 
 /// Where the outputs go.
 #[derive(Clone, Debug)]
@@ -22,6 +22,19 @@ pub struct OutputPaths {
     pub jurisdictions: PathBuf,
     /// The HTML report for people, when asked for.
     pub html: Option<PathBuf>,
+    /// The chain-of-custody manifest (see [`crate::manifest`]).
+    pub manifest: PathBuf,
+}
+
+/// How a run treats failures and existing outputs.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct RunOptions {
+    /// Overwrite existing outputs.
+    pub force: bool,
+    /// Any rejected record fails the run (exit 4), writing nothing.
+    pub strict: bool,
+    /// Write only a summary report without personal data (see [`crate::redact`]).
+    pub redact: bool,
 }
 
 impl OutputPaths {
@@ -33,6 +46,11 @@ impl OutputPaths {
             people: args.legal.people.clone().unwrap_or_else(|| case_dir.join("affected_people.csv")),
             jurisdictions: args.legal.jurisdictions.clone().unwrap_or_else(|| case_dir.join("jurisdictions.csv")),
             html: args.html.clone(),
+            // Beside the report (itself beside the case file by default).
+            manifest: args.manifest.clone().unwrap_or_else(|| match args.report.as_deref().and_then(Path::parent) {
+                Some(dir) => dir.join("manifest.json"),
+                None => case_dir.join("manifest.json"),
+            }),
         }
     }
 }
@@ -54,7 +72,7 @@ pub fn run(args: &AnalyzeArgs, ui: &Ui) -> Result<i32> {
     }
     let paths = OutputPaths::for_case(&case.dir, args);
     let legal = legal::Options { per: args.legal.per, rules: args.legal.rules.clone(), excel: args.legal.excel };
-    let report = analyze(&case, &paths, &legal, args.force, ui)?;
+    let report = analyze_with(&case, &paths, &legal, RunOptions { force: args.force, strict: args.strict, redact: args.redact }, ui)?;
     if !ui.quiet {
         eprint!("{}", report::summary(&report));
     }
@@ -63,9 +81,19 @@ pub fn run(args: &AnalyzeArgs, ui: &Ui) -> Result<i32> {
 
 /// Runs the whole analysis and writes the outputs (list, report, rejects, legal CSVs, HTML); returns the report.
 pub fn analyze(case: &Case, paths: &OutputPaths, legal_options: &legal::Options, force: bool, ui: &Ui) -> Result<Report> {
+    analyze_with(case, paths, legal_options, RunOptions { force, ..Default::default() }, ui)
+}
+
+/// As [`analyze`], with all run options; also writes the manifest.
+pub fn analyze_with(case: &Case, paths: &OutputPaths, legal_options: &legal::Options, run: RunOptions, ui: &Ui) -> Result<Report> {
+    let force = run.force;
+    let started_at = crate::timefmt::format_utc(&chrono::Utc::now());
     let rules = legal::rules::RuleSet::load(legal_options.rules.as_deref())?;
-    let all: Vec<&PathBuf> =
-        [&paths.list, &paths.report, &paths.rejects, &paths.people, &paths.jurisdictions].into_iter().chain(paths.html.as_ref()).collect();
+    let all: Vec<&PathBuf> = [&paths.list, &paths.report, &paths.rejects, &paths.people, &paths.jurisdictions, &paths.manifest]
+        .into_iter()
+        .chain(paths.html.as_ref())
+        .filter(|p| !run.redact || *p == &paths.report || *p == &paths.manifest || Some(*p) == paths.html.as_ref())
+        .collect();
     for (i, p) in all.iter().enumerate() {
         if all[..i].iter().any(|q| q == p) {
             return Err(Error::Usage(format!("{} is given for two outputs", p.display())));
@@ -74,6 +102,13 @@ pub fn analyze(case: &Case, paths: &OutputPaths, legal_options: &legal::Options,
     }
     let mut rejects = RejectsWriter::create(&paths.rejects)?;
     let mut collected = collect::collect(case, ui, &mut rejects)?;
+    if run.strict && rejects.count > 0 {
+        return Err(Error::Strict(format!(
+            "--strict: {} record(s) rejected, first: {}; no output written (run without --strict to get rejects.csv)",
+            rejects.count,
+            rejects.first.as_deref().unwrap_or("?")
+        )));
+    }
     let replayed = replay::run(case, &mut collected)?;
     let resolved = resolve::resolve(case, &collected)?;
     let (mut rows, mut summary) = exposure::expose(case, &collected, &resolved);
@@ -84,11 +119,13 @@ pub fn analyze(case: &Case, paths: &OutputPaths, legal_options: &legal::Options,
     let mut legal = legal::evaluate(case, &rows, &summary, &findings, scanned, &rules, legal_options);
 
     let mut outputs = BTreeMap::new();
-    outputs.insert("notification_list".to_string(), shown(&paths.list, &case.dir));
     outputs.insert("report".to_string(), shown(&paths.report, &case.dir));
-    outputs.insert("rejects".to_string(), shown(&paths.rejects, &case.dir));
-    outputs.insert("affected_people".to_string(), shown(&paths.people, &case.dir));
-    outputs.insert("jurisdictions".to_string(), shown(&paths.jurisdictions, &case.dir));
+    if !run.redact {
+        outputs.insert("notification_list".to_string(), shown(&paths.list, &case.dir));
+        outputs.insert("rejects".to_string(), shown(&paths.rejects, &case.dir));
+        outputs.insert("affected_people".to_string(), shown(&paths.people, &case.dir));
+        outputs.insert("jurisdictions".to_string(), shown(&paths.jurisdictions, &case.dir));
+    }
     if let Some(html) = &paths.html {
         outputs.insert("html_report".to_string(), shown(html, &case.dir));
     }
@@ -102,39 +139,84 @@ pub fn analyze(case: &Case, paths: &OutputPaths, legal_options: &legal::Options,
         return Err(Error::Usage("internal error: record counts do not reconcile; no output written".into()));
     }
 
+    if run.redact {
+        crate::redact::redact(&mut report);
+    }
+
     // Everything is computed: write to temporary files, then rename them all.
-    let mut list = AtomicFile::create(&paths.list)?;
-    std::io::Write::write_all(&mut list, &notification::to_csv(&rows)).map_err(|source| Error::Write { path: paths.list.clone(), source })?;
     let mut json = serde_json::to_vec_pretty(&report).map_err(|e| Error::Write { path: paths.report.clone(), source: e.into() })?;
     json.push(b'\n');
-    let mut report_file = AtomicFile::create(&paths.report)?;
-    std::io::Write::write_all(&mut report_file, &json).map_err(|source| Error::Write { path: paths.report.clone(), source })?;
-    let mut people_file = AtomicFile::create(&paths.people)?;
-    std::io::Write::write_all(&mut people_file, &people_csv).map_err(|source| Error::Write { path: paths.people.clone(), source })?;
-    let mut jurisdictions_file = AtomicFile::create(&paths.jurisdictions)?;
-    std::io::Write::write_all(&mut jurisdictions_file, &jurisdictions_csv)
-        .map_err(|source| Error::Write { path: paths.jurisdictions.clone(), source })?;
-    let html_file = match &paths.html {
-        Some(path) => {
-            let mut file = AtomicFile::create(path)?;
-            std::io::Write::write_all(&mut file, crate::html::render(&report, &rows).as_bytes())
-                .map_err(|source| Error::Write { path: path.clone(), source })?;
-            Some(file)
-        }
-        None => None,
-    };
-    list.commit()?;
-    report_file.commit()?;
-    people_file.commit()?;
-    jurisdictions_file.commit()?;
-    if let Some(file) = html_file {
-        file.commit()?;
+    let mut files = vec![(&paths.report, write_temp(&paths.report, &json)?)];
+    if !run.redact {
+        files.push((&paths.list, write_temp(&paths.list, &notification::to_csv(&rows))?));
+        files.push((&paths.people, write_temp(&paths.people, &people_csv)?));
+        files.push((&paths.jurisdictions, write_temp(&paths.jurisdictions, &jurisdictions_csv)?));
     }
-    rejects.commit()?;
+    if let Some(path) = &paths.html {
+        let shown_rows = if run.redact { &[][..] } else { &rows[..] };
+        files.push((path, write_temp(path, crate::html::render(&report, shown_rows).as_bytes())?));
+    }
+    if !run.redact {
+        files.push((&paths.rejects, rejects.finish()?));
+    }
+    let manifest_dir = paths.manifest.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let names: BTreeMap<&PathBuf, &str> = [
+        (&paths.list, "notification_list"),
+        (&paths.report, "report"),
+        (&paths.people, "affected_people"),
+        (&paths.jurisdictions, "jurisdictions"),
+        (&paths.rejects, "rejects"),
+    ]
+    .into_iter()
+    .chain(paths.html.as_ref().map(|p| (p, "html_report")))
+    .collect();
+    let outputs = files
+        .iter()
+        .map(|(path, file)| {
+            let (sha256, bytes) = file.digest();
+            manifest::FileEntry {
+                role: names[path].to_string(),
+                path: manifest::stored_path(path, manifest_dir),
+                bytes,
+                sha256,
+                records: BTreeMap::new(),
+            }
+        })
+        .collect();
+    let manifest = manifest::Manifest {
+        manifest_format: manifest::FORMAT,
+        tool: manifest::Tool { name: env!("CARGO_PKG_NAME").into(), version: env!("CARGO_PKG_VERSION").into() },
+        command_line: manifest::command_line(),
+        working_directory: manifest::working_directory(),
+        case_file: manifest::stored_path(&case.file, manifest_dir),
+        case_contents: case.text.clone(),
+        rules: manifest::Rules {
+            source: legal_options.rules.as_ref().map_or("built-in".to_string(), |p| p.display().to_string()),
+            version: rules.version.clone(),
+        },
+        started_at,
+        finished_at: crate::timefmt::format_utc(&chrono::Utc::now()),
+        inputs: manifest::inputs(case, &report.inputs, manifest_dir)?,
+        outputs,
+    };
+    let mut manifest_json = serde_json::to_vec_pretty(&manifest).map_err(|e| Error::Write { path: paths.manifest.clone(), source: e.into() })?;
+    manifest_json.push(b'\n');
+    let mut manifest_file = AtomicFile::create(&paths.manifest)?;
+    std::io::Write::write_all(&mut manifest_file, &manifest_json).map_err(|source| Error::Write { path: paths.manifest.clone(), source })?;
+    let mut all_files: Vec<AtomicFile> = files.into_iter().map(|(_, f)| f).collect();
+    all_files.push(manifest_file);
+    output::commit_all(all_files)?;
     if report.totals.records_rejected > 0 {
         ui.warn(&format!("{} record(s) rejected: see {}", report.totals.records_rejected, paths.rejects.display()));
     }
     Ok(report)
+}
+
+/// `bytes` in a temporary file for `path`, not yet committed.
+fn write_temp(path: &Path, bytes: &[u8]) -> Result<AtomicFile> {
+    let mut file = AtomicFile::create(path)?;
+    std::io::Write::write_all(&mut file, bytes).map_err(|source| Error::Write { path: path.to_path_buf(), source })?;
+    Ok(file)
 }
 
 fn shown(path: &Path, base: &Path) -> String {

@@ -29,6 +29,9 @@ pub fn run(args: &DemoArgs, ui: &Ui) -> Result<i32> {
         legal: Default::default(),
         disabled_at: None,
         html: None,
+        manifest: None,
+        strict: false,
+        redact: false,
     };
     let paths = OutputPaths::for_case(&case.dir, &analyze_args);
     let report = analyze(&case, &paths, &crate::legal::Options::default(), true, ui)?;

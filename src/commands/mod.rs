@@ -6,6 +6,7 @@ pub mod generate;
 pub mod inspect;
 pub mod profile;
 pub mod suspects;
+pub mod verify;
 
 use crate::cli::{Cli, Command};
 use crate::error::Result;
@@ -14,6 +15,9 @@ use crate::ui::Ui;
 /// Runs the command; returns the process exit code.
 pub fn run(cli: Cli) -> Result<i32> {
     let ui = Ui::from_env(cli.quiet);
+    if let Some(zone) = &cli.assume_tz {
+        crate::timefmt::assume_zone(zone).map_err(crate::error::Error::Usage)?;
+    }
     match cli.command {
         Command::Analyze(args) => analyze::run(&args, &ui),
         Command::Demo(args) => demo::run(&args, &ui),
@@ -21,5 +25,6 @@ pub fn run(cli: Cli) -> Result<i32> {
         Command::Generate(args) => generate::run(&args, &ui),
         Command::Suspects(args) => suspects::run(&args, &ui),
         Command::Profile(args) => profile::run(&args, &ui),
+        Command::Verify(args) => verify::run(&args, &ui),
     }
 }
