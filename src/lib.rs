@@ -16,6 +16,7 @@ pub mod error;
 pub mod evidence;
 pub mod exposure;
 pub mod generate;
+pub mod generate_audit;
 pub mod html;
 pub mod ingest;
 pub mod input;

@@ -11,6 +11,8 @@ pub mod jsonl;
 pub mod lines;
 pub mod mapping;
 pub mod pgaudit;
+pub mod pipeline;
+pub mod prefilter;
 
 use std::io::BufRead;
 
@@ -217,6 +219,24 @@ pub fn parser_for(format: Format, settings: &ParserSettings, sample: &[u8], path
         Format::Csv => Box::new(generic_csv::CsvParser::new(&settings.map, sample).map_err(|m| Error::input(path, m))?),
         Format::Jsonl => Box::new(jsonl::JsonlParser::new(&settings.map).map_err(|m| Error::input(path, m))?),
     })
+}
+
+/// As [`parser_for`], for a reader that will use only the events of `accounts` (when given): parsers that
+/// can (the generic CSV) then read other accounts' records cheaply (see [`prefilter`]).
+pub fn parser_for_accounts(
+    format: Format,
+    settings: &ParserSettings,
+    sample: &[u8],
+    path: &std::path::Path,
+    accounts: Option<&[String]>,
+) -> Result<Box<dyn LogParser>> {
+    match (format, accounts) {
+        (Format::Csv, Some(accounts)) => {
+            let parser = generic_csv::CsvParser::new(&settings.map, sample).map_err(|m| Error::input(path, m))?;
+            Ok(Box::new(parser.only_accounts(accounts)))
+        }
+        _ => parser_for(format, settings, sample, path),
+    }
 }
 
 /// Picks the declared format, or detects it from the file's first bytes.
