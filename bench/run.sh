@@ -5,7 +5,8 @@
 #   BENCH_EVENTS=1000000 bench/run.sh # a smaller run
 #
 # Environment: BENCH_DATA (cache folder for generated cases, default bench/data), BENCH_CUSTOMERS (1000000),
-# BENCH_EVENTS (10000000), BENCH_AFFECTED (68000), BENCH_SEED (2019), BENCH_RUNS (3).
+# BENCH_EVENTS (10000000), BENCH_AFFECTED (68000), BENCH_SEED (2019), BENCH_RUNS (3), BENCH_BIN (a binary to
+# time instead of building target/release/breachscope).
 # Needs: cargo, python3 (a venv with DuckDB from PyPI is made under bench/.venv), /usr/bin/time.
 set -euo pipefail
 
@@ -20,9 +21,13 @@ runs="${BENCH_RUNS:-3}"
 
 [ -x /usr/bin/time ] || { echo "bench: /usr/bin/time is missing (apt-get install time)" >&2; exit 1; }
 
-echo "== building release" >&2
-cargo build --release --quiet
-bin="$root/target/release/breachscope"
+if [ -n "${BENCH_BIN:-}" ]; then
+  bin="$BENCH_BIN"            # a breachscope binary to time instead of building one (e.g. another version)
+else
+  echo "== building release" >&2
+  cargo build --release --quiet
+  bin="$root/target/release/breachscope"
+fi
 
 if [ ! -x bench/.venv/bin/python ]; then
   echo "== making bench/.venv with DuckDB" >&2

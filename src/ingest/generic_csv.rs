@@ -83,7 +83,8 @@ impl LogParser for CsvParser {
                         sink(Parsed::Ignored { line, reason: "blank line" });
                         continue;
                     }
-                    if let Some(field) = record.iter().position(|f| std::str::from_utf8(f).is_err()) {
+                    let ascii = record.as_slice().is_ascii();
+                    if let Some(field) = record.iter().position(|f| !ascii && std::str::from_utf8(f).is_err()) {
                         let field = field as u64 + 1;
                         sink(Parsed::Rejected(Rejection::new(line, field, format!("field {field} is not valid UTF-8"), &raw())));
                         continue;
