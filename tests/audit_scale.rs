@@ -46,13 +46,14 @@ fn audit_only_case_is_reproducible() {
 fn parallel_and_sequential_runs_write_identical_outputs() {
     let tmp = tempfile::tempdir().unwrap();
     let outputs = ["affected_customers.csv", "report.json", "rejects.csv", "affected_people.csv", "jurisdictions.csv", "report.html"];
+    // The same case folder for both runs (report.json names the case file); each run's outputs are moved aside.
+    let case = tmp.path().join("case");
+    copy_dir(&repo().join("examples/support-insider"), &case);
+    for f in outputs {
+        let _ = std::fs::remove_file(case.join(f));
+    }
     let mut runs = Vec::new();
     for threads in ["1", "2"] {
-        let case = tmp.path().join(format!("case-{threads}"));
-        copy_dir(&repo().join("examples/support-insider"), &case);
-        for f in outputs {
-            let _ = std::fs::remove_file(case.join(f));
-        }
         bin()
             .env("BREACHSCOPE_THREADS", threads)
             .args(["-q", "analyze"])
@@ -61,7 +62,12 @@ fn parallel_and_sequential_runs_write_identical_outputs() {
             .arg(case.join("report.html"))
             .assert()
             .success();
-        runs.push(case);
+        let saved = tmp.path().join(format!("threads-{threads}"));
+        std::fs::create_dir_all(&saved).unwrap();
+        for f in outputs {
+            std::fs::rename(case.join(f), saved.join(f)).unwrap();
+        }
+        runs.push(saved);
     }
     for f in outputs {
         let (a, b) = (std::fs::read(runs[0].join(f)).unwrap(), std::fs::read(runs[1].join(f)).unwrap());
