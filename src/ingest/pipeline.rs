@@ -26,7 +26,7 @@ pub fn enabled() -> bool {
     static ENABLED: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
     *ENABLED.get_or_init(|| match std::env::var("BREACHSCOPE_THREADS") {
         Ok(n) => n.trim() != "1",
-        Err(_) => std::thread::available_parallelism().map_or(false, |n| n.get() > 1),
+        Err(_) => std::thread::available_parallelism().is_ok_and(|n| n.get() > 1),
     })
 }
 
