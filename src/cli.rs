@@ -205,6 +205,9 @@ pub struct GenerateArgs {
     /// Customers of the insider's who reported scam calls (written to victims.csv).
     #[arg(long, default_value_t = 50)]
     pub victims: usize,
+    /// Write only the customers and tickets tables and one CSV audit log, streamed (any size; the benchmark's case).
+    #[arg(long)]
+    pub audit_only: bool,
     #[arg(long)]
     pub force: bool,
 }

@@ -73,7 +73,12 @@ impl FileCounts {
 
     fn ignore(&mut self, reason: &str) {
         self.ignored += 1;
-        *self.ignored_by_reason.entry(reason.to_string()).or_default() += 1;
+        match self.ignored_by_reason.get_mut(reason) {
+            Some(n) => *n += 1,
+            None => {
+                self.ignored_by_reason.insert(reason.to_string(), 1);
+            }
+        }
     }
 }
 
@@ -258,6 +263,11 @@ pub trait LogVisitor {
     fn rejected(&mut self, file_index: usize, file: &str, rejection: &Rejection) -> Result<()>;
     /// An event: `Ok(())` when used, `Err(reason)` when ignored.
     fn event(&mut self, event: &LogEvent<'_>) -> std::result::Result<(), String>;
+    /// When only these accounts' events are used, parsers may read other accounts' records cheaply (their
+    /// events then carry line, time, account and outcome only; see [`ingest::prefilter`]).
+    fn only_accounts(&self) -> Option<&[String]> {
+        None
+    }
 }
 
 /// Reads every file of every log of the case. Rejected records go to `on_rejected`; each event goes to
@@ -299,7 +309,7 @@ pub fn read_logs_with(case: &Case, ui: &Ui, visitor: &mut impl LogVisitor) -> Re
         for path in &log.files {
             let sample = input::sample(path, 64 * 1024)?;
             let format = ingest::resolve_format(log.format.as_deref(), &sample, path)?;
-            let parser = ingest::parser_for(format, &settings, &sample, path)?;
+            let parser = ingest::parser_for_accounts(format, &settings, &sample, path, visitor.only_accounts())?;
             let display = display_path(path, &case.dir);
             let file_index = files.len();
             visitor.begin_file(source_index, file_index, &display);
@@ -334,7 +344,7 @@ pub fn read_logs_with(case: &Case, ui: &Ui, visitor: &mut impl LogVisitor) -> Re
                     }
                 }
             };
-            let read = parser.parse(&mut reader, &mut sink);
+            let read = ingest::pipeline::parse(parser.as_ref(), &mut reader, &mut sink);
             bar.finish_and_clear();
             if let Some(e) = failure {
                 return Err(e);
@@ -383,6 +393,10 @@ struct CaseVisitor<'a> {
 impl LogVisitor for CaseVisitor<'_> {
     fn begin_file(&mut self, source_index: usize, _file_index: usize, file: &str) {
         self.coverage_files.push(self.out.coverage.begin_file(source_index, file));
+    }
+
+    fn only_accounts(&self) -> Option<&[String]> {
+        Some(&self.case.actors)
     }
 
     fn rejected(&mut self, file_index: usize, file: &str, rejection: &Rejection) -> Result<()> {

@@ -17,6 +17,7 @@ pub mod evidence;
 pub mod export;
 pub mod exposure;
 pub mod generate;
+pub mod generate_audit;
 pub mod html;
 pub mod ingest;
 pub mod input;

@@ -3,6 +3,7 @@
 use crate::cli::GenerateArgs;
 use crate::error::{exit, Error, Result};
 use crate::generate::{generate, GenerateOptions};
+use crate::generate_audit::{generate_audit, AuditOptions};
 use crate::ui::Ui;
 
 pub fn run(args: &GenerateArgs, ui: &Ui) -> Result<i32> {
@@ -11,7 +12,12 @@ pub fn run(args: &GenerateArgs, ui: &Ui) -> Result<i32> {
     if opts.customers == 0 {
         return Err(Error::Usage("--customers must be at least 1".into()));
     }
-    let summary = generate(&args.dir, &opts)?;
+    let summary = if args.audit_only {
+        let audit = AuditOptions { customers: opts.customers, events: opts.events, affected: opts.affected, seed: opts.seed };
+        generate_audit(&args.dir, &audit)?
+    } else {
+        generate(&args.dir, &opts)?
+    };
     ui.note(&format!(
         "wrote {}: {} customers, {} tickets, {} log records, {} customers expected affected",
         args.dir.display(),

@@ -12,6 +12,8 @@ pub struct CsvParser {
     map: FieldMap,
     columns: Vec<String>,
     delimiter: u8,
+    /// See [`CsvParser::only_accounts`].
+    prefilter: Option<super::prefilter::AccountFilter>,
 }
 
 impl CsvParser {
@@ -28,7 +30,19 @@ impl CsvParser {
             .map_err(|e| format!("header row: {e}"))?;
         let columns: Vec<String> = header.iter().map(|c| c.trim().to_string()).collect();
         let map = FieldMap::resolve(declared, &columns)?;
-        Ok(CsvParser { map, columns, delimiter })
+        Ok(CsvParser { map, columns, delimiter, prefilter: None })
+    }
+
+    /// Only the events of `accounts` will be used: a row whose bytes do not contain any of these names
+    /// cannot be theirs, so it is read cheaply: its event carries the line, time, account and outcome, and
+    /// its payload is left empty (`Record` with nothing named). Rows that contain a name (the account, a
+    /// prefix-named colleague, the name inside another field) are read in full. Logs with a `query` column
+    /// are always read in full (coverage looks at every statement).
+    pub fn only_accounts(mut self, accounts: &[String]) -> Self {
+        if self.map.query.is_none() {
+            self.prefilter = super::prefilter::AccountFilter::new(accounts);
+        }
+        self
     }
 
     fn index(&self, column: &Option<String>) -> Option<usize> {
@@ -59,28 +73,35 @@ impl LogParser for CsvParser {
                 Ok(false) => return Ok(()),
                 Ok(true) => {
                     let line = lines.line_at(record.position().map(|p| p.byte()).unwrap_or(start));
-                    let raw = raw_of(&record, self.delimiter);
+                    let raw = || raw_of(&record, self.delimiter);
                     if record.len() != self.columns.len() {
                         let reason = format!("row has {} fields, the header has {}", record.len(), self.columns.len());
-                        sink(Parsed::Rejected(Rejection::new(line, record.len().min(self.columns.len()) as u64 + 1, reason, &raw)));
+                        sink(Parsed::Rejected(Rejection::new(line, record.len().min(self.columns.len()) as u64 + 1, reason, &raw())));
                         continue;
                     }
                     if record.iter().all(|f| f.iter().all(u8::is_ascii_whitespace)) {
                         sink(Parsed::Ignored { line, reason: "blank line" });
                         continue;
                     }
-                    let text = match csv::StringRecord::from_byte_record(record.clone()) {
-                        Ok(t) => t,
-                        Err(e) => {
-                            let field = e.utf8_error().field() as u64 + 1;
-                            sink(Parsed::Rejected(Rejection::new(line, field, format!("field {field} is not valid UTF-8"), &raw)));
-                            continue;
+                    let ascii = record.as_slice().is_ascii();
+                    if let Some(field) = record.iter().position(|f| !ascii && std::str::from_utf8(f).is_err()) {
+                        let field = field as u64 + 1;
+                        sink(Parsed::Rejected(Rejection::new(line, field, format!("field {field} is not valid UTF-8"), &raw())));
+                        continue;
+                    }
+                    // Every field is valid UTF-8 (checked just above).
+                    let text = |i: usize| std::str::from_utf8(&record[i]).expect("checked");
+                    if self.prefilter.as_ref().is_some_and(|f| !f.may_contain(record.as_slice())) {
+                        match mapping::to_other_account_event(line, text(time_i), text(actor_i), status_i.map(text)) {
+                            Ok(ev) => sink(Parsed::Event(ev)),
+                            Err(reason) => sink(Parsed::Rejected(Rejection::new(line, time_i as u64 + 1, reason, &raw()))),
                         }
-                    };
-                    let get = |i: Option<usize>| i.map(|i| &text[i]);
+                        continue;
+                    }
+                    let get = |i: Option<usize>| i.map(text);
                     let values = MappedValues {
-                        time: &text[time_i],
-                        actor: &text[actor_i],
+                        time: text(time_i),
+                        actor: text(actor_i),
                         action: get(action_i),
                         table: get(table_i),
                         record: get(record_i),
@@ -90,7 +111,7 @@ impl LogParser for CsvParser {
                     };
                     match mapping::to_event(line, &values) {
                         Ok(ev) => sink(Parsed::Event(ev)),
-                        Err(reason) => sink(Parsed::Rejected(Rejection::new(line, time_i as u64 + 1, reason, &raw))),
+                        Err(reason) => sink(Parsed::Rejected(Rejection::new(line, time_i as u64 + 1, reason, &raw()))),
                     }
                 }
                 Err(e) => {

@@ -17,6 +17,8 @@ pub mod mapping;
 pub mod mongodb;
 pub mod mysql_audit;
 pub mod pgaudit;
+pub mod pipeline;
+pub mod prefilter;
 pub mod salesforce;
 pub mod zendesk;
 
@@ -370,6 +372,24 @@ pub fn parser_for(format: Format, settings: &ParserSettings, sample: &[u8], path
         Format::Salesforce => Box::new(salesforce::SalesforceParser::new(settings, sample).map_err(|m| Error::input(path, m))?),
         Format::Zendesk => Box::new(zendesk::ZendeskParser::new(settings, sample).map_err(|m| Error::input(path, m))?),
     })
+}
+
+/// As [`parser_for`], for a reader that will use only the events of `accounts` (when given): parsers that
+/// can (the generic CSV) then read other accounts' records cheaply (see [`prefilter`]).
+pub fn parser_for_accounts(
+    format: Format,
+    settings: &ParserSettings,
+    sample: &[u8],
+    path: &std::path::Path,
+    accounts: Option<&[String]>,
+) -> Result<Box<dyn LogParser>> {
+    match (format, accounts) {
+        (Format::Csv, Some(accounts)) => {
+            let parser = generic_csv::CsvParser::new(&settings.map, sample).map_err(|m| Error::input(path, m))?;
+            Ok(Box::new(parser.only_accounts(accounts)))
+        }
+        _ => parser_for(format, settings, sample, path),
+    }
 }
 
 /// Picks the declared format, or detects it from the file's first bytes.

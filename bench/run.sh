@@ -1,0 +1,95 @@
+#!/usr/bin/env bash
+# The speed and memory benchmark (issue 6): breachscope analyze vs the equivalent DuckDB query vs grep -F -c.
+#
+#   bench/run.sh                      # 1M customers, ~1.5M tickets, 10M audit events (~0.9 GB CSV)
+#   BENCH_EVENTS=1000000 bench/run.sh # a smaller run
+#
+# Environment: BENCH_DATA (cache folder for generated cases, default bench/data), BENCH_CUSTOMERS (1000000),
+# BENCH_EVENTS (10000000), BENCH_AFFECTED (68000), BENCH_SEED (2019), BENCH_RUNS (3), BENCH_BIN (a binary to
+# time instead of building target/release/breachscope).
+# Needs: cargo, python3 (a venv with DuckDB from PyPI is made under bench/.venv), /usr/bin/time.
+set -euo pipefail
+
+root="$(cd "$(dirname "$0")/.." && pwd)"
+cd "$root"
+data="${BENCH_DATA:-bench/data}"
+customers="${BENCH_CUSTOMERS:-1000000}"
+events="${BENCH_EVENTS:-10000000}"
+affected="${BENCH_AFFECTED:-68000}"
+seed="${BENCH_SEED:-2019}"
+runs="${BENCH_RUNS:-3}"
+
+[ -x /usr/bin/time ] || { echo "bench: /usr/bin/time is missing (apt-get install time)" >&2; exit 1; }
+
+if [ -n "${BENCH_BIN:-}" ]; then
+  bin="$BENCH_BIN"            # a breachscope binary to time instead of building one (e.g. another version)
+else
+  echo "== building release" >&2
+  cargo build --release --quiet
+  bin="$root/target/release/breachscope"
+fi
+
+if [ ! -x bench/.venv/bin/python ]; then
+  echo "== making bench/.venv with DuckDB" >&2
+  python3 -m venv bench/.venv
+  bench/.venv/bin/pip install --quiet duckdb
+fi
+py="$root/bench/.venv/bin/python"
+
+case_dir="$data/c$customers-e$events-a$affected-s$seed"
+if [ ! -f "$case_dir/case.toml" ]; then
+  echo "== generating $case_dir" >&2
+  mkdir -p "$data"
+  rm -rf "$case_dir.tmp"
+  "$bin" -q generate --audit-only --customers "$customers" --events "$events" --affected "$affected" --seed "$seed" "$case_dir.tmp"
+  mv "$case_dir.tmp" "$case_dir"
+fi
+case_dir="$(cd "$case_dir" && pwd)"
+log="$case_dir/logs/crm_audit.csv"
+out="$(mktemp -d)"
+trap 'rm -rf "$out"' EXIT
+
+# measure NAME CMD...: appends "seconds peak_kb" of one run to $out/NAME.times
+measure() {
+  local name="$1"; shift
+  /usr/bin/time -v -o "$out/$name.time" "$@" > "$out/$name.stdout"
+  local wall rss
+  wall=$(awk -F': ' '/Elapsed \(wall clock\)/ {n=split($2,p,":"); s=0; for(i=1;i<=n;i++) s=s*60+p[i]; print s}' "$out/$name.time")
+  rss=$(awk -F': ' '/Maximum resident set size/ {print $2}' "$out/$name.time")
+  echo "$wall $rss" >> "$out/$name.times"
+}
+
+for i in $(seq "$runs"); do
+  echo "== run $i of $runs" >&2
+  measure breachscope "$bin" -q analyze "$case_dir/case.toml" --force \
+    --out "$out/breachscope.csv" --report "$out/report.json" --rejects "$out/rejects.csv" \
+    --people "$out/people.csv" --jurisdictions "$out/jurisdictions.csv"
+  measure duckdb "$py" bench/duckdb_query.py "$case_dir" "$out/duckdb.csv"
+  measure grep grep -F -c k.walsh "$log"
+done
+
+median() { sort -n | awk '{v[NR]=$1} END {print (NR%2 ? v[(NR+1)/2] : (v[NR/2]+v[NR/2+1])/2)}'; }
+declare -A wall rss
+for name in breachscope duckdb grep; do
+  wall[$name]=$(awk '{print $1}' "$out/$name.times" | median)
+  rss[$name]=$(awk '{print $2}' "$out/$name.times" | median)
+done
+
+echo
+echo "case: $case_dir ($(du -h "$log" | cut -f1) audit log, $customers customers, $events other events, $affected affected)"
+echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GB", $2/1048576}' /proc/meminfo); $runs runs each, medians"
+printf '%-12s %10s %14s\n' tool "wall (s)" "peak RSS (MB)"
+for name in breachscope duckdb grep; do
+  printf '%-12s %10.2f %14.0f\n' "$name" "${wall[$name]}" "$(echo "${rss[$name]} / 1024" | bc -l)"
+done
+printf 'breachscope / DuckDB: wall %.2f, memory %.2f\n' "$(echo "${wall[breachscope]} / ${wall[duckdb]}" | bc -l)" "$(echo "${rss[breachscope]} / ${rss[duckdb]}" | bc -l)"
+
+# Both must name the same customers.
+tail -n +2 "$out/breachscope.csv" | cut -d, -f1 | sort > "$out/ids.breachscope"
+tail -n +2 "$out/duckdb.csv" | cut -d, -f1 | sort > "$out/ids.duckdb"
+if cmp -s "$out/ids.breachscope" "$out/ids.duckdb"; then
+  echo "same customers: $(wc -l < "$out/ids.breachscope") ids"
+else
+  echo "DIFFERENT customers: breachscope $(wc -l < "$out/ids.breachscope"), DuckDB $(wc -l < "$out/ids.duckdb")" >&2
+  exit 1
+fi
