@@ -1,10 +1,13 @@
 //! End-to-end: the legal outputs (affected_people.csv, jurisdictions.csv, the report's `legal` block) on
 //! the fixture case in testdata/cases/legal.
 
+mod common;
+
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use assert_cmd::Command;
+use common::{copy_dir, read_csv};
 use predicates::str::contains;
 
 const FIXTURE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/testdata/cases/legal");
@@ -17,28 +20,8 @@ fn case_copy() -> (tempfile::TempDir, PathBuf) {
     (dir, case)
 }
 
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), target).unwrap();
-        }
-    }
-}
-
 fn analyze(case: &Path, extra: &[&str]) -> assert_cmd::assert::Assert {
     Command::cargo_bin("breachscope").unwrap().arg("analyze").arg(case).args(extra).arg("--quiet").assert()
-}
-
-/// The CSV as maps keyed by the header, one per row.
-fn read_csv(path: &Path) -> Vec<BTreeMap<String, String>> {
-    let mut reader = csv::Reader::from_path(path).unwrap();
-    let header = reader.headers().unwrap().clone();
-    reader.records().map(|r| header.iter().zip(r.unwrap().iter()).map(|(h, v)| (h.to_string(), v.to_string())).collect()).collect()
 }
 
 fn person<'a>(rows: &'a [BTreeMap<String, String>], customer: &str) -> &'a BTreeMap<String, String> {
