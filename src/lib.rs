@@ -34,5 +34,6 @@ pub mod stats;
 pub mod suspects;
 pub mod table;
 pub mod timefmt;
+pub mod timings;
 pub mod ui;
 pub mod victims;

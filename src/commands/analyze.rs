@@ -87,6 +87,7 @@ pub fn analyze(case: &Case, paths: &OutputPaths, legal_options: &legal::Options,
 /// As [`analyze`], with all run options; also writes the manifest.
 pub fn analyze_with(case: &Case, paths: &OutputPaths, legal_options: &legal::Options, run: RunOptions, ui: &Ui) -> Result<Report> {
     let force = run.force;
+    let mut clock = crate::timings::Stopwatch::start();
     let started_at = crate::timefmt::format_utc(&chrono::Utc::now());
     let rules = legal::rules::RuleSet::load(legal_options.rules.as_deref())?;
     let all: Vec<&PathBuf> = [&paths.list, &paths.report, &paths.rejects, &paths.people, &paths.jurisdictions, &paths.manifest]
@@ -102,6 +103,7 @@ pub fn analyze_with(case: &Case, paths: &OutputPaths, legal_options: &legal::Opt
     }
     let mut rejects = RejectsWriter::create(&paths.rejects)?;
     let mut collected = collect::collect(case, ui, &mut rejects)?;
+    clock.lap("read logs");
     if run.strict && rejects.count > 0 {
         return Err(Error::Strict(format!(
             "--strict: {} record(s) rejected, first: {}; no output written (run without --strict to get rejects.csv)",
@@ -110,13 +112,17 @@ pub fn analyze_with(case: &Case, paths: &OutputPaths, legal_options: &legal::Opt
         )));
     }
     let replayed = replay::run(case, &mut collected)?;
+    clock.lap("replay");
     let resolved = resolve::resolve(case, &collected)?;
+    clock.lap("resolve");
     let (mut rows, mut summary) = exposure::expose(case, &collected, &resolved);
     let (findings, scanned) = legal::freetext::scan_case(case, &collected, &resolved)?;
+    clock.lap("exposure+scan");
     legal::apply_findings(&mut rows, &mut summary, &findings);
     let coverage = coverage::build(case, &collected, &rows);
     coverage::apply_strict(&mut summary, &coverage);
     let mut legal = legal::evaluate(case, &rows, &summary, &findings, scanned, &rules, legal_options);
+    clock.lap("coverage+legal");
 
     let mut outputs = BTreeMap::new();
     outputs.insert("report".to_string(), shown(&paths.report, &case.dir));
@@ -159,6 +165,7 @@ pub fn analyze_with(case: &Case, paths: &OutputPaths, legal_options: &legal::Opt
     if !run.redact {
         files.push((&paths.rejects, rejects.finish()?));
     }
+    clock.lap("write outputs");
     let manifest_dir = paths.manifest.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
     let names: BTreeMap<&PathBuf, &str> = [
         (&paths.list, "notification_list"),
@@ -199,6 +206,7 @@ pub fn analyze_with(case: &Case, paths: &OutputPaths, legal_options: &legal::Opt
         inputs: manifest::inputs(case, &report.inputs, manifest_dir)?,
         outputs,
     };
+    clock.lap("manifest");
     let mut manifest_json = serde_json::to_vec_pretty(&manifest).map_err(|e| Error::Write { path: paths.manifest.clone(), source: e.into() })?;
     manifest_json.push(b'\n');
     let mut manifest_file = AtomicFile::create(&paths.manifest)?;

@@ -258,9 +258,13 @@ pub fn evaluate(
     let mut row_jurisdiction = Vec::with_capacity(rows.len());
     let mut rows_jurisdiction_from: BTreeMap<String, usize> = BTreeMap::new();
     for row in rows {
-        let phone = people::normalise_phone(&row.phone, &row.country);
-        let (j, source) =
-            jurisdiction::jurisdiction(&row.country, &row.region, phone.as_ref().and_then(|(_, c)| c.as_deref()));
+        let phone = people::parse_phone(&row.phone, &row.country);
+        let (mut j, mut source) = jurisdiction::jurisdiction(&row.country, &row.region, None);
+        if source == jurisdiction::Source::None {
+            if let Some(country) = phone.as_ref().and_then(people::phone_country) {
+                (j, source) = jurisdiction::jurisdiction(&row.country, &row.region, Some(&country));
+            }
+        }
         let from = match source {
             jurisdiction::Source::Address => "country/region column",
             jurisdiction::Source::Phone => "phone number",
@@ -268,7 +272,7 @@ pub fn evaluate(
         };
         *rows_jurisdiction_from.entry(from.to_string()).or_default() += 1;
         row_jurisdiction.push(j);
-        keys.push(RowKeys { email: people::normalise_email(&row.email), phone: phone.map(|(e164, _)| e164), name: people::normalise_name(&row.name) });
+        keys.push(RowKeys { email: people::normalise_email(&row.email), phone: phone.as_ref().map(people::e164), name: people::normalise_name(&row.name) });
     }
     let (groups, merges) = match options.per {
         Per::Person => people::group(&keys),

@@ -49,15 +49,28 @@ pub fn normalise_name(cell: &str) -> String {
 /// A phone number in E.164, read with the row's country as the default region, and the number's own
 /// country when the numbering plan tells it. `None` when it cannot be read as a phone number.
 pub fn normalise_phone(cell: &str, country: &str) -> Option<(String, Option<String>)> {
+    let number = parse_phone(cell, country)?;
+    Some((e164(&number), phone_country(&number)))
+}
+
+/// The phone number in a cell (see [`normalise_phone`]).
+pub fn parse_phone(cell: &str, country: &str) -> Option<phonenumber::PhoneNumber> {
     let t = cell.trim();
     if t.chars().filter(|c| c.is_ascii_digit()).count() < 6 {
         return None;
     }
     let region = country_code(country).and_then(|c| c.parse::<phonenumber::country::Id>().ok());
-    let number = phonenumber::parse(region, t).ok()?;
-    let e164 = number.format().mode(phonenumber::Mode::E164).to_string();
-    let phone_country = number.country().id().map(|id| id.as_ref().to_string());
-    Some((e164, phone_country))
+    phonenumber::parse(region, t).ok()
+}
+
+pub fn e164(number: &phonenumber::PhoneNumber) -> String {
+    number.format().mode(phonenumber::Mode::E164).to_string()
+}
+
+/// The country (ISO alpha-2) a number belongs to. Costly for shared calling codes (+1 is checked against
+/// every NANP country's number patterns): ask only when the address does not say.
+pub fn phone_country(number: &phonenumber::PhoneNumber) -> Option<String> {
+    number.country().id().map(|id| id.as_ref().to_string())
 }
 
 /// One row's keys for grouping.

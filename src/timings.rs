@@ -1,0 +1,26 @@
+//! Phase timings for profiling, printed to stderr when `BREACHSCOPE_TIMINGS` is set (for the benchmark and
+//! for people tuning a run; not part of any output).
+
+use std::time::Instant;
+
+pub struct Stopwatch {
+    enabled: bool,
+    started: Instant,
+    last: Instant,
+}
+
+impl Stopwatch {
+    pub fn start() -> Stopwatch {
+        let now = Instant::now();
+        Stopwatch { enabled: std::env::var_os("BREACHSCOPE_TIMINGS").is_some_and(|v| !v.is_empty()), started: now, last: now }
+    }
+
+    /// Prints the time since the previous lap (and since the start) with `phase`.
+    pub fn lap(&mut self, phase: &str) {
+        if self.enabled {
+            let now = Instant::now();
+            eprintln!("timing: {phase:<14} {:>8.3} s (total {:.3} s)", (now - self.last).as_secs_f64(), (now - self.started).as_secs_f64());
+            self.last = now;
+        }
+    }
+}
