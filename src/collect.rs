@@ -64,6 +64,9 @@ pub struct FileCounts {
     pub ignored: u64,
     pub rejected: u64,
     pub ignored_by_reason: BTreeMap<String, u64>,
+    /// SHA-256 (hex) and size of the file's bytes on disk, taken while reading it (for the manifest).
+    #[serde(skip)]
+    pub digest: Option<(String, u64)>,
 }
 
 impl FileCounts {
@@ -316,7 +319,7 @@ pub fn read_logs_with(case: &Case, ui: &Ui, visitor: &mut impl LogVisitor) -> Re
             let mut counts = FileCounts { source: log.name.clone(), path: display.clone(), format: format.to_string(), ..Default::default() };
             let bytes = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
             let bar = ui.file_bar(&log.name, bytes);
-            let mut reader = input::open_with_progress(path, &bar)?;
+            let (mut reader, digest) = input::open_hashed(path, &bar)?;
             let mut failure: Option<Error> = None;
             let mut sink = |parsed: Parsed| {
                 if failure.is_some() {
@@ -350,6 +353,8 @@ pub fn read_logs_with(case: &Case, ui: &Ui, visitor: &mut impl LogVisitor) -> Re
                 return Err(e);
             }
             read.map_err(|source| Error::Read { path: path.clone(), source })?;
+            drop(reader);
+            counts.digest = Some(digest.finish().map_err(|source| Error::Read { path: path.clone(), source })?);
             debug_assert!(counts.reconciles());
             files.push(counts);
         }

@@ -3,6 +3,9 @@
 use std::fs::File;
 use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+use sha2::{Digest, Sha256};
 
 use crate::error::{Error, Result};
 
@@ -36,12 +39,24 @@ pub fn open(path: &Path) -> Result<Box<dyn BufRead + Send>> {
 
 /// As [`open`], advancing `bar` by the (compressed) bytes read from disk.
 pub fn open_with_progress(path: &Path, bar: &indicatif::ProgressBar) -> Result<Box<dyn BufRead + Send>> {
+    Ok(open_hashed(path, bar)?.0)
+}
+
+/// As [`open_with_progress`], also computing the SHA-256 of the file's bytes on disk as they are read (for
+/// the manifest: the digest is of exactly the bytes analysed, and the file is not read a second time).
+pub fn open_hashed(path: &Path, bar: &indicatif::ProgressBar) -> Result<(Box<dyn BufRead + Send>, RawDigest)> {
     let read_err = |source| Error::Read { path: path.to_path_buf(), source };
     let mut file = File::open(path).map_err(read_err)?;
     let mut head = [0u8; 4];
     let n = read_up_to(&mut file, &mut head).map_err(read_err)?;
     let compression = Compression::detect(&head[..n]);
-    let file = bar.wrap_read(File::open(path).map_err(read_err)?);
+    let digest = RawDigest { path: path.to_path_buf(), state: Arc::new(Mutex::new(DigestState::default())) };
+    let file = bar.wrap_read(HashingReader { inner: File::open(path).map_err(read_err)?, state: Arc::clone(&digest.state) });
+    Ok((open_decompressed(file, compression, path)?, digest))
+}
+
+fn open_decompressed<R: Read + Send + 'static>(file: R, compression: Compression, path: &Path) -> Result<Box<dyn BufRead + Send>> {
+    let read_err = |source| Error::Read { path: path.to_path_buf(), source };
     Ok(match compression {
         Compression::None => Box::new(BufReader::with_capacity(BUFFER, file)),
         Compression::Gzip => Box::new(BufReader::with_capacity(
@@ -53,6 +68,57 @@ pub fn open_with_progress(path: &Path, bar: &indicatif::ProgressBar) -> Result<B
             Box::new(BufReader::with_capacity(BUFFER, decoder))
         }
     })
+}
+
+#[derive(Default)]
+struct DigestState {
+    hasher: Sha256,
+    bytes: u64,
+}
+
+/// The SHA-256 of a file opened with [`open_hashed`], taken as its bytes are read.
+pub struct RawDigest {
+    path: PathBuf,
+    state: Arc<Mutex<DigestState>>,
+}
+
+impl RawDigest {
+    /// The hex SHA-256 and size of the whole file: the bytes read so far and, when the reader stopped early
+    /// (an error, a parser done before the end), the rest of the file read now.
+    pub fn finish(self) -> std::io::Result<(String, u64)> {
+        let mut state = self.state.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let mut file = File::open(&self.path)?;
+        std::io::Seek::seek(&mut file, std::io::SeekFrom::Start(state.bytes))?;
+        let mut buf = vec![0u8; BUFFER];
+        loop {
+            match file.read(&mut buf) {
+                Ok(0) => break,
+                Ok(n) => {
+                    state.hasher.update(&buf[..n]);
+                    state.bytes += n as u64;
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(e),
+            }
+        }
+        let state = std::mem::take(&mut *state);
+        Ok((format!("{:x}", state.hasher.finalize()), state.bytes))
+    }
+}
+
+struct HashingReader<R> {
+    inner: R,
+    state: Arc<Mutex<DigestState>>,
+}
+
+impl<R: Read> Read for HashingReader<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        let mut state = self.state.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        state.hasher.update(&buf[..n]);
+        state.bytes += n as u64;
+        Ok(n)
+    }
 }
 
 /// The first bytes of the decompressed content, for format detection.

@@ -111,9 +111,9 @@ fn input_entry(role: &str, path: &Path, base: &Path, records: BTreeMap<String, u
     Ok(FileEntry { role: role.into(), path: stored_path(path, base), bytes, sha256, records })
 }
 
-/// The case file, every table and every log file of the case, hashed, with their record counts.
-/// `files` are the per-file counts of the run (matched to the logs by their path as shown in outputs).
-pub fn inputs(case: &Case, files: &[FileCounts], base: &Path) -> Result<Vec<FileEntry>> {
+/// The case file and every table of the case, hashed, with the tables' row counts. Independent of the
+/// run's results, so it can be computed while the logs are read.
+pub fn case_and_tables(case: &Case, base: &Path) -> Result<Vec<FileEntry>> {
     let mut entries = vec![input_entry("case", &case.file, base, BTreeMap::new())?];
     for table in &case.schema.tables {
         let mut rows = 0u64;
@@ -123,12 +123,24 @@ pub fn inputs(case: &Case, files: &[FileCounts], base: &Path) -> Result<Vec<File
         })?;
         entries.push(input_entry("table", &table.file.path, base, BTreeMap::from([("rows".to_string(), rows)]))?);
     }
+    Ok(entries)
+}
+
+/// The case file, every table and every log file of the case, hashed, with their record counts.
+/// `files` are the per-file counts of the run (matched to the logs by their path as shown in outputs); a
+/// log whose digest was taken while it was read is not read again. `case_and_tables` is
+/// [`case_and_tables`]' result when already computed.
+pub fn inputs(case: &Case, files: &[FileCounts], base: &Path, case_and_tables: Option<Vec<FileEntry>>) -> Result<Vec<FileEntry>> {
+    let mut entries = match case_and_tables {
+        Some(entries) => entries,
+        None => self::case_and_tables(case, base)?,
+    };
     let counts: BTreeMap<&str, &FileCounts> = files.iter().map(|f| (f.path.as_str(), f)).collect();
     for log in &case.logs {
         for path in &log.files {
             let shown = crate::collect::display_path(path, &case.dir);
-            let records = counts
-                .get(shown.as_str())
+            let counted = counts.get(shown.as_str());
+            let records = counted
                 .map(|c| {
                     BTreeMap::from([
                         ("read".to_string(), c.read),
@@ -138,7 +150,10 @@ pub fn inputs(case: &Case, files: &[FileCounts], base: &Path) -> Result<Vec<File
                     ])
                 })
                 .unwrap_or_default();
-            entries.push(input_entry("log", path, base, records)?);
+            match counted.and_then(|c| c.digest.clone()) {
+                Some((sha256, bytes)) => entries.push(FileEntry { role: "log".into(), path: stored_path(path, base), bytes, sha256, records }),
+                None => entries.push(input_entry("log", path, base, records)?),
+            }
         }
     }
     Ok(entries)

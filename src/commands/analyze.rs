@@ -86,6 +86,23 @@ pub fn analyze(case: &Case, paths: &OutputPaths, legal_options: &legal::Options,
 
 /// As [`analyze`], with all run options; also writes the manifest.
 pub fn analyze_with(case: &Case, paths: &OutputPaths, legal_options: &legal::Options, run: RunOptions, ui: &Ui) -> Result<Report> {
+    let manifest_dir = paths.manifest.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    // The case file and tables are hashed for the manifest while the logs are read.
+    std::thread::scope(|scope| {
+        let case_and_tables = scope.spawn(|| manifest::case_and_tables(case, manifest_dir));
+        analyze_in(case, paths, legal_options, run, ui, manifest_dir, case_and_tables)
+    })
+}
+
+fn analyze_in(
+    case: &Case,
+    paths: &OutputPaths,
+    legal_options: &legal::Options,
+    run: RunOptions,
+    ui: &Ui,
+    manifest_dir: &Path,
+    case_and_tables: std::thread::ScopedJoinHandle<'_, Result<Vec<manifest::FileEntry>>>,
+) -> Result<Report> {
     let force = run.force;
     let mut clock = crate::timings::Stopwatch::start();
     let started_at = crate::timefmt::format_utc(&chrono::Utc::now());
@@ -166,7 +183,6 @@ pub fn analyze_with(case: &Case, paths: &OutputPaths, legal_options: &legal::Opt
         files.push((&paths.rejects, rejects.finish()?));
     }
     clock.lap("write outputs");
-    let manifest_dir = paths.manifest.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
     let names: BTreeMap<&PathBuf, &str> = [
         (&paths.list, "notification_list"),
         (&paths.report, "report"),
@@ -203,7 +219,12 @@ pub fn analyze_with(case: &Case, paths: &OutputPaths, legal_options: &legal::Opt
         },
         started_at,
         finished_at: crate::timefmt::format_utc(&chrono::Utc::now()),
-        inputs: manifest::inputs(case, &report.inputs, manifest_dir)?,
+        inputs: manifest::inputs(
+            case,
+            &report.inputs,
+            manifest_dir,
+            Some(case_and_tables.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic))?),
+        )?,
         outputs,
     };
     clock.lap("manifest");
