@@ -12,6 +12,7 @@ use serde::Serialize;
 use crate::case::{Case, FieldId, LogSpec, TableId};
 use crate::error::{Error, Result};
 use crate::evidence::{Access, Grade, Interpreter, ReplayQuery};
+use crate::ingest::prefilter::{AccountsOfInterest, OtherAccountsTally};
 use crate::ingest::{self, Parsed, ParserSettings, RawEvent, Rejection};
 use crate::input;
 use crate::output::{neutralise, AtomicFile};
@@ -53,6 +54,11 @@ impl Touch {
     }
 }
 
+/// Why an event without an account is ignored.
+const IGNORED_NO_ACCOUNT: &str = "no account in the record";
+/// Why another account's event is ignored.
+const IGNORED_ANOTHER_ACCOUNT: &str = "another account";
+
 /// Record counts for one input file. `read = used + ignored + rejected`.
 #[derive(Clone, Debug, Default, Serialize)]
 pub struct FileCounts {
@@ -75,11 +81,18 @@ impl FileCounts {
     }
 
     fn ignore(&mut self, reason: &str) {
-        self.ignored += 1;
+        self.ignore_many(reason, 1);
+    }
+
+    fn ignore_many(&mut self, reason: &str, n: u64) {
+        if n == 0 {
+            return;
+        }
+        self.ignored += n;
         match self.ignored_by_reason.get_mut(reason) {
-            Some(n) => *n += 1,
+            Some(count) => *count += n,
             None => {
-                self.ignored_by_reason.insert(reason.to_string(), 1);
+                self.ignored_by_reason.insert(reason.to_string(), n);
             }
         }
     }
@@ -266,10 +279,16 @@ pub trait LogVisitor {
     fn rejected(&mut self, file_index: usize, file: &str, rejection: &Rejection) -> Result<()>;
     /// An event: `Ok(())` when used, `Err(reason)` when ignored.
     fn event(&mut self, event: &LogEvent<'_>) -> std::result::Result<(), String>;
-    /// When only these accounts' events are used, parsers may read other accounts' records cheaply (their
-    /// events then carry line, time, account and outcome only; see [`ingest::prefilter`]).
-    fn only_accounts(&self) -> Option<&[String]> {
+    /// When only these accounts' events are used (in this window), parsers may count other accounts'
+    /// records instead of handing them over one by one: they then reach [`LogVisitor::other_accounts`]
+    /// (see [`ingest::prefilter`]).
+    fn only_accounts(&self) -> Option<AccountsOfInterest<'_>> {
         None
+    }
+    /// Other accounts' records counted by a parser (only when [`LogVisitor::only_accounts`] gave some);
+    /// their read and ignored counts are already taken.
+    fn other_accounts(&mut self, _file_index: usize, _tally: &OtherAccountsTally) {
+        assert!(self.only_accounts().is_some(), "a parser counted other accounts' records for a reader that wants every event");
     }
 }
 
@@ -337,6 +356,12 @@ pub fn read_logs_with(case: &Case, ui: &Ui, visitor: &mut impl LogVisitor) -> Re
                         counts.read += 1;
                         counts.ignore(reason);
                     }
+                    Parsed::OtherAccounts(tally) => {
+                        counts.read += tally.records;
+                        counts.ignore_many(IGNORED_NO_ACCOUNT, tally.without_account);
+                        counts.ignore_many(IGNORED_ANOTHER_ACCOUNT, tally.records - tally.without_account);
+                        visitor.other_accounts(file_index, &tally);
+                    }
                     Parsed::Event(event) => {
                         counts.read += 1;
                         let log_event = LogEvent { source_index, log, file: &display, file_index, interpreter: &interpreter, event: &event };
@@ -400,8 +425,12 @@ impl LogVisitor for CaseVisitor<'_> {
         self.coverage_files.push(self.out.coverage.begin_file(source_index, file));
     }
 
-    fn only_accounts(&self) -> Option<&[String]> {
-        Some(&self.case.actors)
+    fn only_accounts(&self) -> Option<AccountsOfInterest<'_>> {
+        Some(AccountsOfInterest { accounts: &self.case.actors, window: self.case.window })
+    }
+
+    fn other_accounts(&mut self, file_index: usize, tally: &OtherAccountsTally) {
+        self.out.coverage.other_accounts(self.coverage_files[file_index], tally);
     }
 
     fn rejected(&mut self, file_index: usize, file: &str, rejection: &Rejection) -> Result<()> {
@@ -432,8 +461,8 @@ fn consider(
     out: &mut Collected,
 ) -> std::result::Result<(), String> {
     let actor = match event.actor.as_deref() {
-        None => return Err("no account in the record".into()),
-        Some(a) if !actors.contains(a) => return Err("another account".into()),
+        None => return Err(IGNORED_NO_ACCOUNT.into()),
+        Some(a) if !actors.contains(a) => return Err(IGNORED_ANOTHER_ACCOUNT.into()),
         Some(a) => a,
     };
     if case.disabled_at.is_some_and(|d| event.time > d) {

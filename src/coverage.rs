@@ -21,12 +21,13 @@ use serde::Serialize;
 use crate::case::{Case, Window};
 use crate::collect::Collected;
 use crate::exposure::{CustomerExposure, ExposureSummary};
+use crate::ingest::prefilter::OtherAccountsTally;
 use crate::ingest::RawEvent;
 use crate::timefmt::{format_utc, Timestamp};
 
 use blind::{BlindKind, BlindSpot, LineRef};
 use gaps::{Gap, GapKind};
-use histogram::{HourlyHistogram, Rhythm};
+use histogram::{HourCell, HourlyHistogram, Rhythm};
 
 // ---------------------------------------------------------------------------------------------------
 // Settings
@@ -149,6 +150,22 @@ impl CoverageRecorder {
     pub fn rejected(&mut self, file: usize) {
         let source = self.files[file].source;
         self.sources[source].blind[BlindKind::Rejected.index()].add(None);
+    }
+
+    /// Other accounts' records counted by a parser: as many [`CoverageRecorder::event`] calls for events
+    /// with an empty payload (so no blind spot but a missing account, and no actor).
+    pub fn other_accounts(&mut self, file: usize, tally: &OtherAccountsTally) {
+        let f = &mut self.files[file];
+        f.events += tally.records;
+        let source = &mut self.sources[f.source];
+        for (hour, cell) in &tally.hours {
+            f.first = Some(f.first.map_or(cell.first, |t| t.min(cell.first)));
+            f.last = Some(f.last.map_or(cell.last, |t| t.max(cell.last)));
+            *f.per_day.entry(cell.first.date_naive()).or_default() += cell.count;
+            source.hist.add_cell(*hour, HourCell { count: cell.count, first: cell.first, last: cell.last });
+        }
+        source.in_window += tally.in_window;
+        source.blind[BlindKind::NoAccount.index()].add_records(tally.without_account);
     }
 
     pub fn event(&mut self, file: usize, event: &RawEvent) {

@@ -46,11 +46,7 @@ proptest! {
             // Every record line number lies inside the file.
             let lines = damaged.iter().filter(|b| **b == b'\n').count() as u64 + 1;
             for p in &out {
-                let line = match p {
-                    Parsed::Event(e) => e.line,
-                    Parsed::Ignored { line, .. } => *line,
-                    Parsed::Rejected(r) => r.line,
-                };
+                let line = p.line().expect("no parser counts records here");
                 prop_assert!(line <= lines, "line {line} of {lines}");
             }
         }

@@ -54,6 +54,7 @@ pub fn run(args: &InspectArgs, ui: &Ui) -> Result<i32> {
                         first_rejects.push(r);
                     }
                 }
+                Parsed::OtherAccounts(_) => unreachable!("inspect's parser has no account prefilter"),
             }
         })
         .map_err(|source| Error::Read { path: args.file.clone(), source })?;

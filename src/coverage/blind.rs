@@ -149,6 +149,13 @@ impl BlindSpot {
         }
     }
 
+    /// Records of no actor's (counted, no line kept).
+    pub fn add_records(&mut self, n: u64) {
+        if let Some(r) = self.records.as_mut() {
+            *r += n;
+        }
+    }
+
     pub fn add_actor_line(&mut self, line: LineRef) {
         self.actor_events += 1;
         if self.actor_lines.len() < LINE_LIMIT {

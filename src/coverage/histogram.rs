@@ -53,15 +53,20 @@ impl HourlyHistogram {
 
     pub fn merge(&mut self, other: &HourlyHistogram) {
         for (hour, cell) in &other.cells {
-            self.cells
-                .entry(*hour)
-                .and_modify(|c| {
-                    c.count += cell.count;
-                    c.first = c.first.min(cell.first);
-                    c.last = c.last.max(cell.last);
-                })
-                .or_insert(*cell);
+            self.add_cell(*hour, *cell);
         }
+    }
+
+    /// Adds the events of one hour (`hour` as [`hour_of`] gives it).
+    pub fn add_cell(&mut self, hour: i64, cell: HourCell) {
+        self.cells
+            .entry(hour)
+            .and_modify(|c| {
+                c.count += cell.count;
+                c.first = c.first.min(cell.first);
+                c.last = c.last.max(cell.last);
+            })
+            .or_insert(cell);
     }
 
     pub fn is_empty(&self) -> bool {

@@ -6,14 +6,16 @@ use std::io::BufRead;
 
 use super::lines::NewlineTracking;
 use super::mapping::{self, FieldMap, MappedValues};
-use super::{Format, LogParser, Parsed, Rejection};
+use super::prefilter::{AccountsOfInterest, OtherAccountsTally};
+use crate::case::Window;
+use super::{ChunkEnd, ChunkParser, Format, LogParser, Parsed, Rejection};
 
 pub struct CsvParser {
     map: FieldMap,
     columns: Vec<String>,
     delimiter: u8,
     /// See [`CsvParser::only_accounts`].
-    prefilter: Option<super::prefilter::AccountFilter>,
+    prefilter: Option<(super::prefilter::AccountFilter, Window)>,
 }
 
 impl CsvParser {
@@ -33,14 +35,14 @@ impl CsvParser {
         Ok(CsvParser { map, columns, delimiter, prefilter: None })
     }
 
-    /// Only the events of `accounts` will be used: a row whose bytes do not contain any of these names
-    /// cannot be theirs, so it is read cheaply: its event carries the line, time, account and outcome, and
-    /// its payload is left empty (`Record` with nothing named). Rows that contain a name (the account, a
-    /// prefix-named colleague, the name inside another field) are read in full. Logs with a `query` column
-    /// are always read in full (coverage looks at every statement).
-    pub fn only_accounts(mut self, accounts: &[String]) -> Self {
+    /// Only the events of some accounts will be used: a row whose bytes do not contain any of their names
+    /// cannot be theirs, so it is only checked (field count, UTF-8, time) and counted in an
+    /// [`OtherAccountsTally`]. Rows that contain a name (the account, a prefix-named colleague, the name
+    /// inside another field) are read in full. Logs with a `query` column are always read in full
+    /// (coverage looks at every statement).
+    pub fn only_accounts(mut self, interest: AccountsOfInterest<'_>) -> Self {
         if self.map.query.is_none() {
-            self.prefilter = super::prefilter::AccountFilter::new(accounts);
+            self.prefilter = super::prefilter::AccountFilter::new(interest.accounts).map(|f| (f, interest.window));
         }
         self
     }
@@ -56,8 +58,38 @@ impl LogParser for CsvParser {
     }
 
     fn parse(&self, input: &mut dyn BufRead, sink: &mut dyn FnMut(Parsed)) -> std::io::Result<()> {
+        self.read_records(input, true, None, sink).map(|_| ())
+    }
+
+    fn chunked(&self) -> Option<&dyn ChunkParser> {
+        Some(self)
+    }
+}
+
+impl ChunkParser for CsvParser {
+    fn parse_chunk(&self, own: &[u8], lookahead: &[u8], first: bool, sink: &mut dyn FnMut(Parsed)) -> ChunkEnd {
+        let own_len = own.len() as u64;
+        match self.read_records(std::io::Read::chain(own, lookahead), first, Some(own), sink) {
+            // At the very end of the lookahead, the last record may have been cut by it: not known.
+            Ok(Some(next)) if ((next - own_len) as usize) < lookahead.len() => ChunkEnd::NextRecordAt((next - own_len) as usize),
+            Ok(_) => ChunkEnd::EndOfInput,
+            Err(_) => unreachable!("reading from memory does not fail"),
+        }
+    }
+
+    fn parse_rest(&self, input: &mut dyn BufRead, first: bool, sink: &mut dyn FnMut(Parsed)) -> std::io::Result<()> {
+        self.read_records(input, first, None, sink).map(|_| ())
+    }
+}
+
+impl CsvParser {
+    /// Reads records from `input` (`header`: it starts with the header row). With `own`, the first part of
+    /// the input that this call answers for: stops before the first record that starts after it and
+    /// returns that record's offset (records that start in `own` are read to their end, past it if need
+    /// be); `None` when the input ended first.
+    fn read_records(&self, input: impl std::io::Read, header: bool, own: Option<&[u8]>, sink: &mut dyn FnMut(Parsed)) -> std::io::Result<Option<u64>> {
         let (tracked, lines) = NewlineTracking::new(input);
-        let mut reader = csv::ReaderBuilder::new().delimiter(self.delimiter).has_headers(true).flexible(true).from_reader(tracked);
+        let mut reader = csv::ReaderBuilder::new().delimiter(self.delimiter).has_headers(header).flexible(true).from_reader(tracked);
         let idx = |c: &String| self.columns.iter().position(|x| x == c).expect("mapped column is in the header");
         let (time_i, actor_i) = (idx(&self.map.time), idx(&self.map.actor));
         let action_i = self.index(&self.map.action);
@@ -67,12 +99,46 @@ impl LogParser for CsvParser {
         let status_i = self.index(&self.map.status);
         let query_i = self.index(&self.map.query);
         let mut record = csv::ByteRecord::new();
+        let mut tally = OtherAccountsTally::default();
+        let flush = |tally: &mut OtherAccountsTally, sink: &mut dyn FnMut(Parsed)| {
+            if !tally.is_empty() {
+                sink(Parsed::OtherAccounts(Box::new(std::mem::take(tally))));
+            }
+        };
+        if header {
+            // The header row is read here so that the first record's start below is a data row's.
+            if let Err(e) = reader.byte_headers() {
+                return Err(match e.into_kind() {
+                    csv::ErrorKind::Io(io) => io,
+                    other => std::io::Error::other(format!("header row: {other:?}")),
+                });
+            }
+        }
         loop {
             let start = reader.position().byte();
+            if let Some(own) = own {
+                // Past the own part, or only blank lines (which the reader skips) left in it.
+                if own.get(start as usize..).is_none_or(|rest| rest.iter().all(|b| matches!(b, b'\r' | b'\n'))) {
+                    flush(&mut tally, sink);
+                    return Ok(Some(start.max(own.len() as u64)));
+                }
+            }
             match reader.read_byte_record(&mut record) {
-                Ok(false) => return Ok(()),
+                Ok(false) => {
+                    flush(&mut tally, sink);
+                    return Ok(None);
+                }
                 Ok(true) => {
-                    let line = lines.line_at(record.position().map(|p| p.byte()).unwrap_or(start));
+                    // The record's line is the line of its last byte less the newlines inside it before
+                    // that byte (its start position may lie before blank lines the reader skipped). The last
+                    // byte is the terminator, or at the end of the input without one, the record's own.
+                    let end = reader.position().byte();
+                    let last_line = lines.line_of_byte(end.saturating_sub(1).max(start));
+                    let mut inside = memchr::memchr_iter(b'\n', record.as_slice()).count() as u64;
+                    if lines.is_end(end) && record.as_slice().last() == Some(&b'\n') {
+                        inside -= 1;
+                    }
+                    let line = last_line - inside;
                     let raw = || raw_of(&record, self.delimiter);
                     if record.len() != self.columns.len() {
                         let reason = format!("row has {} fields, the header has {}", record.len(), self.columns.len());
@@ -91,10 +157,16 @@ impl LogParser for CsvParser {
                     }
                     // Every field is valid UTF-8 (checked just above).
                     let text = |i: usize| std::str::from_utf8(&record[i]).expect("checked");
-                    if self.prefilter.as_ref().is_some_and(|f| !f.may_contain(record.as_slice())) {
-                        match mapping::to_other_account_event(line, text(time_i), text(actor_i), status_i.map(text)) {
-                            Ok(ev) => sink(Parsed::Event(ev)),
-                            Err(reason) => sink(Parsed::Rejected(Rejection::new(line, time_i as u64 + 1, reason, &raw()))),
+                    if let Some((_, window)) = self.prefilter.as_ref().filter(|(f, _)| !f.may_contain(record.as_slice())) {
+                        // As `mapping::to_event` reads the time and the account.
+                        match crate::timefmt::parse_any(text(time_i)) {
+                            Ok(time) => {
+                                tally.add(time, mapping::account_of(text(actor_i)).is_some(), window);
+                                if tally.records >= OtherAccountsTally::FLUSH_AT {
+                                    flush(&mut tally, sink);
+                                }
+                            }
+                            Err(e) => sink(Parsed::Rejected(Rejection::new(line, time_i as u64 + 1, format!("time: {e}"), &raw()))),
                         }
                         continue;
                     }
@@ -118,6 +190,7 @@ impl LogParser for CsvParser {
                     let line = lines.line_at(e.position().map(|p| p.byte()).unwrap_or(start));
                     match e.kind() {
                         csv::ErrorKind::Io(_) => {
+                            flush(&mut tally, sink);
                             let csv::ErrorKind::Io(io) = e.into_kind() else { unreachable!() };
                             return Err(io);
                         }
@@ -161,6 +234,17 @@ mod tests {
         let Parsed::Event(ev) = &out[0] else { panic!() };
         assert_eq!(ev.line, 2);
         assert!(matches!(&ev.payload, Payload::Record { record: Some(r), .. } if r == "C1"));
+    }
+
+    /// The reader skips blank lines before a record; the record's line was once the first blank line's.
+    #[test]
+    fn a_record_after_blank_lines_has_its_own_line() {
+        let out = run("time,user,record\n\n\r\n2019-06-03T10:00:00Z,a\r\n\n2019-06-03T10:00:00Z,a,\"C1\nC2\"\n\n2019-06-03T10:00:00Z,\"a\n");
+        let lines: Vec<u64> = out.iter().map(|p| p.line().unwrap()).collect();
+        assert_eq!(lines, [4, 6, 9], "{out:?}");
+        assert!(matches!(&out[0], Parsed::Rejected(r) if r.reason.contains("2 fields")));
+        // An open quote runs to the end of the input, newline included: still the line it starts on.
+        assert!(matches!(&out[2], Parsed::Rejected(r) if r.reason.contains("2 fields")));
     }
 
     #[test]

@@ -71,6 +71,8 @@ struct NewlineState {
     /// Offsets of newlines read but not yet passed by a lookup.
     pending: std::collections::VecDeque<u64>,
     newlines_before: u64,
+    /// The stream has ended (a read returned nothing).
+    ended: bool,
 }
 
 impl LineLookup {
@@ -80,6 +82,24 @@ impl LineLookup {
     pub fn line_at(&self, offset: u64) -> u64 {
         let mut state = self.0.borrow_mut();
         while state.pending.front().is_some_and(|&nl| nl <= offset) {
+            state.pending.pop_front();
+            state.newlines_before += 1;
+        }
+        state.newlines_before + 1
+    }
+
+    /// Whether `offset` is the end of a stream that has ended: a record read up to there ended with the
+    /// input, not with a record terminator.
+    pub fn is_end(&self, offset: u64) -> bool {
+        let state = self.0.borrow();
+        state.ended && offset == state.bytes_seen
+    }
+
+    /// The 1-based line holding the byte at `offset` (a newline belongs to the line it ends). Offsets must
+    /// not decrease between calls (of either kind).
+    pub fn line_of_byte(&self, offset: u64) -> u64 {
+        let mut state = self.0.borrow_mut();
+        while state.pending.front().is_some_and(|&nl| nl < offset) {
             state.pending.pop_front();
             state.newlines_before += 1;
         }
@@ -104,6 +124,7 @@ impl<R: std::io::Read> std::io::Read for NewlineTracking<R> {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
         let n = self.inner.read(buf)?;
         let mut state = self.lookup.0.borrow_mut();
+        state.ended |= n == 0 && !buf.is_empty();
         let base = state.bytes_seen;
         for i in memchr::memchr_iter(b'\n', &buf[..n]) {
             state.pending.push_back(base + i as u64);

@@ -103,7 +103,7 @@ pub struct MappedValues<'a> {
 /// Builds the event; on a bad time, returns the reason (the caller knows the column).
 pub fn to_event(line: u64, v: &MappedValues<'_>) -> Result<RawEvent, String> {
     let time = timefmt::parse_any(v.time).map_err(|e| format!("time: {e}"))?;
-    let actor = Some(v.actor.trim()).filter(|a| !a.is_empty() && *a != "-").map(str::to_string);
+    let actor = account_of(v.actor).map(str::to_string);
     let nonempty = |s: Option<&str>| s.map(str::trim).filter(|s| !s.is_empty()).map(str::to_string);
     let failure = v.status.and_then(failure_of);
     let payload = match (nonempty(v.record), nonempty(v.query)) {
@@ -119,14 +119,9 @@ pub fn to_event(line: u64, v: &MappedValues<'_>) -> Result<RawEvent, String> {
     Ok(RawEvent { line, time, actor, failure, payload })
 }
 
-/// The event of a row known to belong to none of the accounts under investigation (see
-/// `CsvParser::only_accounts`): line, time, account and outcome as [`to_event`] reads them, and an empty
-/// payload. The same rows are rejected for the same reasons.
-pub fn to_other_account_event(line: u64, time: &str, actor: &str, status: Option<&str>) -> Result<RawEvent, String> {
-    let time = timefmt::parse_any(time).map_err(|e| format!("time: {e}"))?;
-    let actor = Some(actor.trim()).filter(|a| !a.is_empty() && *a != "-").map(str::to_string);
-    let payload = Payload::Record { action: None, table: None, record: None, fields: None };
-    Ok(RawEvent { line, time, actor, failure: status.and_then(failure_of), payload })
+/// The account of an account cell: trimmed; empty and `-` mean none.
+pub fn account_of(cell: &str) -> Option<&str> {
+    Some(cell.trim()).filter(|a| !a.is_empty() && *a != "-")
 }
 
 /// Outcome values meaning the request failed: an HTTP-style code ≥ 400 or a word such as `failed`.

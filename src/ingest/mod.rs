@@ -215,6 +215,31 @@ pub enum Parsed {
     /// A well-formed record that is not an access (a connection message, a header comment...).
     Ignored { line: u64, reason: &'static str },
     Rejected(Rejection),
+    /// Records of other accounts counted by a parser with a prefilter (see [`prefilter`]), sent every
+    /// [`prefilter::OtherAccountsTally::FLUSH_AT`] records and at the end.
+    OtherAccounts(Box<prefilter::OtherAccountsTally>),
+}
+
+impl Parsed {
+    /// The record's line (none for a tally of many records).
+    pub fn line(&self) -> Option<u64> {
+        match self {
+            Parsed::Event(e) => Some(e.line),
+            Parsed::Ignored { line, .. } => Some(*line),
+            Parsed::Rejected(r) => Some(r.line),
+            Parsed::OtherAccounts(_) => None,
+        }
+    }
+
+    /// Adds `lines` to the record's line number (a piece's records are numbered from the piece's start).
+    pub fn shift_lines(&mut self, lines: u64) {
+        match self {
+            Parsed::Event(e) => e.line += lines,
+            Parsed::Ignored { line, .. } => *line += lines,
+            Parsed::Rejected(r) => r.line += lines,
+            Parsed::OtherAccounts(_) => {}
+        }
+    }
 }
 
 /// A log format's parser: reads the whole stream, calling `sink` once per record, in file order.
@@ -222,6 +247,32 @@ pub trait LogParser: Send + Sync {
     fn format(&self) -> Format;
     /// Reads every record. An I/O error (a truncated gzip, say) ends the file and is returned.
     fn parse(&self, input: &mut dyn BufRead, sink: &mut dyn FnMut(Parsed)) -> std::io::Result<()>;
+    /// The parser as a [`ChunkParser`], when it can read a file in pieces on several cores.
+    fn chunked(&self) -> Option<&dyn ChunkParser> {
+        None
+    }
+}
+
+/// A parser that can read a file in pieces, each piece on any core (see [`pipeline::parse_chunked`]).
+/// Pieces are cut after a newline; a piece is parsed as if a record started there, and that guess is
+/// checked against where the previous piece's last record really ended.
+pub trait ChunkParser: Sync {
+    /// Parses the records that start in `own` (`first`: the file's first piece, starting with its header),
+    /// reading on into `lookahead` (the next piece) for a record that goes on past `own`. Line numbers
+    /// are counted from the start of `own` (its first line is line 1).
+    fn parse_chunk(&self, own: &[u8], lookahead: &[u8], first: bool, sink: &mut dyn FnMut(Parsed)) -> ChunkEnd;
+    /// Reads all records of `input`, which starts at a record (`first`: at the header), as
+    /// [`LogParser::parse`] does: the way on when a record outgrows a piece and its lookahead.
+    fn parse_rest(&self, input: &mut dyn BufRead, first: bool, sink: &mut dyn FnMut(Parsed)) -> std::io::Result<()>;
+}
+
+/// Where a piece's reading stopped.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ChunkEnd {
+    /// The first record after the piece starts at this offset of the lookahead.
+    NextRecordAt(usize),
+    /// The piece and its lookahead ended inside or right after a record.
+    EndOfInput,
 }
 
 /// The formats breachscope reads.
@@ -374,19 +425,19 @@ pub fn parser_for(format: Format, settings: &ParserSettings, sample: &[u8], path
     })
 }
 
-/// As [`parser_for`], for a reader that will use only the events of `accounts` (when given): parsers that
-/// can (the generic CSV) then read other accounts' records cheaply (see [`prefilter`]).
+/// As [`parser_for`], for a reader that will use only the events of some accounts (when given): parsers
+/// that can (the generic CSV) then count other accounts' records cheaply (see [`prefilter`]).
 pub fn parser_for_accounts(
     format: Format,
     settings: &ParserSettings,
     sample: &[u8],
     path: &std::path::Path,
-    accounts: Option<&[String]>,
+    interest: Option<prefilter::AccountsOfInterest<'_>>,
 ) -> Result<Box<dyn LogParser>> {
-    match (format, accounts) {
-        (Format::Csv, Some(accounts)) => {
+    match (format, interest) {
+        (Format::Csv, Some(interest)) => {
             let parser = generic_csv::CsvParser::new(&settings.map, sample).map_err(|m| Error::input(path, m))?;
-            Ok(Box::new(parser.only_accounts(accounts)))
+            Ok(Box::new(parser.only_accounts(interest)))
         }
         _ => parser_for(format, settings, sample, path),
     }
