@@ -15,7 +15,7 @@ pub struct CsvParser {
     columns: Vec<String>,
     delimiter: u8,
     /// See [`CsvParser::only_accounts`].
-    prefilter: Option<(super::prefilter::AccountFilter, Window)>,
+    prefilter: Option<(Vec<String>, Window)>,
 }
 
 impl CsvParser {
@@ -35,14 +35,13 @@ impl CsvParser {
         Ok(CsvParser { map, columns, delimiter, prefilter: None })
     }
 
-    /// Only the events of some accounts will be used: a row whose bytes do not contain any of their names
-    /// cannot be theirs, so it is only checked (field count, UTF-8, time) and counted in an
-    /// [`OtherAccountsTally`]. Rows that contain a name (the account, a prefix-named colleague, the name
-    /// inside another field) are read in full. Logs with a `query` column are always read in full
-    /// (coverage looks at every statement).
+    /// Only the events of some accounts will be used: a row whose account cell (trimmed; empty and `-`
+    /// mean none) is not one of them is only checked (field count, UTF-8, time) and counted in an
+    /// [`OtherAccountsTally`]. Logs with a `query` column are always read in full (coverage looks at every
+    /// statement).
     pub fn only_accounts(mut self, interest: AccountsOfInterest<'_>) -> Self {
         if self.map.query.is_none() {
-            self.prefilter = super::prefilter::AccountFilter::new(interest.accounts).map(|f| (f, interest.window));
+            self.prefilter = Some((interest.accounts.to_vec(), interest.window));
         }
         self
     }
@@ -102,7 +101,7 @@ impl CsvParser {
         let mut tally = OtherAccountsTally::default();
         let flush = |tally: &mut OtherAccountsTally, sink: &mut dyn FnMut(Parsed)| {
             if !tally.is_empty() {
-                sink(Parsed::OtherAccounts(Box::new(std::mem::take(tally))));
+                sink(Parsed::OtherAccounts(Box::new(std::mem::take(tally).finished())));
             }
         };
         if header {
@@ -157,11 +156,12 @@ impl CsvParser {
                     }
                     // Every field is valid UTF-8 (checked just above).
                     let text = |i: usize| std::str::from_utf8(&record[i]).expect("checked");
-                    if let Some((_, window)) = self.prefilter.as_ref().filter(|(f, _)| !f.may_contain(record.as_slice())) {
+                    let account = mapping::account_of(text(actor_i));
+                    if let Some((_, window)) = self.prefilter.as_ref().filter(|(wanted, _)| !account.is_some_and(|a| wanted.iter().any(|w| w == a))) {
                         // As `mapping::to_event` reads the time and the account.
                         match crate::timefmt::parse_any(text(time_i)) {
                             Ok(time) => {
-                                tally.add(time, mapping::account_of(text(actor_i)).is_some(), window);
+                                tally.add(time, account.is_some(), window);
                                 if tally.records >= OtherAccountsTally::FLUSH_AT {
                                     flush(&mut tally, sink);
                                 }

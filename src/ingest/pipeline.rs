@@ -41,9 +41,9 @@ pub fn parse(parser: &dyn LogParser, input: &mut (dyn BufRead + Send), sink: &mu
 }
 
 /// Bytes of a piece (more when a line is longer).
-const PIECE: usize = 4 << 20;
+const PIECE: usize = 2 << 20;
 /// Pieces parsed at once, on all cores.
-const PIECES_PER_ROUND: usize = 8;
+const PIECES_PER_ROUND: usize = 4;
 
 /// A piece of the input: whole lines (cut after a newline), but for the end of the input.
 struct Piece {
