@@ -19,8 +19,19 @@ impl Stopwatch {
     pub fn lap(&mut self, phase: &str) {
         if self.enabled {
             let now = Instant::now();
-            eprintln!("timing: {phase:<14} {:>8.3} s (total {:.3} s)", (now - self.last).as_secs_f64(), (now - self.started).as_secs_f64());
+            eprintln!(
+                "timing: {phase:<14} {:>8.3} s (total {:.3} s, peak memory {})",
+                (now - self.last).as_secs_f64(),
+                (now - self.started).as_secs_f64(),
+                peak_memory().unwrap_or_else(|| "?".into())
+            );
             self.last = now;
         }
     }
+}
+
+/// The process's peak resident memory so far (Linux: `VmHWM` of /proc/self/status).
+fn peak_memory() -> Option<String> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    status.lines().find_map(|l| l.strip_prefix("VmHWM:")).map(|v| v.trim().to_string())
 }
