@@ -111,17 +111,12 @@ fn input_entry(role: &str, path: &Path, base: &Path, records: BTreeMap<String, u
     Ok(FileEntry { role: role.into(), path: stored_path(path, base), bytes, sha256, records })
 }
 
-/// The case file and every table of the case, hashed, with the tables' row counts. Independent of the
-/// run's results, so it can be computed while the logs are read.
+/// The case file and every table of the case, hashed (without row counts: see [`inputs`]). Independent of
+/// the run's results, so it can be computed while the logs are read.
 pub fn case_and_tables(case: &Case, base: &Path) -> Result<Vec<FileEntry>> {
     let mut entries = vec![input_entry("case", &case.file, base, BTreeMap::new())?];
     for table in &case.schema.tables {
-        let mut rows = 0u64;
-        table.file.for_each_row(|_, _| {
-            rows += 1;
-            Ok(())
-        })?;
-        entries.push(input_entry("table", &table.file.path, base, BTreeMap::from([("rows".to_string(), rows)]))?);
+        entries.push(input_entry("table", &table.file.path, base, BTreeMap::new())?);
     }
     Ok(entries)
 }
@@ -129,12 +124,33 @@ pub fn case_and_tables(case: &Case, base: &Path) -> Result<Vec<FileEntry>> {
 /// The case file, every table and every log file of the case, hashed, with their record counts.
 /// `files` are the per-file counts of the run (matched to the logs by their path as shown in outputs); a
 /// log whose digest was taken while it was read is not read again. `case_and_tables` is
-/// [`case_and_tables`]' result when already computed.
-pub fn inputs(case: &Case, files: &[FileCounts], base: &Path, case_and_tables: Option<Vec<FileEntry>>) -> Result<Vec<FileEntry>> {
+/// [`case_and_tables`]' result when already computed; `table_rows`, the rows of the tables the run read
+/// whole, by table name (the others are counted here).
+pub fn inputs(
+    case: &Case,
+    files: &[FileCounts],
+    base: &Path,
+    case_and_tables: Option<Vec<FileEntry>>,
+    table_rows: &BTreeMap<String, u64>,
+) -> Result<Vec<FileEntry>> {
     let mut entries = match case_and_tables {
         Some(entries) => entries,
         None => self::case_and_tables(case, base)?,
     };
+    for (table, entry) in case.schema.tables.iter().zip(entries.iter_mut().skip(1)) {
+        let rows = match table_rows.get(&table.name) {
+            Some(rows) => *rows,
+            None => {
+                let mut rows = 0u64;
+                table.file.for_each_row(|_, _| {
+                    rows += 1;
+                    Ok(())
+                })?;
+                rows
+            }
+        };
+        entry.records.insert("rows".to_string(), rows);
+    }
     let counts: BTreeMap<&str, &FileCounts> = files.iter().map(|f| (f.path.as_str(), f)).collect();
     for log in &case.logs {
         for path in &log.files {

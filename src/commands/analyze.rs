@@ -131,6 +131,8 @@ fn analyze_in(
     let replayed = replay::run(case, &mut collected)?;
     clock.lap("replay");
     let resolved = resolve::resolve(case, &collected)?;
+    // Tables read whole by resolve: their row counts for the manifest.
+    let table_rows: BTreeMap<String, u64> = resolved.tables.iter().filter(|t| t.rows_read > 0).map(|t| (t.table.clone(), t.rows_read)).collect();
     clock.lap("resolve");
     let (mut rows, mut summary) = exposure::expose(case, &collected, &resolved);
     let (findings, scanned) = legal::freetext::scan_case(case, &collected, &resolved)?;
@@ -224,6 +226,7 @@ fn analyze_in(
             &report.inputs,
             manifest_dir,
             Some(case_and_tables.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic))?),
+            &table_rows,
         )?,
         outputs,
     };
