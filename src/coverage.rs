@@ -12,7 +12,7 @@ pub mod gaps;
 pub mod histogram;
 pub mod svg;
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use chrono::{Duration, NaiveDate};
 use comfy_table::{presets, Cell, CellAlignment, ContentArrangement, Table};
@@ -21,7 +21,7 @@ use serde::Serialize;
 use crate::case::{Case, Window};
 use crate::collect::Collected;
 use crate::exposure::{CustomerExposure, ExposureSummary};
-use crate::ingest::prefilter::OtherAccountsTally;
+use crate::ingest::prefilter::{HourTally, OtherAccountsTally};
 use crate::ingest::RawEvent;
 use crate::timefmt::{format_utc, Timestamp};
 
@@ -100,6 +100,10 @@ struct FileRecord {
     first: Option<Timestamp>,
     last: Option<Timestamp>,
     per_day: BTreeMap<NaiveDate, u64>,
+    /// Other accounts' records per hour, from parsers' tallies, not yet in `per_day`, `first`, `last` and
+    /// the source's histogram (see [`CoverageRecorder::settled`]): merging into a hash map per tally is
+    /// cheaper than into the ordered maps.
+    pending_hours: HashMap<i64, HourTally, foldhash::fast::FixedState>,
 }
 
 #[derive(Clone, Debug, Default)]
@@ -143,7 +147,7 @@ impl CoverageRecorder {
 
     /// Starts a file of source `source`; returns the file's index for the other calls.
     pub fn begin_file(&mut self, source: usize, path: &str) -> usize {
-        self.files.push(FileRecord { source, path: path.to_string(), events: 0, first: None, last: None, per_day: BTreeMap::new() });
+        self.files.push(FileRecord { source, path: path.to_string(), events: 0, first: None, last: None, per_day: BTreeMap::new(), pending_hours: HashMap::default() });
         self.files.len() - 1
     }
 
@@ -157,15 +161,34 @@ impl CoverageRecorder {
     pub fn other_accounts(&mut self, file: usize, tally: &OtherAccountsTally) {
         let f = &mut self.files[file];
         f.events += tally.records;
-        let source = &mut self.sources[f.source];
         for (hour, cell) in &tally.hours {
-            f.first = Some(f.first.map_or(cell.first, |t| t.min(cell.first)));
-            f.last = Some(f.last.map_or(cell.last, |t| t.max(cell.last)));
-            *f.per_day.entry(cell.first.date_naive()).or_default() += cell.count;
-            source.hist.add_cell(*hour, HourCell { count: cell.count, first: cell.first, last: cell.last });
+            f.pending_hours
+                .entry(*hour)
+                .and_modify(|c| {
+                    c.count += cell.count;
+                    c.first = c.first.min(cell.first);
+                    c.last = c.last.max(cell.last);
+                })
+                .or_insert(*cell);
         }
+        let source = &mut self.sources[f.source];
         source.in_window += tally.in_window;
         source.blind[BlindKind::NoAccount.index()].add_records(tally.without_account);
+    }
+
+    /// The recording with every tallied hour in place.
+    pub fn settled(&self) -> CoverageRecorder {
+        let mut rec = self.clone();
+        for f in &mut rec.files {
+            let source = &mut rec.sources[f.source];
+            for (hour, cell) in std::mem::take(&mut f.pending_hours) {
+                f.first = Some(f.first.map_or(cell.first, |t| t.min(cell.first)));
+                f.last = Some(f.last.map_or(cell.last, |t| t.max(cell.last)));
+                *f.per_day.entry(cell.first.date_naive()).or_default() += cell.count;
+                source.hist.add_cell(hour, HourCell { count: cell.count, first: cell.first, last: cell.last });
+            }
+        }
+        rec
     }
 
     pub fn event(&mut self, file: usize, event: &RawEvent) {
@@ -312,7 +335,7 @@ pub struct GapFinding {
 
 /// Finds gaps and blind spots. `rows`: the notification list's rows (for customers on gapped sources).
 pub fn build(case: &Case, collected: &Collected, rows: &[CustomerExposure]) -> CoverageReport {
-    let rec = &collected.coverage;
+    let rec = &collected.coverage.settled();
     let settings = case.coverage;
     let mut sources: Vec<SourceRecord> = rec.sources.clone();
     // Whole-table reads come from collect's interpretation of the actors' events.
