@@ -67,12 +67,11 @@ impl LogParser for CsvParser {
 
 impl ChunkParser for CsvParser {
     fn parse_chunk(&self, own: &[u8], lookahead: &[u8], first: bool, sink: &mut dyn FnMut(Parsed)) -> ChunkEnd {
-        let own_len = own.len() as u64;
-        match self.read_records(std::io::Read::chain(own, lookahead), first, Some(own), sink) {
-            // At the very end of the lookahead, the last record may have been cut by it: not known.
-            Ok(Some(next)) if ((next - own_len) as usize) < lookahead.len() => ChunkEnd::NextRecordAt((next - own_len) as usize),
-            Ok(_) => ChunkEnd::EndOfInput,
-            Err(_) => unreachable!("reading from memory does not fail"),
+        if first {
+            // The header (and a byte-order mark) are the csv reader's.
+            self.parse_chunk_with_reader(own, lookahead, true, sink)
+        } else {
+            self.parse_plain_lines(own, lookahead, sink)
         }
     }
 
@@ -89,21 +88,8 @@ impl CsvParser {
     fn read_records(&self, input: impl std::io::Read, header: bool, own: Option<&[u8]>, sink: &mut dyn FnMut(Parsed)) -> std::io::Result<Option<u64>> {
         let (tracked, lines) = NewlineTracking::new(input);
         let mut reader = csv::ReaderBuilder::new().delimiter(self.delimiter).has_headers(header).flexible(true).from_reader(tracked);
-        let idx = |c: &String| self.columns.iter().position(|x| x == c).expect("mapped column is in the header");
-        let (time_i, actor_i) = (idx(&self.map.time), idx(&self.map.actor));
-        let action_i = self.index(&self.map.action);
-        let table_i = self.index(&self.map.table);
-        let record_i = self.index(&self.map.record);
-        let fields_i = self.index(&self.map.fields);
-        let status_i = self.index(&self.map.status);
-        let query_i = self.index(&self.map.query);
+        let mut handler = RecordHandler::new(self);
         let mut record = csv::ByteRecord::new();
-        let mut tally = OtherAccountsTally::default();
-        let flush = |tally: &mut OtherAccountsTally, sink: &mut dyn FnMut(Parsed)| {
-            if !tally.is_empty() {
-                sink(Parsed::OtherAccounts(Box::new(std::mem::take(tally).finished())));
-            }
-        };
         if header {
             // The header row is read here so that the first record's start below is a data row's.
             if let Err(e) = reader.byte_headers() {
@@ -118,13 +104,13 @@ impl CsvParser {
             if let Some(own) = own {
                 // Past the own part, or only blank lines (which the reader skips) left in it.
                 if own.get(start as usize..).is_none_or(|rest| rest.iter().all(|b| matches!(b, b'\r' | b'\n'))) {
-                    flush(&mut tally, sink);
+                    handler.flush(sink);
                     return Ok(Some(start.max(own.len() as u64)));
                 }
             }
             match reader.read_byte_record(&mut record) {
                 Ok(false) => {
-                    flush(&mut tally, sink);
+                    handler.flush(sink);
                     return Ok(None);
                 }
                 Ok(true) => {
@@ -137,60 +123,13 @@ impl CsvParser {
                     if lines.is_end(end) && record.as_slice().last() == Some(&b'\n') {
                         inside -= 1;
                     }
-                    let line = last_line - inside;
-                    let raw = || raw_of(&record, self.delimiter);
-                    if record.len() != self.columns.len() {
-                        let reason = format!("row has {} fields, the header has {}", record.len(), self.columns.len());
-                        sink(Parsed::Rejected(Rejection::new(line, record.len().min(self.columns.len()) as u64 + 1, reason, &raw())));
-                        continue;
-                    }
-                    if record.iter().all(|f| f.iter().all(u8::is_ascii_whitespace)) {
-                        sink(Parsed::Ignored { line, reason: "blank line" });
-                        continue;
-                    }
-                    let ascii = record.as_slice().is_ascii();
-                    if let Some(field) = record.iter().position(|f| !ascii && std::str::from_utf8(f).is_err()) {
-                        let field = field as u64 + 1;
-                        sink(Parsed::Rejected(Rejection::new(line, field, format!("field {field} is not valid UTF-8"), &raw())));
-                        continue;
-                    }
-                    // Every field is valid UTF-8 (checked just above).
-                    let text = |i: usize| std::str::from_utf8(&record[i]).expect("checked");
-                    let account = mapping::account_of(text(actor_i));
-                    if let Some((_, window)) = self.prefilter.as_ref().filter(|(wanted, _)| !account.is_some_and(|a| wanted.iter().any(|w| w == a))) {
-                        // As `mapping::to_event` reads the time and the account.
-                        match crate::timefmt::parse_any(text(time_i)) {
-                            Ok(time) => {
-                                tally.add(time, account.is_some(), window);
-                                if tally.records >= OtherAccountsTally::FLUSH_AT {
-                                    flush(&mut tally, sink);
-                                }
-                            }
-                            Err(e) => sink(Parsed::Rejected(Rejection::new(line, time_i as u64 + 1, format!("time: {e}"), &raw()))),
-                        }
-                        continue;
-                    }
-                    let get = |i: Option<usize>| i.map(text);
-                    let values = MappedValues {
-                        time: text(time_i),
-                        actor: text(actor_i),
-                        action: get(action_i),
-                        table: get(table_i),
-                        record: get(record_i),
-                        fields: get(fields_i),
-                        status: get(status_i),
-                        query: get(query_i),
-                    };
-                    match mapping::to_event(line, &values) {
-                        Ok(ev) => sink(Parsed::Event(ev)),
-                        Err(reason) => sink(Parsed::Rejected(Rejection::new(line, time_i as u64 + 1, reason, &raw()))),
-                    }
+                    handler.record(&record, last_line - inside, sink);
                 }
                 Err(e) => {
                     let line = lines.line_at(e.position().map(|p| p.byte()).unwrap_or(start));
                     match e.kind() {
                         csv::ErrorKind::Io(_) => {
-                            flush(&mut tally, sink);
+                            handler.flush(sink);
                             let csv::ErrorKind::Io(io) = e.into_kind() else { unreachable!() };
                             return Err(io);
                         }
@@ -198,6 +137,172 @@ impl CsvParser {
                     }
                 }
             }
+        }
+    }
+
+    /// [`ChunkParser::parse_chunk`] for a piece after the first: its lines without quotes or carriage
+    /// returns (but a CRLF's) are split at the delimiter directly, exactly as the csv reader would split
+    /// them; a line with either goes to the csv reader, for the records that start on it (a quoted field
+    /// may take it over several lines).
+    fn parse_plain_lines(&self, own: &[u8], lookahead: &[u8], sink: &mut dyn FnMut(Parsed)) -> ChunkEnd {
+        let mut handler = RecordHandler::new(self);
+        let mut record = csv::ByteRecord::new();
+        let (mut pos, mut line) = (0usize, 1u64);
+        while pos < own.len() {
+            let Some(length) = memchr::memchr(b'\n', &own[pos..]) else {
+                // The input's last line, without a newline: the csv reader's.
+                handler.flush(sink);
+                return self.rest_with_reader(&own[pos..], lookahead, line, sink);
+            };
+            let mut text = &own[pos..pos + length];
+            if let Some(body) = text.strip_suffix(b"\r") {
+                text = body;
+            }
+            if memchr::memchr2(b'"', b'\r', text).is_some() {
+                // The records starting on this line, through the csv reader; on after them.
+                let this_line = &own[pos..pos + length + 1];
+                let next = match self.read_records(std::io::Read::chain(&own[pos..], lookahead), false, Some(this_line), &mut |mut p| {
+                    p.shift_lines(line - 1);
+                    sink(p)
+                }) {
+                    Ok(Some(next)) => pos + next as usize,
+                    Ok(None) => {
+                        handler.flush(sink);
+                        return ChunkEnd::EndOfInput;
+                    }
+                    Err(_) => unreachable!("reading from memory does not fail"),
+                };
+                if next >= own.len() {
+                    handler.flush(sink);
+                    let offset = next - own.len();
+                    return if offset < lookahead.len() { ChunkEnd::NextRecordAt(offset) } else { ChunkEnd::EndOfInput };
+                }
+                line += memchr::memchr_iter(b'\n', &own[pos..next]).count() as u64;
+                pos = next;
+                continue;
+            }
+            if !text.is_empty() {
+                // The csv reader skips empty lines; any other line is a record.
+                record.clear();
+                text.split(|b| *b == self.delimiter).for_each(|field| record.push_field(field));
+                handler.record(&record, line, sink);
+            }
+            pos += length + 1;
+            line += 1;
+        }
+        handler.flush(sink);
+        if lookahead.is_empty() {
+            ChunkEnd::EndOfInput
+        } else {
+            ChunkEnd::NextRecordAt(0)
+        }
+    }
+
+    /// The rest of a piece from line `line` on, through the csv reader.
+    fn rest_with_reader(&self, own: &[u8], lookahead: &[u8], line: u64, sink: &mut dyn FnMut(Parsed)) -> ChunkEnd {
+        self.parse_chunk_with_reader(own, lookahead, false, &mut |mut p| {
+            p.shift_lines(line - 1);
+            sink(p)
+        })
+    }
+
+    fn parse_chunk_with_reader(&self, own: &[u8], lookahead: &[u8], first: bool, sink: &mut dyn FnMut(Parsed)) -> ChunkEnd {
+        let own_len = own.len() as u64;
+        match self.read_records(std::io::Read::chain(own, lookahead), first, Some(own), sink) {
+            // At the very end of the lookahead, the last record may have been cut by it: not known.
+            Ok(Some(next)) if ((next - own_len) as usize) < lookahead.len() => ChunkEnd::NextRecordAt((next - own_len) as usize),
+            Ok(_) => ChunkEnd::EndOfInput,
+            Err(_) => unreachable!("reading from memory does not fail"),
+        }
+    }
+}
+
+/// What becomes of each record read, however it was split into fields.
+struct RecordHandler<'p> {
+    parser: &'p CsvParser,
+    time: usize,
+    actor: usize,
+    action: Option<usize>,
+    table: Option<usize>,
+    record: Option<usize>,
+    fields: Option<usize>,
+    status: Option<usize>,
+    query: Option<usize>,
+    tally: OtherAccountsTally,
+}
+
+impl<'p> RecordHandler<'p> {
+    fn new(parser: &'p CsvParser) -> Self {
+        let idx = |c: &String| parser.columns.iter().position(|x| x == c).expect("mapped column is in the header");
+        RecordHandler {
+            parser,
+            time: idx(&parser.map.time),
+            actor: idx(&parser.map.actor),
+            action: parser.index(&parser.map.action),
+            table: parser.index(&parser.map.table),
+            record: parser.index(&parser.map.record),
+            fields: parser.index(&parser.map.fields),
+            status: parser.index(&parser.map.status),
+            query: parser.index(&parser.map.query),
+            tally: OtherAccountsTally::default(),
+        }
+    }
+
+    /// Sends the other accounts' records counted so far.
+    fn flush(&mut self, sink: &mut dyn FnMut(Parsed)) {
+        if !self.tally.is_empty() {
+            sink(Parsed::OtherAccounts(Box::new(std::mem::take(&mut self.tally).finished())));
+        }
+    }
+
+    fn record(&mut self, record: &csv::ByteRecord, line: u64, sink: &mut dyn FnMut(Parsed)) {
+        let columns = self.parser.columns.len();
+        let raw = || raw_of(record, self.parser.delimiter);
+        if record.len() != columns {
+            let reason = format!("row has {} fields, the header has {}", record.len(), columns);
+            sink(Parsed::Rejected(Rejection::new(line, record.len().min(columns) as u64 + 1, reason, &raw())));
+            return;
+        }
+        if record.iter().all(|f| f.iter().all(u8::is_ascii_whitespace)) {
+            sink(Parsed::Ignored { line, reason: "blank line" });
+            return;
+        }
+        let ascii = record.as_slice().is_ascii();
+        if let Some(field) = record.iter().position(|f| !ascii && std::str::from_utf8(f).is_err()) {
+            let field = field as u64 + 1;
+            sink(Parsed::Rejected(Rejection::new(line, field, format!("field {field} is not valid UTF-8"), &raw())));
+            return;
+        }
+        // Every field is valid UTF-8 (checked just above).
+        let text = |i: usize| std::str::from_utf8(&record[i]).expect("checked");
+        let account = mapping::account_of(text(self.actor));
+        if let Some((_, window)) = self.parser.prefilter.as_ref().filter(|(wanted, _)| !account.is_some_and(|a| wanted.iter().any(|w| w == a))) {
+            // As `mapping::to_event` reads the time and the account.
+            match crate::timefmt::parse_any(text(self.time)) {
+                Ok(time) => {
+                    self.tally.add(time, account.is_some(), window);
+                    if self.tally.records >= OtherAccountsTally::FLUSH_AT {
+                        self.flush(sink);
+                    }
+                }
+                Err(e) => sink(Parsed::Rejected(Rejection::new(line, self.time as u64 + 1, format!("time: {e}"), &raw()))),
+            }
+            return;
+        }
+        let get = |i: Option<usize>| i.map(text);
+        let values = MappedValues {
+            time: text(self.time),
+            actor: text(self.actor),
+            action: get(self.action),
+            table: get(self.table),
+            record: get(self.record),
+            fields: get(self.fields),
+            status: get(self.status),
+            query: get(self.query),
+        };
+        match mapping::to_event(line, &values) {
+            Ok(ev) => sink(Parsed::Event(ev)),
+            Err(reason) => sink(Parsed::Rejected(Rejection::new(line, self.time as u64 + 1, reason, &raw()))),
         }
     }
 }
