@@ -48,8 +48,6 @@ const PIECES_PER_ROUND: usize = 4;
 /// A piece of the input: whole lines (cut after a newline), but for the end of the input.
 struct Piece {
     bytes: Vec<u8>,
-    /// Newlines in `bytes`.
-    newlines: u64,
 }
 
 /// As `chunker.parse_rest(input, true, sink)`, in pieces parsed on every core: a thread reads the input
@@ -97,18 +95,20 @@ fn parse_in_pieces(
             // Every piece but the last has its lookahead; the last waits for the next round, unless the
             // input has ended.
             let ready = if input_done { pieces.len() } else { pieces.len() - 1 };
-            let parsed: Vec<(Vec<Parsed>, ChunkEnd)> = {
+            // Each piece's records and end, and its newlines (counted on the parsing cores too).
+            let parsed: Vec<((Vec<Parsed>, ChunkEnd), u64)> = {
                 use rayon::prelude::*;
                 let pieces = &pieces;
                 (0..ready)
                     .into_par_iter()
                     .map(|k| {
                         let own = if k == 0 { &pieces[0].bytes[start..] } else { &pieces[k].bytes[..] };
-                        parse_piece(chunker, own, pieces.get(k + 1).map_or(&[][..], |p| &p.bytes[..]), first && k == 0)
+                        let lookahead = pieces.get(k + 1).map_or(&[][..], |p| &p.bytes[..]);
+                        (parse_piece(chunker, own, lookahead, first && k == 0), count_newlines(&pieces[k].bytes))
                     })
                     .collect()
             };
-            for (k, (mut records, mut end)) in parsed.into_iter().enumerate() {
+            for (k, ((mut records, mut end), newlines)) in parsed.into_iter().enumerate() {
                 let piece = &pieces[k];
                 let lookahead = pieces.get(k + 1);
                 if k > 0 && start != 0 {
@@ -135,7 +135,7 @@ fn parse_in_pieces(
                     p.shift_lines(base);
                     sink(p);
                 }
-                lines_before += piece.newlines;
+                lines_before += newlines;
                 start = match end {
                     ChunkEnd::NextRecordAt(offset) => offset,
                     ChunkEnd::EndOfInput => 0,
@@ -202,8 +202,7 @@ fn cut_pieces(input: &mut (dyn BufRead + Send), pieces: &SyncSender<std::io::Res
             bytes.truncate(cut);
         }
         if !bytes.is_empty() {
-            let newlines = count_newlines(&bytes);
-            if pieces.send(Ok(Piece { bytes, newlines })).is_err() {
+            if pieces.send(Ok(Piece { bytes })).is_err() {
                 return; // the parsing side has stopped
             }
         }
