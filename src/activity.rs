@@ -246,7 +246,7 @@ pub struct CustomerTouches {
 /// Resolves every group's touched records to customers (linked tables through their customer column,
 /// each linked table read once for all groups), keeping only customers in `customer_keys`.
 pub fn resolve_customers(case: &Case, groups: &BTreeMap<String, Activity>, customer_keys: &HashSet<String>) -> Result<CustomerTouches> {
-    let mut links: Vec<HashMap<String, Vec<String>>> = vec![HashMap::new(); case.schema.tables.len()];
+    let mut links: Vec<foldhash::HashMap<String, Vec<String>>> = vec![foldhash::HashMap::default(); case.schema.tables.len()];
     for (table_id, spec) in case.schema.tables.iter().enumerate().skip(1) {
         let keys: HashSet<&str> = groups.values().flat_map(|g| g[table_id].keys().map(String::as_str)).collect();
         links[table_id] = linked_customers(spec, keys)?.0;

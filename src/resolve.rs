@@ -3,7 +3,9 @@
 //! the columns the notification list shows. Keys that match no row are kept as unresolved, never as
 //! customers.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::BTreeMap;
+
+use foldhash::{HashMap, HashMapExt, HashSet};
 
 use serde::Serialize;
 

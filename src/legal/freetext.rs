@@ -3,7 +3,9 @@
 //! are scanned (reading only the touched rows' cells); each finding names the class, the column and the
 //! record, never the matched value.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::BTreeSet;
+
+use foldhash::HashMap;
 use std::sync::OnceLock;
 
 use fixedbitset::FixedBitSet;
