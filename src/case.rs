@@ -61,6 +61,8 @@ struct CustomersSection {
     key: String,
     #[serde(default)]
     columns: BTreeMap<String, String>,
+    /// The table's character encoding (default utf-8).
+    encoding: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -70,6 +72,8 @@ struct LinkedTableSection {
     path: String,
     key: String,
     customer: String,
+    /// The table's character encoding (default utf-8).
+    encoding: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -90,6 +94,8 @@ struct LogSection {
     time_zone: Option<String>,
     /// A CSV naming the log's account ids (Salesforce USER_ID, Zendesk user_id).
     users: Option<String>,
+    /// The log's character encoding (default: `--encoding`, else utf-8).
+    encoding: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -255,6 +261,8 @@ pub struct LogSpec {
     pub time_zone: Option<chrono::FixedOffset>,
     /// Account ids → names, from the log's `users` table.
     pub users: BTreeMap<String, String>,
+    /// The files' character encoding: the log's `encoding`, else `--encoding`, else UTF-8.
+    pub encoding: crate::encoding::TextEncoding,
 }
 
 /// What to do with the rows of a table the actors read whole (no filter).
@@ -301,6 +309,8 @@ pub struct Overrides {
     pub disabled_at: Option<String>,
     /// Commands that look at every account (`suspects`, `profile`) need no `actors`.
     pub all_accounts: bool,
+    /// `--encoding` (and other defaults for reading the logs).
+    pub inputs: crate::input::InputDefaults,
 }
 
 impl Case {
@@ -357,7 +367,7 @@ impl Case {
         let profile = crate::profile::ProfileSettings::from_section(&parsed.profile, &schema).map_err(|e| bad(format!("[profile] {e}")))?;
         let mut logs = Vec::with_capacity(parsed.logs.len());
         for (i, section) in parsed.logs.iter().enumerate() {
-            logs.push(build_log(path, &dir, &schema, i, section)?);
+            logs.push(build_log(path, &dir, &schema, i, section, &overrides.inputs)?);
         }
         if logs.is_empty() {
             return Err(bad("no [[logs]]: the case names no access log to read".into()));
@@ -442,7 +452,11 @@ fn build_schema(case_path: &Path, dir: &Path, parsed: &CaseFile) -> Result<Schem
     let mut tables = Vec::new();
     let mut field_names = Vec::new();
 
-    let customers_file = TableFile::open(&dir.join(&parsed.customers.path))?;
+    let table_encoding = |section: &str, name: &Option<String>| match name {
+        Some(name) => crate::encoding::TextEncoding::parse(name).map_err(|m| bad(format!("{section} encoding: {m}"))),
+        None => Ok(crate::encoding::TextEncoding::UTF8),
+    };
+    let customers_file = TableFile::open_encoded(&dir.join(&parsed.customers.path), table_encoding("[customers]", &parsed.customers.encoding)?)?;
     let key_index = customers_file
         .column_index(&parsed.customers.key)
         .ok_or_else(|| bad(format!("[customers] key `{}` is not a column of {}", parsed.customers.key, customers_file.path.display())))?;
@@ -459,7 +473,7 @@ fn build_schema(case_path: &Path, dir: &Path, parsed: &CaseFile) -> Result<Schem
         if section.name == "customers" || tables.iter().any(|t: &TableSpec| t.name == section.name) {
             return Err(bad(format!("[[tables]] name `{}` is used twice", section.name)));
         }
-        let file = TableFile::open(&dir.join(&section.path))?;
+        let file = TableFile::open_encoded(&dir.join(&section.path), table_encoding(&format!("[[tables]] {}:", section.name), &section.encoding)?)?;
         let key_index = file
             .column_index(&section.key)
             .ok_or_else(|| bad(format!("[[tables]] {}: key `{}` is not a column of {}", section.name, section.key, file.path.display())))?;
@@ -541,7 +555,7 @@ fn build_schema(case_path: &Path, dir: &Path, parsed: &CaseFile) -> Result<Schem
     Ok(Schema { tables, field_names, field_classes, roles })
 }
 
-fn build_log(case_path: &Path, dir: &Path, schema: &Schema, index: usize, section: &LogSection) -> Result<LogSpec> {
+fn build_log(case_path: &Path, dir: &Path, schema: &Schema, index: usize, section: &LogSection, inputs: &crate::input::InputDefaults) -> Result<LogSpec> {
     let label = section.name.clone().unwrap_or_else(|| section.path.clone());
     let bad = |message: String| Error::input(case_path, format!("[[logs]] #{} ({label}): {message}", index + 1));
     let files = crate::input::expand_glob(dir, &section.path)?;
@@ -581,6 +595,10 @@ fn build_log(case_path: &Path, dir: &Path, schema: &Schema, index: usize, sectio
         .as_deref()
         .map(|z| timefmt::parse_zone(z).ok_or_else(|| bad(format!("time_zone `{z}`: use UTC or an offset such as +02:00"))))
         .transpose()?;
+    let encoding = match &section.encoding {
+        Some(name) => crate::encoding::TextEncoding::parse(name).map_err(|m| bad(format!("encoding: {m}")))?,
+        None => inputs.encoding.unwrap_or_default(),
+    };
     let users = match &section.users {
         Some(p) => crate::ingest::accounts::load(&dir.join(p))?,
         None => BTreeMap::new(),
@@ -597,6 +615,7 @@ fn build_log(case_path: &Path, dir: &Path, schema: &Schema, index: usize, sectio
         table_names,
         time_zone,
         users,
+        encoding,
     })
 }
 

@@ -307,7 +307,7 @@ pub fn read_logs_with(case: &Case, ui: &Ui, visitor: &mut impl LogVisitor) -> Re
             users: log.users.clone(),
         };
         for path in &log.files {
-            let sample = input::sample(path, 64 * 1024)?;
+            let sample = input::sample_encoded(path, 64 * 1024, log.encoding)?;
             let format = ingest::resolve_format(log.format.as_deref(), &sample, path)?;
             let parser = ingest::parser_for_accounts(format, &settings, &sample, path, visitor.only_accounts())?;
             let display = display_path(path, &case.dir);
@@ -316,7 +316,7 @@ pub fn read_logs_with(case: &Case, ui: &Ui, visitor: &mut impl LogVisitor) -> Re
             let mut counts = FileCounts { source: log.name.clone(), path: display.clone(), format: format.to_string(), ..Default::default() };
             let bytes = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
             let bar = ui.file_bar(&log.name, bytes);
-            let mut reader = input::open_with_progress(path, &bar)?;
+            let mut reader = input::open_encoded(path, log.encoding, &bar)?;
             let mut failure: Option<Error> = None;
             let mut sink = |parsed: Parsed| {
                 if failure.is_some() {

@@ -10,6 +10,7 @@ pub mod case;
 pub mod classes;
 pub mod cli;
 pub mod collect;
+pub mod encoding;
 pub mod commands;
 pub mod coverage;
 pub mod error;

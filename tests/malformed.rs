@@ -29,16 +29,110 @@ fn latin1_bytes_are_rejected_with_line_and_column() {
     assert!(out.contains("rejected line 2 column 15: invalid UTF-8"), "{out}");
 }
 
+/// With `--encoding latin1` the same file is read whole: `jos\xe9` is the account `josé`, on its line.
 #[test]
-fn utf16_export_is_refused_with_a_clear_error() {
+fn latin1_log_is_read_with_encoding_latin1() {
+    let a = bin().arg("inspect").arg(malformed("latin1.log")).arg("--encoding").arg("latin1").arg("--json").assert().success();
+    let out = stdout(&a);
+    let events: Vec<serde_json::Value> = out.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert_eq!(events.len(), 3, "{out}");
+    assert_eq!(events[1]["line"], 2, "{out}");
+    assert_eq!(events[1]["actor"], "josé", "{out}");
+    let a = bin().arg("inspect").arg(malformed("latin1.log")).arg("--encoding").arg("ISO-8859-1").assert().success();
+    assert!(stdout(&a).contains("records:  3 read = 3 access events + 0 ignored + 0 rejected"), "{}", stdout(&a));
+}
+
+#[test]
+fn unknown_encoding_is_a_usage_error() {
     bin()
         .arg("inspect")
-        .arg(malformed("utf16-bom.csv"))
-        .arg("--format")
-        .arg("csv")
+        .arg(malformed("latin1.log"))
+        .arg("--encoding")
+        .arg("ebcdic")
         .assert()
         .code(2)
-        .stderr(predicate::str::contains("utf16-bom.csv").and(predicate::str::contains("UTF-16")));
+        .stderr(predicate::str::contains("--encoding: unknown encoding `ebcdic`"));
+}
+
+/// A UTF-16 export with a byte-order mark is transcoded (the mark says what the file is): its records
+/// are read, with their lines.
+#[test]
+fn utf16_export_with_bom_is_read() {
+    let a = bin().arg("inspect").arg(malformed("utf16-bom.csv")).arg("--format").arg("csv").arg("--json").assert().success();
+    let out = stdout(&a);
+    let events: Vec<serde_json::Value> = out.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert_eq!(events.len(), 1, "{out}");
+    assert_eq!(events[0]["line"], 2, "{out}");
+    assert_eq!(events[0]["actor"], "k.walsh", "{out}");
+    assert_eq!(events[0]["time"], "2019-06-06T09:00:00Z", "{out}");
+}
+
+fn latin1_case() -> (tempfile::TempDir, PathBuf) {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("latin1-case");
+    copy_dir(&malformed("latin1-case"), &dir);
+    (tmp, dir)
+}
+
+fn listed_names(dir: &std::path::Path) -> Vec<(String, String)> {
+    read_csv(&dir.join("affected_customers.csv")).iter().map(|r| (r["customer_id"].clone(), r["name"].clone())).collect()
+}
+
+fn latin1_expected() -> Vec<(String, String)> {
+    [("C001", "Zoë Müller"), ("C002", "François Lévêque"), ("C004", "Björn Åberg")].iter().map(|(k, n)| (k.to_string(), n.to_string())).collect()
+}
+
+/// `encoding` on `[customers]`, `[[tables]]` and `[[logs]]`: Latin-1 tables and logs (one of them gzipped)
+/// are read with the right names and the Latin-1 account `josé`; a UTF-8 log of the same case stays UTF-8.
+#[test]
+fn case_file_encoding_for_tables_and_logs() {
+    let (_tmp, dir) = latin1_case();
+    bin().arg("analyze").arg(dir.join("case.toml")).arg("-q").assert().success();
+    assert_eq!(listed_names(&dir), latin1_expected());
+    let report = read_json(&dir.join("report.json"));
+    assert_eq!(report["totals"]["records_rejected"], serde_json::json!(0), "{report}");
+}
+
+/// `--encoding` is the default for logs without `encoding`; a log's own `encoding = "utf-8"` wins over it.
+/// Without either, the Latin-1 lines are rejected with their line, not dropped.
+#[test]
+fn encoding_flag_is_the_default_for_logs() {
+    let (_tmp, dir) = latin1_case();
+    let case = dir.join("case.toml");
+    let text = std::fs::read_to_string(&case).unwrap().replace("format = \"combined\"\nencoding = \"latin1\"\n", "format = \"combined\"\n");
+    std::fs::write(&case, text).unwrap();
+    bin().arg("analyze").arg(&case).arg("-q").arg("--encoding").arg("latin1").assert().success();
+    assert_eq!(listed_names(&dir), latin1_expected());
+
+    bin().arg("analyze").arg(&case).arg("-q").arg("--force").assert().success();
+    assert_eq!(listed_names(&dir), [("C002".to_string(), "François Lévêque".to_string())]);
+    let rejects = read_csv(&dir.join("rejects.csv"));
+    let lines: Vec<(&str, &str)> = rejects.iter().map(|r| (r["file"].as_str(), r["line"].as_str())).collect();
+    assert_eq!(lines, [("logs/portal-1.log", "1"), ("logs/portal-2.log.gz", "1")], "{rejects:?}");
+    assert!(rejects.iter().all(|r| r["reason"].contains("invalid UTF-8")), "{rejects:?}");
+}
+
+/// A Latin-1 customers table without `encoding` stops the run at its first non-UTF-8 row (file, line);
+/// an unknown encoding name is an error naming the case file.
+#[test]
+fn latin1_table_without_encoding_and_bad_encoding_names() {
+    let (_tmp, dir) = latin1_case();
+    let case = dir.join("case.toml");
+    let original = std::fs::read_to_string(&case).unwrap();
+    std::fs::write(&case, original.replacen("encoding = \"latin1\"\n", "", 1)).unwrap();
+    bin().arg("analyze").arg(&case).assert().code(2).stderr(predicate::str::contains("customers.csv:2:").and(predicate::str::contains("UTF-8")));
+
+    std::fs::write(&case, original.replacen("encoding = \"latin1\"", "encoding = \"latin9x\"", 1)).unwrap();
+    bin()
+        .arg("analyze")
+        .arg(&case)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("case.toml").and(predicate::str::contains("unknown encoding `latin9x`")));
+    std::fs::write(&case, original.replace("encoding = \"latin1\"\n\n[[logs.routes]]", "encoding = \"klingon\"\n\n[[logs.routes]]")).unwrap();
+    bin().arg("analyze").arg(&case).assert().code(2).stderr(predicate::str::contains("(portal): encoding: unknown encoding `klingon`"));
+    let left: Vec<_> = std::fs::read_dir(&dir).unwrap().filter_map(|e| e.ok()).filter(|e| e.file_name().to_string_lossy().ends_with(".json")).collect();
+    assert!(left.is_empty());
 }
 
 /// A BOM at the start of line 2 (two exports concatenated) lands in the client address field, which

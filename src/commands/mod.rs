@@ -18,13 +18,19 @@ pub fn run(cli: Cli) -> Result<i32> {
     if let Some(zone) = &cli.assume_tz {
         crate::timefmt::assume_zone(zone).map_err(crate::error::Error::Usage)?;
     }
+    let encoding = cli
+        .encoding
+        .as_deref()
+        .map(|e| crate::encoding::TextEncoding::parse(e).map_err(|m| crate::error::Error::Usage(format!("--encoding: {m}"))))
+        .transpose()?;
+    let inputs = crate::input::InputDefaults { encoding };
     match cli.command {
-        Command::Analyze(args) => analyze::run(&args, &ui),
+        Command::Analyze(args) => analyze::run(&args, &ui, &inputs),
         Command::Demo(args) => demo::run(&args, &ui),
-        Command::Inspect(args) => inspect::run(&args, &ui),
+        Command::Inspect(args) => inspect::run(&args, &ui, &inputs),
         Command::Generate(args) => generate::run(&args, &ui),
-        Command::Suspects(args) => suspects::run(&args, &ui),
-        Command::Profile(args) => profile::run(&args, &ui),
+        Command::Suspects(args) => suspects::run(&args, &ui, &inputs),
+        Command::Profile(args) => profile::run(&args, &ui, &inputs),
         Command::Verify(args) => verify::run(&args, &ui),
     }
 }
