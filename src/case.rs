@@ -63,6 +63,8 @@ struct CustomersSection {
     columns: BTreeMap<String, String>,
     /// The table's character encoding (default utf-8).
     encoding: Option<String>,
+    /// `text` (default: exact, trimmed) or `numeric` (`007` = `7`); see [`crate::keys`].
+    key_type: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -74,6 +76,8 @@ struct LinkedTableSection {
     customer: String,
     /// The table's character encoding (default utf-8).
     encoding: Option<String>,
+    /// `text` (default: exact, trimmed) or `numeric` (`007` = `7`); see [`crate::keys`].
+    key_type: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -164,6 +168,8 @@ pub struct TableSpec {
     pub customer_column: Option<(String, usize)>,
     /// Field id of this table's first column.
     pub first_field: FieldId,
+    /// How this table's keys are compared (`key_type`).
+    pub key_type: crate::keys::KeyType,
 }
 
 impl TableSpec {
@@ -173,6 +179,11 @@ impl TableSpec {
 
     pub fn field_of(&self, column: &str) -> Option<FieldId> {
         self.file.column_index(column).map(|i| self.field(i))
+    }
+
+    /// `raw` as this table's keys are compared (see [`crate::keys`]).
+    pub fn canonical_key<'a>(&self, raw: &'a str) -> std::borrow::Cow<'a, str> {
+        self.key_type.canonical(raw)
     }
 
     pub fn fields(&self) -> std::ops::Range<FieldId> {
@@ -460,6 +471,10 @@ fn build_schema(case_path: &Path, dir: &Path, parsed: &CaseFile) -> Result<Schem
     let key_index = customers_file
         .column_index(&parsed.customers.key)
         .ok_or_else(|| bad(format!("[customers] key `{}` is not a column of {}", parsed.customers.key, customers_file.path.display())))?;
+    let key_type = |section: &str, name: &Option<String>| match name {
+        Some(name) => crate::keys::KeyType::parse(name).map_err(|m| bad(format!("{section} {m}"))),
+        None => Ok(crate::keys::KeyType::Text),
+    };
     tables.push(TableSpec {
         name: "customers".into(),
         key: parsed.customers.key.clone(),
@@ -467,6 +482,7 @@ fn build_schema(case_path: &Path, dir: &Path, parsed: &CaseFile) -> Result<Schem
         customer_column: None,
         first_field: 0,
         file: customers_file,
+        key_type: key_type("[customers]", &parsed.customers.key_type)?,
     });
 
     for section in &parsed.tables {
@@ -487,6 +503,7 @@ fn build_schema(case_path: &Path, dir: &Path, parsed: &CaseFile) -> Result<Schem
             customer_column: Some((section.customer.clone(), customer_index)),
             first_field: 0,
             file,
+            key_type: key_type(&format!("[[tables]] {}:", section.name), &section.key_type)?,
         });
     }
 

@@ -22,6 +22,7 @@ pub mod generate_audit;
 pub mod html;
 pub mod ingest;
 pub mod input;
+pub mod keys;
 pub mod legal;
 pub mod manifest;
 pub mod notification;

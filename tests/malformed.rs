@@ -278,22 +278,124 @@ fn truncated_gzip_in_a_case_fails_the_run_writing_nothing() {
     assert!(left.is_empty(), "{left:?}");
 }
 
-/// Customer keys are compared exactly as written: `007` is not `7`; a key padded with spaces in the table
-/// (` 8 `) does not match `8` in a log, and that access is listed under `unresolved_keys` (never dropped);
+/// Text keys (the default) are compared exactly as written, only trimmed: `007` is not `7`; a key padded
+/// with spaces in the table (` 8 `) matches `8` in a log and is reported under `key_warnings` with its line;
 /// a key on two rows lists both rows and is reported under `duplicate_customer_keys`.
 #[test]
 fn customer_keys_leading_zeros_whitespace_and_duplicates() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("keys");
     copy_dir(&malformed("keys"), &dir);
-    bin().arg("analyze").arg(dir.join("case.toml")).assert().success();
+    let a = bin().arg("analyze").arg(dir.join("case.toml")).assert().success();
+    let err = String::from_utf8_lossy(&a.get_output().stderr).into_owned();
+    assert!(err.contains("customers.csv: 1 key(s) of customers.customer_id have whitespace around them (line 4); matched trimmed"), "{err}");
     let rows = read_csv(&dir.join("affected_customers.csv"));
     let listed: Vec<(&str, &str)> = rows.iter().map(|r| (r["customer_id"].as_str(), r["name"].as_str())).collect();
-    assert_eq!(listed, [("007", "Bond James"), ("9", "Nine First"), ("9", "Nine Second")]);
+    assert_eq!(listed, [("007", "Bond James"), ("8", "Eight Ball"), ("9", "Nine First"), ("9", "Nine Second")]);
+    let report = read_json(&dir.join("report.json"));
+    assert_eq!(report["duplicate_customer_keys"], serde_json::json!(["9"]));
+    assert_eq!(report["unresolved_keys"], serde_json::json!([]));
+    assert_eq!(report["key_warnings"][0]["padded"], 1, "{report}");
+    assert_eq!(report["key_warnings"][0]["padded_lines"], serde_json::json!([4]), "{report}");
+    assert_eq!(report["key_warnings"][0]["not_numeric"], 0, "{report}");
+}
+
+/// The same log against `key_type = "text"` with a `7` in it: `007` is not `7`, and the `7` access is
+/// listed under `unresolved_keys` (never dropped).
+#[test]
+fn text_keys_do_not_drop_leading_zeros() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("keys");
+    copy_dir(&malformed("keys-numeric"), &dir);
+    let case = dir.join("case.toml");
+    let text = std::fs::read_to_string(&case).unwrap().replace("key_type = \"numeric\"", "key_type = \"text\"");
+    std::fs::write(&case, text).unwrap();
+    bin().arg("analyze").arg(&case).arg("-q").assert().success();
+    let rows = read_csv(&dir.join("affected_customers.csv"));
+    let listed: Vec<&str> = rows.iter().map(|r| r["customer_id"].as_str()).collect();
+    // `9` matches only `9`; `+8` is not ` 8 `; 013 is reached by the replayed query, which returns the
+    // table's own key.
+    assert_eq!(listed, ["013", "9", "X10"]);
+    let report = read_json(&dir.join("report.json"));
+    let unresolved: Vec<(&str, &str)> =
+        report["unresolved_keys"].as_array().unwrap().iter().map(|u| (u["table"].as_str().unwrap(), u["key"].as_str().unwrap())).collect();
+    assert_eq!(unresolved, [("customers", "+8"), ("customers", "12"), ("customers", "7"), ("tickets", "42")]);
+}
+
+/// `key_type = "numeric"`: `7`, `+8` and `42` in the log match `007`, ` 8 ` and ticket `0042`; `9` matches both
+/// `9` and `0009` (a duplicate: both rows listed and reported); `X10` is not a number (reported with its line,
+/// still matched as text); a replayed query's keys are compared the same way; `12` matches no row. The list
+/// is sorted by key value.
+#[test]
+fn numeric_keys_compare_as_integers_end_to_end() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("keys-numeric");
+    copy_dir(&malformed("keys-numeric"), &dir);
+    let a = bin().arg("analyze").arg(dir.join("case.toml")).assert().success();
+    let err = String::from_utf8_lossy(&a.get_output().stderr).into_owned();
+    assert!(err.contains("1 key(s) of customers.customer_id are not numbers although its key_type is numeric (line 6); compared as text"), "{err}");
+    let rows = read_csv(&dir.join("affected_customers.csv"));
+    let listed: Vec<(&str, &str, &str)> =
+        rows.iter().map(|r| (r["customer_id"].as_str(), r["name"].as_str(), r["evidence"].as_str())).collect();
+    assert_eq!(
+        listed,
+        [
+            ("007", "Bond James", "named"),
+            ("8", "Eight Ball", "named"),
+            ("9", "Nine First", "named"),
+            ("0009", "Nine Second", "named"),
+            ("11", "Eleven Ticket", "named"),
+            ("013", "Thirteen Replayed", "replayed"),
+            ("X10", "Ten Letters", "named"),
+        ]
+    );
     let report = read_json(&dir.join("report.json"));
     assert_eq!(report["duplicate_customer_keys"], serde_json::json!(["9"]));
     let unresolved = report["unresolved_keys"].as_array().unwrap();
-    assert_eq!(unresolved.len(), 1);
-    assert_eq!(unresolved[0]["key"], "8");
-    assert_eq!(unresolved[0]["reason"], "no customer row with this key");
+    assert_eq!(unresolved.len(), 1, "{report}");
+    assert_eq!(unresolved[0]["key"], "12");
+    let warnings = &report["key_warnings"][0];
+    assert_eq!((warnings["padded"].as_u64(), warnings["not_numeric"].as_u64()), (Some(1), Some(1)), "{report}");
+    assert_eq!(warnings["not_numeric_lines"], serde_json::json!([6]));
+}
+
+#[test]
+fn unknown_key_type_is_an_error() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("keys-numeric");
+    copy_dir(&malformed("keys-numeric"), &dir);
+    let case = dir.join("case.toml");
+    let text = std::fs::read_to_string(&case).unwrap().replacen("key_type = \"numeric\"", "key_type = \"integer\"", 1);
+    std::fs::write(&case, text).unwrap();
+    bin()
+        .arg("analyze")
+        .arg(&case)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("case.toml").and(predicate::str::contains("[customers] key_type `integer`: expected `text` or `numeric`")));
+}
+
+/// `suspects` matches victims and touches with the same numeric keys: `7` is `007`, `+11` is customer 11
+/// (reached through ticket `0042`); `0042` is no customer.
+#[test]
+fn numeric_keys_in_suspects_victims() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("keys-numeric");
+    copy_dir(&malformed("keys-numeric"), &dir);
+    std::fs::write(dir.join("victims.csv"), "customer_id,reported_at\n7,2019-06-20\n+11,2019-06-20\n0042,2019-06-20\n").unwrap();
+    let a = bin()
+        .arg("suspects")
+        .arg(dir.join("case.toml"))
+        .arg("--victims")
+        .arg(dir.join("victims.csv"))
+        .arg("--out")
+        .arg(dir.join("suspects.csv"))
+        .assert()
+        .success();
+    let err = String::from_utf8_lossy(&a.get_output().stderr).into_owned();
+    assert!(err.contains("1 row(s) matched no customer and are left out: line 4: 0042"), "{err}");
+    let rows = read_csv(&dir.join("suspects.csv"));
+    assert_eq!(rows[0]["actor"], "k.walsh");
+    assert_eq!(rows[0]["victims_touched"], "2");
+    assert_eq!(rows[0]["customers_touched"], "5");
 }

@@ -199,6 +199,7 @@ pub(crate) mod testing {
             key_index: key,
             customer_column: customer.map(|c| (columns[c].to_string(), c)),
             first_field,
+            key_type: Default::default(),
         }
     }
 
