@@ -268,7 +268,7 @@ pub struct LogSpec {
     pub map: BTreeMap<String, String>,
     /// The log's table names → case tables (`public.customers` and `customers` are found without it).
     pub table_names: BTreeMap<String, TableId>,
-    /// The zone of timestamps the log writes without one.
+    /// The zone of timestamps the log writes without one: its `time_zone`, else `--assume-tz`.
     pub time_zone: Option<chrono::FixedOffset>,
     /// Account ids → names, from the log's `users` table.
     pub users: BTreeMap<String, String>,
@@ -309,6 +309,8 @@ pub struct Case {
     pub profile: crate::profile::ProfileSettings,
     /// Files that left the system, with the rows they held (`[[exports]]`).
     pub exports: Vec<crate::export::Export>,
+    /// `--assume-tz`: the zone of other zoneless times read for the case (the victims' report dates).
+    pub assume_tz: Option<chrono::FixedOffset>,
 }
 
 /// Overrides from the command line.
@@ -342,11 +344,12 @@ impl Case {
 
         let since_text = overrides.since.clone().or(parsed.case.since.clone());
         let until_text = overrides.until.clone().or(parsed.case.until.clone());
+        let assume_tz = overrides.inputs.assume_tz;
         let since = since_text
-            .map(|s| timefmt::parse_bound(&s, DayEnd::Start).map_err(|e| bad(format!("since: {e}"))))
+            .map(|s| timefmt::parse_bound_in(&s, DayEnd::Start, assume_tz).map_err(|e| bad(format!("since: {e}"))))
             .transpose()?;
         let until = until_text
-            .map(|s| timefmt::parse_bound(&s, DayEnd::End).map_err(|e| bad(format!("until: {e}"))))
+            .map(|s| timefmt::parse_bound_in(&s, DayEnd::End, assume_tz).map_err(|e| bad(format!("until: {e}"))))
             .transpose()?;
         if let (Some(s), Some(u)) = (since, until) {
             if s > u {
@@ -357,7 +360,7 @@ impl Case {
             .case
             .discovered
             .as_deref()
-            .map(|d| parse_date(d).map_err(|e| bad(format!("discovered: {e}"))))
+            .map(|d| parse_date(d, assume_tz).map_err(|e| bad(format!("discovered: {e}"))))
             .transpose()?;
 
         let table_access = match parsed.case.table_access.as_deref() {
@@ -370,7 +373,7 @@ impl Case {
             .disabled_at
             .clone()
             .or(parsed.case.disabled_at.clone())
-            .map(|s| timefmt::parse_bound(&s, DayEnd::Start).map_err(|e| bad(format!("disabled_at: {e}"))))
+            .map(|s| timefmt::parse_bound_in(&s, DayEnd::Start, assume_tz).map_err(|e| bad(format!("disabled_at: {e}"))))
             .transpose()?;
         let people = check_people(&parsed.people).map_err(bad)?;
 
@@ -409,6 +412,7 @@ impl Case {
             people,
             profile,
             exports,
+            assume_tz,
         })
     }
 }
@@ -439,9 +443,9 @@ fn check_people(people: &BTreeMap<String, Vec<String>>) -> Result<BTreeMap<Strin
     Ok(out)
 }
 
-fn parse_date(text: &str) -> Result<NaiveDate, String> {
+fn parse_date(text: &str, assume_tz: Option<chrono::FixedOffset>) -> Result<NaiveDate, String> {
     NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d")
-        .or_else(|_| timefmt::parse_zoned(text).map(|t| t.date_naive()).map_err(|_| ()))
+        .or_else(|_| timefmt::parse_zoned_in(text, assume_tz).map(|t| t.date_naive()).map_err(|_| ()))
         .map_err(|_| format!("`{text}` is not a date (YYYY-MM-DD)"))
 }
 
@@ -607,11 +611,13 @@ fn build_log(case_path: &Path, dir: &Path, schema: &Schema, index: usize, sectio
         routes.push(Route { template: route.path.clone(), segments, fields });
     }
 
+    // The log's own `time_zone` wins over `--assume-tz`.
     let time_zone = section
         .time_zone
         .as_deref()
         .map(|z| timefmt::parse_zone(z).ok_or_else(|| bad(format!("time_zone `{z}`: use UTC or an offset such as +02:00"))))
-        .transpose()?;
+        .transpose()?
+        .or(inputs.assume_tz);
     let encoding = match &section.encoding {
         Some(name) => crate::encoding::TextEncoding::parse(name).map_err(|m| bad(format!("encoding: {m}")))?,
         None => inputs.encoding.unwrap_or_default(),

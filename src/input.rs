@@ -17,6 +17,9 @@ const BUFFER: usize = 1 << 20;
 pub struct InputDefaults {
     /// The logs' encoding; `None`: UTF-8. A log's `encoding` key wins.
     pub encoding: Option<TextEncoding>,
+    /// `--assume-tz`: the zone of timestamps written without one, in every log without its own `time_zone`
+    /// and in the case's window bounds; `None`: such timestamps are rejected.
+    pub assume_tz: Option<chrono::FixedOffset>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -146,7 +146,7 @@ pub fn read(path: &Path, case: &Case, index: &CustomerIndex) -> Result<Victims> 
         let reported = match date_col.map(|c| row[c].trim()).filter(|s| !s.is_empty()) {
             // A bare date counts the whole day: the call came some time that day.
             Some(text) => Some(
-                timefmt::parse_bound(text, DayEnd::End)
+                timefmt::parse_bound_in(text, DayEnd::End, case.assume_tz)
                     .map_err(|e| Error::input_at(path, line, date_col.unwrap_or(0) as u64 + 1, format!("report date: {e}")))?,
             ),
             None => None,

@@ -399,3 +399,43 @@ fn numeric_keys_in_suspects_victims() {
     assert_eq!(rows[0]["victims_touched"], "2");
     assert_eq!(rows[0]["customers_touched"], "5");
 }
+
+/// `--assume-tz` is the zone of zoneless times in every log without its own `time_zone` and in the window
+/// bounds; a log's `time_zone` wins over it. Without the flag the zoneless bound is an error.
+#[test]
+fn assume_tz_and_per_log_time_zone_precedence() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("no-zone-case");
+    copy_dir(&malformed("no-zone-case"), &dir);
+    let case = dir.join("case.toml");
+    bin().arg("analyze").arg(&case).assert().code(2).stderr(predicate::str::contains("since: timestamp `2019-06-06 09:45:00` has no time zone"));
+    bin().arg("analyze").arg(&case).arg("-q").arg("--assume-tz").arg("+02:00").assert().success();
+    let rows = read_csv(&dir.join("affected_customers.csv"));
+    let listed: Vec<(&str, &str)> = rows.iter().map(|r| (r["customer_id"].as_str(), r["first_access"].as_str())).collect();
+    // since = 09:45 at +02:00 = 07:45Z. berlin's 09:30 is +01:00 (its time_zone): 08:30Z, inside. plain's
+    // 09:30 and 09:59 are +02:00: 07:30Z (outside) and 07:59Z.
+    assert_eq!(listed, [("C1", "2019-06-06T08:30:00Z"), ("C3", "2019-06-06T07:59:00Z")]);
+    let report = read_json(&dir.join("report.json"));
+    assert_eq!(report["case"]["since"], "2019-06-06T07:45:00Z");
+}
+
+/// Library callers get no process-wide state: the zone for zoneless times travels in `ParserSettings`, so
+/// two parsers in one process, with and without it, read the same file differently.
+#[test]
+fn zoneless_time_zone_is_per_parser_not_global() {
+    use breachscope::ingest::{self, Format, Parsed, ParserSettings};
+    let bytes = std::fs::read(malformed("no-zone.csv")).unwrap();
+    let parse = |settings: &ParserSettings| {
+        let parser = ingest::parser_for(Format::Csv, settings, &bytes, std::path::Path::new("no-zone.csv")).unwrap();
+        let mut out = Vec::new();
+        parser.parse(&mut &bytes[..], &mut |p| out.push(p)).unwrap();
+        out
+    };
+    let zone = breachscope::timefmt::parse_assume_tz("+02:00").unwrap();
+    let with_zone = parse(&ParserSettings { time_zone: Some(zone), ..Default::default() });
+    let without = parse(&ParserSettings::default());
+    let with_again = parse(&ParserSettings { time_zone: Some(zone), ..Default::default() });
+    assert!(matches!(&with_zone[0], Parsed::Event(e) if breachscope::timefmt::format_utc(&e.time) == "2019-06-06T07:04:00Z"), "{with_zone:?}");
+    assert!(matches!(&without[0], Parsed::Rejected(r) if r.reason.contains("has no time zone")), "{without:?}");
+    assert_eq!(with_zone, with_again);
+}

@@ -21,7 +21,9 @@ pub fn run(args: &InspectArgs, ui: &Ui, inputs: &input::InputDefaults) -> Result
         .time_zone
         .as_deref()
         .map(|z| crate::timefmt::parse_zone(z).ok_or_else(|| Error::Usage(format!("--time-zone `{z}`: use UTC or an offset such as +02:00"))))
-        .transpose()?;
+        .transpose()?
+        // --time-zone (this log's zone) wins over --assume-tz.
+        .or(inputs.assume_tz);
     let users = match &args.users {
         Some(path) => ingest::accounts::load(path)?,
         None => BTreeMap::new(),

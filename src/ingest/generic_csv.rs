@@ -14,6 +14,8 @@ pub struct CsvParser {
     delimiter: u8,
     /// See [`CsvParser::only_accounts`].
     prefilter: Option<super::prefilter::AccountFilter>,
+    /// The zone of times written without one (see [`super::ParserSettings::time_zone`]).
+    time_zone: Option<chrono::FixedOffset>,
 }
 
 impl CsvParser {
@@ -30,7 +32,7 @@ impl CsvParser {
             .map_err(|e| format!("header row: {e}"))?;
         let columns: Vec<String> = header.iter().map(|c| c.trim().to_string()).collect();
         let map = FieldMap::resolve(declared, &columns)?;
-        Ok(CsvParser { map, columns, delimiter, prefilter: None })
+        Ok(CsvParser { map, columns, delimiter, prefilter: None, time_zone: None })
     }
 
     /// Only the events of `accounts` will be used: a row whose bytes do not contain any of these names
@@ -42,6 +44,12 @@ impl CsvParser {
         if self.map.query.is_none() {
             self.prefilter = super::prefilter::AccountFilter::new(accounts);
         }
+        self
+    }
+
+    /// Reads times written without a zone in `zone` (`None`: they are rejected).
+    pub fn in_zone(mut self, zone: Option<chrono::FixedOffset>) -> Self {
+        self.time_zone = zone;
         self
     }
 
@@ -92,7 +100,7 @@ impl LogParser for CsvParser {
                     // Every field is valid UTF-8 (checked just above).
                     let text = |i: usize| std::str::from_utf8(&record[i]).expect("checked");
                     if self.prefilter.as_ref().is_some_and(|f| !f.may_contain(record.as_slice())) {
-                        match mapping::to_other_account_event(line, text(time_i), text(actor_i), status_i.map(text)) {
+                        match mapping::to_other_account_event(line, text(time_i), text(actor_i), status_i.map(text), self.time_zone) {
                             Ok(ev) => sink(Parsed::Event(ev)),
                             Err(reason) => sink(Parsed::Rejected(Rejection::new(line, time_i as u64 + 1, reason, &raw()))),
                         }
@@ -109,7 +117,7 @@ impl LogParser for CsvParser {
                         status: get(status_i),
                         query: get(query_i),
                     };
-                    match mapping::to_event(line, &values) {
+                    match mapping::to_event(line, &values, self.time_zone) {
                         Ok(ev) => sink(Parsed::Event(ev)),
                         Err(reason) => sink(Parsed::Rejected(Rejection::new(line, time_i as u64 + 1, reason, &raw()))),
                     }

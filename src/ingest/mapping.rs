@@ -101,8 +101,9 @@ pub struct MappedValues<'a> {
 }
 
 /// Builds the event; on a bad time, returns the reason (the caller knows the column).
-pub fn to_event(line: u64, v: &MappedValues<'_>) -> Result<RawEvent, String> {
-    let time = timefmt::parse_any(v.time).map_err(|e| format!("time: {e}"))?;
+/// A time without a zone is read in `zone` when given (see [`super::ParserSettings::time_zone`]).
+pub fn to_event(line: u64, v: &MappedValues<'_>, zone: Option<chrono::FixedOffset>) -> Result<RawEvent, String> {
+    let time = timefmt::parse_any_in(v.time, zone).map_err(|e| format!("time: {e}"))?;
     let actor = Some(v.actor.trim()).filter(|a| !a.is_empty() && *a != "-").map(str::to_string);
     let nonempty = |s: Option<&str>| s.map(str::trim).filter(|s| !s.is_empty()).map(str::to_string);
     let failure = v.status.and_then(failure_of);
@@ -122,8 +123,8 @@ pub fn to_event(line: u64, v: &MappedValues<'_>) -> Result<RawEvent, String> {
 /// The event of a row known to belong to none of the accounts under investigation (see
 /// `CsvParser::only_accounts`): line, time, account and outcome as [`to_event`] reads them, and an empty
 /// payload. The same rows are rejected for the same reasons.
-pub fn to_other_account_event(line: u64, time: &str, actor: &str, status: Option<&str>) -> Result<RawEvent, String> {
-    let time = timefmt::parse_any(time).map_err(|e| format!("time: {e}"))?;
+pub fn to_other_account_event(line: u64, time: &str, actor: &str, status: Option<&str>, zone: Option<chrono::FixedOffset>) -> Result<RawEvent, String> {
+    let time = timefmt::parse_any_in(time, zone).map_err(|e| format!("time: {e}"))?;
     let actor = Some(actor.trim()).filter(|a| !a.is_empty() && *a != "-").map(str::to_string);
     let payload = Payload::Record { action: None, table: None, record: None, fields: None };
     Ok(RawEvent { line, time, actor, failure: status.and_then(failure_of), payload })

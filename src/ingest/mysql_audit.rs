@@ -568,6 +568,9 @@ mod tests {
         assert_eq!(ev.len(), 2, "{out:?}");
         assert_eq!(ev[0].actor.as_deref(), Some("k.walsh"));
         assert_eq!(ev[0].time.to_rfc3339(), "2019-06-03T10:00:00+00:00");
+        // Enterprise times are UTC by definition: a zone for zoneless times (`--assume-tz`) does not move them.
+        let zoned = run(log, Some(FixedOffset::east_opt(2 * 3600).unwrap()));
+        assert_eq!(events(&zoned)[0].time.to_rfc3339(), "2019-06-03T10:00:00+00:00");
         assert!(matches!(&ev[0].payload, Payload::Sql { rows: Some(1), object: Some(o), .. } if o == "crm.customers"));
         assert!(ev[0].failure.is_none());
         assert_eq!(ev[1].failure.as_deref(), Some("MySQL error 1146"));
