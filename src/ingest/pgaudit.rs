@@ -65,10 +65,12 @@ impl PgauditParser {
             }
             None => {
                 let audit_line = text.lines().find(|l| l.contains("AUDIT: ")).unwrap_or_default();
-                COMMON_PREFIXES
+                static COMMON: std::sync::OnceLock<Vec<Regex>> = std::sync::OnceLock::new();
+                COMMON
+                    .get_or_init(|| COMMON_PREFIXES.iter().filter_map(|p| compile_prefix(p).ok()).collect())
                     .iter()
-                    .filter_map(|p| compile_prefix(p).ok())
                     .find(|re| re.captures(audit_line).and_then(|c| c.name("user")).is_some_and(|u| !u.as_str().is_empty()))
+                    .cloned()
                     .ok_or_else(|| {
                         "cannot find the account in these pgaudit lines: set `log_line_prefix` for this log to the server's setting (it must contain %u)".to_string()
                     })?
@@ -87,7 +89,11 @@ impl PgauditParser {
 fn is_csvlog(sample: &[u8]) -> bool {
     let mut reader = csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(sample);
     match reader.byte_records().next() {
-        Some(Ok(r)) => r.len() >= 22 && r.get(11).is_some_and(|s| Regex::new(&format!("^(?:{SEVERITIES})$")).expect("static").is_match(&String::from_utf8_lossy(s))),
+        Some(Ok(r)) => {
+            static SEVERITY: std::sync::OnceLock<Regex> = std::sync::OnceLock::new();
+            let severity = SEVERITY.get_or_init(|| Regex::new(&format!("^(?:{SEVERITIES})$")).expect("static"));
+            r.len() >= 22 && r.get(11).is_some_and(|s| severity.is_match(&String::from_utf8_lossy(s)))
+        }
         _ => false,
     }
 }
@@ -212,7 +218,8 @@ pub fn parse_audit(payload: &str) -> Result<AuditRecord, (u64, String)> {
 
 /// The highest `$n` placeholder in a statement (outside quotes, roughly: enough to split params from ROWS).
 fn count_placeholders(sql: &str) -> usize {
-    let re = Regex::new(r"\$(\d+)").expect("static");
+    static PLACEHOLDER: std::sync::OnceLock<Regex> = std::sync::OnceLock::new();
+    let re = PLACEHOLDER.get_or_init(|| Regex::new(r"\$(\d+)").expect("static"));
     re.captures_iter(sql).filter_map(|c| c[1].parse::<usize>().ok()).max().unwrap_or(0)
 }
 
