@@ -329,6 +329,12 @@ pub struct Overrides {
 impl Case {
     pub fn load(path: &Path, overrides: &Overrides) -> Result<Case> {
         let text = std::fs::read_to_string(path).map_err(|source| Error::Read { path: path.to_path_buf(), source })?;
+        Case::from_text(path, text, overrides)
+    }
+
+    /// As [`Case::load`], with the case file's `text` given (`path` names it in errors and is the base of its
+    /// relative paths; the tables and logs it names are read from disk).
+    pub fn from_text(path: &Path, text: String, overrides: &Overrides) -> Result<Case> {
         let parsed: CaseFile = toml::from_str(&text).map_err(|e| toml_error(path, &text, e))?;
         let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
         let dir = if dir.as_os_str().is_empty() { PathBuf::from(".") } else { dir };

@@ -6,6 +6,7 @@
 //! case's tables at hand, in [`crate::evidence`].
 
 pub mod accounts;
+pub mod bytes;
 pub mod cloudtrail;
 pub mod combined;
 pub mod csv_records;
