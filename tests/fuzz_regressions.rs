@@ -1,6 +1,7 @@
 //! Inputs that once crashed a fuzz target (or that exercise its edges), kept in
 //! `testdata/fuzz-regressions/<target>/`: each is fed through the same function the fuzz target calls
-//! (`fuzz/src/inputs.rs`), which must return without panicking.
+//! (`fuzz/src/inputs.rs`), which must return without panicking, and within the fuzz runs' timeout (an input
+//! named `timeout-*` once took longer: exponential parsing).
 
 #[path = "../fuzz/src/inputs.rs"]
 mod inputs;
@@ -21,8 +22,11 @@ fn run_all(target: &str, call: fn(&[u8])) {
     let inputs = regressions(target);
     assert!(!inputs.is_empty(), "testdata/fuzz-regressions/{target}/ holds no input");
     for (path, data) in inputs {
+        let started = std::time::Instant::now();
         let outcome = std::panic::catch_unwind(|| call(&data));
         assert!(outcome.is_ok(), "{} panics", path.display());
+        let took = started.elapsed();
+        assert!(took < std::time::Duration::from_secs(10), "{} took {took:?}", path.display());
     }
 }
 

@@ -10,11 +10,11 @@ use breachscope::case::{Case, Overrides};
 use breachscope::encoding::TextEncoding;
 use breachscope::evidence::Interpreter;
 use breachscope::ingest::bytes::parse_bytes;
-use breachscope::ingest::{Format, Parameters, ParserSettings, Payload, StatementText};
+use breachscope::ingest::{Format, Parameters, Parsed, ParserSettings, Payload, StatementText};
 
-/// `logs`: byte 0 picks the format (`Format::ALL[b % 9]`, or detection from the content for 9 and above),
-/// byte 1 the encoding (bit 0: Latin-1 instead of UTF-8) and whether zoneless times have a zone (bit 1);
-/// the rest is the log.
+/// `logs`: byte 0 picks the format (`Format::ALL[b % 10]`, or detection from the content for 9), byte 1
+/// the encoding (bit 0: Latin-1 instead of UTF-8) and whether zoneless times have a zone (bit 1); the rest
+/// is the log. Every event read is then interpreted by the evidence stage against the fixture case.
 pub fn log(data: &[u8]) {
     if data.len() < 2 {
         return;
@@ -28,7 +28,15 @@ pub fn log(data: &[u8]) {
     let settings = ParserSettings { time_zone, ..Default::default() };
     let body = &data[2..];
     let _ = Format::detect(body);
-    let _ = parse_bytes(format, &settings, encoding, body);
+    if let Ok(records) = parse_bytes(format, &settings, encoding, body) {
+        let case = evidence_case();
+        let interpreter = Interpreter::new(&case.schema, &case.logs[0]).with_exports(&case.exports);
+        for record in records {
+            if let Parsed::Event(event) = record {
+                let _ = interpreter.interpret(&event.payload);
+            }
+        }
+    }
 }
 
 /// A folder with the tables and a log that fuzzed case files (and the SQL target's case) name:
@@ -61,8 +69,8 @@ pub fn case_file(data: &[u8]) {
     let _ = Case::from_text(&path, text, &Overrides { all_accounts: true, ..Default::default() });
 }
 
-/// The case the SQL target interprets statements against: customers and tickets, one pgaudit-style log.
-const SQL_CASE: &str = r#"
+/// The case events are interpreted against: customers and tickets, one log with routes and table names.
+const EVIDENCE_CASE: &str = r#"
 [case]
 name = "fuzz"
 actors = ["k.walsh"]
@@ -81,11 +89,26 @@ customer = "customer_id"
 name = "db"
 path = "logs/db.csv"
 format = "csv"
+
+[[logs.routes]]
+path = "/support/customers/{customers}"
+fields = ["customers.full_name", "customers.email"]
+
+[[logs.routes]]
+path = "/api/*/tickets/{tickets}"
+
+[logs.tables]
+Customer = "customers"
+Ticket = "tickets"
+"003" = "customers"
+"public.customers" = "customers"
 "#;
 
-fn sql_case() -> &'static Case {
+fn evidence_case() -> &'static Case {
     static CASE: OnceLock<Case> = OnceLock::new();
-    CASE.get_or_init(|| Case::from_text(&fixture().join("sql-case.toml"), SQL_CASE.to_string(), &Overrides::default()).expect("the SQL target's case loads"))
+    CASE.get_or_init(|| {
+        Case::from_text(&fixture().join("evidence-case.toml"), EVIDENCE_CASE.to_string(), &Overrides::default()).expect("the fuzz fixture case loads")
+    })
 }
 
 /// `sql`: the bytes up to the first NUL are a logged statement, the rest its bind parameters separated by
@@ -96,7 +119,7 @@ pub fn sql(data: &[u8]) {
     let statement = parts.next().unwrap_or_default().to_string();
     let values: Vec<String> = parts.map(str::to_string).collect();
     let parameters = if values.is_empty() { Parameters::None } else { Parameters::Values(values) };
-    let case = sql_case();
+    let case = evidence_case();
     let interpreter = Interpreter::new(&case.schema, &case.logs[0]);
     for class in [None, Some("READ".to_string())] {
         let payload = Payload::Sql {
