@@ -140,9 +140,10 @@ pub fn gather(case: &Case, settings: &ProfileSettings, ui: &Ui) -> Result<AllAct
                         let named: usize = records.iter().map(|r| r.keys.len()).sum();
                         bulk |= named >= settings.bulk_records;
                         for rec in records {
+                            let key_type = case.schema.tables[rec.table].key_type;
                             for key in rec.keys {
                                 activity.touched[rec.table]
-                                    .entry(key)
+                                    .entry(key_type.canonical(&key).into_owned())
                                     .and_modify(|t| t.add(event.time))
                                     .or_insert_with(|| KeyTouch { first: event.time, months: BTreeSet::from([month_of(&event.time)]) });
                             }
@@ -249,7 +250,7 @@ pub fn resolve_customers(case: &Case, groups: &BTreeMap<String, Activity>, custo
     let mut links: Vec<foldhash::HashMap<String, Vec<String>>> = vec![foldhash::HashMap::default(); case.schema.tables.len()];
     for (table_id, spec) in case.schema.tables.iter().enumerate().skip(1) {
         let keys: HashSet<&str> = groups.values().flat_map(|g| g[table_id].keys().map(String::as_str)).collect();
-        links[table_id] = linked_customers(spec, keys)?.0;
+        links[table_id] = linked_customers(spec, case.schema.customers().key_type, keys)?.0;
     }
     let mut out = CustomerTouches { per_group: BTreeMap::new(), unresolved_keys: BTreeMap::new() };
     for (name, activity) in groups {

@@ -61,6 +61,10 @@ struct CustomersSection {
     key: String,
     #[serde(default)]
     columns: BTreeMap<String, String>,
+    /// The table's character encoding (default utf-8).
+    encoding: Option<String>,
+    /// `text` (default: exact, trimmed) or `numeric` (`007` = `7`); see [`crate::keys`].
+    key_type: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -70,6 +74,10 @@ struct LinkedTableSection {
     path: String,
     key: String,
     customer: String,
+    /// The table's character encoding (default utf-8).
+    encoding: Option<String>,
+    /// `text` (default: exact, trimmed) or `numeric` (`007` = `7`); see [`crate::keys`].
+    key_type: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -90,6 +98,8 @@ struct LogSection {
     time_zone: Option<String>,
     /// A CSV naming the log's account ids (Salesforce USER_ID, Zendesk user_id).
     users: Option<String>,
+    /// The log's character encoding (default: `--encoding`, else utf-8).
+    encoding: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -158,6 +168,8 @@ pub struct TableSpec {
     pub customer_column: Option<(String, usize)>,
     /// Field id of this table's first column.
     pub first_field: FieldId,
+    /// How this table's keys are compared (`key_type`).
+    pub key_type: crate::keys::KeyType,
 }
 
 impl TableSpec {
@@ -167,6 +179,11 @@ impl TableSpec {
 
     pub fn field_of(&self, column: &str) -> Option<FieldId> {
         self.file.column_index(column).map(|i| self.field(i))
+    }
+
+    /// `raw` as this table's keys are compared (see [`crate::keys`]).
+    pub fn canonical_key<'a>(&self, raw: &'a str) -> std::borrow::Cow<'a, str> {
+        self.key_type.canonical(raw)
     }
 
     pub fn fields(&self) -> std::ops::Range<FieldId> {
@@ -251,10 +268,12 @@ pub struct LogSpec {
     pub map: BTreeMap<String, String>,
     /// The log's table names → case tables (`public.customers` and `customers` are found without it).
     pub table_names: BTreeMap<String, TableId>,
-    /// The zone of timestamps the log writes without one.
+    /// The zone of timestamps the log writes without one: its `time_zone`, else `--assume-tz`.
     pub time_zone: Option<chrono::FixedOffset>,
     /// Account ids → names, from the log's `users` table.
     pub users: BTreeMap<String, String>,
+    /// The files' character encoding: the log's `encoding`, else `--encoding`, else UTF-8.
+    pub encoding: crate::encoding::TextEncoding,
 }
 
 /// What to do with the rows of a table the actors read whole (no filter).
@@ -290,6 +309,8 @@ pub struct Case {
     pub profile: crate::profile::ProfileSettings,
     /// Files that left the system, with the rows they held (`[[exports]]`).
     pub exports: Vec<crate::export::Export>,
+    /// `--assume-tz`: the zone of other zoneless times read for the case (the victims' report dates).
+    pub assume_tz: Option<chrono::FixedOffset>,
 }
 
 /// Overrides from the command line.
@@ -301,11 +322,19 @@ pub struct Overrides {
     pub disabled_at: Option<String>,
     /// Commands that look at every account (`suspects`, `profile`) need no `actors`.
     pub all_accounts: bool,
+    /// `--encoding` (and other defaults for reading the logs).
+    pub inputs: crate::input::InputDefaults,
 }
 
 impl Case {
     pub fn load(path: &Path, overrides: &Overrides) -> Result<Case> {
         let text = std::fs::read_to_string(path).map_err(|source| Error::Read { path: path.to_path_buf(), source })?;
+        Case::from_text(path, text, overrides)
+    }
+
+    /// As [`Case::load`], with the case file's `text` given (`path` names it in errors and is the base of its
+    /// relative paths; the tables and logs it names are read from disk).
+    pub fn from_text(path: &Path, text: String, overrides: &Overrides) -> Result<Case> {
         let parsed: CaseFile = toml::from_str(&text).map_err(|e| toml_error(path, &text, e))?;
         let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
         let dir = if dir.as_os_str().is_empty() { PathBuf::from(".") } else { dir };
@@ -321,11 +350,12 @@ impl Case {
 
         let since_text = overrides.since.clone().or(parsed.case.since.clone());
         let until_text = overrides.until.clone().or(parsed.case.until.clone());
+        let assume_tz = overrides.inputs.assume_tz;
         let since = since_text
-            .map(|s| timefmt::parse_bound(&s, DayEnd::Start).map_err(|e| bad(format!("since: {e}"))))
+            .map(|s| timefmt::parse_bound_in(&s, DayEnd::Start, assume_tz).map_err(|e| bad(format!("since: {e}"))))
             .transpose()?;
         let until = until_text
-            .map(|s| timefmt::parse_bound(&s, DayEnd::End).map_err(|e| bad(format!("until: {e}"))))
+            .map(|s| timefmt::parse_bound_in(&s, DayEnd::End, assume_tz).map_err(|e| bad(format!("until: {e}"))))
             .transpose()?;
         if let (Some(s), Some(u)) = (since, until) {
             if s > u {
@@ -336,7 +366,7 @@ impl Case {
             .case
             .discovered
             .as_deref()
-            .map(|d| parse_date(d).map_err(|e| bad(format!("discovered: {e}"))))
+            .map(|d| parse_date(d, assume_tz).map_err(|e| bad(format!("discovered: {e}"))))
             .transpose()?;
 
         let table_access = match parsed.case.table_access.as_deref() {
@@ -349,7 +379,7 @@ impl Case {
             .disabled_at
             .clone()
             .or(parsed.case.disabled_at.clone())
-            .map(|s| timefmt::parse_bound(&s, DayEnd::Start).map_err(|e| bad(format!("disabled_at: {e}"))))
+            .map(|s| timefmt::parse_bound_in(&s, DayEnd::Start, assume_tz).map_err(|e| bad(format!("disabled_at: {e}"))))
             .transpose()?;
         let people = check_people(&parsed.people).map_err(bad)?;
 
@@ -357,7 +387,7 @@ impl Case {
         let profile = crate::profile::ProfileSettings::from_section(&parsed.profile, &schema).map_err(|e| bad(format!("[profile] {e}")))?;
         let mut logs = Vec::with_capacity(parsed.logs.len());
         for (i, section) in parsed.logs.iter().enumerate() {
-            logs.push(build_log(path, &dir, &schema, i, section)?);
+            logs.push(build_log(path, &dir, &schema, i, section, &overrides.inputs)?);
         }
         if logs.is_empty() {
             return Err(bad("no [[logs]]: the case names no access log to read".into()));
@@ -388,6 +418,7 @@ impl Case {
             people,
             profile,
             exports,
+            assume_tz,
         })
     }
 }
@@ -418,9 +449,9 @@ fn check_people(people: &BTreeMap<String, Vec<String>>) -> Result<BTreeMap<Strin
     Ok(out)
 }
 
-fn parse_date(text: &str) -> Result<NaiveDate, String> {
+fn parse_date(text: &str, assume_tz: Option<chrono::FixedOffset>) -> Result<NaiveDate, String> {
     NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d")
-        .or_else(|_| timefmt::parse_zoned(text).map(|t| t.date_naive()).map_err(|_| ()))
+        .or_else(|_| timefmt::parse_zoned_in(text, assume_tz).map(|t| t.date_naive()).map_err(|_| ()))
         .map_err(|_| format!("`{text}` is not a date (YYYY-MM-DD)"))
 }
 
@@ -442,10 +473,18 @@ fn build_schema(case_path: &Path, dir: &Path, parsed: &CaseFile) -> Result<Schem
     let mut tables = Vec::new();
     let mut field_names = Vec::new();
 
-    let customers_file = TableFile::open(&dir.join(&parsed.customers.path))?;
+    let table_encoding = |section: &str, name: &Option<String>| match name {
+        Some(name) => crate::encoding::TextEncoding::parse(name).map_err(|m| bad(format!("{section} encoding: {m}"))),
+        None => Ok(crate::encoding::TextEncoding::UTF8),
+    };
+    let customers_file = TableFile::open_encoded(&dir.join(&parsed.customers.path), table_encoding("[customers]", &parsed.customers.encoding)?)?;
     let key_index = customers_file
         .column_index(&parsed.customers.key)
         .ok_or_else(|| bad(format!("[customers] key `{}` is not a column of {}", parsed.customers.key, customers_file.path.display())))?;
+    let key_type = |section: &str, name: &Option<String>| match name {
+        Some(name) => crate::keys::KeyType::parse(name).map_err(|m| bad(format!("{section} {m}"))),
+        None => Ok(crate::keys::KeyType::Text),
+    };
     tables.push(TableSpec {
         name: "customers".into(),
         key: parsed.customers.key.clone(),
@@ -453,13 +492,14 @@ fn build_schema(case_path: &Path, dir: &Path, parsed: &CaseFile) -> Result<Schem
         customer_column: None,
         first_field: 0,
         file: customers_file,
+        key_type: key_type("[customers]", &parsed.customers.key_type)?,
     });
 
     for section in &parsed.tables {
         if section.name == "customers" || tables.iter().any(|t: &TableSpec| t.name == section.name) {
             return Err(bad(format!("[[tables]] name `{}` is used twice", section.name)));
         }
-        let file = TableFile::open(&dir.join(&section.path))?;
+        let file = TableFile::open_encoded(&dir.join(&section.path), table_encoding(&format!("[[tables]] {}:", section.name), &section.encoding)?)?;
         let key_index = file
             .column_index(&section.key)
             .ok_or_else(|| bad(format!("[[tables]] {}: key `{}` is not a column of {}", section.name, section.key, file.path.display())))?;
@@ -473,6 +513,7 @@ fn build_schema(case_path: &Path, dir: &Path, parsed: &CaseFile) -> Result<Schem
             customer_column: Some((section.customer.clone(), customer_index)),
             first_field: 0,
             file,
+            key_type: key_type(&format!("[[tables]] {}:", section.name), &section.key_type)?,
         });
     }
 
@@ -541,7 +582,7 @@ fn build_schema(case_path: &Path, dir: &Path, parsed: &CaseFile) -> Result<Schem
     Ok(Schema { tables, field_names, field_classes, roles })
 }
 
-fn build_log(case_path: &Path, dir: &Path, schema: &Schema, index: usize, section: &LogSection) -> Result<LogSpec> {
+fn build_log(case_path: &Path, dir: &Path, schema: &Schema, index: usize, section: &LogSection, inputs: &crate::input::InputDefaults) -> Result<LogSpec> {
     let label = section.name.clone().unwrap_or_else(|| section.path.clone());
     let bad = |message: String| Error::input(case_path, format!("[[logs]] #{} ({label}): {message}", index + 1));
     let files = crate::input::expand_glob(dir, &section.path)?;
@@ -576,11 +617,17 @@ fn build_log(case_path: &Path, dir: &Path, schema: &Schema, index: usize, sectio
         routes.push(Route { template: route.path.clone(), segments, fields });
     }
 
+    // The log's own `time_zone` wins over `--assume-tz`.
     let time_zone = section
         .time_zone
         .as_deref()
         .map(|z| timefmt::parse_zone(z).ok_or_else(|| bad(format!("time_zone `{z}`: use UTC or an offset such as +02:00"))))
-        .transpose()?;
+        .transpose()?
+        .or(inputs.assume_tz);
+    let encoding = match &section.encoding {
+        Some(name) => crate::encoding::TextEncoding::parse(name).map_err(|m| bad(format!("encoding: {m}")))?,
+        None => inputs.encoding.unwrap_or_default(),
+    };
     let users = match &section.users {
         Some(p) => crate::ingest::accounts::load(&dir.join(p))?,
         None => BTreeMap::new(),
@@ -597,6 +644,7 @@ fn build_log(case_path: &Path, dir: &Path, schema: &Schema, index: usize, sectio
         table_names,
         time_zone,
         users,
+        encoding,
     })
 }
 

@@ -16,6 +16,11 @@ pub struct Cli {
     #[arg(long, global = true, value_name = "ZONE")]
     pub assume_tz: Option<String>,
 
+    /// The character encoding of the logs: utf-8 (default), latin1 (iso-8859-1, windows-1252), utf-16le,
+    /// utf-16be. A log's `encoding` in the case file wins.
+    #[arg(long, global = true, value_name = "ENCODING")]
+    pub encoding: Option<String>,
+
     #[command(subcommand)]
     pub command: Command,
 }

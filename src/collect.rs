@@ -163,6 +163,8 @@ pub struct Collected {
     pub after_disabled: Vec<PostDisableAccess>,
     /// Failed attempts of the actors after `disabled_at` (expected once the account is off).
     pub failed_after_disabled: u64,
+    /// Per case table: how its keys are compared; touched keys are stored in that canonical form.
+    pub key_types: Vec<crate::keys::KeyType>,
 }
 
 /// A successful access by an actor after the account was disabled: containment failed.
@@ -192,12 +194,13 @@ impl Collected {
     /// Records that `keys` of `table` were shown with `fields` at `time` by source `source_index`.
     pub fn touch(&mut self, table: TableId, keys: &[String], fields: &[FieldId], grade: Grade, time: Timestamp, source_index: usize) {
         let (field_count, source_count) = (self.field_count, self.source_count);
+        let key_type = self.key_types.get(table).copied().unwrap_or_default();
         let map = &mut self.touched[table];
-        let mut seen: Vec<&String> = keys.iter().collect();
+        let mut seen: Vec<std::borrow::Cow<'_, str>> = keys.iter().map(|k| key_type.canonical(k)).collect();
         seen.sort();
         seen.dedup();
         for key in seen {
-            let t = map.entry(key.clone()).or_insert_with(|| Touch::new(time, grade, field_count, source_count));
+            let t = map.entry(key.into_owned()).or_insert_with(|| Touch::new(time, grade, field_count, source_count));
             t.first = t.first.min(time);
             t.last = t.last.max(time);
             t.count += 1;
@@ -329,7 +332,7 @@ pub fn read_logs_with(case: &Case, ui: &Ui, visitor: &mut impl LogVisitor) -> Re
             users: log.users.clone(),
         };
         for path in &log.files {
-            let sample = input::sample(path, 64 * 1024)?;
+            let sample = input::sample_encoded(path, 64 * 1024, log.encoding)?;
             let format = ingest::resolve_format(log.format.as_deref(), &sample, path)?;
             let parser = ingest::parser_for_accounts(format, &settings, &sample, path, visitor.only_accounts())?;
             let display = display_path(path, &case.dir);
@@ -338,7 +341,7 @@ pub fn read_logs_with(case: &Case, ui: &Ui, visitor: &mut impl LogVisitor) -> Re
             let mut counts = FileCounts { source: log.name.clone(), path: display.clone(), format: format.to_string(), ..Default::default() };
             let bytes = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
             let bar = ui.file_bar(&log.name, bytes);
-            let (mut reader, digest) = input::open_hashed(path, &bar)?;
+            let (mut reader, digest) = input::open_hashed(path, log.encoding, &bar)?;
             let mut failure: Option<Error> = None;
             let mut sink = |parsed: Parsed| {
                 if failure.is_some() {
@@ -396,6 +399,7 @@ pub fn collect(case: &Case, ui: &Ui, rejects: &mut RejectsWriter) -> Result<Coll
         field_count,
         source_count: case.logs.len(),
         coverage: crate::coverage::CoverageRecorder::new(case),
+        key_types: case.schema.tables.iter().map(|t| t.key_type).collect(),
         ..Default::default()
     };
     let mut visitor = CaseVisitor {

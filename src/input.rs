@@ -1,4 +1,5 @@
-//! Opening exports: plain, gzip or zstd (told by their first bytes, not their names), and log globs.
+//! Opening exports: plain, gzip or zstd (told by their first bytes, not their names), transcoded to UTF-8
+//! from the export's encoding, and log globs.
 
 use std::fs::File;
 use std::io::{BufRead, BufReader, Read};
@@ -7,11 +8,22 @@ use std::sync::{Arc, Mutex};
 
 use sha2::{Digest, Sha256};
 
+use crate::encoding::TextEncoding;
 use crate::error::{Error, Result};
 
 const GZIP_MAGIC: [u8; 2] = [0x1f, 0x8b];
 const ZSTD_MAGIC: [u8; 4] = [0x28, 0xb5, 0x2f, 0xfd];
 const BUFFER: usize = 1 << 20;
+
+/// How inputs are read unless the case file says otherwise for a log (`--encoding`, `--assume-tz`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct InputDefaults {
+    /// The logs' encoding; `None`: UTF-8. A log's `encoding` key wins.
+    pub encoding: Option<TextEncoding>,
+    /// `--assume-tz`: the zone of timestamps written without one, in every log without its own `time_zone`
+    /// and in the case's window bounds; `None`: such timestamps are rejected.
+    pub assume_tz: Option<chrono::FixedOffset>,
+}
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Compression {
@@ -32,19 +44,26 @@ impl Compression {
     }
 }
 
-/// A buffered reader over the decompressed bytes of `path`.
+/// A buffered reader over the decompressed bytes of `path`, as UTF-8 (see [`crate::encoding`]: a UTF-16
+/// file with a byte-order mark is transcoded, anything else passed through).
 pub fn open(path: &Path) -> Result<Box<dyn BufRead + Send>> {
-    open_with_progress(path, &indicatif::ProgressBar::hidden())
+    open_encoded(path, TextEncoding::UTF8, &indicatif::ProgressBar::hidden())
 }
 
 /// As [`open`], advancing `bar` by the (compressed) bytes read from disk.
 pub fn open_with_progress(path: &Path, bar: &indicatif::ProgressBar) -> Result<Box<dyn BufRead + Send>> {
-    Ok(open_hashed(path, bar)?.0)
+    open_encoded(path, TextEncoding::UTF8, bar)
 }
 
-/// As [`open_with_progress`], also computing the SHA-256 of the file's bytes on disk as they are read (for
-/// the manifest: the digest is of exactly the bytes analysed, and the file is not read a second time).
-pub fn open_hashed(path: &Path, bar: &indicatif::ProgressBar) -> Result<(Box<dyn BufRead + Send>, RawDigest)> {
+/// The decompressed bytes of `path` transcoded from `encoding` to UTF-8, advancing `bar` by the
+/// (compressed) bytes read from disk. Decompression comes first, so a gzip of a Latin-1 export is read too.
+pub fn open_encoded(path: &Path, encoding: TextEncoding, bar: &indicatif::ProgressBar) -> Result<Box<dyn BufRead + Send>> {
+    Ok(open_hashed(path, encoding, bar)?.0)
+}
+
+/// As [`open_encoded`], also computing the SHA-256 of the file's bytes on disk as they are read (for the
+/// manifest: the digest is of exactly the bytes analysed, and the file is not read a second time).
+pub fn open_hashed(path: &Path, encoding: TextEncoding, bar: &indicatif::ProgressBar) -> Result<(Box<dyn BufRead + Send>, RawDigest)> {
     let read_err = |source| Error::Read { path: path.to_path_buf(), source };
     let mut file = File::open(path).map_err(read_err)?;
     let mut head = [0u8; 4];
@@ -52,22 +71,17 @@ pub fn open_hashed(path: &Path, bar: &indicatif::ProgressBar) -> Result<(Box<dyn
     let compression = Compression::detect(&head[..n]);
     let digest = RawDigest { path: path.to_path_buf(), state: Arc::new(Mutex::new(DigestState::default())) };
     let file = bar.wrap_read(HashingReader { inner: File::open(path).map_err(read_err)?, state: Arc::clone(&digest.state) });
-    Ok((open_decompressed(file, compression, path)?, digest))
-}
-
-fn open_decompressed<R: Read + Send + 'static>(file: R, compression: Compression, path: &Path) -> Result<Box<dyn BufRead + Send>> {
-    let read_err = |source| Error::Read { path: path.to_path_buf(), source };
-    Ok(match compression {
-        Compression::None => Box::new(BufReader::with_capacity(BUFFER, file)),
-        Compression::Gzip => Box::new(BufReader::with_capacity(
-            BUFFER,
-            flate2::read::MultiGzDecoder::new(BufReader::with_capacity(BUFFER, file)),
-        )),
-        Compression::Zstd => {
-            let decoder = zstd::stream::read::Decoder::new(file).map_err(read_err)?;
-            Box::new(BufReader::with_capacity(BUFFER, decoder))
-        }
-    })
+    let mut decompressed: Box<dyn Read + Send> = match compression {
+        Compression::None => Box::new(file),
+        Compression::Gzip => Box::new(flate2::read::MultiGzDecoder::new(BufReader::with_capacity(BUFFER, file))),
+        Compression::Zstd => Box::new(zstd::stream::read::Decoder::new(file).map_err(read_err)?),
+    };
+    // The text's first bytes tell a UTF-16 byte-order mark; they are put back in front of the stream.
+    let mut text_head = [0u8; 4];
+    let n = read_up_to(&mut decompressed, &mut text_head).map_err(read_err)?;
+    let text_head = text_head[..n].to_vec();
+    let whole: Box<dyn Read + Send> = Box::new(std::io::Cursor::new(text_head.clone()).chain(decompressed));
+    Ok((Box::new(BufReader::with_capacity(BUFFER, crate::encoding::decode(whole, &text_head, encoding))), digest))
 }
 
 #[derive(Default)]
@@ -121,27 +135,18 @@ impl<R: Read> Read for HashingReader<R> {
     }
 }
 
-/// The first bytes of the decompressed content, for format detection.
+/// The first bytes of the decompressed content (as UTF-8), for format detection.
 pub fn sample(path: &Path, len: usize) -> Result<Vec<u8>> {
-    let mut reader = open(path)?;
+    sample_encoded(path, len, TextEncoding::UTF8)
+}
+
+/// As [`sample`], transcoding from `encoding`.
+pub fn sample_encoded(path: &Path, len: usize, encoding: TextEncoding) -> Result<Vec<u8>> {
+    let mut reader = open_encoded(path, encoding, &indicatif::ProgressBar::hidden())?;
     let mut buf = vec![0u8; len];
     let n = read_up_to(&mut reader, &mut buf).map_err(|source| Error::Read { path: path.to_path_buf(), source })?;
     buf.truncate(n);
-    refuse_utf16(path, &buf)?;
     Ok(buf)
-}
-
-/// Exports are read as UTF-8; a UTF-16 file (told by its byte-order mark) would otherwise fail later with
-/// a misleading message (no header column found), so it is refused here, naming the file.
-fn refuse_utf16(path: &Path, head: &[u8]) -> Result<()> {
-    let order = if head.starts_with(&[0xff, 0xfe]) {
-        "little-endian"
-    } else if head.starts_with(&[0xfe, 0xff]) {
-        "big-endian"
-    } else {
-        return Ok(());
-    };
-    Err(Error::input(path, format!("the file is UTF-16 ({order}, with a byte-order mark); convert it to UTF-8 first, e.g. `iconv -f UTF-16 -t UTF-8`")))
 }
 
 fn read_up_to(reader: &mut impl Read, buf: &mut [u8]) -> std::io::Result<usize> {

@@ -30,6 +30,10 @@ pub struct Report {
     pub replayed_queries: Vec<ReplayedQuery>,
     pub table_accesses: Vec<TableAccess>,
     pub duplicate_customer_keys: Vec<String>,
+    /// Table keys padded with whitespace or, with `key_type = "numeric"`, not numbers: counts and first
+    /// lines (see [`crate::keys`]).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub key_warnings: Vec<crate::keys::KeyCheck>,
     pub unknown_fields: BTreeMap<String, u64>,
     pub unmatched_request_paths: BTreeMap<String, u64>,
     /// The actors' used events per UTC day.
@@ -166,6 +170,7 @@ pub fn build(case: &Case, collected: Collected, replayed: Vec<ReplayedQuery>, re
         replayed_queries: replayed,
         table_accesses,
         duplicate_customer_keys: resolved.duplicate_customer_keys.clone(),
+        key_warnings: resolved.key_checks.clone(),
         unknown_fields: collected.unknown_fields,
         unmatched_request_paths: collected.unmatched_paths,
         events_per_day: collected.events_per_day,
@@ -281,6 +286,9 @@ pub fn summary(report: &Report) -> String {
     }
     if !report.duplicate_customer_keys.is_empty() {
         out.push_str(&format!("{} customer key(s) appear on several rows; all rows are listed.\n", report.duplicate_customer_keys.len()));
+    }
+    for warning in report.key_warnings.iter().flat_map(|k| k.warnings()) {
+        out.push_str(&format!("!! {warning}\n"));
     }
     if let Some(coverage) = &report.coverage {
         out.push_str(&crate::coverage::summary(coverage));

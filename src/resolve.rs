@@ -12,6 +12,7 @@ use serde::Serialize;
 use crate::case::{Case, Role, TableSpec, CUSTOMERS};
 use crate::collect::{Collected, Touch};
 use crate::error::Result;
+use crate::keys::{KeyCheck, KeyType};
 
 /// A customer row reached by the actors.
 #[derive(Clone, Debug)]
@@ -52,6 +53,9 @@ pub struct Resolved {
     pub tables: Vec<TableResolution>,
     /// Customer keys that appear on more than one row among the affected (both rows are kept).
     pub duplicate_customer_keys: Vec<String>,
+    /// Tables read here whose keys are padded with whitespace or, with `key_type = "numeric"`, not
+    /// numbers (counted, with lines; see [`crate::keys`]).
+    pub key_checks: Vec<KeyCheck>,
 }
 
 pub fn resolve(case: &Case, collected: &Collected) -> Result<Resolved> {
@@ -66,8 +70,12 @@ pub fn resolve(case: &Case, collected: &Collected) -> Result<Resolved> {
             resolved.tables.push(stats);
             continue;
         }
-        let (links, rows_read) = linked_customers(spec, touched.keys().map(String::as_str))?;
+        let mut check = key_check(case, spec);
+        let (links, rows_read) = linked_customers_checked(spec, schema.customers().key_type, touched.keys().map(String::as_str), Some(&mut check))?;
         stats.rows_read = rows_read;
+        if !check.is_clean() {
+            resolved.key_checks.push(check);
+        }
         for (key, touch) in touched {
             match links.get(key) {
                 Some(customers) => {
@@ -93,16 +101,22 @@ pub fn resolve(case: &Case, collected: &Collected) -> Result<Resolved> {
     let mut stats = TableResolution { table: customers.name.clone(), keys_touched: per_customer.len(), ..Default::default() };
     let mut rows_per_key: HashMap<String, usize> = HashMap::new();
     if !per_customer.is_empty() {
+        let mut check = key_check(case, customers);
         customers.file.for_each_row(|line, row| {
             stats.rows_read += 1;
-            let key = &row[customers.key_index];
-            if let Some(touch) = per_customer.get(key) {
+            let raw = &row[customers.key_index];
+            check.note(line, raw, customers.key_type);
+            let key = customers.canonical_key(raw);
+            if let Some(touch) = per_customer.get(key.as_ref()) {
                 let roles = schema.roles.iter().map(|(role, col)| (*role, row[*col].to_string())).collect();
-                resolved.customers.push(AffectedCustomer { key: key.to_string(), line, roles, touch: touch.clone() });
-                *rows_per_key.entry(key.to_string()).or_default() += 1;
+                resolved.customers.push(AffectedCustomer { key: raw.trim().to_string(), line, roles, touch: touch.clone() });
+                *rows_per_key.entry(key.into_owned()).or_default() += 1;
             }
             Ok(())
         })?;
+        if !check.is_clean() {
+            resolved.key_checks.insert(0, check);
+        }
     }
     for (key, touch) in &per_customer {
         if !rows_per_key.contains_key(key) {
@@ -114,15 +128,34 @@ pub fn resolve(case: &Case, collected: &Collected) -> Result<Resolved> {
     resolved.tables.insert(0, stats);
     resolved.duplicate_customer_keys = rows_per_key.into_iter().filter(|(_, n)| *n > 1).map(|(k, _)| k).collect();
     resolved.duplicate_customer_keys.sort();
-    resolved.customers.sort_by(|a, b| a.key.cmp(&b.key).then(a.line.cmp(&b.line)));
+    resolved.customers.sort_by(|a, b| customers.key_type.compare(&a.key, &b.key).then(a.line.cmp(&b.line)));
     resolved.unresolved_keys.sort_by(|a, b| (&a.table, &a.key).cmp(&(&b.table, &b.key)));
     Ok(resolved)
 }
 
-/// Reads a linked table (`tickets`) once and maps each of `keys` to the customers of the rows with that
-/// key (usually one; sorted, without repeats). Keys on no row, or only on rows with an empty customer
-/// column, are absent. Also returns the number of rows read.
-pub fn linked_customers<'k>(spec: &TableSpec, keys: impl IntoIterator<Item = &'k str>) -> Result<(HashMap<String, Vec<String>>, u64)> {
+fn key_check(case: &Case, spec: &TableSpec) -> KeyCheck {
+    KeyCheck::new(&spec.name, &crate::collect::display_path(&spec.file.path, &case.dir), &spec.key)
+}
+
+/// Reads a linked table (`tickets`) once and maps each of `keys` (canonical, as touched) to the customers
+/// of the rows with that key (usually one; sorted, without repeats), in the canonical form of the
+/// customers' `customer_key_type`. Keys on no row, or only on rows with an empty customer column, are
+/// absent. Also returns the number of rows read.
+pub fn linked_customers<'k>(
+    spec: &TableSpec,
+    customer_key_type: KeyType,
+    keys: impl IntoIterator<Item = &'k str>,
+) -> Result<(HashMap<String, Vec<String>>, u64)> {
+    linked_customers_checked(spec, customer_key_type, keys, None)
+}
+
+/// As [`linked_customers`], noting the table's key problems in `check`.
+fn linked_customers_checked<'k>(
+    spec: &TableSpec,
+    customer_key_type: KeyType,
+    keys: impl IntoIterator<Item = &'k str>,
+    mut check: Option<&mut KeyCheck>,
+) -> Result<(HashMap<String, Vec<String>>, u64)> {
     let (_, customer_col) = spec.customer_column.clone().expect("linked tables have a customer column");
     let wanted: HashSet<&str> = keys.into_iter().collect();
     let mut links: HashMap<String, Vec<String>> = HashMap::new();
@@ -130,13 +163,17 @@ pub fn linked_customers<'k>(spec: &TableSpec, keys: impl IntoIterator<Item = &'k
     if wanted.is_empty() {
         return Ok((links, 0));
     }
-    spec.file.for_each_row(|_, row| {
+    spec.file.for_each_row(|line, row| {
         rows_read += 1;
-        let key = &row[spec.key_index];
-        let customer = &row[customer_col];
-        if !customer.is_empty() && wanted.contains(key) {
-            let list = links.entry(key.to_string()).or_default();
-            if !list.iter().any(|c| c == customer) {
+        let raw = &row[spec.key_index];
+        if let Some(check) = check.as_deref_mut() {
+            check.note(line, raw, spec.key_type);
+        }
+        let key = spec.canonical_key(raw);
+        let customer = customer_key_type.canonical(&row[customer_col]);
+        if !customer.is_empty() && wanted.contains(key.as_ref()) {
+            let list = links.entry(key.into_owned()).or_default();
+            if !list.iter().any(|c| c.as_str() == customer.as_ref()) {
                 list.push(customer.to_string());
                 list.sort();
             }

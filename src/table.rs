@@ -3,6 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
+use crate::encoding::TextEncoding;
 use crate::error::{Error, Result};
 use crate::ingest::lines::NewlineTracking;
 use crate::input;
@@ -13,18 +14,25 @@ pub struct TableFile {
     pub path: PathBuf,
     pub delimiter: u8,
     pub columns: Vec<String>,
+    /// The file's character encoding (transcoded to UTF-8 as it is read).
+    pub encoding: TextEncoding,
 }
 
 impl TableFile {
     /// Opens `path` and reads its header. The delimiter is a tab for `.tsv`/`.tab` names, or when the
     /// header has tabs and no commas; otherwise a comma.
     pub fn open(path: &Path) -> Result<TableFile> {
-        let sample = input::sample(path, 64 * 1024)?;
+        TableFile::open_encoded(path, TextEncoding::UTF8)
+    }
+
+    /// As [`TableFile::open`], for a file in `encoding`.
+    pub fn open_encoded(path: &Path, encoding: TextEncoding) -> Result<TableFile> {
+        let sample = input::sample_encoded(path, 64 * 1024, encoding)?;
         if sample.is_empty() {
             return Err(Error::input(path, "the table is empty (no header row)"));
         }
         let delimiter = delimiter_for(path, &sample);
-        let mut reader = csv_reader(input::open(path)?, delimiter);
+        let mut reader = csv_reader(input::open_encoded(path, encoding, &indicatif::ProgressBar::hidden())?, delimiter);
         let header = reader.byte_headers().map_err(|e| csv_error(path, e, Some(1)))?.clone();
         let mut columns = Vec::with_capacity(header.len());
         for (i, raw) in header.iter().enumerate() {
@@ -37,7 +45,7 @@ impl TableFile {
             }
             columns.push(name);
         }
-        Ok(TableFile { path: path.to_path_buf(), delimiter, columns })
+        Ok(TableFile { path: path.to_path_buf(), delimiter, columns, encoding })
     }
 
     pub fn column_index(&self, name: &str) -> Option<usize> {
@@ -48,8 +56,11 @@ impl TableFile {
     /// A row with the wrong number of fields or invalid UTF-8 is an error naming line and column: a
     /// customer table that cannot be read exactly must not produce a notification list.
     pub fn for_each_row(&self, mut visit: impl FnMut(u64, &csv::StringRecord) -> Result<()>) -> Result<()> {
-        let (tracked, lines) = NewlineTracking::new(input::open(&self.path)?);
+        let (tracked, lines) = NewlineTracking::new(input::open_encoded(&self.path, self.encoding, &indicatif::ProgressBar::hidden())?);
         let mut reader = csv::ReaderBuilder::new().delimiter(self.delimiter).flexible(true).has_headers(true).from_reader(tracked);
+        // The header first, so that an error in the first data row is placed on its own line (the csv
+        // reader's position before that row would otherwise be the header's).
+        reader.byte_headers().map_err(|e| csv_error(&self.path, e, Some(1)))?;
         let mut record = csv::StringRecord::new();
         loop {
             match reader.read_record(&mut record) {
@@ -160,5 +171,23 @@ mod tests {
         let table = TableFile::open(&path).unwrap();
         let err = table.for_each_row(|_, _| Ok(())).unwrap_err().to_string();
         assert!(err.contains("c.csv:3:"), "{err}");
+    }
+
+    #[test]
+    fn invalid_utf8_in_the_first_row_is_placed_on_its_line() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("c.csv");
+        std::fs::write(&path, b"id,name\n1,Zo\xeb\n").unwrap();
+        let err = TableFile::open(&path).unwrap().for_each_row(|_, _| Ok(())).unwrap_err().to_string();
+        assert!(err.contains("c.csv:2:2: field is not valid UTF-8"), "{err}");
+        let mut names = Vec::new();
+        TableFile::open_encoded(&path, TextEncoding::LATIN1)
+            .unwrap()
+            .for_each_row(|_, r| {
+                names.push(r[1].to_string());
+                Ok(())
+            })
+            .unwrap();
+        assert_eq!(names, ["Zoë"]);
     }
 }

@@ -1,24 +1,17 @@
 //! Timestamps as access logs write them, all turned into UTC.
 //!
 //! A timestamp without a zone is rejected: guessing the zone of an export silently shifts events in or out
-//! of the case window.
+//! of the case window. Where the zone is known (a log's `time_zone`, `--assume-tz`), the caller passes it to
+//! the `*_in` functions; there is no process-wide setting.
 
 use chrono::{DateTime, FixedOffset, NaiveDate, NaiveDateTime, NaiveTime, TimeZone, Utc};
 
 pub type Timestamp = DateTime<Utc>;
 
-/// The zone `--assume-tz` gives to timestamps without one; unset (the default), they are rejected. Set once
-/// per process, before any input is read.
-static ASSUMED_ZONE: std::sync::OnceLock<FixedOffset> = std::sync::OnceLock::new();
-
-/// Reads an `--assume-tz` value (`UTC`, `Z`, `+02:00`, `-0500`) and makes it the zone of zoneless
-/// timestamps for the rest of the process.
-pub fn assume_zone(text: &str) -> Result<FixedOffset, String> {
-    let offset = parse_offset(text.trim()).ok_or_else(|| format!("--assume-tz: `{text}` is not UTC or an offset such as +02:00"))?;
-    if ASSUMED_ZONE.set(offset).is_err() && ASSUMED_ZONE.get() != Some(&offset) {
-        return Err("--assume-tz given twice".into());
-    }
-    Ok(offset)
+/// Reads an `--assume-tz` value (`UTC`, `Z`, `+02:00`, `-0500`): the zone the caller then passes to the
+/// `*_in` functions for timestamps without one.
+pub fn parse_assume_tz(text: &str) -> Result<FixedOffset, String> {
+    parse_offset(text.trim()).ok_or_else(|| format!("--assume-tz: `{text}` is not UTC or an offset such as +02:00"))
 }
 
 /// RFC 3339 with a `Z` and whole seconds unless the value has sub-second digits.
@@ -39,6 +32,11 @@ pub enum DayEnd {
 
 /// A window bound: RFC 3339 (or `YYYY-MM-DD HH:MM:SS` with zone) or a bare date (UTC day).
 pub fn parse_bound(text: &str, end: DayEnd) -> Result<Timestamp, String> {
+    parse_bound_in(text, end, None)
+}
+
+/// As [`parse_bound`], reading a time without a zone in `zoneless` (`--assume-tz`) when given.
+pub fn parse_bound_in(text: &str, end: DayEnd, zoneless: Option<FixedOffset>) -> Result<Timestamp, String> {
     let text = text.trim();
     if let Ok(date) = NaiveDate::parse_from_str(text, "%Y-%m-%d") {
         let time = match end {
@@ -47,18 +45,24 @@ pub fn parse_bound(text: &str, end: DayEnd) -> Result<Timestamp, String> {
         };
         return Ok(Utc.from_utc_datetime(&date.and_time(time)));
     }
-    parse_zoned(text)
+    parse_zoned_in(text, zoneless)
 }
 
 /// RFC 3339 / ISO 8601 with a zone: `2019-06-01T10:00:00Z`, `2019-06-01 10:00:00+02:00`,
 /// `2019-06-01 10:00:00.123 UTC`, `2019-06-01T10:00:00.123-0500`.
 pub fn parse_zoned(text: &str) -> Result<Timestamp, String> {
+    parse_zoned_in(text, None)
+}
+
+/// As [`parse_zoned`]; a time without a zone (`2019-06-01 10:00:00`) is read in `zoneless` when given
+/// (the log's `time_zone`, else `--assume-tz`), and rejected otherwise.
+pub fn parse_zoned_in(text: &str, zoneless: Option<FixedOffset>) -> Result<Timestamp, String> {
     let text = text.trim();
     if let Ok(t) = DateTime::parse_from_rfc3339(text) {
         return Ok(t.with_timezone(&Utc));
     }
     let Some((body, zone)) = split_zone(text) else {
-        if let (Some(offset), Some(naive)) = (ASSUMED_ZONE.get(), parse_naive(text)) {
+        if let (Some(offset), Some(naive)) = (zoneless, parse_naive(text)) {
             return offset.from_local_datetime(&naive).single().map(|t| t.with_timezone(&Utc)).ok_or_else(|| format!("`{text}` is not a valid time"));
         }
         return Err(format!("timestamp `{text}` has no time zone"));
@@ -96,10 +100,15 @@ pub fn parse_epoch(text: &str) -> Option<Timestamp> {
 
 /// Any of the zoned forms above, or an epoch number.
 pub fn parse_any(text: &str) -> Result<Timestamp, String> {
+    parse_any_in(text, None)
+}
+
+/// As [`parse_any`], reading a time without a zone in `zoneless` when given.
+pub fn parse_any_in(text: &str, zoneless: Option<FixedOffset>) -> Result<Timestamp, String> {
     if let Some(t) = parse_epoch(text) {
         return Ok(t);
     }
-    parse_zoned(text).or_else(|e| parse_clf(text.trim().trim_start_matches('[').trim_end_matches(']')).map_err(|_| e))
+    parse_zoned_in(text, zoneless).or_else(|e| parse_clf(text.trim().trim_start_matches('[').trim_end_matches(']')).map_err(|_| e))
 }
 
 fn parse_naive(body: &str) -> Option<NaiveDateTime> {
@@ -177,6 +186,19 @@ mod tests {
     fn timestamp_without_zone_is_refused() {
         assert!(parse_zoned("2019-06-03 09:15:22").unwrap_err().contains("no time zone"));
         assert!(parse_zoned("2019-06-03 09:15:22 CST").unwrap_err().contains("unknown time zone"));
+    }
+
+    #[test]
+    fn zoneless_times_are_read_in_the_zone_given_and_only_then() {
+        let plus2 = parse_assume_tz("+02:00").unwrap();
+        assert_eq!(parse_zoned_in("2019-06-03 09:15:22", Some(plus2)).unwrap(), utc("2019-06-03T07:15:22Z"));
+        assert_eq!(parse_any_in("2019-06-03T09:15:22", Some(plus2)).unwrap(), utc("2019-06-03T07:15:22Z"));
+        assert_eq!(parse_bound_in("2019-06-03 09:15:22", DayEnd::Start, Some(plus2)).unwrap(), utc("2019-06-03T07:15:22Z"));
+        // A written zone wins over the one given for zoneless times.
+        assert_eq!(parse_zoned_in("2019-06-03 09:15:22 UTC", Some(plus2)).unwrap(), utc("2019-06-03T09:15:22Z"));
+        // No state is left behind: without a zone given, the same text is rejected.
+        assert!(parse_zoned("2019-06-03 09:15:22").unwrap_err().contains("no time zone"));
+        assert!(parse_assume_tz("CEST").unwrap_err().contains("--assume-tz"));
     }
 
     #[test]

@@ -41,7 +41,7 @@ impl CustomerIndex {
         let phone = case.schema.roles.get(&Role::Phone).copied();
         let mut index = CustomerIndex { has_email: email.is_some(), has_phone: phone.is_some(), ..Default::default() };
         customers.file.for_each_row(|_, row| {
-            let key = &row[customers.key_index];
+            let key = customers.canonical_key(&row[customers.key_index]);
             if key.is_empty() {
                 return Ok(());
             }
@@ -146,7 +146,7 @@ pub fn read(path: &Path, case: &Case, index: &CustomerIndex) -> Result<Victims> 
         let reported = match date_col.map(|c| row[c].trim()).filter(|s| !s.is_empty()) {
             // A bare date counts the whole day: the call came some time that day.
             Some(text) => Some(
-                timefmt::parse_bound(text, DayEnd::End)
+                timefmt::parse_bound_in(text, DayEnd::End, case.assume_tz)
                     .map_err(|e| Error::input_at(path, line, date_col.unwrap_or(0) as u64 + 1, format!("report date: {e}")))?,
             ),
             None => None,
@@ -154,10 +154,10 @@ pub fn read(path: &Path, case: &Case, index: &CustomerIndex) -> Result<Victims> 
         let mut found: Option<(MatchBy, Vec<String>)> = None;
         let mut tried = Vec::new();
         if let Some(c) = key_col.filter(|c| !row[*c].trim().is_empty()) {
-            let key = row[c].trim();
-            tried.push(key.to_string());
-            if index.keys.contains(key) {
-                found = Some((MatchBy::Key, vec![key.to_string()]));
+            tried.push(row[c].trim().to_string());
+            let key = case.schema.customers().canonical_key(&row[c]);
+            if index.keys.contains(key.as_ref()) {
+                found = Some((MatchBy::Key, vec![key.into_owned()]));
             }
         }
         if found.is_none() && index.has_email {

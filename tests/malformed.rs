@@ -29,16 +29,110 @@ fn latin1_bytes_are_rejected_with_line_and_column() {
     assert!(out.contains("rejected line 2 column 15: invalid UTF-8"), "{out}");
 }
 
+/// With `--encoding latin1` the same file is read whole: `jos\xe9` is the account `josé`, on its line.
 #[test]
-fn utf16_export_is_refused_with_a_clear_error() {
+fn latin1_log_is_read_with_encoding_latin1() {
+    let a = bin().arg("inspect").arg(malformed("latin1.log")).arg("--encoding").arg("latin1").arg("--json").assert().success();
+    let out = stdout(&a);
+    let events: Vec<serde_json::Value> = out.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert_eq!(events.len(), 3, "{out}");
+    assert_eq!(events[1]["line"], 2, "{out}");
+    assert_eq!(events[1]["actor"], "josé", "{out}");
+    let a = bin().arg("inspect").arg(malformed("latin1.log")).arg("--encoding").arg("ISO-8859-1").assert().success();
+    assert!(stdout(&a).contains("records:  3 read = 3 access events + 0 ignored + 0 rejected"), "{}", stdout(&a));
+}
+
+#[test]
+fn unknown_encoding_is_a_usage_error() {
     bin()
         .arg("inspect")
-        .arg(malformed("utf16-bom.csv"))
-        .arg("--format")
-        .arg("csv")
+        .arg(malformed("latin1.log"))
+        .arg("--encoding")
+        .arg("ebcdic")
         .assert()
         .code(2)
-        .stderr(predicate::str::contains("utf16-bom.csv").and(predicate::str::contains("UTF-16")));
+        .stderr(predicate::str::contains("--encoding: unknown encoding `ebcdic`"));
+}
+
+/// A UTF-16 export with a byte-order mark is transcoded (the mark says what the file is): its records
+/// are read, with their lines.
+#[test]
+fn utf16_export_with_bom_is_read() {
+    let a = bin().arg("inspect").arg(malformed("utf16-bom.csv")).arg("--format").arg("csv").arg("--json").assert().success();
+    let out = stdout(&a);
+    let events: Vec<serde_json::Value> = out.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert_eq!(events.len(), 1, "{out}");
+    assert_eq!(events[0]["line"], 2, "{out}");
+    assert_eq!(events[0]["actor"], "k.walsh", "{out}");
+    assert_eq!(events[0]["time"], "2019-06-06T09:00:00Z", "{out}");
+}
+
+fn latin1_case() -> (tempfile::TempDir, PathBuf) {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("latin1-case");
+    copy_dir(&malformed("latin1-case"), &dir);
+    (tmp, dir)
+}
+
+fn listed_names(dir: &std::path::Path) -> Vec<(String, String)> {
+    read_csv(&dir.join("affected_customers.csv")).iter().map(|r| (r["customer_id"].clone(), r["name"].clone())).collect()
+}
+
+fn latin1_expected() -> Vec<(String, String)> {
+    [("C001", "Zoë Müller"), ("C002", "François Lévêque"), ("C004", "Björn Åberg")].iter().map(|(k, n)| (k.to_string(), n.to_string())).collect()
+}
+
+/// `encoding` on `[customers]`, `[[tables]]` and `[[logs]]`: Latin-1 tables and logs (one of them gzipped)
+/// are read with the right names and the Latin-1 account `josé`; a UTF-8 log of the same case stays UTF-8.
+#[test]
+fn case_file_encoding_for_tables_and_logs() {
+    let (_tmp, dir) = latin1_case();
+    bin().arg("analyze").arg(dir.join("case.toml")).arg("-q").assert().success();
+    assert_eq!(listed_names(&dir), latin1_expected());
+    let report = read_json(&dir.join("report.json"));
+    assert_eq!(report["totals"]["records_rejected"], serde_json::json!(0), "{report}");
+}
+
+/// `--encoding` is the default for logs without `encoding`; a log's own `encoding = "utf-8"` wins over it.
+/// Without either, the Latin-1 lines are rejected with their line, not dropped.
+#[test]
+fn encoding_flag_is_the_default_for_logs() {
+    let (_tmp, dir) = latin1_case();
+    let case = dir.join("case.toml");
+    let text = std::fs::read_to_string(&case).unwrap().replace("format = \"combined\"\nencoding = \"latin1\"\n", "format = \"combined\"\n");
+    std::fs::write(&case, text).unwrap();
+    bin().arg("analyze").arg(&case).arg("-q").arg("--encoding").arg("latin1").assert().success();
+    assert_eq!(listed_names(&dir), latin1_expected());
+
+    bin().arg("analyze").arg(&case).arg("-q").arg("--force").assert().success();
+    assert_eq!(listed_names(&dir), [("C002".to_string(), "François Lévêque".to_string())]);
+    let rejects = read_csv(&dir.join("rejects.csv"));
+    let lines: Vec<(&str, &str)> = rejects.iter().map(|r| (r["file"].as_str(), r["line"].as_str())).collect();
+    assert_eq!(lines, [("logs/portal-1.log", "1"), ("logs/portal-2.log.gz", "1")], "{rejects:?}");
+    assert!(rejects.iter().all(|r| r["reason"].contains("invalid UTF-8")), "{rejects:?}");
+}
+
+/// A Latin-1 customers table without `encoding` stops the run at its first non-UTF-8 row (file, line);
+/// an unknown encoding name is an error naming the case file.
+#[test]
+fn latin1_table_without_encoding_and_bad_encoding_names() {
+    let (_tmp, dir) = latin1_case();
+    let case = dir.join("case.toml");
+    let original = std::fs::read_to_string(&case).unwrap();
+    std::fs::write(&case, original.replacen("encoding = \"latin1\"\n", "", 1)).unwrap();
+    bin().arg("analyze").arg(&case).assert().code(2).stderr(predicate::str::contains("customers.csv:2:").and(predicate::str::contains("UTF-8")));
+
+    std::fs::write(&case, original.replacen("encoding = \"latin1\"", "encoding = \"latin9x\"", 1)).unwrap();
+    bin()
+        .arg("analyze")
+        .arg(&case)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("case.toml").and(predicate::str::contains("unknown encoding `latin9x`")));
+    std::fs::write(&case, original.replace("encoding = \"latin1\"\n\n[[logs.routes]]", "encoding = \"klingon\"\n\n[[logs.routes]]")).unwrap();
+    bin().arg("analyze").arg(&case).assert().code(2).stderr(predicate::str::contains("(portal): encoding: unknown encoding `klingon`"));
+    let left: Vec<_> = std::fs::read_dir(&dir).unwrap().filter_map(|e| e.ok()).filter(|e| e.file_name().to_string_lossy().ends_with(".json")).collect();
+    assert!(left.is_empty());
 }
 
 /// A BOM at the start of line 2 (two exports concatenated) lands in the client address field, which
@@ -184,22 +278,164 @@ fn truncated_gzip_in_a_case_fails_the_run_writing_nothing() {
     assert!(left.is_empty(), "{left:?}");
 }
 
-/// Customer keys are compared exactly as written: `007` is not `7`; a key padded with spaces in the table
-/// (` 8 `) does not match `8` in a log, and that access is listed under `unresolved_keys` (never dropped);
+/// Text keys (the default) are compared exactly as written, only trimmed: `007` is not `7`; a key padded
+/// with spaces in the table (` 8 `) matches `8` in a log and is reported under `key_warnings` with its line;
 /// a key on two rows lists both rows and is reported under `duplicate_customer_keys`.
 #[test]
 fn customer_keys_leading_zeros_whitespace_and_duplicates() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("keys");
     copy_dir(&malformed("keys"), &dir);
-    bin().arg("analyze").arg(dir.join("case.toml")).assert().success();
+    let a = bin().arg("analyze").arg(dir.join("case.toml")).assert().success();
+    let err = String::from_utf8_lossy(&a.get_output().stderr).into_owned();
+    assert!(err.contains("customers.csv: 1 key(s) of customers.customer_id have whitespace around them (line 4); matched trimmed"), "{err}");
     let rows = read_csv(&dir.join("affected_customers.csv"));
     let listed: Vec<(&str, &str)> = rows.iter().map(|r| (r["customer_id"].as_str(), r["name"].as_str())).collect();
-    assert_eq!(listed, [("007", "Bond James"), ("9", "Nine First"), ("9", "Nine Second")]);
+    assert_eq!(listed, [("007", "Bond James"), ("8", "Eight Ball"), ("9", "Nine First"), ("9", "Nine Second")]);
+    let report = read_json(&dir.join("report.json"));
+    assert_eq!(report["duplicate_customer_keys"], serde_json::json!(["9"]));
+    assert_eq!(report["unresolved_keys"], serde_json::json!([]));
+    assert_eq!(report["key_warnings"][0]["padded"], 1, "{report}");
+    assert_eq!(report["key_warnings"][0]["padded_lines"], serde_json::json!([4]), "{report}");
+    assert_eq!(report["key_warnings"][0]["not_numeric"], 0, "{report}");
+}
+
+/// The same log against `key_type = "text"` with a `7` in it: `007` is not `7`, and the `7` access is
+/// listed under `unresolved_keys` (never dropped).
+#[test]
+fn text_keys_do_not_drop_leading_zeros() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("keys");
+    copy_dir(&malformed("keys-numeric"), &dir);
+    let case = dir.join("case.toml");
+    let text = std::fs::read_to_string(&case).unwrap().replace("key_type = \"numeric\"", "key_type = \"text\"");
+    std::fs::write(&case, text).unwrap();
+    bin().arg("analyze").arg(&case).arg("-q").assert().success();
+    let rows = read_csv(&dir.join("affected_customers.csv"));
+    let listed: Vec<&str> = rows.iter().map(|r| r["customer_id"].as_str()).collect();
+    // `9` matches only `9`; `+8` is not ` 8 `; 013 is reached by the replayed query, which returns the
+    // table's own key.
+    assert_eq!(listed, ["013", "9", "X10"]);
+    let report = read_json(&dir.join("report.json"));
+    let unresolved: Vec<(&str, &str)> =
+        report["unresolved_keys"].as_array().unwrap().iter().map(|u| (u["table"].as_str().unwrap(), u["key"].as_str().unwrap())).collect();
+    assert_eq!(unresolved, [("customers", "+8"), ("customers", "12"), ("customers", "7"), ("tickets", "42")]);
+}
+
+/// `key_type = "numeric"`: `7`, `+8` and `42` in the log match `007`, ` 8 ` and ticket `0042`; `9` matches both
+/// `9` and `0009` (a duplicate: both rows listed and reported); `X10` is not a number (reported with its line,
+/// still matched as text); a replayed query's keys are compared the same way; `12` matches no row. The list
+/// is sorted by key value.
+#[test]
+fn numeric_keys_compare_as_integers_end_to_end() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("keys-numeric");
+    copy_dir(&malformed("keys-numeric"), &dir);
+    let a = bin().arg("analyze").arg(dir.join("case.toml")).assert().success();
+    let err = String::from_utf8_lossy(&a.get_output().stderr).into_owned();
+    assert!(err.contains("1 key(s) of customers.customer_id are not numbers although its key_type is numeric (line 6); compared as text"), "{err}");
+    let rows = read_csv(&dir.join("affected_customers.csv"));
+    let listed: Vec<(&str, &str, &str)> =
+        rows.iter().map(|r| (r["customer_id"].as_str(), r["name"].as_str(), r["evidence"].as_str())).collect();
+    assert_eq!(
+        listed,
+        [
+            ("007", "Bond James", "named"),
+            ("8", "Eight Ball", "named"),
+            ("9", "Nine First", "named"),
+            ("0009", "Nine Second", "named"),
+            ("11", "Eleven Ticket", "named"),
+            ("013", "Thirteen Replayed", "replayed"),
+            ("X10", "Ten Letters", "named"),
+        ]
+    );
     let report = read_json(&dir.join("report.json"));
     assert_eq!(report["duplicate_customer_keys"], serde_json::json!(["9"]));
     let unresolved = report["unresolved_keys"].as_array().unwrap();
-    assert_eq!(unresolved.len(), 1);
-    assert_eq!(unresolved[0]["key"], "8");
-    assert_eq!(unresolved[0]["reason"], "no customer row with this key");
+    assert_eq!(unresolved.len(), 1, "{report}");
+    assert_eq!(unresolved[0]["key"], "12");
+    let warnings = &report["key_warnings"][0];
+    assert_eq!((warnings["padded"].as_u64(), warnings["not_numeric"].as_u64()), (Some(1), Some(1)), "{report}");
+    assert_eq!(warnings["not_numeric_lines"], serde_json::json!([6]));
+}
+
+#[test]
+fn unknown_key_type_is_an_error() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("keys-numeric");
+    copy_dir(&malformed("keys-numeric"), &dir);
+    let case = dir.join("case.toml");
+    let text = std::fs::read_to_string(&case).unwrap().replacen("key_type = \"numeric\"", "key_type = \"integer\"", 1);
+    std::fs::write(&case, text).unwrap();
+    bin()
+        .arg("analyze")
+        .arg(&case)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("case.toml").and(predicate::str::contains("[customers] key_type `integer`: expected `text` or `numeric`")));
+}
+
+/// `suspects` matches victims and touches with the same numeric keys: `7` is `007`, `+11` is customer 11
+/// (reached through ticket `0042`); `0042` is no customer.
+#[test]
+fn numeric_keys_in_suspects_victims() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("keys-numeric");
+    copy_dir(&malformed("keys-numeric"), &dir);
+    std::fs::write(dir.join("victims.csv"), "customer_id,reported_at\n7,2019-06-20\n+11,2019-06-20\n0042,2019-06-20\n").unwrap();
+    let a = bin()
+        .arg("suspects")
+        .arg(dir.join("case.toml"))
+        .arg("--victims")
+        .arg(dir.join("victims.csv"))
+        .arg("--out")
+        .arg(dir.join("suspects.csv"))
+        .assert()
+        .success();
+    let err = String::from_utf8_lossy(&a.get_output().stderr).into_owned();
+    assert!(err.contains("1 row(s) matched no customer and are left out: line 4: 0042"), "{err}");
+    let rows = read_csv(&dir.join("suspects.csv"));
+    assert_eq!(rows[0]["actor"], "k.walsh");
+    assert_eq!(rows[0]["victims_touched"], "2");
+    assert_eq!(rows[0]["customers_touched"], "5");
+}
+
+/// `--assume-tz` is the zone of zoneless times in every log without its own `time_zone` and in the window
+/// bounds; a log's `time_zone` wins over it. Without the flag the zoneless bound is an error.
+#[test]
+fn assume_tz_and_per_log_time_zone_precedence() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("no-zone-case");
+    copy_dir(&malformed("no-zone-case"), &dir);
+    let case = dir.join("case.toml");
+    bin().arg("analyze").arg(&case).assert().code(2).stderr(predicate::str::contains("since: timestamp `2019-06-06 09:45:00` has no time zone"));
+    bin().arg("analyze").arg(&case).arg("-q").arg("--assume-tz").arg("+02:00").assert().success();
+    let rows = read_csv(&dir.join("affected_customers.csv"));
+    let listed: Vec<(&str, &str)> = rows.iter().map(|r| (r["customer_id"].as_str(), r["first_access"].as_str())).collect();
+    // since = 09:45 at +02:00 = 07:45Z. berlin's 09:30 is +01:00 (its time_zone): 08:30Z, inside. plain's
+    // 09:30 and 09:59 are +02:00: 07:30Z (outside) and 07:59Z.
+    assert_eq!(listed, [("C1", "2019-06-06T08:30:00Z"), ("C3", "2019-06-06T07:59:00Z")]);
+    let report = read_json(&dir.join("report.json"));
+    assert_eq!(report["case"]["since"], "2019-06-06T07:45:00Z");
+}
+
+/// Library callers get no process-wide state: the zone for zoneless times travels in `ParserSettings`, so
+/// two parsers in one process, with and without it, read the same file differently.
+#[test]
+fn zoneless_time_zone_is_per_parser_not_global() {
+    use breachscope::ingest::{self, Format, Parsed, ParserSettings};
+    let bytes = std::fs::read(malformed("no-zone.csv")).unwrap();
+    let parse = |settings: &ParserSettings| {
+        let parser = ingest::parser_for(Format::Csv, settings, &bytes, std::path::Path::new("no-zone.csv")).unwrap();
+        let mut out = Vec::new();
+        parser.parse(&mut &bytes[..], &mut |p| out.push(p)).unwrap();
+        out
+    };
+    let zone = breachscope::timefmt::parse_assume_tz("+02:00").unwrap();
+    let with_zone = parse(&ParserSettings { time_zone: Some(zone), ..Default::default() });
+    let without = parse(&ParserSettings::default());
+    let with_again = parse(&ParserSettings { time_zone: Some(zone), ..Default::default() });
+    assert!(matches!(&with_zone[0], Parsed::Event(e) if breachscope::timefmt::format_utc(&e.time) == "2019-06-06T07:04:00Z"), "{with_zone:?}");
+    assert!(matches!(&without[0], Parsed::Rejected(r) if r.reason.contains("has no time zone")), "{without:?}");
+    assert_eq!(with_zone, with_again);
 }

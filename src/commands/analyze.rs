@@ -55,13 +55,14 @@ impl OutputPaths {
     }
 }
 
-pub fn run(args: &AnalyzeArgs, ui: &Ui) -> Result<i32> {
+pub fn run(args: &AnalyzeArgs, ui: &Ui, inputs: &crate::input::InputDefaults) -> Result<i32> {
     let overrides = Overrides {
         actors: args.actors.clone(),
         since: args.since.clone(),
         until: args.until.clone(),
         disabled_at: args.disabled_at.clone(),
         all_accounts: false,
+        inputs: *inputs,
     };
     let mut case = Case::load(&args.case, &overrides)?;
     if args.strict_coverage {

@@ -13,14 +13,17 @@ use crate::input;
 use crate::timefmt::format_utc;
 use crate::ui::Ui;
 
-pub fn run(args: &InspectArgs, ui: &Ui) -> Result<i32> {
-    let sample = input::sample(&args.file, 64 * 1024)?;
+pub fn run(args: &InspectArgs, ui: &Ui, inputs: &input::InputDefaults) -> Result<i32> {
+    let encoding = inputs.encoding.unwrap_or_default();
+    let sample = input::sample_encoded(&args.file, 64 * 1024, encoding)?;
     let format = ingest::resolve_format(args.format.as_deref(), &sample, &args.file)?;
     let time_zone = args
         .time_zone
         .as_deref()
         .map(|z| crate::timefmt::parse_zone(z).ok_or_else(|| Error::Usage(format!("--time-zone `{z}`: use UTC or an offset such as +02:00"))))
-        .transpose()?;
+        .transpose()?
+        // --time-zone (this log's zone) wins over --assume-tz.
+        .or(inputs.assume_tz);
     let users = match &args.users {
         Some(path) => ingest::accounts::load(path)?,
         None => BTreeMap::new(),
@@ -29,7 +32,7 @@ pub fn run(args: &InspectArgs, ui: &Ui) -> Result<i32> {
     let parser = ingest::parser_for(format, &settings, &sample, &args.file)?;
     let bytes = std::fs::metadata(&args.file).map(|m| m.len()).unwrap_or(0);
     let bar = ui.file_bar("inspect", bytes);
-    let mut reader = input::open_with_progress(&args.file, &bar)?;
+    let mut reader = input::open_encoded(&args.file, encoding, &bar)?;
 
     let (mut read, mut events, mut rejected) = (0u64, 0u64, 0u64);
     let mut ignored: BTreeMap<&'static str, u64> = BTreeMap::new();

@@ -15,16 +15,20 @@ use crate::ui::Ui;
 /// Runs the command; returns the process exit code.
 pub fn run(cli: Cli) -> Result<i32> {
     let ui = Ui::from_env(cli.quiet);
-    if let Some(zone) = &cli.assume_tz {
-        crate::timefmt::assume_zone(zone).map_err(crate::error::Error::Usage)?;
-    }
+    let encoding = cli
+        .encoding
+        .as_deref()
+        .map(|e| crate::encoding::TextEncoding::parse(e).map_err(|m| crate::error::Error::Usage(format!("--encoding: {m}"))))
+        .transpose()?;
+    let assume_tz = cli.assume_tz.as_deref().map(crate::timefmt::parse_assume_tz).transpose().map_err(crate::error::Error::Usage)?;
+    let inputs = crate::input::InputDefaults { encoding, assume_tz };
     match cli.command {
-        Command::Analyze(args) => analyze::run(&args, &ui),
+        Command::Analyze(args) => analyze::run(&args, &ui, &inputs),
         Command::Demo(args) => demo::run(&args, &ui),
-        Command::Inspect(args) => inspect::run(&args, &ui),
+        Command::Inspect(args) => inspect::run(&args, &ui, &inputs),
         Command::Generate(args) => generate::run(&args, &ui),
-        Command::Suspects(args) => suspects::run(&args, &ui),
-        Command::Profile(args) => profile::run(&args, &ui),
+        Command::Suspects(args) => suspects::run(&args, &ui, &inputs),
+        Command::Profile(args) => profile::run(&args, &ui, &inputs),
         Command::Verify(args) => verify::run(&args, &ui),
     }
 }

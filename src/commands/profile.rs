@@ -14,8 +14,8 @@ use crate::profile;
 use crate::ui::Ui;
 use crate::victims::CustomerIndex;
 
-pub fn run(args: &ProfileArgs, ui: &Ui) -> Result<i32> {
-    let case = Case::load(&args.case, &Overrides { all_accounts: true, ..Default::default() })?;
+pub fn run(args: &ProfileArgs, ui: &Ui, inputs: &crate::input::InputDefaults) -> Result<i32> {
+    let case = Case::load(&args.case, &Overrides { all_accounts: true, inputs: *inputs, ..Default::default() })?;
     if let Some(out) = &args.out {
         output::check_writable(out, args.force)?;
     }

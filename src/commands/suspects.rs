@@ -17,8 +17,8 @@ use crate::suspects::{self, SuspectRow};
 use crate::ui::Ui;
 use crate::victims::{self, CustomerIndex};
 
-pub fn run(args: &SuspectsArgs, ui: &Ui) -> Result<i32> {
-    let case = Case::load(&args.case, &Overrides { all_accounts: true, ..Default::default() })?;
+pub fn run(args: &SuspectsArgs, ui: &Ui, inputs: &crate::input::InputDefaults) -> Result<i32> {
+    let case = Case::load(&args.case, &Overrides { all_accounts: true, inputs: *inputs, ..Default::default() })?;
     if let Some(out) = &args.out {
         output::check_writable(out, args.force)?;
     }

@@ -194,11 +194,12 @@ pub(crate) mod testing {
     fn table(name: &str, columns: &[&str], key: usize, customer: Option<usize>, first_field: usize) -> TableSpec {
         TableSpec {
             name: name.into(),
-            file: TableFile { path: format!("{name}.csv").into(), delimiter: b',', columns: columns.iter().map(|c| c.to_string()).collect() },
+            file: TableFile { path: format!("{name}.csv").into(), delimiter: b',', columns: columns.iter().map(|c| c.to_string()).collect(), encoding: Default::default() },
             key: columns[key].into(),
             key_index: key,
             customer_column: customer.map(|c| (columns[c].to_string(), c)),
             first_field,
+            key_type: Default::default(),
         }
     }
 
@@ -231,6 +232,7 @@ pub(crate) mod testing {
             table_names: BTreeMap::new(),
             time_zone: None,
             users: BTreeMap::new(),
+            encoding: Default::default(),
         }
     }
 }

@@ -12,7 +12,7 @@
 use std::collections::BTreeSet;
 use std::ops::ControlFlow;
 
-use sqlparser::ast::{
+use sqlparser::ast::{InTarget, 
     BinaryOperator, CastKind, CopySource, DataType, Expr, GroupByExpr, Ident, ObjectName, ObjectNamePart, OrderByKind, Query, Select,
     SelectItem, SelectItemQualifiedWildcardKind, SetExpr, Statement, TableAlias, TableFactor, UnaryOperator, Value,
 };
@@ -242,7 +242,7 @@ impl Context<'_> {
 
         let has_subquery = select.selection.as_ref().is_some_and(|sel| {
             sqlparser::ast::visit_expressions(sel, |e| match e {
-                Expr::Subquery(_) | Expr::InSubquery { .. } | Expr::Exists { .. } => ControlFlow::Break(()),
+                Expr::Subquery(_) | Expr::In { target: InTarget::Subquery(_) | InTarget::Table { .. }, .. } | Expr::Exists { .. } => ControlFlow::Break(()),
                 _ => ControlFlow::Continue(()),
             })
             .is_break()
@@ -447,7 +447,7 @@ impl Context<'_> {
                 }
                 Constraint::Unconstrained
             }
-            Expr::InList { expr, list, negated: false } => {
+            Expr::In { expr, target: InTarget::List(list), negated: false, .. } => {
                 let Some(table) = self.key_target(expr, scope) else { return Constraint::Unconstrained };
                 let mut keys = Vec::with_capacity(list.len());
                 for item in list {
@@ -499,7 +499,7 @@ fn is_number(e: &Expr) -> bool {
 
 fn try_cast_double(e: &mut Expr) {
     let inner = std::mem::replace(e, Expr::Value(Value::Null.into()));
-    *e = Expr::Cast { kind: CastKind::TryCast, expr: Box::new(inner), data_type: DataType::Double(sqlparser::ast::ExactNumberInfo::None), array: false, format: None };
+    *e = Expr::Cast { kind: CastKind::TryCast, expr: Box::new(inner), data_type: DataType::Double(sqlparser::ast::ExactNumberInfo::None), format: None };
 }
 
 /// `col > 30` over text columns → `TRY_CAST(col AS DOUBLE) > 30` (and BETWEEN, IN of numbers).
@@ -517,7 +517,7 @@ fn cast_for_numbers(e: &mut Expr) {
         Expr::Between { expr, low, high, .. } if is_number(low) && is_number(high) && matches!(**expr, Expr::CompoundIdentifier(_)) => {
             try_cast_double(expr);
         }
-        Expr::InList { expr, list, .. } if !list.is_empty() && list.iter().all(is_number) && matches!(**expr, Expr::CompoundIdentifier(_)) => {
+        Expr::In { expr, target: InTarget::List(list), .. } if !list.is_empty() && list.iter().all(is_number) && matches!(**expr, Expr::CompoundIdentifier(_)) => {
             try_cast_double(expr);
         }
         _ => {}

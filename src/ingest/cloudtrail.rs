@@ -18,7 +18,11 @@ use super::json_records::{self, Piece};
 use super::{Format, ItemReadKind, ItemRequest, LogParser, Parameters, Parsed, Payload, RawEvent, Rejection, StatementText};
 use crate::timefmt;
 
-pub struct CloudtrailParser;
+#[derive(Default)]
+pub struct CloudtrailParser {
+    /// The zone of `eventTime`s written without one (see [`super::ParserSettings::time_zone`]).
+    pub time_zone: Option<chrono::FixedOffset>,
+}
 
 #[derive(serde::Deserialize)]
 struct LogFile<'a> {
@@ -45,7 +49,7 @@ impl LogParser for CloudtrailParser {
                         l += memchr::memchr_iter(b'\n', &text[counted_to..offset]).count() as u64;
                         counted_to = offset;
                         match serde_json::from_str::<Value>(raw.get()) {
-                            Ok(v) => sink(event(l, &v, raw.get().as_bytes())),
+                            Ok(v) => sink(event(l, &v, raw.get().as_bytes(), self.time_zone)),
                             Err(e) => sink(Parsed::Rejected(Rejection::new(l, 0, format!("invalid JSON: {e}"), raw.get().as_bytes()))),
                         }
                     }
@@ -54,7 +58,7 @@ impl LogParser for CloudtrailParser {
                 match json_records::parse(line, text) {
                     Ok(v) => {
                         let inner = if v.get("detail-type").is_some() { v.get("detail").unwrap_or(&v) } else { &v };
-                        sink(event(line, inner, text))
+                        sink(event(line, inner, text, self.time_zone))
                     }
                     Err(r) => sink(Parsed::Rejected(r)),
                 }
@@ -239,7 +243,7 @@ fn dynamodb(name: &str, params: &Value) -> Result<Payload, &'static str> {
     Ok(Payload::Item { operation: name.to_string(), requests })
 }
 
-fn event(line: u64, v: &Value, raw: &[u8]) -> Parsed {
+fn event(line: u64, v: &Value, raw: &[u8], zone: Option<chrono::FixedOffset>) -> Parsed {
     let Some(name) = v.get("eventName").and_then(Value::as_str) else {
         return Parsed::Rejected(Rejection::new(line, 1, "not a CloudTrail event (no `eventName`)", raw));
     };
@@ -265,7 +269,7 @@ fn event(line: u64, v: &Value, raw: &[u8]) -> Parsed {
         Ok(p) => p,
         Err(reason) => return Parsed::Ignored { line, reason },
     };
-    let time = match v.get("eventTime").and_then(Value::as_str).map(timefmt::parse_zoned) {
+    let time = match v.get("eventTime").and_then(Value::as_str).map(|t| timefmt::parse_zoned_in(t, zone)) {
         Some(Ok(t)) => t,
         Some(Err(reason)) => return Parsed::Rejected(Rejection::new(line, 1, format!("eventTime: {reason}"), raw)),
         None => return Parsed::Rejected(Rejection::new(line, 1, "no `eventTime`", raw)),
@@ -286,7 +290,7 @@ mod tests {
 
     fn run(text: &str) -> Vec<Parsed> {
         let mut out = Vec::new();
-        CloudtrailParser.parse(&mut text.as_bytes(), &mut |p| out.push(p)).unwrap();
+        CloudtrailParser::default().parse(&mut text.as_bytes(), &mut |p| out.push(p)).unwrap();
         out
     }
 

@@ -16,6 +16,8 @@ pub struct CsvParser {
     delimiter: u8,
     /// See [`CsvParser::only_accounts`].
     prefilter: Option<(Vec<String>, Window)>,
+    /// The zone of times written without one (see [`super::ParserSettings::time_zone`]).
+    time_zone: Option<chrono::FixedOffset>,
 }
 
 impl CsvParser {
@@ -32,7 +34,7 @@ impl CsvParser {
             .map_err(|e| format!("header row: {e}"))?;
         let columns: Vec<String> = header.iter().map(|c| c.trim().to_string()).collect();
         let map = FieldMap::resolve(declared, &columns)?;
-        Ok(CsvParser { map, columns, delimiter, prefilter: None })
+        Ok(CsvParser { map, columns, delimiter, prefilter: None, time_zone: None })
     }
 
     /// Only the events of some accounts will be used: a row whose account cell (trimmed; empty and `-`
@@ -43,6 +45,12 @@ impl CsvParser {
         if self.map.query.is_none() {
             self.prefilter = Some((interest.accounts.to_vec(), interest.window));
         }
+        self
+    }
+
+    /// Reads times written without a zone in `zone` (`None`: they are rejected).
+    pub fn in_zone(mut self, zone: Option<chrono::FixedOffset>) -> Self {
+        self.time_zone = zone;
         self
     }
 
@@ -278,7 +286,7 @@ impl<'p> RecordHandler<'p> {
         let account = mapping::account_of(text(self.actor));
         if let Some((_, window)) = self.parser.prefilter.as_ref().filter(|(wanted, _)| !account.is_some_and(|a| wanted.iter().any(|w| w == a))) {
             // As `mapping::to_event` reads the time and the account.
-            match crate::timefmt::parse_any(text(self.time)) {
+            match crate::timefmt::parse_any_in(text(self.time), self.parser.time_zone) {
                 Ok(time) => {
                     self.tally.add(time, account.is_some(), window);
                     if self.tally.records >= OtherAccountsTally::FLUSH_AT {
@@ -300,7 +308,7 @@ impl<'p> RecordHandler<'p> {
             status: get(self.status),
             query: get(self.query),
         };
-        match mapping::to_event(line, &values) {
+        match mapping::to_event(line, &values, self.parser.time_zone) {
             Ok(ev) => sink(Parsed::Event(ev)),
             Err(reason) => sink(Parsed::Rejected(Rejection::new(line, self.time as u64 + 1, reason, &raw()))),
         }

@@ -12,6 +12,8 @@ use super::{Format, LogParser, Parsed, Rejection};
 
 pub struct JsonlParser {
     declared: BTreeMap<String, String>,
+    /// The zone of times written without one (see [`super::ParserSettings::time_zone`]).
+    time_zone: Option<chrono::FixedOffset>,
 }
 
 impl JsonlParser {
@@ -21,7 +23,13 @@ impl JsonlParser {
                 return Err(format!("[logs.map] unknown role `{role}` (roles: {})", mapping::ROLES.join(", ")));
             }
         }
-        Ok(JsonlParser { declared: declared.clone() })
+        Ok(JsonlParser { declared: declared.clone(), time_zone: None })
+    }
+
+    /// Reads times written without a zone in `zone` (`None`: they are rejected).
+    pub fn in_zone(mut self, zone: Option<chrono::FixedOffset>) -> Self {
+        self.time_zone = zone;
+        self
     }
 }
 
@@ -115,7 +123,7 @@ impl LogParser for JsonlParser {
                 status: status.as_deref(),
                 query: query.as_deref(),
             };
-            match mapping::to_event(line_no, &values) {
+            match mapping::to_event(line_no, &values, self.time_zone) {
                 Ok(ev) => sink(Parsed::Event(ev)),
                 Err(reason) => sink(Parsed::Rejected(Rejection::new(line_no, 1, reason, bytes))),
             }

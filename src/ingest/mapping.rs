@@ -101,8 +101,9 @@ pub struct MappedValues<'a> {
 }
 
 /// Builds the event; on a bad time, returns the reason (the caller knows the column).
-pub fn to_event(line: u64, v: &MappedValues<'_>) -> Result<RawEvent, String> {
-    let time = timefmt::parse_any(v.time).map_err(|e| format!("time: {e}"))?;
+/// A time without a zone is read in `zone` when given (see [`super::ParserSettings::time_zone`]).
+pub fn to_event(line: u64, v: &MappedValues<'_>, zone: Option<chrono::FixedOffset>) -> Result<RawEvent, String> {
+    let time = timefmt::parse_any_in(v.time, zone).map_err(|e| format!("time: {e}"))?;
     let actor = account_of(v.actor).map(str::to_string);
     let nonempty = |s: Option<&str>| s.map(str::trim).filter(|s| !s.is_empty()).map(str::to_string);
     let failure = v.status.and_then(failure_of);

@@ -6,6 +6,7 @@
 //! case's tables at hand, in [`crate::evidence`].
 
 pub mod accounts;
+pub mod bytes;
 pub mod cloudtrail;
 pub mod combined;
 pub mod csv_records;
@@ -382,7 +383,9 @@ pub struct ParserSettings {
     pub log_line_prefix: Option<String>,
     /// Role → column/key, for csv and jsonl.
     pub map: std::collections::BTreeMap<String, String>,
-    /// The zone of timestamps the log writes without one (MariaDB server_audit `YYYYMMDD HH:MM:SS`).
+    /// The zone of timestamps the log writes without one (MariaDB server_audit `YYYYMMDD HH:MM:SS`, a CSV's
+    /// `2019-06-01 10:00:00`): the log's `time_zone`, else `--assume-tz`; `None`: such timestamps are rejected.
+    /// Times that are UTC by the format's definition (MySQL Enterprise JSON, Salesforce `TIMESTAMP`) do not use it.
     pub time_zone: Option<chrono::FixedOffset>,
     /// Account ids → names (Salesforce `USER_ID`, Zendesk `user_id`); unmapped ids stay as they are.
     pub users: std::collections::BTreeMap<String, String>,
@@ -414,12 +417,14 @@ fn detect_audit_format(text: &str, first: &str) -> Option<Format> {
 pub fn parser_for(format: Format, settings: &ParserSettings, sample: &[u8], path: &std::path::Path) -> Result<Box<dyn LogParser>> {
     Ok(match format {
         Format::Combined => Box::new(combined::CombinedParser),
-        Format::Pgaudit => Box::new(pgaudit::PgauditParser::new(settings.log_line_prefix.as_deref(), sample).map_err(|m| Error::input(path, m))?),
-        Format::Csv => Box::new(generic_csv::CsvParser::new(&settings.map, sample).map_err(|m| Error::input(path, m))?),
-        Format::Jsonl => Box::new(jsonl::JsonlParser::new(&settings.map).map_err(|m| Error::input(path, m))?),
+        Format::Pgaudit => Box::new(
+            pgaudit::PgauditParser::new(settings.log_line_prefix.as_deref(), sample).map_err(|m| Error::input(path, m))?.in_zone(settings.time_zone),
+        ),
+        Format::Csv => Box::new(generic_csv::CsvParser::new(&settings.map, sample).map_err(|m| Error::input(path, m))?.in_zone(settings.time_zone)),
+        Format::Jsonl => Box::new(jsonl::JsonlParser::new(&settings.map).map_err(|m| Error::input(path, m))?.in_zone(settings.time_zone)),
         Format::MysqlAudit => Box::new(mysql_audit::MysqlAuditParser::new(settings, sample)),
-        Format::MongodbAudit => Box::new(mongodb::MongodbParser),
-        Format::Cloudtrail => Box::new(cloudtrail::CloudtrailParser),
+        Format::MongodbAudit => Box::new(mongodb::MongodbParser { time_zone: settings.time_zone }),
+        Format::Cloudtrail => Box::new(cloudtrail::CloudtrailParser { time_zone: settings.time_zone }),
         Format::Salesforce => Box::new(salesforce::SalesforceParser::new(settings, sample).map_err(|m| Error::input(path, m))?),
         Format::Zendesk => Box::new(zendesk::ZendeskParser::new(settings, sample).map_err(|m| Error::input(path, m))?),
     })
@@ -436,7 +441,7 @@ pub fn parser_for_accounts(
 ) -> Result<Box<dyn LogParser>> {
     match (format, interest) {
         (Format::Csv, Some(interest)) => {
-            let parser = generic_csv::CsvParser::new(&settings.map, sample).map_err(|m| Error::input(path, m))?;
+            let parser = generic_csv::CsvParser::new(&settings.map, sample).map_err(|m| Error::input(path, m))?.in_zone(settings.time_zone);
             Ok(Box::new(parser.only_accounts(interest)))
         }
         _ => parser_for(format, settings, sample, path),

@@ -14,7 +14,11 @@ use super::json_records::{self, Record};
 use super::{Format, LogParser, Parsed, Payload, RawEvent, Rejection};
 use crate::timefmt::{self, Timestamp};
 
-pub struct MongodbParser;
+#[derive(Default)]
+pub struct MongodbParser {
+    /// The zone of `ts.$date` strings written without one (see [`super::ParserSettings::time_zone`]).
+    pub time_zone: Option<chrono::FixedOffset>,
+}
 
 impl LogParser for MongodbParser {
     fn format(&self) -> Format {
@@ -23,17 +27,17 @@ impl LogParser for MongodbParser {
 
     fn parse(&self, input: &mut dyn BufRead, sink: &mut dyn FnMut(Parsed)) -> std::io::Result<()> {
         json_records::read_objects(input, &mut |record| match record {
-            Record::Object { line, value, text } => sink(self::record(line, &value, text)),
+            Record::Object { line, value, text } => sink(self::record(line, &value, text, self.time_zone)),
             Record::Rejected(r) => sink(Parsed::Rejected(r)),
         })
     }
 }
 
 /// `ts.$date`: an ISO string, or `{"$numberLong": "ms"}`, or milliseconds.
-fn mongo_time(ts: Option<&Value>) -> Result<Timestamp, String> {
+fn mongo_time(ts: Option<&Value>, zone: Option<chrono::FixedOffset>) -> Result<Timestamp, String> {
     let date = ts.and_then(|t| t.get("$date")).ok_or("no `ts.$date`")?;
     match date {
-        Value::String(s) => timefmt::parse_zoned(s),
+        Value::String(s) => timefmt::parse_zoned_in(s, zone),
         Value::Number(n) => timefmt::parse_epoch(&n.to_string()).ok_or_else(|| format!("`{n}` is not a time")),
         Value::Object(o) => o
             .get("$numberLong")
@@ -56,7 +60,7 @@ fn ignored_reason(atype: &str) -> &'static str {
     }
 }
 
-fn record(line: u64, v: &Value, raw: &[u8]) -> Parsed {
+fn record(line: u64, v: &Value, raw: &[u8], zone: Option<chrono::FixedOffset>) -> Parsed {
     let Some(atype) = v.get("atype").and_then(Value::as_str) else {
         return Parsed::Rejected(Rejection::new(
             line,
@@ -88,7 +92,7 @@ fn record(line: u64, v: &Value, raw: &[u8]) -> Parsed {
     if ns.is_empty() {
         return Parsed::Rejected(Rejection::new(line, 1, "authCheck record without `param.ns`", raw));
     }
-    let time = match mongo_time(v.get("ts")) {
+    let time = match mongo_time(v.get("ts"), zone) {
         Ok(t) => t,
         Err(reason) => return Parsed::Rejected(Rejection::new(line, 1, format!("ts: {reason}"), raw)),
     };
@@ -126,7 +130,7 @@ mod tests {
 
     fn run(text: &str) -> Vec<Parsed> {
         let mut out = Vec::new();
-        MongodbParser.parse(&mut text.as_bytes(), &mut |p| out.push(p)).unwrap();
+        MongodbParser::default().parse(&mut text.as_bytes(), &mut |p| out.push(p)).unwrap();
         out
     }
 

@@ -38,8 +38,14 @@ pub fn looks_like(text: &str) -> bool {
     if text.contains("\"connection_id\"") && text.contains("\"class\"") {
         return true;
     }
-    let re = Regex::new(MARIADB_LINE).expect("static");
+    let re = mariadb_line();
     text.lines().take(20).any(|l| re.is_match(l.trim_end()))
+}
+
+/// The compiled [`MARIADB_LINE`] (compiled once per process).
+fn mariadb_line() -> &'static Regex {
+    static RE: std::sync::OnceLock<Regex> = std::sync::OnceLock::new();
+    RE.get_or_init(|| Regex::new(MARIADB_LINE).expect("static"))
 }
 
 enum Layout {
@@ -57,7 +63,7 @@ impl MysqlAuditParser {
     pub fn new(settings: &ParserSettings, sample: &[u8]) -> MysqlAuditParser {
         let text = String::from_utf8_lossy(sample);
         let first = text.trim_start_matches('\u{feff}').trim_start().chars().next();
-        let re = Regex::new(MARIADB_LINE).expect("static");
+        let re = mariadb_line();
         let layout = match first {
             Some('{') | Some('[') => Layout::Json,
             Some('<') if text.contains("<AUDIT") => Layout::Xml,
@@ -349,7 +355,8 @@ fn xml_unescape(text: &str) -> String {
     if !text.contains('&') {
         return text.to_string();
     }
-    let re = Regex::new(r"&(#x[0-9a-fA-F]+|#\d+|lt|gt|amp|quot|apos);").expect("static");
+    static ENTITY: std::sync::OnceLock<Regex> = std::sync::OnceLock::new();
+    let re = ENTITY.get_or_init(|| Regex::new(r"&(#x[0-9a-fA-F]+|#\d+|lt|gt|amp|quot|apos);").expect("static"));
     re.replace_all(text, |c: &regex::Captures<'_>| {
         let e = &c[1];
         match e {
@@ -388,7 +395,7 @@ struct Group {
 }
 
 fn parse_mariadb(input: &mut dyn BufRead, sink: &mut dyn FnMut(Parsed), zone: Option<FixedOffset>) -> std::io::Result<()> {
-    let re = Regex::new(MARIADB_LINE).expect("static");
+    let re = mariadb_line();
     let mut lines = Lines::new(input);
     let mut groups: HashMap<String, Group> = HashMap::new();
     while let Some((line_no, bytes)) = lines.next_line()? {
@@ -568,6 +575,9 @@ mod tests {
         assert_eq!(ev.len(), 2, "{out:?}");
         assert_eq!(ev[0].actor.as_deref(), Some("k.walsh"));
         assert_eq!(ev[0].time.to_rfc3339(), "2019-06-03T10:00:00+00:00");
+        // Enterprise times are UTC by definition: a zone for zoneless times (`--assume-tz`) does not move them.
+        let zoned = run(log, Some(FixedOffset::east_opt(2 * 3600).unwrap()));
+        assert_eq!(events(&zoned)[0].time.to_rfc3339(), "2019-06-03T10:00:00+00:00");
         assert!(matches!(&ev[0].payload, Payload::Sql { rows: Some(1), object: Some(o), .. } if o == "crm.customers"));
         assert!(ev[0].failure.is_none());
         assert_eq!(ev[1].failure.as_deref(), Some("MySQL error 1146"));

@@ -46,12 +46,14 @@ enum Layout {
 
 pub struct PgauditParser {
     layout: Layout,
+    /// The zone of log times written without one (see [`super::ParserSettings::time_zone`]).
+    time_zone: Option<chrono::FixedOffset>,
 }
 
 impl PgauditParser {
     pub fn new(prefix: Option<&str>, sample: &[u8]) -> Result<PgauditParser, String> {
         if is_csvlog(sample) {
-            return Ok(PgauditParser { layout: Layout::CsvLog });
+            return Ok(PgauditParser { layout: Layout::CsvLog, time_zone: None });
         }
         let text = String::from_utf8_lossy(sample);
         let record = match prefix {
@@ -63,23 +65,35 @@ impl PgauditParser {
             }
             None => {
                 let audit_line = text.lines().find(|l| l.contains("AUDIT: ")).unwrap_or_default();
-                COMMON_PREFIXES
+                static COMMON: std::sync::OnceLock<Vec<Regex>> = std::sync::OnceLock::new();
+                COMMON
+                    .get_or_init(|| COMMON_PREFIXES.iter().filter_map(|p| compile_prefix(p).ok()).collect())
                     .iter()
-                    .filter_map(|p| compile_prefix(p).ok())
                     .find(|re| re.captures(audit_line).and_then(|c| c.name("user")).is_some_and(|u| !u.as_str().is_empty()))
+                    .cloned()
                     .ok_or_else(|| {
                         "cannot find the account in these pgaudit lines: set `log_line_prefix` for this log to the server's setting (it must contain %u)".to_string()
                     })?
             }
         };
-        Ok(PgauditParser { layout: Layout::Stderr { record } })
+        Ok(PgauditParser { layout: Layout::Stderr { record }, time_zone: None })
+    }
+
+    /// Reads log times written without a zone in `zone` (`None`: they are rejected).
+    pub fn in_zone(mut self, zone: Option<chrono::FixedOffset>) -> Self {
+        self.time_zone = zone;
+        self
     }
 }
 
 fn is_csvlog(sample: &[u8]) -> bool {
     let mut reader = csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(sample);
     match reader.byte_records().next() {
-        Some(Ok(r)) => r.len() >= 22 && r.get(11).is_some_and(|s| Regex::new(&format!("^(?:{SEVERITIES})$")).expect("static").is_match(&String::from_utf8_lossy(s))),
+        Some(Ok(r)) => {
+            static SEVERITY: std::sync::OnceLock<Regex> = std::sync::OnceLock::new();
+            let severity = SEVERITY.get_or_init(|| Regex::new(&format!("^(?:{SEVERITIES})$")).expect("static"));
+            r.len() >= 22 && r.get(11).is_some_and(|s| severity.is_match(&String::from_utf8_lossy(s)))
+        }
         _ => false,
     }
 }
@@ -204,7 +218,8 @@ pub fn parse_audit(payload: &str) -> Result<AuditRecord, (u64, String)> {
 
 /// The highest `$n` placeholder in a statement (outside quotes, roughly: enough to split params from ROWS).
 fn count_placeholders(sql: &str) -> usize {
-    let re = Regex::new(r"\$(\d+)").expect("static");
+    static PLACEHOLDER: std::sync::OnceLock<Regex> = std::sync::OnceLock::new();
+    let re = PLACEHOLDER.get_or_init(|| Regex::new(r"\$(\d+)").expect("static"));
     re.captures_iter(sql).filter_map(|c| c[1].parse::<usize>().ok()).max().unwrap_or(0)
 }
 
@@ -312,13 +327,13 @@ impl LogParser for PgauditParser {
 
     fn parse(&self, input: &mut dyn BufRead, sink: &mut dyn FnMut(Parsed)) -> std::io::Result<()> {
         match &self.layout {
-            Layout::CsvLog => parse_csvlog(input, sink),
-            Layout::Stderr { record } => parse_stderr(record, input, sink),
+            Layout::CsvLog => parse_csvlog(input, sink, self.time_zone),
+            Layout::Stderr { record } => parse_stderr(record, input, sink, self.time_zone),
         }
     }
 }
 
-fn parse_csvlog(input: &mut dyn BufRead, sink: &mut dyn FnMut(Parsed)) -> std::io::Result<()> {
+fn parse_csvlog(input: &mut dyn BufRead, sink: &mut dyn FnMut(Parsed), zone: Option<chrono::FixedOffset>) -> std::io::Result<()> {
     let (tracked, lines) = NewlineTracking::new(input);
     let mut reader = csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(tracked);
     let mut assembler = Assembler { sessions: HashMap::new(), sink, weak_sessions: false };
@@ -343,7 +358,7 @@ fn parse_csvlog(input: &mut dyn BufRead, sink: &mut dyn FnMut(Parsed)) -> std::i
                     (assembler.sink)(Parsed::Rejected(Rejection::new(line, 0, reason, &raw)));
                     continue;
                 }
-                let time = match timefmt::parse_zoned(&text[0]) {
+                let time = match timefmt::parse_zoned_in(&text[0], zone) {
                     Ok(t) => t,
                     Err(reason) => {
                         (assembler.sink)(Parsed::Rejected(Rejection::new(line, 1, format!("log_time: {reason}"), &raw)));
@@ -375,7 +390,7 @@ fn parse_csvlog(input: &mut dyn BufRead, sink: &mut dyn FnMut(Parsed)) -> std::i
     Ok(())
 }
 
-fn parse_stderr(record_re: &Regex, input: &mut dyn BufRead, sink: &mut dyn FnMut(Parsed)) -> std::io::Result<()> {
+fn parse_stderr(record_re: &Regex, input: &mut dyn BufRead, sink: &mut dyn FnMut(Parsed), zone: Option<chrono::FixedOffset>) -> std::io::Result<()> {
     let has_session = record_re.capture_names().any(|n| n == Some("session"));
     let mut assembler = Assembler { sessions: HashMap::new(), sink, weak_sessions: !has_session };
     let mut lines = Lines::new(input);
@@ -383,7 +398,7 @@ fn parse_stderr(record_re: &Regex, input: &mut dyn BufRead, sink: &mut dyn FnMut
     let mut current: Option<(u64, Vec<u8>)> = None;
     let flush = |assembler: &mut Assembler<'_>, current: Option<(u64, Vec<u8>)>| {
         if let Some((line, bytes)) = current {
-            stderr_record(record_re, assembler, line, &bytes);
+            stderr_record(record_re, assembler, line, &bytes, zone);
         }
     };
     while let Some((line_no, bytes)) = lines.next_line()? {
@@ -406,7 +421,7 @@ fn parse_stderr(record_re: &Regex, input: &mut dyn BufRead, sink: &mut dyn FnMut
     Ok(())
 }
 
-fn stderr_record(record_re: &Regex, assembler: &mut Assembler<'_>, line: u64, bytes: &[u8]) {
+fn stderr_record(record_re: &Regex, assembler: &mut Assembler<'_>, line: u64, bytes: &[u8], zone: Option<chrono::FixedOffset>) {
     let text = match std::str::from_utf8(bytes) {
         Ok(t) => t,
         Err(e) => {
@@ -420,7 +435,7 @@ fn stderr_record(record_re: &Regex, assembler: &mut Assembler<'_>, line: u64, by
     let (first, rest) = text.split_once('\n').unwrap_or((text, ""));
     let caps = record_re.captures(first).expect("record start matched before");
     let time = if let Some(t) = caps.name("time") {
-        timefmt::parse_zoned(t.as_str())
+        timefmt::parse_zoned_in(t.as_str(), zone)
     } else if let Some(e) = caps.name("epoch") {
         let (secs, frac) = e.as_str().split_once('.').unwrap_or((e.as_str(), "0"));
         let micros = format!("{secs}{:0<6}", &frac[..frac.len().min(6)]);

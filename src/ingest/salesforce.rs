@@ -43,6 +43,7 @@ const KEY_PREFIXES: [(&str, &str); 14] = [
 
 pub struct SalesforceParser {
     users: BTreeMap<String, String>,
+    time_zone: Option<chrono::FixedOffset>,
     sobject: Regex,
 }
 
@@ -63,13 +64,14 @@ impl SalesforceParser {
         }
         Ok(SalesforceParser {
             users: settings.users.clone(),
+            time_zone: settings.time_zone,
             sobject: Regex::new(r"/sobjects/([A-Za-z0-9_]+)/([A-Za-z0-9]{15}(?:[A-Za-z0-9]{3})?)(?:[/?]|$)").expect("static"),
         })
     }
 }
 
-/// `20190603101500.123` (GMT).
-fn sf_time(text: &str) -> Result<Timestamp, String> {
+/// `20190603101500.123` (GMT), or an ISO time (one without a zone read in `zone`).
+fn sf_time(text: &str, zone: Option<chrono::FixedOffset>) -> Result<Timestamp, String> {
     let t = text.trim();
     if t.len() >= 14 && t[..14].bytes().all(|b| b.is_ascii_digit()) {
         let naive = NaiveDateTime::parse_from_str(t, "%Y%m%d%H%M%S%.f")
@@ -77,7 +79,7 @@ fn sf_time(text: &str) -> Result<Timestamp, String> {
             .map_err(|_| format!("`{t}` is not a YYYYMMDDHHMMSS.sss time"))?;
         return Ok(Utc.from_utc_datetime(&naive));
     }
-    timefmt::parse_zoned(t)
+    timefmt::parse_zoned_in(t, zone)
 }
 
 /// The names a record id's object may go by: the entity name given, the standard name of its key prefix, the
@@ -162,7 +164,7 @@ impl SalesforceParser {
             _ => return Parsed::Ignored { line, reason: "event type that shows no record" },
         };
         let time = match get("TIMESTAMP_DERIVED").or_else(|| get("TIMESTAMP")) {
-            Some(t) => match sf_time(&t) {
+            Some(t) => match sf_time(&t, self.time_zone) {
                 Ok(t) => t,
                 Err(reason) => return Parsed::Rejected(Rejection::new(line, 0, format!("timestamp: {reason}"), raw)),
             },

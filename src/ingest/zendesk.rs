@@ -28,6 +28,7 @@ pub fn looks_like(first: &str) -> bool {
 pub struct ZendeskParser {
     json: bool,
     users: BTreeMap<String, String>,
+    time_zone: Option<chrono::FixedOffset>,
 }
 
 impl ZendeskParser {
@@ -41,14 +42,14 @@ impl ZendeskParser {
                 return Err("Zendesk access-log CSV needs the columns timestamp, user_id, method and url".into());
             }
         }
-        Ok(ZendeskParser { json, users: settings.users.clone() })
+        Ok(ZendeskParser { json, users: settings.users.clone(), time_zone: settings.time_zone })
     }
 
     fn event(&self, line: u64, get: &dyn Fn(&str) -> Option<String>, raw: &[u8]) -> Parsed {
         let Some(url) = get("url") else {
             return Parsed::Ignored { line, reason: "request without a url (GraphQL or background job)" };
         };
-        let time = match get("timestamp").map(|t| timefmt::parse_any(&t)) {
+        let time = match get("timestamp").map(|t| timefmt::parse_any_in(&t, self.time_zone)) {
             Some(Ok(t)) => t,
             Some(Err(reason)) => return Parsed::Rejected(Rejection::new(line, 0, format!("timestamp: {reason}"), raw)),
             None => return Parsed::Rejected(Rejection::new(line, 0, "no timestamp", raw)),

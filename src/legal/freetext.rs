@@ -184,10 +184,11 @@ pub fn scan_case(case: &Case, collected: &Collected, resolved: &Resolved) -> Res
             continue;
         }
         // Touched keys of this table with the fields each touch exposed.
-        let touched: HashMap<&str, &FixedBitSet> = if table_id == CUSTOMERS {
-            resolved.customers.iter().map(|c| (c.key.as_str(), &c.touch.fields)).collect()
+        // Canonical keys (see `crate::keys`), as the rows' keys are compared below.
+        let touched: HashMap<String, &FixedBitSet> = if table_id == CUSTOMERS {
+            resolved.customers.iter().map(|c| (spec.canonical_key(&c.key).into_owned(), &c.touch.fields)).collect()
         } else {
-            collected.touched[table_id].iter().map(|(k, t)| (k.as_str(), &t.fields)).collect()
+            collected.touched[table_id].iter().map(|(k, t)| (k.clone(), &t.fields)).collect()
         };
         let exposed: Vec<(usize, usize)> = free.into_iter().filter(|(_, f)| touched.values().any(|bits| bits.contains(*f))).collect();
         if exposed.is_empty() {
@@ -198,10 +199,10 @@ pub fn scan_case(case: &Case, collected: &Collected, resolved: &Resolved) -> Res
         }
         let customer_col = spec.customer_column.as_ref().map(|(_, i)| *i);
         spec.file.for_each_row(|_, row| {
-            let key = &row[spec.key_index];
-            let Some(fields) = touched.get(key) else { return Ok(()) };
+            let key = row[spec.key_index].trim();
+            let Some(fields) = touched.get(spec.canonical_key(key).as_ref()) else { return Ok(()) };
             let customer = match customer_col {
-                Some(i) => row[i].to_string(),
+                Some(i) => row[i].trim().to_string(),
                 None => key.to_string(),
             };
             if customer.is_empty() {

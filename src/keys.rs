@@ -1,0 +1,228 @@
+//! How record keys are compared: `key_type = "text"` (the default) or `"numeric"` on `[customers]` and
+//! `[[tables]]`.
+//!
+//! Every key, from a log, a replayed query, an export or a table row, is put in its canonical form by
+//! [`KeyType::canonical`] before it is compared, so the two sides always agree:
+//!
+//! - `text`: the key with surrounding whitespace removed; otherwise exact (`007` is not `7`, `C1` is not `c1`).
+//! - `numeric`: surrounding whitespace removed, then an optional `+` or `-` sign and ASCII digits only are a
+//!   number, compared as an integer of any length (`007`, `7`, `+7` and ` 7 ` are the same key; `-0` is `0`).
+//!   Anything else (`7.0`, `1e3`, `7a`, `1,000`) is not a number and is compared as text (so it can still
+//!   match the same text on the other side); in a table it is counted and reported (see [`KeyCheck`]).
+//!
+//! Table keys with surrounding whitespace match their trimmed form under both types and are counted and
+//! reported too, so a padded export is visible, not silently repaired.
+
+use std::borrow::Cow;
+
+use serde::Serialize;
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum KeyType {
+    #[default]
+    Text,
+    Numeric,
+}
+
+impl KeyType {
+    pub fn parse(name: &str) -> Result<KeyType, String> {
+        match name.trim() {
+            "text" => Ok(KeyType::Text),
+            "numeric" => Ok(KeyType::Numeric),
+            other => Err(format!("key_type `{other}`: expected `text` or `numeric`")),
+        }
+    }
+
+    /// The form in which `raw` is compared with other keys of this type.
+    pub fn canonical(self, raw: &str) -> Cow<'_, str> {
+        let trimmed = raw.trim();
+        match self {
+            KeyType::Text => Cow::Borrowed(trimmed),
+            KeyType::Numeric => match canonical_integer(trimmed) {
+                Some(n) => n,
+                None => Cow::Borrowed(trimmed),
+            },
+        }
+    }
+
+    /// The order of keys of this type: text keys by their text; numeric keys by value (numbers first, then
+    /// the keys that are not numbers, by text). Keys of the same value (`007`, `7`) are equal.
+    pub fn compare(self, a: &str, b: &str) -> std::cmp::Ordering {
+        match self {
+            KeyType::Text => a.trim().cmp(b.trim()),
+            KeyType::Numeric => match (canonical_integer(a.trim()), canonical_integer(b.trim())) {
+                (Some(x), Some(y)) => compare_integers(&x, &y),
+                (Some(_), None) => std::cmp::Ordering::Less,
+                (None, Some(_)) => std::cmp::Ordering::Greater,
+                (None, None) => a.trim().cmp(b.trim()),
+            },
+        }
+    }
+}
+
+/// Two canonical integers (no leading zeros, `-` for negatives) by value.
+fn compare_integers(x: &str, y: &str) -> std::cmp::Ordering {
+    use std::cmp::Ordering::{Greater, Less};
+    match (x.starts_with('-'), y.starts_with('-')) {
+        (true, false) => Less,
+        (false, true) => Greater,
+        (false, false) => (x.len(), x).cmp(&(y.len(), y)),
+        (true, true) => (y.len(), y).cmp(&(x.len(), x)),
+    }
+}
+
+/// `[+-]?[0-9]+` without leading zeros (and without `+`, and `0` for any zero); `None` if `text` is not
+/// such a number. Any length: no overflow.
+pub fn canonical_integer(text: &str) -> Option<Cow<'_, str>> {
+    let (negative, digits) = match text.as_bytes().first()? {
+        b'+' => (false, &text[1..]),
+        b'-' => (true, &text[1..]),
+        _ => (false, text),
+    };
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let significant = digits.trim_start_matches('0');
+    let significant = if significant.is_empty() { "0" } else { significant };
+    if negative && significant != "0" {
+        Some(Cow::Owned(format!("-{significant}")))
+    } else if significant.len() == text.len() {
+        Some(Cow::Borrowed(text))
+    } else {
+        Some(Cow::Borrowed(significant))
+    }
+}
+
+/// How many lines to name per kind of key problem.
+const LINES_KEPT: usize = 10;
+
+/// Problems with the keys of one table file, found while its rows are read: counted, with the first lines
+/// (values are not kept: they may be personal data).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct KeyCheck {
+    pub table: String,
+    pub file: String,
+    pub column: String,
+    /// Keys with whitespace around them (matched trimmed).
+    pub padded: u64,
+    pub padded_lines: Vec<u64>,
+    /// `numeric` keys that are not numbers (compared as text).
+    pub not_numeric: u64,
+    pub not_numeric_lines: Vec<u64>,
+}
+
+impl KeyCheck {
+    pub fn new(table: &str, file: &str, column: &str) -> KeyCheck {
+        KeyCheck { table: table.into(), file: file.into(), column: column.into(), ..Default::default() }
+    }
+
+    /// Looks at the key `raw` on `line`. Empty keys are not looked at.
+    pub fn note(&mut self, line: u64, raw: &str, key_type: KeyType) {
+        let trimmed = raw.trim();
+        if trimmed.is_empty() {
+            return;
+        }
+        if trimmed.len() != raw.len() {
+            self.padded += 1;
+            if self.padded_lines.len() < LINES_KEPT {
+                self.padded_lines.push(line);
+            }
+        }
+        if key_type == KeyType::Numeric && canonical_integer(trimmed).is_none() {
+            self.not_numeric += 1;
+            if self.not_numeric_lines.len() < LINES_KEPT {
+                self.not_numeric_lines.push(line);
+            }
+        }
+    }
+
+    pub fn is_clean(&self) -> bool {
+        self.padded == 0 && self.not_numeric == 0
+    }
+
+    /// One line per problem, for the terminal (`customers.csv: 2 keys of customers.customer_id have
+    /// whitespace around them (lines 4, 9); matched trimmed`).
+    pub fn warnings(&self) -> Vec<String> {
+        let lines = |l: &[u64], total: u64| {
+            let list: Vec<String> = l.iter().map(u64::to_string).collect();
+            let more = if total as usize > l.len() { ", ..." } else { "" };
+            format!("line{} {}{more}", if total == 1 { "" } else { "s" }, list.join(", "))
+        };
+        let mut out = Vec::new();
+        if self.padded > 0 {
+            out.push(format!(
+                "{}: {} key(s) of {}.{} have whitespace around them ({}); matched trimmed",
+                self.file,
+                self.padded,
+                self.table,
+                self.column,
+                lines(&self.padded_lines, self.padded)
+            ));
+        }
+        if self.not_numeric > 0 {
+            out.push(format!(
+                "{}: {} key(s) of {}.{} are not numbers although its key_type is numeric ({}); compared as text",
+                self.file,
+                self.not_numeric,
+                self.table,
+                self.column,
+                lines(&self.not_numeric_lines, self.not_numeric)
+            ));
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn text_keys_are_exact_but_trimmed() {
+        assert_eq!(KeyType::Text.canonical(" 007 "), "007");
+        assert_ne!(KeyType::Text.canonical("007"), KeyType::Text.canonical("7"));
+        assert_ne!(KeyType::Text.canonical("C1"), KeyType::Text.canonical("c1"));
+    }
+
+    #[test]
+    fn numeric_keys_compare_as_integers() {
+        for k in ["7", "007", "+7", " 0007 ", "+007"] {
+            assert_eq!(KeyType::Numeric.canonical(k), "7", "{k}");
+        }
+        assert_eq!(KeyType::Numeric.canonical("-007"), "-7");
+        assert_eq!(KeyType::Numeric.canonical("-0"), "0");
+        assert_eq!(KeyType::Numeric.canonical("000"), "0");
+        assert_eq!(KeyType::Numeric.canonical("123456789012345678901234567890"), "123456789012345678901234567890");
+        for k in ["7.0", "1e3", "7a", "1,000", "+", "-", ""] {
+            assert_eq!(KeyType::Numeric.canonical(k), k.trim(), "{k}");
+        }
+    }
+
+    #[test]
+    fn numeric_order_is_by_value() {
+        let mut keys = vec!["X10", "0009", "-2", "007", "-10", "11", " 8 ", "100", "-0", "A"];
+        keys.sort_by(|a, b| KeyType::Numeric.compare(a, b));
+        assert_eq!(keys, ["-10", "-2", "-0", "007", " 8 ", "0009", "11", "100", "A", "X10"]);
+        assert_eq!(KeyType::Numeric.compare("007", "+7"), std::cmp::Ordering::Equal);
+        let mut text = vec!["9", "10", "007"];
+        text.sort_by(|a, b| KeyType::Text.compare(a, b));
+        assert_eq!(text, ["007", "10", "9"]);
+    }
+
+    #[test]
+    fn check_counts_padded_and_non_numeric_keys_with_lines() {
+        let mut check = KeyCheck::new("customers", "customers.csv", "customer_id");
+        for (line, key) in [(2, "7"), (3, " 8 "), (4, "x9"), (5, ""), (6, " y ")] {
+            check.note(line, key, KeyType::Numeric);
+        }
+        assert_eq!((check.padded, check.padded_lines.clone()), (2, vec![3, 6]));
+        assert_eq!((check.not_numeric, check.not_numeric_lines.clone()), (2, vec![4, 6]));
+        let w = check.warnings();
+        assert_eq!(w.len(), 2);
+        assert!(w[0].contains("customers.csv: 2 key(s) of customers.customer_id have whitespace around them (lines 3, 6)"), "{w:?}");
+        let mut text = KeyCheck::new("t", "t.csv", "k");
+        text.note(2, "x9", KeyType::Text);
+        assert!(text.is_clean());
+    }
+}
