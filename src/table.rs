@@ -61,21 +61,33 @@ impl TableFile {
         // The header first, so that an error in the first data row is placed on its own line (the csv
         // reader's position before that row would otherwise be the header's).
         reader.byte_headers().map_err(|e| csv_error(&self.path, e, Some(1)))?;
-        let mut record = csv::StringRecord::new();
+        let mut bytes = csv::ByteRecord::new();
         loop {
-            match reader.read_record(&mut record) {
+            match reader.read_byte_record(&mut bytes) {
                 Ok(false) => return Ok(()),
                 Ok(true) => {
-                    let line = lines.line_at(record.position().map(|p| p.byte()).unwrap_or(0));
-                    if record.len() != self.columns.len() {
+                    // As for CSV logs (`ingest::generic_csv`): the line of the record's last byte less the
+                    // newlines inside it, so that blank lines the reader skipped before it do not count.
+                    let start = bytes.position().map(|p| p.byte()).unwrap_or(0);
+                    let end = reader.position().byte();
+                    let last_line = lines.line_of_byte(end.saturating_sub(1).max(start));
+                    let mut inside = memchr::memchr_iter(b'\n', bytes.as_slice()).count() as u64;
+                    if lines.is_end(end) && bytes.as_slice().last() == Some(&b'\n') {
+                        inside -= 1;
+                    }
+                    let line = last_line - inside;
+                    if bytes.len() != self.columns.len() {
                         return Err(Error::input_at(
                             &self.path,
                             line,
-                            record.len().min(self.columns.len()) as u64 + 1,
-                            format!("row has {} fields, the header has {}", record.len(), self.columns.len()),
+                            bytes.len().min(self.columns.len()) as u64 + 1,
+                            format!("row has {} fields, the header has {}", bytes.len(), self.columns.len()),
                         ));
                     }
+                    let record = csv::StringRecord::from_byte_record(std::mem::take(&mut bytes))
+                        .map_err(|e| Error::input_at(&self.path, line, e.utf8_error().field() as u64 + 1, "field is not valid UTF-8"))?;
                     visit(line, &record)?;
+                    bytes = record.into_byte_record();
                 }
                 Err(e) => {
                     let line = e.position().map(|p| lines.line_at(p.byte()));
@@ -161,6 +173,25 @@ mod tests {
         let path = dir.path().join("people.txt");
         std::fs::write(&path, "id\tname\n1\tA, B\n").unwrap();
         assert_eq!(TableFile::open(&path).unwrap().delimiter, b'\t');
+    }
+
+    /// The reader skips blank lines before a row; the row's line was once the first blank line's.
+    #[test]
+    fn a_row_after_blank_lines_has_its_own_line() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("c.csv");
+        std::fs::write(&path, b"id,name\n\n\r\n1,A\n\n2,\"B\nC\"\n\n\n3,Zo\xeb\n").unwrap();
+        let table = TableFile::open(&path).unwrap();
+        let mut lines = Vec::new();
+        let err = table
+            .for_each_row(|line, _| {
+                lines.push(line);
+                Ok(())
+            })
+            .unwrap_err()
+            .to_string();
+        assert_eq!(lines, [4, 6]);
+        assert!(err.contains("c.csv:10:2: field is not valid UTF-8"), "{err}");
     }
 
     #[test]
