@@ -161,16 +161,7 @@ impl CoverageRecorder {
     pub fn other_accounts(&mut self, file: usize, tally: &OtherAccountsTally) {
         let f = &mut self.files[file];
         f.events += tally.records;
-        for (hour, cell) in &tally.hours {
-            f.pending_hours
-                .entry(*hour)
-                .and_modify(|c| {
-                    c.count += cell.count;
-                    c.first = c.first.min(cell.first);
-                    c.last = c.last.max(cell.last);
-                })
-                .or_insert(*cell);
-        }
+        crate::ingest::prefilter::merge_hours(&mut f.pending_hours, &tally.hours);
         let source = &mut self.sources[f.source];
         source.in_window += tally.in_window;
         source.blind[BlindKind::NoAccount.index()].add_records(tally.without_account);

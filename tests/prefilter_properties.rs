@@ -28,22 +28,6 @@ fn parse(text: &str, accounts: Option<&[String]>) -> Vec<Parsed> {
     out
 }
 
-fn add(total: &mut OtherAccountsTally, t: &OtherAccountsTally) {
-    total.records += t.records;
-    total.without_account += t.without_account;
-    total.in_window += t.in_window;
-    for (hour, cell) in &t.hours {
-        total
-            .hours
-            .entry(*hour)
-            .and_modify(|c| {
-                c.count += cell.count;
-                c.first = c.first.min(cell.first);
-                c.last = c.last.max(cell.last);
-            })
-            .or_insert(*cell);
-    }
-}
 
 /// The records read one by one, and the tallies summed.
 fn split(parsed: Vec<Parsed>) -> (Vec<Parsed>, OtherAccountsTally) {
@@ -51,7 +35,7 @@ fn split(parsed: Vec<Parsed>) -> (Vec<Parsed>, OtherAccountsTally) {
     let mut kept = Vec::new();
     for p in parsed {
         match p {
-            Parsed::OtherAccounts(t) => add(&mut total, &t),
+            Parsed::OtherAccounts(t) => total.merge(&t),
             other => kept.push(other),
         }
     }
@@ -125,7 +109,7 @@ proptest! {
             prop_assert!(!e.actor.as_deref().is_some_and(|a| ACTORS.contains(&a)), "an actor's event was only counted: {:?}", e);
             let mut one = OtherAccountsTally::default();
             one.add(e.time, e.actor.is_some(), &window());
-            add(&mut expected, &one.finished());
+            expected.merge(&one.finished());
         }
         prop_assert!(next.next().is_none());
         prop_assert_eq!(counted, expected);

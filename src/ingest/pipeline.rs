@@ -468,22 +468,7 @@ mod chunked_tests {
         let mut kept = Vec::new();
         for p in records {
             match p {
-                Parsed::OtherAccounts(t) => {
-                    total.records += t.records;
-                    total.without_account += t.without_account;
-                    total.in_window += t.in_window;
-                    for (hour, cell) in t.hours {
-                        total
-                            .hours
-                            .entry(hour)
-                            .and_modify(|c| {
-                                c.count += cell.count;
-                                c.first = c.first.min(cell.first);
-                                c.last = c.last.max(cell.last);
-                            })
-                            .or_insert(cell);
-                    }
-                }
+                Parsed::OtherAccounts(t) => total.merge(&t),
                 other => kept.push(other),
             }
         }

@@ -99,13 +99,36 @@ impl OtherAccountsTally {
         }
         for (i, cell) in dense.slots[dense.lowest..=dense.highest].iter().enumerate() {
             if let Some(cell) = cell {
-                let merged = self.hours.entry(dense.base + (dense.lowest + i) as i64).or_insert(HourTally { count: 0, first: cell.first, last: cell.last });
-                merged.count += cell.count;
-                merged.first = merged.first.min(cell.first);
-                merged.last = merged.last.max(cell.last);
+                self.hours.entry(dense.base + (dense.lowest + i) as i64).and_modify(|c| c.merge(cell)).or_insert(*cell);
             }
         }
         self
+    }
+}
+
+impl HourTally {
+    /// Adds another count of the same hour.
+    pub fn merge(&mut self, other: &HourTally) {
+        self.count += other.count;
+        self.first = self.first.min(other.first);
+        self.last = self.last.max(other.last);
+    }
+}
+
+/// Adds `other`'s hours to `hours`.
+pub fn merge_hours<S: std::hash::BuildHasher>(hours: &mut HashMap<i64, HourTally, S>, other: &HashMap<i64, HourTally, impl std::hash::BuildHasher>) {
+    for (hour, cell) in other {
+        hours.entry(*hour).and_modify(|c| c.merge(cell)).or_insert(*cell);
+    }
+}
+
+impl OtherAccountsTally {
+    /// Adds another finished tally's counts (see [`OtherAccountsTally::finished`]).
+    pub fn merge(&mut self, other: &OtherAccountsTally) {
+        self.records += other.records;
+        self.without_account += other.without_account;
+        self.in_window += other.in_window;
+        merge_hours(&mut self.hours, &other.hours);
     }
 }
 
