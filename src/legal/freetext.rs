@@ -169,13 +169,46 @@ pub fn iban_valid(iban: &str) -> bool {
     remainder == 1
 }
 
+/// What a scan found, and the columns it scanned (`table.column`).
+pub type Scan = (Vec<Finding>, Vec<String>);
+
 /// Scans the exposed free-text columns of every touched record. Reads only the tables that have such a
 /// column exposed, and only the cells of touched rows.
-pub fn scan_case(case: &Case, collected: &Collected, resolved: &Resolved) -> Result<(Vec<Finding>, Vec<String>)> {
+pub fn scan_case(case: &Case, collected: &Collected, resolved: &Resolved) -> Result<Scan> {
+    let linked = scan_linked_tables(case, collected)?;
+    let customers = scan_customers(case, collected, resolved)?;
+    Ok(combine(linked, customers))
+}
+
+/// [`scan_case`] for the linked tables only: it needs no resolved customers, so it can run while resolve
+/// reads the customers table.
+pub fn scan_linked_tables(case: &Case, collected: &Collected) -> Result<Scan> {
+    scan_tables(case, collected, None)
+}
+
+/// [`scan_case`] for the customers table only.
+pub fn scan_customers(case: &Case, collected: &Collected, resolved: &Resolved) -> Result<Scan> {
+    scan_tables(case, collected, Some(resolved))
+}
+
+/// Two scans' findings and columns together, sorted, without repeats.
+pub fn combine(a: Scan, b: Scan) -> Scan {
+    let mut findings: Vec<Finding> = a.0.into_iter().chain(b.0).collect();
+    findings.sort();
+    findings.dedup();
+    let columns: BTreeSet<String> = a.1.into_iter().chain(b.1).collect();
+    (findings, columns.into_iter().collect())
+}
+
+/// With `resolved`, the customers table; without, the linked tables.
+fn scan_tables(case: &Case, collected: &Collected, resolved: Option<&Resolved>) -> Result<Scan> {
     let schema = &case.schema;
     let mut findings = Vec::new();
     let mut scanned_columns = BTreeSet::new();
     for (table_id, spec) in schema.tables.iter().enumerate() {
+        if (table_id == CUSTOMERS) != resolved.is_some() {
+            continue;
+        }
         let free: Vec<(usize, usize)> = (0..spec.file.columns.len())
             .filter(|c| *c != spec.key_index && is_free_text(&spec.file.columns[*c]))
             .map(|c| (c, spec.field(c)))
@@ -185,7 +218,7 @@ pub fn scan_case(case: &Case, collected: &Collected, resolved: &Resolved) -> Res
         }
         // Touched keys of this table with the fields each touch exposed.
         // Canonical keys (see `crate::keys`), as the rows' keys are compared below.
-        let touched: HashMap<String, &FixedBitSet> = if table_id == CUSTOMERS {
+        let touched: HashMap<String, &FixedBitSet> = if let Some(resolved) = resolved {
             resolved.customers.iter().map(|c| (spec.canonical_key(&c.key).into_owned(), &c.touch.fields)).collect()
         } else {
             collected.touched[table_id].iter().map(|(k, t)| (k.clone(), &t.fields)).collect()
