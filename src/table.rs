@@ -66,16 +66,8 @@ impl TableFile {
             match reader.read_byte_record(&mut bytes) {
                 Ok(false) => return Ok(()),
                 Ok(true) => {
-                    // As for CSV logs (`ingest::generic_csv`): the line of the record's last byte less the
-                    // newlines inside it, so that blank lines the reader skipped before it do not count.
                     let start = bytes.position().map(|p| p.byte()).unwrap_or(0);
-                    let end = reader.position().byte();
-                    let last_line = lines.line_of_byte(end.saturating_sub(1).max(start));
-                    let mut inside = memchr::memchr_iter(b'\n', bytes.as_slice()).count() as u64;
-                    if lines.is_end(end) && bytes.as_slice().last() == Some(&b'\n') {
-                        inside -= 1;
-                    }
-                    let line = last_line - inside;
+                    let line = lines.record_line(start, reader.position().byte(), bytes.as_slice());
                     if bytes.len() != self.columns.len() {
                         return Err(Error::input_at(
                             &self.path,

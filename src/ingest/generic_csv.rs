@@ -122,16 +122,8 @@ impl CsvParser {
                     return Ok(None);
                 }
                 Ok(true) => {
-                    // The record's line is the line of its last byte less the newlines inside it before
-                    // that byte (its start position may lie before blank lines the reader skipped). The last
-                    // byte is the terminator, or at the end of the input without one, the record's own.
-                    let end = reader.position().byte();
-                    let last_line = lines.line_of_byte(end.saturating_sub(1).max(start));
-                    let mut inside = memchr::memchr_iter(b'\n', record.as_slice()).count() as u64;
-                    if lines.is_end(end) && record.as_slice().last() == Some(&b'\n') {
-                        inside -= 1;
-                    }
-                    handler.record(&record, last_line - inside, sink);
+                    let line = lines.record_line(start, reader.position().byte(), record.as_slice());
+                    handler.record(&record, line, sink);
                 }
                 Err(e) => {
                     let line = lines.line_at(e.position().map(|p| p.byte()).unwrap_or(start));
@@ -182,8 +174,7 @@ impl CsvParser {
                 };
                 if next >= own.len() {
                     handler.flush(sink);
-                    let offset = next - own.len();
-                    return if offset < lookahead.len() { ChunkEnd::NextRecordAt(offset) } else { ChunkEnd::EndOfInput };
+                    return chunk_end(next - own.len(), lookahead);
                 }
                 line += memchr::memchr_iter(b'\n', &own[pos..next]).count() as u64;
                 pos = next;
@@ -199,11 +190,7 @@ impl CsvParser {
             line += 1;
         }
         handler.flush(sink);
-        if lookahead.is_empty() {
-            ChunkEnd::EndOfInput
-        } else {
-            ChunkEnd::NextRecordAt(0)
-        }
+        chunk_end(0, lookahead)
     }
 
     /// The rest of a piece from line `line` on, through the csv reader.
@@ -215,13 +202,21 @@ impl CsvParser {
     }
 
     fn parse_chunk_with_reader(&self, own: &[u8], lookahead: &[u8], first: bool, sink: &mut dyn FnMut(Parsed)) -> ChunkEnd {
-        let own_len = own.len() as u64;
         match self.read_records(std::io::Read::chain(own, lookahead), first, Some(own), sink) {
-            // At the very end of the lookahead, the last record may have been cut by it: not known.
-            Ok(Some(next)) if ((next - own_len) as usize) < lookahead.len() => ChunkEnd::NextRecordAt((next - own_len) as usize),
-            Ok(_) => ChunkEnd::EndOfInput,
+            Ok(Some(next)) => chunk_end((next - own.len() as u64) as usize, lookahead),
+            Ok(None) => ChunkEnd::EndOfInput,
             Err(_) => unreachable!("reading from memory does not fail"),
         }
+    }
+}
+
+/// Where a piece ends when the next record starts at `offset` of the lookahead. At the very end of the
+/// lookahead the last record may have been cut by it: not known.
+fn chunk_end(offset: usize, lookahead: &[u8]) -> ChunkEnd {
+    if offset < lookahead.len() {
+        ChunkEnd::NextRecordAt(offset)
+    } else {
+        ChunkEnd::EndOfInput
     }
 }
 

@@ -95,6 +95,19 @@ impl LineLookup {
         state.ended && offset == state.bytes_seen
     }
 
+    /// The 1-based line a csv record starts on, from where the reader stood before it (`start`) and after
+    /// it (`end`) and the bytes of its fields: the line of its last byte less the newlines inside it before
+    /// that byte. (`start` may lie before blank lines the reader skipped.) The last byte is the terminator,
+    /// or at the end of the input without one, the record's own.
+    pub fn record_line(&self, start: u64, end: u64, fields: &[u8]) -> u64 {
+        let last_line = self.line_of_byte(end.saturating_sub(1).max(start));
+        let mut inside = memchr::memchr_iter(b'\n', fields).count() as u64;
+        if self.is_end(end) && fields.last() == Some(&b'\n') {
+            inside -= 1;
+        }
+        last_line - inside
+    }
+
     /// The 1-based line holding the byte at `offset` (a newline belongs to the line it ends). Offsets must
     /// not decrease between calls (of either kind).
     pub fn line_of_byte(&self, offset: u64) -> u64 {

@@ -45,13 +45,8 @@ const PIECE: usize = 2 << 20;
 /// Pieces parsed at once, on all cores.
 const PIECES_PER_ROUND: usize = 4;
 
-/// A piece of the input: whole lines (cut after a newline), but for the end of the input.
-struct Piece {
-    bytes: Vec<u8>,
-}
-
 /// As `chunker.parse_rest(input, true, sink)`, in pieces parsed on every core: a thread reads the input
-/// and cuts it after newlines; pieces are parsed in parallel, each as if a record started there; then, in
+/// and cuts it into pieces of whole lines (cut after a newline, but for the input's end); pieces are parsed in parallel, each as if a record started there; then, in
 /// order, each piece's guess is checked against where the previous piece's last record really ended (a
 /// quoted field may hold newlines). A wrong guess is parsed again from the right place; a record longer
 /// than a piece and the next one sends the rest of the file to the one-piece-after-another way. Records
@@ -71,9 +66,9 @@ fn parse_in_pieces(
     std::thread::scope(|scope| {
         // Made inside the scope: however this closure returns, the receiver is dropped before the scope
         // waits for the reading thread, which then cannot stay blocked on a full channel.
-        let (piece_tx, piece_rx) = mpsc::sync_channel::<std::io::Result<Piece>>(per_round + 2);
+        let (piece_tx, piece_rx) = mpsc::sync_channel::<std::io::Result<Vec<u8>>>(per_round + 2);
         scope.spawn(move || cut_pieces(input, &piece_tx, piece_size));
-        let mut pieces: VecDeque<Piece> = VecDeque::new();
+        let mut pieces: VecDeque<Vec<u8>> = VecDeque::new();
         let mut input_done = false;
         let mut input_error = None;
         // Lines before `pieces[0]`, where its first record starts, and whether it holds the header.
@@ -102,9 +97,9 @@ fn parse_in_pieces(
                 (0..ready)
                     .into_par_iter()
                     .map(|k| {
-                        let own = if k == 0 { &pieces[0].bytes[start..] } else { &pieces[k].bytes[..] };
-                        let lookahead = pieces.get(k + 1).map_or(&[][..], |p| &p.bytes[..]);
-                        (parse_piece(chunker, own, lookahead, first && k == 0), count_newlines(&pieces[k].bytes))
+                        let own = if k == 0 { &pieces[0][start..] } else { &pieces[k][..] };
+                        let lookahead = pieces.get(k + 1).map_or(&[][..], |p| &p[..]);
+                        (parse_piece(chunker, own, lookahead, first && k == 0), count_newlines(&pieces[k]))
                     })
                     .collect()
             };
@@ -114,22 +109,19 @@ fn parse_in_pieces(
                 if k > 0 && start != 0 {
                     // The previous piece's last record went on into this one: parse it again from where
                     // the next record really starts.
-                    (records, end) = parse_piece(chunker, &piece.bytes[start..], lookahead.map_or(&[][..], |p| &p.bytes[..]), false);
+                    (records, end) = parse_piece(chunker, &piece[start..], lookahead.map_or(&[][..], |p| &p[..]), false);
                 }
-                let base = lines_before + count_newlines(&piece.bytes[..start]);
+                let base = lines_before + count_newlines(&piece[..start]);
                 if end == ChunkEnd::EndOfInput && !(input_done && lookahead.is_none()) {
                     // A record outgrew this piece and the next: read the rest one piece after another.
-                    let mut rest: VecDeque<Vec<u8>> = pieces.drain(k..).map(|p| p.bytes).collect();
+                    let mut rest: VecDeque<Vec<u8>> = pieces.drain(k..).collect();
                     rest[0].drain(..start);
                     let mut reader = RestReader { pieces: rest, more: if input_done { None } else { Some(&piece_rx) }, pos: 0 };
                     chunker.parse_rest(&mut reader, first && k == 0, &mut |mut p| {
                         p.shift_lines(base);
                         sink(p)
                     })?;
-                    return match input_error {
-                        Some(e) => Err(e),
-                        None => Ok(()),
-                    };
+                    return input_error.map_or(Ok(()), Err);
                 }
                 for mut p in records {
                     p.shift_lines(base);
@@ -145,16 +137,10 @@ fn parse_in_pieces(
                 }
             }
             pieces.drain(..ready);
-            if pieces.is_empty() && input_done {
-                break;
-            }
         }
         // Let the reading thread end (it may be waiting to send) before the scope joins it.
         drop(piece_rx);
-        match input_error {
-            Some(e) => Err(e),
-            None => Ok(()),
-        }
+        input_error.map_or(Ok(()), Err)
     })
 }
 
@@ -169,7 +155,7 @@ fn count_newlines(bytes: &[u8]) -> u64 {
 }
 
 /// Reads `input` and sends it in pieces cut after a newline; an error is sent last.
-fn cut_pieces(input: &mut (dyn BufRead + Send), pieces: &SyncSender<std::io::Result<Piece>>, piece_size: usize) {
+fn cut_pieces(input: &mut (dyn BufRead + Send), pieces: &SyncSender<std::io::Result<Vec<u8>>>, piece_size: usize) {
     let mut carry: Vec<u8> = Vec::new();
     loop {
         let mut bytes = std::mem::take(&mut carry);
@@ -202,7 +188,7 @@ fn cut_pieces(input: &mut (dyn BufRead + Send), pieces: &SyncSender<std::io::Res
             bytes.truncate(cut);
         }
         if !bytes.is_empty() {
-            if pieces.send(Ok(Piece { bytes })).is_err() {
+            if pieces.send(Ok(bytes)).is_err() {
                 return; // the parsing side has stopped
             }
         }
@@ -215,7 +201,7 @@ fn cut_pieces(input: &mut (dyn BufRead + Send), pieces: &SyncSender<std::io::Res
 /// The pieces not yet parsed, then the rest of the input: the way on after a record outgrew a piece.
 struct RestReader<'a> {
     pieces: VecDeque<Vec<u8>>,
-    more: Option<&'a Receiver<std::io::Result<Piece>>>,
+    more: Option<&'a Receiver<std::io::Result<Vec<u8>>>>,
     pos: usize,
 }
 
@@ -237,7 +223,7 @@ impl BufRead for RestReader<'_> {
                 continue;
             }
             match self.more.map(Receiver::recv) {
-                Some(Ok(Ok(piece))) => self.pieces.push_back(piece.bytes),
+                Some(Ok(Ok(piece))) => self.pieces.push_back(piece),
                 Some(Ok(Err(e))) => {
                     self.more = None;
                     return Err(e);
