@@ -27,7 +27,7 @@ use crate::timefmt::{format_utc, Timestamp};
 
 use blind::{BlindKind, BlindSpot, LineRef};
 use gaps::{Gap, GapKind};
-use histogram::{HourCell, HourlyHistogram, Rhythm};
+use histogram::{HourlyHistogram, Rhythm};
 
 // ---------------------------------------------------------------------------------------------------
 // Settings
@@ -176,7 +176,7 @@ impl CoverageRecorder {
                 f.first = Some(f.first.map_or(cell.first, |t| t.min(cell.first)));
                 f.last = Some(f.last.map_or(cell.last, |t| t.max(cell.last)));
                 *f.per_day.entry(cell.first.date_naive()).or_default() += cell.count;
-                source.hist.add_cell(hour, HourCell { count: cell.count, first: cell.first, last: cell.last });
+                source.hist.add_cell(hour, cell);
             }
         }
         rec

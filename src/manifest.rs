@@ -123,20 +123,16 @@ pub fn case_and_tables(case: &Case, base: &Path) -> Result<Vec<FileEntry>> {
 
 /// The case file, every table and every log file of the case, hashed, with their record counts.
 /// `files` are the per-file counts of the run (matched to the logs by their path as shown in outputs); a
-/// log whose digest was taken while it was read is not read again. `case_and_tables` is
-/// [`case_and_tables`]' result when already computed; `table_rows`, the rows of the tables the run read
-/// whole, by table name (the others are counted here).
+/// log whose digest was taken while it was read is not read again. `entries` is
+/// [`case_and_tables`]' result; `table_rows`, the rows of the tables the run read whole, by table name
+/// (the others are counted here).
 pub fn inputs(
     case: &Case,
     files: &[FileCounts],
     base: &Path,
-    case_and_tables: Option<Vec<FileEntry>>,
+    mut entries: Vec<FileEntry>,
     table_rows: &BTreeMap<String, u64>,
 ) -> Result<Vec<FileEntry>> {
-    let mut entries = match case_and_tables {
-        Some(entries) => entries,
-        None => self::case_and_tables(case, base)?,
-    };
     for (table, entry) in case.schema.tables.iter().zip(entries.iter_mut().skip(1)) {
         let rows = match table_rows.get(&table.name) {
             Some(rows) => *rows,

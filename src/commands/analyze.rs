@@ -232,7 +232,7 @@ fn analyze_in(
             case,
             &report.inputs,
             manifest_dir,
-            Some(case_and_tables.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic))?),
+            case_and_tables.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic))?,
             &table_rows,
         )?,
         outputs,

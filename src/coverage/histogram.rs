@@ -26,12 +26,8 @@ fn slot(hour: i64) -> (usize, usize) {
     (t.weekday().num_days_from_monday() as usize, t.hour() as usize)
 }
 
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub struct HourCell {
-    pub count: u64,
-    pub first: Timestamp,
-    pub last: Timestamp,
-}
+/// One hour's events: count, first and last time (the same cell the parsers' tallies keep).
+pub use crate::ingest::prefilter::HourTally as HourCell;
 
 /// Events per UTC hour of one source (all accounts).
 #[derive(Clone, Debug, Default)]
@@ -41,14 +37,7 @@ pub struct HourlyHistogram {
 
 impl HourlyHistogram {
     pub fn add(&mut self, t: Timestamp) {
-        self.cells
-            .entry(hour_of(&t))
-            .and_modify(|c| {
-                c.count += 1;
-                c.first = c.first.min(t);
-                c.last = c.last.max(t);
-            })
-            .or_insert(HourCell { count: 1, first: t, last: t });
+        self.add_cell(hour_of(&t), HourCell { count: 1, first: t, last: t });
     }
 
     pub fn merge(&mut self, other: &HourlyHistogram) {
@@ -59,14 +48,7 @@ impl HourlyHistogram {
 
     /// Adds the events of one hour (`hour` as [`hour_of`] gives it).
     pub fn add_cell(&mut self, hour: i64, cell: HourCell) {
-        self.cells
-            .entry(hour)
-            .and_modify(|c| {
-                c.count += cell.count;
-                c.first = c.first.min(cell.first);
-                c.last = c.last.max(cell.last);
-            })
-            .or_insert(cell);
+        self.cells.entry(hour).and_modify(|c| c.merge(&cell)).or_insert(cell);
     }
 
     pub fn is_empty(&self) -> bool {
