@@ -58,6 +58,9 @@ pub fn parse_zoned(text: &str) -> Result<Timestamp, String> {
 /// (the log's `time_zone`, else `--assume-tz`), and rejected otherwise.
 pub fn parse_zoned_in(text: &str, zoneless: Option<FixedOffset>) -> Result<Timestamp, String> {
     let text = text.trim();
+    if let Some(t) = parse_rfc3339_common(text.as_bytes()) {
+        return Ok(t);
+    }
     if let Ok(t) = DateTime::parse_from_rfc3339(text) {
         return Ok(t.with_timezone(&Utc));
     }
@@ -109,6 +112,49 @@ pub fn parse_any_in(text: &str, zoneless: Option<FixedOffset>) -> Result<Timesta
         return Ok(t);
     }
     parse_zoned_in(text, zoneless).or_else(|e| parse_clf(text.trim().trim_start_matches('[').trim_end_matches(']')).map_err(|_| e))
+}
+
+/// The RFC 3339 form nearly every export writes, `2019-06-01T10:00:00Z` (optionally with 1 to 9 fraction
+/// digits, and `±HH:MM` for `Z`), read at fixed positions: a log has one per record, and chrono's general
+/// parser is a large part of reading one. Anything else (`t`, a space, leap seconds, other offsets) is
+/// `None`, left to chrono. A property test checks it against chrono.
+fn parse_rfc3339_common(text: &[u8]) -> Option<Timestamp> {
+    fn number(digits: &[u8]) -> Option<u32> {
+        digits.iter().try_fold(0u32, |n, d| d.is_ascii_digit().then(|| n * 10 + u32::from(d - b'0')))
+    }
+    if text.len() < 20 || text[4] != b'-' || text[7] != b'-' || text[10] != b'T' || text[13] != b':' || text[16] != b':' {
+        return None;
+    }
+    let (year, month, day) = (number(&text[0..4])?, number(&text[5..7])?, number(&text[8..10])?);
+    let (hour, minute, second) = (number(&text[11..13])?, number(&text[14..16])?, number(&text[17..19])?);
+    if second > 59 {
+        return None;
+    }
+    let mut rest = &text[19..];
+    let mut nanos = 0;
+    if let Some(fraction) = rest.strip_prefix(b".") {
+        let digits = fraction.iter().take_while(|b| b.is_ascii_digit()).count();
+        if !(1..=9).contains(&digits) {
+            return None;
+        }
+        nanos = number(&fraction[..digits])? * 10u32.pow(9 - digits as u32);
+        rest = &fraction[digits..];
+    }
+    let offset_seconds = match rest {
+        b"Z" => 0,
+        [sign @ (b'+' | b'-'), h1, h2, b':', m1, m2] => {
+            let (h, m) = (number(&[*h1, *h2])?, number(&[*m1, *m2])?);
+            if h > 23 || m > 59 {
+                return None;
+            }
+            let seconds = (h * 3600 + m * 60) as i64;
+            if *sign == b'-' { -seconds } else { seconds }
+        }
+        _ => return None,
+    };
+    let local = NaiveDate::from_ymd_opt(year as i32, month, day)?.and_hms_nano_opt(hour, minute, second, nanos)?;
+    let utc = local.checked_sub_signed(chrono::TimeDelta::seconds(offset_seconds))?;
+    Some(Utc.from_utc_datetime(&utc))
 }
 
 fn parse_naive(body: &str) -> Option<NaiveDateTime> {
@@ -213,6 +259,48 @@ mod tests {
         assert_eq!(parse_epoch("1653053459680").unwrap(), utc("2022-05-20T13:30:59.680Z"));
         assert_eq!(parse_epoch("1653053459680124").unwrap(), utc("2022-05-20T13:30:59.680124Z"));
         assert!(parse_epoch("12a").is_none());
+    }
+
+    proptest::proptest! {
+        /// The fixed-position reader gives chrono's answer, and answers nothing chrono refuses.
+        #[test]
+        fn common_rfc3339_reader_agrees_with_chrono(
+            year in 0u32..10000, month in 0u32..14, day in 0u32..33, hour in 0u32..26, minute in 0u32..62, second in 0u32..62,
+            fraction in proptest::option::of("[0-9]{0,11}"), zone in "(Z|z|[+-][0-9]{2}:?[0-9]{2}|[+-]2[3-5]:[0-9]{2}|)",
+            separator in "(T|t| )", noise in proptest::option::of(0usize..30),
+        ) {
+            let mut text = format!("{year:04}-{month:02}-{day:02}{separator}{hour:02}:{minute:02}:{second:02}");
+            if let Some(f) = fraction {
+                text = format!("{text}.{f}");
+            }
+            text.push_str(&zone);
+            if let Some(at) = noise {
+                // A stray character somewhere.
+                let at = at.min(text.len());
+                text.insert(at, 'x');
+            }
+            let chrono = DateTime::parse_from_rfc3339(&text).ok().map(|t| t.with_timezone(&Utc));
+            if let Some(fast) = parse_rfc3339_common(text.as_bytes()) {
+                proptest::prop_assert_eq!(Some(fast), chrono, "{}", text);
+            }
+            // Whoever reads it, parse_zoned gives chrono's answer when chrono has one.
+            if let Some(t) = chrono {
+                proptest::prop_assert_eq!(parse_zoned(&text).ok(), Some(t), "{}", text);
+            }
+        }
+    }
+
+    #[test]
+    fn common_rfc3339_form_is_read_at_fixed_positions() {
+        assert_eq!(parse_rfc3339_common(b"2019-06-01T10:00:00Z"), Some(utc("2019-06-01T10:00:00Z")));
+        assert_eq!(parse_rfc3339_common(b"2019-06-01T00:30:00.25+02:00"), Some(utc("2019-05-31T22:30:00.25Z")));
+        assert_eq!(parse_rfc3339_common(b"2019-06-01T23:30:00.000000001-05:30"), Some(utc("2019-06-02T05:00:00.000000001Z")));
+        // Left to chrono: leap second, lower-case separators, ten fraction digits, no zone.
+        for other in ["2016-12-31T23:59:60Z", "2019-06-01t10:00:00Z", "2019-06-01T10:00:00.1234567890Z", "2019-06-01T10:00:00"] {
+            assert_eq!(parse_rfc3339_common(other.as_bytes()), None, "{other}");
+        }
+        // Impossible dates are nobody's.
+        assert!(parse_zoned("2019-02-29T10:00:00Z").is_err());
     }
 
     #[test]

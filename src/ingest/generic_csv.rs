@@ -182,9 +182,7 @@ impl CsvParser {
             }
             if !text.is_empty() {
                 // The csv reader skips empty lines; any other line is a record.
-                record.clear();
-                text.split(|b| *b == self.delimiter).for_each(|field| record.push_field(field));
-                handler.record(&record, line, sink);
+                handler.plain_line(text, line, &mut record, sink);
             }
             pos += length + 1;
             line += 1;
@@ -256,6 +254,68 @@ impl<'p> RecordHandler<'p> {
         if !self.tally.is_empty() {
             sink(Parsed::OtherAccounts(Box::new(std::mem::take(&mut self.tally).finished())));
         }
+    }
+
+    /// A line without quotes or carriage returns, which is one record split at the delimiter. Another
+    /// account's well-formed record is counted from its time and account cells alone; anything else (a
+    /// wanted account, a wrong field count, invalid UTF-8, an unreadable time) is split and goes through
+    /// [`RecordHandler::record`], which says what is wrong with it.
+    fn plain_line(&mut self, text: &[u8], line: u64, record: &mut csv::ByteRecord, sink: &mut dyn FnMut(Parsed)) {
+        if let Some((wanted, window)) = &self.parser.prefilter {
+            if let Some((time, has_account)) = self.other_account_time(text, wanted) {
+                self.tally.add(time, has_account, window);
+                if self.tally.records >= OtherAccountsTally::FLUSH_AT {
+                    self.flush(sink);
+                }
+                return;
+            }
+        }
+        record.clear();
+        text.split(|b| *b == self.parser.delimiter).for_each(|field| record.push_field(field));
+        self.record(record, line, sink);
+    }
+
+    /// The time of a plain line that is another account's well-formed record, and whether it names an
+    /// account; `None` for any other line.
+    fn other_account_time(&self, text: &[u8], wanted: &[String]) -> Option<(crate::timefmt::Timestamp, bool)> {
+        let delimiter = self.parser.delimiter;
+        let (mut time, mut actor) = (&text[..0], &text[..0]);
+        // The cells up to the later of the two needed one by one, then the number of cells after it.
+        let (mut cells, mut start) = (0, 0);
+        loop {
+            let end = memchr::memchr(delimiter, &text[start..]).map_or(text.len(), |n| start + n);
+            if cells == self.time {
+                time = &text[start..end];
+            }
+            if cells == self.actor {
+                actor = &text[start..end];
+            }
+            cells += 1;
+            if end == text.len() {
+                break;
+            }
+            start = end + 1;
+            if cells > self.time.max(self.actor) {
+                cells += memchr::memchr_iter(delimiter, &text[start..]).count() + 1;
+                break;
+            }
+        }
+        if cells != self.parser.columns.len() {
+            return None;
+        }
+        // Splitting at an ASCII delimiter keeps every cell valid UTF-8 when the line is.
+        if !text.is_ascii() {
+            std::str::from_utf8(text).ok()?;
+        }
+        fn cell_text(cell: &[u8]) -> &str {
+            std::str::from_utf8(cell).expect("checked")
+        }
+        let account = mapping::account_of(cell_text(actor));
+        if account.is_some_and(|a| wanted.iter().any(|w| w == a)) {
+            return None;
+        }
+        let time = crate::timefmt::parse_any_in(cell_text(time), self.parser.time_zone).ok()?;
+        Some((time, account.is_some()))
     }
 
     fn record(&mut self, record: &csv::ByteRecord, line: u64, sink: &mut dyn FnMut(Parsed)) {

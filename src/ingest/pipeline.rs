@@ -485,11 +485,13 @@ mod chunked_tests {
             Just("\"a,b\"".to_string()),
             Just("see k.walsh".to_string()),
         ];
-        (user, day, 0u32..24, fields, 0u8..12).prop_map(|(user, day, hour, fields, kind)| {
+        (user, day, 0u32..24, fields, 0u8..14).prop_map(|(user, day, hour, fields, kind)| {
             let time = format!("2019-06-{day:02}T{hour:02}:10:00Z");
             match kind {
                 0 => b"\n".to_vec(),                                            // a blank line
                 1 => format!("{time},{user},Customer\n").into_bytes(),          // too few fields
+                6 => format!("{time},{user},Customer,C{day}\n").into_bytes(),   // one field short
+                7 => format!("{time},{user},Customer,C{day},email,x\n").into_bytes(), // one field too many
                 2 => format!("2019-06-{day:02} 10:00:00,{user},Customer,C{day},email\n").into_bytes(), // no zone
                 3 => [format!("{time},{user},Customer,C").as_bytes(), b"\xe9", b",email\r\n"].concat(), // Latin-1
                 4 => format!("{time},{user},Ticket,T-{day},{fields}\r\n").into_bytes(),
