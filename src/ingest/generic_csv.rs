@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 use std::io::BufRead;
 
-use super::lines::NewlineTracking;
+use super::csv_pieces;
 use super::mapping::{self, FieldMap, MappedValues};
 use super::prefilter::{AccountsOfInterest, OtherAccountsTally};
 use crate::case::Window;
@@ -65,7 +65,7 @@ impl LogParser for CsvParser {
     }
 
     fn parse(&self, input: &mut dyn BufRead, sink: &mut dyn FnMut(Parsed)) -> std::io::Result<()> {
-        self.read_records(input, true, None, sink).map(|_| ())
+        csv_pieces::read_records(&mut LogRecords::new(self), input, true, None, sink).map(|_| ())
     }
 
     fn chunked(&self) -> Option<&dyn ChunkParser> {
@@ -75,151 +75,16 @@ impl LogParser for CsvParser {
 
 impl ChunkParser for CsvParser {
     fn parse_chunk(&self, own: &[u8], lookahead: &[u8], first: bool, sink: &mut dyn FnMut(Parsed)) -> ChunkEnd {
-        if first {
-            // The header (and a byte-order mark) are the csv reader's.
-            self.parse_chunk_with_reader(own, lookahead, true, sink)
-        } else {
-            self.parse_plain_lines(own, lookahead, sink)
-        }
+        csv_pieces::parse_chunk(&mut LogRecords::new(self), own, lookahead, first, sink)
     }
 
     fn parse_rest(&self, input: &mut dyn BufRead, first: bool, sink: &mut dyn FnMut(Parsed)) -> std::io::Result<()> {
-        self.read_records(input, first, None, sink).map(|_| ())
-    }
-}
-
-impl CsvParser {
-    /// Reads records from `input` (`header`: it starts with the header row). With `own`, the first part of
-    /// the input that this call answers for: stops before the first record that starts after it and
-    /// returns that record's offset (records that start in `own` are read to their end, past it if need
-    /// be); `None` when the input ended first.
-    fn read_records(&self, input: impl std::io::Read, header: bool, own: Option<&[u8]>, sink: &mut dyn FnMut(Parsed)) -> std::io::Result<Option<u64>> {
-        let (tracked, lines) = NewlineTracking::new(input);
-        let mut reader = csv::ReaderBuilder::new().delimiter(self.delimiter).has_headers(header).flexible(true).from_reader(tracked);
-        let mut handler = RecordHandler::new(self);
-        let mut record = csv::ByteRecord::new();
-        if header {
-            // The header row is read here so that the first record's start below is a data row's.
-            if let Err(e) = reader.byte_headers() {
-                return Err(match e.into_kind() {
-                    csv::ErrorKind::Io(io) => io,
-                    other => std::io::Error::other(format!("header row: {other:?}")),
-                });
-            }
-        }
-        loop {
-            let start = reader.position().byte();
-            if let Some(own) = own {
-                // Past the own part, or only blank lines (which the reader skips) left in it.
-                if own.get(start as usize..).is_none_or(|rest| rest.iter().all(|b| matches!(b, b'\r' | b'\n'))) {
-                    handler.flush(sink);
-                    return Ok(Some(start.max(own.len() as u64)));
-                }
-            }
-            match reader.read_byte_record(&mut record) {
-                Ok(false) => {
-                    handler.flush(sink);
-                    return Ok(None);
-                }
-                Ok(true) => {
-                    let line = lines.record_line(start, reader.position().byte(), record.as_slice());
-                    handler.record(&record, line, sink);
-                }
-                Err(e) => {
-                    let line = lines.line_at(e.position().map(|p| p.byte()).unwrap_or(start));
-                    match e.kind() {
-                        csv::ErrorKind::Io(_) => {
-                            handler.flush(sink);
-                            let csv::ErrorKind::Io(io) = e.into_kind() else { unreachable!() };
-                            return Err(io);
-                        }
-                        _ => sink(Parsed::Rejected(Rejection::new(line, 0, e.to_string(), b""))),
-                    }
-                }
-            }
-        }
-    }
-
-    /// [`ChunkParser::parse_chunk`] for a piece after the first: its lines without quotes or carriage
-    /// returns (but a CRLF's) are split at the delimiter directly, exactly as the csv reader would split
-    /// them; a line with either goes to the csv reader, for the records that start on it (a quoted field
-    /// may take it over several lines).
-    fn parse_plain_lines(&self, own: &[u8], lookahead: &[u8], sink: &mut dyn FnMut(Parsed)) -> ChunkEnd {
-        let mut handler = RecordHandler::new(self);
-        let mut record = csv::ByteRecord::new();
-        let (mut pos, mut line) = (0usize, 1u64);
-        while pos < own.len() {
-            let Some(length) = memchr::memchr(b'\n', &own[pos..]) else {
-                // The input's last line, without a newline: the csv reader's.
-                handler.flush(sink);
-                return self.rest_with_reader(&own[pos..], lookahead, line, sink);
-            };
-            let mut text = &own[pos..pos + length];
-            if let Some(body) = text.strip_suffix(b"\r") {
-                text = body;
-            }
-            if memchr::memchr2(b'"', b'\r', text).is_some() {
-                // The records starting on this line, through the csv reader; on after them.
-                let this_line = &own[pos..pos + length + 1];
-                let next = match self.read_records(std::io::Read::chain(&own[pos..], lookahead), false, Some(this_line), &mut |mut p| {
-                    p.shift_lines(line - 1);
-                    sink(p)
-                }) {
-                    Ok(Some(next)) => pos + next as usize,
-                    Ok(None) => {
-                        handler.flush(sink);
-                        return ChunkEnd::EndOfInput;
-                    }
-                    Err(_) => unreachable!("reading from memory does not fail"),
-                };
-                if next >= own.len() {
-                    handler.flush(sink);
-                    return chunk_end(next - own.len(), lookahead);
-                }
-                line += memchr::memchr_iter(b'\n', &own[pos..next]).count() as u64;
-                pos = next;
-                continue;
-            }
-            if !text.is_empty() {
-                // The csv reader skips empty lines; any other line is a record.
-                handler.plain_line(text, line, &mut record, sink);
-            }
-            pos += length + 1;
-            line += 1;
-        }
-        handler.flush(sink);
-        chunk_end(0, lookahead)
-    }
-
-    /// The rest of a piece from line `line` on, through the csv reader.
-    fn rest_with_reader(&self, own: &[u8], lookahead: &[u8], line: u64, sink: &mut dyn FnMut(Parsed)) -> ChunkEnd {
-        self.parse_chunk_with_reader(own, lookahead, false, &mut |mut p| {
-            p.shift_lines(line - 1);
-            sink(p)
-        })
-    }
-
-    fn parse_chunk_with_reader(&self, own: &[u8], lookahead: &[u8], first: bool, sink: &mut dyn FnMut(Parsed)) -> ChunkEnd {
-        match self.read_records(std::io::Read::chain(own, lookahead), first, Some(own), sink) {
-            Ok(Some(next)) => chunk_end((next - own.len() as u64) as usize, lookahead),
-            Ok(None) => ChunkEnd::EndOfInput,
-            Err(_) => unreachable!("reading from memory does not fail"),
-        }
-    }
-}
-
-/// Where a piece ends when the next record starts at `offset` of the lookahead. At the very end of the
-/// lookahead the last record may have been cut by it: not known.
-fn chunk_end(offset: usize, lookahead: &[u8]) -> ChunkEnd {
-    if offset < lookahead.len() {
-        ChunkEnd::NextRecordAt(offset)
-    } else {
-        ChunkEnd::EndOfInput
+        csv_pieces::read_records(&mut LogRecords::new(self), input, first, None, sink).map(|_| ())
     }
 }
 
 /// What becomes of each record read, however it was split into fields.
-struct RecordHandler<'p> {
+struct LogRecords<'p> {
     parser: &'p CsvParser,
     time: usize,
     actor: usize,
@@ -232,10 +97,10 @@ struct RecordHandler<'p> {
     tally: OtherAccountsTally,
 }
 
-impl<'p> RecordHandler<'p> {
+impl<'p> LogRecords<'p> {
     fn new(parser: &'p CsvParser) -> Self {
         let idx = |c: &String| parser.columns.iter().position(|x| x == c).expect("mapped column is in the header");
-        RecordHandler {
+        LogRecords {
             parser,
             time: idx(&parser.map.time),
             actor: idx(&parser.map.actor),
@@ -247,32 +112,6 @@ impl<'p> RecordHandler<'p> {
             query: parser.index(&parser.map.query),
             tally: OtherAccountsTally::default(),
         }
-    }
-
-    /// Sends the other accounts' records counted so far.
-    fn flush(&mut self, sink: &mut dyn FnMut(Parsed)) {
-        if !self.tally.is_empty() {
-            sink(Parsed::OtherAccounts(Box::new(std::mem::take(&mut self.tally).finished())));
-        }
-    }
-
-    /// A line without quotes or carriage returns, which is one record split at the delimiter. Another
-    /// account's well-formed record is counted from its time and account cells alone; anything else (a
-    /// wanted account, a wrong field count, invalid UTF-8, an unreadable time) is split and goes through
-    /// [`RecordHandler::record`], which says what is wrong with it.
-    fn plain_line(&mut self, text: &[u8], line: u64, record: &mut csv::ByteRecord, sink: &mut dyn FnMut(Parsed)) {
-        if let Some((wanted, window)) = &self.parser.prefilter {
-            if let Some((time, has_account)) = self.other_account_time(text, wanted) {
-                self.tally.add(time, has_account, window);
-                if self.tally.records >= OtherAccountsTally::FLUSH_AT {
-                    self.flush(sink);
-                }
-                return;
-            }
-        }
-        record.clear();
-        text.split(|b| *b == self.parser.delimiter).for_each(|field| record.push_field(field));
-        self.record(record, line, sink);
     }
 
     /// The time of a plain line that is another account's well-formed record, and whether it names an
@@ -316,6 +155,32 @@ impl<'p> RecordHandler<'p> {
         }
         let time = crate::timefmt::parse_any_in(cell_text(time), self.parser.time_zone).ok()?;
         Some((time, account.is_some()))
+    }
+}
+
+impl csv_pieces::RecordHandler for LogRecords<'_> {
+    type Item = Parsed;
+
+    fn delimiter(&self) -> u8 {
+        self.parser.delimiter
+    }
+
+    /// A line without quotes or carriage returns, which is one record split at the delimiter. Another
+    /// account's well-formed record is counted from its time and account cells alone; anything else (a
+    /// wanted account, a wrong field count, invalid UTF-8, an unreadable time) is split and goes through
+    /// [`RecordHandler::record`], which says what is wrong with it.
+    fn plain_line(&mut self, text: &[u8], line: u64, record: &mut csv::ByteRecord, sink: &mut dyn FnMut(Parsed)) {
+        if let Some((wanted, window)) = &self.parser.prefilter {
+            if let Some((time, has_account)) = self.other_account_time(text, wanted) {
+                self.tally.add(time, has_account, window);
+                if self.tally.records >= OtherAccountsTally::FLUSH_AT {
+                    self.flush(sink);
+                }
+                return;
+            }
+        }
+        csv_pieces::split_plain_line(text, self.parser.delimiter, record);
+        self.record(record, line, sink);
     }
 
     fn record(&mut self, record: &csv::ByteRecord, line: u64, sink: &mut dyn FnMut(Parsed)) {
@@ -367,6 +232,21 @@ impl<'p> RecordHandler<'p> {
             Ok(ev) => sink(Parsed::Event(ev)),
             Err(reason) => sink(Parsed::Rejected(Rejection::new(line, self.time as u64 + 1, reason, &raw()))),
         }
+    }
+
+    fn unreadable(&mut self, line: u64, error: &csv::Error, sink: &mut dyn FnMut(Parsed)) {
+        sink(Parsed::Rejected(Rejection::new(line, 0, error.to_string(), b"")));
+    }
+
+    /// Sends the other accounts' records counted so far.
+    fn flush(&mut self, sink: &mut dyn FnMut(Parsed)) {
+        if !self.tally.is_empty() {
+            sink(Parsed::OtherAccounts(Box::new(std::mem::take(&mut self.tally).finished())));
+        }
+    }
+
+    fn shift(item: &mut Parsed, lines: u64) {
+        item.shift_lines(lines);
     }
 }
 

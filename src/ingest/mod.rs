@@ -9,6 +9,7 @@ pub mod accounts;
 pub mod bytes;
 pub mod cloudtrail;
 pub mod combined;
+pub mod csv_pieces;
 pub mod csv_records;
 pub mod generic_csv;
 pub mod json_records;
