@@ -94,6 +94,13 @@ pub fn canonical_integer(text: &str) -> Option<Cow<'_, str>> {
     }
 }
 
+/// Whether [`KeyCheck::note`] would count the key `raw`: whitespace around it, or a `numeric` key that is
+/// not a number (empty keys are not looked at).
+pub fn is_suspect(raw: &str, key_type: KeyType) -> bool {
+    let trimmed = raw.trim();
+    !trimmed.is_empty() && (trimmed.len() != raw.len() || (key_type == KeyType::Numeric && canonical_integer(trimmed).is_none()))
+}
+
 /// How many lines to name per kind of key problem.
 const LINES_KEPT: usize = 10;
 
@@ -119,6 +126,9 @@ impl KeyCheck {
 
     /// Looks at the key `raw` on `line`. Empty keys are not looked at.
     pub fn note(&mut self, line: u64, raw: &str, key_type: KeyType) {
+        if !is_suspect(raw, key_type) {
+            return;
+        }
         let trimmed = raw.trim();
         if trimmed.is_empty() {
             return;

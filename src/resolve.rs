@@ -13,6 +13,7 @@ use crate::case::{Case, Role, TableSpec, CUSTOMERS};
 use crate::collect::{Collected, Touch};
 use crate::error::Result;
 use crate::keys::{KeyCheck, KeyType};
+use crate::table::KeyFilter;
 
 /// A customer row reached by the actors.
 #[derive(Clone, Debug)]
@@ -102,16 +103,15 @@ pub fn resolve(case: &Case, collected: &Collected) -> Result<Resolved> {
     let mut rows_per_key: HashMap<String, usize> = HashMap::new();
     if !per_customer.is_empty() {
         let mut check = key_check(case, customers);
-        customers.file.for_each_row(|line, row| {
-            stats.rows_read += 1;
+        let wanted = |raw: &str| per_customer.contains_key(customers.canonical_key(raw).as_ref());
+        let keys = KeyFilter { column: customers.key_index, wanted: &wanted, check: Some((&mut check, customers.key_type)) };
+        stats.rows_read = customers.file.for_each_row_with_key(keys, |line, row| {
             let raw = &row[customers.key_index];
-            check.note(line, raw, customers.key_type);
             let key = customers.canonical_key(raw);
-            if let Some(touch) = per_customer.get(key.as_ref()) {
-                let roles = schema.roles.iter().map(|(role, col)| (*role, row[*col].to_string())).collect();
-                resolved.customers.push(AffectedCustomer { key: raw.trim().to_string(), line, roles, touch: touch.clone() });
-                *rows_per_key.entry(key.into_owned()).or_default() += 1;
-            }
+            let touch = &per_customer[key.as_ref()];
+            let roles = schema.roles.iter().map(|(role, col)| (*role, row[*col].to_string())).collect();
+            resolved.customers.push(AffectedCustomer { key: raw.trim().to_string(), line, roles, touch: touch.clone() });
+            *rows_per_key.entry(key.into_owned()).or_default() += 1;
             Ok(())
         })?;
         if !check.is_clean() {
@@ -154,24 +154,20 @@ fn linked_customers_checked<'k>(
     spec: &TableSpec,
     customer_key_type: KeyType,
     keys: impl IntoIterator<Item = &'k str>,
-    mut check: Option<&mut KeyCheck>,
+    check: Option<&mut KeyCheck>,
 ) -> Result<(HashMap<String, Vec<String>>, u64)> {
     let (_, customer_col) = spec.customer_column.clone().expect("linked tables have a customer column");
     let wanted: HashSet<&str> = keys.into_iter().collect();
     let mut links: HashMap<String, Vec<String>> = HashMap::new();
-    let mut rows_read = 0;
     if wanted.is_empty() {
         return Ok((links, 0));
     }
-    spec.file.for_each_row(|line, row| {
-        rows_read += 1;
-        let raw = &row[spec.key_index];
-        if let Some(check) = check.as_deref_mut() {
-            check.note(line, raw, spec.key_type);
-        }
-        let key = spec.canonical_key(raw);
+    let is_wanted = |raw: &str| wanted.contains(spec.canonical_key(raw).as_ref());
+    let keys = KeyFilter { column: spec.key_index, wanted: &is_wanted, check: check.map(|c| (c, spec.key_type)) };
+    let rows_read = spec.file.for_each_row_with_key(keys, |_, row| {
+        let key = spec.canonical_key(&row[spec.key_index]);
         let customer = customer_key_type.canonical(&row[customer_col]);
-        if !customer.is_empty() && wanted.contains(key.as_ref()) {
+        if !customer.is_empty() {
             let list = links.entry(key.into_owned()).or_default();
             if !list.iter().any(|c| c.as_str() == customer.as_ref()) {
                 list.push(customer.to_string());

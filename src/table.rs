@@ -5,8 +5,9 @@ use std::path::{Path, PathBuf};
 
 use crate::encoding::TextEncoding;
 use crate::error::{Error, Result};
-use crate::ingest::lines::NewlineTracking;
+use crate::ingest::{csv_pieces, ChunkEnd, ChunkParser, LineNumbered};
 use crate::input;
+use crate::keys::{KeyCheck, KeyType};
 
 /// A table file: its path, delimiter and header.
 #[derive(Clone, Debug)]
@@ -55,37 +56,202 @@ impl TableFile {
     /// Streams every data row; `visit` gets the row's line number (1 = header) and its fields.
     /// A row with the wrong number of fields or invalid UTF-8 is an error naming line and column: a
     /// customer table that cannot be read exactly must not produce a notification list.
-    pub fn for_each_row(&self, mut visit: impl FnMut(u64, &csv::StringRecord) -> Result<()>) -> Result<()> {
-        let (tracked, lines) = NewlineTracking::new(input::open_encoded(&self.path, self.encoding, &indicatif::ProgressBar::hidden())?);
-        let mut reader = csv::ReaderBuilder::new().delimiter(self.delimiter).flexible(true).has_headers(true).from_reader(tracked);
-        // The header first, so that an error in the first data row is placed on its own line (the csv
-        // reader's position before that row would otherwise be the header's).
-        reader.byte_headers().map_err(|e| csv_error(&self.path, e, Some(1)))?;
-        let mut bytes = csv::ByteRecord::new();
-        loop {
-            match reader.read_byte_record(&mut bytes) {
-                Ok(false) => return Ok(()),
-                Ok(true) => {
-                    let start = bytes.position().map(|p| p.byte()).unwrap_or(0);
-                    let line = lines.record_line(start, reader.position().byte(), bytes.as_slice());
-                    if bytes.len() != self.columns.len() {
-                        return Err(Error::input_at(
-                            &self.path,
-                            line,
-                            bytes.len().min(self.columns.len()) as u64 + 1,
-                            format!("row has {} fields, the header has {}", bytes.len(), self.columns.len()),
-                        ));
+    pub fn for_each_row(&self, visit: impl FnMut(u64, &csv::StringRecord) -> Result<()>) -> Result<()> {
+        self.read_rows(None, visit).map(|_| ())
+    }
+
+    /// As [`TableFile::for_each_row`], handing over only the rows whose key passes `keys.wanted` (every
+    /// row is still checked and counted, and its key noted in `keys.check`). Returns the rows read.
+    pub fn for_each_row_with_key(&self, keys: KeyFilter<'_>, visit: impl FnMut(u64, &csv::StringRecord) -> Result<()>) -> Result<u64> {
+        self.read_rows(Some(keys), visit)
+    }
+
+    /// The file read in pieces on every core (see [`crate::ingest::pipeline::parse_chunked`]), the rows
+    /// handed to `visit` in file order.
+    fn read_rows(&self, keys: Option<KeyFilter<'_>>, mut visit: impl FnMut(u64, &csv::StringRecord) -> Result<()>) -> Result<u64> {
+        let (column, wanted, mut check) = match keys {
+            Some(k) => (Some(k.column), Some(k.wanted), k.check),
+            None => (None, None, None),
+        };
+        let reader = TableRows {
+            delimiter: self.delimiter,
+            columns: self.columns.len(),
+            key: column,
+            wanted,
+            key_type: check.as_ref().map(|(_, t)| *t),
+        };
+        let mut input = input::open_encoded(&self.path, self.encoding, &indicatif::ProgressBar::hidden())?;
+        let mut rows_read = 0;
+        let mut failure: Option<Error> = None;
+        let mut sink = |item: TableItem| {
+            if failure.is_some() {
+                return;
+            }
+            match item {
+                TableItem::Row { line, record } => {
+                    rows_read += 1;
+                    if let Some((check, key_type)) = check.as_mut() {
+                        check.note(line, &record[column.expect("a key filter")], *key_type);
                     }
-                    let record = csv::StringRecord::from_byte_record(std::mem::take(&mut bytes))
-                        .map_err(|e| Error::input_at(&self.path, line, e.utf8_error().field() as u64 + 1, "field is not valid UTF-8"))?;
-                    visit(line, &record)?;
-                    bytes = record.into_byte_record();
+                    if let Err(e) = visit(line, &record) {
+                        failure = Some(e);
+                    }
                 }
-                Err(e) => {
-                    let line = e.position().map(|p| lines.line_at(p.byte()));
-                    return Err(csv_error(&self.path, e, line));
+                TableItem::Passed { rows } => rows_read += rows,
+                TableItem::SuspectKey { line, raw } => {
+                    if let Some((check, key_type)) = check.as_mut() {
+                        check.note(line, &raw, *key_type);
+                    }
+                }
+                TableItem::Bad { line, column, message } => failure = Some(Error::input_at(&self.path, line, column, message)),
+            }
+        };
+        let read = if crate::ingest::pipeline::enabled() {
+            crate::ingest::pipeline::parse_chunked(&reader, &mut input, &mut sink)
+        } else {
+            crate::ingest::ChunkParser::parse_rest(&reader, &mut input, true, &mut sink)
+        };
+        if let Some(e) = failure {
+            return Err(e);
+        }
+        read.map_err(|source| Error::Read { path: self.path.clone(), source })?;
+        Ok(rows_read)
+    }
+}
+
+/// Which rows [`TableFile::for_each_row_with_key`] hands over, told by their key cell.
+pub struct KeyFilter<'a> {
+    /// The key column.
+    pub column: usize,
+    /// Whether a row with this key cell (as written) is wanted; called on every core.
+    pub wanted: &'a (dyn Fn(&str) -> bool + Sync),
+    /// Where to note keys with whitespace around them or (for numeric keys) not numbers.
+    pub check: Option<(&'a mut KeyCheck, KeyType)>,
+}
+
+/// What a table's pieces are read into.
+#[derive(Debug, PartialEq)]
+enum TableItem {
+    /// A row to hand over.
+    Row { line: u64, record: csv::StringRecord },
+    /// Well-formed rows not handed over (their key was not wanted).
+    Passed { rows: u64 },
+    /// The key of a row not handed over, worth noting in the key check.
+    SuspectKey { line: u64, raw: String },
+    /// A row that cannot be read exactly (the table is unusable).
+    Bad { line: u64, column: u64, message: String },
+}
+
+impl LineNumbered for TableItem {
+    fn shift_lines(&mut self, lines: u64) {
+        match self {
+            TableItem::Row { line, .. } | TableItem::SuspectKey { line, .. } | TableItem::Bad { line, .. } => *line += lines,
+            TableItem::Passed { .. } => {}
+        }
+    }
+}
+
+/// Reads a table's pieces (the parts [`TableFile::read_rows`] runs on every core).
+struct TableRows<'a> {
+    delimiter: u8,
+    columns: usize,
+    /// The key column, when rows are chosen by key.
+    key: Option<usize>,
+    wanted: Option<&'a (dyn Fn(&str) -> bool + Sync)>,
+    /// The key type to check keys against, when they are checked.
+    key_type: Option<KeyType>,
+}
+
+impl ChunkParser<TableItem> for TableRows<'_> {
+    fn parse_chunk(&self, own: &[u8], lookahead: &[u8], first: bool, sink: &mut dyn FnMut(TableItem)) -> ChunkEnd {
+        csv_pieces::parse_chunk(&mut PieceRows { table: self, passed: 0 }, own, lookahead, first, sink)
+    }
+
+    fn parse_rest(&self, input: &mut dyn std::io::BufRead, first: bool, sink: &mut dyn FnMut(TableItem)) -> std::io::Result<()> {
+        csv_pieces::read_records(&mut PieceRows { table: self, passed: 0 }, input, first, None, sink).map(|_| ())
+    }
+}
+
+/// The rows of one piece.
+struct PieceRows<'t, 'a> {
+    table: &'t TableRows<'a>,
+    /// Rows passed over since the last flush.
+    passed: u64,
+}
+
+impl PieceRows<'_, '_> {
+    /// Whether a row with this key cell is handed over (all are without a key filter).
+    fn wanted(&self, key: &[u8]) -> bool {
+        self.table.wanted.is_none_or(|wanted| wanted(std::str::from_utf8(key).expect("checked")))
+    }
+
+    /// A row not handed over: counted, its key noted when worth it.
+    fn pass(&mut self, key: &[u8], line: u64, sink: &mut dyn FnMut(TableItem)) {
+        self.passed += 1;
+        if let Some(key_type) = self.table.key_type {
+            let raw = std::str::from_utf8(key).expect("checked");
+            if crate::keys::is_suspect(raw, key_type) {
+                sink(TableItem::SuspectKey { line, raw: raw.to_string() });
+            }
+        }
+    }
+}
+
+impl csv_pieces::RecordHandler for PieceRows<'_, '_> {
+    type Item = TableItem;
+
+    fn delimiter(&self) -> u8 {
+        self.table.delimiter
+    }
+
+    fn record(&mut self, record: &csv::ByteRecord, line: u64, sink: &mut dyn FnMut(TableItem)) {
+        let columns = self.table.columns;
+        if record.len() != columns {
+            let message = format!("row has {} fields, the header has {}", record.len(), columns);
+            sink(TableItem::Bad { line, column: record.len().min(columns) as u64 + 1, message });
+            return;
+        }
+        if !record.as_slice().is_ascii() {
+            if let Some(field) = record.iter().position(|f| std::str::from_utf8(f).is_err()) {
+                sink(TableItem::Bad { line, column: field as u64 + 1, message: "field is not valid UTF-8".into() });
+                return;
+            }
+        }
+        match self.table.key {
+            Some(key) if !self.wanted(&record[key]) => self.pass(&record[key], line, sink),
+            _ => {
+                self.flush(sink);
+                let record = csv::StringRecord::from_byte_record(record.clone()).expect("every field is valid UTF-8 (checked above)");
+                sink(TableItem::Row { line, record });
+            }
+        }
+    }
+
+    fn plain_line(&mut self, text: &[u8], line: u64, scratch: &mut csv::ByteRecord, sink: &mut dyn FnMut(TableItem)) {
+        // A well-formed row whose key is not wanted is passed over from its key cell alone; splitting at
+        // an ASCII delimiter keeps every cell valid UTF-8 when the line is.
+        if let Some(key) = self.table.key {
+            if memchr::memchr_iter(self.table.delimiter, text).count() + 1 == self.table.columns && (text.is_ascii() || std::str::from_utf8(text).is_ok()) {
+                let cell = text.split(|b| *b == self.table.delimiter).nth(key).expect("the line has every column");
+                if !self.wanted(cell) {
+                    self.pass(cell, line, sink);
+                    return;
                 }
             }
+        }
+        csv_pieces::split_plain_line(text, self.table.delimiter, scratch);
+        self.record(scratch, line, sink);
+    }
+
+    fn unreadable(&mut self, line: u64, error: &csv::Error, sink: &mut dyn FnMut(TableItem)) {
+        self.flush(sink);
+        let (column, message) = csv_problem(error);
+        sink(TableItem::Bad { line, column, message });
+    }
+
+    fn flush(&mut self, sink: &mut dyn FnMut(TableItem)) {
+        if self.passed > 0 {
+            sink(TableItem::Passed { rows: std::mem::take(&mut self.passed) });
         }
     }
 }
@@ -111,21 +277,100 @@ fn delimiter_for(path: &Path, sample: &[u8]) -> u8 {
 /// A csv error with its line (computed from the byte position where known) and column (field number).
 pub fn csv_error(path: &Path, err: csv::Error, line: Option<u64>) -> Error {
     let line = line.or_else(|| err.position().map(|p| p.line())).unwrap_or(0);
-    let column = match err.kind() {
-        csv::ErrorKind::Utf8 { err, .. } => err.field() as u64 + 1,
-        _ => 0,
-    };
-    let message = match err.kind() {
-        csv::ErrorKind::Utf8 { .. } => "field is not valid UTF-8".to_string(),
-        csv::ErrorKind::Io(e) => format!("read error: {e}"),
-        _ => err.to_string(),
-    };
+    let (column, message) = csv_problem(&err);
     Error::input_at(path, line, column, message)
+}
+
+/// A csv error's column (field number, 0 when not known) and what it says.
+fn csv_problem(err: &csv::Error) -> (u64, String) {
+    match err.kind() {
+        csv::ErrorKind::Utf8 { err, .. } => (err.field() as u64 + 1, "field is not valid UTF-8".to_string()),
+        csv::ErrorKind::Io(e) => (0, format!("read error: {e}")),
+        _ => (0, err.to_string()),
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    /// A table's items in order, the counts of rows passed over summed at the end (pieces send them at
+    /// other places than one reader does).
+    fn normalised(items: Vec<TableItem>) -> (Vec<TableItem>, u64) {
+        let mut passed = 0;
+        let mut kept = Vec::new();
+        for item in items {
+            match item {
+                TableItem::Passed { rows } => passed += rows,
+                other => kept.push(other),
+            }
+        }
+        (kept, passed)
+    }
+
+    /// A row of a table with a numeric key, of the kinds exports hold (and some broken ones).
+    fn table_row() -> impl Strategy<Value = Vec<u8>> {
+        let key = prop_oneof![Just("11"), Just("12"), Just(" 21 "), Just("0031"), Just("x1"), Just("")];
+        let text = prop_oneof![Just("plain"), Just("\"Lee, Ann\""), Just("\"two\nlines\""), Just("\"say \"\"hi\"\"\r\nbye\"")];
+        (key, text, 0u8..10).prop_map(|(key, text, kind)| match kind {
+            0 => b"\n".to_vec(),
+            1 => format!("{key},{text}\n").into_bytes(),                 // a field short
+            2 => format!("{key},{text},C1,extra\n").into_bytes(),        // a field too many
+            3 => [format!("{key},Zo").as_bytes(), b"\xeb", b",C1\r\n"].concat(), // Latin-1
+            4 => format!("{key},{text},C1\r\n").into_bytes(),
+            _ => format!("{key},{text},C{kind}\n").into_bytes(),
+        })
+    }
+
+    fn table_text() -> impl Strategy<Value = Vec<u8>> {
+        (proptest::collection::vec(table_row(), 0..40), any::<bool>()).prop_map(|(rows, newline_at_end)| {
+            let mut text = b"id,note,customer\n".to_vec();
+            rows.iter().for_each(|r| text.extend_from_slice(r));
+            if !newline_at_end && text.last() == Some(&b'\n') {
+                text.pop();
+            }
+            text
+        })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(300))]
+
+        /// Read in pieces on every core, a table gives exactly what one reader gives: the same rows with
+        /// the same lines, the same keys noted, the same first error.
+        #[test]
+        fn pieces_give_what_one_reader_gives(text in table_text(), read_size in 1usize..64, piece in 1usize..200, per_round in 1usize..4, by_key in any::<bool>()) {
+            let wanted = |key: &str| KeyType::Numeric.canonical(key).ends_with('1');
+            let rows = TableRows { delimiter: b',', columns: 3, key: by_key.then_some(0), wanted: by_key.then_some(&wanted as _), key_type: by_key.then_some(KeyType::Numeric) };
+            let mut serial = Vec::new();
+            rows.parse_rest(&mut &text[..], true, &mut |item| serial.push(item)).unwrap();
+            let mut pieces = Vec::new();
+            crate::ingest::pipeline::parse_in_pieces(&rows, &mut std::io::BufReader::with_capacity(read_size, &text[..]), &mut |item| pieces.push(item), piece, per_round).unwrap();
+            prop_assert_eq!(normalised(pieces), normalised(serial));
+        }
+    }
+
+    #[test]
+    fn rows_are_chosen_by_key_and_every_row_is_counted_and_its_key_checked() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("tickets.csv");
+        std::fs::write(&path, "id,customer\n 7 ,C1\n8,C2\nx9,C3\n0007,C4\n").unwrap();
+        let table = TableFile::open(&path).unwrap();
+        let mut check = KeyCheck::new("tickets", "tickets.csv", "id");
+        let wanted = |key: &str| KeyType::Numeric.canonical(key) == "7";
+        let mut rows = Vec::new();
+        let read = table
+            .for_each_row_with_key(KeyFilter { column: 0, wanted: &wanted, check: Some((&mut check, KeyType::Numeric)) }, |line, row| {
+                rows.push((line, row[1].to_string()));
+                Ok(())
+            })
+            .unwrap();
+        assert_eq!(read, 4);
+        assert_eq!(rows, [(2, "C1".to_string()), (5, "C4".to_string())]);
+        assert_eq!((check.padded, check.padded_lines.clone()), (1, vec![2]));
+        assert_eq!((check.not_numeric, check.not_numeric_lines.clone()), (1, vec![4]));
+    }
 
     #[test]
     fn bom_crlf_and_quoted_newlines() {

@@ -8,12 +8,12 @@
 use std::io::Read;
 
 use super::lines::NewlineTracking;
-use super::ChunkEnd;
+use super::{ChunkEnd, LineNumbered};
 
 /// What becomes of the records a piece is split into. Items carry lines counted from the start of what
 /// was read (line 1); a handler may hold items back only if they carry no line (see `flush`).
 pub trait RecordHandler {
-    type Item;
+    type Item: LineNumbered;
     fn delimiter(&self) -> u8;
     /// A record and the line it starts on (blank lines are skipped before it, as the csv reader does).
     fn record(&mut self, record: &csv::ByteRecord, line: u64, sink: &mut dyn FnMut(Self::Item));
@@ -27,8 +27,6 @@ pub trait RecordHandler {
     fn unreadable(&mut self, line: u64, error: &csv::Error, sink: &mut dyn FnMut(Self::Item));
     /// Sends what was held back.
     fn flush(&mut self, _sink: &mut dyn FnMut(Self::Item)) {}
-    /// The item's line moved on by `lines` (records of a piece are numbered from the piece's start).
-    fn shift(item: &mut Self::Item, lines: u64);
 }
 
 /// `text` split at `delimiter` into `record`.
@@ -94,12 +92,23 @@ pub fn read_records<H: RecordHandler>(
 /// The records that start in `own` (`first`: the file's first piece, starting with its header), reading on
 /// into `lookahead` for one that goes on past `own`; see [`super::ChunkParser::parse_chunk`].
 pub fn parse_chunk<H: RecordHandler>(handler: &mut H, own: &[u8], lookahead: &[u8], first: bool, sink: &mut dyn FnMut(H::Item)) -> ChunkEnd {
-    if first {
-        // The header (and a byte-order mark) are the csv reader's.
-        with_reader(handler, own, lookahead, true, sink)
+    if first || quoted_often(own) {
+        // The header (and a byte-order mark) are the csv reader's, and so is a piece full of quotes.
+        with_reader(handler, own, lookahead, first, sink)
     } else {
         plain_lines(handler, own, lookahead, sink)
     }
+}
+
+/// Bytes a csv reader reads in about the time it takes to set one up (measured: tens of microseconds).
+/// Small in unit tests, whose pieces are a few bytes: both ways of reading a piece with quotes are taken.
+const READER_SETUP_BYTES: usize = if cfg!(test) { 8 } else { 16 << 10 };
+
+/// Whether quoted lines are so frequent in `piece` that one csv reader for all of it is cheaper than one
+/// for each of them (a table with a quoted column: every line).
+fn quoted_often(piece: &[u8]) -> bool {
+    // Two quotes a quoted field.
+    memchr::memchr_iter(b'"', piece).count() / 2 * READER_SETUP_BYTES > piece.len()
 }
 
 /// [`parse_chunk`] for a piece after the first, line by line.
@@ -151,7 +160,7 @@ fn plain_lines<H: RecordHandler>(handler: &mut H, own: &[u8], lookahead: &[u8], 
 /// `read` with the items' lines moved on to line `line` of the piece.
 fn shifted<H: RecordHandler, T>(handler: &mut H, line: u64, sink: &mut dyn FnMut(H::Item), read: impl FnOnce(&mut H, &mut dyn FnMut(H::Item)) -> T) -> T {
     read(handler, &mut |mut item| {
-        H::shift(&mut item, line - 1);
+        item.shift_lines(line - 1);
         sink(item)
     })
 }

@@ -244,10 +244,6 @@ impl csv_pieces::RecordHandler for LogRecords<'_> {
             sink(Parsed::OtherAccounts(Box::new(std::mem::take(&mut self.tally).finished())));
         }
     }
-
-    fn shift(item: &mut Parsed, lines: u64) {
-        item.shift_lines(lines);
-    }
 }
 
 /// The record re-joined with its delimiter, for the rejects file.

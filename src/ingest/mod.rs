@@ -233,8 +233,17 @@ impl Parsed {
         }
     }
 
-    /// Adds `lines` to the record's line number (a piece's records are numbered from the piece's start).
-    pub fn shift_lines(&mut self, lines: u64) {
+}
+
+/// Something read from a file with the line it was on: a piece's items are numbered from the piece's
+/// start, then moved on to the file's lines.
+pub trait LineNumbered {
+    /// Adds `lines` to the item's line number.
+    fn shift_lines(&mut self, lines: u64);
+}
+
+impl LineNumbered for Parsed {
+    fn shift_lines(&mut self, lines: u64) {
         match self {
             Parsed::Event(e) => e.line += lines,
             Parsed::Ignored { line, .. } => *line += lines,
@@ -258,14 +267,14 @@ pub trait LogParser: Send + Sync {
 /// A parser that can read a file in pieces, each piece on any core (see [`pipeline::parse_chunked`]).
 /// Pieces are cut after a newline; a piece is parsed as if a record started there, and that guess is
 /// checked against where the previous piece's last record really ended.
-pub trait ChunkParser: Sync {
+pub trait ChunkParser<T = Parsed>: Sync {
     /// Parses the records that start in `own` (`first`: the file's first piece, starting with its header),
     /// reading on into `lookahead` (the next piece) for a record that goes on past `own`. Line numbers
     /// are counted from the start of `own` (its first line is line 1).
-    fn parse_chunk(&self, own: &[u8], lookahead: &[u8], first: bool, sink: &mut dyn FnMut(Parsed)) -> ChunkEnd;
+    fn parse_chunk(&self, own: &[u8], lookahead: &[u8], first: bool, sink: &mut dyn FnMut(T)) -> ChunkEnd;
     /// Reads all records of `input`, which starts at a record (`first`: at the header), as
     /// [`LogParser::parse`] does: the way on when a record outgrows a piece and its lookahead.
-    fn parse_rest(&self, input: &mut dyn BufRead, first: bool, sink: &mut dyn FnMut(Parsed)) -> std::io::Result<()>;
+    fn parse_rest(&self, input: &mut dyn BufRead, first: bool, sink: &mut dyn FnMut(T)) -> std::io::Result<()>;
 }
 
 /// Where a piece's reading stopped.

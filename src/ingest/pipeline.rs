@@ -10,7 +10,7 @@ use std::io::{BufRead, Read};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, SyncSender, TrySendError};
 use std::time::Duration;
 
-use super::{ChunkEnd, ChunkParser, LogParser, Parsed};
+use super::{ChunkEnd, ChunkParser, LineNumbered, LogParser, Parsed};
 
 /// Bytes read from the input at a time.
 const BLOCK: usize = 1 << 20;
@@ -51,15 +51,15 @@ const PIECES_PER_ROUND: usize = 4;
 /// quoted field may hold newlines). A wrong guess is parsed again from the right place; a record longer
 /// than a piece and the next one sends the rest of the file to the one-piece-after-another way. Records
 /// reach the sink in file order with their lines, exactly as the parser alone would deliver them.
-pub fn parse_chunked(chunker: &dyn ChunkParser, input: &mut (dyn BufRead + Send), sink: &mut dyn FnMut(Parsed)) -> std::io::Result<()> {
+pub fn parse_chunked<T: LineNumbered + Send>(chunker: &dyn ChunkParser<T>, input: &mut (dyn BufRead + Send), sink: &mut dyn FnMut(T)) -> std::io::Result<()> {
     parse_in_pieces(chunker, input, sink, PIECE, PIECES_PER_ROUND)
 }
 
 /// [`parse_chunked`] with pieces of `piece_size` bytes, `per_round` at a time (small in tests).
-fn parse_in_pieces(
-    chunker: &dyn ChunkParser,
+pub(crate) fn parse_in_pieces<T: LineNumbered + Send>(
+    chunker: &dyn ChunkParser<T>,
     input: &mut (dyn BufRead + Send),
-    sink: &mut dyn FnMut(Parsed),
+    sink: &mut dyn FnMut(T),
     piece_size: usize,
     per_round: usize,
 ) -> std::io::Result<()> {
@@ -91,7 +91,7 @@ fn parse_in_pieces(
             // input has ended.
             let ready = if input_done { pieces.len() } else { pieces.len() - 1 };
             // Each piece's records and end, and its newlines (counted on the parsing cores too).
-            let parsed: Vec<((Vec<Parsed>, ChunkEnd), u64)> = {
+            let parsed: Vec<((Vec<T>, ChunkEnd), u64)> = {
                 use rayon::prelude::*;
                 let pieces = &pieces;
                 (0..ready)
@@ -144,7 +144,7 @@ fn parse_in_pieces(
     })
 }
 
-fn parse_piece(chunker: &dyn ChunkParser, own: &[u8], lookahead: &[u8], first: bool) -> (Vec<Parsed>, ChunkEnd) {
+fn parse_piece<T>(chunker: &dyn ChunkParser<T>, own: &[u8], lookahead: &[u8], first: bool) -> (Vec<T>, ChunkEnd) {
     let mut records = Vec::new();
     let end = chunker.parse_chunk(own, lookahead, first, &mut |p| records.push(p));
     (records, end)

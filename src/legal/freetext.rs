@@ -17,6 +17,7 @@ use crate::classes::DataClass;
 use crate::collect::Collected;
 use crate::error::Result;
 use crate::resolve::Resolved;
+use crate::table::KeyFilter;
 
 /// What a detector found (never the value).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -231,9 +232,10 @@ fn scan_tables(case: &Case, collected: &Collected, resolved: Option<&Resolved>) 
             scanned_columns.insert(format!("{}.{}", spec.name, spec.file.columns[*c]));
         }
         let customer_col = spec.customer_column.as_ref().map(|(_, i)| *i);
-        spec.file.for_each_row(|_, row| {
+        let wanted = |raw: &str| touched.contains_key(spec.canonical_key(raw).as_ref());
+        spec.file.for_each_row_with_key(KeyFilter { column: spec.key_index, wanted: &wanted, check: None }, |_, row| {
             let key = row[spec.key_index].trim();
-            let Some(fields) = touched.get(spec.canonical_key(key).as_ref()) else { return Ok(()) };
+            let fields = touched[spec.canonical_key(key).as_ref()];
             let customer = match customer_col {
                 Some(i) => row[i].trim().to_string(),
                 None => key.to_string(),
