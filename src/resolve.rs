@@ -9,7 +9,8 @@ use foldhash::{HashMap, HashMapExt, HashSet};
 
 use serde::Serialize;
 
-use crate::case::{Case, Role, TableSpec, CUSTOMERS};
+use crate::case::{Case, Role, TableId, TableSpec, CUSTOMERS};
+use fixedbitset::FixedBitSet;
 use crate::collect::{Collected, Touch};
 use crate::error::Result;
 use crate::keys::{KeyCheck, KeyType};
@@ -60,6 +61,12 @@ pub struct Resolved {
 }
 
 pub fn resolve(case: &Case, collected: &Collected) -> Result<Resolved> {
+    resolve_rows(case, collected, &mut |_, _, _| {})
+}
+
+/// As [`resolve`], showing `on_row` each touched row read (its table, the row, the fields its touch
+/// exposed): what else needs those rows reads them here instead of reading the tables again.
+pub fn resolve_rows(case: &Case, collected: &Collected, on_row: &mut dyn FnMut(TableId, &csv::StringRecord, &FixedBitSet)) -> Result<Resolved> {
     let schema = &case.schema;
     let mut resolved = Resolved::default();
     let mut per_customer: HashMap<String, Touch> = HashMap::new();
@@ -72,7 +79,12 @@ pub fn resolve(case: &Case, collected: &Collected) -> Result<Resolved> {
             continue;
         }
         let mut check = key_check(case, spec);
-        let (links, rows_read) = linked_customers_checked(spec, schema.customers().key_type, touched.keys().map(String::as_str), Some(&mut check))?;
+        let mut show = |row: &csv::StringRecord| {
+            if let Some(touch) = touched.get(spec.canonical_key(&row[spec.key_index]).as_ref()) {
+                on_row(table_id, row, &touch.fields);
+            }
+        };
+        let (links, rows_read) = linked_customers_checked(spec, schema.customers().key_type, touched.keys().map(String::as_str), Some(&mut check), &mut show)?;
         stats.rows_read = rows_read;
         if !check.is_clean() {
             resolved.key_checks.push(check);
@@ -109,6 +121,7 @@ pub fn resolve(case: &Case, collected: &Collected) -> Result<Resolved> {
             let raw = &row[customers.key_index];
             let key = customers.canonical_key(raw);
             let touch = &per_customer[key.as_ref()];
+            on_row(CUSTOMERS, row, &touch.fields);
             let roles = schema.roles.iter().map(|(role, col)| (*role, row[*col].to_string())).collect();
             resolved.customers.push(AffectedCustomer { key: raw.trim().to_string(), line, roles, touch: touch.clone() });
             *rows_per_key.entry(key.into_owned()).or_default() += 1;
@@ -146,7 +159,7 @@ pub fn linked_customers<'k>(
     customer_key_type: KeyType,
     keys: impl IntoIterator<Item = &'k str>,
 ) -> Result<(HashMap<String, Vec<String>>, u64)> {
-    linked_customers_checked(spec, customer_key_type, keys, None)
+    linked_customers_checked(spec, customer_key_type, keys, None, &mut |_| {})
 }
 
 /// As [`linked_customers`], noting the table's key problems in `check`.
@@ -155,6 +168,7 @@ fn linked_customers_checked<'k>(
     customer_key_type: KeyType,
     keys: impl IntoIterator<Item = &'k str>,
     check: Option<&mut KeyCheck>,
+    on_row: &mut dyn FnMut(&csv::StringRecord),
 ) -> Result<(HashMap<String, Vec<String>>, u64)> {
     let (_, customer_col) = spec.customer_column.clone().expect("linked tables have a customer column");
     let wanted: HashSet<&str> = keys.into_iter().collect();
@@ -165,6 +179,7 @@ fn linked_customers_checked<'k>(
     let is_wanted = |raw: &str| wanted.contains(spec.canonical_key(raw).as_ref());
     let keys = KeyFilter { column: spec.key_index, wanted: &is_wanted, check: check.map(|c| (c, spec.key_type)) };
     let rows_read = spec.file.for_each_row_with_key(keys, |_, row| {
+        on_row(row);
         let key = spec.canonical_key(&row[spec.key_index]);
         let customer = customer_key_type.canonical(&row[customer_col]);
         if !customer.is_empty() {

@@ -214,3 +214,38 @@ fn demo_still_runs() {
     // The 2019 case exposed names, e-mails, phones and tickets: no US state duty.
     assert!(people.iter().filter(|r| r["jurisdiction"].starts_with("US-")).all(|r| r["notify"] == "not_required"));
 }
+
+/// The free-text scan reads the touched rows as resolve reads the tables (once each): a customer's own
+/// free-text column is scanned where a touch exposed it, and only there.
+#[test]
+fn customers_free_text_is_scanned_only_where_a_touch_exposed_it() {
+    let (dir, case) = case_copy();
+    let customers = dir.path().join("customers.csv");
+    let text = std::fs::read_to_string(&customers).unwrap();
+    let mut lines = text.lines();
+    let mut out = format!("{},notes\n", lines.next().unwrap());
+    for line in lines {
+        // C004's notes are exposed by its view (below); C005 was viewed without them; C011 only through a
+        // ticket, which did not expose them.
+        let note = if ["C004", "C005", "C011"].iter().any(|c| line.starts_with(&format!("{c},"))) { "paid with 4111 1111 1111 1111" } else { "" };
+        out.push_str(&format!("{line},{note}\n"));
+    }
+    std::fs::write(&customers, out).unwrap();
+    let log = dir.path().join("logs/crm_audit.csv");
+    let text = std::fs::read_to_string(&log).unwrap().replace("Customer,C004,full_name|email|phone|country,", "Customer,C004,full_name|email|phone|country|notes,");
+    std::fs::write(&log, text).unwrap();
+
+    analyze(&case, &[]).success();
+    let report: serde_json::Value = serde_json::from_slice(&std::fs::read(dir.path().join("report.json")).unwrap()).unwrap();
+    let free_text = &report["legal"]["free_text"];
+    assert_eq!(free_text["columns_scanned"], serde_json::json!(["customers.notes", "tickets.subject"]));
+    let found: Vec<(&str, &str)> = free_text["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| (f["customer_id"].as_str().unwrap(), f["found_in"].as_str().unwrap()))
+        .collect();
+    assert!(found.contains(&("C004", "customers.notes")), "{found:?}");
+    assert_eq!(found.iter().filter(|(_, column)| *column == "customers.notes").count(), 1, "{found:?}");
+    assert!(found.contains(&("C007", "tickets.subject")), "{found:?}");
+}

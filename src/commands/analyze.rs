@@ -131,18 +131,18 @@ fn analyze_in(
     }
     let replayed = replay::run(case, &mut collected)?;
     clock.lap("replay");
-    // The linked tables' free-text scan reads its own tables while resolve reads the customers.
-    let (resolved, linked_scan) = std::thread::scope(|scope| {
-        let linked_scan = scope.spawn(|| legal::freetext::scan_linked_tables(case, &collected));
-        let resolved = resolve::resolve(case, &collected);
-        (resolved, linked_scan.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)))
-    });
-    let (resolved, linked_scan) = (resolved?, linked_scan?);
+    // The free-text scan looks at the touched rows as resolve reads them.
+    let mut scanner = legal::freetext::RowScanner::new(case, &collected);
+    let resolved = resolve::resolve_rows(case, &collected, &mut |table, row, exposed| {
+        if scanner.wants(table) {
+            scanner.row(table, row, exposed)
+        }
+    })?;
     // Tables read whole by resolve: their row counts for the manifest.
     let table_rows: BTreeMap<String, u64> = resolved.tables.iter().filter(|t| t.rows_read > 0).map(|t| (t.table.clone(), t.rows_read)).collect();
     clock.lap("resolve");
     let (mut rows, mut summary) = exposure::expose(case, &collected, &resolved);
-    let (findings, scanned) = legal::freetext::combine(linked_scan, legal::freetext::scan_customers(case, &collected, &resolved)?);
+    let (findings, scanned) = scanner.finish();
     clock.lap("exposure+scan");
     legal::apply_findings(&mut rows, &mut summary, &findings);
     let coverage = coverage::build(case, &collected, &rows);

@@ -5,19 +5,15 @@
 
 use std::collections::BTreeSet;
 
-use foldhash::HashMap;
 use std::sync::OnceLock;
 
 use fixedbitset::FixedBitSet;
 use regex::Regex;
 use serde::Serialize;
 
-use crate::case::{Case, CUSTOMERS};
+use crate::case::{Case, FieldId, CUSTOMERS};
 use crate::classes::DataClass;
 use crate::collect::Collected;
-use crate::error::Result;
-use crate::resolve::Resolved;
-use crate::table::KeyFilter;
 
 /// What a detector found (never the value).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -173,96 +169,76 @@ pub fn iban_valid(iban: &str) -> bool {
 /// What a scan found, and the columns it scanned (`table.column`).
 pub type Scan = (Vec<Finding>, Vec<String>);
 
-/// Scans the exposed free-text columns of every touched record. Reads only the tables that have such a
-/// column exposed, and only the cells of touched rows.
-pub fn scan_case(case: &Case, collected: &Collected, resolved: &Resolved) -> Result<Scan> {
-    let linked = scan_linked_tables(case, collected)?;
-    let customers = scan_customers(case, collected, resolved)?;
-    Ok(combine(linked, customers))
+/// Scans the exposed free-text cells of the touched rows while resolve reads them (see
+/// [`crate::resolve::resolve_rows`]): every table is read once, and only the cells a touch exposed are
+/// looked at.
+pub struct RowScanner<'c> {
+    case: &'c Case,
+    /// Per table, its free-text columns with their fields (none for the key).
+    free: Vec<Vec<(usize, FieldId)>>,
+    findings: Vec<Finding>,
+    scanned_columns: BTreeSet<String>,
 }
 
-/// [`scan_case`] for the linked tables only: it needs no resolved customers, so it can run while resolve
-/// reads the customers table.
-pub fn scan_linked_tables(case: &Case, collected: &Collected) -> Result<Scan> {
-    scan_tables(case, collected, None)
-}
-
-/// [`scan_case`] for the customers table only.
-pub fn scan_customers(case: &Case, collected: &Collected, resolved: &Resolved) -> Result<Scan> {
-    scan_tables(case, collected, Some(resolved))
-}
-
-/// Two scans' findings and columns together, sorted, without repeats.
-pub fn combine(a: Scan, b: Scan) -> Scan {
-    let mut findings: Vec<Finding> = a.0.into_iter().chain(b.0).collect();
-    findings.sort();
-    findings.dedup();
-    let columns: BTreeSet<String> = a.1.into_iter().chain(b.1).collect();
-    (findings, columns.into_iter().collect())
-}
-
-/// With `resolved`, the customers table; without, the linked tables.
-fn scan_tables(case: &Case, collected: &Collected, resolved: Option<&Resolved>) -> Result<Scan> {
-    let schema = &case.schema;
-    let mut findings = Vec::new();
-    let mut scanned_columns = BTreeSet::new();
-    for (table_id, spec) in schema.tables.iter().enumerate() {
-        if (table_id == CUSTOMERS) != resolved.is_some() {
-            continue;
-        }
-        let free: Vec<(usize, usize)> = (0..spec.file.columns.len())
-            .filter(|c| *c != spec.key_index && is_free_text(&spec.file.columns[*c]))
-            .map(|c| (c, spec.field(c)))
+impl<'c> RowScanner<'c> {
+    pub fn new(case: &'c Case, collected: &Collected) -> RowScanner<'c> {
+        let free: Vec<Vec<(usize, FieldId)>> = case
+            .schema
+            .tables
+            .iter()
+            .map(|spec| {
+                (0..spec.file.columns.len()).filter(|c| *c != spec.key_index && is_free_text(&spec.file.columns[*c])).map(|c| (c, spec.field(c))).collect()
+            })
             .collect();
-        if free.is_empty() {
-            continue;
-        }
-        // Touched keys of this table with the fields each touch exposed.
-        // Canonical keys (see `crate::keys`), as the rows' keys are compared below.
-        let touched: HashMap<String, &FixedBitSet> = if let Some(resolved) = resolved {
-            resolved.customers.iter().map(|c| (spec.canonical_key(&c.key).into_owned(), &c.touch.fields)).collect()
-        } else {
-            collected.touched[table_id].iter().map(|(k, t)| (k.clone(), &t.fields)).collect()
-        };
-        let exposed: Vec<(usize, usize)> = free.into_iter().filter(|(_, f)| touched.values().any(|bits| bits.contains(*f))).collect();
-        if exposed.is_empty() {
-            continue;
-        }
-        for (c, _) in &exposed {
-            scanned_columns.insert(format!("{}.{}", spec.name, spec.file.columns[*c]));
-        }
-        let customer_col = spec.customer_column.as_ref().map(|(_, i)| *i);
-        let wanted = |raw: &str| touched.contains_key(spec.canonical_key(raw).as_ref());
-        spec.file.for_each_row_with_key(KeyFilter { column: spec.key_index, wanted: &wanted, check: None }, |_, row| {
-            let key = row[spec.key_index].trim();
-            let fields = touched[spec.canonical_key(key).as_ref()];
-            let customer = match customer_col {
-                Some(i) => row[i].trim().to_string(),
-                None => key.to_string(),
-            };
-            if customer.is_empty() {
-                return Ok(());
-            }
-            for (c, field) in &exposed {
-                if !fields.contains(*field) {
-                    continue;
-                }
-                for kind in scan(&row[*c]) {
-                    findings.push(Finding {
-                        customer_id: customer.clone(),
-                        found_in: format!("{}.{}", spec.name, spec.file.columns[*c]),
-                        record: key.to_string(),
-                        kind,
-                        class: kind.class(),
-                    });
+        // A linked table's column counts as scanned when a touch exposed it (even if its row is missing); the
+        // customers' columns when a resolved customer's touch did (see `row`).
+        let mut scanned_columns = BTreeSet::new();
+        for (table_id, spec) in case.schema.tables.iter().enumerate().filter(|(t, _)| *t != CUSTOMERS) {
+            for (c, field) in &free[table_id] {
+                if collected.touched[table_id].values().any(|t| t.fields.contains(*field)) {
+                    scanned_columns.insert(format!("{}.{}", spec.name, spec.file.columns[*c]));
                 }
             }
-            Ok(())
-        })?;
+        }
+        RowScanner { case, free, findings: Vec::new(), scanned_columns }
     }
-    findings.sort();
-    findings.dedup();
-    Ok((findings, scanned_columns.into_iter().collect()))
+
+    /// Whether rows of `table_id` need showing to [`RowScanner::row`].
+    pub fn wants(&self, table_id: usize) -> bool {
+        !self.free[table_id].is_empty()
+    }
+
+    /// A touched row of `table_id`, and the fields its touch exposed.
+    pub fn row(&mut self, table_id: usize, row: &csv::StringRecord, exposed: &FixedBitSet) {
+        let spec = &self.case.schema.tables[table_id];
+        let key = row[spec.key_index].trim();
+        let customer = match &spec.customer_column {
+            Some((_, i)) => row[*i].trim(),
+            None => key,
+        };
+        for (c, field) in &self.free[table_id] {
+            if !exposed.contains(*field) {
+                continue;
+            }
+            let found_in = format!("{}.{}", spec.name, spec.file.columns[*c]);
+            if table_id == CUSTOMERS {
+                self.scanned_columns.insert(found_in.clone());
+            }
+            if customer.is_empty() {
+                continue;
+            }
+            for kind in scan(&row[*c]) {
+                self.findings.push(Finding { customer_id: customer.to_string(), found_in: found_in.clone(), record: key.to_string(), kind, class: kind.class() });
+            }
+        }
+    }
+
+    /// The findings, sorted and without repeats, and the columns scanned.
+    pub fn finish(mut self) -> Scan {
+        self.findings.sort();
+        self.findings.dedup();
+        (self.findings, self.scanned_columns.into_iter().collect())
+    }
 }
 
 #[cfg(test)]
