@@ -153,6 +153,9 @@ fn parse_rfc3339_common(text: &[u8]) -> Option<Timestamp> {
         _ => return None,
     };
     let local = NaiveDate::from_ymd_opt(year as i32, month, day)?.and_hms_nano_opt(hour, minute, second, nanos)?;
+    if offset_seconds == 0 {
+        return Some(Utc.from_utc_datetime(&local));
+    }
     let utc = local.checked_sub_signed(chrono::TimeDelta::seconds(offset_seconds))?;
     Some(Utc.from_utc_datetime(&utc))
 }

@@ -117,12 +117,15 @@ impl<'p> LogRecords<'p> {
     /// The time of a plain line that is another account's well-formed record, and whether it names an
     /// account; `None` for any other line.
     fn other_account_time(&self, text: &[u8], wanted: &[String]) -> Option<(crate::timefmt::Timestamp, bool)> {
+        // Splitting at an ASCII delimiter keeps every cell valid UTF-8 (and cuts at char boundaries) when
+        // the line is.
+        let text = std::str::from_utf8(text).ok()?;
         let delimiter = self.parser.delimiter;
-        let (mut time, mut actor) = (&text[..0], &text[..0]);
+        let (mut time, mut actor) = ("", "");
         // The cells up to the later of the two needed one by one, then the number of cells after it.
         let (mut cells, mut start) = (0, 0);
         loop {
-            let end = memchr::memchr(delimiter, &text[start..]).map_or(text.len(), |n| start + n);
+            let end = memchr::memchr(delimiter, &text.as_bytes()[start..]).map_or(text.len(), |n| start + n);
             if cells == self.time {
                 time = &text[start..end];
             }
@@ -135,25 +138,18 @@ impl<'p> LogRecords<'p> {
             }
             start = end + 1;
             if cells > self.time.max(self.actor) {
-                cells += memchr::memchr_iter(delimiter, &text[start..]).count() + 1;
+                cells += memchr::memchr_iter(delimiter, &text.as_bytes()[start..]).count() + 1;
                 break;
             }
         }
         if cells != self.parser.columns.len() {
             return None;
         }
-        // Splitting at an ASCII delimiter keeps every cell valid UTF-8 when the line is.
-        if !text.is_ascii() {
-            std::str::from_utf8(text).ok()?;
-        }
-        fn cell_text(cell: &[u8]) -> &str {
-            std::str::from_utf8(cell).expect("checked")
-        }
-        let account = mapping::account_of(cell_text(actor));
+        let account = mapping::account_of(actor);
         if account.is_some_and(|a| wanted.iter().any(|w| w == a)) {
             return None;
         }
-        let time = crate::timefmt::parse_any_in(cell_text(time), self.parser.time_zone).ok()?;
+        let time = crate::timefmt::parse_any_in(time, self.parser.time_zone).ok()?;
         Some((time, account.is_some()))
     }
 }
