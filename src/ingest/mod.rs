@@ -10,6 +10,7 @@ pub mod bytes;
 pub mod cloudtrail;
 pub mod combined;
 pub mod csv_records;
+pub mod files;
 pub mod generic_csv;
 pub mod json_records;
 pub mod jsonl;
