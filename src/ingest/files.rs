@@ -26,7 +26,8 @@ use crate::ui::Ui;
 const SAMPLE: usize = 64 * 1024;
 /// Records sent from a file's thread at a time, at most (few in unit tests, to fill channels).
 const BATCH_ITEMS: usize = if cfg!(test) { 16 } else { 1024 };
-/// About how many bytes of records a batch holds, at most (rejected records carry their raw text).
+/// About how many bytes of records a batch holds, at most (rejected records carry their raw text, other
+/// accounts' tallies their hours).
 const BATCH_BYTES: usize = 256 * 1024;
 /// Batches a file's channel holds before its thread waits for the reader.
 const CHANNEL_BATCHES: usize = if cfg!(test) { 2 } else { 64 };
@@ -156,7 +157,8 @@ impl Batch {
     fn push(&mut self, item: FileItem) -> bool {
         self.bytes += match &item {
             FileItem::Record(Parsed::Rejected(r)) => 128 + r.raw.len() + r.reason.len(),
-            _ => 256,
+            FileItem::Record(Parsed::OtherAccounts(tally)) => 128 + 48 * tally.hours.len(),
+            _ => 512,
         };
         self.items.push(item);
         self.items.len() >= BATCH_ITEMS || self.bytes >= BATCH_BYTES
