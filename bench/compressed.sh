@@ -141,7 +141,7 @@ if [ "${1:-}" = prepare ]; then
 fi
 
 cores=$(nproc)
-printf '%-8s %5s %9s %11s %14s %14s %14s %12s\n' variant files "MB disk" "log phase" "1 in flight" "decompress" "slowest file" "floor"
+printf '%-8s %5s %9s %11s %14s %14s %14s %12s\n' variant files "MiB" "log phase" "1 in flight" "decompress" "slowest file" "floor"
 for variant in $variants; do
   dir="$(prepare "$variant")"
   kind="${variant%?}"

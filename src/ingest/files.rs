@@ -30,7 +30,7 @@ const BATCH_ITEMS: usize = if cfg!(test) { 16 } else { 1024 };
 /// accounts' tallies their hours).
 const BATCH_BYTES: usize = 256 * 1024;
 /// Batches a file's channel holds before its thread waits for the reader.
-const CHANNEL_BATCHES: usize = if cfg!(test) { 2 } else { 64 };
+const CHANNEL_BATCHES: usize = if cfg!(test) { 2 } else { 16 };
 
 /// One log file to read.
 pub struct LogFile<'a> {
@@ -157,7 +157,7 @@ impl Batch {
     fn push(&mut self, item: FileItem) -> bool {
         self.bytes += match &item {
             FileItem::Record(Parsed::Rejected(r)) => 128 + r.raw.len() + r.reason.len(),
-            FileItem::Record(Parsed::OtherAccounts(tally)) => 128 + 48 * tally.hours.len(),
+            FileItem::Record(Parsed::OtherAccounts(tally)) => 128 + 48 * tally.hours.capacity(),
             _ => 512,
         };
         self.items.push(item);
