@@ -116,3 +116,39 @@ fn an_error_in_a_later_file_is_reported_as_when_read_one_after_another() {
     assert!(serial.contains("logs/portal-2019-08.log: cannot read:"), "{serial}");
     assert_eq!(serial, parallel);
 }
+
+/// A reader that fails (here: on the first rejected record of the third portal file) gets its error back,
+/// after exactly the records before it, and the files read ahead stop (the call returns).
+#[test]
+fn a_failing_reader_gets_its_error_after_the_records_before_it() {
+    use breachscope::case::{Case, Overrides};
+    use breachscope::error::Error;
+
+    let (_tmp, dir) = several_files_case();
+    let case = Case::load(&dir.join("case.toml"), &Overrides::default()).unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut rejected = Vec::new();
+        let ui = breachscope::ui::Ui { quiet: true, color: false, progress: false };
+        let result = breachscope::collect::read_logs(
+            &case,
+            &ui,
+            |file, r| {
+                rejected.push(format!("{file}:{}", r.line));
+                if file == "logs/portal-2019-08.log" {
+                    return Err(Error::Usage(format!("cannot write the rejects: {file}:{}", r.line)));
+                }
+                Ok(())
+            },
+            |_| Ok(()),
+        );
+        tx.send((result.map(|files| files.len()).map_err(|e| e.to_string()), rejected)).unwrap();
+    });
+    let (result, rejected) = rx.recv_timeout(std::time::Duration::from_secs(120)).expect("reading stopped");
+    assert_eq!(result, Err("cannot write the rejects: logs/portal-2019-08.log:14".to_string()));
+    let per_file = |name: &str| rejected.iter().filter(|r| r.starts_with(name)).count();
+    assert!(per_file("logs/portal-2019-06.log") >= 1);
+    assert_eq!(per_file("logs/portal-2019-07.log"), portal(7, 3000).split(|b| *b == b'\n').filter(|l| l.starts_with(b"garbage")).count());
+    assert_eq!(per_file("logs/portal-2019-08.log"), 1);
+    assert_eq!(rejected.len(), per_file("logs/portal-2019-06.log") + per_file("logs/portal-2019-07.log") + 1, "{rejected:?}");
+}
