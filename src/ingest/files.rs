@@ -79,25 +79,49 @@ pub fn read_in_order(
     in_flight: usize,
     visit: &mut dyn FnMut(usize, FileItem) -> Result<()>,
 ) -> Result<()> {
-    let stop = AtomicBool::new(false);
     if in_flight <= 1 || files.len() <= 1 {
-        let bars = Bars::single(ui);
-        for (index, file) in files.iter().enumerate() {
-            let mut failure = None;
-            read_file(file, interest, &bars, &stop, &mut |item| {
-                if failure.is_none() {
-                    if let Err(e) = visit(index, item) {
-                        failure = Some(e);
-                        stop.store(true, Ordering::Relaxed);
-                    }
-                }
-            });
-            if let Some(e) = failure {
-                return Err(e);
-            }
-        }
-        return Ok(());
+        read_one_after_another(files, interest, ui, visit)
+    } else {
+        read_at_once(files, interest, ui, in_flight, visit)
     }
+}
+
+/// [`read_in_order`] on the calling thread, one file after another.
+fn read_one_after_another(
+    files: &[LogFile<'_>],
+    interest: Option<AccountsOfInterest<'_>>,
+    ui: &Ui,
+    visit: &mut dyn FnMut(usize, FileItem) -> Result<()>,
+) -> Result<()> {
+    let stop = AtomicBool::new(false);
+    let bars = Bars::single(ui);
+    for (index, file) in files.iter().enumerate() {
+        let mut failure = None;
+        read_file(file, interest, &bars, &stop, &mut |item| {
+            if failure.is_none() {
+                if let Err(e) = visit(index, item) {
+                    failure = Some(e);
+                    stop.store(true, Ordering::Relaxed);
+                }
+            }
+        });
+        if let Some(e) = failure {
+            return Err(e);
+        }
+    }
+    Ok(())
+}
+
+/// [`read_in_order`] with up to `in_flight` files read at once, each on a thread of its own that sends
+/// its items through a bounded channel; the calling thread hands them to `visit` file after file.
+fn read_at_once(
+    files: &[LogFile<'_>],
+    interest: Option<AccountsOfInterest<'_>>,
+    ui: &Ui,
+    in_flight: usize,
+    visit: &mut dyn FnMut(usize, FileItem) -> Result<()>,
+) -> Result<()> {
+    let stop = AtomicBool::new(false);
     let bars = Bars::several(ui);
     std::thread::scope(|scope| {
         // Per file started and not yet handed over whole: its channel and thread. Dropped (whatever this
