@@ -13,8 +13,8 @@ use crate::case::{Case, FieldId, LogSpec, TableId};
 use crate::error::{Error, Result};
 use crate::evidence::{Access, Grade, Interpreter, ReplayQuery};
 use crate::ingest::prefilter::{AccountsOfInterest, OtherAccountsTally};
+use crate::ingest::files::{FileItem, LogFile};
 use crate::ingest::{self, Parsed, ParserSettings, RawEvent, Rejection};
-use crate::input;
 use crate::output::{neutralise, AtomicFile};
 use crate::timefmt::{format_utc, Timestamp};
 use crate::ui::Ui;
@@ -320,74 +320,100 @@ pub fn read_logs(
     read_logs_with(case, ui, &mut Closures(on_rejected, visit))
 }
 
-/// As [`read_logs`], with a visitor that also sees where each file starts.
+/// As [`read_logs`], with a visitor that also sees where each file starts. Several files may be read at
+/// once (see [`ingest::files`]); the visitor still sees them one after another in the case's order.
 pub fn read_logs_with(case: &Case, ui: &Ui, visitor: &mut impl LogVisitor) -> Result<Vec<FileCounts>> {
-    let mut files = Vec::new();
-    for (source_index, log) in case.logs.iter().enumerate() {
-        let interpreter = Interpreter::new(&case.schema, log).with_exports(&case.exports);
-        let settings = ParserSettings {
+    let settings: Vec<ParserSettings> = case
+        .logs
+        .iter()
+        .map(|log| ParserSettings {
             log_line_prefix: log.log_line_prefix.clone(),
             map: log.map.clone(),
             time_zone: log.time_zone,
             users: log.users.clone(),
-        };
+        })
+        .collect();
+    let interpreters: Vec<Interpreter> = case.logs.iter().map(|log| Interpreter::new(&case.schema, log).with_exports(&case.exports)).collect();
+    // Every file of every log, in the case's order, with the index of its log.
+    let mut files = Vec::new();
+    let mut sources = Vec::new();
+    for (source_index, log) in case.logs.iter().enumerate() {
         for path in &log.files {
-            let sample = input::sample_encoded(path, 64 * 1024, log.encoding)?;
-            let format = ingest::resolve_format(log.format.as_deref(), &sample, path)?;
-            let parser = ingest::parser_for_accounts(format, &settings, &sample, path, visitor.only_accounts())?;
-            let display = display_path(path, &case.dir);
-            let file_index = files.len();
-            visitor.begin_file(source_index, file_index, &display);
-            let mut counts = FileCounts { source: log.name.clone(), path: display.clone(), format: format.to_string(), ..Default::default() };
-            let bytes = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
-            let bar = ui.file_bar(&log.name, bytes);
-            let (mut reader, digest) = input::open_hashed(path, log.encoding, &bar)?;
-            let mut failure: Option<Error> = None;
-            let mut sink = |parsed: Parsed| {
-                if failure.is_some() {
-                    return;
-                }
-                match parsed {
-                    Parsed::Rejected(r) => {
-                        counts.read += 1;
-                        counts.rejected += 1;
-                        if let Err(e) = visitor.rejected(file_index, &display, &r) {
-                            failure = Some(e);
-                        }
-                    }
-                    Parsed::Ignored { reason, .. } => {
-                        counts.read += 1;
-                        counts.ignore(reason);
-                    }
-                    Parsed::OtherAccounts(tally) => {
-                        counts.read += tally.records;
-                        counts.ignore_many(IGNORED_NO_ACCOUNT, tally.without_account);
-                        counts.ignore_many(IGNORED_ANOTHER_ACCOUNT, tally.records - tally.without_account);
-                        visitor.other_accounts(file_index, &tally);
-                    }
-                    Parsed::Event(event) => {
-                        counts.read += 1;
-                        let log_event = LogEvent { source_index, log, file: &display, file_index, interpreter: &interpreter, event: &event };
-                        match visitor.event(&log_event) {
-                            Ok(()) => counts.used += 1,
-                            Err(reason) => counts.ignore(&reason),
-                        }
-                    }
-                }
-            };
-            let read = ingest::pipeline::parse(parser.as_ref(), &mut reader, &mut sink);
-            bar.finish_and_clear();
-            if let Some(e) = failure {
-                return Err(e);
-            }
-            read.map_err(|source| Error::Read { path: path.clone(), source })?;
-            drop(reader);
-            counts.digest = Some(digest.finish().map_err(|source| Error::Read { path: path.clone(), source })?);
-            debug_assert!(counts.reconciles());
-            files.push(counts);
+            files.push(LogFile { path, format: log.format.as_deref(), encoding: log.encoding, settings: &settings[source_index], label: &log.name });
+            sources.push(source_index);
         }
     }
-    Ok(files)
+    // The parsers' copy of the accounts the visitor wants, so that the visitor is free while they read.
+    let interest = visitor.only_accounts().map(|a| (a.accounts.to_vec(), a.window));
+    let interest = interest.as_ref().map(|(accounts, window)| AccountsOfInterest { accounts, window: *window });
+    let mut done: Vec<FileCounts> = Vec::new();
+    let mut current: Option<(FileCounts, String)> = None;
+    ingest::files::read_in_order(&files, interest, ui, ingest::files::in_flight(), &mut |file_index, item| {
+        let source_index = sources[file_index];
+        let log = &case.logs[source_index];
+        match item {
+            FileItem::Start(format) => {
+                let display = display_path(files[file_index].path, &case.dir);
+                visitor.begin_file(source_index, file_index, &display);
+                let counts = FileCounts { source: log.name.clone(), path: display.clone(), format: format.to_string(), ..Default::default() };
+                current = Some((counts, display));
+            }
+            FileItem::Record(parsed) => {
+                let (counts, display) = current.as_mut().expect("a file's records come after its start");
+                let file = FileInRead { source_index, log, file: display, file_index, interpreter: &interpreters[source_index] };
+                take_record(parsed, &file, counts, visitor)?;
+            }
+            FileItem::End(end) => {
+                let digest = end?;
+                let (mut counts, _) = current.take().expect("a file ends after its start");
+                counts.digest = Some(digest);
+                debug_assert!(counts.reconciles());
+                done.push(counts);
+            }
+        }
+        Ok(())
+    })?;
+    Ok(done)
+}
+
+/// The file a record comes from, as [`take_record`] needs it.
+struct FileInRead<'a> {
+    source_index: usize,
+    log: &'a LogSpec,
+    file: &'a str,
+    file_index: usize,
+    interpreter: &'a Interpreter<'a>,
+}
+
+/// Counts one record of a file and hands it to the visitor; an error when the visitor fails.
+fn take_record(parsed: Parsed, f: &FileInRead<'_>, counts: &mut FileCounts, visitor: &mut impl LogVisitor) -> Result<()> {
+    match parsed {
+        Parsed::Rejected(r) => {
+            counts.read += 1;
+            counts.rejected += 1;
+            visitor.rejected(f.file_index, f.file, &r)?;
+        }
+        Parsed::Ignored { reason, .. } => {
+            counts.read += 1;
+            counts.ignore(reason);
+        }
+        Parsed::OtherAccounts(tally) => {
+            counts.read += tally.records;
+            counts.ignore_many(IGNORED_NO_ACCOUNT, tally.without_account);
+            counts.ignore_many(IGNORED_ANOTHER_ACCOUNT, tally.records - tally.without_account);
+            visitor.other_accounts(f.file_index, &tally);
+        }
+        Parsed::Event(event) => {
+            counts.read += 1;
+            let log_event =
+                LogEvent { source_index: f.source_index, log: f.log, file: f.file, file_index: f.file_index, interpreter: f.interpreter, event: &event };
+            match visitor.event(&log_event) {
+                Ok(()) => counts.used += 1,
+                Err(reason) => counts.ignore(&reason),
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Reads all logs of the case and gathers what the actors touched.

@@ -11,6 +11,7 @@ pub mod cloudtrail;
 pub mod combined;
 pub mod csv_pieces;
 pub mod csv_records;
+pub mod files;
 pub mod generic_csv;
 pub mod json_records;
 pub mod jsonl;

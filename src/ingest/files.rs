@@ -1,0 +1,419 @@
+//! Reading several log files at once: each file is opened, decompressed and parsed on a thread of its
+//! own (up to [`in_flight`] files at a time), while the reader still receives every file's records in
+//! file order, exactly as if the files were read one after another: all of the first file (its start,
+//! its records in order, its end), then all of the second, and so on.
+//!
+//! Memory stays bounded: a file ahead of the one being handed over waits once its channel holds
+//! [`CHANNEL_BATCHES`] batches (a batch is at most [`BATCH_ITEMS`] records or about [`BATCH_BYTES`]
+//! bytes). An error stops everything at the point where one-after-another reading would have stopped:
+//! the files before it are handed over whole, and the files read ahead are stopped and their records
+//! dropped.
+
+use std::collections::VecDeque;
+use std::io::{BufRead, Read};
+use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{self, Receiver};
+
+use super::prefilter::AccountsOfInterest;
+use super::{Format, Parsed, ParserSettings};
+use crate::encoding::TextEncoding;
+use crate::error::{Error, Result};
+use crate::input;
+use crate::ui::Ui;
+
+/// Bytes of a file's start read to tell its format and settle its parser.
+const SAMPLE: usize = 64 * 1024;
+/// Records sent from a file's thread at a time, at most (few in unit tests, to fill channels).
+const BATCH_ITEMS: usize = if cfg!(test) { 16 } else { 1024 };
+/// About how many bytes of records a batch holds, at most (rejected records carry their raw text, other
+/// accounts' tallies their hours).
+const BATCH_BYTES: usize = 256 * 1024;
+/// Batches a file's channel holds before its thread waits for the reader.
+const CHANNEL_BATCHES: usize = if cfg!(test) { 2 } else { 16 };
+
+/// One log file to read.
+pub struct LogFile<'a> {
+    pub path: &'a Path,
+    /// The log's declared format; `None`: told from the content.
+    pub format: Option<&'a str>,
+    pub encoding: TextEncoding,
+    pub settings: &'a ParserSettings,
+    /// The progress bar's label.
+    pub label: &'a str,
+}
+
+/// What reading a file hands over, in this order: `Start` (once its format is known and its parser
+/// made), its records, then `End`. A file that cannot be opened or whose format cannot be told hands
+/// over only `End` with the error.
+#[derive(Debug)]
+pub enum FileItem {
+    Start(Format),
+    Record(Parsed),
+    /// The SHA-256 (hex) and size of the file's bytes on disk, or the error that ended the file.
+    End(Result<(String, u64)>),
+}
+
+/// How many files are read at once: `BREACHSCOPE_FILES_IN_FLIGHT` if set (1: one after another on the
+/// calling thread), else one per core; 1 when `BREACHSCOPE_THREADS=1` (see [`super::pipeline::enabled`]).
+pub fn in_flight() -> usize {
+    static IN_FLIGHT: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
+    *IN_FLIGHT.get_or_init(|| {
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        match std::env::var("BREACHSCOPE_FILES_IN_FLIGHT").ok().and_then(|n| n.trim().parse::<usize>().ok()) {
+            Some(n) => n.max(1),
+            None if super::pipeline::enabled() => cores,
+            None => 1,
+        }
+    })
+}
+
+/// Reads `files` and calls `visit(index, item)` with each file's items (see [`FileItem`]), file after
+/// file in the order given. With `in_flight` above 1 and several files, up to `in_flight` files are read
+/// at once, each on its own thread. The first error `visit` returns stops the reading (the files read
+/// ahead are stopped, their threads end) and is returned.
+pub fn read_in_order(
+    files: &[LogFile<'_>],
+    interest: Option<AccountsOfInterest<'_>>,
+    ui: &Ui,
+    in_flight: usize,
+    visit: &mut dyn FnMut(usize, FileItem) -> Result<()>,
+) -> Result<()> {
+    if in_flight <= 1 || files.len() <= 1 {
+        read_one_after_another(files, interest, ui, visit)
+    } else {
+        read_at_once(files, interest, ui, in_flight, visit)
+    }
+}
+
+/// [`read_in_order`] on the calling thread, one file after another.
+fn read_one_after_another(
+    files: &[LogFile<'_>],
+    interest: Option<AccountsOfInterest<'_>>,
+    ui: &Ui,
+    visit: &mut dyn FnMut(usize, FileItem) -> Result<()>,
+) -> Result<()> {
+    let stop = AtomicBool::new(false);
+    let bars = Bars::single(ui);
+    for (index, file) in files.iter().enumerate() {
+        let mut failure = None;
+        read_file(file, interest, &bars, &stop, &mut |item| {
+            if failure.is_none() {
+                if let Err(e) = visit(index, item) {
+                    failure = Some(e);
+                    stop.store(true, Ordering::Relaxed);
+                }
+            }
+        });
+        if let Some(e) = failure {
+            return Err(e);
+        }
+    }
+    Ok(())
+}
+
+/// [`read_in_order`] with up to `in_flight` files read at once, each on a thread of its own that sends
+/// its items through a bounded channel; the calling thread hands them to `visit` file after file.
+fn read_at_once(
+    files: &[LogFile<'_>],
+    interest: Option<AccountsOfInterest<'_>>,
+    ui: &Ui,
+    in_flight: usize,
+    visit: &mut dyn FnMut(usize, FileItem) -> Result<()>,
+) -> Result<()> {
+    let stop = AtomicBool::new(false);
+    let bars = Bars::several(ui);
+    std::thread::scope(|scope| {
+        // Per file started and not yet handed over whole: its channel and thread. Dropped (whatever this
+        // closure returns) before the scope waits for the threads, so none stays blocked on a full channel.
+        let mut ahead = VecDeque::new();
+        let mut started = 0;
+        let mut hand_over = || -> Result<()> {
+            for index in 0..files.len() {
+                while started < files.len() && started < index + in_flight {
+                    let (file, bars, stop) = (&files[started], &bars, &stop);
+                    let (tx, rx) = mpsc::sync_channel::<Vec<FileItem>>(CHANNEL_BATCHES);
+                    let thread = scope.spawn(move || {
+                        let mut batch = Batch::default();
+                        read_file(file, interest, bars, stop, &mut |item| {
+                            let end = matches!(item, FileItem::End(_));
+                            if batch.push(item) || end {
+                                // The reader only stops listening when it stops for good.
+                                if tx.send(std::mem::take(&mut batch.items)).is_err() {
+                                    stop.store(true, Ordering::Relaxed);
+                                }
+                                batch.bytes = 0;
+                            }
+                        });
+                    });
+                    ahead.push_back((rx, thread));
+                    started += 1;
+                }
+                let (rx, thread): (Receiver<Vec<FileItem>>, _) = ahead.pop_front().expect("the file was started");
+                for batch in rx.iter() {
+                    for item in batch {
+                        visit(index, item)?;
+                    }
+                }
+                // The file's thread has sent its end (an error would have returned above) and is done.
+                thread.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+            }
+            Ok(())
+        };
+        let result = hand_over();
+        if result.is_err() {
+            stop.store(true, Ordering::Relaxed);
+        }
+        drop(ahead);
+        result
+    })
+}
+
+/// Records waiting to be sent from a file's thread.
+#[derive(Default)]
+struct Batch {
+    items: Vec<FileItem>,
+    bytes: usize,
+}
+
+impl Batch {
+    /// Adds `item`; true when the batch is full.
+    fn push(&mut self, item: FileItem) -> bool {
+        self.bytes += match &item {
+            FileItem::Record(Parsed::Rejected(r)) => 128 + r.raw.len() + r.reason.len(),
+            FileItem::Record(Parsed::OtherAccounts(tally)) => 128 + 48 * tally.hours.capacity(),
+            _ => 512,
+        };
+        self.items.push(item);
+        self.items.len() >= BATCH_ITEMS || self.bytes >= BATCH_BYTES
+    }
+}
+
+/// Reads one file, handing its items to `emit`; once `stop` is set, its reading ends (with an error)
+/// at the next block of input.
+fn read_file(file: &LogFile<'_>, interest: Option<AccountsOfInterest<'_>>, bars: &Bars, stop: &AtomicBool, emit: &mut dyn FnMut(FileItem)) {
+    let path = file.path;
+    let read_error = |source| Error::Read { path: path.to_path_buf(), source };
+    let mut read = || -> Result<(String, u64)> {
+        let sample = input::sample_encoded(path, SAMPLE, file.encoding)?;
+        let format = super::resolve_format(file.format, &sample, path)?;
+        let parser = super::parser_for_accounts(format, file.settings, &sample, path, interest)?;
+        emit(FileItem::Start(format));
+        let bar = bars.add(file.label, std::fs::metadata(path).map(|m| m.len()).unwrap_or(0));
+        let (reader, digest) = input::open_hashed(path, file.encoding, &bar)?;
+        let mut reader = Stoppable { inner: reader, stop };
+        let parsed = super::pipeline::parse(parser.as_ref(), &mut reader, &mut |p| emit(FileItem::Record(p)));
+        bar.finish_and_clear();
+        parsed.map_err(read_error)?;
+        drop(reader);
+        digest.finish().map_err(read_error)
+    };
+    let end = read();
+    emit(FileItem::End(end));
+}
+
+/// The progress bars of the files being read: one at a time, or several drawn together.
+struct Bars {
+    ui: Ui,
+    several: Option<indicatif::MultiProgress>,
+}
+
+impl Bars {
+    fn single(ui: &Ui) -> Bars {
+        Bars { ui: *ui, several: None }
+    }
+
+    fn several(ui: &Ui) -> Bars {
+        Bars { ui: *ui, several: ui.progress.then(indicatif::MultiProgress::new) }
+    }
+
+    fn add(&self, label: &str, bytes: u64) -> indicatif::ProgressBar {
+        let bar = self.ui.file_bar(label, bytes);
+        match &self.several {
+            Some(several) => several.add(bar),
+            None => bar,
+        }
+    }
+}
+
+/// A reader that fails once `stop` is set (checked at each refill of the caller's buffer).
+struct Stoppable<'a> {
+    inner: Box<dyn BufRead + Send>,
+    stop: &'a AtomicBool,
+}
+
+impl Stoppable<'_> {
+    fn check(&self) -> std::io::Result<()> {
+        if self.stop.load(Ordering::Relaxed) {
+            return Err(std::io::Error::other("reading stopped"));
+        }
+        Ok(())
+    }
+}
+
+impl Read for Stoppable<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        self.check()?;
+        self.inner.read(buf)
+    }
+}
+
+impl BufRead for Stoppable<'_> {
+    fn fill_buf(&mut self) -> std::io::Result<&[u8]> {
+        self.check()?;
+        self.inner.fill_buf()
+    }
+
+    fn consume(&mut self, amount: usize) {
+        self.inner.consume(amount);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::Write;
+    use std::path::PathBuf;
+
+    use super::*;
+
+    const QUIET: Ui = Ui { quiet: true, color: false, progress: false };
+
+    /// A combined log of `lines` lines (every line an event, every 97th garbage: rejected), tagged `tag`.
+    fn log_text(tag: &str, lines: usize) -> Vec<u8> {
+        (0..lines)
+            .map(|i| {
+                if i % 97 == 5 {
+                    format!("garbage {tag} {i}\n")
+                } else {
+                    format!("10.0.0.1 - k.walsh [01/Jun/2019:10:{:02}:00 +0200] \"GET /{tag}/{i} HTTP/1.1\" 200 12 \"-\" \"x\"\n", i % 60)
+                }
+            })
+            .collect::<String>()
+            .into_bytes()
+    }
+
+    fn gzip(bytes: &[u8]) -> Vec<u8> {
+        let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        enc.write_all(bytes).unwrap();
+        enc.finish().unwrap()
+    }
+
+    /// Writes the files (name, bytes) into a new folder.
+    fn folder(files: &[(&str, Vec<u8>)]) -> (tempfile::TempDir, Vec<PathBuf>) {
+        let dir = tempfile::tempdir().unwrap();
+        let paths = files
+            .iter()
+            .map(|(name, bytes)| {
+                let path = dir.path().join(name);
+                std::fs::write(&path, bytes).unwrap();
+                path
+            })
+            .collect();
+        (dir, paths)
+    }
+
+    /// A plain, a gzip and a zstd log with rejected lines in each, and more.
+    fn mixed() -> (tempfile::TempDir, Vec<PathBuf>) {
+        folder(&[
+            ("a.log", log_text("a", 700)),
+            ("b.log", gzip(&log_text("b", 2000))),
+            ("c.log", zstd::encode_all(&log_text("c", 1500)[..], 3).unwrap()),
+            ("d.log", log_text("d", 10)),
+            ("e.log", gzip(&log_text("e", 900))),
+        ])
+    }
+
+    /// What the reader saw, one line per item, and what `read_in_order` returned.
+    fn read_all(paths: &[PathBuf], in_flight: usize, fail_at: Option<(usize, &str)>) -> (Vec<String>, std::result::Result<(), String>) {
+        let settings = ParserSettings::default();
+        let files: Vec<LogFile> = paths
+            .iter()
+            .map(|path| LogFile { path, format: Some("combined"), encoding: TextEncoding::UTF8, settings: &settings, label: "portal" })
+            .collect();
+        let mut seen = Vec::new();
+        let result = read_in_order(&files, None, &QUIET, in_flight, &mut |index, item| {
+            let line = match &item {
+                FileItem::Start(format) => format!("{index} start {format}"),
+                FileItem::Record(Parsed::Event(e)) => format!("{index} event {} {:?}", e.line, e.payload),
+                FileItem::Record(other) => format!("{index} {other:?}"),
+                FileItem::End(Ok((sha, bytes))) => format!("{index} end {sha} {bytes}"),
+                FileItem::End(Err(e)) => format!("{index} error {e}"),
+            };
+            seen.push(line.clone());
+            match (&item, fail_at) {
+                (FileItem::End(Err(_)), _) => Err(Error::Usage(format!("reader stopped at: {line}"))),
+                (_, Some((at, text))) if index == at && line.contains(text) => Err(Error::Usage(format!("visitor failed at: {line}"))),
+                _ => Ok(()),
+            }
+        });
+        (seen, result.map_err(|e| e.to_string()))
+    }
+
+    /// Runs `f` on another thread, failing the test if it takes over a minute (a hang).
+    fn within_a_minute<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> T {
+        let (tx, rx) = mpsc::channel();
+        std::thread::spawn(move || tx.send(f()).unwrap());
+        rx.recv_timeout(std::time::Duration::from_secs(60)).expect("reading hung")
+    }
+
+    #[test]
+    fn files_read_at_once_reach_the_reader_as_one_after_another() {
+        let (_dir, paths) = mixed();
+        let (serial, serial_result) = read_all(&paths, 1, None);
+        assert_eq!(serial_result, Ok(()));
+        assert_eq!(serial.len(), 5 + 700 + 2000 + 1500 + 10 + 900 + 5);
+        assert!(serial.iter().filter(|l| l.contains("Rejected")).count() > 5 * 3);
+        for in_flight in [2, 3, 8] {
+            let paths = paths.clone();
+            let (parallel, result) = within_a_minute(move || read_all(&paths, in_flight, None));
+            assert_eq!(result, Ok(()));
+            assert!(parallel == serial, "{in_flight} in flight: the reader saw another sequence");
+        }
+    }
+
+    #[test]
+    fn an_error_in_a_later_file_comes_after_the_earlier_files_records() {
+        let good = gzip(&log_text("c", 3000));
+        let truncated = good[..good.len() / 2].to_vec();
+        let (_dir, paths) =
+            folder(&[("a.log", log_text("a", 300)), ("b.log", zstd::encode_all(&log_text("b", 800)[..], 3).unwrap()), ("c.log", truncated), ("d.log", log_text("d", 3000))]);
+        let (serial, serial_result) = read_all(&paths, 1, None);
+        let message = serial_result.clone().unwrap_err();
+        assert!(message.contains("c.log: cannot read:"), "{message}");
+        assert!(serial.last().unwrap().starts_with("2 error"), "{:?}", serial.last());
+        assert!(serial.iter().any(|l| l.starts_with("2 event")), "the records before the damage are read");
+        assert!(!serial.iter().any(|l| l.starts_with("3 ")));
+        let (parallel, result) = within_a_minute(move || read_all(&paths, 4, None));
+        assert_eq!(result, serial_result);
+        assert!(parallel == serial);
+    }
+
+    #[test]
+    fn a_failing_reader_stops_every_file() {
+        let (_dir, paths) = folder(&[
+            ("a.log", log_text("a", 200)),
+            ("b.log", gzip(&log_text("b", 5000))),
+            ("c.log", log_text("c", 5000)),
+            ("d.log", zstd::encode_all(&log_text("d", 5000)[..], 3).unwrap()),
+        ]);
+        // The first rejected line of the second file.
+        let fail_at = Some((1, "Rejected"));
+        let (serial, serial_result) = read_all(&paths, 1, fail_at);
+        assert!(serial_result.as_ref().unwrap_err().starts_with("visitor failed at: 1 Rejected"), "{serial_result:?}");
+        let (parallel, result) = within_a_minute(move || read_all(&paths, 4, fail_at));
+        assert_eq!(result, serial_result);
+        assert!(parallel == serial);
+    }
+
+    #[test]
+    fn a_file_that_cannot_be_opened_is_an_error_in_its_turn() {
+        let (_dir, mut paths) = folder(&[("a.log", log_text("a", 100)), ("b.log", log_text("b", 100))]);
+        paths.insert(1, paths[0].with_file_name("missing.log"));
+        let (serial, serial_result) = read_all(&paths, 1, None);
+        assert!(serial_result.as_ref().unwrap_err().contains("missing.log"), "{serial_result:?}");
+        assert_eq!(serial.iter().filter(|l| l.starts_with("0 ")).count(), 102);
+        let (parallel, result) = within_a_minute(move || read_all(&paths, 3, None));
+        assert_eq!(result, serial_result);
+        assert!(parallel == serial);
+    }
+}
