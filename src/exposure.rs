@@ -9,7 +9,7 @@ use crate::case::{Case, Role};
 use crate::classes::DataClass;
 use crate::evidence::Grade;
 use crate::collect::Collected;
-use crate::resolve::Resolved;
+use crate::resolve::AffectedCustomer;
 use crate::timefmt::{format_utc, Timestamp};
 
 /// One affected customer, as the notification list shows it.
@@ -68,17 +68,19 @@ pub struct ExposureSummary {
     pub sensitive_not_held: Vec<DataClass>,
 }
 
-pub fn expose(case: &Case, collected: &Collected, resolved: &Resolved) -> (Vec<CustomerExposure>, ExposureSummary) {
+/// The affected customers' rows, made from `customers` (resolve's, taken over: their values move into the
+/// rows).
+pub fn expose(case: &Case, collected: &Collected, customers: Vec<AffectedCustomer>) -> (Vec<CustomerExposure>, ExposureSummary) {
     let schema = &case.schema;
-    let mut rows = Vec::with_capacity(resolved.customers.len());
-    for c in &resolved.customers {
+    let mut rows = Vec::with_capacity(customers.len());
+    for mut c in customers {
         let exposed_fields: Vec<String> = c.touch.fields.ones().map(|f| schema.field_names[f].clone()).collect::<BTreeSet<_>>().into_iter().collect();
         let mut data_classes: Vec<DataClass> = c.touch.fields.ones().filter_map(|f| schema.field_classes[f]).collect::<BTreeSet<_>>().into_iter().collect();
         data_classes.sort_by_key(|c| c.as_str());
         let sources: Vec<String> = c.touch.sources.ones().map(|s| case.logs[s].name.clone()).collect::<BTreeSet<_>>().into_iter().collect();
-        let role = |r: Role| c.roles.get(&r).cloned().unwrap_or_default();
+        let mut role = |r: Role| c.roles.remove(&r).unwrap_or_default();
         rows.push(CustomerExposure {
-            customer_id: c.key.clone(),
+            customer_id: c.key,
             name: role(Role::Name),
             email: role(Role::Email),
             phone: role(Role::Phone),

@@ -27,29 +27,39 @@ pub const HEADER: [&str; 14] = [
 
 /// The list as CSV bytes (UTF-8, header first, `;`-joined sorted lists, formula-safe cells).
 pub fn to_csv(rows: &[CustomerExposure]) -> Vec<u8> {
-    let mut writer = csv::Writer::from_writer(Vec::new());
-    writer.write_record(HEADER).expect("writing to memory");
+    let mut out = Vec::new();
+    write_csv(rows, &mut out).expect("writing to memory");
+    out
+}
+
+/// [`to_csv`] written to `out` as it is made.
+pub fn write_csv(rows: &[CustomerExposure], out: impl std::io::Write) -> std::io::Result<()> {
+    let mut writer = csv::Writer::from_writer(out);
+    writer.write_record(HEADER)?;
     for row in rows {
         let classes: Vec<&str> = row.data_classes.iter().map(|c| c.as_str()).collect();
         let cells = [
-            row.customer_id.clone(),
-            row.name.clone(),
-            row.email.clone(),
-            row.phone.clone(),
-            row.country.clone(),
-            row.region.clone(),
-            row.segment.clone(),
-            classes.join(";"),
-            row.exposed_fields.join(";"),
-            format_utc(&row.first_access),
-            format_utc(&row.last_access),
-            row.access_count.to_string(),
-            row.sources.join(";"),
-            row.evidence.as_str().to_string(),
+            &row.customer_id,
+            &row.name,
+            &row.email,
+            &row.phone,
+            &row.country,
+            &row.region,
+            &row.segment,
+            &classes.join(";"),
+            &row.exposed_fields.join(";"),
+            &format_utc(&row.first_access),
+            &format_utc(&row.last_access),
+            &row.access_count.to_string(),
+            &row.sources.join(";"),
+            row.evidence.as_str(),
         ];
-        writer.write_record(cells.iter().map(|c| neutralise(c).into_owned())).expect("writing to memory");
+        for cell in cells {
+            writer.write_field(neutralise(cell).as_bytes())?;
+        }
+        writer.write_record(None::<&[u8]>)?;
     }
-    writer.into_inner().expect("writing to memory")
+    writer.flush()
 }
 
 pub fn write(path: &Path, rows: &[CustomerExposure]) -> Result<()> {

@@ -133,7 +133,7 @@ fn analyze_in(
     clock.lap("replay");
     // The free-text scan looks at the touched rows as resolve reads them.
     let mut scanner = legal::freetext::RowScanner::new(case, &collected);
-    let resolved = resolve::resolve_rows(case, &collected, &mut |table, row, exposed| {
+    let mut resolved = resolve::resolve_rows(case, &collected, &mut |table, row, exposed| {
         if scanner.wants(table) {
             scanner.row(table, row, exposed)
         }
@@ -141,7 +141,7 @@ fn analyze_in(
     // Tables read whole by resolve: their row counts for the manifest.
     let table_rows: BTreeMap<String, u64> = resolved.tables.iter().filter(|t| t.rows_read > 0).map(|t| (t.table.clone(), t.rows_read)).collect();
     clock.lap("resolve");
-    let (mut rows, mut summary) = exposure::expose(case, &collected, &resolved);
+    let (mut rows, mut summary) = exposure::expose(case, &collected, std::mem::take(&mut resolved.customers));
     let (findings, scanned) = scanner.finish();
     clock.lap("exposure+scan");
     legal::apply_findings(&mut rows, &mut summary, &findings);
@@ -164,7 +164,6 @@ fn analyze_in(
     legal.report.outputs = outputs.iter().filter(|(k, _)| matches!(k.as_str(), "affected_people" | "jurisdictions")).map(|(k, v)| (k.clone(), v.clone())).collect();
     let mut report = report::build(case, collected, replayed, &resolved, summary, outputs);
     report.coverage = Some(coverage);
-    let people_csv = legal::output::people_csv(&legal.people, legal_options.excel);
     let jurisdictions_csv = legal::output::jurisdictions_csv(&legal.report.jurisdictions, &legal.report.rules_version, legal_options.excel);
     report.legal = Some(legal.report);
     if !report.totals.reconciles() || report.inputs.iter().any(|f| !f.reconciles()) {
@@ -180,8 +179,8 @@ fn analyze_in(
     json.push(b'\n');
     let mut files = vec![(&paths.report, write_temp(&paths.report, &json)?)];
     if !run.redact {
-        files.push((&paths.list, write_temp(&paths.list, &notification::to_csv(&rows))?));
-        files.push((&paths.people, write_temp(&paths.people, &people_csv)?));
+        files.push((&paths.list, write_temp_with(&paths.list, |file| notification::write_csv(&rows, file))?));
+        files.push((&paths.people, write_temp_with(&paths.people, |file| legal::output::write_people_csv(&legal.people, legal_options.excel, file))?));
         files.push((&paths.jurisdictions, write_temp(&paths.jurisdictions, &jurisdictions_csv)?));
     }
     if let Some(path) = &paths.html {
@@ -253,8 +252,13 @@ fn analyze_in(
 
 /// `bytes` in a temporary file for `path`, not yet committed.
 fn write_temp(path: &Path, bytes: &[u8]) -> Result<AtomicFile> {
+    write_temp_with(path, |file| std::io::Write::write_all(file, bytes))
+}
+
+/// A temporary file for `path` that `write` wrote to, not yet committed.
+fn write_temp_with(path: &Path, write: impl FnOnce(&mut AtomicFile) -> std::io::Result<()>) -> Result<AtomicFile> {
     let mut file = AtomicFile::create(path)?;
-    std::io::Write::write_all(&mut file, bytes).map_err(|source| Error::Write { path: path.to_path_buf(), source })?;
+    write(&mut file).map_err(|source| Error::Write { path: path.to_path_buf(), source })?;
     Ok(file)
 }
 

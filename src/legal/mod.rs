@@ -66,7 +66,8 @@ pub struct Person {
     pub found_in: Vec<String>,
     pub segments: Vec<String>,
     /// The duty in each of the person's jurisdictions.
-    pub duties: BTreeMap<String, Notify>,
+    /// The person's duty in each of their jurisdictions, sorted by jurisdiction.
+    pub duties: Vec<(String, Notify)>,
 }
 
 /// The duties in one jurisdiction.
@@ -336,11 +337,11 @@ pub fn evaluate(
         }
         let mut notify = Notify::NotRequired;
         let (mut basis, mut deadlines, mut regulators) = (Vec::new(), Vec::new(), Vec::new());
-        let mut duties = BTreeMap::new();
+        let mut duties = Vec::with_capacity(jurisdictions.len());
         for j in &jurisdictions {
             let (decision, rule) = decide_in(rules, j, &exposed);
             notify = notify.min(decision.notify);
-            duties.insert(j.clone(), decision.notify);
+            duties.push((j.clone(), decision.notify));
             let mut reason = decision.reason.clone();
             if let (Some(rule), Some(end)) = (rule, window_end) {
                 if let Some(effective) = rule.effective {
@@ -381,7 +382,8 @@ pub fn evaluate(
             duties,
         });
     }
-    persons.sort_by(|a, b| a.customer_ids.cmp(&b.customer_ids));
+    // No two people share a customer: an unstable sort is as deterministic, and needs no buffer.
+    persons.sort_unstable_by(|a, b| a.customer_ids.cmp(&b.customer_ids));
     let width = persons.len().to_string().len().max(4);
     for (i, p) in persons.iter_mut().enumerate() {
         p.person_id = format!("P{:0width$}", i + 1);
@@ -455,7 +457,7 @@ fn summarise(persons: &[Person], rules: &RuleSet, discovered: Option<NaiveDate>)
     let mut out = Vec::new();
     for (j, people) in by_jurisdiction {
         let rule = rules.for_jurisdiction(j);
-        let duty = |p: &Person| p.duties.get(j).copied().unwrap_or(Notify::Assess);
+        let duty = |p: &Person| p.duties.iter().find(|(of, _)| of == j).map_or(Notify::Assess, |(_, notify)| *notify);
         let required = people.iter().filter(|p| duty(p) == Notify::Required).count();
         let assess = people.iter().filter(|p| duty(p) == Notify::Assess).count();
         let not_required = people.len() - required - assess;
@@ -536,7 +538,7 @@ mod tests {
             evidence: Grade::Named,
             found_in: vec![],
             segments: vec![],
-            duties: [(j.to_string(), notify)].into_iter().collect(),
+            duties: vec![(j.to_string(), notify)],
         }
     }
 

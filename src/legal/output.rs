@@ -1,6 +1,8 @@
 //! The legal CSVs (`affected_people.csv`, `jurisdictions.csv`) and the terminal block. Cells go through
 //! `output::neutralise`; `--excel` adds a UTF-8 BOM and CRLF line ends for spreadsheet users.
 
+use std::io::Write;
+
 use crate::legal::{JurisdictionSummary, LegalReport, Person, DISCLAIMER};
 use crate::output::neutralise;
 use crate::timefmt::format_utc;
@@ -46,22 +48,32 @@ pub const JURISDICTIONS_HEADER: [&str; 20] = [
     "note",
 ];
 
-fn writer(excel: bool) -> csv::Writer<Vec<u8>> {
-    let mut out = Vec::new();
+fn writer<W: Write>(excel: bool, mut out: W) -> std::io::Result<csv::Writer<W>> {
     if excel {
-        out.extend_from_slice("\u{feff}".as_bytes());
+        out.write_all("\u{feff}".as_bytes())?;
     }
-    csv::WriterBuilder::new().terminator(if excel { csv::Terminator::CRLF } else { csv::Terminator::Any(b'\n') }).from_writer(out)
+    Ok(csv::WriterBuilder::new().terminator(if excel { csv::Terminator::CRLF } else { csv::Terminator::Any(b'\n') }).from_writer(out))
 }
 
-fn write_row(w: &mut csv::Writer<Vec<u8>>, cells: &[String]) {
-    w.write_record(cells.iter().map(|c| neutralise(c).into_owned())).expect("writing to memory");
+fn write_row<W: Write>(w: &mut csv::Writer<W>, cells: &[&str]) -> std::io::Result<()> {
+    for cell in cells {
+        w.write_field(neutralise(cell).as_bytes())?;
+    }
+    w.write_record(None::<&[u8]>)?;
+    Ok(())
 }
 
 /// The notification list, one row per person (or per record with `--per record`).
 pub fn people_csv(people: &[Person], excel: bool) -> Vec<u8> {
-    let mut w = writer(excel);
-    w.write_record(PEOPLE_HEADER).expect("writing to memory");
+    let mut out = Vec::new();
+    write_people_csv(people, excel, &mut out).expect("writing to memory");
+    out
+}
+
+/// [`people_csv`] written to `out` as it is made.
+pub fn write_people_csv(people: &[Person], excel: bool, out: impl Write) -> std::io::Result<()> {
+    let mut w = writer(excel, out)?;
+    w.write_record(PEOPLE_HEADER)?;
     for p in people {
         let mut evidence = vec![p.evidence.as_str().to_string()];
         evidence.extend(p.found_in.iter().map(|f| format!("found_in {f}")));
@@ -69,36 +81,34 @@ pub fn people_csv(people: &[Person], excel: bool) -> Vec<u8> {
         write_row(
             &mut w,
             &[
-                p.person_id.clone(),
-                p.name.clone(),
-                p.email.clone(),
-                p.phone.clone(),
-                p.jurisdictions.join(";"),
-                classes.join(";"),
-                p.notify.as_str().to_string(),
-                p.basis.join(" | "),
-                p.deadline.join(" | "),
-                p.regulator.join(" | "),
-                p.customer_ids.join(";"),
-                format_utc(&p.first_access),
-                format_utc(&p.last_access),
-                evidence.join("; "),
-                DISCLAIMER.to_string(),
+                &p.person_id,
+                &p.name,
+                &p.email,
+                &p.phone,
+                &p.jurisdictions.join(";"),
+                &classes.join(";"),
+                p.notify.as_str(),
+                &p.basis.join(" | "),
+                &p.deadline.join(" | "),
+                &p.regulator.join(" | "),
+                &p.customer_ids.join(";"),
+                &format_utc(&p.first_access),
+                &format_utc(&p.last_access),
+                &evidence.join("; "),
+                DISCLAIMER,
             ],
-        );
+        )?;
     }
-    w.into_inner().expect("writing to memory")
+    w.flush()
 }
 
 /// The regulator summary, one row per jurisdiction.
 pub fn jurisdictions_csv(rows: &[JurisdictionSummary], rules_version: &str, excel: bool) -> Vec<u8> {
-    let mut w = writer(excel);
+    let mut w = writer(excel, Vec::new()).expect("writing to memory");
     w.write_record(JURISDICTIONS_HEADER).expect("writing to memory");
     let opt = |n: Option<u64>| n.map(|n| n.to_string()).unwrap_or_default();
     for j in rows {
-        write_row(
-            &mut w,
-            &[
+        let cells = [
                 j.jurisdiction.clone(),
                 j.rule.clone().unwrap_or_default(),
                 j.citation.clone(),
@@ -119,8 +129,8 @@ pub fn jurisdictions_csv(rows: &[JurisdictionSummary], rules_version: &str, exce
                 rules_version.to_string(),
                 j.rule_notes.clone(),
                 DISCLAIMER.to_string(),
-            ],
-        );
+        ];
+        write_row(&mut w, &cells.each_ref().map(String::as_str)).expect("writing to memory");
     }
     w.into_inner().expect("writing to memory")
 }
