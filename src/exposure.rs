@@ -78,7 +78,7 @@ pub fn expose(case: &Case, collected: &Collected, customers: Vec<AffectedCustome
         let mut data_classes: Vec<DataClass> = c.touch.fields.ones().filter_map(|f| schema.field_classes[f]).collect::<BTreeSet<_>>().into_iter().collect();
         data_classes.sort_by_key(|c| c.as_str());
         let sources: Vec<String> = c.touch.sources.ones().map(|s| case.logs[s].name.clone()).collect::<BTreeSet<_>>().into_iter().collect();
-        let mut role = |r: Role| c.roles.remove(&r).unwrap_or_default();
+        let mut role = |r: Role| c.roles.iter_mut().find(|(of, _)| *of == r).map(|(_, value)| std::mem::take(value)).unwrap_or_default();
         rows.push(CustomerExposure {
             customer_id: c.key,
             name: role(Role::Name),

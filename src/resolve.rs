@@ -3,7 +3,6 @@
 //! the columns the notification list shows. Keys that match no row are kept as unresolved, never as
 //! customers.
 
-use std::collections::BTreeMap;
 
 use foldhash::{HashMap, HashMapExt, HashSet};
 
@@ -22,8 +21,9 @@ pub struct AffectedCustomer {
     pub key: String,
     /// Line of the row in the customers file (several rows may share a key).
     pub line: u64,
-    /// Values by role (name, email...); empty where the table has no such column.
-    pub roles: BTreeMap<Role, String>,
+    /// Values by role (name, email...), in the order of the schema's roles; none where the table has no
+    /// such column.
+    pub roles: Vec<(Role, String)>,
     pub touch: Touch,
 }
 
@@ -114,6 +114,8 @@ pub fn resolve_rows(case: &Case, collected: &Collected, on_row: &mut dyn FnMut(T
     let mut stats = TableResolution { table: customers.name.clone(), keys_touched: per_customer.len(), ..Default::default() };
     let mut rows_per_key: HashMap<String, usize> = HashMap::new();
     if !per_customer.is_empty() {
+        // Usually a row per key: room for them all at once (growing would hold two copies for a while).
+        resolved.customers.reserve_exact(per_customer.len());
         let mut check = key_check(case, customers);
         let wanted = |raw: &str| per_customer.contains_key(customers.canonical_key(raw).as_ref());
         let keys = KeyFilter { column: customers.key_index, wanted: &wanted, check: Some((&mut check, customers.key_type)) };

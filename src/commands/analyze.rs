@@ -147,8 +147,9 @@ fn analyze_in(
     legal::apply_findings(&mut rows, &mut summary, &findings);
     let coverage = coverage::build(case, &collected, &rows);
     coverage::apply_strict(&mut summary, &coverage);
+    clock.lap("coverage");
     let mut legal = legal::evaluate(case, &rows, &summary, &findings, scanned, &rules, legal_options);
-    clock.lap("coverage+legal");
+    clock.lap("legal");
 
     let mut outputs = BTreeMap::new();
     outputs.insert("report".to_string(), shown(&paths.report, &case.dir));

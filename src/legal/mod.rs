@@ -258,18 +258,24 @@ pub fn evaluate(
     let mut keys = Vec::with_capacity(rows.len());
     let mut row_jurisdiction = Vec::with_capacity(rows.len());
     let mut rows_jurisdiction_from: BTreeMap<String, usize> = BTreeMap::new();
-    // Phone numbers parsed on every core (the costliest per-row step), in row order.
-    let phones: Vec<Option<phonenumber::PhoneNumber>> = {
+    // Phone numbers parsed and jurisdictions found on every core (the costliest per-row steps), in row
+    // order; a phone's country is looked up only when the address does not give the jurisdiction.
+    let places: Vec<(String, jurisdiction::Source, Option<String>)> = {
         use rayon::prelude::*;
-        rows.par_iter().map(|row| people::parse_phone(&row.phone, &row.country)).collect()
+        rows.par_iter()
+            .map(|row| {
+                let phone = people::parse_phone(&row.phone, &row.country);
+                let (mut j, mut source) = jurisdiction::jurisdiction(&row.country, &row.region, None);
+                if source == jurisdiction::Source::None {
+                    if let Some(country) = phone.as_ref().and_then(people::phone_country) {
+                        (j, source) = jurisdiction::jurisdiction(&row.country, &row.region, Some(&country));
+                    }
+                }
+                (j, source, phone.as_ref().map(people::e164))
+            })
+            .collect()
     };
-    for (row, phone) in rows.iter().zip(phones) {
-        let (mut j, mut source) = jurisdiction::jurisdiction(&row.country, &row.region, None);
-        if source == jurisdiction::Source::None {
-            if let Some(country) = phone.as_ref().and_then(people::phone_country) {
-                (j, source) = jurisdiction::jurisdiction(&row.country, &row.region, Some(&country));
-            }
-        }
+    for (row, (j, source, phone)) in rows.iter().zip(places) {
         let from = match source {
             jurisdiction::Source::Address => "country/region column",
             jurisdiction::Source::Phone => "phone number",
@@ -277,7 +283,7 @@ pub fn evaluate(
         };
         *rows_jurisdiction_from.entry(from.to_string()).or_default() += 1;
         row_jurisdiction.push(j);
-        keys.push(RowKeys { email: people::normalise_email(&row.email), phone: phone.as_ref().map(people::e164), name: people::normalise_name(&row.name) });
+        keys.push(RowKeys { email: people::normalise_email(&row.email), phone, name: people::normalise_name(&row.name) });
     }
     let (groups, merges) = match options.per {
         Per::Person => people::group(&keys),
