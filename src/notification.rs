@@ -1,11 +1,7 @@
 //! Stage 4: the legal team's notification list (CSV), one row per affected customer, sorted by key.
 
-use std::io::Write;
-use std::path::Path;
-
-use crate::error::{Error, Result};
 use crate::exposure::CustomerExposure;
-use crate::output::{neutralise, AtomicFile};
+use crate::output::neutralise;
 use crate::timefmt::format_utc;
 
 pub const HEADER: [&str; 14] = [
@@ -25,14 +21,8 @@ pub const HEADER: [&str; 14] = [
     "evidence",
 ];
 
-/// The list as CSV bytes (UTF-8, header first, `;`-joined sorted lists, formula-safe cells).
-pub fn to_csv(rows: &[CustomerExposure]) -> Vec<u8> {
-    let mut out = Vec::new();
-    write_csv(rows, &mut out).expect("writing to memory");
-    out
-}
-
-/// [`to_csv`] written to `out` as it is made.
+/// The list as CSV (UTF-8, header first, `;`-joined sorted lists, formula-safe cells), written to `out` as
+/// it is made.
 pub fn write_csv(rows: &[CustomerExposure], out: impl std::io::Write) -> std::io::Result<()> {
     let mut writer = csv::Writer::from_writer(out);
     writer.write_record(HEADER)?;
@@ -62,8 +52,3 @@ pub fn write_csv(rows: &[CustomerExposure], out: impl std::io::Write) -> std::io
     writer.flush()
 }
 
-pub fn write(path: &Path, rows: &[CustomerExposure]) -> Result<()> {
-    let mut file = AtomicFile::create(path)?;
-    file.write_all(&to_csv(rows)).map_err(|source| Error::Write { path: path.to_path_buf(), source })?;
-    file.commit()
-}

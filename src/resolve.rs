@@ -60,13 +60,10 @@ pub struct Resolved {
     pub key_checks: Vec<KeyCheck>,
 }
 
-pub fn resolve(case: &Case, collected: &Collected) -> Result<Resolved> {
-    resolve_rows(case, collected, &mut |_, _, _| {})
-}
-
-/// As [`resolve`], showing `on_row` each touched row read (its table, the row, the fields its touch
-/// exposed): what else needs those rows reads them here instead of reading the tables again.
-pub fn resolve_rows(case: &Case, collected: &Collected, on_row: &mut dyn FnMut(TableId, &csv::StringRecord, &FixedBitSet)) -> Result<Resolved> {
+/// Resolves the touched records to customers, showing `on_row` each touched row read (its table, the
+/// row, the fields its touch exposed): what else needs those rows reads them here instead of reading the
+/// tables again.
+pub fn resolve(case: &Case, collected: &Collected, on_row: &mut dyn FnMut(TableId, &csv::StringRecord, &FixedBitSet)) -> Result<Resolved> {
     let schema = &case.schema;
     let mut resolved = Resolved::default();
     let mut per_customer: HashMap<String, Touch> = HashMap::new();

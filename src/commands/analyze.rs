@@ -133,7 +133,7 @@ fn analyze_in(
     clock.lap("replay");
     // The free-text scan looks at the touched rows as resolve reads them.
     let mut scanner = legal::freetext::RowScanner::new(case, &collected);
-    let mut resolved = resolve::resolve_rows(case, &collected, &mut |table, row, exposed| {
+    let mut resolved = resolve::resolve(case, &collected, &mut |table, row, exposed| {
         if scanner.wants(table) {
             scanner.row(table, row, exposed)
         }

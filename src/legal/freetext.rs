@@ -170,7 +170,7 @@ pub fn iban_valid(iban: &str) -> bool {
 pub type Scan = (Vec<Finding>, Vec<String>);
 
 /// Scans the exposed free-text cells of the touched rows while resolve reads them (see
-/// [`crate::resolve::resolve_rows`]): every table is read once, and only the cells a touch exposed are
+/// [`crate::resolve::resolve`]): every table is read once, and only the cells a touch exposed are
 /// looked at.
 pub struct RowScanner<'c> {
     case: &'c Case,

@@ -63,14 +63,8 @@ fn write_row<W: Write>(w: &mut csv::Writer<W>, cells: &[&str]) -> std::io::Resul
     Ok(())
 }
 
-/// The notification list, one row per person (or per record with `--per record`).
-pub fn people_csv(people: &[Person], excel: bool) -> Vec<u8> {
-    let mut out = Vec::new();
-    write_people_csv(people, excel, &mut out).expect("writing to memory");
-    out
-}
-
-/// [`people_csv`] written to `out` as it is made.
+/// The notification list, one row per person (or per record with `--per record`), written to `out` as it
+/// is made.
 pub fn write_people_csv(people: &[Person], excel: bool, out: impl Write) -> std::io::Result<()> {
     let mut w = writer(excel, out)?;
     w.write_record(PEOPLE_HEADER)?;
