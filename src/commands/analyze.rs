@@ -180,8 +180,14 @@ fn analyze_in(
     json.push(b'\n');
     let mut files = vec![(&paths.report, write_temp(&paths.report, &json)?)];
     if !run.redact {
-        files.push((&paths.list, write_temp_with(&paths.list, |file| notification::write_csv(&rows, file))?));
-        files.push((&paths.people, write_temp_with(&paths.people, |file| legal::output::write_people_csv(&legal.people, legal_options.excel, file))?));
+        // The two long lists are written at the same time, one on each core.
+        let (list, people) = std::thread::scope(|scope| {
+            let list = scope.spawn(|| write_temp_with(&paths.list, |file| notification::write_csv(&rows, file)));
+            let people = write_temp_with(&paths.people, |file| legal::output::write_people_csv(&legal.people, legal_options.excel, file));
+            (list.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)), people)
+        });
+        files.push((&paths.list, list?));
+        files.push((&paths.people, people?));
         files.push((&paths.jurisdictions, write_temp(&paths.jurisdictions, &jurisdictions_csv)?));
     }
     if let Some(path) = &paths.html {
