@@ -198,6 +198,15 @@ fn cut_pieces(input: &mut (dyn BufRead + Send), pieces: &SyncSender<std::io::Res
     }
 }
 
+/// `Read::read` for a reader whose own buffer is its [`BufRead`] side (the in-memory readers here).
+fn read_through_buffer(reader: &mut impl BufRead, buf: &mut [u8]) -> std::io::Result<usize> {
+    let available = reader.fill_buf()?;
+    let n = available.len().min(buf.len());
+    buf[..n].copy_from_slice(&available[..n]);
+    reader.consume(n);
+    Ok(n)
+}
+
 /// The pieces not yet parsed, then the rest of the input: the way on after a record outgrew a piece.
 struct RestReader<'a> {
     pieces: VecDeque<Vec<u8>>,
@@ -207,11 +216,7 @@ struct RestReader<'a> {
 
 impl Read for RestReader<'_> {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        let available = self.fill_buf()?;
-        let n = available.len().min(buf.len());
-        buf[..n].copy_from_slice(&available[..n]);
-        self.consume(n);
-        Ok(n)
+        read_through_buffer(self, buf)
     }
 }
 
@@ -334,11 +339,7 @@ struct BlockReader {
 
 impl Read for BlockReader {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        let available = self.fill_buf()?;
-        let n = available.len().min(buf.len());
-        buf[..n].copy_from_slice(&available[..n]);
-        self.consume(n);
-        Ok(n)
+        read_through_buffer(self, buf)
     }
 }
 
