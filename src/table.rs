@@ -231,8 +231,9 @@ impl csv_pieces::RecordHandler for PieceRows<'_, '_> {
         // A well-formed row whose key is not wanted is passed over from its key cell alone; splitting at
         // an ASCII delimiter keeps every cell valid UTF-8 when the line is.
         if let Some(key) = self.table.key {
-            if memchr::memchr_iter(self.table.delimiter, text).count() + 1 == self.table.columns && (text.is_ascii() || std::str::from_utf8(text).is_ok()) {
-                let cell = text.split(|b| *b == self.table.delimiter).nth(key).expect("the line has every column");
+            let (cells, [cell]) = csv_pieces::plain_cells(text, self.table.delimiter, [key]);
+            if cells == self.table.columns && (text.is_ascii() || std::str::from_utf8(text).is_ok()) {
+                let cell = &text[cell];
                 if !self.wanted(cell) {
                     self.pass(cell, line, sink);
                     return;

@@ -29,6 +29,31 @@ pub trait RecordHandler {
     fn flush(&mut self, _sink: &mut dyn FnMut(Self::Item)) {}
 }
 
+/// The cells of a plain line (see [`RecordHandler::plain_line`]) at the indexes `at`, as byte ranges of
+/// `text`, and the number of cells the line has: the cells up to the last one asked for are found one by
+/// one, the rest only counted. A cell index beyond the line's last cell gives an empty range.
+pub fn plain_cells<const N: usize>(text: &[u8], delimiter: u8, at: [usize; N]) -> (usize, [std::ops::Range<usize>; N]) {
+    let mut found = std::array::from_fn(|_| 0..0);
+    let last = at.iter().copied().max().unwrap_or(0);
+    let (mut cells, mut start) = (0, 0);
+    loop {
+        let end = memchr::memchr(delimiter, &text[start..]).map_or(text.len(), |n| start + n);
+        for (range, index) in found.iter_mut().zip(at) {
+            if index == cells {
+                *range = start..end;
+            }
+        }
+        cells += 1;
+        if end == text.len() {
+            return (cells, found);
+        }
+        start = end + 1;
+        if cells > last {
+            return (cells + memchr::memchr_iter(delimiter, &text[start..]).count() + 1, found);
+        }
+    }
+}
+
 /// `text` split at `delimiter` into `record`.
 pub fn split_plain_line(text: &[u8], delimiter: u8, record: &mut csv::ByteRecord) {
     record.clear();
@@ -180,5 +205,23 @@ fn chunk_end(offset: usize, lookahead: &[u8]) -> ChunkEnd {
         ChunkEnd::NextRecordAt(offset)
     } else {
         ChunkEnd::EndOfInput
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn plain_cells_finds_the_cells_asked_for_and_counts_all() {
+        let text = b"t,a,b,,c";
+        let (cells, [first, fourth]) = plain_cells(text, b',', [0, 3]);
+        assert_eq!((cells, &text[first], &text[fourth]), (5, &b"t"[..], &b""[..]));
+        let (cells, [last]) = plain_cells(text, b',', [4]);
+        assert_eq!((cells, &text[last]), (5, &b"c"[..]));
+        // A line shorter than the index asked for: its real count, an empty cell.
+        let (cells, [beyond]) = plain_cells(b"x,y", b',', [5]);
+        assert_eq!((cells, beyond), (2, 0..0));
+        assert_eq!(plain_cells(b"", b',', [0]).0, 1);
     }
 }

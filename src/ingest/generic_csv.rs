@@ -119,32 +119,12 @@ impl<'p> LogRecords<'p> {
     fn other_account_time(&self, text: &[u8], wanted: &[String]) -> Option<(crate::timefmt::Timestamp, bool)> {
         // Splitting at an ASCII delimiter keeps every cell valid UTF-8 (and cuts at char boundaries) when
         // the line is.
-        let text = std::str::from_utf8(text).ok()?;
-        let delimiter = self.parser.delimiter;
-        let (mut time, mut actor) = ("", "");
-        // The cells up to the later of the two needed one by one, then the number of cells after it.
-        let (mut cells, mut start) = (0, 0);
-        loop {
-            let end = memchr::memchr(delimiter, &text.as_bytes()[start..]).map_or(text.len(), |n| start + n);
-            if cells == self.time {
-                time = &text[start..end];
-            }
-            if cells == self.actor {
-                actor = &text[start..end];
-            }
-            cells += 1;
-            if end == text.len() {
-                break;
-            }
-            start = end + 1;
-            if cells > self.time.max(self.actor) {
-                cells += memchr::memchr_iter(delimiter, &text.as_bytes()[start..]).count() + 1;
-                break;
-            }
-        }
+        let line = std::str::from_utf8(text).ok()?;
+        let (cells, [time, actor]) = csv_pieces::plain_cells(text, self.parser.delimiter, [self.time, self.actor]);
         if cells != self.parser.columns.len() {
             return None;
         }
+        let (time, actor) = (&line[time], &line[actor]);
         let account = mapping::account_of(actor);
         if account.is_some_and(|a| wanted.iter().any(|w| w == a)) {
             return None;
