@@ -76,8 +76,8 @@ pub fn resolve(case: &Case, collected: &Collected, on_row: &mut dyn FnMut(TableI
             continue;
         }
         let mut check = key_check(case, spec);
-        let mut show = |row: &csv::StringRecord| {
-            if let Some(touch) = touched.get(spec.canonical_key(&row[spec.key_index]).as_ref()) {
+        let mut show = |key: &str, row: &csv::StringRecord| {
+            if let Some(touch) = touched.get(key) {
                 on_row(table_id, row, &touch.fields);
             }
         };
@@ -158,7 +158,7 @@ pub fn linked_customers<'k>(
     customer_key_type: KeyType,
     keys: impl IntoIterator<Item = &'k str>,
 ) -> Result<(HashMap<String, Vec<String>>, u64)> {
-    linked_customers_checked(spec, customer_key_type, keys, None, &mut |_| {})
+    linked_customers_checked(spec, customer_key_type, keys, None, &mut |_, _| {})
 }
 
 /// As [`linked_customers`], noting the table's key problems in `check`.
@@ -167,7 +167,7 @@ fn linked_customers_checked<'k>(
     customer_key_type: KeyType,
     keys: impl IntoIterator<Item = &'k str>,
     check: Option<&mut KeyCheck>,
-    on_row: &mut dyn FnMut(&csv::StringRecord),
+    on_row: &mut dyn FnMut(&str, &csv::StringRecord),
 ) -> Result<(HashMap<String, Vec<String>>, u64)> {
     let (_, customer_col) = spec.customer_column.clone().expect("linked tables have a customer column");
     let wanted: HashSet<&str> = keys.into_iter().collect();
@@ -178,8 +178,8 @@ fn linked_customers_checked<'k>(
     let is_wanted = |raw: &str| wanted.contains(spec.canonical_key(raw).as_ref());
     let keys = KeyFilter { column: spec.key_index, wanted: &is_wanted, check: check.map(|c| (c, spec.key_type)) };
     let rows_read = spec.file.for_each_row_with_key(keys, |_, row| {
-        on_row(row);
         let key = spec.canonical_key(&row[spec.key_index]);
+        on_row(&key, row);
         let customer = customer_key_type.canonical(&row[customer_col]);
         if !customer.is_empty() {
             let list = links.entry(key.into_owned()).or_default();

@@ -174,29 +174,32 @@ pub type Scan = (Vec<Finding>, Vec<String>);
 /// looked at.
 pub struct RowScanner<'c> {
     case: &'c Case,
-    /// Per table, its free-text columns with their fields (none for the key).
-    free: Vec<Vec<(usize, FieldId)>>,
+    /// Per table, its free-text columns with their fields and `table.column` names (none for the key).
+    free: Vec<Vec<(usize, FieldId, String)>>,
     findings: Vec<Finding>,
     scanned_columns: BTreeSet<String>,
 }
 
 impl<'c> RowScanner<'c> {
     pub fn new(case: &'c Case, collected: &Collected) -> RowScanner<'c> {
-        let free: Vec<Vec<(usize, FieldId)>> = case
+        let free: Vec<Vec<(usize, FieldId, String)>> = case
             .schema
             .tables
             .iter()
             .map(|spec| {
-                (0..spec.file.columns.len()).filter(|c| *c != spec.key_index && is_free_text(&spec.file.columns[*c])).map(|c| (c, spec.field(c))).collect()
+                (0..spec.file.columns.len())
+                    .filter(|c| *c != spec.key_index && is_free_text(&spec.file.columns[*c]))
+                    .map(|c| (c, spec.field(c), format!("{}.{}", spec.name, spec.file.columns[c])))
+                    .collect()
             })
             .collect();
         // A linked table's column counts as scanned when a touch exposed it (even if its row is missing); the
         // customers' columns when a resolved customer's touch did (see `row`).
         let mut scanned_columns = BTreeSet::new();
-        for (table_id, spec) in case.schema.tables.iter().enumerate().filter(|(t, _)| *t != CUSTOMERS) {
-            for (c, field) in &free[table_id] {
+        for (table_id, columns) in free.iter().enumerate().filter(|(t, _)| *t != CUSTOMERS) {
+            for (_, field, name) in columns {
                 if collected.touched[table_id].values().any(|t| t.fields.contains(*field)) {
-                    scanned_columns.insert(format!("{}.{}", spec.name, spec.file.columns[*c]));
+                    scanned_columns.insert(name.clone());
                 }
             }
         }
@@ -216,12 +219,11 @@ impl<'c> RowScanner<'c> {
             Some((_, i)) => row[*i].trim(),
             None => key,
         };
-        for (c, field) in &self.free[table_id] {
+        for (c, field, found_in) in &self.free[table_id] {
             if !exposed.contains(*field) {
                 continue;
             }
-            let found_in = format!("{}.{}", spec.name, spec.file.columns[*c]);
-            if table_id == CUSTOMERS {
+            if table_id == CUSTOMERS && !self.scanned_columns.contains(found_in) {
                 self.scanned_columns.insert(found_in.clone());
             }
             if customer.is_empty() {
