@@ -220,7 +220,6 @@ impl csv_pieces::RecordHandler for PieceRows<'_, '_> {
         match self.table.key {
             Some(key) if !self.wanted(&record[key]) => self.pass(&record[key], line, sink),
             _ => {
-                self.flush(sink);
                 let record = csv::StringRecord::from_byte_record(record.clone()).expect("every field is valid UTF-8 (checked above)");
                 sink(TableItem::Row { line, record });
             }
@@ -245,7 +244,6 @@ impl csv_pieces::RecordHandler for PieceRows<'_, '_> {
     }
 
     fn unreadable(&mut self, line: u64, error: &csv::Error, sink: &mut dyn FnMut(TableItem)) {
-        self.flush(sink);
         let (column, message) = csv_problem(error);
         sink(TableItem::Bad { line, column, message });
     }
