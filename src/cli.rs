@@ -116,7 +116,7 @@ pub struct LegalArgs {
     pub rules: Option<PathBuf>,
     /// One row per person (customer rows of one person merged) or per customer record.
     #[arg(long, value_enum, default_value = "person")]
-    pub per: crate::legal::Per,
+    pub per: PerArg,
     /// Write the legal CSVs for spreadsheets: UTF-8 BOM and CRLF line ends.
     #[arg(long)]
     pub excel: bool,
@@ -215,4 +215,21 @@ pub struct GenerateArgs {
     pub audit_only: bool,
     #[arg(long)]
     pub force: bool,
+}
+
+/// `--per`: one row per person or per customer record (the legal stage's [`crate::legal::report::Per`]).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum PerArg {
+    #[default]
+    Person,
+    Record,
+}
+
+impl From<PerArg> for crate::legal::report::Per {
+    fn from(per: PerArg) -> Self {
+        match per {
+            PerArg::Person => crate::legal::report::Per::Person,
+            PerArg::Record => crate::legal::report::Per::Record,
+        }
+    }
 }

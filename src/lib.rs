@@ -1,41 +1,36 @@
 //! breachscope: which customer records did an account touch, what did each expose, and whom to notify.
 //!
-//! The data flows one way: [`case`] → [`ingest`] (log records → access events) → [`evidence`] (events →
-//! records and fields) → [`collect`] (the actors' touches) → [`resolve`] (records → customers) →
-//! [`replay`] (queries re-run against the tables) → [`exposure`] (fields → data classes) → [`legal`] (people,
-//! jurisdictions, duties) → [`notification`] and [`report`].
+//! The tree names the architecture; the data flows one way, down this list:
+//!
+//! - [`commands`]: one file per command; [`cli`] turns flags into the case's settings (no library sees a flag).
+//! - [`output`]: writes an [`analysis::Analysis`]: CSVs, report.json, HTML, rejects, manifest.
+//! - [`analysis`]: runs the stages in their order, written once: collect → replay → resolve → exposure →
+//!   coverage → legal.
+//! - [`insider`]: finding the insider (activity, suspects, profile).
+//! - [`legal`]: people, jurisdictions, duties; [`coverage`]: what the logs could have missed.
+//! - [`stages`]: collect, replay, resolve, exposure.
+//! - [`evidence`]: what one access event exposes (records, fields).
+//! - [`ingest`]: log formats → access events.
+//! - [`case`]: the case file as checked, plain data every stage reads.
+//! - [`read`]: low-level reading (files, compression, encodings, lines, pieces, CSV, tables, time, keys).
+//! - [`classes`], [`error`], [`ui`], [`timings`]: leaves.
+//!
+//! [`generate`] writes synthetic cases for the demo, tests and benchmark.
 
-pub mod activity;
+
 pub mod case;
 pub mod classes;
 pub mod cli;
-pub mod collect;
-pub mod encoding;
 pub mod commands;
 pub mod coverage;
 pub mod error;
 pub mod evidence;
-pub mod export;
-pub mod exposure;
 pub mod generate;
-pub mod generate_audit;
-pub mod html;
 pub mod ingest;
-pub mod input;
-pub mod keys;
+pub mod insider;
 pub mod legal;
-pub mod manifest;
-pub mod notification;
 pub mod output;
-pub mod replay;
-pub mod profile;
-pub mod redact;
-pub mod report;
-pub mod resolve;
-pub mod stats;
-pub mod suspects;
-pub mod table;
-pub mod timefmt;
+pub mod read;
+pub mod stages;
 pub mod timings;
 pub mod ui;
-pub mod victims;

@@ -2,7 +2,7 @@ use clap::Parser;
 
 fn main() {
     let cli = breachscope::cli::Cli::parse();
-    breachscope::output::install_interrupt_handler();
+    breachscope::output::files::install_interrupt_handler();
     let code = match breachscope::commands::run(cli) {
         Ok(code) => code,
         Err(err) => {

@@ -250,7 +250,7 @@ fn timeline_svg_is_well_formed_and_shows_the_gaps() {
         html: None,
         manifest: out.path().join("m.json"),
     };
-    let options = breachscope::legal::Options::default();
+    let options = breachscope::legal::report::Options::default();
     let report = analyze(&case, &paths, &options, true, &Ui { quiet: true, color: false, progress: false }).unwrap();
     let svg = breachscope::coverage::svg::timeline(report.coverage.as_ref().unwrap());
 

@@ -3,7 +3,13 @@
 
 use std::path::Path;
 
-use breachscope::ingest::{self, json_records, mysql_audit, Format, Parsed, ParserSettings};
+use breachscope::ingest;
+
+use breachscope::ingest::json_records;
+
+use breachscope::ingest::formats::mysql_audit;
+
+use breachscope::ingest::event::{Format, Parsed, ParserSettings};
 use proptest::prelude::*;
 
 const FIXTURES: [(&str, &str); 6] = [
@@ -17,7 +23,7 @@ const FIXTURES: [(&str, &str); 6] = [
 
 fn parse_all(format: Format, bytes: &[u8]) -> Option<Vec<Parsed>> {
     let settings = ParserSettings { time_zone: chrono::FixedOffset::east_opt(0), ..Default::default() };
-    let parser = ingest::parser_for(format, &settings, bytes, Path::new("x.log")).ok()?;
+    let parser = ingest::detect::parser_for(format, &settings, bytes, Path::new("x.log")).ok()?;
     let mut out = Vec::new();
     parser.parse(&mut &bytes[..], &mut |p| out.push(p)).unwrap();
     Some(out)

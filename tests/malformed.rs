@@ -423,19 +423,20 @@ fn assume_tz_and_per_log_time_zone_precedence() {
 /// two parsers in one process, with and without it, read the same file differently.
 #[test]
 fn zoneless_time_zone_is_per_parser_not_global() {
-    use breachscope::ingest::{self, Format, Parsed, ParserSettings};
+    use breachscope::ingest;
+    use breachscope::ingest::event::{Format, Parsed, ParserSettings};
     let bytes = std::fs::read(malformed("no-zone.csv")).unwrap();
     let parse = |settings: &ParserSettings| {
-        let parser = ingest::parser_for(Format::Csv, settings, &bytes, std::path::Path::new("no-zone.csv")).unwrap();
+        let parser = ingest::detect::parser_for(Format::Csv, settings, &bytes, std::path::Path::new("no-zone.csv")).unwrap();
         let mut out = Vec::new();
         parser.parse(&mut &bytes[..], &mut |p| out.push(p)).unwrap();
         out
     };
-    let zone = breachscope::timefmt::parse_assume_tz("+02:00").unwrap();
+    let zone = breachscope::read::timefmt::parse_assume_tz("+02:00").unwrap();
     let with_zone = parse(&ParserSettings { time_zone: Some(zone), ..Default::default() });
     let without = parse(&ParserSettings::default());
     let with_again = parse(&ParserSettings { time_zone: Some(zone), ..Default::default() });
-    assert!(matches!(&with_zone[0], Parsed::Event(e) if breachscope::timefmt::format_utc(&e.time) == "2019-06-06T07:04:00Z"), "{with_zone:?}");
+    assert!(matches!(&with_zone[0], Parsed::Event(e) if breachscope::read::timefmt::format_utc(&e.time) == "2019-06-06T07:04:00Z"), "{with_zone:?}");
     assert!(matches!(&without[0], Parsed::Rejected(r) if r.reason.contains("has no time zone")), "{without:?}");
     assert_eq!(with_zone, with_again);
 }

@@ -130,7 +130,7 @@ fn a_failing_reader_gets_its_error_after_the_records_before_it() {
     std::thread::spawn(move || {
         let mut rejected = Vec::new();
         let ui = breachscope::ui::Ui { quiet: true, color: false, progress: false };
-        let result = breachscope::collect::read_logs(
+        let result = breachscope::stages::collect::read_logs(
             &case,
             &ui,
             |file, r| {

@@ -3,12 +3,14 @@
 
 use std::collections::BTreeMap;
 
-use breachscope::ingest::{self, Format, Parsed, ParserSettings, Payload};
+use breachscope::ingest;
+
+use breachscope::ingest::event::{Format, Parsed, ParserSettings, Payload};
 use proptest::prelude::*;
 
 fn parse_all(format: Format, bytes: &[u8]) -> Option<Vec<Parsed>> {
     let settings = ParserSettings { log_line_prefix: Some("%m [%p] %q%u@%d ".into()), map: BTreeMap::new(), ..Default::default() };
-    let parser = ingest::parser_for(format, &settings, bytes, std::path::Path::new("fuzz.log")).ok()?;
+    let parser = ingest::detect::parser_for(format, &settings, bytes, std::path::Path::new("fuzz.log")).ok()?;
     let mut out = Vec::new();
     parser.parse(&mut &bytes[..], &mut |p| out.push(p)).ok()?;
     Some(out)
@@ -90,7 +92,7 @@ proptest! {
             text.push('\n');
         }
         let settings = ParserSettings { log_line_prefix: None, map, ..Default::default() };
-        let parser = ingest::parser_for(Format::Jsonl, &settings, text.as_bytes(), std::path::Path::new("x.jsonl")).unwrap();
+        let parser = ingest::detect::parser_for(Format::Jsonl, &settings, text.as_bytes(), std::path::Path::new("x.jsonl")).unwrap();
         let mut out = Vec::new();
         parser.parse(&mut text.as_bytes(), &mut |p| out.push(p)).unwrap();
         prop_assert_eq!(out.len(), rows.len());

@@ -7,22 +7,23 @@
 
 use std::collections::BTreeMap;
 
-use breachscope::case::Window;
+use breachscope::read::timefmt::Window;
 use breachscope::ingest::prefilter::{AccountsOfInterest, HourTally, OtherAccountsTally};
-use breachscope::ingest::{self, Format, Parsed, ParserSettings};
+use breachscope::ingest;
+use breachscope::ingest::event::{Format, Parsed, ParserSettings};
 use proptest::prelude::*;
 
 const ACTORS: [&str; 2] = ["k.walsh", "rpt_k.walsh"];
 
 fn window() -> Window {
-    let t = |s: &str| breachscope::timefmt::parse_zoned(s).unwrap();
+    let t = |s: &str| breachscope::read::timefmt::parse_zoned(s).unwrap();
     Window { since: Some(t("2019-06-05T00:00:00Z")), until: Some(t("2019-06-20T12:00:00Z")) }
 }
 
 fn parse(text: &str, accounts: Option<&[String]>) -> Vec<Parsed> {
     let settings = ParserSettings { log_line_prefix: None, map: BTreeMap::new(), ..Default::default() };
     let interest = accounts.map(|accounts| AccountsOfInterest { accounts, window: window() });
-    let parser = ingest::parser_for_accounts(Format::Csv, &settings, text.as_bytes(), std::path::Path::new("audit.csv"), interest).unwrap();
+    let parser = ingest::detect::parser_for_accounts(Format::Csv, &settings, text.as_bytes(), std::path::Path::new("audit.csv"), interest).unwrap();
     let mut out = Vec::new();
     parser.parse(&mut text.as_bytes(), &mut |p| out.push(p)).unwrap();
     out
@@ -131,10 +132,10 @@ fn only_the_accounts_own_records_are_read_in_full() {
     let full = parse(text, None);
     assert_eq!(Parsed::Event(events[0].clone()), full[0]);
     assert_eq!(Parsed::Event(events[1].clone()), full[4]);
-    assert!(matches!(&events[0].payload, ingest::Payload::Record { record: Some(r), .. } if r == "C1"));
+    assert!(matches!(&events[0].payload, ingest::event::Payload::Record { record: Some(r), .. } if r == "C1"));
     // The prefix-named colleague, the name inside another field and the row without an account are
     // another account's (or none's): counted, in their hour.
-    let t = |s: &str| breachscope::timefmt::parse_zoned(s).unwrap();
+    let t = |s: &str| breachscope::read::timefmt::parse_zoned(s).unwrap();
     assert_eq!((counted.records, counted.without_account, counted.in_window), (3, 1, 0));
     assert_eq!(counted.hours.values().copied().collect::<Vec<_>>(), [HourTally { count: 3, first: t("2019-06-03T10:01:00Z"), last: t("2019-06-03T10:03:00Z") }]);
 }

@@ -339,7 +339,7 @@ fn redacted_run_carries_no_personal_data() {
 /// predicate itself is exercised on counts that lose a record and on reasons that do not add up.
 #[test]
 fn counts_that_lose_a_record_do_not_reconcile() {
-    use breachscope::collect::FileCounts;
+    use breachscope::stages::collect::FileCounts;
     let mut counts = FileCounts { read: 10, used: 6, ignored: 3, rejected: 1, ..Default::default() };
     counts.ignored_by_reason.insert("another account".into(), 3);
     assert!(counts.reconciles());

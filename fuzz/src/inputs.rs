@@ -7,10 +7,10 @@ use std::path::PathBuf;
 use std::sync::OnceLock;
 
 use breachscope::case::{Case, Overrides};
-use breachscope::encoding::TextEncoding;
-use breachscope::evidence::Interpreter;
+use breachscope::read::encoding::TextEncoding;
+use breachscope::evidence::interpreter::Interpreter;
 use breachscope::ingest::bytes::parse_bytes;
-use breachscope::ingest::{Format, Parameters, Parsed, ParserSettings, Payload, StatementText};
+use breachscope::ingest::event::{Format, Parameters, Parsed, ParserSettings, Payload, StatementText};
 
 /// `logs`: byte 0 picks the format (`Format::ALL[b % 10]`, or detection from the content for 9), byte 1
 /// the encoding (bit 0: Latin-1 instead of UTF-8) and whether zoneless times have a zone (bit 1); the rest
@@ -24,10 +24,10 @@ pub fn log(data: &[u8]) {
         i => Some(Format::ALL[i as usize]),
     };
     let encoding = if data[1] & 1 == 1 { TextEncoding::LATIN1 } else { TextEncoding::UTF8 };
-    let time_zone = (data[1] & 2 == 2).then(|| breachscope::timefmt::parse_zone("UTC").expect("UTC"));
+    let time_zone = (data[1] & 2 == 2).then(|| breachscope::read::timefmt::parse_zone("UTC").expect("UTC"));
     let settings = ParserSettings { time_zone, ..Default::default() };
     let body = &data[2..];
-    let _ = Format::detect(body);
+    let _ = breachscope::ingest::detect::detect_format(body);
     if let Ok(records) = parse_bytes(format, &settings, encoding, body) {
         let case = evidence_case();
         let interpreter = Interpreter::new(&case.schema, &case.logs[0]).with_exports(&case.exports);

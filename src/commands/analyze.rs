@@ -5,12 +5,17 @@ use std::path::{Path, PathBuf};
 
 use crate::case::{Case, Overrides};
 use crate::cli::AnalyzeArgs;
-use crate::collect::{self, display_path, RejectsWriter};
+use crate::stages::collect;
+use crate::read::input::display_path;
+use crate::output::rejects::RejectsWriter;
 use crate::error::{exit, Error, Result};
-use crate::output::{self, AtomicFile};
-use crate::report::{self, Report};
+use crate::output::files::AtomicFile;
+use crate::output::report;
+use crate::output::report::Report;
 use crate::ui::Ui;
-use crate::{coverage, exposure, legal, manifest, notification, replay, resolve};
+use crate::{coverage, legal};
+use crate::stages::{exposure, replay, resolve};
+use crate::output::{manifest, notification};
 
 /// Where the outputs go.
 #[derive(Clone, Debug)]
@@ -22,7 +27,7 @@ pub struct OutputPaths {
     pub jurisdictions: PathBuf,
     /// The HTML report for people, when asked for.
     pub html: Option<PathBuf>,
-    /// The chain-of-custody manifest (see [`crate::manifest`]).
+    /// The chain-of-custody manifest (see [`crate::output::manifest`]).
     pub manifest: PathBuf,
 }
 
@@ -33,7 +38,7 @@ pub struct RunOptions {
     pub force: bool,
     /// Any rejected record fails the run (exit 4), writing nothing.
     pub strict: bool,
-    /// Write only a summary report without personal data (see [`crate::redact`]).
+    /// Write only a summary report without personal data (see [`crate::output::redact`]).
     pub redact: bool,
 }
 
@@ -55,7 +60,7 @@ impl OutputPaths {
     }
 }
 
-pub fn run(args: &AnalyzeArgs, ui: &Ui, inputs: &crate::input::InputDefaults) -> Result<i32> {
+pub fn run(args: &AnalyzeArgs, ui: &Ui, inputs: &crate::read::input::InputDefaults) -> Result<i32> {
     let overrides = Overrides {
         actors: args.actors.clone(),
         since: args.since.clone(),
@@ -69,10 +74,10 @@ pub fn run(args: &AnalyzeArgs, ui: &Ui, inputs: &crate::input::InputDefaults) ->
         case.coverage.strict = true;
     }
     if let Some(text) = &args.min_gap {
-        case.coverage.min_gap = crate::coverage::parse_min_gap(text).map_err(|e| Error::Usage(format!("--min-gap: {e}")))?;
+        case.coverage.min_gap = crate::case::settings::parse_min_gap(text).map_err(|e| Error::Usage(format!("--min-gap: {e}")))?;
     }
     let paths = OutputPaths::for_case(&case.dir, args);
-    let legal = legal::Options { per: args.legal.per, rules: args.legal.rules.clone(), excel: args.legal.excel };
+    let legal = legal::report::Options { per: args.legal.per.into(), rules: args.legal.rules.clone(), excel: args.legal.excel };
     let report = analyze_with(&case, &paths, &legal, RunOptions { force: args.force, strict: args.strict, redact: args.redact }, ui)?;
     if !ui.quiet {
         eprint!("{}", report::summary(&report));
@@ -81,12 +86,12 @@ pub fn run(args: &AnalyzeArgs, ui: &Ui, inputs: &crate::input::InputDefaults) ->
 }
 
 /// Runs the whole analysis and writes the outputs (list, report, rejects, legal CSVs, HTML); returns the report.
-pub fn analyze(case: &Case, paths: &OutputPaths, legal_options: &legal::Options, force: bool, ui: &Ui) -> Result<Report> {
+pub fn analyze(case: &Case, paths: &OutputPaths, legal_options: &legal::report::Options, force: bool, ui: &Ui) -> Result<Report> {
     analyze_with(case, paths, legal_options, RunOptions { force, ..Default::default() }, ui)
 }
 
 /// As [`analyze`], with all run options; also writes the manifest.
-pub fn analyze_with(case: &Case, paths: &OutputPaths, legal_options: &legal::Options, run: RunOptions, ui: &Ui) -> Result<Report> {
+pub fn analyze_with(case: &Case, paths: &OutputPaths, legal_options: &legal::report::Options, run: RunOptions, ui: &Ui) -> Result<Report> {
     let manifest_dir = paths.manifest.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
     // The case file and tables are hashed for the manifest while the logs are read.
     std::thread::scope(|scope| {
@@ -98,7 +103,7 @@ pub fn analyze_with(case: &Case, paths: &OutputPaths, legal_options: &legal::Opt
 fn analyze_in(
     case: &Case,
     paths: &OutputPaths,
-    legal_options: &legal::Options,
+    legal_options: &legal::report::Options,
     run: RunOptions,
     ui: &Ui,
     manifest_dir: &Path,
@@ -106,7 +111,7 @@ fn analyze_in(
 ) -> Result<Report> {
     let force = run.force;
     let mut clock = crate::timings::Stopwatch::start();
-    let started_at = crate::timefmt::format_utc(&chrono::Utc::now());
+    let started_at = crate::read::timefmt::format_utc(&chrono::Utc::now());
     let rules = legal::rules::RuleSet::load(legal_options.rules.as_deref())?;
     let all: Vec<&PathBuf> = [&paths.list, &paths.report, &paths.rejects, &paths.people, &paths.jurisdictions, &paths.manifest]
         .into_iter()
@@ -117,7 +122,7 @@ fn analyze_in(
         if all[..i].iter().any(|q| q == p) {
             return Err(Error::Usage(format!("{} is given for two outputs", p.display())));
         }
-        output::check_writable(p, force)?;
+        crate::output::files::check_writable(p, force)?;
     }
     let mut rejects = RejectsWriter::create(&paths.rejects)?;
     let mut collected = collect::collect(case, ui, &mut rejects)?;
@@ -144,11 +149,11 @@ fn analyze_in(
     let (mut rows, mut summary) = exposure::expose(case, &collected, std::mem::take(&mut resolved.customers));
     let (findings, scanned) = scanner.finish();
     clock.lap("exposure+scan");
-    legal::apply_findings(&mut rows, &mut summary, &findings);
-    let coverage = coverage::build(case, &collected, &rows);
-    coverage::apply_strict(&mut summary, &coverage);
+    legal::evaluate::apply_findings(&mut rows, &mut summary, &findings);
+    let coverage = coverage::report::build(case, &collected, &rows);
+    coverage::report::apply_strict(&mut summary, &coverage);
     clock.lap("coverage");
-    let mut legal = legal::evaluate(case, &rows, &summary, &findings, scanned, &rules, legal_options);
+    let mut legal = legal::evaluate::evaluate(case, &rows, &summary, &findings, scanned, &rules, legal_options);
     clock.lap("legal");
 
     let mut outputs = BTreeMap::new();
@@ -165,14 +170,14 @@ fn analyze_in(
     legal.report.outputs = outputs.iter().filter(|(k, _)| matches!(k.as_str(), "affected_people" | "jurisdictions")).map(|(k, v)| (k.clone(), v.clone())).collect();
     let mut report = report::build(case, collected, replayed, &resolved, summary, outputs);
     report.coverage = Some(coverage);
-    let jurisdictions_csv = legal::output::jurisdictions_csv(&legal.report.jurisdictions, &legal.report.rules_version, legal_options.excel);
+    let jurisdictions_csv = crate::output::legal::jurisdictions_csv(&legal.report.jurisdictions, &legal.report.rules_version, legal_options.excel);
     report.legal = Some(legal.report);
     if !report.totals.reconciles() || report.inputs.iter().any(|f| !f.reconciles()) {
         return Err(Error::Usage("internal error: record counts do not reconcile; no output written".into()));
     }
 
     if run.redact {
-        crate::redact::redact(&mut report);
+        crate::output::redact::redact(&mut report);
     }
 
     // Everything is computed: write to temporary files, then rename them all.
@@ -183,7 +188,7 @@ fn analyze_in(
         // The two long lists are written at the same time, one on each core.
         let (list, people) = std::thread::scope(|scope| {
             let list = scope.spawn(|| write_temp_with(&paths.list, |file| notification::write_csv(&rows, file)));
-            let people = write_temp_with(&paths.people, |file| legal::output::write_people_csv(&legal.people, legal_options.excel, file));
+            let people = write_temp_with(&paths.people, |file| crate::output::legal::write_people_csv(&legal.people, legal_options.excel, file));
             (list.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)), people)
         });
         files.push((&paths.list, list?));
@@ -192,7 +197,7 @@ fn analyze_in(
     }
     if let Some(path) = &paths.html {
         let shown_rows = if run.redact { &[][..] } else { &rows[..] };
-        files.push((path, write_temp(path, crate::html::render(&report, shown_rows).as_bytes())?));
+        files.push((path, write_temp(path, crate::output::html::render(&report, shown_rows).as_bytes())?));
     }
     if !run.redact {
         files.push((&paths.rejects, rejects.finish()?));
@@ -233,7 +238,7 @@ fn analyze_in(
             version: rules.version.clone(),
         },
         started_at,
-        finished_at: crate::timefmt::format_utc(&chrono::Utc::now()),
+        finished_at: crate::read::timefmt::format_utc(&chrono::Utc::now()),
         inputs: manifest::inputs(
             case,
             &report.inputs,
@@ -250,7 +255,7 @@ fn analyze_in(
     std::io::Write::write_all(&mut manifest_file, &manifest_json).map_err(|source| Error::Write { path: paths.manifest.clone(), source })?;
     let mut all_files: Vec<AtomicFile> = files.into_iter().map(|(_, f)| f).collect();
     all_files.push(manifest_file);
-    output::commit_all(all_files)?;
+    crate::output::files::commit_all(all_files)?;
     if report.totals.records_rejected > 0 {
         ui.warn(&format!("{} record(s) rejected: see {}", report.totals.records_rejected, paths.rejects.display()));
     }

@@ -5,8 +5,8 @@ use crate::cli::{AnalyzeArgs, DemoArgs};
 use crate::commands::analyze::{analyze, OutputPaths};
 use crate::commands::generate::ensure_empty_or_forced;
 use crate::error::{exit, Result};
-use crate::generate::{generate, GenerateOptions};
-use crate::report;
+use crate::generate::support_case::{generate, GenerateOptions};
+use crate::output::report;
 use crate::ui::Ui;
 
 pub fn run(args: &DemoArgs, ui: &Ui) -> Result<i32> {
@@ -34,7 +34,7 @@ pub fn run(args: &DemoArgs, ui: &Ui) -> Result<i32> {
         redact: false,
     };
     let paths = OutputPaths::for_case(&case.dir, &analyze_args);
-    let report = analyze(&case, &paths, &crate::legal::Options::default(), true, ui)?;
+    let report = analyze(&case, &paths, &crate::legal::report::Options::default(), true, ui)?;
     if !ui.quiet {
         eprint!("{}", report::summary(&report));
         eprintln!("\nRun it yourself: breachscope analyze {} --force", case_file.display());

@@ -2,8 +2,8 @@
 
 use crate::cli::GenerateArgs;
 use crate::error::{exit, Error, Result};
-use crate::generate::{generate, GenerateOptions};
-use crate::generate_audit::{generate_audit, AuditOptions};
+use crate::generate::support_case::{generate, GenerateOptions};
+use crate::generate::audit::{generate_audit, AuditOptions};
 use crate::ui::Ui;
 
 pub fn run(args: &GenerateArgs, ui: &Ui) -> Result<i32> {

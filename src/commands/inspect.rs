@@ -8,28 +8,29 @@ use comfy_table::{presets, ContentArrangement, Table};
 
 use crate::cli::InspectArgs;
 use crate::error::{exit, Error, Result};
-use crate::ingest::{self, Parsed, ParserSettings, RawEvent, Rejection};
-use crate::input;
-use crate::timefmt::format_utc;
+use crate::ingest;
+use crate::ingest::event::{Parsed, ParserSettings, RawEvent, Rejection};
+use crate::read::input;
+use crate::read::timefmt::format_utc;
 use crate::ui::Ui;
 
 pub fn run(args: &InspectArgs, ui: &Ui, inputs: &input::InputDefaults) -> Result<i32> {
     let encoding = inputs.encoding.unwrap_or_default();
     let sample = input::sample_encoded(&args.file, 64 * 1024, encoding)?;
-    let format = ingest::resolve_format(args.format.as_deref(), &sample, &args.file)?;
+    let format = ingest::detect::resolve_format(args.format.as_deref(), &sample, &args.file)?;
     let time_zone = args
         .time_zone
         .as_deref()
-        .map(|z| crate::timefmt::parse_zone(z).ok_or_else(|| Error::Usage(format!("--time-zone `{z}`: use UTC or an offset such as +02:00"))))
+        .map(|z| crate::read::timefmt::parse_zone(z).ok_or_else(|| Error::Usage(format!("--time-zone `{z}`: use UTC or an offset such as +02:00"))))
         .transpose()?
         // --time-zone (this log's zone) wins over --assume-tz.
         .or(inputs.assume_tz);
     let users = match &args.users {
-        Some(path) => ingest::accounts::load(path)?,
+        Some(path) => crate::read::accounts::load(path)?,
         None => BTreeMap::new(),
     };
     let settings = ParserSettings { log_line_prefix: args.log_line_prefix.clone(), map: BTreeMap::new(), time_zone, users };
-    let parser = ingest::parser_for(format, &settings, &sample, &args.file)?;
+    let parser = ingest::detect::parser_for(format, &settings, &sample, &args.file)?;
     let bytes = std::fs::metadata(&args.file).map(|m| m.len()).unwrap_or(0);
     let bar = ui.file_bar("inspect", bytes);
     let mut reader = input::open_encoded(&args.file, encoding, &bar)?;

@@ -18,10 +18,10 @@ pub fn run(cli: Cli) -> Result<i32> {
     let encoding = cli
         .encoding
         .as_deref()
-        .map(|e| crate::encoding::TextEncoding::parse(e).map_err(|m| crate::error::Error::Usage(format!("--encoding: {m}"))))
+        .map(|e| crate::read::encoding::TextEncoding::parse(e).map_err(|m| crate::error::Error::Usage(format!("--encoding: {m}"))))
         .transpose()?;
-    let assume_tz = cli.assume_tz.as_deref().map(crate::timefmt::parse_assume_tz).transpose().map_err(crate::error::Error::Usage)?;
-    let inputs = crate::input::InputDefaults { encoding, assume_tz };
+    let assume_tz = cli.assume_tz.as_deref().map(crate::read::timefmt::parse_assume_tz).transpose().map_err(crate::error::Error::Usage)?;
+    let inputs = crate::read::input::InputDefaults { encoding, assume_tz };
     match cli.command {
         Command::Analyze(args) => analyze::run(&args, &ui, &inputs),
         Command::Demo(args) => demo::run(&args, &ui),

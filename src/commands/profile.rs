@@ -5,19 +5,18 @@ use std::io::Write;
 
 use comfy_table::{presets, Cell, ContentArrangement, Table};
 
-use crate::activity;
+use crate::insider::activity;
 use crate::case::{Case, Overrides};
 use crate::cli::ProfileArgs;
 use crate::error::{exit, Error, Result};
-use crate::output;
-use crate::profile;
+use crate::insider::profile;
 use crate::ui::Ui;
-use crate::victims::CustomerIndex;
+use crate::insider::victims::CustomerIndex;
 
-pub fn run(args: &ProfileArgs, ui: &Ui, inputs: &crate::input::InputDefaults) -> Result<i32> {
+pub fn run(args: &ProfileArgs, ui: &Ui, inputs: &crate::read::input::InputDefaults) -> Result<i32> {
     let case = Case::load(&args.case, &Overrides { all_accounts: true, inputs: *inputs, ..Default::default() })?;
     if let Some(out) = &args.out {
-        output::check_writable(out, args.force)?;
+        crate::output::files::check_writable(out, args.force)?;
     }
     let index = CustomerIndex::read(&case)?;
     let assignments = profile::read_assignments(&case)?;
@@ -29,7 +28,7 @@ pub fn run(args: &ProfileArgs, ui: &Ui, inputs: &crate::input::InputDefaults) ->
 
     let csv = profile::to_csv(&rows);
     match &args.out {
-        Some(path) => output::write_atomic(path, &csv)?,
+        Some(path) => crate::output::files::write_atomic(path, &csv)?,
         None => std::io::stdout().lock().write_all(&csv).map_err(|source| Error::Write { path: "<stdout>".into(), source })?,
     }
     if !ui.quiet {

@@ -7,20 +7,23 @@ use std::io::Write;
 
 use comfy_table::{presets, Cell, CellAlignment, ContentArrangement, Table};
 
-use crate::activity::{self, Activity};
+use crate::insider::activity;
+
+use crate::insider::activity::Activity;
 use crate::case::{Case, Overrides};
 use crate::cli::SuspectsArgs;
 use crate::error::{exit, Error, Result};
-use crate::output;
-use crate::stats::format_p;
-use crate::suspects::{self, SuspectRow};
+use crate::insider::stats::format_p;
+use crate::insider::suspects;
+use crate::insider::suspects::SuspectRow;
 use crate::ui::Ui;
-use crate::victims::{self, CustomerIndex};
+use crate::insider::victims;
+use crate::insider::victims::CustomerIndex;
 
-pub fn run(args: &SuspectsArgs, ui: &Ui, inputs: &crate::input::InputDefaults) -> Result<i32> {
+pub fn run(args: &SuspectsArgs, ui: &Ui, inputs: &crate::read::input::InputDefaults) -> Result<i32> {
     let case = Case::load(&args.case, &Overrides { all_accounts: true, inputs: *inputs, ..Default::default() })?;
     if let Some(out) = &args.out {
-        output::check_writable(out, args.force)?;
+        crate::output::files::check_writable(out, args.force)?;
     }
     let index = CustomerIndex::read(&case)?;
     if index.keys.is_empty() {
@@ -44,7 +47,7 @@ pub fn run(args: &SuspectsArgs, ui: &Ui, inputs: &crate::input::InputDefaults) -
 
     let csv = suspects::to_csv(&rows);
     match &args.out {
-        Some(path) => output::write_atomic(path, &csv)?,
+        Some(path) => crate::output::files::write_atomic(path, &csv)?,
         None => std::io::stdout().lock().write_all(&csv).map_err(|source| Error::Write { path: "<stdout>".into(), source })?,
     }
     if !ui.quiet {
@@ -110,7 +113,7 @@ fn summary(
     }
     s.push_str(&format!("Accounts ranked by victims touched against chance (top {} of {}):\n{t}\n", rows.len().min(10), rows.len()));
 
-    let threshold = crate::suspects::cover_threshold_ln(rows.len()).exp();
+    let threshold = crate::insider::suspects::cover_threshold_ln(rows.len()).exp();
     if cover.is_empty() {
         s.push_str(&format!("No account touched more victims than chance explains (p < {threshold:.2e}, Bonferroni over {} accounts).\n", rows.len()));
     } else {

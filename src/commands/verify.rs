@@ -3,7 +3,7 @@
 
 use crate::cli::VerifyArgs;
 use crate::error::{exit, Result};
-use crate::manifest;
+use crate::output::manifest;
 use crate::ui::Ui;
 
 pub fn run(args: &VerifyArgs, ui: &Ui) -> Result<i32> {

@@ -3,7 +3,7 @@
 
 use serde::Serialize;
 
-use crate::ingest::{Parameters, Payload, RawEvent, StatementText};
+use crate::ingest::event::{Parameters, Payload, RawEvent, StatementText};
 
 /// What a log record leaves unknown.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -173,7 +173,7 @@ mod tests {
     fn sql(statement: StatementText, parameters: Parameters, actor: Option<&str>) -> RawEvent {
         RawEvent {
             line: 1,
-            time: crate::timefmt::parse_zoned("2019-06-03T10:00:00Z").unwrap(),
+            time: crate::read::timefmt::parse_zoned("2019-06-03T10:00:00Z").unwrap(),
             actor: actor.map(str::to_string),
             failure: None,
             payload: Payload::Sql { statement, parameters, class: Some("READ".into()), object: None, rows: None },

@@ -17,7 +17,7 @@ use chrono::Duration;
 use serde::Serialize;
 
 use super::histogram::{HourlyHistogram, Rhythm};
-use crate::timefmt::Timestamp;
+use crate::read::timefmt::Timestamp;
 
 /// The least expected events a silent stretch must reach to be reported as a gap, whatever the volume.
 pub const MIN_EXPECTED_EVENTS: f64 = 5.0;
@@ -162,7 +162,7 @@ mod tests {
     use proptest::prelude::*;
 
     fn t(s: &str) -> Timestamp {
-        crate::timefmt::parse_zoned(s).unwrap()
+        crate::read::timefmt::parse_zoned(s).unwrap()
     }
 
     /// Weekdays 09:00-16:59, 4 events an hour, from Monday 2019-06-03 for `days` days, skipping `skip`.

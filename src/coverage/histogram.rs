@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use chrono::{Datelike, Duration, TimeZone, Timelike, Utc};
 
-use crate::timefmt::Timestamp;
+use crate::read::timefmt::Timestamp;
 
 const HOUR: i64 = 3600;
 
@@ -167,7 +167,7 @@ mod tests {
     use super::*;
 
     fn t(s: &str) -> Timestamp {
-        crate::timefmt::parse_zoned(s).unwrap()
+        crate::read::timefmt::parse_zoned(s).unwrap()
     }
 
     #[test]

@@ -6,8 +6,10 @@ use std::fmt::Write;
 
 use chrono::{Duration, DurationRound};
 
-use super::{gaps, percent, CoverageReport};
-use crate::timefmt::{format_utc, Timestamp};
+use crate::coverage::gaps;
+
+use crate::coverage::report::{percent, CoverageReport};
+use crate::read::timefmt::{format_utc, Timestamp};
 
 const WIDTH: f64 = 960.0;
 const LABEL: f64 = 190.0;
@@ -114,10 +116,10 @@ pub fn timeline(report: &CoverageReport) -> String {
 mod tests {
     use super::*;
     use crate::coverage::gaps::GapKind;
-    use crate::coverage::{GapReport, SourceCoverage};
+    use crate::coverage::report::{GapReport, SourceCoverage};
 
     fn t(s: &str) -> Timestamp {
-        crate::timefmt::parse_zoned(s).unwrap()
+        crate::read::timefmt::parse_zoned(s).unwrap()
     }
 
     fn report(sources: Vec<(&str, Vec<(&str, &str)>)>, window: Option<(&str, &str)>) -> CoverageReport {

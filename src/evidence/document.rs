@@ -3,7 +3,7 @@
 //! - `_id` (or the table's key field, or a linked table's customer field) compared with `$eq`/a value, or
 //!   `$in`, alone or under `$and`/`$or`, names records of the case table mapped from the collection.
 //! - An empty filter reads the whole collection (unless a `limit` cuts it: then which documents is unknown).
-//! - Any other filter on the collection's columns is replayed against the case table (see [`crate::replay`]):
+//! - Any other filter on the collection's columns is replayed against the case table (see [`crate::stages::replay`]):
 //!   field equality, `$eq`/`$ne`/`$gt`/`$gte`/`$lt`/`$lte`, `$in`/`$nin`, `$exists`, `$regex`, `$and`/`$or`/
 //!   `$nor`. A field that is not a column, or any other operator, leaves it unresolved with the filter text and
 //!   the projected fields.
@@ -13,8 +13,10 @@
 
 use serde_json::Value;
 
-use super::{Access, Interpreter, RecordAccess, ReplayQuery};
-use crate::case::{FieldId, TableId};
+use crate::evidence::access::{Access, RecordAccess, ReplayQuery};
+
+use crate::evidence::interpreter::Interpreter;
+use crate::case::schema::{FieldId, TableId};
 
 /// Accumulators that return stored values rather than counts.
 const VALUE_ACCUMULATORS: [&str; 10] = ["$push", "$addToSet", "$first", "$last", "$min", "$max", "$top", "$bottom", "$mergeObjects", "$topN"];
@@ -391,8 +393,8 @@ fn field_refs(v: &Value, out: &mut Vec<String>) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::case::CUSTOMERS;
-    use crate::evidence::testing;
+    use crate::case::schema::CUSTOMERS;
+    use crate::evidence::interpreter::testing;
     use serde_json::json;
 
     fn run(command: &str, ns: &str, filter: Value, projection: Option<Value>, pipeline: Option<Value>) -> Vec<Access> {

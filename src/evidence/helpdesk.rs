@@ -3,7 +3,11 @@
 //! mapped to the case tables named for `tickets`/`users` in `[logs.tables]` (or case tables of those names).
 //! List and search requests read records the log does not name: unresolved.
 
-use super::{route, Access, Interpreter, RecordAccess};
+use crate::evidence::route;
+
+use crate::evidence::access::{Access, RecordAccess};
+
+use crate::evidence::interpreter::Interpreter;
 
 pub fn interpret(it: &Interpreter<'_>, method: &str, url: &str, status: u16) -> Access {
     match route::interpret(it, method, url, status) {
@@ -57,7 +61,7 @@ fn builtin(it: &Interpreter<'_>, method: &str, url: &str) -> Option<Access> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::evidence::testing;
+    use crate::evidence::interpreter::testing;
 
     #[test]
     fn builtin_ticket_and_user_paths() {

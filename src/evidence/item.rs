@@ -4,9 +4,11 @@
 
 use std::collections::BTreeMap;
 
-use super::{Access, Interpreter, RecordAccess};
-use crate::case::TableId;
-use crate::ingest::{ItemReadKind, ItemRequest};
+use crate::evidence::access::{Access, RecordAccess};
+
+use crate::evidence::interpreter::Interpreter;
+use crate::case::schema::TableId;
+use crate::ingest::event::{ItemReadKind, ItemRequest};
 
 pub fn interpret(it: &Interpreter<'_>, operation: &str, requests: &[ItemRequest]) -> Vec<Access> {
     requests.iter().map(|r| request(it, operation, r)).collect()
@@ -72,8 +74,8 @@ fn describe_keys(keys: &[BTreeMap<String, String>]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::case::CUSTOMERS;
-    use crate::evidence::testing;
+    use crate::case::schema::CUSTOMERS;
+    use crate::evidence::interpreter::testing;
 
     fn req(table: &str, kind: ItemReadKind, keys: &[(&str, &str)], projection: Option<&[&str]>) -> ItemRequest {
         ItemRequest {

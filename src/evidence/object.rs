@@ -2,7 +2,9 @@
 //! export is named. An S3 object the case does not declare is not a case record; a Salesforce report without a
 //! declared export is unresolved (its rows are not in the log).
 
-use super::{Access, Interpreter, RecordAccess};
+use crate::evidence::access::{Access, RecordAccess};
+
+use crate::evidence::interpreter::Interpreter;
 
 pub fn interpret(it: &Interpreter<'_>, store: &str, container: Option<&str>, name: &str, rows: Option<u64>) -> Access {
     let found = match store {

@@ -1,7 +1,9 @@
 //! Audit-export rows that name a table and a record (`entity`, `entity_id`, `fields_viewed`).
 
-use super::{Access, Interpreter, RecordAccess};
-use crate::case::CUSTOMERS;
+use crate::evidence::access::{Access, RecordAccess};
+
+use crate::evidence::interpreter::Interpreter;
+use crate::case::schema::CUSTOMERS;
 
 pub fn interpret(it: &Interpreter<'_>, table: Option<&str>, record: Option<&str>, fields: Option<&str>) -> Access {
     let Some(record) = record else {

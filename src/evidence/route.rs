@@ -2,8 +2,10 @@
 
 use percent_encoding::percent_decode_str;
 
-use super::{Access, Interpreter, RecordAccess};
-use crate::case::RouteSegment;
+use crate::evidence::access::{Access, RecordAccess};
+
+use crate::evidence::interpreter::Interpreter;
+use crate::case::logs::RouteSegment;
 
 pub fn interpret(it: &Interpreter<'_>, method: &str, target: &str, status: u16) -> Access {
     if method.eq_ignore_ascii_case("HEAD") || method.eq_ignore_ascii_case("OPTIONS") {

@@ -19,9 +19,11 @@ use sqlparser::ast::{InTarget,
 use sqlparser::dialect::{GenericDialect, MySqlDialect, PostgreSqlDialect};
 use sqlparser::parser::Parser;
 
-use super::{Access, Interpreter, RecordAccess, ReplayQuery};
-use crate::case::{FieldId, TableId, CUSTOMERS};
-use crate::ingest::{Parameters, StatementText};
+use crate::evidence::access::{Access, RecordAccess, ReplayQuery};
+
+use crate::evidence::interpreter::Interpreter;
+use crate::case::schema::{FieldId, TableId, CUSTOMERS};
+use crate::ingest::event::{Parameters, StatementText};
 
 /// Aggregates that return no stored value (so no record's data).
 const COUNTING_AGGREGATES: [&str; 12] =
@@ -558,8 +560,8 @@ fn dedup<T: Ord>(mut v: Vec<T>) -> Vec<T> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::evidence::testing;
-    use crate::evidence::Grade;
+    use crate::evidence::interpreter::testing;
+    use crate::evidence::access::Grade;
 
     fn run(sql: &str, params: Parameters) -> Vec<Access> {
         let schema = testing::schema();

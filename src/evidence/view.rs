@@ -1,8 +1,10 @@
 //! Record views by id (Salesforce page views and REST retrievals) and table reads without rows (a MariaDB READ
 //! record without its statement, a Salesforce API call with only a row count).
 
-use super::{Access, Interpreter, RecordAccess};
-use crate::case::TableId;
+use crate::evidence::access::{Access, RecordAccess};
+
+use crate::evidence::interpreter::Interpreter;
+use crate::case::schema::TableId;
 
 /// The first of the log's names for the record type that maps to a case table.
 fn table_of(it: &Interpreter<'_>, names: &[String]) -> Option<TableId> {

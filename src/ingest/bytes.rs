@@ -1,8 +1,10 @@
 //! Parsing a log held in memory: the same parsers as for files, for library callers (and the fuzz targets
 //! under `fuzz/`), without touching the disk.
 
-use super::{parser_for, Format, Parsed, ParserSettings};
-use crate::encoding::TextEncoding;
+use crate::ingest::detect::parser_for;
+
+use crate::ingest::event::{Format, Parsed, ParserSettings};
+use crate::read::encoding::TextEncoding;
 use crate::error::{Error, Result};
 
 /// How many leading bytes settle a parser's layout (as `collect` samples a file).
@@ -17,7 +19,7 @@ pub fn parse_bytes(format: Option<Format>, settings: &ParserSettings, encoding: 
     let sample = &text[..text.len().min(SAMPLE)];
     let format = match format {
         Some(f) => f,
-        None => Format::detect(sample).ok_or_else(|| Error::input(name, "cannot tell the log format"))?,
+        None => crate::ingest::detect::detect_format(sample).ok_or_else(|| Error::input(name, "cannot tell the log format"))?,
     };
     let parser = parser_for(format, settings, sample, name)?;
     let mut out = Vec::new();
@@ -29,7 +31,7 @@ fn transcode(bytes: &[u8], encoding: TextEncoding) -> std::io::Result<Vec<u8>> {
     use std::io::Read;
     let head = &bytes[..bytes.len().min(4)];
     let mut out = Vec::with_capacity(bytes.len());
-    crate::encoding::decode(Box::new(std::io::Cursor::new(bytes.to_vec())), head, encoding).read_to_end(&mut out)?;
+    crate::read::encoding::decode(Box::new(std::io::Cursor::new(bytes.to_vec())), head, encoding).read_to_end(&mut out)?;
     Ok(out)
 }
 

@@ -5,8 +5,8 @@
 use std::collections::HashMap;
 use std::io::BufRead;
 
-use super::lines::NewlineTracking;
-use super::Rejection;
+use crate::read::lines::NewlineTracking;
+use crate::ingest::event::Rejection;
 
 pub enum CsvRecord<'a> {
     /// A row: `get` looks a column up by name (any case) and gives its trimmed, non-empty value.

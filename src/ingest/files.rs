@@ -16,10 +16,10 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{self, Receiver};
 
 use super::prefilter::AccountsOfInterest;
-use super::{Format, Parsed, ParserSettings};
-use crate::encoding::TextEncoding;
+use crate::ingest::event::{Format, Parsed, ParserSettings};
+use crate::read::encoding::TextEncoding;
 use crate::error::{Error, Result};
-use crate::input;
+use crate::read::input;
 use crate::ui::Ui;
 
 /// Bytes of a file's start read to tell its format and settle its parser.
@@ -55,14 +55,14 @@ pub enum FileItem {
 }
 
 /// How many files are read at once: `BREACHSCOPE_FILES_IN_FLIGHT` if set (1: one after another on the
-/// calling thread), else one per core; 1 when `BREACHSCOPE_THREADS=1` (see [`super::pipeline::enabled`]).
+/// calling thread), else one per core; 1 when `BREACHSCOPE_THREADS=1` (see [`crate::read::pieces::enabled`]).
 pub fn in_flight() -> usize {
     static IN_FLIGHT: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
     *IN_FLIGHT.get_or_init(|| {
         let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
         match std::env::var("BREACHSCOPE_FILES_IN_FLIGHT").ok().and_then(|n| n.trim().parse::<usize>().ok()) {
             Some(n) => n.max(1),
-            None if super::pipeline::enabled() => cores,
+            None if crate::read::pieces::enabled() => cores,
             None => 1,
         }
     })
@@ -196,8 +196,8 @@ fn read_file(file: &LogFile<'_>, interest: Option<AccountsOfInterest<'_>>, bars:
     let read_error = |source| Error::Read { path: path.to_path_buf(), source };
     let mut read = || -> Result<(String, u64)> {
         let sample = input::sample_encoded(path, SAMPLE, file.encoding)?;
-        let format = super::resolve_format(file.format, &sample, path)?;
-        let parser = super::parser_for_accounts(format, file.settings, &sample, path, interest)?;
+        let format = crate::ingest::detect::resolve_format(file.format, &sample, path)?;
+        let parser = crate::ingest::detect::parser_for_accounts(format, file.settings, &sample, path, interest)?;
         emit(FileItem::Start(format));
         let bar = bars.add(file.label, std::fs::metadata(path).map(|m| m.len()).unwrap_or(0));
         let (reader, digest) = input::open_hashed(path, file.encoding, &bar)?;

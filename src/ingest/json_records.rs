@@ -10,8 +10,8 @@
 
 use std::io::BufRead;
 
-use super::lines::Lines;
-use super::Rejection;
+use crate::read::lines::Lines;
+use crate::ingest::event::Rejection;
 
 /// The largest record kept in memory (a CloudTrail file is a few MB).
 pub const MAX_RECORD: usize = 512 * 1024 * 1024;

@@ -3,8 +3,8 @@
 
 use std::collections::BTreeMap;
 
-use super::{Parameters, Payload, RawEvent, StatementText};
-use crate::timefmt;
+use crate::ingest::event::{Parameters, Payload, RawEvent, StatementText};
+use crate::read::timefmt;
 
 /// Roles a `[logs.map]` may name.
 pub const ROLES: [&str; 8] = ["time", "actor", "action", "table", "record", "fields", "status", "query"];
@@ -101,7 +101,7 @@ pub struct MappedValues<'a> {
 }
 
 /// Builds the event; on a bad time, returns the reason (the caller knows the column).
-/// A time without a zone is read in `zone` when given (see [`super::ParserSettings::time_zone`]).
+/// A time without a zone is read in `zone` when given (see [`crate::ingest::event::ParserSettings::time_zone`]).
 pub fn to_event(line: u64, v: &MappedValues<'_>, zone: Option<chrono::FixedOffset>) -> Result<RawEvent, String> {
     let time = timefmt::parse_any_in(v.time, zone).map_err(|e| format!("time: {e}"))?;
     let actor = account_of(v.actor).map(str::to_string);

@@ -8,8 +8,8 @@
 
 use std::collections::HashMap;
 
-use crate::case::Window;
-use crate::timefmt::Timestamp;
+use crate::read::timefmt::Window;
+use crate::read::timefmt::Timestamp;
 
 /// What a reader wants from the logs: only the events of `accounts`; other accounts' records are only
 /// counted (with their times, for coverage), judged against `window`.
@@ -144,7 +144,7 @@ mod tests {
 
     #[test]
     fn tally_counts_hours_window_and_missing_accounts() {
-        let t = |s: &str| crate::timefmt::parse_zoned(s).unwrap();
+        let t = |s: &str| crate::read::timefmt::parse_zoned(s).unwrap();
         let window = Window { since: Some(t("2019-06-01T00:00:00Z")), until: Some(t("2019-06-30T23:59:59Z")) };
         let mut tally = OtherAccountsTally::default();
         tally.add(t("2019-06-03T10:40:00Z"), true, &window);

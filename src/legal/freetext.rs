@@ -11,9 +11,11 @@ use fixedbitset::FixedBitSet;
 use regex::Regex;
 use serde::Serialize;
 
-use crate::case::{Case, FieldId, CUSTOMERS};
+use crate::case::Case;
+
+use crate::case::schema::{FieldId, CUSTOMERS};
 use crate::classes::DataClass;
-use crate::collect::Collected;
+use crate::stages::collect::Collected;
 
 /// What a detector found (never the value).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -170,7 +172,7 @@ pub fn iban_valid(iban: &str) -> bool {
 pub type Scan = (Vec<Finding>, Vec<String>);
 
 /// Scans the exposed free-text cells of the touched rows while resolve reads them (see
-/// [`crate::resolve::resolve`]): every table is read once, and only the cells a touch exposed are
+/// [`crate::stages::resolve::resolve`]): every table is read once, and only the cells a touch exposed are
 /// looked at.
 pub struct RowScanner<'c> {
     case: &'c Case,

@@ -3,39 +3,15 @@
 
 use std::collections::BTreeMap;
 
-use serde::Serialize;
-
 use crate::case::Case;
 use crate::classes::DataClass;
-use crate::exposure::{CustomerExposure, ExposureSummary};
-use crate::legal::Person;
-use crate::timefmt::format_utc;
+use crate::stages::exposure::{CustomerExposure, ExposureSummary};
+use crate::legal::report::{Person, Statement};
+use crate::read::timefmt::format_utc;
 
 /// The three segments counsel asks about.
 pub const SEGMENTS: [&str; 3] = ["consumer", "business", "government"];
 
-#[derive(Clone, Debug, Serialize)]
-pub struct Statement {
-    /// Data class → customer rows with it exposed (columns and free text).
-    pub exposed: BTreeMap<String, usize>,
-    /// Classes the tables hold that no access reached.
-    pub not_exposed: Vec<DataClass>,
-    /// Classes returned by whole-table reads or unresolved queries: cannot be ruled out.
-    pub cannot_be_ruled_out: Vec<DataClass>,
-    pub not_exposed_blocked_by: Option<String>,
-    /// Sensitive classes no case table holds.
-    pub not_held: Vec<DataClass>,
-    /// Segment → people affected (segment values mapped to consumer/business/government, else `other`).
-    pub segments_affected: BTreeMap<String, usize>,
-    pub segments_not_affected: Vec<String>,
-    pub first_access: Option<String>,
-    pub last_access: Option<String>,
-    pub window_since: Option<String>,
-    pub window_until: Option<String>,
-    pub discovered: Option<String>,
-    /// The statement as sentences.
-    pub lines: Vec<String>,
-}
 
 /// The segment a segment cell belongs to.
 pub fn segment_of(cell: &str) -> &'static str {

@@ -55,6 +55,6 @@ pub fn read_json(path: &Path) -> serde_json::Value {
 pub fn content(path: &Path) -> Vec<u8> {
     use std::io::Read;
     let mut out = Vec::new();
-    breachscope::input::open(path).unwrap().read_to_end(&mut out).unwrap();
+    breachscope::read::input::open(path).unwrap().read_to_end(&mut out).unwrap();
     out
 }

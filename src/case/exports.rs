@@ -1,0 +1,87 @@
+//! Exports declared in the case (`[[exports]]`): a file that left the system (an S3 object, a Salesforce report
+//! export) together with the CSV it contained. A log showing an actor retrieve the object names every row of
+//! that CSV. The CSV is read when the case is loaded: its key column and the case-table columns it holds.
+
+use std::path::Path;
+
+
+use crate::case::file::ExportSection;
+use crate::case::schema::{FieldId, Schema, TableId};
+use crate::error::{Error, Result};
+use crate::read::table::TableFile;
+
+/// A checked export with its rows' keys.
+#[derive(Clone, Debug)]
+pub struct Export {
+    pub table: TableId,
+    pub path: std::path::PathBuf,
+    pub bucket: Option<String>,
+    pub object_key: Option<String>,
+    pub report_id: Option<String>,
+    /// Keys of every row of the export, in file order (duplicates removed).
+    pub keys: Vec<String>,
+    /// Case-table columns the export holds.
+    pub fields: Vec<FieldId>,
+    /// Export columns that are not columns of the table.
+    pub unknown_fields: Vec<String>,
+}
+
+impl Export {
+    /// Whether this export is the S3 object `bucket`/`key`.
+    pub fn is_object(&self, bucket: Option<&str>, key: &str) -> bool {
+        self.object_key.as_deref() == Some(key) && (self.bucket.is_none() || self.bucket.as_deref() == bucket)
+    }
+
+    /// Whether this export is the report `id` (15- and 18-character ids match).
+    pub fn is_report(&self, id: &str) -> bool {
+        use crate::read::accounts::normalise_id;
+        self.report_id.as_deref().is_some_and(|r| normalise_id(r) == normalise_id(id))
+    }
+}
+
+pub fn build(case_path: &Path, dir: &Path, schema: &Schema, index: usize, section: &ExportSection) -> Result<Export> {
+    let bad = |message: String| Error::input(case_path, format!("[[exports]] #{} ({}): {message}", index + 1, section.path));
+    let table = schema.table(&section.table).ok_or_else(|| bad(format!("table `{}` is not a case table", section.table)))?;
+    if section.report_id.is_none() && section.key.is_none() {
+        return Err(bad("say which object this is: `bucket` and `key` (S3) or `report_id` (Salesforce)".into()));
+    }
+    if section.bucket.is_some() && section.key.is_none() {
+        return Err(bad("`bucket` without the object `key`".into()));
+    }
+    let spec = &schema.tables[table];
+    let file = TableFile::open(&dir.join(&section.path))?;
+    let key_name = section.key_column.clone().unwrap_or_else(|| spec.key.clone());
+    let key_index = file
+        .column_index(&key_name)
+        .or_else(|| file.columns.iter().position(|c| c.eq_ignore_ascii_case(&key_name)))
+        .ok_or_else(|| bad(format!("key column `{key_name}` is not a column of {}", file.path.display())))?;
+    let mut fields = Vec::new();
+    let mut unknown_fields = Vec::new();
+    for column in &file.columns {
+        match spec.field_of(column).or_else(|| spec.file.columns.iter().position(|c| c.eq_ignore_ascii_case(column)).map(|i| spec.field(i))) {
+            Some(f) => fields.push(f),
+            None => unknown_fields.push(column.clone()),
+        }
+    }
+    fields.sort_unstable();
+    fields.dedup();
+    let mut keys = Vec::new();
+    let mut seen = std::collections::HashSet::new();
+    file.for_each_row(|_, row| {
+        let k = row[key_index].trim();
+        if !k.is_empty() && seen.insert(k.to_string()) {
+            keys.push(k.to_string());
+        }
+        Ok(())
+    })?;
+    Ok(Export {
+        table,
+        path: file.path.clone(),
+        bucket: section.bucket.clone(),
+        object_key: section.key.clone(),
+        report_id: section.report_id.clone(),
+        keys,
+        fields,
+        unknown_fields,
+    })
+}

@@ -1,0 +1,137 @@
+//! The case file as written (TOML): its sections, deserialised as they stand. Unknown keys are errors, so a
+//! typo never silently changes a case. [`super::Case::load`] checks them and builds the case.
+
+use std::collections::BTreeMap;
+
+use serde::Deserialize;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CaseFile {
+    pub case: CaseSection,
+    pub customers: CustomersSection,
+    #[serde(default)]
+    pub tables: Vec<LinkedTableSection>,
+    #[serde(default)]
+    pub logs: Vec<LogSection>,
+    #[serde(default)]
+    pub classes: BTreeMap<String, String>,
+    /// Person → the accounts they used (`"Kate Walsh" = ["k.walsh", "rpt_k.walsh"]`).
+    #[serde(default)]
+    pub people: BTreeMap<String, Vec<String>>,
+    #[serde(default)]
+    pub profile: ProfileSection,
+    #[serde(default)]
+    pub exports: Vec<ExportSection>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CaseSection {
+    pub name: String,
+    #[serde(default)]
+    pub actors: Vec<String>,
+    pub since: Option<String>,
+    pub until: Option<String>,
+    pub discovered: Option<String>,
+    /// `report` (default) or `include`: whether whole-table reads put every row on the list.
+    pub table_access: Option<String>,
+    /// Shortest silence reported as a log gap (`2h`, `90min`, `1d`); see [`crate::coverage`].
+    pub min_gap: Option<String>,
+    /// `report` (default) or `strict`: every log gap inside the window is a finding.
+    pub coverage: Option<String>,
+    /// When the actors' accounts were disabled: any access after it is a containment failure.
+    pub disabled_at: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CustomersSection {
+    pub path: String,
+    pub key: String,
+    #[serde(default)]
+    pub columns: BTreeMap<String, String>,
+    /// The table's character encoding (default utf-8).
+    pub encoding: Option<String>,
+    /// `text` (default: exact, trimmed) or `numeric` (`007` = `7`); see [`crate::read::keys`].
+    pub key_type: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LinkedTableSection {
+    pub name: String,
+    pub path: String,
+    pub key: String,
+    pub customer: String,
+    /// The table's character encoding (default utf-8).
+    pub encoding: Option<String>,
+    /// `text` (default: exact, trimmed) or `numeric` (`007` = `7`); see [`crate::read::keys`].
+    pub key_type: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LogSection {
+    pub path: String,
+    pub name: Option<String>,
+    pub format: Option<String>,
+    /// pgaudit stderr logs: PostgreSQL's `log_line_prefix` setting.
+    pub log_line_prefix: Option<String>,
+    #[serde(default)]
+    pub routes: Vec<RouteSection>,
+    #[serde(default)]
+    pub map: BTreeMap<String, String>,
+    #[serde(default)]
+    pub tables: BTreeMap<String, String>,
+    /// The zone of timestamps written without one (MariaDB server_audit): `UTC`, `+02:00`.
+    pub time_zone: Option<String>,
+    /// A CSV naming the log's account ids (Salesforce USER_ID, Zendesk user_id).
+    pub users: Option<String>,
+    /// The log's character encoding (default: `--encoding`, else utf-8).
+    pub encoding: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RouteSection {
+    pub path: String,
+    #[serde(default)]
+    pub fields: Vec<String>,
+}
+
+/// `[profile]` as written in the case file.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProfileSection {
+    /// `"08:00-18:00"` (local time; an end before the start spans midnight).
+    pub work_hours: Option<String>,
+    /// The offset of local time from UTC: `"+02:00"`, `"-0500"`, `"Z"`.
+    pub utc_offset: Option<String>,
+    /// Working days: `["Mon", "Tue", "Wed", "Thu", "Fri"]` (the default).
+    pub work_days: Option<Vec<String>>,
+    /// `table.column` naming the account a row is assigned to (`tickets.assignee`): customers an account
+    /// touched with no such row assigned to it are counted.
+    pub assignment: Option<String>,
+    /// An event naming at least this many records is a bulk operation (default 100).
+    pub bulk_records: Option<usize>,
+    /// Robust z-score at or above which an account is flagged (default 3.5).
+    pub z_threshold: Option<f64>,
+}
+
+/// `[[exports]]` as written.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExportSection {
+    /// The case table whose rows the export holds.
+    pub table: String,
+    /// The CSV the object contained (relative to the case file).
+    pub path: String,
+    /// The column of the CSV holding the table's key (default: the table's key column name).
+    pub key_column: Option<String>,
+    /// S3: the bucket and object key.
+    pub bucket: Option<String>,
+    pub key: Option<String>,
+    /// Salesforce: the report id (15 or 18 characters).
+    pub report_id: Option<String>,
+}

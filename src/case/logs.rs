@@ -1,0 +1,112 @@
+//! The case's logs as checked: files found by each glob, declared format, routes and table names mapped to
+//! case tables, time zone, account-id table and encoding.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use crate::case::file::LogSection;
+use crate::case::schema::{FieldId, Schema, TableId};
+use crate::error::{Error, Result};
+use crate::read::timefmt;
+
+/// A request path template: `/support/tickets/{tickets}`.
+#[derive(Clone, Debug)]
+pub struct Route {
+    pub template: String,
+    pub segments: Vec<RouteSegment>,
+    pub fields: Vec<FieldId>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum RouteSegment {
+    Literal(String),
+    Any,
+    Capture(TableId),
+}
+
+#[derive(Clone, Debug)]
+pub struct LogSpec {
+    /// The name shown in `sources` (the `name` key, or the path as written).
+    pub name: String,
+    pub pattern: String,
+    pub files: Vec<PathBuf>,
+    /// The declared format; `None` means detect from content.
+    pub format: Option<String>,
+    pub log_line_prefix: Option<String>,
+    pub routes: Vec<Route>,
+    pub map: BTreeMap<String, String>,
+    /// The log's table names → case tables (`public.customers` and `customers` are found without it).
+    pub table_names: BTreeMap<String, TableId>,
+    /// The zone of timestamps the log writes without one: its `time_zone`, else `--assume-tz`.
+    pub time_zone: Option<chrono::FixedOffset>,
+    /// Account ids → names, from the log's `users` table.
+    pub users: BTreeMap<String, String>,
+    /// The files' character encoding: the log's `encoding`, else `--encoding`, else UTF-8.
+    pub encoding: crate::read::encoding::TextEncoding,
+}
+
+pub(crate) fn build_log(case_path: &Path, dir: &Path, schema: &Schema, index: usize, section: &LogSection, inputs: &crate::read::input::InputDefaults) -> Result<LogSpec> {
+    let label = section.name.clone().unwrap_or_else(|| section.path.clone());
+    let bad = |message: String| Error::input(case_path, format!("[[logs]] #{} ({label}): {message}", index + 1));
+    let files = crate::read::input::expand_glob(dir, &section.path)?;
+
+    let mut table_names = BTreeMap::new();
+    for (log_name, case_table) in &section.tables {
+        let id = schema.table(case_table).ok_or_else(|| bad(format!("[logs.tables] {log_name} = `{case_table}`: no such case table")))?;
+        table_names.insert(log_name.clone(), id);
+    }
+
+    let mut routes = Vec::new();
+    for route in &section.routes {
+        let mut segments = Vec::new();
+        for seg in route.path.trim_matches('/').split('/') {
+            segments.push(if let Some(table) = seg.strip_prefix('{').and_then(|s| s.strip_suffix('}')) {
+                RouteSegment::Capture(
+                    schema.table(table).ok_or_else(|| bad(format!("route `{}`: {{{table}}} is not a case table", route.path)))?,
+                )
+            } else if seg == "*" {
+                RouteSegment::Any
+            } else {
+                RouteSegment::Literal(seg.to_string())
+            });
+        }
+        if segments.iter().filter(|s| matches!(s, RouteSegment::Capture(_))).count() != 1 {
+            return Err(bad(format!("route `{}` must capture exactly one {{table}}", route.path)));
+        }
+        let mut fields = Vec::new();
+        for field in &route.fields {
+            fields.push(schema.field(field).ok_or_else(|| bad(format!("route `{}`: field `{field}` is not a `table.column` of the case's tables", route.path)))?);
+        }
+        routes.push(Route { template: route.path.clone(), segments, fields });
+    }
+
+    // The log's own `time_zone` wins over `--assume-tz`.
+    let time_zone = section
+        .time_zone
+        .as_deref()
+        .map(|z| timefmt::parse_zone(z).ok_or_else(|| bad(format!("time_zone `{z}`: use UTC or an offset such as +02:00"))))
+        .transpose()?
+        .or(inputs.assume_tz);
+    let encoding = match &section.encoding {
+        Some(name) => crate::read::encoding::TextEncoding::parse(name).map_err(|m| bad(format!("encoding: {m}")))?,
+        None => inputs.encoding.unwrap_or_default(),
+    };
+    let users = match &section.users {
+        Some(p) => crate::read::accounts::load(&dir.join(p))?,
+        None => BTreeMap::new(),
+    };
+
+    Ok(LogSpec {
+        name: label,
+        pattern: section.path.clone(),
+        files,
+        format: section.format.clone(),
+        log_line_prefix: section.log_line_prefix.clone(),
+        routes,
+        map: section.map.clone(),
+        table_names,
+        time_zone,
+        users,
+        encoding,
+    })
+}

@@ -1,0 +1,239 @@
+//! The case's tables as checked: each table's columns (a field id per `table.column`), its key, its link to
+//! the customers, the roles of the customer columns the notification list shows, and the data class of
+//! every column.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use crate::case::file::CaseFile;
+use crate::classes::{self, DataClass};
+use crate::error::{Error, Result};
+use crate::read::table::TableFile;
+
+/// Roles of customer columns that the notification list shows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Role {
+    Name,
+    Email,
+    Phone,
+    Country,
+    Region,
+    Segment,
+}
+
+impl Role {
+    pub const ALL: [Role; 6] = [Role::Name, Role::Email, Role::Phone, Role::Country, Role::Region, Role::Segment];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Name => "name",
+            Role::Email => "email",
+            Role::Phone => "phone",
+            Role::Country => "country",
+            Role::Region => "region",
+            Role::Segment => "segment",
+        }
+    }
+
+    /// Column names tried, in order, when the case does not name the column for this role.
+    fn candidates(self) -> &'static [&'static str] {
+        match self {
+            Role::Name => &["full_name", "name", "customer_name", "display_name", "fullname"],
+            Role::Email => &["email", "email_address", "e_mail", "mail"],
+            Role::Phone => &["phone", "phone_number", "telephone", "mobile", "tel"],
+            Role::Country => &["country", "country_code", "nation"],
+            Role::Region => &["region", "state", "province", "county", "state_code"],
+            Role::Segment => &["segment", "account_type", "customer_type", "type", "tier"],
+        }
+    }
+}
+
+/// Index of a case table: 0 is always the customers table.
+pub type TableId = usize;
+pub const CUSTOMERS: TableId = 0;
+
+/// Index of a column across all case tables (`table.column`).
+pub type FieldId = usize;
+
+#[derive(Clone, Debug)]
+pub struct TableSpec {
+    pub name: String,
+    pub file: TableFile,
+    pub key: String,
+    pub key_index: usize,
+    /// For linked tables: the column holding the customers key.
+    pub customer_column: Option<(String, usize)>,
+    /// Field id of this table's first column.
+    pub first_field: FieldId,
+    /// How this table's keys are compared (`key_type`).
+    pub key_type: crate::read::keys::KeyType,
+}
+
+impl TableSpec {
+    pub fn field(&self, column: usize) -> FieldId {
+        self.first_field + column
+    }
+
+    pub fn field_of(&self, column: &str) -> Option<FieldId> {
+        self.file.column_index(column).map(|i| self.field(i))
+    }
+
+    /// `raw` as this table's keys are compared (see [`crate::read::keys`]).
+    pub fn canonical_key<'a>(&self, raw: &'a str) -> std::borrow::Cow<'a, str> {
+        self.key_type.canonical(raw)
+    }
+
+    pub fn fields(&self) -> std::ops::Range<FieldId> {
+        self.first_field..self.first_field + self.file.columns.len()
+    }
+}
+
+/// All tables of the case with their columns and the data class of each column.
+#[derive(Clone, Debug)]
+pub struct Schema {
+    pub tables: Vec<TableSpec>,
+    /// `table.column` for each field id.
+    pub field_names: Vec<String>,
+    /// Data class of each field id (`None`: identifies a row only, or is not personal data).
+    pub field_classes: Vec<Option<DataClass>>,
+    /// Customer columns by role.
+    pub roles: BTreeMap<Role, usize>,
+}
+
+impl Schema {
+    pub fn table(&self, name: &str) -> Option<TableId> {
+        self.tables.iter().position(|t| t.name == name)
+    }
+
+    pub fn customers(&self) -> &TableSpec {
+        &self.tables[CUSTOMERS]
+    }
+
+    pub fn field_count(&self) -> usize {
+        self.field_names.len()
+    }
+
+    /// A `table.column` reference.
+    pub fn field(&self, qualified: &str) -> Option<FieldId> {
+        let (table, column) = qualified.split_once('.')?;
+        self.tables.get(self.table(table)?)?.field_of(column)
+    }
+
+    pub fn table_of_field(&self, field: FieldId) -> TableId {
+        self.tables.iter().rposition(|t| t.first_field <= field).unwrap_or(CUSTOMERS)
+    }
+}
+
+pub(crate) fn build_schema(case_path: &Path, dir: &Path, parsed: &CaseFile) -> Result<Schema> {
+    let bad = |message: String| Error::input(case_path, message);
+    let mut tables = Vec::new();
+    let mut field_names = Vec::new();
+
+    let table_encoding = |section: &str, name: &Option<String>| match name {
+        Some(name) => crate::read::encoding::TextEncoding::parse(name).map_err(|m| bad(format!("{section} encoding: {m}"))),
+        None => Ok(crate::read::encoding::TextEncoding::UTF8),
+    };
+    let customers_file = TableFile::open_encoded(&dir.join(&parsed.customers.path), table_encoding("[customers]", &parsed.customers.encoding)?)?;
+    let key_index = customers_file
+        .column_index(&parsed.customers.key)
+        .ok_or_else(|| bad(format!("[customers] key `{}` is not a column of {}", parsed.customers.key, customers_file.path.display())))?;
+    let key_type = |section: &str, name: &Option<String>| match name {
+        Some(name) => crate::read::keys::KeyType::parse(name).map_err(|m| bad(format!("{section} {m}"))),
+        None => Ok(crate::read::keys::KeyType::Text),
+    };
+    tables.push(TableSpec {
+        name: "customers".into(),
+        key: parsed.customers.key.clone(),
+        key_index,
+        customer_column: None,
+        first_field: 0,
+        file: customers_file,
+        key_type: key_type("[customers]", &parsed.customers.key_type)?,
+    });
+
+    for section in &parsed.tables {
+        if section.name == "customers" || tables.iter().any(|t: &TableSpec| t.name == section.name) {
+            return Err(bad(format!("[[tables]] name `{}` is used twice", section.name)));
+        }
+        let file = TableFile::open_encoded(&dir.join(&section.path), table_encoding(&format!("[[tables]] {}:", section.name), &section.encoding)?)?;
+        let key_index = file
+            .column_index(&section.key)
+            .ok_or_else(|| bad(format!("[[tables]] {}: key `{}` is not a column of {}", section.name, section.key, file.path.display())))?;
+        let customer_index = file.column_index(&section.customer).ok_or_else(|| {
+            bad(format!("[[tables]] {}: customer column `{}` is not a column of {}", section.name, section.customer, file.path.display()))
+        })?;
+        tables.push(TableSpec {
+            name: section.name.clone(),
+            key: section.key.clone(),
+            key_index,
+            customer_column: Some((section.customer.clone(), customer_index)),
+            first_field: 0,
+            file,
+            key_type: key_type(&format!("[[tables]] {}:", section.name), &section.key_type)?,
+        });
+    }
+
+    for table in &mut tables {
+        table.first_field = field_names.len();
+        field_names.extend(table.file.columns.iter().map(|c| format!("{}.{}", table.name, c)));
+    }
+
+    // Customer column roles: named in the case, else guessed from the header.
+    let customers = &tables[CUSTOMERS];
+    let mut roles = BTreeMap::new();
+    for (role_name, column) in &parsed.customers.columns {
+        let role = Role::ALL
+            .into_iter()
+            .find(|r| r.as_str() == role_name)
+            .ok_or_else(|| bad(format!("[customers.columns] unknown role `{role_name}` (roles: name, email, phone, country, region, segment)")))?;
+        let index = customers
+            .file
+            .column_index(column)
+            .ok_or_else(|| bad(format!("[customers.columns] {role_name} = `{column}` is not a column of {}", customers.file.path.display())))?;
+        roles.insert(role, index);
+    }
+    for role in Role::ALL {
+        if roles.contains_key(&role) {
+            continue;
+        }
+        let lower: Vec<String> = customers.file.columns.iter().map(|c| c.to_lowercase()).collect();
+        if let Some(i) = role.candidates().iter().find_map(|cand| lower.iter().position(|c| c == cand)) {
+            roles.insert(role, i);
+        }
+    }
+
+    // Data classes: overrides, then roles, then names. Keys and customer links identify rows only.
+    let mut field_classes: Vec<Option<DataClass>> = vec![None; field_names.len()];
+    for table in &tables {
+        for (i, column) in table.file.columns.iter().enumerate() {
+            let is_link = table.customer_column.as_ref().is_some_and(|(_, c)| *c == i);
+            let is_customer_key = table.first_field == 0 && i == table.key_index;
+            field_classes[table.field(i)] = if is_link || is_customer_key { None } else { classes::guess(&table.name, column) };
+        }
+    }
+    for (role, index) in &roles {
+        let class = match role {
+            Role::Name => Some(DataClass::Names),
+            Role::Email => Some(DataClass::EmailAddresses),
+            Role::Phone => Some(DataClass::PhoneNumbers),
+            Role::Country | Role::Region => Some(DataClass::GeographicLocations),
+            Role::Segment => None,
+        };
+        field_classes[*index] = class;
+    }
+    let schema_so_far = Schema { tables: tables.clone(), field_names: field_names.clone(), field_classes: vec![], roles: roles.clone() };
+    for (field, class) in &parsed.classes {
+        let id = schema_so_far
+            .field(field)
+            .ok_or_else(|| bad(format!("[classes] `{field}` is not a `table.column` of the case's tables")))?;
+        field_classes[id] = match class.as_str() {
+            "none" | "" => None,
+            name => Some(DataClass::parse(name).ok_or_else(|| {
+                let known: Vec<&str> = DataClass::ALL.iter().map(|c| c.as_str()).collect();
+                bad(format!("[classes] `{field}` = `{name}`: unknown data class (known: {}, or none)", known.join(", ")))
+            })?),
+        };
+    }
+
+    Ok(Schema { tables, field_names, field_classes, roles })
+}

@@ -1,0 +1,133 @@
+//! Recording, while [`crate::stages::collect`] reads: per source an hourly histogram of all events (every
+//! account: this is about the log's own rhythm), per file the first and last event and events per day,
+//! the blind spots of each record, and the times of the actors' events.
+
+use std::collections::{BTreeMap, HashMap};
+
+use chrono::NaiveDate;
+
+use crate::case::Case;
+use crate::coverage::blind::{BlindKind, BlindSpot, LineRef};
+use crate::coverage::histogram::HourlyHistogram;
+use crate::ingest::event::RawEvent;
+use crate::ingest::prefilter::{HourTally, OtherAccountsTally};
+use crate::read::timefmt::{Timestamp, Window};
+
+#[derive(Clone, Debug)]
+pub(crate) struct FileRecord {
+    pub(crate) source: usize,
+    pub(crate) path: String,
+    pub(crate) events: u64,
+    pub(crate) first: Option<Timestamp>,
+    pub(crate) last: Option<Timestamp>,
+    pub(crate) per_day: BTreeMap<NaiveDate, u64>,
+    /// Other accounts' records per hour, from parsers' tallies, not yet in `per_day`, `first`, `last` and
+    /// the source's histogram (see [`CoverageRecorder::settled`]): merging into a hash map per tally is
+    /// cheaper than into the ordered maps.
+    pub(crate) pending_hours: HashMap<i64, HourTally, foldhash::fast::FixedState>,
+}
+
+#[derive(Clone, Debug, Default)]
+pub(crate) struct SourceRecord {
+    pub(crate) hist: HourlyHistogram,
+    /// Events inside the case's window (every account).
+    pub(crate) in_window: u64,
+    pub(crate) blind: Vec<BlindSpot>,
+}
+
+/// An event of one of the case's actors (any time, any outcome): for "activity around a gap".
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct ActorMark {
+    pub(crate) time: Timestamp,
+    pub(crate) file: u32,
+    pub(crate) actor: u32,
+    pub(crate) line: u64,
+}
+
+/// Fed by collect: one call per file, per event and per rejected record.
+#[derive(Clone, Debug, Default)]
+pub struct CoverageRecorder {
+    pub(crate) actors: Vec<String>,
+    pub(crate) window: Window,
+    pub(crate) sources: Vec<SourceRecord>,
+    pub(crate) files: Vec<FileRecord>,
+    pub(crate) marks: Vec<ActorMark>,
+}
+
+impl CoverageRecorder {
+    pub fn new(case: &Case) -> CoverageRecorder {
+        let mut actors = case.actors.clone();
+        actors.sort();
+        let blank = SourceRecord { hist: HourlyHistogram::default(), in_window: 0, blind: BlindKind::ALL.iter().map(|k| BlindSpot::new(*k)).collect() };
+        let mut sources = vec![blank; case.logs.len()];
+        for s in &mut sources {
+            s.blind[BlindKind::WholeTableRead.index()].records = None;
+        }
+        CoverageRecorder { actors, window: case.window, sources, files: Vec::new(), marks: Vec::new() }
+    }
+
+    /// Starts a file of source `source`; returns the file's index for the other calls.
+    pub fn begin_file(&mut self, source: usize, path: &str) -> usize {
+        self.files.push(FileRecord { source, path: path.to_string(), events: 0, first: None, last: None, per_day: BTreeMap::new(), pending_hours: HashMap::default() });
+        self.files.len() - 1
+    }
+
+    pub fn rejected(&mut self, file: usize) {
+        let source = self.files[file].source;
+        self.sources[source].blind[BlindKind::Rejected.index()].add(None);
+    }
+
+    /// Other accounts' records counted by a parser: as many [`CoverageRecorder::event`] calls for events
+    /// with an empty payload (so no blind spot but a missing account, and no actor).
+    pub fn other_accounts(&mut self, file: usize, tally: &OtherAccountsTally) {
+        let f = &mut self.files[file];
+        f.events += tally.records;
+        crate::ingest::prefilter::merge_hours(&mut f.pending_hours, &tally.hours);
+        let source = &mut self.sources[f.source];
+        source.in_window += tally.in_window;
+        source.blind[BlindKind::NoAccount.index()].add_records(tally.without_account);
+    }
+
+    /// The recording with every tallied hour in place.
+    pub fn settled(&self) -> CoverageRecorder {
+        let mut rec = self.clone();
+        for f in &mut rec.files {
+            let source = &mut rec.sources[f.source];
+            for (hour, cell) in std::mem::take(&mut f.pending_hours) {
+                f.first = Some(f.first.map_or(cell.first, |t| t.min(cell.first)));
+                f.last = Some(f.last.map_or(cell.last, |t| t.max(cell.last)));
+                *f.per_day.entry(cell.first.date_naive()).or_default() += cell.count;
+                source.hist.add_cell(hour, cell);
+            }
+        }
+        rec
+    }
+
+    pub fn event(&mut self, file: usize, event: &RawEvent) {
+        let f = &mut self.files[file];
+        f.events += 1;
+        f.first = Some(f.first.map_or(event.time, |t| t.min(event.time)));
+        f.last = Some(f.last.map_or(event.time, |t| t.max(event.time)));
+        *f.per_day.entry(event.time.date_naive()).or_default() += 1;
+        let source = &mut self.sources[f.source];
+        source.hist.add(event.time);
+        if self.window.contains(&event.time) {
+            source.in_window += 1;
+        }
+
+        let actor = event.actor.as_deref().and_then(|a| self.actors.binary_search_by(|x| x.as_str().cmp(a)).ok());
+        if let Some(a) = actor {
+            self.marks.push(ActorMark { time: event.time, file: file as u32, actor: a as u32, line: event.line });
+        }
+        let counted = actor.is_some() && self.window.contains(&event.time) && event.failure.is_none();
+        for kind in crate::coverage::blind::classify(event) {
+            let line = counted.then(|| LineRef {
+                file: f.path.clone(),
+                line: event.line,
+                time: crate::read::timefmt::format_utc(&event.time),
+                actor: event.actor.clone().unwrap_or_default(),
+            });
+            source.blind[kind.index()].add(line);
+        }
+    }
+}

@@ -1,0 +1,136 @@
+//! The case's tables and a log source's settings at hand while deciding what an event exposes: columns and
+//! tables by the names a log gives them. The interpreters of each kind of evidence (the sibling files)
+//! take it; [`crate::evidence`] picks the interpreter for an event.
+
+use crate::case::logs::LogSpec;
+use crate::case::schema::{FieldId, Schema, TableId};
+
+/// Decides what events of one log source expose.
+pub struct Interpreter<'a> {
+    pub schema: &'a Schema,
+    pub log: &'a LogSpec,
+    /// The case's `[[exports]]`: what retrieved objects and reports held.
+    pub exports: &'a [crate::case::exports::Export],
+}
+
+impl<'a> Interpreter<'a> {
+    pub fn new(schema: &'a Schema, log: &'a LogSpec) -> Self {
+        Interpreter { schema, log, exports: &[] }
+    }
+
+    /// With the case's exports, so that retrieving a declared object names its rows.
+    pub fn with_exports(mut self, exports: &'a [crate::case::exports::Export]) -> Self {
+        self.exports = exports;
+        self
+    }
+
+    /// A column of a case table by the name a log gives it (exact, then ignoring case).
+    pub fn column(&self, table: TableId, name: &str) -> Option<FieldId> {
+        let spec = &self.schema.tables[table];
+        spec.field_of(name).or_else(|| spec.file.columns.iter().position(|c| c.eq_ignore_ascii_case(name)).map(|i| spec.field(i)))
+    }
+
+    /// The table whose key a column of `table` holds: the table itself for its key column, customers for a
+    /// linked table's customer column; `None` for any other column.
+    pub fn key_owner(&self, table: TableId, column: &str) -> Option<TableId> {
+        let spec = &self.schema.tables[table];
+        let field = self.column(table, column)?;
+        if field == spec.field(spec.key_index) {
+            Some(table)
+        } else if spec.customer_column.as_ref().is_some_and(|(_, c)| spec.field(*c) == field) {
+            Some(crate::case::schema::CUSTOMERS)
+        } else {
+            None
+        }
+    }
+
+    /// Field names → fields of `table`, and the names that are not its columns.
+    pub fn columns(&self, table: TableId, names: &[String]) -> (Vec<FieldId>, Vec<String>) {
+        let mut fields = Vec::new();
+        let mut unknown = Vec::new();
+        for n in names {
+            match self.column(table, n) {
+                Some(f) => fields.push(f),
+                None => unknown.push(n.clone()),
+            }
+        }
+        fields.sort_unstable();
+        fields.dedup();
+        (fields, unknown)
+    }
+
+    /// A table name as the log writes it (`Customer`, `public.customers`, `"Tickets"`) → case table.
+    pub fn table(&self, name: &str) -> Option<TableId> {
+        let name = name.trim().trim_matches('"');
+        if let Some(id) = self.log.table_names.get(name) {
+            return Some(*id);
+        }
+        let bare = name.rsplit('.').next().unwrap_or(name).trim_matches('"');
+        if let Some(id) = self.log.table_names.get(bare) {
+            return Some(*id);
+        }
+        self.log
+            .table_names
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(bare))
+            .map(|(_, v)| *v)
+            .or_else(|| self.schema.tables.iter().position(|t| t.name.eq_ignore_ascii_case(bare)))
+    }
+}
+
+/// A small schema (customers, tickets) for unit tests of the interpreters.
+#[cfg(test)]
+pub(crate) mod testing {
+    use std::collections::BTreeMap;
+
+    use crate::case::logs::LogSpec;
+
+    use crate::case::schema::{Role, Schema, TableSpec};
+    use crate::classes;
+    use crate::read::table::TableFile;
+
+    fn table(name: &str, columns: &[&str], key: usize, customer: Option<usize>, first_field: usize) -> TableSpec {
+        TableSpec {
+            name: name.into(),
+            file: TableFile { path: format!("{name}.csv").into(), delimiter: b',', columns: columns.iter().map(|c| c.to_string()).collect(), encoding: Default::default() },
+            key: columns[key].into(),
+            key_index: key,
+            customer_column: customer.map(|c| (columns[c].to_string(), c)),
+            first_field,
+            key_type: Default::default(),
+        }
+    }
+
+    pub fn schema() -> Schema {
+        let customers = table("customers", &["customer_id", "full_name", "email", "phone", "state", "card_number"], 0, None, 0);
+        let tickets = table("tickets", &["ticket_number", "customer_id", "subject"], 0, Some(1), 6);
+        let mut field_names = Vec::new();
+        let mut field_classes = Vec::new();
+        for t in [&customers, &tickets] {
+            for (i, c) in t.file.columns.iter().enumerate() {
+                field_names.push(format!("{}.{}", t.name, c));
+                let id_only = (t.name == "customers" && i == 0) || t.customer_column.as_ref().is_some_and(|(_, x)| *x == i);
+                field_classes.push(if id_only { None } else { classes::guess(&t.name, c) });
+            }
+        }
+        let mut roles = BTreeMap::new();
+        roles.insert(Role::Name, 1);
+        Schema { tables: vec![customers, tickets], field_names, field_classes, roles }
+    }
+
+    pub fn log() -> LogSpec {
+        LogSpec {
+            name: "test".into(),
+            pattern: "test".into(),
+            files: vec![],
+            format: None,
+            log_line_prefix: None,
+            routes: vec![],
+            map: BTreeMap::new(),
+            table_names: BTreeMap::new(),
+            time_zone: None,
+            users: BTreeMap::new(),
+            encoding: Default::default(),
+        }
+    }
+}

@@ -1,0 +1,109 @@
+//! Which format a log is in (declared, or told from its first bytes), and the parser for it.
+
+use crate::error::{Error, Result};
+use crate::ingest::event::{Format, LogParser, ParserSettings};
+use crate::ingest::formats::{cloudtrail, combined, generic_csv, jsonl, mongodb, mysql_audit, pgaudit, salesforce, zendesk};
+use crate::ingest::prefilter;
+
+/// Guesses the format from the first bytes of a file (decompressed). Order matters: a pgaudit csvlog is
+/// also CSV, so the specific formats are tried first.
+pub fn detect_format(sample: &[u8]) -> Option<Format> {
+    let text = String::from_utf8_lossy(sample);
+    if pgaudit::looks_like(&text) {
+        return Some(Format::Pgaudit);
+    }
+    let first = text.lines().map(str::trim).find(|l| !l.is_empty())?;
+    if combined::looks_like(first) {
+        return Some(Format::Combined);
+    }
+    if let Some(format) = detect_audit_format(&text, first) {
+        return Some(format);
+    }
+    if first.starts_with('{') {
+        return Some(Format::Jsonl);
+    }
+    if first.contains(',') || first.contains('\t') {
+        return Some(Format::Csv);
+    }
+    None
+}
+
+/// The audit formats told apart by their content (checked before the generic csv/jsonl).
+fn detect_audit_format(text: &str, first: &str) -> Option<Format> {
+    let unquoted = first.trim_start_matches('\u{feff}');
+    if unquoted.starts_with("\"EVENT_TYPE\"") || unquoted.starts_with("EVENT_TYPE,") {
+        return Some(Format::Salesforce);
+    }
+    if mysql_audit::looks_like(text) {
+        return Some(Format::MysqlAudit);
+    }
+    if text.contains("\"atype\"") || text.contains("\\\"atype\\\"") {
+        return Some(Format::MongodbAudit);
+    }
+    if text.contains("\"eventSource\"") && text.contains("\"eventName\"") {
+        return Some(Format::Cloudtrail);
+    }
+    if zendesk::looks_like(first) {
+        return Some(Format::Zendesk);
+    }
+    None
+}
+
+/// Builds the parser for `format`. `sample` is the start of the file, used to settle layout details
+/// (csvlog or stderr, CSV header, log_line_prefix) before reading.
+pub fn parser_for(format: Format, settings: &ParserSettings, sample: &[u8], path: &std::path::Path) -> Result<Box<dyn LogParser>> {
+    Ok(match format {
+        Format::Combined => Box::new(combined::CombinedParser),
+        Format::Pgaudit => Box::new(
+            pgaudit::PgauditParser::new(settings.log_line_prefix.as_deref(), sample).map_err(|m| Error::input(path, m))?.in_zone(settings.time_zone),
+        ),
+        Format::Csv => Box::new(generic_csv::CsvParser::new(&settings.map, sample).map_err(|m| Error::input(path, m))?.in_zone(settings.time_zone)),
+        Format::Jsonl => Box::new(jsonl::JsonlParser::new(&settings.map).map_err(|m| Error::input(path, m))?.in_zone(settings.time_zone)),
+        Format::MysqlAudit => Box::new(mysql_audit::MysqlAuditParser::new(settings, sample)),
+        Format::MongodbAudit => Box::new(mongodb::MongodbParser { time_zone: settings.time_zone }),
+        Format::Cloudtrail => Box::new(cloudtrail::CloudtrailParser { time_zone: settings.time_zone }),
+        Format::Salesforce => Box::new(salesforce::SalesforceParser::new(settings, sample).map_err(|m| Error::input(path, m))?),
+        Format::Zendesk => Box::new(zendesk::ZendeskParser::new(settings, sample).map_err(|m| Error::input(path, m))?),
+    })
+}
+
+/// As [`parser_for`], for a reader that will use only the events of some accounts (when given): parsers
+/// that can (the generic CSV) then count other accounts' records cheaply (see [`prefilter`]).
+pub fn parser_for_accounts(
+    format: Format,
+    settings: &ParserSettings,
+    sample: &[u8],
+    path: &std::path::Path,
+    interest: Option<prefilter::AccountsOfInterest<'_>>,
+) -> Result<Box<dyn LogParser>> {
+    match (format, interest) {
+        (Format::Csv, Some(interest)) => {
+            let parser = generic_csv::CsvParser::new(&settings.map, sample).map_err(|m| Error::input(path, m))?.in_zone(settings.time_zone);
+            Ok(Box::new(parser.only_accounts(interest)))
+        }
+        _ => parser_for(format, settings, sample, path),
+    }
+}
+
+/// Picks the declared format, or detects it from the file's first bytes.
+pub fn resolve_format(declared: Option<&str>, sample: &[u8], path: &std::path::Path) -> Result<Format> {
+    match declared {
+        Some(name) => {
+            let format = Format::parse_name(name).ok_or_else(|| {
+                let known: Vec<&str> = Format::ALL.iter().map(|f| f.as_str()).collect();
+                Error::input(path, format!("unknown log format `{name}` (known: {})", known.join(", ")))
+            })?;
+            if sample.iter().any(|b| !b.is_ascii_whitespace()) {
+                if let Some(seen) = detect_format(sample) {
+                    let json = sample.iter().find(|b| !b.is_ascii_whitespace()).is_some_and(|b| *b == b'{' || *b == b'[');
+                    let compatible = seen == format || (format == Format::Csv && !json) || (format == Format::Jsonl && json);
+                    if !compatible {
+                        return Err(Error::input(path, format!("declared format `{format}` but the file looks like `{seen}`")));
+                    }
+                }
+            }
+            Ok(format)
+        }
+        None => detect_format(sample).ok_or_else(|| Error::input(path, "cannot tell the log format: set `format` for this log")),
+    }
+}

@@ -1,0 +1,12 @@
+//! One parser per log format; each file says which exports it reads and from which public samples its
+//! layout was taken.
+
+pub mod cloudtrail;
+pub mod combined;
+pub mod generic_csv;
+pub mod jsonl;
+pub mod mongodb;
+pub mod mysql_audit;
+pub mod pgaudit;
+pub mod salesforce;
+pub mod zendesk;

@@ -1,0 +1,592 @@
+//! The legal stage, after exposure: free-text findings added to the rows, then customer rows grouped into
+//! people, each person's jurisdiction, and under that jurisdiction's rule whether they must be notified,
+//! why, by when and whom else to tell; a per-jurisdiction summary; and the statement.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use chrono::NaiveDate;
+
+use crate::case::Case;
+use crate::classes::DataClass;
+use crate::legal::freetext::{Finding, Kind};
+use crate::legal::people::{self, MergeStats, RowKeys};
+use crate::legal::report::{FreeTextReport, JurisdictionSummary, LegalReport, Options, Outcome, Per, Person, DISCLAIMER};
+use crate::legal::rules::{self, Counts, Decision, Exposed, Notify, Rule, RuleSet};
+use crate::legal::{deadline, jurisdiction, statement};
+use crate::read::timefmt::Timestamp;
+use crate::stages::exposure::{CustomerExposure, ExposureSummary};
+
+/// Adds the classes found in free text to the customers' rows and corrects the summary: a class found
+/// in a ticket note is exposed, whatever the columns say.
+pub fn apply_findings(rows: &mut [CustomerExposure], summary: &mut ExposureSummary, findings: &[Finding]) {
+    let mut by_customer: BTreeMap<&str, BTreeSet<DataClass>> = BTreeMap::new();
+    for f in findings {
+        by_customer.entry(&f.customer_id).or_default().insert(f.class);
+    }
+    for row in rows.iter_mut() {
+        if let Some(found) = by_customer.get(row.customer_id.as_str()) {
+            let mut all: BTreeSet<DataClass> = row.data_classes.iter().copied().collect();
+            all.extend(found);
+            row.data_classes = all.into_iter().collect();
+            row.data_classes.sort_by_key(|c| c.as_str());
+        }
+    }
+    summary.by_class.clear();
+    for row in rows.iter() {
+        for class in &row.data_classes {
+            *summary.by_class.entry(class.to_string()).or_default() += 1;
+        }
+    }
+    for held in &mut summary.held {
+        held.customers_exposed = summary.by_class.get(held.class.as_str()).copied().unwrap_or(0);
+    }
+    summary.held_not_exposed.retain(|c| !summary.by_class.contains_key(c.as_str()));
+    summary.possibly_exposed.retain(|c| !summary.by_class.contains_key(c.as_str()));
+}
+
+/// The rules' elements one customer row exposed: from its exposed columns (by class and column name)
+/// and the kinds found in its free text.
+pub fn exposed_elements(case: &Case, row: &CustomerExposure, kinds: &BTreeSet<Kind>) -> Exposed {
+    let mut e = Exposed::default();
+    let (mut card, mut card_code, mut bank, mut bank_code, mut login) = (false, false, false, false, false);
+    for field in &row.exposed_fields {
+        let Some(id) = case.schema.field(field) else { continue };
+        let Some(class) = case.schema.field_classes[id] else { continue };
+        let column = field.rsplit('.').next().unwrap_or(field).to_lowercase();
+        let has = |words: &[&str]| words.iter().any(|w| column.contains(w));
+        match class {
+            DataClass::Names => e.name = true,
+            DataClass::EmailAddresses | DataClass::Usernames => login = true,
+            DataClass::CreditCards => {
+                if has(&["cvv", "cvc", "csc", "security_code", "expir", "exp_"]) {
+                    card_code = true;
+                } else {
+                    card = true;
+                }
+            }
+            DataClass::BankAccountNumbers => {
+                if has(&["pin", "code", "password"]) {
+                    bank_code = true;
+                } else {
+                    bank = true;
+                }
+            }
+            DataClass::GovernmentIssuedIds => {
+                let element = if has(&["ssn", "social"]) {
+                    "social_security_numbers"
+                } else if has(&["driver", "licen"]) {
+                    "drivers_licenses"
+                } else if has(&["passport"]) {
+                    "passport_numbers"
+                } else if has(&["itin", "tin", "tax"]) {
+                    "taxpayer_ids"
+                } else if has(&["military"]) {
+                    "military_ids"
+                } else {
+                    "government_issued_ids"
+                };
+                e.elements.insert(element.to_string());
+            }
+            DataClass::Passwords => e.secret = true,
+            DataClass::DatesOfBirth => {
+                e.elements.insert("dates_of_birth".to_string());
+            }
+            _ => {}
+        }
+    }
+    for kind in kinds {
+        match kind {
+            Kind::CardNumber => card = true,
+            Kind::Ssn => {
+                e.elements.insert("social_security_numbers".to_string());
+            }
+            Kind::Iban => bank = true,
+            Kind::Password => e.secret = true,
+            Kind::DateOfBirth => {
+                e.elements.insert("dates_of_birth".to_string());
+            }
+        }
+    }
+    if card {
+        e.elements.insert("credit_cards".to_string());
+        if card_code {
+            e.elements.insert("credit_cards_with_code".to_string());
+        }
+    }
+    if bank {
+        e.elements.insert("bank_account_numbers".to_string());
+        if bank_code {
+            e.elements.insert("bank_account_numbers_with_code".to_string());
+        }
+    }
+    if e.secret && login {
+        e.elements.insert("online_credentials".to_string());
+    }
+    e
+}
+
+/// Groups the rows into people, finds their jurisdictions and decides their duties, in four phases: locate
+/// each row, group rows into people, decide each person's duties, summarise.
+pub fn evaluate(
+    case: &Case,
+    rows: &[CustomerExposure],
+    summary: &ExposureSummary,
+    findings: &[Finding],
+    columns_scanned: Vec<String>,
+    rules: &RuleSet,
+    options: &Options,
+) -> Outcome {
+    let free_text = FreeTextByCustomer::new(findings);
+    let located = locate(rows);
+    let (members, merges) = group_people(&located.keys, options.per);
+    let window_end = case.window.until.or_else(|| rows.iter().map(|r| r.last_access).max());
+    let mut persons: Vec<Person> =
+        members.iter().map(|rows_of| decide_person(case, rows, &located, &free_text, rules, window_end, rows_of)).collect();
+    // No two people share a customer: an unstable sort is as deterministic, and needs no buffer.
+    persons.sort_unstable_by(|a, b| a.customer_ids.cmp(&b.customer_ids));
+    let width = persons.len().to_string().len().max(4);
+    for (i, p) in persons.iter_mut().enumerate() {
+        p.person_id = format!("P{:0width$}", i + 1);
+    }
+    let report = summarise_report(case, rows, summary, findings, columns_scanned, rules, options, &persons, &free_text, located.rows_jurisdiction_from, merges);
+    Outcome { people: persons, report }
+}
+
+/// The free-text findings by customer: the rules' kinds found, and where.
+struct FreeTextByCustomer<'a> {
+    kinds: BTreeMap<&'a str, BTreeSet<Kind>>,
+    found_in: BTreeMap<&'a str, BTreeSet<String>>,
+}
+
+impl<'a> FreeTextByCustomer<'a> {
+    fn new(findings: &'a [Finding]) -> Self {
+        let mut kinds: BTreeMap<&str, BTreeSet<Kind>> = BTreeMap::new();
+        let mut found_in: BTreeMap<&str, BTreeSet<String>> = BTreeMap::new();
+        for f in findings {
+            kinds.entry(&f.customer_id).or_default().insert(f.kind);
+            found_in.entry(&f.customer_id).or_default().insert(format!("{}[{}]: {}", f.found_in, f.record, f.class));
+        }
+        FreeTextByCustomer { kinds, found_in }
+    }
+}
+
+/// Per row: the keys that group rows into people, and where the person lives.
+struct Located {
+    keys: Vec<RowKeys>,
+    jurisdiction: Vec<String>,
+    rows_jurisdiction_from: BTreeMap<String, usize>,
+}
+
+/// Phase 1: each row's grouping keys and jurisdiction. Phone numbers are parsed and jurisdictions found on
+/// every core (the costliest per-row steps), in row order; a phone's country is looked up only when the
+/// address does not give the jurisdiction.
+fn locate(rows: &[CustomerExposure]) -> Located {
+    let places: Vec<(String, jurisdiction::Source, Option<String>)> = {
+        use rayon::prelude::*;
+        rows.par_iter()
+            .map(|row| {
+                let phone = people::parse_phone(&row.phone, &row.country);
+                let (mut j, mut source) = jurisdiction::jurisdiction(&row.country, &row.region, None);
+                if source == jurisdiction::Source::None {
+                    if let Some(country) = phone.as_ref().and_then(people::phone_country) {
+                        (j, source) = jurisdiction::jurisdiction(&row.country, &row.region, Some(&country));
+                    }
+                }
+                (j, source, phone.as_ref().map(people::e164))
+            })
+            .collect()
+    };
+    let mut located = Located { keys: Vec::with_capacity(rows.len()), jurisdiction: Vec::with_capacity(rows.len()), rows_jurisdiction_from: BTreeMap::new() };
+    for (row, (j, source, phone)) in rows.iter().zip(places) {
+        let from = match source {
+            jurisdiction::Source::Address => "country/region column",
+            jurisdiction::Source::Phone => "phone number",
+            jurisdiction::Source::None => "unknown",
+        };
+        *located.rows_jurisdiction_from.entry(from.to_string()).or_default() += 1;
+        located.jurisdiction.push(j);
+        located.keys.push(RowKeys { email: people::normalise_email(&row.email), phone, name: people::normalise_name(&row.name) });
+    }
+    located
+}
+
+/// Phase 2: the rows of each person (one person per row with `--per record`).
+fn group_people(keys: &[RowKeys], per: Per) -> (Vec<Vec<usize>>, MergeStats) {
+    let (groups, merges) = match per {
+        Per::Person => people::group(keys),
+        Per::Record => {
+            let groups: Vec<usize> = (0..keys.len()).collect();
+            (groups, MergeStats { rows: keys.len(), people: keys.len(), rows_merged: 0, by_reason: BTreeMap::new(), people_with_different_names: 0 })
+        }
+    };
+    let group_count = groups.iter().copied().max().map(|m| m + 1).unwrap_or(0);
+    let mut members: Vec<Vec<usize>> = vec![Vec::new(); group_count];
+    for (row, g) in groups.iter().enumerate() {
+        members[*g].push(row);
+    }
+    (members, merges)
+}
+
+/// Phase 3: one person's exposed elements, jurisdictions and duty in each (the person's id is set later).
+fn decide_person(
+    case: &Case,
+    rows: &[CustomerExposure],
+    located: &Located,
+    free_text: &FreeTextByCustomer<'_>,
+    rules: &RuleSet,
+    window_end: Option<Timestamp>,
+    rows_of: &[usize],
+) -> Person {
+    let keys = &located.keys;
+    // Every distinct value among the person's rows, in row order (same name, address or number
+    // written differently counts once), so no address or name of a merged row is lost.
+    let distinct = |get: &dyn Fn(usize) -> (String, String)| {
+        let mut seen = BTreeSet::new();
+        let mut out: Vec<String> = Vec::new();
+        for i in rows_of {
+            let (value, key) = get(*i);
+            if !value.trim().is_empty() && seen.insert(key) {
+                out.push(value.trim().to_string());
+            }
+        }
+        out.join("; ")
+    };
+    let mut jurisdictions: BTreeSet<String> = rows_of.iter().map(|i| located.jurisdiction[*i].clone()).collect();
+    // A specific place outranks "unknown" and a bare "US" from another row of the same person.
+    if jurisdictions.len() > 1 {
+        jurisdictions.remove(jurisdiction::UNKNOWN);
+    }
+    if jurisdictions.iter().any(|j| j.starts_with("US-")) {
+        jurisdictions.remove("US");
+    }
+    let mut exposed = Exposed::default();
+    let mut classes = BTreeSet::new();
+    let mut customer_ids = BTreeSet::new();
+    let mut found_in = BTreeSet::new();
+    let mut segments = BTreeSet::new();
+    for i in rows_of {
+        let row = &rows[*i];
+        let kinds = free_text.kinds.get(row.customer_id.as_str()).cloned().unwrap_or_default();
+        let e = exposed_elements(case, row, &kinds);
+        exposed.name |= e.name;
+        exposed.secret |= e.secret;
+        exposed.elements.extend(e.elements);
+        classes.extend(row.data_classes.iter().copied());
+        customer_ids.insert(row.customer_id.clone());
+        if let Some(f) = free_text.found_in.get(row.customer_id.as_str()) {
+            found_in.extend(f.iter().cloned());
+        }
+        segments.insert(row.segment.clone());
+    }
+    let mut notify = Notify::NotRequired;
+    let (mut basis, mut deadlines, mut regulators) = (Vec::new(), Vec::new(), Vec::new());
+    let mut duties = Vec::with_capacity(jurisdictions.len());
+    for j in &jurisdictions {
+        let (decision, rule) = decide_in(rules, j, &exposed);
+        notify = notify.min(decision.notify);
+        duties.push((j.clone(), decision.notify));
+        let mut reason = decision.reason.clone();
+        if let (Some(rule), Some(end)) = (rule, window_end) {
+            if let Some(effective) = rule.effective {
+                if effective > end.date_naive() {
+                    reason.push_str(&format!(" [rule as in force from {effective}, after the accesses: check the law then in force]"));
+                }
+            }
+        }
+        basis.push(reason);
+        if let Some(rule) = rule {
+            if decision.notify != Notify::NotRequired {
+                deadlines.push(deadline::individual(rule, case.discovered));
+            }
+            if decision.notify != Notify::NotRequired {
+                regulators.push(format!("{}: {}", rule.id, rule.regulator.as_deref().unwrap_or("none")));
+            }
+        }
+    }
+    let mut data_classes: Vec<DataClass> = classes.into_iter().collect();
+    data_classes.sort_by_key(|c| c.as_str());
+    Person {
+        person_id: String::new(),
+        name: distinct(&|i| (rows[i].name.clone(), keys[i].name.clone())),
+        email: distinct(&|i| (rows[i].email.clone(), keys[i].email.clone().unwrap_or_else(|| rows[i].email.trim().to_lowercase()))),
+        phone: distinct(&|i| (rows[i].phone.clone(), keys[i].phone.clone().unwrap_or_else(|| rows[i].phone.trim().to_string()))),
+        jurisdictions: jurisdictions.into_iter().collect(),
+        data_classes,
+        notify,
+        basis,
+        deadline: deadlines,
+        regulator: regulators,
+        customer_ids: customer_ids.into_iter().collect(),
+        first_access: rows_of.iter().map(|i| rows[*i].first_access).min().expect("a group has rows"),
+        last_access: rows_of.iter().map(|i| rows[*i].last_access).max().expect("a group has rows"),
+        evidence: rows_of.iter().map(|i| rows[*i].evidence).max().expect("a group has rows"),
+        found_in: found_in.into_iter().collect(),
+        segments: segments.into_iter().collect(),
+        duties,
+    }
+}
+
+/// Phase 4: the `legal` block of the report: duties per jurisdiction, counts, free-text findings, statement.
+#[allow(clippy::too_many_arguments)]
+fn summarise_report(
+    case: &Case,
+    rows: &[CustomerExposure],
+    summary: &ExposureSummary,
+    findings: &[Finding],
+    columns_scanned: Vec<String>,
+    rules: &RuleSet,
+    options: &Options,
+    persons: &[Person],
+    free_text: &FreeTextByCustomer<'_>,
+    rows_jurisdiction_from: BTreeMap<String, usize>,
+    merges: MergeStats,
+) -> LegalReport {
+    let jurisdictions = summarise(persons, rules, case.discovered);
+    let mut notify: BTreeMap<String, usize> = BTreeMap::new();
+    for p in persons {
+        *notify.entry(p.notify.as_str().to_string()).or_default() += 1;
+    }
+    let mut by_class: BTreeMap<String, usize> = BTreeMap::new();
+    for (_, classes) in findings.iter().fold(BTreeMap::<&str, BTreeSet<DataClass>>::new(), |mut m, f| {
+        m.entry(&f.customer_id).or_default().insert(f.class);
+        m
+    }) {
+        for c in classes {
+            *by_class.entry(c.to_string()).or_default() += 1;
+        }
+    }
+    let free_text_report = FreeTextReport {
+        columns_scanned,
+        customers_with_findings: free_text.kinds.len(),
+        by_class,
+        findings: findings.to_vec(),
+    };
+    let statement = statement::build(case, rows, summary, persons);
+    LegalReport {
+        note: DISCLAIMER,
+        rules_source: rules.source.clone(),
+        rules_version: rules.version.clone(),
+        per: match options.per {
+            Per::Person => "person",
+            Per::Record => "record",
+        },
+        people: persons.len(),
+        merges,
+        rows_jurisdiction_from,
+        notify,
+        jurisdictions,
+        free_text: free_text_report,
+        statement,
+        outputs: BTreeMap::new(),
+    }
+}
+
+/// The decision in one jurisdiction, with the rule used (none: no rule, `unknown` or a bare `US`).
+fn decide_in<'r>(rules: &'r RuleSet, jurisdiction: &str, exposed: &Exposed) -> (Decision, Option<&'r Rule>) {
+    match rules.for_jurisdiction(jurisdiction) {
+        Some(rule) => (rules::decide(rule, exposed), Some(rule)),
+        None => {
+            let reason = if jurisdiction == jurisdiction::UNKNOWN {
+                "jurisdiction unknown (no country, region or readable phone number): counsel to establish where the person lives".to_string()
+            } else if jurisdiction == "US" {
+                "US resident, state unknown: the duty depends on the state".to_string()
+            } else {
+                format!("no rule for {jurisdiction} in the rules file")
+            };
+            (Decision { notify: Notify::Assess, triggering: vec![], reason }, None)
+        }
+    }
+}
+
+fn summarise(persons: &[Person], rules: &RuleSet, discovered: Option<NaiveDate>) -> Vec<JurisdictionSummary> {
+    let mut by_jurisdiction: BTreeMap<&str, Vec<&Person>> = BTreeMap::new();
+    for p in persons {
+        for j in &p.jurisdictions {
+            by_jurisdiction.entry(j).or_default().push(p);
+        }
+    }
+    let mut out = Vec::new();
+    for (j, people) in by_jurisdiction {
+        let rule = rules.for_jurisdiction(j);
+        let duty = |p: &Person| p.duties.iter().find(|(of, _)| of == j).map_or(Notify::Assess, |(_, notify)| *notify);
+        let required = people.iter().filter(|p| duty(p) == Notify::Required).count();
+        let assess = people.iter().filter(|p| duty(p) == Notify::Assess).count();
+        let not_required = people.len() - required - assess;
+        let (regulator_notice, cra_notice) = match rule {
+            Some(rule) => (
+                threshold_status(rule.regulator.is_some(), rule.regulator_threshold, rule.regulator_counts, people.len(), required, assess),
+                threshold_status(rule.cra_threshold.is_some(), rule.cra_threshold.unwrap_or(0), Counts::Notified, people.len(), required, assess),
+            ),
+            None => ("assess".to_string(), "assess".to_string()),
+        };
+        out.push(JurisdictionSummary {
+            jurisdiction: j.to_string(),
+            rule: rule.map(|r| r.id.clone()),
+            citation: rule.map(|r| r.citation.clone()).unwrap_or_default(),
+            people: people.len(),
+            notify_required: required,
+            notify_assess: assess,
+            notify_not_required: not_required,
+            individual_deadline: rule.map(|r| deadline::individual(r, discovered)).unwrap_or_default(),
+            regulator: rule.and_then(|r| r.regulator.clone()).unwrap_or_else(|| if rule.is_some() { "none".into() } else { String::new() }),
+            regulator_threshold: rule.filter(|r| r.regulator.is_some()).map(|r| r.regulator_threshold),
+            regulator_notice,
+            regulator_deadline: rule.map(|r| deadline::regulator(r, discovered)).unwrap_or_default(),
+            cra_threshold: rule.and_then(|r| r.cra_threshold),
+            cra_notice,
+            effective: rule
+                .map(|r| match r.effective {
+                    Some(date) => date.to_string(),
+                    None => format!("(no date) {}", r.amendment),
+                })
+                .unwrap_or_default(),
+            confidence: rule.map(|r| r.confidence.clone()).unwrap_or_default(),
+            last_checked: rule.map(|r| r.last_checked),
+            rule_notes: rule.map(|r| r.notes.clone()).unwrap_or_default(),
+        });
+    }
+    out
+}
+
+/// Whether a notice with a head-count threshold is due: `none` when the law has no such notice.
+fn threshold_status(exists: bool, threshold: u64, counts: Counts, affected: usize, required: usize, assess: usize) -> String {
+    if !exists {
+        return "none".to_string();
+    }
+    let status = match counts {
+        // Every affected person counts towards the threshold; below it, a person whose data alone makes
+        // the breach reportable (APPI card numbers, PDPA prescribed data) still does.
+        Counts::Affected if affected > 0 && affected as u64 >= threshold => Notify::Required,
+        Counts::Affected if required > 0 => Notify::Required,
+        Counts::Affected if assess > 0 => Notify::Assess,
+        Counts::Notified if required > 0 && required as u64 >= threshold => Notify::Required,
+        Counts::Notified if required + assess > 0 && (required + assess) as u64 >= threshold => Notify::Assess,
+        _ => Notify::NotRequired,
+    };
+    status.as_str().to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn person(j: &str, notify: Notify) -> Person {
+        let t = chrono::DateTime::parse_from_rfc3339("2019-06-01T00:00:00Z").unwrap().with_timezone(&chrono::Utc);
+        Person {
+            person_id: String::new(),
+            name: "A".into(),
+            email: String::new(),
+            phone: String::new(),
+            jurisdictions: vec![j.to_string()],
+            data_classes: vec![],
+            notify,
+            basis: vec![],
+            deadline: vec![],
+            regulator: vec![],
+            customer_ids: vec![],
+            first_access: t,
+            last_access: t,
+            evidence: crate::evidence::access::Grade::Named,
+            found_in: vec![],
+            segments: vec![],
+            duties: vec![(j.to_string(), notify)],
+        }
+    }
+
+    fn regulator_notice(j: &str, people: Vec<Person>) -> JurisdictionSummary {
+        summarise(&people, &RuleSet::builtin(), NaiveDate::from_ymd_opt(2019, 10, 28)).into_iter().find(|s| s.jurisdiction == j).unwrap()
+    }
+
+    fn fixture_case() -> Case {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/cases/legal/case.toml");
+        Case::load(&path, &crate::case::Overrides::default()).unwrap()
+    }
+
+    fn row(fields: &[&str]) -> CustomerExposure {
+        let t = chrono::DateTime::parse_from_rfc3339("2019-06-01T00:00:00Z").unwrap().with_timezone(&chrono::Utc);
+        CustomerExposure {
+            customer_id: "C1".into(),
+            name: String::new(),
+            email: String::new(),
+            phone: String::new(),
+            country: String::new(),
+            region: String::new(),
+            segment: String::new(),
+            data_classes: vec![],
+            exposed_fields: fields.iter().map(|f| f.to_string()).collect(),
+            first_access: t,
+            last_access: t,
+            access_count: 1,
+            sources: vec![],
+            evidence: crate::evidence::access::Grade::Named,
+        }
+    }
+
+    #[test]
+    fn exposed_columns_and_free_text_become_rule_elements() {
+        let case = fixture_case();
+        let none = BTreeSet::new();
+        // Name, e-mail, phone: no element at all.
+        let e = exposed_elements(&case, &row(&["customers.full_name", "customers.email", "customers.phone"]), &none);
+        assert!(e.name && e.elements.is_empty() && !e.secret);
+        // A card number column: the number, not the number with its code.
+        let e = exposed_elements(&case, &row(&["customers.card_number"]), &none);
+        assert_eq!(e.elements.iter().collect::<Vec<_>>(), ["credit_cards"]);
+        assert!(!e.name);
+        // Free text: an SSN; a password with the e-mail is an online credential, without it only a secret.
+        let kinds: BTreeSet<Kind> = [Kind::Ssn, Kind::Password].into_iter().collect();
+        let e = exposed_elements(&case, &row(&["customers.email"]), &kinds);
+        assert_eq!(e.elements.iter().collect::<Vec<_>>(), ["online_credentials", "social_security_numbers"]);
+        let e = exposed_elements(&case, &row(&["customers.full_name"]), &[Kind::Password].into_iter().collect());
+        assert!(e.secret && e.elements.is_empty());
+        let e = exposed_elements(&case, &row(&[]), &[Kind::Iban, Kind::DateOfBirth].into_iter().collect());
+        assert_eq!(e.elements.iter().collect::<Vec<_>>(), ["bank_account_numbers", "dates_of_birth"]);
+    }
+
+    #[test]
+    fn regulator_notice_per_regime() {
+        // Singapore: significant scale is 500 or more affected people.
+        assert_eq!(regulator_notice("SG", vec![person("SG", Notify::Assess); 499]).regulator_notice, "assess");
+        assert_eq!(regulator_notice("SG", vec![person("SG", Notify::Assess); 500]).regulator_notice, "required");
+        // Japan: more than 1,000 people, or one whose card number was exposed.
+        assert_eq!(regulator_notice("JP", vec![person("JP", Notify::Assess); 1000]).regulator_notice, "assess");
+        assert_eq!(regulator_notice("JP", vec![person("JP", Notify::Assess); 1001]).regulator_notice, "required");
+        assert_eq!(regulator_notice("JP", vec![person("JP", Notify::Required)]).regulator_notice, "required");
+        // GDPR: the authority for any breach (unless unlikely to result in a risk), 72 hours.
+        let de = regulator_notice("DE", vec![person("DE", Notify::Assess)]);
+        assert_eq!(de.regulator_notice, "required");
+        assert!(de.regulator_deadline.starts_with("2019-10-31T00:00:00Z"));
+        // PIPEDA, NDB, LGPD: the regulator only on the risk judgement.
+        for j in ["CA", "AU", "BR"] {
+            assert_eq!(regulator_notice(j, vec![person(j, Notify::Assess)]).regulator_notice, "assess", "{j}");
+        }
+        // Texas: AG at 250 residents notified; CRA above 10,000.
+        let tx = regulator_notice("US-TX", vec![person("US-TX", Notify::Required); 249]);
+        assert_eq!((tx.regulator_notice.as_str(), tx.cra_notice.as_str()), ("not_required", "not_required"));
+        let tx = regulator_notice("US-TX", vec![person("US-TX", Notify::Required); 250]);
+        assert_eq!(tx.regulator_notice, "required");
+        // Georgia: no regulator notice at all; California: no CRA duty.
+        assert_eq!(regulator_notice("US-GA", vec![person("US-GA", Notify::Required)]).regulator_notice, "none");
+        assert_eq!(regulator_notice("US-CA", vec![person("US-CA", Notify::Required)]).cra_notice, "none");
+        // Not-required residents never count towards a threshold.
+        assert_eq!(regulator_notice("US-NY", vec![person("US-NY", Notify::NotRequired); 10]).regulator_notice, "not_required");
+    }
+
+    #[test]
+    fn thresholds_count_as_the_law_says() {
+        // A US AG threshold of 501 residents notified.
+        assert_eq!(threshold_status(true, 501, Counts::Notified, 900, 500, 0), "not_required");
+        assert_eq!(threshold_status(true, 501, Counts::Notified, 900, 501, 0), "required");
+        assert_eq!(threshold_status(true, 501, Counts::Notified, 900, 400, 200), "assess");
+        // Any resident (threshold 0) but no one to notify.
+        assert_eq!(threshold_status(true, 0, Counts::Notified, 10, 0, 0), "not_required");
+        assert_eq!(threshold_status(false, 0, Counts::Notified, 10, 10, 0), "none");
+        // GDPR: every affected person counts.
+        assert_eq!(threshold_status(true, 0, Counts::Affected, 3, 0, 3), "required");
+        // APPI: more than 1,000 affected, or a person whose data requires a report.
+        assert_eq!(threshold_status(true, 1001, Counts::Affected, 1000, 0, 1000), "assess");
+        assert_eq!(threshold_status(true, 1001, Counts::Affected, 1001, 0, 1001), "required");
+        assert_eq!(threshold_status(true, 1001, Counts::Affected, 5, 1, 4), "required");
+        assert_eq!(threshold_status(true, 1001, Counts::Affected, 5, 0, 0), "not_required");
+    }
+}

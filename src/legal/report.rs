@@ -1,0 +1,140 @@
+//! What the legal stage produces: one [`Person`] per person on the list (or per customer row), the duties
+//! per jurisdiction, and the `legal` block of report.json.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use chrono::NaiveDate;
+use serde::Serialize;
+
+use crate::classes::DataClass;
+use crate::evidence::access::Grade;
+use crate::legal::freetext::Finding;
+use crate::legal::people::MergeStats;
+use crate::legal::rules::Notify;
+use crate::read::timefmt::Timestamp;
+
+/// The statement counsel reads first (built by [`crate::legal::statement`]).
+#[derive(Clone, Debug, Serialize)]
+pub struct Statement {
+    /// Data class → customer rows with it exposed (columns and free text).
+    pub exposed: BTreeMap<String, usize>,
+    /// Classes the tables hold that no access reached.
+    pub not_exposed: Vec<DataClass>,
+    /// Classes returned by whole-table reads or unresolved queries: cannot be ruled out.
+    pub cannot_be_ruled_out: Vec<DataClass>,
+    pub not_exposed_blocked_by: Option<String>,
+    /// Sensitive classes no case table holds.
+    pub not_held: Vec<DataClass>,
+    /// Segment → people affected (segment values mapped to consumer/business/government, else `other`).
+    pub segments_affected: BTreeMap<String, usize>,
+    pub segments_not_affected: Vec<String>,
+    pub first_access: Option<String>,
+    pub last_access: Option<String>,
+    pub window_since: Option<String>,
+    pub window_until: Option<String>,
+    pub discovered: Option<String>,
+    /// The statement as sentences.
+    pub lines: Vec<String>,
+}
+
+/// The one line every legal output carries.
+pub const DISCLAIMER: &str = "Decision support for counsel, not legal advice: counsel decides who is notified.";
+
+/// One row per person (default) or one per customer row.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Per {
+    #[default]
+    Person,
+    Record,
+}
+
+/// The legal stage's options (set by the command line, in `commands`).
+#[derive(Clone, Debug, Default)]
+pub struct Options {
+    pub per: Per,
+    pub rules: Option<PathBuf>,
+    pub excel: bool,
+}
+
+/// One person on the notification list.
+#[derive(Clone, Debug, Serialize)]
+pub struct Person {
+    pub person_id: String,
+    pub name: String,
+    pub email: String,
+    pub phone: String,
+    pub jurisdictions: Vec<String>,
+    pub data_classes: Vec<DataClass>,
+    pub notify: Notify,
+    pub basis: Vec<String>,
+    pub deadline: Vec<String>,
+    pub regulator: Vec<String>,
+    pub customer_ids: Vec<String>,
+    pub first_access: Timestamp,
+    pub last_access: Timestamp,
+    pub evidence: Grade,
+    pub found_in: Vec<String>,
+    pub segments: Vec<String>,
+    /// The duty in each of the person's jurisdictions.
+    /// The person's duty in each of their jurisdictions, sorted by jurisdiction.
+    pub duties: Vec<(String, Notify)>,
+}
+
+/// The duties in one jurisdiction.
+#[derive(Clone, Debug, Serialize)]
+pub struct JurisdictionSummary {
+    pub jurisdiction: String,
+    pub rule: Option<String>,
+    pub citation: String,
+    pub people: usize,
+    pub notify_required: usize,
+    pub notify_assess: usize,
+    pub notify_not_required: usize,
+    pub individual_deadline: String,
+    pub regulator: String,
+    pub regulator_threshold: Option<u64>,
+    /// `required`, `assess`, `not_required` (threshold not met or no one to notify) or `none` (no such duty).
+    pub regulator_notice: String,
+    pub regulator_deadline: String,
+    pub cra_threshold: Option<u64>,
+    pub cra_notice: String,
+    /// The rule's effective date, or (when the research gives no date) its latest amendment.
+    pub effective: String,
+    pub confidence: String,
+    pub last_checked: Option<NaiveDate>,
+    /// The rule's notes: scope limits, exceptions, corrections found when it was checked.
+    pub rule_notes: String,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct FreeTextReport {
+    pub columns_scanned: Vec<String>,
+    pub customers_with_findings: usize,
+    pub by_class: BTreeMap<String, usize>,
+    /// Where each finding is (table.column, record key) and its class; never the value.
+    pub findings: Vec<Finding>,
+}
+
+/// The `legal` block of report.json.
+#[derive(Clone, Debug, Serialize)]
+pub struct LegalReport {
+    pub note: &'static str,
+    pub rules_source: String,
+    pub rules_version: String,
+    pub per: &'static str,
+    pub people: usize,
+    pub merges: MergeStats,
+    pub rows_jurisdiction_from: BTreeMap<String, usize>,
+    pub notify: BTreeMap<String, usize>,
+    pub jurisdictions: Vec<JurisdictionSummary>,
+    pub free_text: FreeTextReport,
+    pub statement: Statement,
+    pub outputs: BTreeMap<String, String>,
+}
+
+/// What the legal stage computed.
+pub struct Outcome {
+    pub people: Vec<Person>,
+    pub report: LegalReport,
+}

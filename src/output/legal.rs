@@ -1,0 +1,201 @@
+//! The legal CSVs (`affected_people.csv`, `jurisdictions.csv`) and the terminal block. Cells go through
+//! `output::neutralise`; `--excel` adds a UTF-8 BOM and CRLF line ends for spreadsheet users.
+
+use std::io::Write;
+
+use crate::legal::report::{JurisdictionSummary, LegalReport, Person, DISCLAIMER};
+use crate::output::files::neutralise;
+use crate::read::timefmt::format_utc;
+
+pub const PEOPLE_HEADER: [&str; 15] = [
+    "person_id",
+    "name",
+    "email",
+    "phone",
+    "jurisdiction",
+    "data_classes",
+    "notify",
+    "basis",
+    "deadline",
+    "regulator",
+    "customer_ids",
+    "first_access",
+    "last_access",
+    "evidence",
+    "note",
+];
+
+pub const JURISDICTIONS_HEADER: [&str; 20] = [
+    "jurisdiction",
+    "rule",
+    "citation",
+    "people",
+    "notify_required",
+    "notify_assess",
+    "notify_not_required",
+    "individual_deadline",
+    "regulator",
+    "regulator_threshold",
+    "regulator_notice",
+    "regulator_deadline",
+    "cra_threshold",
+    "cra_notice",
+    "effective",
+    "confidence",
+    "last_checked",
+    "rules_version",
+    "rule_notes",
+    "note",
+];
+
+fn writer<W: Write>(excel: bool, mut out: W) -> std::io::Result<csv::Writer<W>> {
+    if excel {
+        out.write_all("\u{feff}".as_bytes())?;
+    }
+    Ok(csv::WriterBuilder::new().terminator(if excel { csv::Terminator::CRLF } else { csv::Terminator::Any(b'\n') }).from_writer(out))
+}
+
+fn write_row<W: Write>(w: &mut csv::Writer<W>, cells: &[&str]) -> std::io::Result<()> {
+    for cell in cells {
+        w.write_field(neutralise(cell).as_bytes())?;
+    }
+    w.write_record(None::<&[u8]>)?;
+    Ok(())
+}
+
+/// The notification list, one row per person (or per record with `--per record`), written to `out` as it
+/// is made.
+pub fn write_people_csv(people: &[Person], excel: bool, out: impl Write) -> std::io::Result<()> {
+    let mut w = writer(excel, out)?;
+    w.write_record(PEOPLE_HEADER)?;
+    for p in people {
+        let mut evidence = vec![p.evidence.as_str().to_string()];
+        evidence.extend(p.found_in.iter().map(|f| format!("found_in {f}")));
+        let classes: Vec<&str> = p.data_classes.iter().map(|c| c.as_str()).collect();
+        write_row(
+            &mut w,
+            &[
+                &p.person_id,
+                &p.name,
+                &p.email,
+                &p.phone,
+                &p.jurisdictions.join(";"),
+                &classes.join(";"),
+                p.notify.as_str(),
+                &p.basis.join(" | "),
+                &p.deadline.join(" | "),
+                &p.regulator.join(" | "),
+                &p.customer_ids.join(";"),
+                &format_utc(&p.first_access),
+                &format_utc(&p.last_access),
+                &evidence.join("; "),
+                DISCLAIMER,
+            ],
+        )?;
+    }
+    w.flush()
+}
+
+/// The regulator summary, one row per jurisdiction.
+pub fn jurisdictions_csv(rows: &[JurisdictionSummary], rules_version: &str, excel: bool) -> Vec<u8> {
+    let mut w = writer(excel, Vec::new()).expect("writing to memory");
+    w.write_record(JURISDICTIONS_HEADER).expect("writing to memory");
+    let opt = |n: Option<u64>| n.map(|n| n.to_string()).unwrap_or_default();
+    for j in rows {
+        let cells = [
+                j.jurisdiction.clone(),
+                j.rule.clone().unwrap_or_default(),
+                j.citation.clone(),
+                j.people.to_string(),
+                j.notify_required.to_string(),
+                j.notify_assess.to_string(),
+                j.notify_not_required.to_string(),
+                j.individual_deadline.clone(),
+                j.regulator.clone(),
+                opt(j.regulator_threshold),
+                j.regulator_notice.clone(),
+                j.regulator_deadline.clone(),
+                opt(j.cra_threshold),
+                j.cra_notice.clone(),
+                j.effective.clone(),
+                j.confidence.clone(),
+                j.last_checked.map(|d| d.to_string()).unwrap_or_default(),
+                rules_version.to_string(),
+                j.rule_notes.clone(),
+                DISCLAIMER.to_string(),
+        ];
+        write_row(&mut w, &cells.each_ref().map(String::as_str)).expect("writing to memory");
+    }
+    w.into_inner().expect("writing to memory")
+}
+
+/// The legal block of the terminal summary.
+pub fn summary(legal: &LegalReport) -> String {
+    let mut out = String::new();
+    out.push_str("\nStatement\n");
+    for line in &legal.statement.lines {
+        out.push_str(&format!("  {line}\n"));
+    }
+    let m = &legal.merges;
+    out.push_str(&format!("\nPeople: {} from {} customer rows ({} rows merged", legal.people, m.rows, m.rows_merged));
+    if !m.by_reason.is_empty() {
+        let parts: Vec<String> = m.by_reason.iter().map(|(r, n)| format!("{n} by {r}")).collect();
+        out.push_str(&format!(": {}", parts.join(", ")));
+    }
+    out.push_str(")\n");
+    if m.people_with_different_names > 0 {
+        out.push_str(&format!("{} person(s) merged from rows with different names: check them before letters go out\n", m.people_with_different_names));
+    }
+    let from: Vec<String> = legal.rows_jurisdiction_from.iter().map(|(k, v)| format!("{k} {v}")).collect();
+    if !from.is_empty() {
+        out.push_str(&format!("Jurisdiction from (customer rows): {}\n", from.join(", ")));
+    }
+    let notify: Vec<String> = legal.notify.iter().map(|(k, v)| format!("{k} {v}")).collect();
+    if !notify.is_empty() {
+        out.push_str(&format!("Notify: {}\n", notify.join(", ")));
+    }
+    if !legal.free_text.findings.is_empty() {
+        let parts: Vec<String> = legal.free_text.by_class.iter().map(|(k, v)| format!("{k} {v}")).collect();
+        out.push_str(&format!(
+            "Found in free text ({}): {} customer(s): {}\n",
+            legal.free_text.columns_scanned.join(", "),
+            legal.free_text.customers_with_findings,
+            parts.join(", ")
+        ));
+    }
+    let mut table = comfy_table::Table::new();
+    table.load_preset(comfy_table::presets::UTF8_BORDERS_ONLY);
+    table.set_header(["jurisdiction", "people", "required", "assess", "not req.", "regulator notice", "CRA notice"]);
+    for j in &legal.jurisdictions {
+        table.add_row(vec![
+            j.jurisdiction.clone(),
+            j.people.to_string(),
+            j.notify_required.to_string(),
+            j.notify_assess.to_string(),
+            j.notify_not_required.to_string(),
+            j.regulator_notice.clone(),
+            j.cra_notice.clone(),
+        ]);
+    }
+    if !legal.jurisdictions.is_empty() {
+        out.push_str(&format!("{table}\n"));
+    }
+    out.push_str(&format!("Rules: {} (version {})\n", legal.rules_source, legal.rules_version));
+    out.push_str(&format!("{DISCLAIMER}\n"));
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn excel_mode_has_bom_and_crlf() {
+        let bytes = jurisdictions_csv(&[], "1", true);
+        assert!(bytes.starts_with("\u{feff}jurisdiction,".as_bytes()));
+        assert!(bytes.ends_with(b"note\r\n"));
+        let plain = jurisdictions_csv(&[], "1", false);
+        assert!(plain.starts_with(b"jurisdiction,"));
+        assert!(plain.ends_with(b"note\n"));
+    }
+}

@@ -1,0 +1,29 @@
+//! `analyze --redact`: a summary-only report that can be shared widely. It keeps the counts (totals,
+//! records per input, customers per data class, segment, source, jurisdiction, coverage) and drops every
+//! list that names a customer or could quote one: unresolved keys, duplicate keys, SQL statements (their
+//! literals may be emails or names), request paths (they carry record keys), accesses after the account was
+//! disabled and free-text findings. The notification list, legal CSVs and rejects are not written at all.
+
+use crate::output::report::Report;
+
+pub const NOTE: &str = "summary only (--redact): counts without customer names, emails, phones, keys, statements or request paths; \
+the notification list, legal CSVs and rejects were not written";
+
+/// Removes every customer-level detail from `report`; the totals keep the counts of what was removed.
+pub fn redact(report: &mut Report) {
+    report.redacted = Some(NOTE);
+    report.unresolved_keys.clear();
+    report.unresolved_queries.clear();
+    report.replayed_queries.clear();
+    report.table_accesses.clear();
+    report.duplicate_customer_keys.clear();
+    report.unmatched_request_paths.clear();
+    report.outputs.retain(|name, _| name == "report" || name == "html_report");
+    if let Some(containment) = &mut report.containment {
+        containment.accesses_after_disabled.clear();
+    }
+    if let Some(legal) = &mut report.legal {
+        legal.free_text.findings.clear();
+        legal.outputs.clear();
+    }
+}

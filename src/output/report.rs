@@ -1,0 +1,304 @@
+//! Stage 5: report.json (everything a reviewer needs to check the list) and the terminal summary.
+
+use std::collections::BTreeMap;
+
+use comfy_table::{presets, Cell, CellAlignment, ContentArrangement, Table};
+use serde::Serialize;
+
+use crate::case::Case;
+use crate::stages::collect::{Collected, FileCounts, PostDisableAccess, TableAccess, UnresolvedQuery};
+use crate::stages::exposure::ExposureSummary;
+use crate::stages::replay::ReplayedQuery;
+use crate::stages::resolve::{Resolved, TableResolution, UnresolvedKey};
+use crate::read::timefmt::format_utc;
+
+#[derive(Debug, Serialize)]
+pub struct Report {
+    /// Set by `analyze --redact` (see [`crate::output::redact`]).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub redacted: Option<&'static str>,
+    pub tool: ToolInfo,
+    pub case: CaseInfo,
+    pub totals: Totals,
+    pub inputs: Vec<FileCounts>,
+    pub ignored_by_reason: BTreeMap<String, u64>,
+    pub events_by_actor: BTreeMap<String, u64>,
+    pub records_touched: Vec<TableResolution>,
+    pub exposure: ExposureSummary,
+    pub unresolved_keys: Vec<UnresolvedKey>,
+    pub unresolved_queries: Vec<UnresolvedQuery>,
+    pub replayed_queries: Vec<ReplayedQuery>,
+    pub table_accesses: Vec<TableAccess>,
+    pub duplicate_customer_keys: Vec<String>,
+    /// Table keys padded with whitespace or, with `key_type = "numeric"`, not numbers: counts and first
+    /// lines (see [`crate::read::keys`]).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub key_warnings: Vec<crate::read::keys::KeyCheck>,
+    pub unknown_fields: BTreeMap<String, u64>,
+    pub unmatched_request_paths: BTreeMap<String, u64>,
+    /// The actors' used events per UTC day.
+    pub events_per_day: BTreeMap<String, u64>,
+    /// Set when the case gives `disabled_at`.
+    pub containment: Option<Containment>,
+    pub outputs: BTreeMap<String, String>,
+    /// What the logs cover, where they are blind, what cannot be ruled out (set by analyze).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub coverage: Option<crate::coverage::report::CoverageReport>,
+    /// People, jurisdictions and duties (decision support for counsel).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub legal: Option<crate::legal::report::LegalReport>,
+}
+
+/// The containment check: was any actor account used after it was disabled?
+#[derive(Debug, Serialize)]
+pub struct Containment {
+    pub disabled_at: String,
+    /// False when any successful access came after `disabled_at`.
+    pub contained: bool,
+    pub finding: String,
+    pub accesses_after_disabled: Vec<PostDisableAccess>,
+    pub failed_attempts_after_disabled: u64,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ToolInfo {
+    pub name: &'static str,
+    pub version: &'static str,
+}
+
+#[derive(Debug, Serialize)]
+pub struct CaseInfo {
+    pub name: String,
+    pub file: String,
+    pub actors: Vec<String>,
+    pub since: Option<String>,
+    pub until: Option<String>,
+    pub discovered: Option<String>,
+    pub table_access: String,
+}
+
+#[derive(Debug, Default, Serialize)]
+pub struct Totals {
+    pub files: usize,
+    pub records_read: u64,
+    pub records_used: u64,
+    pub records_ignored: u64,
+    pub records_rejected: u64,
+    pub customers_affected: usize,
+    pub unresolved_keys: usize,
+    pub unresolved_queries: usize,
+    pub replayed_queries: usize,
+    pub replay_row_mismatches: usize,
+    pub table_accesses: usize,
+    pub accesses_after_disabled: usize,
+}
+
+impl Totals {
+    pub fn reconciles(&self) -> bool {
+        self.records_read == self.records_used + self.records_ignored + self.records_rejected
+    }
+}
+
+pub fn build(case: &Case, collected: Collected, replayed: Vec<ReplayedQuery>, resolved: &Resolved, exposure: ExposureSummary, outputs: BTreeMap<String, String>) -> Report {
+    let mut totals = Totals { files: collected.files.len(), ..Default::default() };
+    let mut ignored_by_reason = BTreeMap::new();
+    for f in &collected.files {
+        totals.records_read += f.read;
+        totals.records_used += f.used;
+        totals.records_ignored += f.ignored;
+        totals.records_rejected += f.rejected;
+        for (reason, n) in &f.ignored_by_reason {
+            *ignored_by_reason.entry(reason.clone()).or_default() += n;
+        }
+    }
+    let mut unresolved_queries = collected.unresolved_queries;
+    unresolved_queries.sort_by(|a, b| (&a.source, &a.file, a.line).cmp(&(&b.source, &b.file, b.line)));
+    let mut table_accesses = collected.table_accesses;
+    table_accesses.sort_by(|a, b| (&a.source, &a.file, a.line).cmp(&(&b.source, &b.file, b.line)));
+    totals.customers_affected = exposure.customers_affected;
+    totals.unresolved_keys = resolved.unresolved_keys.len();
+    totals.unresolved_queries = unresolved_queries.len();
+    totals.table_accesses = table_accesses.len();
+    totals.replayed_queries = replayed.len();
+    totals.replay_row_mismatches = replayed.iter().filter(|r| r.rows_mismatch).count();
+    totals.accesses_after_disabled = collected.after_disabled.len();
+    let containment = case.disabled_at.as_ref().map(|d| {
+        let mut after = collected.after_disabled.clone();
+        after.sort_by(|a, b| (&a.time, &a.source, &a.file, a.line).cmp(&(&b.time, &b.source, &b.file, b.line)));
+        let contained = after.is_empty();
+        let finding = if contained {
+            format!("no successful access by the actors after {} (disabled_at)", format_utc(d))
+        } else {
+            format!(
+                "the account was still used after it was disabled: {} successful access(es) by the actors after {}, the last at {}",
+                after.len(),
+                format_utc(d),
+                after.last().map(|a| a.time.as_str()).unwrap_or_default()
+            )
+        };
+        Containment {
+            disabled_at: format_utc(d),
+            contained,
+            finding,
+            accesses_after_disabled: after,
+            failed_attempts_after_disabled: collected.failed_after_disabled,
+        }
+    });
+    Report {
+        redacted: None,
+        tool: ToolInfo { name: env!("CARGO_PKG_NAME"), version: env!("CARGO_PKG_VERSION") },
+        case: CaseInfo {
+            name: case.name.clone(),
+            file: case.file.display().to_string(),
+            actors: case.actors.clone(),
+            since: case.window.since.as_ref().map(format_utc),
+            until: case.window.until.as_ref().map(format_utc),
+            discovered: case.discovered.map(|d| d.to_string()),
+            table_access: match case.table_access {
+                crate::case::settings::TableAccessPolicy::Report => "report".into(),
+                crate::case::settings::TableAccessPolicy::Include => "include".into(),
+            },
+        },
+        totals,
+        inputs: collected.files,
+        ignored_by_reason,
+        events_by_actor: collected.actor_events,
+        records_touched: resolved.tables.clone(),
+        exposure,
+        unresolved_keys: resolved.unresolved_keys.clone(),
+        unresolved_queries,
+        replayed_queries: replayed,
+        table_accesses,
+        duplicate_customer_keys: resolved.duplicate_customer_keys.clone(),
+        key_warnings: resolved.key_checks.clone(),
+        unknown_fields: collected.unknown_fields,
+        unmatched_request_paths: collected.unmatched_paths,
+        events_per_day: collected.events_per_day,
+        containment,
+        outputs,
+        coverage: None,
+        legal: None,
+    }
+}
+
+fn table(header: &[&str]) -> Table {
+    let mut t = Table::new();
+    t.load_preset(presets::UTF8_FULL_CONDENSED).set_content_arrangement(ContentArrangement::Dynamic);
+    if std::env::var_os("NO_COLOR").is_some() {
+        t.force_no_tty();
+    }
+    t.set_header(header.iter().map(|h| Cell::new(h)));
+    t
+}
+
+fn num(n: impl ToString) -> Cell {
+    Cell::new(n.to_string()).set_alignment(CellAlignment::Right)
+}
+
+/// The summary for people, as text for stderr.
+pub fn summary(report: &Report) -> String {
+    let mut out = String::new();
+    let case = &report.case;
+    out.push_str(&format!("Case: {}\n", case.name));
+    out.push_str(&format!(
+        "Actors: {}   Window: {} .. {}\n\n",
+        case.actors.join(", "),
+        case.since.as_deref().unwrap_or("(open)"),
+        case.until.as_deref().unwrap_or("(open)")
+    ));
+    if let Some(c) = &report.containment {
+        if c.contained {
+            out.push_str(&format!("Containment: {}\n\n", c.finding));
+        } else {
+            out.push_str(&format!("!! CONTAINMENT FAILED: {}\n", c.finding));
+            for a in c.accesses_after_disabled.iter().take(5) {
+                out.push_str(&format!("   {} {} {}:{} {}\n", a.time, a.actor, a.file, a.line, a.request));
+            }
+            out.push_str("   See containment in the report.\n\n");
+        }
+    }
+
+    let mut inputs = table(&["source", "file", "format", "read", "used", "ignored", "rejected"]);
+    for f in &report.inputs {
+        inputs.add_row(vec![Cell::new(&f.source), Cell::new(&f.path), Cell::new(&f.format), num(f.read), num(f.used), num(f.ignored), num(f.rejected)]);
+    }
+    let t = &report.totals;
+    inputs.add_row(vec![Cell::new("total"), Cell::new(""), Cell::new(""), num(t.records_read), num(t.records_used), num(t.records_ignored), num(t.records_rejected)]);
+    out.push_str(&format!("{inputs}\n"));
+    out.push_str(&format!(
+        "Counts reconcile: read {} = used {} + ignored {} + rejected {}\n\n",
+        t.records_read, t.records_used, t.records_ignored, t.records_rejected
+    ));
+
+    let mut classes = table(&["data class", "customers exposed", "columns holding it"]);
+    for h in &report.exposure.held {
+        classes.add_row(vec![Cell::new(h.class.as_str()), num(h.customers_exposed), Cell::new(h.columns.join(", "))]);
+    }
+    out.push_str(&format!("Customers affected: {}\n{classes}\n", t.customers_affected));
+    if !report.exposure.held_not_exposed.is_empty() {
+        let list: Vec<&str> = report.exposure.held_not_exposed.iter().map(|c| c.as_str()).collect();
+        out.push_str(&format!("NOT exposed (held in the tables, reached by no access): {}\n", list.join(", ")));
+    }
+    if !report.exposure.possibly_exposed.is_empty() {
+        let list: Vec<&str> = report.exposure.possibly_exposed.iter().map(|c| c.as_str()).collect();
+        out.push_str(&format!("CANNOT be ruled out (returned by whole-table reads or unresolved queries): {}\n", list.join(", ")));
+    }
+    if let Some(why) = &report.exposure.not_exposed_blocked_by {
+        out.push_str(&format!("No class can be called not exposed: {why}\n"));
+    }
+    if !report.exposure.sensitive_not_held.is_empty() {
+        let list: Vec<&str> = report.exposure.sensitive_not_held.iter().map(|c| c.as_str()).collect();
+        out.push_str(&format!("Not held in any case table: {}\n", list.join(", ")));
+    }
+    if !report.exposure.by_segment.is_empty() {
+        let parts: Vec<String> = report.exposure.by_segment.iter().map(|(k, v)| format!("{k} {v}")).collect();
+        out.push_str(&format!("By segment: {}\n", parts.join(", ")));
+    }
+    if t.table_accesses > 0 {
+        let listed = report.case.table_access == "include";
+        out.push_str(&format!(
+            "\n!! {} WHOLE-TABLE READ(S) by the actors: every row of the table may be exposed; {}. See table_accesses in the report.\n",
+            t.table_accesses,
+            if listed { "these rows ARE in the list with evidence `table`" } else { "these rows are NOT in the list (set table_access = \"include\" to list them)" }
+        ));
+        for a in report.table_accesses.iter().take(5) {
+            let rows: Vec<String> = a.rows.iter().map(|(t, n)| format!("{t}: {n} rows")).collect();
+            out.push_str(&format!("   {} {} {}:{} {}\n", a.time, a.actor, a.file, a.line, rows.join(", ")));
+        }
+    }
+    if t.replayed_queries > 0 {
+        out.push_str(&format!("\n{} quer(ies) without a key were replayed against the tables (evidence `replayed`).\n", t.replayed_queries));
+    }
+    if t.replay_row_mismatches > 0 {
+        out.push_str(&format!(
+            "!! {} replayed quer(ies) selected a different number of rows than the log recorded: the table may have changed since. See replayed_queries.\n",
+            t.replay_row_mismatches
+        ));
+    }
+    if t.unresolved_queries > 0 {
+        out.push_str(&format!("\n{} unresolved access(es): the log does not say which records; see unresolved_queries in the report.\n", t.unresolved_queries));
+    }
+    if t.unresolved_keys > 0 {
+        out.push_str(&format!("{} touched key(s) match no row; see unresolved_keys in the report.\n", t.unresolved_keys));
+    }
+    if t.records_rejected > 0 {
+        out.push_str(&format!("{} record(s) could not be read; see the rejects file.\n", t.records_rejected));
+    }
+    if !report.duplicate_customer_keys.is_empty() {
+        out.push_str(&format!("{} customer key(s) appear on several rows; all rows are listed.\n", report.duplicate_customer_keys.len()));
+    }
+    for warning in report.key_warnings.iter().flat_map(|k| k.warnings()) {
+        out.push_str(&format!("!! {warning}\n"));
+    }
+    if let Some(coverage) = &report.coverage {
+        out.push_str(&crate::coverage::report::summary(coverage));
+    }
+    if let Some(legal) = &report.legal {
+        out.push_str(&crate::output::legal::summary(legal));
+    }
+    out.push('\n');
+    for (name, path) in &report.outputs {
+        out.push_str(&format!("{name}: {path}\n"));
+    }
+    out
+}

@@ -1,0 +1,227 @@
+//! Splitting a CSV file (a log or a table) into records, one piece at a time, for the pieces reader
+//! ([`crate::ingest::pipeline`]). Within a piece, lines without quotes or carriage returns (but a CRLF's) are
+//! split at the delimiter directly, exactly as the csv reader would split them; a line with either goes to
+//! the csv reader, for the records that start on it (a quoted field may take it over several lines). What
+//! becomes of each record is the [`RecordHandler`]'s: CSV audit logs and the case's tables share the
+//! splitting and differ only there.
+
+use std::io::Read;
+
+use crate::read::lines::NewlineTracking;
+use crate::read::pieces::{ChunkEnd, LineNumbered};
+
+/// What becomes of the records a piece is split into. Items carry lines counted from the start of what
+/// was read (line 1); a handler may hold items back only if they carry no line (see `flush`).
+pub trait RecordHandler {
+    type Item: LineNumbered;
+    fn delimiter(&self) -> u8;
+    /// A record and the line it starts on (blank lines are skipped before it, as the csv reader does).
+    fn record(&mut self, record: &csv::ByteRecord, line: u64, sink: &mut dyn FnMut(Self::Item));
+    /// A line without quotes or carriage returns, which is one record: by default split at the delimiter
+    /// into `scratch` and handed to [`RecordHandler::record`].
+    fn plain_line(&mut self, text: &[u8], line: u64, scratch: &mut csv::ByteRecord, sink: &mut dyn FnMut(Self::Item)) {
+        split_plain_line(text, self.delimiter(), scratch);
+        self.record(scratch, line, sink);
+    }
+    /// A record the csv reader could not read (not an I/O error), at `line`.
+    fn unreadable(&mut self, line: u64, error: &csv::Error, sink: &mut dyn FnMut(Self::Item));
+    /// Sends what was held back.
+    fn flush(&mut self, _sink: &mut dyn FnMut(Self::Item)) {}
+}
+
+/// The cells of a plain line (see [`RecordHandler::plain_line`]) at the indexes `at`, as byte ranges of
+/// `text`, and the number of cells the line has: the cells up to the last one asked for are found one by
+/// one, the rest only counted. A cell index beyond the line's last cell gives an empty range.
+pub fn plain_cells<const N: usize>(text: &[u8], delimiter: u8, at: [usize; N]) -> (usize, [std::ops::Range<usize>; N]) {
+    let mut found = std::array::from_fn(|_| 0..0);
+    let last = at.iter().copied().max().unwrap_or(0);
+    let (mut cells, mut start) = (0, 0);
+    loop {
+        let end = memchr::memchr(delimiter, &text[start..]).map_or(text.len(), |n| start + n);
+        for (range, index) in found.iter_mut().zip(at) {
+            if index == cells {
+                *range = start..end;
+            }
+        }
+        cells += 1;
+        if end == text.len() {
+            return (cells, found);
+        }
+        start = end + 1;
+        if cells > last {
+            return (cells + memchr::memchr_iter(delimiter, &text[start..]).count() + 1, found);
+        }
+    }
+}
+
+/// `text` split at `delimiter` into `record`.
+pub fn split_plain_line(text: &[u8], delimiter: u8, record: &mut csv::ByteRecord) {
+    record.clear();
+    text.split(|b| *b == delimiter).for_each(|field| record.push_field(field));
+}
+
+/// Reads records from `input` (`header`: it starts with the header row, which is skipped). With `own`, the
+/// first part of the input that this call answers for: stops before the first record that starts after
+/// it and returns that record's offset (records that start in `own` are read to their end, past it if need
+/// be); `None` when the input ended first.
+pub fn read_records<H: RecordHandler>(
+    handler: &mut H,
+    input: impl Read,
+    header: bool,
+    own: Option<&[u8]>,
+    sink: &mut dyn FnMut(H::Item),
+) -> std::io::Result<Option<u64>> {
+    let (tracked, lines) = NewlineTracking::new(input);
+    let mut reader = csv::ReaderBuilder::new().delimiter(handler.delimiter()).has_headers(header).flexible(true).from_reader(tracked);
+    let mut record = csv::ByteRecord::new();
+    if header {
+        // The header row is read here so that the first record's start below is a data row's.
+        if let Err(e) = reader.byte_headers() {
+            return Err(match e.into_kind() {
+                csv::ErrorKind::Io(io) => io,
+                other => std::io::Error::other(format!("header row: {other:?}")),
+            });
+        }
+    }
+    loop {
+        let start = reader.position().byte();
+        if let Some(own) = own {
+            // Past the own part, or only blank lines (which the reader skips) left in it.
+            if own.get(start as usize..).is_none_or(|rest| rest.iter().all(|b| matches!(b, b'\r' | b'\n'))) {
+                handler.flush(sink);
+                return Ok(Some(start.max(own.len() as u64)));
+            }
+        }
+        match reader.read_byte_record(&mut record) {
+            Ok(false) => {
+                handler.flush(sink);
+                return Ok(None);
+            }
+            Ok(true) => {
+                let line = lines.record_line(start, reader.position().byte(), record.as_slice());
+                handler.record(&record, line, sink);
+            }
+            Err(e) => {
+                let line = lines.line_at(e.position().map(|p| p.byte()).unwrap_or(start));
+                if let csv::ErrorKind::Io(_) = e.kind() {
+                    handler.flush(sink);
+                    let csv::ErrorKind::Io(io) = e.into_kind() else { unreachable!() };
+                    return Err(io);
+                }
+                handler.unreadable(line, &e, sink);
+            }
+        }
+    }
+}
+
+/// The records that start in `own` (`first`: the file's first piece, starting with its header), reading on
+/// into `lookahead` for one that goes on past `own`; see [`crate::read::pieces::ChunkParser::parse_chunk`].
+pub fn parse_chunk<H: RecordHandler>(handler: &mut H, own: &[u8], lookahead: &[u8], first: bool, sink: &mut dyn FnMut(H::Item)) -> ChunkEnd {
+    if first || quoted_often(own) {
+        // The header (and a byte-order mark) are the csv reader's, and so is a piece full of quotes.
+        with_reader(handler, own, lookahead, first, sink)
+    } else {
+        plain_lines(handler, own, lookahead, sink)
+    }
+}
+
+/// Bytes a csv reader reads in about the time it takes to set one up (measured: tens of microseconds).
+/// Small in unit tests, whose pieces are a few bytes: both ways of reading a piece with quotes are taken.
+const READER_SETUP_BYTES: usize = if cfg!(test) { 8 } else { 16 << 10 };
+
+/// Whether quoted lines are so frequent in `piece` that one csv reader for all of it is cheaper than one
+/// for each of them (a table with a quoted column: every line).
+fn quoted_often(piece: &[u8]) -> bool {
+    // Two quotes a quoted field.
+    memchr::memchr_iter(b'"', piece).count() / 2 * READER_SETUP_BYTES > piece.len()
+}
+
+/// [`parse_chunk`] for a piece after the first, line by line.
+fn plain_lines<H: RecordHandler>(handler: &mut H, own: &[u8], lookahead: &[u8], sink: &mut dyn FnMut(H::Item)) -> ChunkEnd {
+    let mut record = csv::ByteRecord::new();
+    let (mut pos, mut line) = (0usize, 1u64);
+    // Most pieces have neither: then no line needs looking at for them.
+    let plain_piece = memchr::memchr2(b'"', b'\r', own).is_none();
+    while pos < own.len() {
+        let Some(length) = memchr::memchr(b'\n', &own[pos..]) else {
+            // The input's last line, without a newline: the csv reader's.
+            handler.flush(sink);
+            return shifted(handler, line, sink, |handler, sink| with_reader(handler, &own[pos..], lookahead, false, sink));
+        };
+        let mut text = &own[pos..pos + length];
+        if let Some(body) = text.strip_suffix(b"\r") {
+            text = body;
+        }
+        if !plain_piece && memchr::memchr2(b'"', b'\r', text).is_some() {
+            // The records starting on this line, through the csv reader; on after them.
+            handler.flush(sink);
+            let this_line = &own[pos..pos + length + 1];
+            let next = shifted(handler, line, sink, |handler, sink| {
+                match read_records(handler, std::io::Read::chain(&own[pos..], lookahead), false, Some(this_line), sink) {
+                    Ok(next) => next,
+                    Err(_) => unreachable!("reading from memory does not fail"),
+                }
+            });
+            let Some(next) = next else { return ChunkEnd::EndOfInput };
+            let next = pos + next as usize;
+            if next >= own.len() {
+                return chunk_end(next - own.len(), lookahead);
+            }
+            line += memchr::memchr_iter(b'\n', &own[pos..next]).count() as u64;
+            pos = next;
+            continue;
+        }
+        if !text.is_empty() {
+            // The csv reader skips empty lines; any other line is a record.
+            handler.plain_line(text, line, &mut record, sink);
+        }
+        pos += length + 1;
+        line += 1;
+    }
+    handler.flush(sink);
+    chunk_end(0, lookahead)
+}
+
+/// `read` with the items' lines moved on to line `line` of the piece.
+fn shifted<H: RecordHandler, T>(handler: &mut H, line: u64, sink: &mut dyn FnMut(H::Item), read: impl FnOnce(&mut H, &mut dyn FnMut(H::Item)) -> T) -> T {
+    read(handler, &mut |mut item| {
+        item.shift_lines(line - 1);
+        sink(item)
+    })
+}
+
+fn with_reader<H: RecordHandler>(handler: &mut H, own: &[u8], lookahead: &[u8], first: bool, sink: &mut dyn FnMut(H::Item)) -> ChunkEnd {
+    match read_records(handler, std::io::Read::chain(own, lookahead), first, Some(own), sink) {
+        Ok(Some(next)) => chunk_end((next - own.len() as u64) as usize, lookahead),
+        Ok(None) => ChunkEnd::EndOfInput,
+        Err(_) => unreachable!("reading from memory does not fail"),
+    }
+}
+
+/// Where a piece ends when the next record starts at `offset` of the lookahead. At the very end of the
+/// lookahead the last record may have been cut by it: not known.
+fn chunk_end(offset: usize, lookahead: &[u8]) -> ChunkEnd {
+    if offset < lookahead.len() {
+        ChunkEnd::NextRecordAt(offset)
+    } else {
+        ChunkEnd::EndOfInput
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn plain_cells_finds_the_cells_asked_for_and_counts_all() {
+        let text = b"t,a,b,,c";
+        let (cells, [first, fourth]) = plain_cells(text, b',', [0, 3]);
+        assert_eq!((cells, &text[first], &text[fourth]), (5, &b"t"[..], &b""[..]));
+        let (cells, [last]) = plain_cells(text, b',', [4]);
+        assert_eq!((cells, &text[last]), (5, &b"c"[..]));
+        // A line shorter than the index asked for: its real count, an empty cell.
+        let (cells, [beyond]) = plain_cells(b"x,y", b',', [5]);
+        assert_eq!((cells, beyond), (2, 0..0));
+        assert_eq!(plain_cells(b"", b',', [0]).0, 1);
+    }
+}

@@ -1,0 +1,461 @@
+//! Reading the case's tables (customers and linked tables): CSV or TSV, UTF-8 with or without BOM,
+//! CRLF or LF, quoted fields with newlines, plain/gzip/zstd. Streamed row by row.
+
+use std::path::{Path, PathBuf};
+
+use crate::read::encoding::TextEncoding;
+use crate::error::{Error, Result};
+use crate::read::csv_pieces;
+use crate::read::pieces::{ChunkEnd, ChunkParser, LineNumbered};
+use crate::read::input;
+use crate::read::keys::{KeyCheck, KeyType};
+
+/// A table file: its path, delimiter and header.
+#[derive(Clone, Debug)]
+pub struct TableFile {
+    pub path: PathBuf,
+    pub delimiter: u8,
+    pub columns: Vec<String>,
+    /// The file's character encoding (transcoded to UTF-8 as it is read).
+    pub encoding: TextEncoding,
+}
+
+impl TableFile {
+    /// Opens `path` and reads its header. The delimiter is a tab for `.tsv`/`.tab` names, or when the
+    /// header has tabs and no commas; otherwise a comma.
+    pub fn open(path: &Path) -> Result<TableFile> {
+        TableFile::open_encoded(path, TextEncoding::UTF8)
+    }
+
+    /// As [`TableFile::open`], for a file in `encoding`.
+    pub fn open_encoded(path: &Path, encoding: TextEncoding) -> Result<TableFile> {
+        let sample = input::sample_encoded(path, 64 * 1024, encoding)?;
+        if sample.is_empty() {
+            return Err(Error::input(path, "the table is empty (no header row)"));
+        }
+        let delimiter = delimiter_for(path, &sample);
+        let mut reader = csv_reader(input::open_encoded(path, encoding, &indicatif::ProgressBar::hidden())?, delimiter);
+        let header = reader.byte_headers().map_err(|e| csv_error(path, e, Some(1)))?.clone();
+        let mut columns = Vec::with_capacity(header.len());
+        for (i, raw) in header.iter().enumerate() {
+            let name = std::str::from_utf8(raw)
+                .map_err(|_| Error::input_at(path, 1, i as u64 + 1, "header is not UTF-8"))?
+                .trim()
+                .to_string();
+            if columns.contains(&name) {
+                return Err(Error::input_at(path, 1, i as u64 + 1, format!("column `{name}` appears twice in the header")));
+            }
+            columns.push(name);
+        }
+        Ok(TableFile { path: path.to_path_buf(), delimiter, columns, encoding })
+    }
+
+    pub fn column_index(&self, name: &str) -> Option<usize> {
+        self.columns.iter().position(|c| c == name)
+    }
+
+    /// Streams every data row; `visit` gets the row's line number (1 = header) and its fields.
+    /// A row with the wrong number of fields or invalid UTF-8 is an error naming line and column: a
+    /// customer table that cannot be read exactly must not produce a notification list.
+    pub fn for_each_row(&self, visit: impl FnMut(u64, &csv::StringRecord) -> Result<()>) -> Result<()> {
+        self.read_rows(None, visit).map(|_| ())
+    }
+
+    /// As [`TableFile::for_each_row`], handing over only the rows whose key passes `keys.wanted` (every
+    /// row is still checked and counted, and its key noted in `keys.check`). Returns the rows read.
+    pub fn for_each_row_with_key(&self, keys: KeyFilter<'_>, visit: impl FnMut(u64, &csv::StringRecord) -> Result<()>) -> Result<u64> {
+        self.read_rows(Some(keys), visit)
+    }
+
+    /// The file read in pieces on every core (see [`crate::read::pieces::parse_chunked`]), the rows
+    /// handed to `visit` in file order.
+    fn read_rows(&self, keys: Option<KeyFilter<'_>>, mut visit: impl FnMut(u64, &csv::StringRecord) -> Result<()>) -> Result<u64> {
+        let (column, wanted, mut check) = match keys {
+            Some(k) => (Some(k.column), Some(k.wanted), k.check),
+            None => (None, None, None),
+        };
+        let reader = TableRows {
+            delimiter: self.delimiter,
+            columns: self.columns.len(),
+            key: column,
+            wanted,
+            key_type: check.as_ref().map(|(_, t)| *t),
+        };
+        let mut input = input::open_encoded(&self.path, self.encoding, &indicatif::ProgressBar::hidden())?;
+        let mut rows_read = 0;
+        let mut failure: Option<Error> = None;
+        let mut sink = |item: TableItem| {
+            if failure.is_some() {
+                return;
+            }
+            match item {
+                TableItem::Row { line, record } => {
+                    rows_read += 1;
+                    if let Some((check, key_type)) = check.as_mut() {
+                        check.note(line, &record[column.expect("a key filter")], *key_type);
+                    }
+                    if let Err(e) = visit(line, &record) {
+                        failure = Some(e);
+                    }
+                }
+                TableItem::Passed { rows } => rows_read += rows,
+                TableItem::SuspectKey { line, raw } => {
+                    if let Some((check, key_type)) = check.as_mut() {
+                        check.note(line, &raw, *key_type);
+                    }
+                }
+                TableItem::Bad { line, column, message } => failure = Some(Error::input_at(&self.path, line, column, message)),
+            }
+        };
+        let read = if crate::read::pieces::enabled() {
+            crate::read::pieces::parse_chunked(&reader, &mut input, &mut sink)
+        } else {
+            crate::read::pieces::ChunkParser::parse_rest(&reader, &mut input, true, &mut sink)
+        };
+        if let Some(e) = failure {
+            return Err(e);
+        }
+        read.map_err(|source| Error::Read { path: self.path.clone(), source })?;
+        Ok(rows_read)
+    }
+}
+
+/// Which rows [`TableFile::for_each_row_with_key`] hands over, told by their key cell.
+pub struct KeyFilter<'a> {
+    /// The key column.
+    pub column: usize,
+    /// Whether a row with this key cell (as written) is wanted; called on every core.
+    pub wanted: &'a (dyn Fn(&str) -> bool + Sync),
+    /// Where to note keys with whitespace around them or (for numeric keys) not numbers.
+    pub check: Option<(&'a mut KeyCheck, KeyType)>,
+}
+
+/// What a table's pieces are read into.
+#[derive(Debug, PartialEq)]
+enum TableItem {
+    /// A row to hand over.
+    Row { line: u64, record: csv::StringRecord },
+    /// Well-formed rows not handed over (their key was not wanted).
+    Passed { rows: u64 },
+    /// The key of a row not handed over, worth noting in the key check.
+    SuspectKey { line: u64, raw: String },
+    /// A row that cannot be read exactly (the table is unusable).
+    Bad { line: u64, column: u64, message: String },
+}
+
+impl LineNumbered for TableItem {
+    fn shift_lines(&mut self, lines: u64) {
+        match self {
+            TableItem::Row { line, .. } | TableItem::SuspectKey { line, .. } | TableItem::Bad { line, .. } => *line += lines,
+            TableItem::Passed { .. } => {}
+        }
+    }
+}
+
+/// Reads a table's pieces (the parts [`TableFile::read_rows`] runs on every core).
+struct TableRows<'a> {
+    delimiter: u8,
+    columns: usize,
+    /// The key column, when rows are chosen by key.
+    key: Option<usize>,
+    wanted: Option<&'a (dyn Fn(&str) -> bool + Sync)>,
+    /// The key type to check keys against, when they are checked.
+    key_type: Option<KeyType>,
+}
+
+impl ChunkParser<TableItem> for TableRows<'_> {
+    fn parse_chunk(&self, own: &[u8], lookahead: &[u8], first: bool, sink: &mut dyn FnMut(TableItem)) -> ChunkEnd {
+        csv_pieces::parse_chunk(&mut PieceRows { table: self, passed: 0 }, own, lookahead, first, sink)
+    }
+
+    fn parse_rest(&self, input: &mut dyn std::io::BufRead, first: bool, sink: &mut dyn FnMut(TableItem)) -> std::io::Result<()> {
+        csv_pieces::read_records(&mut PieceRows { table: self, passed: 0 }, input, first, None, sink).map(|_| ())
+    }
+}
+
+/// The rows of one piece.
+struct PieceRows<'t, 'a> {
+    table: &'t TableRows<'a>,
+    /// Rows passed over since the last flush.
+    passed: u64,
+}
+
+impl PieceRows<'_, '_> {
+    /// Whether a row with this key cell is handed over (all are without a key filter).
+    fn wanted(&self, key: &[u8]) -> bool {
+        self.table.wanted.is_none_or(|wanted| wanted(std::str::from_utf8(key).expect("checked")))
+    }
+
+    /// A row not handed over: counted, its key noted when worth it.
+    fn pass(&mut self, key: &[u8], line: u64, sink: &mut dyn FnMut(TableItem)) {
+        self.passed += 1;
+        if let Some(key_type) = self.table.key_type {
+            let raw = std::str::from_utf8(key).expect("checked");
+            if crate::read::keys::is_suspect(raw, key_type) {
+                sink(TableItem::SuspectKey { line, raw: raw.to_string() });
+            }
+        }
+    }
+}
+
+impl csv_pieces::RecordHandler for PieceRows<'_, '_> {
+    type Item = TableItem;
+
+    fn delimiter(&self) -> u8 {
+        self.table.delimiter
+    }
+
+    fn record(&mut self, record: &csv::ByteRecord, line: u64, sink: &mut dyn FnMut(TableItem)) {
+        let columns = self.table.columns;
+        if record.len() != columns {
+            let message = format!("row has {} fields, the header has {}", record.len(), columns);
+            sink(TableItem::Bad { line, column: record.len().min(columns) as u64 + 1, message });
+            return;
+        }
+        if !record.as_slice().is_ascii() {
+            if let Some(field) = record.iter().position(|f| std::str::from_utf8(f).is_err()) {
+                sink(TableItem::Bad { line, column: field as u64 + 1, message: "field is not valid UTF-8".into() });
+                return;
+            }
+        }
+        match self.table.key {
+            Some(key) if !self.wanted(&record[key]) => self.pass(&record[key], line, sink),
+            _ => {
+                let record = csv::StringRecord::from_byte_record(record.clone()).expect("every field is valid UTF-8 (checked above)");
+                sink(TableItem::Row { line, record });
+            }
+        }
+    }
+
+    fn plain_line(&mut self, text: &[u8], line: u64, scratch: &mut csv::ByteRecord, sink: &mut dyn FnMut(TableItem)) {
+        // A well-formed row whose key is not wanted is passed over from its key cell alone; splitting at
+        // an ASCII delimiter keeps every cell valid UTF-8 when the line is.
+        if let Some(key) = self.table.key {
+            let (cells, [cell]) = csv_pieces::plain_cells(text, self.table.delimiter, [key]);
+            if cells == self.table.columns && (text.is_ascii() || std::str::from_utf8(text).is_ok()) {
+                let cell = &text[cell];
+                if !self.wanted(cell) {
+                    self.pass(cell, line, sink);
+                    return;
+                }
+            }
+        }
+        csv_pieces::split_plain_line(text, self.table.delimiter, scratch);
+        self.record(scratch, line, sink);
+    }
+
+    fn unreadable(&mut self, line: u64, error: &csv::Error, sink: &mut dyn FnMut(TableItem)) {
+        let (column, message) = csv_problem(error);
+        sink(TableItem::Bad { line, column, message });
+    }
+
+    fn flush(&mut self, sink: &mut dyn FnMut(TableItem)) {
+        if self.passed > 0 {
+            sink(TableItem::Passed { rows: std::mem::take(&mut self.passed) });
+        }
+    }
+}
+
+fn csv_reader(input: Box<dyn std::io::BufRead + Send>, delimiter: u8) -> csv::Reader<Box<dyn std::io::BufRead + Send>> {
+    csv::ReaderBuilder::new().delimiter(delimiter).flexible(true).has_headers(true).from_reader(input)
+}
+
+fn delimiter_for(path: &Path, sample: &[u8]) -> u8 {
+    let name = path.file_name().map(|n| n.to_string_lossy().to_lowercase()).unwrap_or_default();
+    let name = name.trim_end_matches(".gz").trim_end_matches(".zst").trim_end_matches(".zstd");
+    if name.ends_with(".tsv") || name.ends_with(".tab") {
+        return b'\t';
+    }
+    let header = sample.split(|b| *b == b'\n').next().unwrap_or_default();
+    if header.contains(&b'\t') && !header.contains(&b',') {
+        b'\t'
+    } else {
+        b','
+    }
+}
+
+/// A csv error with its line (computed from the byte position where known) and column (field number).
+pub fn csv_error(path: &Path, err: csv::Error, line: Option<u64>) -> Error {
+    let line = line.or_else(|| err.position().map(|p| p.line())).unwrap_or(0);
+    let (column, message) = csv_problem(&err);
+    Error::input_at(path, line, column, message)
+}
+
+/// A csv error's column (field number, 0 when not known) and what it says.
+fn csv_problem(err: &csv::Error) -> (u64, String) {
+    match err.kind() {
+        csv::ErrorKind::Utf8 { err, .. } => (err.field() as u64 + 1, "field is not valid UTF-8".to_string()),
+        csv::ErrorKind::Io(e) => (0, format!("read error: {e}")),
+        _ => (0, err.to_string()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// A table's items in order, the counts of rows passed over summed at the end (pieces send them at
+    /// other places than one reader does).
+    fn normalised(items: Vec<TableItem>) -> (Vec<TableItem>, u64) {
+        let mut passed = 0;
+        let mut kept = Vec::new();
+        for item in items {
+            match item {
+                TableItem::Passed { rows } => passed += rows,
+                other => kept.push(other),
+            }
+        }
+        (kept, passed)
+    }
+
+    /// A row of a table with a numeric key, of the kinds exports hold (and some broken ones).
+    fn table_row() -> impl Strategy<Value = Vec<u8>> {
+        let key = prop_oneof![Just("11"), Just("12"), Just(" 21 "), Just("0031"), Just("x1"), Just("")];
+        let text = prop_oneof![Just("plain"), Just("\"Lee, Ann\""), Just("\"two\nlines\""), Just("\"say \"\"hi\"\"\r\nbye\"")];
+        (key, text, 0u8..10).prop_map(|(key, text, kind)| match kind {
+            0 => b"\n".to_vec(),
+            1 => format!("{key},{text}\n").into_bytes(),                 // a field short
+            2 => format!("{key},{text},C1,extra\n").into_bytes(),        // a field too many
+            3 => [format!("{key},Zo").as_bytes(), b"\xeb", b",C1\r\n"].concat(), // Latin-1
+            4 => format!("{key},{text},C1\r\n").into_bytes(),
+            _ => format!("{key},{text},C{kind}\n").into_bytes(),
+        })
+    }
+
+    fn table_text() -> impl Strategy<Value = Vec<u8>> {
+        (proptest::collection::vec(table_row(), 0..40), any::<bool>()).prop_map(|(rows, newline_at_end)| {
+            let mut text = b"id,note,customer\n".to_vec();
+            rows.iter().for_each(|r| text.extend_from_slice(r));
+            if !newline_at_end && text.last() == Some(&b'\n') {
+                text.pop();
+            }
+            text
+        })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(300))]
+
+        /// Read in pieces on every core, a table gives exactly what one reader gives: the same rows with
+        /// the same lines, the same keys noted, the same first error.
+        #[test]
+        fn pieces_give_what_one_reader_gives(text in table_text(), read_size in 1usize..64, piece in 1usize..200, per_round in 1usize..4, by_key in any::<bool>()) {
+            let wanted = |key: &str| KeyType::Numeric.canonical(key).ends_with('1');
+            let rows = TableRows { delimiter: b',', columns: 3, key: by_key.then_some(0), wanted: by_key.then_some(&wanted as _), key_type: by_key.then_some(KeyType::Numeric) };
+            let mut serial = Vec::new();
+            rows.parse_rest(&mut &text[..], true, &mut |item| serial.push(item)).unwrap();
+            let mut pieces = Vec::new();
+            crate::read::pieces::parse_in_pieces(&rows, &mut std::io::BufReader::with_capacity(read_size, &text[..]), &mut |item| pieces.push(item), piece, per_round).unwrap();
+            prop_assert_eq!(normalised(pieces), normalised(serial));
+        }
+    }
+
+    #[test]
+    fn rows_are_chosen_by_key_and_every_row_is_counted_and_its_key_checked() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("tickets.csv");
+        std::fs::write(&path, "id,customer\n 7 ,C1\n8,C2\nx9,C3\n0007,C4\n").unwrap();
+        let table = TableFile::open(&path).unwrap();
+        let mut check = KeyCheck::new("tickets", "tickets.csv", "id");
+        let wanted = |key: &str| KeyType::Numeric.canonical(key) == "7";
+        let mut rows = Vec::new();
+        let read = table
+            .for_each_row_with_key(KeyFilter { column: 0, wanted: &wanted, check: Some((&mut check, KeyType::Numeric)) }, |line, row| {
+                rows.push((line, row[1].to_string()));
+                Ok(())
+            })
+            .unwrap();
+        assert_eq!(read, 4);
+        assert_eq!(rows, [(2, "C1".to_string()), (5, "C4".to_string())]);
+        assert_eq!((check.padded, check.padded_lines.clone()), (1, vec![2]));
+        assert_eq!((check.not_numeric, check.not_numeric_lines.clone()), (1, vec![4]));
+    }
+
+    #[test]
+    fn bom_crlf_and_quoted_newlines() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("customers.csv");
+        std::fs::write(&path, "\u{feff}customer_id,full_name\r\n007,\"Ann\r\nLee\"\r\n8,Bob\r\n").unwrap();
+        let table = TableFile::open(&path).unwrap();
+        assert_eq!(table.columns, ["customer_id", "full_name"]);
+        let mut rows = Vec::new();
+        table.for_each_row(|_, r| {
+            rows.push((r[0].to_string(), r[1].to_string()));
+            Ok(())
+        })
+        .unwrap();
+        assert_eq!(rows, [("007".into(), "Ann\r\nLee".into()), ("8".into(), "Bob".into())]);
+    }
+
+    #[test]
+    fn line_numbers_are_right_with_crlf_too() {
+        let dir = tempfile::tempdir().unwrap();
+        for (name, text) in [("lf.csv", "id,name\n1,A\n2,\"B\nC\"\n3,D\n"), ("crlf.csv", "id,name\r\n1,A\r\n2,\"B\r\nC\"\r\n3,D\r\n")] {
+            let path = dir.path().join(name);
+            std::fs::write(&path, text).unwrap();
+            let mut lines = Vec::new();
+            TableFile::open(&path).unwrap().for_each_row(|line, _| {
+                lines.push(line);
+                Ok(())
+            })
+            .unwrap();
+            assert_eq!(lines, [2, 3, 5], "{name}");
+        }
+    }
+
+    #[test]
+    fn tsv_by_name_and_by_content() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("people.txt");
+        std::fs::write(&path, "id\tname\n1\tA, B\n").unwrap();
+        assert_eq!(TableFile::open(&path).unwrap().delimiter, b'\t');
+    }
+
+    /// The reader skips blank lines before a row; the row's line was once the first blank line's.
+    #[test]
+    fn a_row_after_blank_lines_has_its_own_line() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("c.csv");
+        std::fs::write(&path, b"id,name\n\n\r\n1,A\n\n2,\"B\nC\"\n\n\n3,Zo\xeb\n").unwrap();
+        let table = TableFile::open(&path).unwrap();
+        let mut lines = Vec::new();
+        let err = table
+            .for_each_row(|line, _| {
+                lines.push(line);
+                Ok(())
+            })
+            .unwrap_err()
+            .to_string();
+        assert_eq!(lines, [4, 6]);
+        assert!(err.contains("c.csv:10:2: field is not valid UTF-8"), "{err}");
+    }
+
+    #[test]
+    fn short_row_is_an_error_with_line() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("c.csv");
+        std::fs::write(&path, "id,name\n1,A\n2\n").unwrap();
+        let table = TableFile::open(&path).unwrap();
+        let err = table.for_each_row(|_, _| Ok(())).unwrap_err().to_string();
+        assert!(err.contains("c.csv:3:"), "{err}");
+    }
+
+    #[test]
+    fn invalid_utf8_in_the_first_row_is_placed_on_its_line() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("c.csv");
+        std::fs::write(&path, b"id,name\n1,Zo\xeb\n").unwrap();
+        let err = TableFile::open(&path).unwrap().for_each_row(|_, _| Ok(())).unwrap_err().to_string();
+        assert!(err.contains("c.csv:2:2: field is not valid UTF-8"), "{err}");
+        let mut names = Vec::new();
+        TableFile::open_encoded(&path, TextEncoding::LATIN1)
+            .unwrap()
+            .for_each_row(|_, r| {
+                names.push(r[1].to_string());
+                Ok(())
+            })
+            .unwrap();
+        assert_eq!(names, ["Zoë"]);
+    }
+}

@@ -1,0 +1,575 @@
+//! Stage 1 of the pipeline: read every log of the case, keep the events of the case's actors inside the
+//! window that succeeded, and gather what they touched: per table and key, the fields shown, first and
+//! last access, how many accesses, and from which sources. Every record read is accounted for:
+//! read = used + ignored (by reason) + rejected.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+use fixedbitset::FixedBitSet;
+use serde::Serialize;
+
+use crate::case::Case;
+
+use crate::case::schema::{FieldId, TableId};
+
+use crate::case::logs::LogSpec;
+use crate::error::Result;
+use crate::evidence::access::{Access, Grade, ReplayQuery};
+use crate::evidence::interpreter::Interpreter;
+use crate::ingest::prefilter::{AccountsOfInterest, OtherAccountsTally};
+use crate::ingest::files::{FileItem, LogFile};
+use crate::ingest;
+use crate::ingest::event::{Parsed, ParserSettings, RawEvent, Rejection};
+use crate::read::timefmt::{format_utc, Timestamp};
+use crate::ui::Ui;
+
+/// What the actors' accesses did to one record (or, after resolution, one customer).
+#[derive(Clone, Debug)]
+pub struct Touch {
+    pub first: Timestamp,
+    pub last: Timestamp,
+    pub count: u64,
+    pub fields: FixedBitSet,
+    /// Indexes into the case's logs.
+    pub sources: FixedBitSet,
+    /// The strongest evidence behind this touch.
+    pub grade: Grade,
+}
+
+impl Touch {
+    fn new(time: Timestamp, grade: Grade, field_count: usize, source_count: usize) -> Touch {
+        Touch {
+            first: time,
+            last: time,
+            count: 0,
+            fields: FixedBitSet::with_capacity(field_count),
+            sources: FixedBitSet::with_capacity(source_count),
+            grade,
+        }
+    }
+
+    pub fn merge(&mut self, other: &Touch) {
+        self.first = self.first.min(other.first);
+        self.last = self.last.max(other.last);
+        self.count += other.count;
+        self.fields.union_with(&other.fields);
+        self.sources.union_with(&other.sources);
+        self.grade = self.grade.max(other.grade);
+    }
+}
+
+/// Why an event without an account is ignored.
+const IGNORED_NO_ACCOUNT: &str = "no account in the record";
+/// Why another account's event is ignored.
+const IGNORED_ANOTHER_ACCOUNT: &str = "another account";
+
+/// Record counts for one input file. `read = used + ignored + rejected`.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct FileCounts {
+    pub source: String,
+    pub path: String,
+    pub format: String,
+    pub read: u64,
+    pub used: u64,
+    pub ignored: u64,
+    pub rejected: u64,
+    pub ignored_by_reason: BTreeMap<String, u64>,
+    /// SHA-256 (hex) and size of the file's bytes on disk, taken while reading it (for the manifest).
+    #[serde(skip)]
+    pub digest: Option<(String, u64)>,
+}
+
+impl FileCounts {
+    pub fn reconciles(&self) -> bool {
+        self.read == self.used + self.ignored + self.rejected && self.ignored == self.ignored_by_reason.values().sum::<u64>()
+    }
+
+    fn ignore(&mut self, reason: &str) {
+        self.ignore_many(reason, 1);
+    }
+
+    fn ignore_many(&mut self, reason: &str, n: u64) {
+        if n == 0 {
+            return;
+        }
+        self.ignored += n;
+        match self.ignored_by_reason.get_mut(reason) {
+            Some(count) => *count += n,
+            None => {
+                self.ignored_by_reason.insert(reason.to_string(), n);
+            }
+        }
+    }
+}
+
+/// An actor's event whose records cannot be named from the log.
+#[derive(Clone, Debug, Serialize)]
+pub struct UnresolvedQuery {
+    pub source: String,
+    pub file: String,
+    pub line: u64,
+    pub time: String,
+    pub actor: String,
+    pub statement: String,
+    pub reason: String,
+    /// Columns the statement returned, where known; `None`: unknown (could be any).
+    pub fields: Option<Vec<String>>,
+}
+
+/// An actor's read of a whole table with no filter.
+#[derive(Clone, Debug, Serialize)]
+pub struct TableAccess {
+    pub source: String,
+    pub file: String,
+    pub line: u64,
+    pub time: String,
+    pub actor: String,
+    pub tables: Vec<String>,
+    pub fields: Vec<String>,
+    pub statement: String,
+    /// Rows of each table at analysis time (what the read may have returned).
+    pub rows: BTreeMap<String, u64>,
+    #[serde(skip)]
+    pub table_ids: Vec<TableId>,
+    #[serde(skip)]
+    pub field_ids: Vec<FieldId>,
+    #[serde(skip)]
+    pub time_utc: Option<Timestamp>,
+    #[serde(skip)]
+    pub source_index: usize,
+}
+
+#[derive(Debug, Default)]
+pub struct Collected {
+    /// Per case table: key → touch.
+    pub touched: Vec<HashMap<String, Touch>>,
+    pub files: Vec<FileCounts>,
+    pub unresolved_queries: Vec<UnresolvedQuery>,
+    pub table_accesses: Vec<TableAccess>,
+    /// Field names the logs gave that are not case columns → how often.
+    pub unknown_fields: BTreeMap<String, u64>,
+    /// Request paths of the actors' successful requests that matched no route → how often.
+    pub unmatched_paths: BTreeMap<String, u64>,
+    pub actor_events: BTreeMap<String, u64>,
+    /// Columns that whole-table reads and unresolved accesses may have returned (rows unknown).
+    pub possibly_exposed: FixedBitSet,
+    /// Unresolved accesses whose returned columns are unknown: no class can be ruled out while any exist.
+    pub unresolved_without_fields: u64,
+    /// Queries to re-run against the case's tables (see [`crate::stages::replay`]).
+    pub replays: Vec<PendingReplay>,
+    pub field_count: usize,
+    pub source_count: usize,
+    /// Every source's rhythm, blind spots and the actors' event times (see [`crate::coverage`]).
+    pub coverage: crate::coverage::recorder::CoverageRecorder,
+    /// UTC day (`YYYY-MM-DD`) → the actors' events used that day.
+    pub events_per_day: BTreeMap<String, u64>,
+    /// Successful events of the actors after `disabled_at` (in or outside the window).
+    pub after_disabled: Vec<PostDisableAccess>,
+    /// Failed attempts of the actors after `disabled_at` (expected once the account is off).
+    pub failed_after_disabled: u64,
+    /// Per case table: how its keys are compared; touched keys are stored in that canonical form.
+    pub key_types: Vec<crate::read::keys::KeyType>,
+}
+
+/// A successful access by an actor after the account was disabled: containment failed.
+#[derive(Clone, Debug, Serialize)]
+pub struct PostDisableAccess {
+    pub source: String,
+    pub file: String,
+    pub line: u64,
+    pub time: String,
+    pub actor: String,
+    pub request: String,
+}
+
+/// An actor's query waiting to be replayed, with where it came from.
+#[derive(Clone, Debug)]
+pub struct PendingReplay {
+    pub query: ReplayQuery,
+    pub source_index: usize,
+    pub source: String,
+    pub file: String,
+    pub line: u64,
+    pub time: Timestamp,
+    pub actor: String,
+}
+
+impl Collected {
+    /// Records that `keys` of `table` were shown with `fields` at `time` by source `source_index`.
+    pub fn touch(&mut self, table: TableId, keys: &[String], fields: &[FieldId], grade: Grade, time: Timestamp, source_index: usize) {
+        let (field_count, source_count) = (self.field_count, self.source_count);
+        let key_type = self.key_types.get(table).copied().unwrap_or_default();
+        let map = &mut self.touched[table];
+        let mut seen: Vec<std::borrow::Cow<'_, str>> = keys.iter().map(|k| key_type.canonical(k)).collect();
+        seen.sort();
+        seen.dedup();
+        for key in seen {
+            let t = map.entry(key.into_owned()).or_insert_with(|| Touch::new(time, grade, field_count, source_count));
+            t.first = t.first.min(time);
+            t.last = t.last.max(time);
+            t.count += 1;
+            t.grade = t.grade.max(grade);
+            for f in fields {
+                t.fields.insert(*f);
+            }
+            t.sources.insert(source_index);
+        }
+    }
+
+    /// An access whose rows the log cannot show.
+    pub fn add_unresolved(&mut self, query: UnresolvedQuery, fields: Option<&[FieldId]>) {
+        match fields {
+            Some(fields) => fields.iter().for_each(|f| self.possibly_exposed.insert(*f)),
+            None => self.unresolved_without_fields += 1,
+        }
+        self.unresolved_queries.push(query);
+    }
+}
+
+/// Where collect sends each rejected record, as it comes (the output layer's rejects file).
+pub trait RejectSink {
+    fn reject(&mut self, file: &str, rejection: &Rejection) -> Result<()>;
+}
+
+
+/// One event of a case log, as [`read_logs`] hands it to its visitor.
+pub struct LogEvent<'a> {
+    /// Index into the case's logs.
+    pub source_index: usize,
+    pub log: &'a LogSpec,
+    /// The file, as shown in outputs.
+    pub file: &'a str,
+    /// Running index of the file among all files read.
+    pub file_index: usize,
+    pub interpreter: &'a Interpreter<'a>,
+    pub event: &'a RawEvent,
+}
+
+/// What [`read_logs_with`] calls for each file and record.
+pub trait LogVisitor {
+    /// A new file starts (`file_index` counts files across all logs).
+    fn begin_file(&mut self, _source_index: usize, _file_index: usize, _file: &str) {}
+    /// A record that could not be read.
+    fn rejected(&mut self, file_index: usize, file: &str, rejection: &Rejection) -> Result<()>;
+    /// An event: `Ok(())` when used, `Err(reason)` when ignored.
+    fn event(&mut self, event: &LogEvent<'_>) -> std::result::Result<(), String>;
+    /// When only these accounts' events are used (in this window), parsers may count other accounts'
+    /// records instead of handing them over one by one: they then reach [`LogVisitor::other_accounts`]
+    /// (see [`ingest::prefilter`]).
+    fn only_accounts(&self) -> Option<AccountsOfInterest<'_>> {
+        None
+    }
+    /// Other accounts' records counted by a parser (only when [`LogVisitor::only_accounts`] gave some);
+    /// their read and ignored counts are already taken.
+    fn other_accounts(&mut self, _file_index: usize, _tally: &OtherAccountsTally) {
+        assert!(self.only_accounts().is_some(), "a parser counted other accounts' records for a reader that wants every event");
+    }
+}
+
+/// Reads every file of every log of the case. Rejected records go to `on_rejected`; each event goes to
+/// `visit`, which returns `Ok(())` when it used the event or `Err(reason)` when it ignores it. Returns the
+/// record counts per file (read = used + ignored + rejected).
+pub fn read_logs(
+    case: &Case,
+    ui: &Ui,
+    on_rejected: impl FnMut(&str, &Rejection) -> Result<()>,
+    visit: impl FnMut(&LogEvent<'_>) -> std::result::Result<(), String>,
+) -> Result<Vec<FileCounts>> {
+    struct Closures<R, V>(R, V);
+    impl<R, V> LogVisitor for Closures<R, V>
+    where
+        R: FnMut(&str, &Rejection) -> Result<()>,
+        V: FnMut(&LogEvent<'_>) -> std::result::Result<(), String>,
+    {
+        fn rejected(&mut self, _: usize, file: &str, r: &Rejection) -> Result<()> {
+            (self.0)(file, r)
+        }
+        fn event(&mut self, e: &LogEvent<'_>) -> std::result::Result<(), String> {
+            (self.1)(e)
+        }
+    }
+    read_logs_with(case, ui, &mut Closures(on_rejected, visit))
+}
+
+/// As [`read_logs`], with a visitor that also sees where each file starts. Several files may be read at
+/// once (see [`ingest::files`]); the visitor still sees them one after another in the case's order.
+pub fn read_logs_with(case: &Case, ui: &Ui, visitor: &mut impl LogVisitor) -> Result<Vec<FileCounts>> {
+    let settings: Vec<ParserSettings> = case
+        .logs
+        .iter()
+        .map(|log| ParserSettings {
+            log_line_prefix: log.log_line_prefix.clone(),
+            map: log.map.clone(),
+            time_zone: log.time_zone,
+            users: log.users.clone(),
+        })
+        .collect();
+    let interpreters: Vec<Interpreter> = case.logs.iter().map(|log| Interpreter::new(&case.schema, log).with_exports(&case.exports)).collect();
+    // Every file of every log, in the case's order, with the index of its log.
+    let mut files = Vec::new();
+    let mut sources = Vec::new();
+    for (source_index, log) in case.logs.iter().enumerate() {
+        for path in &log.files {
+            files.push(LogFile { path, format: log.format.as_deref(), encoding: log.encoding, settings: &settings[source_index], label: &log.name });
+            sources.push(source_index);
+        }
+    }
+    // The parsers' copy of the accounts the visitor wants, so that the visitor is free while they read.
+    let interest = visitor.only_accounts().map(|a| (a.accounts.to_vec(), a.window));
+    let interest = interest.as_ref().map(|(accounts, window)| AccountsOfInterest { accounts, window: *window });
+    let mut done: Vec<FileCounts> = Vec::new();
+    let mut current: Option<(FileCounts, String)> = None;
+    ingest::files::read_in_order(&files, interest, ui, ingest::files::in_flight(), &mut |file_index, item| {
+        let source_index = sources[file_index];
+        let log = &case.logs[source_index];
+        match item {
+            FileItem::Start(format) => {
+                let display = crate::read::input::display_path(files[file_index].path, &case.dir);
+                visitor.begin_file(source_index, file_index, &display);
+                let counts = FileCounts { source: log.name.clone(), path: display.clone(), format: format.to_string(), ..Default::default() };
+                current = Some((counts, display));
+            }
+            FileItem::Record(parsed) => {
+                let (counts, display) = current.as_mut().expect("a file's records come after its start");
+                let file = FileInRead { source_index, log, file: display, file_index, interpreter: &interpreters[source_index] };
+                take_record(parsed, &file, counts, visitor)?;
+            }
+            FileItem::End(end) => {
+                let digest = end?;
+                let (mut counts, _) = current.take().expect("a file ends after its start");
+                counts.digest = Some(digest);
+                debug_assert!(counts.reconciles());
+                done.push(counts);
+            }
+        }
+        Ok(())
+    })?;
+    Ok(done)
+}
+
+/// The file a record comes from, as [`take_record`] needs it.
+struct FileInRead<'a> {
+    source_index: usize,
+    log: &'a LogSpec,
+    file: &'a str,
+    file_index: usize,
+    interpreter: &'a Interpreter<'a>,
+}
+
+/// Counts one record of a file and hands it to the visitor; an error when the visitor fails.
+fn take_record(parsed: Parsed, f: &FileInRead<'_>, counts: &mut FileCounts, visitor: &mut impl LogVisitor) -> Result<()> {
+    match parsed {
+        Parsed::Rejected(r) => {
+            counts.read += 1;
+            counts.rejected += 1;
+            visitor.rejected(f.file_index, f.file, &r)?;
+        }
+        Parsed::Ignored { reason, .. } => {
+            counts.read += 1;
+            counts.ignore(reason);
+        }
+        Parsed::OtherAccounts(tally) => {
+            counts.read += tally.records;
+            counts.ignore_many(IGNORED_NO_ACCOUNT, tally.without_account);
+            counts.ignore_many(IGNORED_ANOTHER_ACCOUNT, tally.records - tally.without_account);
+            visitor.other_accounts(f.file_index, &tally);
+        }
+        Parsed::Event(event) => {
+            counts.read += 1;
+            let log_event =
+                LogEvent { source_index: f.source_index, log: f.log, file: f.file, file_index: f.file_index, interpreter: f.interpreter, event: &event };
+            match visitor.event(&log_event) {
+                Ok(()) => counts.used += 1,
+                Err(reason) => counts.ignore(&reason),
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Reads all logs of the case and gathers what the actors touched.
+pub fn collect(case: &Case, ui: &Ui, rejects: &mut dyn RejectSink) -> Result<Collected> {
+    let field_count = case.schema.field_count();
+    let mut out = Collected {
+        touched: vec![HashMap::new(); case.schema.tables.len()],
+        possibly_exposed: FixedBitSet::with_capacity(field_count),
+        field_count,
+        source_count: case.logs.len(),
+        coverage: crate::coverage::recorder::CoverageRecorder::new(case),
+        key_types: case.schema.tables.iter().map(|t| t.key_type).collect(),
+        ..Default::default()
+    };
+    let mut visitor = CaseVisitor {
+        case,
+        actors: case.actors.iter().map(String::as_str).collect(),
+        out: &mut out,
+        rejects,
+        coverage_files: Vec::new(),
+    };
+    let files = read_logs_with(case, ui, &mut visitor)?;
+    out.files = files;
+    Ok(out)
+}
+
+/// The analysis's visitor: coverage for every record, touches for the actors' events.
+struct CaseVisitor<'a> {
+    case: &'a Case,
+    actors: HashSet<&'a str>,
+    out: &'a mut Collected,
+    rejects: &'a mut dyn RejectSink,
+    /// Coverage's handle for each file index.
+    coverage_files: Vec<usize>,
+}
+
+impl LogVisitor for CaseVisitor<'_> {
+    fn begin_file(&mut self, source_index: usize, _file_index: usize, file: &str) {
+        self.coverage_files.push(self.out.coverage.begin_file(source_index, file));
+    }
+
+    fn only_accounts(&self) -> Option<AccountsOfInterest<'_>> {
+        Some(AccountsOfInterest { accounts: &self.case.actors, window: self.case.window })
+    }
+
+    fn other_accounts(&mut self, file_index: usize, tally: &OtherAccountsTally) {
+        self.out.coverage.other_accounts(self.coverage_files[file_index], tally);
+    }
+
+    fn rejected(&mut self, file_index: usize, file: &str, rejection: &Rejection) -> Result<()> {
+        self.out.coverage.rejected(self.coverage_files[file_index]);
+        self.rejects.reject(file, rejection)
+    }
+
+    fn event(&mut self, e: &LogEvent<'_>) -> std::result::Result<(), String> {
+        self.out.coverage.event(self.coverage_files[e.file_index], e.event);
+        let ctx = EventContext { source_index: e.source_index, source: &e.log.name, file: e.file };
+        consider(e.event, &self.actors, self.case, e.interpreter, &ctx, self.out)
+    }
+}
+
+struct EventContext<'a> {
+    source_index: usize,
+    source: &'a str,
+    file: &'a str,
+}
+
+/// Uses the event, or says why it is ignored.
+fn consider(
+    event: &RawEvent,
+    actors: &HashSet<&str>,
+    case: &Case,
+    interpreter: &Interpreter<'_>,
+    ctx: &EventContext<'_>,
+    out: &mut Collected,
+) -> std::result::Result<(), String> {
+    let actor = match event.actor.as_deref() {
+        None => return Err(IGNORED_NO_ACCOUNT.into()),
+        Some(a) if !actors.contains(a) => return Err(IGNORED_ANOTHER_ACCOUNT.into()),
+        Some(a) => a,
+    };
+    if case.disabled_at.is_some_and(|d| event.time > d) {
+        if event.failure.is_some() {
+            out.failed_after_disabled += 1;
+        } else {
+            out.after_disabled.push(PostDisableAccess {
+                source: ctx.source.to_string(),
+                file: ctx.file.to_string(),
+                line: event.line,
+                time: format_utc(&event.time),
+                actor: actor.to_string(),
+                request: event.payload.describe(),
+            });
+        }
+    }
+    if !case.window.contains(&event.time) {
+        return Err("outside the case window".into());
+    }
+    if event.failure.is_some() {
+        return Err("failed request".into());
+    }
+    *out.actor_events.entry(actor.to_string()).or_default() += 1;
+    let accesses = interpreter.interpret(&event.payload);
+    let mut used = false;
+    let mut first_reason = None;
+    for access in accesses {
+        match access {
+            Access::Records(records) => {
+                used = true;
+                for rec in records {
+                    for name in &rec.unknown_fields {
+                        *out.unknown_fields.entry(format!("{}.{}", case.schema.tables[rec.table].name, name)).or_default() += 1;
+                    }
+                    out.touch(rec.table, &rec.keys, &rec.fields, rec.grade, event.time, ctx.source_index);
+                }
+            }
+            Access::WholeTable { tables, fields, statement } => {
+                used = true;
+                out.table_accesses.push(TableAccess {
+                    source: ctx.source.to_string(),
+                    file: ctx.file.to_string(),
+                    line: event.line,
+                    time: format_utc(&event.time),
+                    actor: actor.to_string(),
+                    tables: tables.iter().map(|t| case.schema.tables[*t].name.clone()).collect(),
+                    fields: fields.iter().map(|f| case.schema.field_names[*f].clone()).collect(),
+                    statement,
+                    rows: BTreeMap::new(),
+                    table_ids: tables.clone(),
+                    field_ids: fields.clone(),
+                    time_utc: Some(event.time),
+                    source_index: ctx.source_index,
+                });
+            }
+            Access::Unresolved { statement, reason, fields } => {
+                used = true;
+                let names = fields.as_ref().map(|f| f.iter().map(|f| case.schema.field_names[*f].clone()).collect());
+                let query = UnresolvedQuery {
+                    source: ctx.source.to_string(),
+                    file: ctx.file.to_string(),
+                    line: event.line,
+                    time: format_utc(&event.time),
+                    actor: actor.to_string(),
+                    statement,
+                    reason,
+                    fields: names,
+                };
+                out.add_unresolved(query, fields.as_deref());
+            }
+            Access::Replay(query) => {
+                used = true;
+                out.replays.push(PendingReplay {
+                    query,
+                    source_index: ctx.source_index,
+                    source: ctx.source.to_string(),
+                    file: ctx.file.to_string(),
+                    line: event.line,
+                    time: event.time,
+                    actor: actor.to_string(),
+                });
+            }
+            Access::Aggregate => {
+                first_reason.get_or_insert_with(|| "aggregate query (no record exposed)".to_string());
+            }
+            Access::Nothing(reason) => {
+                if reason == "request path matches no route" {
+                    if let crate::ingest::event::Payload::Http { target, .. } | crate::ingest::event::Payload::Helpdesk { url: target, .. } = &event.payload {
+                        let path = target.split('?').next().unwrap_or_default().to_string();
+                        *out.unmatched_paths.entry(path).or_default() += 1;
+                    }
+                }
+                first_reason.get_or_insert(reason);
+            }
+        }
+    }
+    if used {
+        *out.events_per_day.entry(event.time.format("%Y-%m-%d").to_string()).or_default() += 1;
+        Ok(())
+    } else {
+        Err(first_reason.unwrap_or_else(|| "no access".into()))
+    }
+}
+
+
+/// Table id → touched key count, for the report.
+pub fn touched_counts(collected: &Collected, case: &Case) -> BTreeMap<String, usize> {
+    collected.touched.iter().enumerate().map(|(t, m): (TableId, _)| (case.schema.tables[t].name.clone(), m.len())).collect()
+}

@@ -1,0 +1,8 @@
+//! The analysis stages, in the order [`crate::analysis`] runs them: [`collect`] (the actors' touches from
+//! every log), [`replay`] (key-less queries re-run against the tables), [`resolve`] (records → customers)
+//! and [`exposure`] (fields → data classes).
+
+pub mod collect;
+pub mod exposure;
+pub mod replay;
+pub mod resolve;

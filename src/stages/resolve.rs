@@ -1,0 +1,207 @@
+//! Stage 2: touched records → customers. Linked-table records (a ticket) resolve to their customer through
+//! the table's customer column; then the customer rows are read, keeping only the touched ones and only
+//! the columns the notification list shows. Keys that match no row are kept as unresolved, never as
+//! customers.
+
+
+use foldhash::{HashMap, HashMapExt, HashSet};
+
+use serde::Serialize;
+
+use crate::case::Case;
+
+use crate::case::schema::{Role, TableId, TableSpec, CUSTOMERS};
+use fixedbitset::FixedBitSet;
+use crate::stages::collect::{Collected, Touch};
+use crate::error::Result;
+use crate::read::keys::{KeyCheck, KeyType};
+use crate::read::table::KeyFilter;
+
+/// A customer row reached by the actors.
+#[derive(Clone, Debug)]
+pub struct AffectedCustomer {
+    pub key: String,
+    /// Line of the row in the customers file (several rows may share a key).
+    pub line: u64,
+    /// Values by role (name, email...), in the order of the schema's roles; none where the table has no
+    /// such column.
+    pub roles: Vec<(Role, String)>,
+    pub touch: Touch,
+}
+
+/// A touched key that matched no row.
+#[derive(Clone, Debug, Serialize)]
+pub struct UnresolvedKey {
+    pub table: String,
+    pub key: String,
+    pub reason: String,
+    pub access_count: u64,
+    pub first_access: String,
+    pub last_access: String,
+}
+
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct TableResolution {
+    pub table: String,
+    pub keys_touched: usize,
+    pub keys_found: usize,
+    pub keys_unresolved: usize,
+    pub rows_read: u64,
+}
+
+#[derive(Debug, Default)]
+pub struct Resolved {
+    /// Sorted by customer key, then row line.
+    pub customers: Vec<AffectedCustomer>,
+    pub unresolved_keys: Vec<UnresolvedKey>,
+    pub tables: Vec<TableResolution>,
+    /// Customer keys that appear on more than one row among the affected (both rows are kept).
+    pub duplicate_customer_keys: Vec<String>,
+    /// Tables read here whose keys are padded with whitespace or, with `key_type = "numeric"`, not
+    /// numbers (counted, with lines; see [`crate::read::keys`]).
+    pub key_checks: Vec<KeyCheck>,
+}
+
+/// Resolves the touched records to customers, showing `on_row` each touched row read (its table, the
+/// row, the fields its touch exposed): what else needs those rows reads them here instead of reading the
+/// tables again.
+pub fn resolve(case: &Case, collected: &Collected, on_row: &mut dyn FnMut(TableId, &csv::StringRecord, &FixedBitSet)) -> Result<Resolved> {
+    let schema = &case.schema;
+    let mut resolved = Resolved::default();
+    let mut per_customer: HashMap<String, Touch> = HashMap::new();
+
+    for (table_id, touched) in collected.touched.iter().enumerate().skip(1) {
+        let spec = &schema.tables[table_id];
+        let mut stats = TableResolution { table: spec.name.clone(), keys_touched: touched.len(), ..Default::default() };
+        if touched.is_empty() {
+            resolved.tables.push(stats);
+            continue;
+        }
+        let mut check = key_check(case, spec);
+        let mut show = |key: &str, row: &csv::StringRecord| {
+            if let Some(touch) = touched.get(key) {
+                on_row(table_id, row, &touch.fields);
+            }
+        };
+        let (links, rows_read) = linked_customers_checked(spec, schema.customers().key_type, touched.keys().map(String::as_str), Some(&mut check), &mut show)?;
+        stats.rows_read = rows_read;
+        if !check.is_clean() {
+            resolved.key_checks.push(check);
+        }
+        for (key, touch) in touched {
+            match links.get(key) {
+                Some(customers) => {
+                    stats.keys_found += 1;
+                    for customer in customers {
+                        per_customer.entry(customer.clone()).and_modify(|t| t.merge(touch)).or_insert_with(|| touch.clone());
+                    }
+                }
+                None => {
+                    stats.keys_unresolved += 1;
+                    resolved.unresolved_keys.push(unresolved(&spec.name, key, touch, "no row with this key, or the row has no customer"));
+                }
+            }
+        }
+        resolved.tables.push(stats);
+    }
+
+    for (key, touch) in &collected.touched[CUSTOMERS] {
+        per_customer.entry(key.clone()).and_modify(|t| t.merge(touch)).or_insert_with(|| touch.clone());
+    }
+
+    let customers = schema.customers();
+    let mut stats = TableResolution { table: customers.name.clone(), keys_touched: per_customer.len(), ..Default::default() };
+    let mut rows_per_key: HashMap<String, usize> = HashMap::new();
+    if !per_customer.is_empty() {
+        // Usually a row per key: room for them all at once (growing would hold two copies for a while).
+        resolved.customers.reserve_exact(per_customer.len());
+        let mut check = key_check(case, customers);
+        let wanted = |raw: &str| per_customer.contains_key(customers.canonical_key(raw).as_ref());
+        let keys = KeyFilter { column: customers.key_index, wanted: &wanted, check: Some((&mut check, customers.key_type)) };
+        stats.rows_read = customers.file.for_each_row_with_key(keys, |line, row| {
+            let raw = &row[customers.key_index];
+            let key = customers.canonical_key(raw);
+            let touch = &per_customer[key.as_ref()];
+            on_row(CUSTOMERS, row, &touch.fields);
+            let roles = schema.roles.iter().map(|(role, col)| (*role, row[*col].to_string())).collect();
+            resolved.customers.push(AffectedCustomer { key: raw.trim().to_string(), line, roles, touch: touch.clone() });
+            *rows_per_key.entry(key.into_owned()).or_default() += 1;
+            Ok(())
+        })?;
+        if !check.is_clean() {
+            resolved.key_checks.insert(0, check);
+        }
+    }
+    for (key, touch) in &per_customer {
+        if !rows_per_key.contains_key(key) {
+            resolved.unresolved_keys.push(unresolved(&customers.name, key, touch, "no customer row with this key"));
+        }
+    }
+    stats.keys_found = rows_per_key.len();
+    stats.keys_unresolved = stats.keys_touched - stats.keys_found;
+    resolved.tables.insert(0, stats);
+    resolved.duplicate_customer_keys = rows_per_key.into_iter().filter(|(_, n)| *n > 1).map(|(k, _)| k).collect();
+    resolved.duplicate_customer_keys.sort();
+    resolved.customers.sort_by(|a, b| customers.key_type.compare(&a.key, &b.key).then(a.line.cmp(&b.line)));
+    resolved.unresolved_keys.sort_by(|a, b| (&a.table, &a.key).cmp(&(&b.table, &b.key)));
+    Ok(resolved)
+}
+
+fn key_check(case: &Case, spec: &TableSpec) -> KeyCheck {
+    KeyCheck::new(&spec.name, &crate::read::input::display_path(&spec.file.path, &case.dir), &spec.key)
+}
+
+/// Reads a linked table (`tickets`) once and maps each of `keys` (canonical, as touched) to the customers
+/// of the rows with that key (usually one; sorted, without repeats), in the canonical form of the
+/// customers' `customer_key_type`. Keys on no row, or only on rows with an empty customer column, are
+/// absent. Also returns the number of rows read.
+pub fn linked_customers<'k>(
+    spec: &TableSpec,
+    customer_key_type: KeyType,
+    keys: impl IntoIterator<Item = &'k str>,
+) -> Result<(HashMap<String, Vec<String>>, u64)> {
+    linked_customers_checked(spec, customer_key_type, keys, None, &mut |_, _| {})
+}
+
+/// As [`linked_customers`], noting the table's key problems in `check`.
+fn linked_customers_checked<'k>(
+    spec: &TableSpec,
+    customer_key_type: KeyType,
+    keys: impl IntoIterator<Item = &'k str>,
+    check: Option<&mut KeyCheck>,
+    on_row: &mut dyn FnMut(&str, &csv::StringRecord),
+) -> Result<(HashMap<String, Vec<String>>, u64)> {
+    let (_, customer_col) = spec.customer_column.clone().expect("linked tables have a customer column");
+    let wanted: HashSet<&str> = keys.into_iter().collect();
+    let mut links: HashMap<String, Vec<String>> = HashMap::new();
+    if wanted.is_empty() {
+        return Ok((links, 0));
+    }
+    let is_wanted = |raw: &str| wanted.contains(spec.canonical_key(raw).as_ref());
+    let keys = KeyFilter { column: spec.key_index, wanted: &is_wanted, check: check.map(|c| (c, spec.key_type)) };
+    let rows_read = spec.file.for_each_row_with_key(keys, |_, row| {
+        let key = spec.canonical_key(&row[spec.key_index]);
+        on_row(&key, row);
+        let customer = customer_key_type.canonical(&row[customer_col]);
+        if !customer.is_empty() {
+            let list = links.entry(key.into_owned()).or_default();
+            if !list.iter().any(|c| c.as_str() == customer.as_ref()) {
+                list.push(customer.to_string());
+                list.sort();
+            }
+        }
+        Ok(())
+    })?;
+    Ok((links, rows_read))
+}
+
+fn unresolved(table: &str, key: &str, touch: &Touch, reason: &str) -> UnresolvedKey {
+    UnresolvedKey {
+        table: table.to_string(),
+        key: key.to_string(),
+        reason: reason.to_string(),
+        access_count: touch.count,
+        first_access: crate::read::timefmt::format_utc(&touch.first),
+        last_access: crate::read::timefmt::format_utc(&touch.last),
+    }
+}
