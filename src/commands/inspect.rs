@@ -36,7 +36,7 @@ pub fn run(args: &InspectArgs, ui: &Ui, inputs: &input::InputDefaults) -> Result
     let mut reader = input::open_encoded(&args.file, encoding, &bar)?;
 
     let (mut read, mut events, mut rejected) = (0u64, 0u64, 0u64);
-    let mut ignored: BTreeMap<&'static str, u64> = BTreeMap::new();
+    let mut ignored: BTreeMap<String, u64> = BTreeMap::new();
     let mut accounts: BTreeMap<String, u64> = BTreeMap::new();
     let mut first_events: Vec<RawEvent> = Vec::new();
     let mut first_rejects: Vec<Rejection> = Vec::new();
@@ -51,7 +51,7 @@ pub fn run(args: &InspectArgs, ui: &Ui, inputs: &input::InputDefaults) -> Result
                         first_events.push(e);
                     }
                 }
-                Parsed::Ignored { reason, .. } => *ignored.entry(reason).or_default() += 1,
+                Parsed::Ignored { reason, .. } => *ignored.entry(reason.to_string()).or_default() += 1,
                 Parsed::Rejected(r) => {
                     rejected += 1;
                     if first_rejects.len() < 3 {

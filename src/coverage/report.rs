@@ -149,8 +149,9 @@ pub fn build(case: &Case, collected: &Collected, rows: &[CustomerExposure]) -> C
     let mut sources: Vec<crate::coverage::recorder::SourceRecord> = rec.sources.clone();
     // Whole-table reads come from collect's interpretation of the actors' events.
     for access in &collected.table_accesses {
-        if let Some(i) = case.logs.iter().position(|l| l.name == access.source) {
-            let line = LineRef { file: access.file.clone(), line: access.line, time: access.time.clone(), actor: access.actor.clone() };
+        if let Some(i) = case.logs.iter().position(|l| l.name == access.origin.source) {
+            let o = &access.origin;
+            let line = LineRef { file: o.file.clone(), line: o.line, time: o.time_utc(), actor: o.actor.clone() };
             sources[i].blind[BlindKind::WholeTableRead.index()].add_actor_line(line);
         }
     }

@@ -58,6 +58,8 @@ pub enum Access {
     Replay(ReplayQuery),
     /// Only aggregates were returned: no record exposed.
     Aggregate,
+    /// A web request whose path matches no route (counted per path, so a missing route shows).
+    NoRoute,
     /// Not an access to the case's records (the reason is counted).
     Nothing(String),
 }

@@ -11,7 +11,7 @@ use crate::evidence::interpreter::Interpreter;
 
 pub fn interpret(it: &Interpreter<'_>, method: &str, url: &str, status: u16) -> Access {
     match route::interpret(it, method, url, status) {
-        Access::Nothing(reason) if reason == "request path matches no route" => builtin(it, method, url).unwrap_or(Access::Nothing(reason)),
+        Access::NoRoute => builtin(it, method, url).unwrap_or(Access::NoRoute),
         other => other,
     }
 }

@@ -34,7 +34,7 @@ pub fn interpret(it: &Interpreter<'_>, method: &str, target: &str, status: u16) 
             return Access::Records(vec![RecordAccess::named(table, vec![key], fields)]);
         }
     }
-    Access::Nothing("request path matches no route".into())
+    Access::NoRoute
 }
 
 /// The path of a request target: no scheme/host, no query, no fragment.

@@ -533,7 +533,7 @@ fn merge(a: Access, b: Access, ctx: &Context<'_>) -> Access {
             x.extend(y);
             Access::Records(x)
         }
-        (Access::Nothing(_) | Access::Aggregate, other) | (other, Access::Nothing(_) | Access::Aggregate) => other,
+        (Access::Nothing(_) | Access::NoRoute | Access::Aggregate, other) | (other, Access::Nothing(_) | Access::NoRoute | Access::Aggregate) => other,
         (Access::WholeTable { mut tables, mut fields, statement }, Access::WholeTable { tables: t2, fields: f2, .. }) => {
             tables.extend(t2);
             fields.extend(f2);

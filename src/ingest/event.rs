@@ -193,7 +193,7 @@ impl Rejection {
 pub enum Parsed {
     Event(RawEvent),
     /// A well-formed record that is not an access (a connection message, a header comment...).
-    Ignored { line: u64, reason: &'static str },
+    Ignored { line: u64, reason: IgnoreReason },
     Rejected(Rejection),
     /// Records of other accounts counted by a parser with a prefilter (see [`prefilter`]), sent every
     /// [`prefilter::OtherAccountsTally::FLUSH_AT`] records and at the end.
@@ -211,6 +211,13 @@ impl Parsed {
         }
     }
 
+}
+
+impl Parsed {
+    /// A record the format says is not an access.
+    pub fn ignored(line: u64, reason: &'static str) -> Parsed {
+        Parsed::Ignored { line, reason: IgnoreReason::NotAnAccess(reason) }
+    }
 }
 
 impl LineNumbered for Parsed {
@@ -325,4 +332,49 @@ pub struct ParserSettings {
     pub time_zone: Option<chrono::FixedOffset>,
     /// Account ids → names (Salesforce `USER_ID`, Zendesk `user_id`); unmapped ids stay as they are.
     pub users: std::collections::BTreeMap<String, String>,
+}
+
+/// Why a record that was read is not used. One vocabulary for the parsers, collect and `suspects`/`profile`:
+/// the report counts records per reason by its text.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum IgnoreReason {
+    /// The format's own reason: the record is not an access (a connection line, a header, a digest file).
+    NotAnAccess(&'static str),
+    /// The record names no account.
+    NoAccount,
+    /// The record is another account's.
+    AnotherAccount,
+    OutsideWindow,
+    FailedRequest,
+    /// An aggregate query: no record's values returned.
+    Aggregate,
+    /// A web request whose path matches no route.
+    NoRouteMatch,
+    /// The evidence says the event exposes no record, and why.
+    NothingExposed(String),
+    /// No access at all in the event.
+    NoAccess,
+}
+
+impl IgnoreReason {
+    /// The reason as the report writes it (no allocation: records are counted per reason one by one).
+    pub fn as_str(&self) -> &str {
+        match self {
+            IgnoreReason::NotAnAccess(reason) => reason,
+            IgnoreReason::NoAccount => "no account in the record",
+            IgnoreReason::AnotherAccount => "another account",
+            IgnoreReason::OutsideWindow => "outside the case window",
+            IgnoreReason::FailedRequest => "failed request",
+            IgnoreReason::Aggregate => "aggregate query (no record exposed)",
+            IgnoreReason::NoRouteMatch => "request path matches no route",
+            IgnoreReason::NothingExposed(reason) => reason,
+            IgnoreReason::NoAccess => "no access",
+        }
+    }
+}
+
+impl std::fmt::Display for IgnoreReason {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
 }

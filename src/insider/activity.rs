@@ -14,7 +14,7 @@ use crate::case::schema::CUSTOMERS;
 use crate::stages::collect::{read_logs, FileCounts};
 use crate::error::{Error, Result};
 use crate::evidence::access::Access;
-use crate::ingest::event::Payload;
+use crate::ingest::event::{IgnoreReason, Payload};
 use crate::case::settings::ProfileSettings;
 use crate::stages::resolve::linked_customers;
 use crate::read::timefmt::Timestamp;
@@ -123,12 +123,12 @@ pub fn gather(case: &Case, settings: &ProfileSettings, ui: &Ui) -> Result<AllAct
         },
         |e| {
             let event = e.event;
-            let actor = event.actor.as_deref().ok_or("no account in the record")?;
+            let actor = event.actor.as_deref().ok_or(IgnoreReason::NoAccount)?;
             if !case.window.contains(&event.time) {
-                return Err("outside the case window".into());
+                return Err(IgnoreReason::OutsideWindow);
             }
             if event.failure.is_some() {
-                return Err("failed request".into());
+                return Err(IgnoreReason::FailedRequest);
             }
             let accesses = e.interpreter.interpret(&event.payload);
             let mut used = false;
@@ -164,15 +164,18 @@ pub fn gather(case: &Case, settings: &ProfileSettings, ui: &Ui) -> Result<AllAct
                         activity.unresolved_queries += 1;
                     }
                     Access::Aggregate => {
-                        first_reason.get_or_insert_with(|| "aggregate query (no record exposed)".to_string());
+                        first_reason.get_or_insert(IgnoreReason::Aggregate);
+                    }
+                    Access::NoRoute => {
+                        first_reason.get_or_insert(IgnoreReason::NoRouteMatch);
                     }
                     Access::Nothing(reason) => {
-                        first_reason.get_or_insert(reason);
+                        first_reason.get_or_insert(IgnoreReason::NothingExposed(reason));
                     }
                 }
             }
             if !used {
-                return Err(first_reason.unwrap_or_else(|| "no access".into()));
+                return Err(first_reason.unwrap_or(IgnoreReason::NoAccess));
             }
             let stats = activity.months.entry(month_of(&event.time)).or_default();
             stats.events += 1;

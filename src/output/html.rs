@@ -107,10 +107,10 @@ pub fn render(report: &Report, rows: &[CustomerExposure]) -> String {
                 let _ = writeln!(
                     h,
                     "<li><span class=\"mono\">{}</span> {} — {}:{} — <span class=\"mono\">{}</span></li>",
-                    esc(&a.time),
-                    esc(&a.actor),
-                    esc(&a.file),
-                    a.line,
+                    esc(&a.origin.time_utc()),
+                    esc(&a.origin.actor),
+                    esc(&a.origin.file),
+                    a.origin.line,
                     esc(&a.request)
                 );
             }
@@ -203,7 +203,7 @@ pub fn render(report: &Report, rows: &[CustomerExposure]) -> String {
             &mut h,
             &["time (UTC)", "account", "where", "tables", "statement"],
             report.table_accesses.iter().map(|a| {
-                vec![esc(&a.time), esc(&a.actor), format!("{}:{}", esc(&a.file), a.line), esc(&a.tables.join(", ")), code(&a.statement)]
+                vec![esc(&a.origin.time_utc()), esc(&a.origin.actor), format!("{}:{}", esc(&a.origin.file), a.origin.line), esc(&a.tables.join(", ")), code(&a.statement)]
             }),
             report.table_accesses.len(),
         );
@@ -213,7 +213,7 @@ pub fn render(report: &Report, rows: &[CustomerExposure]) -> String {
         table(
             &mut h,
             &["time (UTC)", "account", "where", "why", "statement"],
-            report.unresolved_queries.iter().map(|q| vec![esc(&q.time), esc(&q.actor), format!("{}:{}", esc(&q.file), q.line), esc(&q.reason), code(&q.statement)]),
+            report.unresolved_queries.iter().map(|q| vec![esc(&q.origin.time_utc()), esc(&q.origin.actor), format!("{}:{}", esc(&q.origin.file), q.origin.line), esc(&q.reason), code(&q.statement)]),
             report.unresolved_queries.len(),
         );
     }

@@ -112,9 +112,9 @@ pub fn build(case: &Case, collected: Collected, replayed: Vec<ReplayedQuery>, re
         }
     }
     let mut unresolved_queries = collected.unresolved_queries;
-    unresolved_queries.sort_by(|a, b| (&a.source, &a.file, a.line).cmp(&(&b.source, &b.file, b.line)));
+    unresolved_queries.sort_by(|a, b| a.origin.place().cmp(&b.origin.place()));
     let mut table_accesses = collected.table_accesses;
-    table_accesses.sort_by(|a, b| (&a.source, &a.file, a.line).cmp(&(&b.source, &b.file, b.line)));
+    table_accesses.sort_by(|a, b| a.origin.place().cmp(&b.origin.place()));
     totals.customers_affected = exposure.customers_affected;
     totals.unresolved_keys = resolved.unresolved_keys.len();
     totals.unresolved_queries = unresolved_queries.len();
@@ -124,7 +124,7 @@ pub fn build(case: &Case, collected: Collected, replayed: Vec<ReplayedQuery>, re
     totals.accesses_after_disabled = collected.after_disabled.len();
     let containment = case.disabled_at.as_ref().map(|d| {
         let mut after = collected.after_disabled.clone();
-        after.sort_by(|a, b| (&a.time, &a.source, &a.file, a.line).cmp(&(&b.time, &b.source, &b.file, b.line)));
+        after.sort_by(|a, b| (a.origin.time, a.origin.place()).cmp(&(b.origin.time, b.origin.place())));
         let contained = after.is_empty();
         let finding = if contained {
             format!("no successful access by the actors after {} (disabled_at)", format_utc(d))
@@ -133,7 +133,7 @@ pub fn build(case: &Case, collected: Collected, replayed: Vec<ReplayedQuery>, re
                 "the account was still used after it was disabled: {} successful access(es) by the actors after {}, the last at {}",
                 after.len(),
                 format_utc(d),
-                after.last().map(|a| a.time.as_str()).unwrap_or_default()
+                after.last().map(|a| a.origin.time_utc()).unwrap_or_default()
             )
         };
         Containment {
@@ -212,7 +212,7 @@ pub fn summary(report: &Report) -> String {
         } else {
             out.push_str(&format!("!! CONTAINMENT FAILED: {}\n", c.finding));
             for a in c.accesses_after_disabled.iter().take(5) {
-                out.push_str(&format!("   {} {} {}:{} {}\n", a.time, a.actor, a.file, a.line, a.request));
+                out.push_str(&format!("   {} {} {}:{} {}\n", a.origin.time_utc(), a.origin.actor, a.origin.file, a.origin.line, a.request));
             }
             out.push_str("   See containment in the report.\n\n");
         }
@@ -263,7 +263,7 @@ pub fn summary(report: &Report) -> String {
         ));
         for a in report.table_accesses.iter().take(5) {
             let rows: Vec<String> = a.rows.iter().map(|(t, n)| format!("{t}: {n} rows")).collect();
-            out.push_str(&format!("   {} {} {}:{} {}\n", a.time, a.actor, a.file, a.line, rows.join(", ")));
+            out.push_str(&format!("   {} {} {}:{} {}\n", a.origin.time_utc(), a.origin.actor, a.origin.file, a.origin.line, rows.join(", ")));
         }
     }
     if t.replayed_queries > 0 {

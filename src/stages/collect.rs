@@ -19,8 +19,9 @@ use crate::evidence::interpreter::Interpreter;
 use crate::ingest::prefilter::{AccountsOfInterest, OtherAccountsTally};
 use crate::ingest::files::{FileItem, LogFile};
 use crate::ingest;
-use crate::ingest::event::{Parsed, ParserSettings, RawEvent, Rejection};
-use crate::read::timefmt::{format_utc, Timestamp};
+use crate::ingest::event::{IgnoreReason, Parsed, ParserSettings, RawEvent, Rejection};
+use crate::read::timefmt::Timestamp;
+use crate::stages::origin::EventOrigin;
 use crate::ui::Ui;
 
 /// What the actors' accesses did to one record (or, after resolution, one customer).
@@ -58,10 +59,6 @@ impl Touch {
     }
 }
 
-/// Why an event without an account is ignored.
-const IGNORED_NO_ACCOUNT: &str = "no account in the record";
-/// Why another account's event is ignored.
-const IGNORED_ANOTHER_ACCOUNT: &str = "another account";
 
 /// Record counts for one input file. `read = used + ignored + rejected`.
 #[derive(Clone, Debug, Default, Serialize)]
@@ -84,14 +81,15 @@ impl FileCounts {
         self.read == self.used + self.ignored + self.rejected && self.ignored == self.ignored_by_reason.values().sum::<u64>()
     }
 
-    fn ignore(&mut self, reason: &str) {
+    fn ignore(&mut self, reason: &IgnoreReason) {
         self.ignore_many(reason, 1);
     }
 
-    fn ignore_many(&mut self, reason: &str, n: u64) {
+    fn ignore_many(&mut self, reason: &IgnoreReason, n: u64) {
         if n == 0 {
             return;
         }
+        let reason = reason.as_str();
         self.ignored += n;
         match self.ignored_by_reason.get_mut(reason) {
             Some(count) => *count += n,
@@ -105,11 +103,8 @@ impl FileCounts {
 /// An actor's event whose records cannot be named from the log.
 #[derive(Clone, Debug, Serialize)]
 pub struct UnresolvedQuery {
-    pub source: String,
-    pub file: String,
-    pub line: u64,
-    pub time: String,
-    pub actor: String,
+    #[serde(flatten)]
+    pub origin: EventOrigin,
     pub statement: String,
     pub reason: String,
     /// Columns the statement returned, where known; `None`: unknown (could be any).
@@ -119,11 +114,8 @@ pub struct UnresolvedQuery {
 /// An actor's read of a whole table with no filter.
 #[derive(Clone, Debug, Serialize)]
 pub struct TableAccess {
-    pub source: String,
-    pub file: String,
-    pub line: u64,
-    pub time: String,
-    pub actor: String,
+    #[serde(flatten)]
+    pub origin: EventOrigin,
     pub tables: Vec<String>,
     pub fields: Vec<String>,
     pub statement: String,
@@ -133,10 +125,6 @@ pub struct TableAccess {
     pub table_ids: Vec<TableId>,
     #[serde(skip)]
     pub field_ids: Vec<FieldId>,
-    #[serde(skip)]
-    pub time_utc: Option<Timestamp>,
-    #[serde(skip)]
-    pub source_index: usize,
 }
 
 #[derive(Debug, Default)]
@@ -174,11 +162,8 @@ pub struct Collected {
 /// A successful access by an actor after the account was disabled: containment failed.
 #[derive(Clone, Debug, Serialize)]
 pub struct PostDisableAccess {
-    pub source: String,
-    pub file: String,
-    pub line: u64,
-    pub time: String,
-    pub actor: String,
+    #[serde(flatten)]
+    pub origin: EventOrigin,
     pub request: String,
 }
 
@@ -186,12 +171,7 @@ pub struct PostDisableAccess {
 #[derive(Clone, Debug)]
 pub struct PendingReplay {
     pub query: ReplayQuery,
-    pub source_index: usize,
-    pub source: String,
-    pub file: String,
-    pub line: u64,
-    pub time: Timestamp,
-    pub actor: String,
+    pub origin: EventOrigin,
 }
 
 impl Collected {
@@ -252,7 +232,7 @@ pub trait LogVisitor {
     /// A record that could not be read.
     fn rejected(&mut self, file_index: usize, file: &str, rejection: &Rejection) -> Result<()>;
     /// An event: `Ok(())` when used, `Err(reason)` when ignored.
-    fn event(&mut self, event: &LogEvent<'_>) -> std::result::Result<(), String>;
+    fn event(&mut self, event: &LogEvent<'_>) -> std::result::Result<(), IgnoreReason>;
     /// When only these accounts' events are used (in this window), parsers may count other accounts'
     /// records instead of handing them over one by one: they then reach [`LogVisitor::other_accounts`]
     /// (see [`ingest::prefilter`]).
@@ -273,18 +253,18 @@ pub fn read_logs(
     case: &Case,
     ui: &Ui,
     on_rejected: impl FnMut(&str, &Rejection) -> Result<()>,
-    visit: impl FnMut(&LogEvent<'_>) -> std::result::Result<(), String>,
+    visit: impl FnMut(&LogEvent<'_>) -> std::result::Result<(), IgnoreReason>,
 ) -> Result<Vec<FileCounts>> {
     struct Closures<R, V>(R, V);
     impl<R, V> LogVisitor for Closures<R, V>
     where
         R: FnMut(&str, &Rejection) -> Result<()>,
-        V: FnMut(&LogEvent<'_>) -> std::result::Result<(), String>,
+        V: FnMut(&LogEvent<'_>) -> std::result::Result<(), IgnoreReason>,
     {
         fn rejected(&mut self, _: usize, file: &str, r: &Rejection) -> Result<()> {
             (self.0)(file, r)
         }
-        fn event(&mut self, e: &LogEvent<'_>) -> std::result::Result<(), String> {
+        fn event(&mut self, e: &LogEvent<'_>) -> std::result::Result<(), IgnoreReason> {
             (self.1)(e)
         }
     }
@@ -366,12 +346,12 @@ fn take_record(parsed: Parsed, f: &FileInRead<'_>, counts: &mut FileCounts, visi
         }
         Parsed::Ignored { reason, .. } => {
             counts.read += 1;
-            counts.ignore(reason);
+            counts.ignore(&reason);
         }
         Parsed::OtherAccounts(tally) => {
             counts.read += tally.records;
-            counts.ignore_many(IGNORED_NO_ACCOUNT, tally.without_account);
-            counts.ignore_many(IGNORED_ANOTHER_ACCOUNT, tally.records - tally.without_account);
+            counts.ignore_many(&IgnoreReason::NoAccount, tally.without_account);
+            counts.ignore_many(&IgnoreReason::AnotherAccount, tally.records - tally.without_account);
             visitor.other_accounts(f.file_index, &tally);
         }
         Parsed::Event(event) => {
@@ -439,7 +419,7 @@ impl LogVisitor for CaseVisitor<'_> {
         self.rejects.reject(file, rejection)
     }
 
-    fn event(&mut self, e: &LogEvent<'_>) -> std::result::Result<(), String> {
+    fn event(&mut self, e: &LogEvent<'_>) -> std::result::Result<(), IgnoreReason> {
         self.out.coverage.event(self.coverage_files[e.file_index], e.event);
         let ctx = EventContext { source_index: e.source_index, source: &e.log.name, file: e.file };
         consider(e.event, &self.actors, self.case, e.interpreter, &ctx, self.out)
@@ -452,6 +432,19 @@ struct EventContext<'a> {
     file: &'a str,
 }
 
+impl EventContext<'_> {
+    fn origin(&self, event: &RawEvent, actor: &str) -> EventOrigin {
+        EventOrigin {
+            source: self.source.to_string(),
+            source_index: self.source_index,
+            file: self.file.to_string(),
+            line: event.line,
+            time: event.time,
+            actor: actor.to_string(),
+        }
+    }
+}
+
 /// Uses the event, or says why it is ignored.
 fn consider(
     event: &RawEvent,
@@ -460,10 +453,10 @@ fn consider(
     interpreter: &Interpreter<'_>,
     ctx: &EventContext<'_>,
     out: &mut Collected,
-) -> std::result::Result<(), String> {
+) -> std::result::Result<(), IgnoreReason> {
     let actor = match event.actor.as_deref() {
-        None => return Err(IGNORED_NO_ACCOUNT.into()),
-        Some(a) if !actors.contains(a) => return Err(IGNORED_ANOTHER_ACCOUNT.into()),
+        None => return Err(IgnoreReason::NoAccount),
+        Some(a) if !actors.contains(a) => return Err(IgnoreReason::AnotherAccount),
         Some(a) => a,
     };
     if case.disabled_at.is_some_and(|d| event.time > d) {
@@ -471,20 +464,16 @@ fn consider(
             out.failed_after_disabled += 1;
         } else {
             out.after_disabled.push(PostDisableAccess {
-                source: ctx.source.to_string(),
-                file: ctx.file.to_string(),
-                line: event.line,
-                time: format_utc(&event.time),
-                actor: actor.to_string(),
+                origin: ctx.origin(event, actor),
                 request: event.payload.describe(),
             });
         }
     }
     if !case.window.contains(&event.time) {
-        return Err("outside the case window".into());
+        return Err(IgnoreReason::OutsideWindow);
     }
     if event.failure.is_some() {
-        return Err("failed request".into());
+        return Err(IgnoreReason::FailedRequest);
     }
     *out.actor_events.entry(actor.to_string()).or_default() += 1;
     let accesses = interpreter.interpret(&event.payload);
@@ -504,30 +493,20 @@ fn consider(
             Access::WholeTable { tables, fields, statement } => {
                 used = true;
                 out.table_accesses.push(TableAccess {
-                    source: ctx.source.to_string(),
-                    file: ctx.file.to_string(),
-                    line: event.line,
-                    time: format_utc(&event.time),
-                    actor: actor.to_string(),
+                    origin: ctx.origin(event, actor),
                     tables: tables.iter().map(|t| case.schema.tables[*t].name.clone()).collect(),
                     fields: fields.iter().map(|f| case.schema.field_names[*f].clone()).collect(),
                     statement,
                     rows: BTreeMap::new(),
                     table_ids: tables.clone(),
                     field_ids: fields.clone(),
-                    time_utc: Some(event.time),
-                    source_index: ctx.source_index,
                 });
             }
             Access::Unresolved { statement, reason, fields } => {
                 used = true;
                 let names = fields.as_ref().map(|f| f.iter().map(|f| case.schema.field_names[*f].clone()).collect());
                 let query = UnresolvedQuery {
-                    source: ctx.source.to_string(),
-                    file: ctx.file.to_string(),
-                    line: event.line,
-                    time: format_utc(&event.time),
-                    actor: actor.to_string(),
+                    origin: ctx.origin(event, actor),
                     statement,
                     reason,
                     fields: names,
@@ -538,25 +517,21 @@ fn consider(
                 used = true;
                 out.replays.push(PendingReplay {
                     query,
-                    source_index: ctx.source_index,
-                    source: ctx.source.to_string(),
-                    file: ctx.file.to_string(),
-                    line: event.line,
-                    time: event.time,
-                    actor: actor.to_string(),
+                    origin: ctx.origin(event, actor),
                 });
             }
             Access::Aggregate => {
-                first_reason.get_or_insert_with(|| "aggregate query (no record exposed)".to_string());
+                first_reason.get_or_insert(IgnoreReason::Aggregate);
+            }
+            Access::NoRoute => {
+                if let crate::ingest::event::Payload::Http { target, .. } | crate::ingest::event::Payload::Helpdesk { url: target, .. } = &event.payload {
+                    let path = target.split('?').next().unwrap_or_default().to_string();
+                    *out.unmatched_paths.entry(path).or_default() += 1;
+                }
+                first_reason.get_or_insert(IgnoreReason::NoRouteMatch);
             }
             Access::Nothing(reason) => {
-                if reason == "request path matches no route" {
-                    if let crate::ingest::event::Payload::Http { target, .. } | crate::ingest::event::Payload::Helpdesk { url: target, .. } = &event.payload {
-                        let path = target.split('?').next().unwrap_or_default().to_string();
-                        *out.unmatched_paths.entry(path).or_default() += 1;
-                    }
-                }
-                first_reason.get_or_insert(reason);
+                first_reason.get_or_insert(IgnoreReason::NothingExposed(reason));
             }
         }
     }
@@ -564,7 +539,7 @@ fn consider(
         *out.events_per_day.entry(event.time.format("%Y-%m-%d").to_string()).or_default() += 1;
         Ok(())
     } else {
-        Err(first_reason.unwrap_or_else(|| "no access".into()))
+        Err(first_reason.unwrap_or(IgnoreReason::NoAccess))
     }
 }
 

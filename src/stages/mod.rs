@@ -4,5 +4,6 @@
 
 pub mod collect;
 pub mod exposure;
+pub mod origin;
 pub mod replay;
 pub mod resolve;

@@ -20,16 +20,13 @@ use crate::case::schema::TableId;
 use crate::stages::collect::{Collected, UnresolvedQuery};
 use crate::error::{Error, Result};
 use crate::evidence::access::Grade;
-use crate::read::timefmt::format_utc;
+use crate::stages::origin::EventOrigin;
 
 /// A replayed query and what it selected.
 #[derive(Clone, Debug, Serialize)]
 pub struct ReplayedQuery {
-    pub source: String,
-    pub file: String,
-    pub line: u64,
-    pub time: String,
-    pub actor: String,
+    #[serde(flatten)]
+    pub origin: EventOrigin,
     pub statement: String,
     /// Rows the replay selected.
     pub rows_selected: u64,
@@ -73,14 +70,10 @@ pub fn run(case: &Case, collected: &mut Collected) -> Result<Vec<ReplayedQuery>>
                     let keys: BTreeSet<String> = keys.iter().flatten().cloned().collect();
                     let keys: Vec<String> = keys.into_iter().collect();
                     records.insert(schema.tables[*table].name.clone(), keys.len() as u64);
-                    collected.touch(*table, &keys, fields, Grade::Replayed, p.time, p.source_index);
+                    collected.touch(*table, &keys, fields, Grade::Replayed, p.origin.time, p.origin.source_index);
                 }
                 out.push(ReplayedQuery {
-                    source: p.source,
-                    file: p.file,
-                    line: p.line,
-                    time: format_utc(&p.time),
-                    actor: p.actor,
+                    origin: p.origin,
                     statement: p.query.statement,
                     rows_selected,
                     records,
@@ -91,11 +84,7 @@ pub fn run(case: &Case, collected: &mut Collected) -> Result<Vec<ReplayedQuery>>
             Err(reason) => {
                 let names: Vec<String> = p.query.fields.iter().map(|f| schema.field_names[*f].clone()).collect();
                 let query = UnresolvedQuery {
-                    source: p.source,
-                    file: p.file,
-                    line: p.line,
-                    time: format_utc(&p.time),
-                    actor: p.actor,
+                    origin: p.origin,
                     statement: p.query.statement,
                     reason: format!("the filter could not be replayed: {reason}"),
                     fields: Some(names),
@@ -104,7 +93,7 @@ pub fn run(case: &Case, collected: &mut Collected) -> Result<Vec<ReplayedQuery>>
             }
         }
     }
-    out.sort_by(|a, b| (&a.source, &a.file, a.line).cmp(&(&b.source, &b.file, b.line)));
+    out.sort_by(|a, b| a.origin.place().cmp(&b.origin.place()));
     Ok(out)
 }
 
@@ -158,10 +147,10 @@ fn size_table_reads(case: &Case, collected: &mut Collected) -> Result<()> {
         }
         match case.table_access {
             TableAccessPolicy::Include => {
-                let time = access.time_utc.expect("set by collect");
+                let time = access.origin.time;
                 for t in &access.table_ids {
                     let own: Vec<usize> = access.field_ids.iter().copied().filter(|f| case.schema.tables[*t].fields().contains(f)).collect();
-                    collected.touch(*t, &keys[t], &own, Grade::Table, time, access.source_index);
+                    collected.touch(*t, &keys[t], &own, Grade::Table, time, access.origin.source_index);
                 }
             }
             TableAccessPolicy::Report => access.field_ids.iter().for_each(|f| collected.possibly_exposed.insert(*f)),

@@ -269,7 +269,7 @@ fn event(line: u64, v: &Value, raw: &[u8], zone: Option<chrono::FixedOffset>) ->
     };
     let payload = match payload {
         Ok(p) => p,
-        Err(reason) => return Parsed::Ignored { line, reason },
+        Err(reason) => return Parsed::ignored(line, reason),
     };
     let time = match v.get("eventTime").and_then(Value::as_str).map(|t| timefmt::parse_zoned_in(t, zone)) {
         Some(Ok(t)) => t,
@@ -311,7 +311,7 @@ mod tests {
         assert_eq!(requests[0].projection.as_deref(), Some(&["full_name".to_string(), "email".to_string()][..]));
         let Parsed::Event(e) = &out[1] else { panic!() };
         assert_eq!(e.failure.as_deref(), Some("AccessDeniedException: denied"));
-        assert!(matches!(out[2], Parsed::Ignored { line: 4, reason: "write request (no item returned)" }));
+        assert!(matches!(out[2], Parsed::Ignored { line: 4, reason: crate::ingest::event::IgnoreReason::NotAnAccess("write request (no item returned)") }));
     }
 
     #[test]

@@ -23,7 +23,7 @@ impl LogParser for CombinedParser {
         let mut lines = Lines::new(input);
         while let Some((line_no, bytes)) = lines.next_line()? {
             if bytes.iter().all(u8::is_ascii_whitespace) {
-                sink(Parsed::Ignored { line: line_no, reason: "blank line" });
+                sink(Parsed::ignored(line_no, "blank line"));
                 continue;
             }
             let text = match utf8(bytes) {

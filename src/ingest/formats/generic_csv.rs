@@ -170,7 +170,7 @@ impl csv_pieces::RecordHandler for LogRecords<'_> {
             return;
         }
         if record.iter().all(|f| f.iter().all(u8::is_ascii_whitespace)) {
-            sink(Parsed::Ignored { line, reason: "blank line" });
+            sink(Parsed::ignored(line, "blank line"));
             return;
         }
         let ascii = record.as_slice().is_ascii();

@@ -73,7 +73,7 @@ impl LogParser for JsonlParser {
         let mut map: Option<FieldMap> = None;
         while let Some((line_no, bytes)) = lines.next_line()? {
             if bytes.iter().all(u8::is_ascii_whitespace) {
-                sink(Parsed::Ignored { line: line_no, reason: "blank line" });
+                sink(Parsed::ignored(line_no, "blank line"));
                 continue;
             }
             let text = match utf8(bytes) {

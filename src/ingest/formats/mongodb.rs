@@ -73,7 +73,7 @@ fn record(line: u64, v: &Value, raw: &[u8], zone: Option<chrono::FixedOffset>) -
         ));
     };
     if atype != "authCheck" {
-        return Parsed::Ignored { line, reason: ignored_reason(atype) };
+        return Parsed::ignored(line, ignored_reason(atype));
     }
     let param = v.get("param");
     let command = param.and_then(|p| p.get("command")).and_then(Value::as_str).unwrap_or_default();
@@ -88,9 +88,9 @@ fn record(line: u64, v: &Value, raw: &[u8], zone: Option<chrono::FixedOffset>) -
         }
         "findAndModify" | "findandmodify" => (args.get("query").cloned(), args.get("fields").cloned(), None, false),
         "aggregate" => (None, None, args.get("pipeline").cloned(), false),
-        "getMore" => return Parsed::Ignored { line, reason: "getMore continues a cursor (its find or aggregate is counted)" },
-        "insert" | "update" | "delete" => return Parsed::Ignored { line, reason: "write command (no document returned)" },
-        _ => return Parsed::Ignored { line, reason: "not a data read command" },
+        "getMore" => return Parsed::ignored(line, "getMore continues a cursor (its find or aggregate is counted)"),
+        "insert" | "update" | "delete" => return Parsed::ignored(line, "write command (no document returned)"),
+        _ => return Parsed::ignored(line, "not a data read command"),
     };
     if ns.is_empty() {
         return Parsed::Rejected(Rejection::new(line, 1, "authCheck record without `param.ns`", raw));
@@ -157,7 +157,7 @@ mod tests {
         assert!(matches!(&e.payload, Payload::Document { filter, projection: Some(_), .. } if filter["_id"] == "C1"));
         let Parsed::Event(e) = &out[1] else { panic!() };
         assert_eq!(e.failure.as_deref(), Some("MongoDB error 13 (Unauthorized)"));
-        assert!(matches!(out[2], Parsed::Ignored { line: 3, reason: "login, logout or session record" }));
+        assert!(matches!(out[2], Parsed::Ignored { line: 3, reason: crate::ingest::event::IgnoreReason::NotAnAccess("login, logout or session record") }));
         assert!(matches!(&out[3], Parsed::Rejected(r) if r.line == 10 && r.reason.contains("no `atype`")));
     }
 

@@ -127,7 +127,7 @@ impl Statements<'_> {
                 } else {
                     "statement already logged (another table of the same query)"
                 };
-                (self.sink)(Parsed::Ignored { line: event.line, reason });
+                (self.sink)(Parsed::ignored(event.line, reason));
                 return;
             }
         }
@@ -196,15 +196,15 @@ fn json_record(line: u64, v: &Value, raw: &[u8], st: &mut Statements<'_>, zone: 
             if v.get("event").and_then(Value::as_str) == Some("disconnect") {
                 st.close(&connection);
             }
-            return (st.sink)(Parsed::Ignored { line, reason: "login, logout or connection record" });
+            return (st.sink)(Parsed::ignored(line, "login, logout or connection record"));
         }
         "general" | "table_access" => {}
-        "audit" => return (st.sink)(Parsed::Ignored { line, reason: "audit log start or stop record" }),
-        _ => return (st.sink)(Parsed::Ignored { line, reason: "not a statement record" }),
+        "audit" => return (st.sink)(Parsed::ignored(line, "audit log start or stop record")),
+        _ => return (st.sink)(Parsed::ignored(line, "not a statement record")),
     }
     let data = if class == "general" { v.get("general_data") } else { v.get("table_access_data") };
     let Some(query) = data.and_then(|d| d.get("query")).and_then(Value::as_str).filter(|q| !q.trim().is_empty()) else {
-        return (st.sink)(Parsed::Ignored { line, reason: "general record without a statement" });
+        return (st.sink)(Parsed::ignored(line, "general record without a statement"));
     };
     let time = match v.get("timestamp").and_then(Value::as_str).map(|t| mysql_time(t, zone, true)) {
         Some(Ok(t)) => t,
@@ -254,12 +254,12 @@ fn percona_fields(
 ) {
     match name {
         "Query" | "Execute" => {}
-        "Connect" | "Quit" | "Change user" | "Disconnect" => return sink(Parsed::Ignored { line, reason: "login, logout or connection record" }),
-        "Audit" | "NoAudit" | "Startup" | "Shutdown" => return sink(Parsed::Ignored { line, reason: "audit log start or stop record" }),
-        _ => return sink(Parsed::Ignored { line, reason: "not a statement record (the Query record counts)" }),
+        "Connect" | "Quit" | "Change user" | "Disconnect" => return sink(Parsed::ignored(line, "login, logout or connection record")),
+        "Audit" | "NoAudit" | "Startup" | "Shutdown" => return sink(Parsed::ignored(line, "audit log start or stop record")),
+        _ => return sink(Parsed::ignored(line, "not a statement record (the Query record counts)")),
     }
     if sqltext.trim().is_empty() {
-        return sink(Parsed::Ignored { line, reason: "general record without a statement" });
+        return sink(Parsed::ignored(line, "general record without a statement"));
     }
     let time = match mysql_time(timestamp, zone, false) {
         Ok(t) => t,
@@ -326,9 +326,9 @@ fn parse_xml(input: &mut dyn BufRead, sink: &mut dyn FnMut(Parsed), zone: Option
             }
             (None, None) => {
                 if trimmed.is_empty() {
-                    sink(Parsed::Ignored { line: line_no, reason: "blank line" });
+                    sink(Parsed::ignored(line_no, "blank line"));
                 } else if trimmed.starts_with('<') {
-                    sink(Parsed::Ignored { line: line_no, reason: "XML outside an audit record" });
+                    sink(Parsed::ignored(line_no, "XML outside an audit record"));
                 } else {
                     sink(Parsed::Rejected(Rejection::new(line_no, 1, "text outside an <AUDIT_RECORD>", bytes)));
                 }
@@ -441,7 +441,7 @@ fn parse_mariadb(input: &mut dyn BufRead, sink: &mut dyn FnMut(Parsed), zone: Op
                         flush_group(g, sink, zone);
                     }
                 }
-                sink(Parsed::Ignored { line: line_no, reason: "login, logout or connection record" });
+                sink(Parsed::ignored(line_no, "login, logout or connection record"));
                 continue;
             }
             _ => {}
@@ -505,7 +505,7 @@ fn flush_group(group: Group, sink: &mut dyn FnMut(Parsed), zone: Option<FixedOff
         if op.starts_with("QUERY") {
             let sql = mariadb_unquote(&l.object);
             if seen_queries.contains(&sql) {
-                sink(Parsed::Ignored { line: l.line, reason: "statement already logged (repeated line of the same query id)" });
+                sink(Parsed::ignored(l.line, "statement already logged (repeated line of the same query id)"));
                 continue;
             }
             seen_queries.push(sql.clone());
@@ -527,9 +527,9 @@ fn flush_group(group: Group, sink: &mut dyn FnMut(Parsed), zone: Option<FixedOff
             }));
         } else if op == "READ" {
             if has_query {
-                sink(Parsed::Ignored { line: l.line, reason: "table record of a logged query (joined by connection and query id)" });
+                sink(Parsed::ignored(l.line, "table record of a logged query (joined by connection and query id)"));
             } else if read_event_done {
-                sink(Parsed::Ignored { line: l.line, reason: "table record of the same query (joined by connection and query id)" });
+                sink(Parsed::ignored(l.line, "table record of the same query (joined by connection and query id)"));
             } else {
                 match mariadb_time(&l.time_text, zone) {
                     Ok(time) => {
@@ -546,7 +546,7 @@ fn flush_group(group: Group, sink: &mut dyn FnMut(Parsed), zone: Option<FixedOff
                 }
             }
         } else {
-            sink(Parsed::Ignored { line: l.line, reason: "table write or schema change record" });
+            sink(Parsed::ignored(l.line, "table write or schema change record"));
         }
     }
 }

@@ -265,7 +265,7 @@ impl Assembler<'_> {
                     (self.sink)(Parsed::Event(pending));
                 }
             }
-            (self.sink)(Parsed::Ignored { line: rec.line, reason: "not an audit record" });
+            (self.sink)(Parsed::ignored(rec.line, "not an audit record"));
             return;
         };
         let audit = match parse_audit(payload) {
@@ -279,7 +279,7 @@ impl Assembler<'_> {
         let close_in_time = state.last_time.is_some_and(|t| (rec.time - t).num_seconds().abs() <= 2);
         if state.last_statement.as_ref() == Some(&id) && (!self.weak_sessions || close_in_time) {
             state.last_time = Some(rec.time);
-            (self.sink)(Parsed::Ignored { line: rec.line, reason: "statement already logged (OBJECT or per-relation line)" });
+            (self.sink)(Parsed::ignored(rec.line, "statement already logged (OBJECT or per-relation line)"));
             return;
         }
         let statement = match audit.statement {
@@ -411,7 +411,7 @@ fn parse_stderr(record_re: &Regex, input: &mut dyn BufRead, sink: &mut dyn FnMut
             buf.push(b'\n');
             buf.extend_from_slice(bytes);
         } else if bytes.iter().all(u8::is_ascii_whitespace) {
-            (assembler.sink)(Parsed::Ignored { line: line_no, reason: "blank line" });
+            (assembler.sink)(Parsed::ignored(line_no, "blank line"));
         } else {
             let reason = "line does not start with the log_line_prefix and follows no record";
             (assembler.sink)(Parsed::Rejected(Rejection::new(line_no, 1, reason, bytes)));
@@ -502,7 +502,7 @@ mod tests {
         let Payload::Sql { statement: StatementText::Logged(sql), parameters, .. } = &ev[0].payload else { panic!() };
         assert!(sql.contains("WHERE customer_id = 'C0042'"));
         assert_eq!(*parameters, Parameters::NotLogged);
-        assert!(out.iter().any(|p| matches!(p, Parsed::Ignored { line: 4, reason: "not an audit record" })));
+        assert!(out.iter().any(|p| matches!(p, Parsed::Ignored { line: 4, reason: crate::ingest::event::IgnoreReason::NotAnAccess("not an audit record") })));
     }
 
     #[test]

@@ -114,7 +114,7 @@ impl SalesforceParser {
                 let id = get("URI_ID_DERIVED").or_else(|| get("URI").map(|u| u.trim_start_matches('/').split(['/', '?']).next().unwrap_or("").to_string()));
                 match id.filter(|i| is_record_id(i)) {
                     Some(id) => Payload::RecordView { action: "URI".into(), tables: table_names(None, &id), records: vec![id] },
-                    None => return Parsed::Ignored { line, reason: "page view without a record id" },
+                    None => return Parsed::ignored(line, "page view without a record id"),
                 }
             }
             "LightningPageView" | "LightningInteraction" => match get("PAGE_ENTITY_ID").or_else(|| get("RECORD_ID")).filter(|i| is_record_id(i)) {
@@ -122,13 +122,13 @@ impl SalesforceParser {
                     let entity = get("PAGE_ENTITY_TYPE");
                     Payload::RecordView { action: event_type.clone(), tables: table_names(entity.as_deref(), &id), records: vec![id] }
                 }
-                None => return Parsed::Ignored { line, reason: "page view without a record id" },
+                None => return Parsed::ignored(line, "page view without a record id"),
             },
             "API" | "RestApi" | "BulkApi" | "BulkApi2" => {
                 let method = get("METHOD_NAME").or_else(|| get("METHOD")).unwrap_or_default();
                 let lower = method.to_ascii_lowercase();
                 if ["create", "update", "delete", "upsert", "post", "patch", "put", "undelete", "merge"].contains(&lower.as_str()) {
-                    return Parsed::Ignored { line, reason: "write request (no record returned)" };
+                    return Parsed::ignored(line, "write request (no record returned)");
                 }
                 let uri = get("URI").unwrap_or_default();
                 if let Some(c) = self.sobject.captures(&uri) {
@@ -139,10 +139,10 @@ impl SalesforceParser {
                     let entities: Vec<String> =
                         get("ENTITY_NAME").map(|e| e.split([',', ';', '|']).map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect()).unwrap_or_default();
                     if rows == Some(0) {
-                        return Parsed::Ignored { line, reason: "API request that returned no rows" };
+                        return Parsed::ignored(line, "API request that returned no rows");
                     }
                     if entities.is_empty() && rows.is_none() {
-                        return Parsed::Ignored { line, reason: "API request naming no object and no rows" };
+                        return Parsed::ignored(line, "API request naming no object and no rows");
                     }
                     Payload::TableRead { action: format!("Salesforce {event_type} {method}").trim().to_string(), tables: entities, rows }
                 }
@@ -159,11 +159,11 @@ impl SalesforceParser {
                     name: id,
                     rows: get("ROW_COUNT").and_then(|r| r.parse::<u64>().ok()),
                 },
-                None => return Parsed::Ignored { line, reason: "report event without a report id" },
+                None => return Parsed::ignored(line, "report event without a report id"),
             },
-            "Login" | "Logout" | "LoginAs" | "LoginEvent" => return Parsed::Ignored { line, reason: "login or logout" },
+            "Login" | "Logout" | "LoginAs" | "LoginEvent" => return Parsed::ignored(line, "login or logout"),
             "" => return Parsed::Rejected(Rejection::new(line, 1, "no EVENT_TYPE", raw)),
-            _ => return Parsed::Ignored { line, reason: "event type that shows no record" },
+            _ => return Parsed::ignored(line, "event type that shows no record"),
         };
         let time = match get("TIMESTAMP_DERIVED").or_else(|| get("TIMESTAMP")) {
             Some(t) => match sf_time(&t, self.time_zone) {

@@ -49,7 +49,7 @@ impl ZendeskParser {
 
     fn event(&self, line: u64, get: &dyn Fn(&str) -> Option<String>, raw: &[u8]) -> Parsed {
         let Some(url) = get("url") else {
-            return Parsed::Ignored { line, reason: "request without a url (GraphQL or background job)" };
+            return Parsed::ignored(line, "request without a url (GraphQL or background job)");
         };
         let time = match get("timestamp").map(|t| timefmt::parse_any_in(&t, self.time_zone)) {
             Some(Ok(t)) => t,
