@@ -8,12 +8,14 @@ pub mod exit {
     pub const OK: i32 = 0;
     /// Bad input or usage: missing file, bad case file, unknown column, output exists without --force.
     pub const INPUT: i32 = 2;
-    /// An internal error or an I/O failure while writing outputs.
-    pub const INTERNAL: i32 = 3;
+    /// An output could not be written (disk full, permissions).
+    pub const WRITE_FAILED: i32 = 3;
     /// `--strict`: a record was rejected; nothing was written.
     pub const STRICT: i32 = 4;
     /// `verify`: a file differs from the manifest.
     pub const DIFFERS: i32 = 1;
+    /// An internal error: breachscope found its own results inconsistent (a bug); nothing was written.
+    pub const INTERNAL: i32 = 5;
     /// Interrupted by Ctrl-C or SIGTERM; unfinished outputs were removed.
     pub const INTERRUPTED: i32 = 130;
 }
@@ -42,6 +44,10 @@ pub enum Error {
     /// `--strict` and a record was rejected.
     #[error("{0}")]
     Strict(String),
+
+    /// A bug: the results do not hold together (e.g. record counts do not reconcile).
+    #[error("internal error: {0} (this is a bug in breachscope: please report it with the case)")]
+    Internal(String),
 }
 
 impl Error {
@@ -55,7 +61,8 @@ impl Error {
 
     pub fn exit_code(&self) -> i32 {
         match self {
-            Error::Write { .. } => exit::INTERNAL,
+            Error::Write { .. } => exit::WRITE_FAILED,
+            Error::Internal(_) => exit::INTERNAL,
             Error::Strict(_) => exit::STRICT,
             _ => exit::INPUT,
         }

@@ -18,6 +18,7 @@
 //! [`generate`] writes synthetic cases for the demo, tests and benchmark.
 
 
+pub mod analysis;
 pub mod case;
 pub mod classes;
 pub mod cli;

@@ -236,23 +236,11 @@ fn bad_coverage_settings_are_refused() {
 #[test]
 fn timeline_svg_is_well_formed_and_shows_the_gaps() {
     use breachscope::case::{Case, Overrides};
-    use breachscope::commands::analyze::{analyze, OutputPaths};
     use breachscope::ui::Ui;
-
-    let out = tempfile::tempdir().unwrap();
     let case = Case::load(&fixture("gaps").join("case.toml"), &Overrides::default()).unwrap();
-    let paths = OutputPaths {
-        list: out.path().join("l.csv"),
-        report: out.path().join("r.json"),
-        rejects: out.path().join("x.csv"),
-        people: out.path().join("p.csv"),
-        jurisdictions: out.path().join("j.csv"),
-        html: None,
-        manifest: out.path().join("m.json"),
-    };
-    let options = breachscope::legal::report::Options::default();
-    let report = analyze(&case, &paths, &options, true, &Ui { quiet: true, color: false, progress: false }).unwrap();
-    let svg = breachscope::coverage::svg::timeline(report.coverage.as_ref().unwrap());
+    let mut rejects = Vec::new();
+    let analysis = breachscope::analysis::analyze(&case, &Default::default(), &mut rejects, &Ui { quiet: true, color: false, progress: false }).unwrap();
+    let svg = breachscope::coverage::svg::timeline(&analysis.coverage);
 
     let doc = roxmltree::Document::parse(&svg).expect("well-formed XML");
     let root = doc.root_element();

@@ -9,4 +9,5 @@ pub mod manifest;
 pub mod notification;
 pub mod redact;
 pub mod rejects;
+pub mod write;
 pub mod report;

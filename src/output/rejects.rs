@@ -11,21 +11,16 @@ use crate::stages::collect::RejectSink;
 /// Writes rejected records as they come: `file,line,column,reason,raw`.
 pub struct RejectsWriter {
     writer: csv::Writer<AtomicFile>,
-    pub count: u64,
-    /// The first rejection, `file:line: reason`.
-    pub first: Option<String>,
 }
 
 impl RejectsWriter {
     pub fn create(path: &Path) -> Result<RejectsWriter> {
         let mut writer = csv::Writer::from_writer(AtomicFile::create(path)?);
         writer.write_record(["file", "line", "column", "reason", "raw"]).map_err(|e| write_error(path, e))?;
-        Ok(RejectsWriter { writer, count: 0, first: None })
+        Ok(RejectsWriter { writer })
     }
 
     fn write(&mut self, file: &str, r: &Rejection) -> Result<()> {
-        self.count += 1;
-        self.first.get_or_insert_with(|| format!("{file}:{}: {}", r.line, r.reason));
         let line = r.line.to_string();
         let column = r.column.to_string();
         let row = [neutralise(file), line.into(), column.into(), neutralise(&r.reason), neutralise(&r.raw)];

@@ -211,6 +211,14 @@ pub trait RejectSink {
     fn reject(&mut self, file: &str, rejection: &Rejection) -> Result<()>;
 }
 
+/// Rejections kept in memory with their file (library callers and tests).
+impl RejectSink for Vec<(String, Rejection)> {
+    fn reject(&mut self, file: &str, rejection: &Rejection) -> Result<()> {
+        self.push((file.to_string(), rejection.clone()));
+        Ok(())
+    }
+}
+
 
 /// One event of a case log, as [`read_logs`] hands it to its visitor.
 pub struct LogEvent<'a> {

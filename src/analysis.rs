@@ -1,0 +1,116 @@
+//! The analysis of a case, in its stage order, written once here:
+//!
+//! 1. [`collect`](crate::stages::collect): every log read; the actors' touches inside the window gathered,
+//!    rejected records sent to the rejects sink as they come.
+//! 2. [`replay`](crate::stages::replay): key-less queries re-run against the tables; whole-table reads sized.
+//! 3. [`resolve`](crate::stages::resolve): touched records → customer rows (the free-text scan reads the
+//!    touched rows as resolve reads them).
+//! 4. [`exposure`](crate::stages::exposure): per customer, the exposed fields and data classes; free-text
+//!    findings added.
+//! 5. [`coverage`](crate::coverage::report): what the logs could have missed.
+//! 6. [`legal`](crate::legal::evaluate): people, jurisdictions, duties, the statement.
+//!
+//! [`analyze`] returns an [`Analysis`] value and writes nothing but the rejects (through the sink it is
+//! given); [`crate::output`] writes it.
+
+use std::collections::BTreeMap;
+
+use crate::case::Case;
+use crate::coverage::report::CoverageReport;
+use crate::error::{Error, Result};
+use crate::ingest::event::Rejection;
+use crate::legal::report::{Options as LegalOptions, Outcome};
+use crate::legal::rules::RuleSet;
+use crate::stages::collect::{self, Collected, RejectSink};
+use crate::stages::exposure::{self, CustomerExposure, ExposureSummary};
+use crate::stages::replay::{self, ReplayedQuery};
+use crate::stages::resolve::{self, Resolved};
+use crate::timings::Stopwatch;
+use crate::ui::Ui;
+
+/// How the analysis runs (the command line's flags, turned into settings by `commands`).
+#[derive(Clone, Debug, Default)]
+pub struct Settings {
+    pub legal: LegalOptions,
+    /// Any rejected record fails the run (exit 4) before anything is written.
+    pub strict: bool,
+}
+
+/// Everything the analysis found; the output layer turns it into files and the summary.
+pub struct Analysis {
+    /// What collect gathered (after replay added the replayed touches).
+    pub collected: Collected,
+    pub replayed: Vec<ReplayedQuery>,
+    /// Touched records resolved to customers; its customer rows moved on into `rows`.
+    pub resolved: Resolved,
+    /// One row per affected customer, sorted by key: the notification list.
+    pub rows: Vec<CustomerExposure>,
+    pub exposure: ExposureSummary,
+    pub coverage: CoverageReport,
+    pub legal: Outcome,
+    pub rules: RuleSet,
+    /// Rows of each table that resolve read whole (for the manifest).
+    pub table_rows: BTreeMap<String, u64>,
+    /// Records rejected (as sent to the sink).
+    pub rejected: u64,
+}
+
+/// Runs the stages in order. Rejected records go to `rejects` as they are read.
+pub fn analyze(case: &Case, settings: &Settings, rejects: &mut dyn RejectSink, ui: &Ui) -> Result<Analysis> {
+    let mut clock = Stopwatch::start();
+    let rules = RuleSet::load(settings.legal.rules.as_deref())?;
+    let mut counted = CountingSink { inner: rejects, count: 0, first: None };
+    let mut collected = collect::collect(case, ui, &mut counted)?;
+    clock.lap("read logs");
+    if settings.strict && counted.count > 0 {
+        return Err(Error::Strict(format!(
+            "--strict: {} record(s) rejected, first: {}; no output written (run without --strict to get rejects.csv)",
+            counted.count,
+            counted.first.as_deref().unwrap_or("?")
+        )));
+    }
+    let rejected = counted.count;
+
+    let replayed = replay::run(case, &mut collected)?;
+    clock.lap("replay");
+
+    // The free-text scan looks at the touched rows as resolve reads them.
+    let mut scanner = crate::legal::freetext::RowScanner::new(case, &collected);
+    let mut resolved = resolve::resolve(case, &collected, &mut |table, row, exposed| {
+        if scanner.wants(table) {
+            scanner.row(table, row, exposed)
+        }
+    })?;
+    let table_rows: BTreeMap<String, u64> = resolved.tables.iter().filter(|t| t.rows_read > 0).map(|t| (t.table.clone(), t.rows_read)).collect();
+    clock.lap("resolve");
+
+    let (mut rows, mut summary) = exposure::expose(case, &collected, std::mem::take(&mut resolved.customers));
+    let (findings, scanned) = scanner.finish();
+    crate::legal::evaluate::apply_findings(&mut rows, &mut summary, &findings);
+    clock.lap("exposure+scan");
+
+    let coverage = crate::coverage::report::build(case, &collected, &rows);
+    crate::coverage::report::apply_strict(&mut summary, &coverage);
+    clock.lap("coverage");
+
+    let legal = crate::legal::evaluate::evaluate(case, &rows, &summary, &findings, scanned, &rules, &settings.legal);
+    clock.lap("legal");
+
+    Ok(Analysis { collected, replayed, resolved, rows, exposure: summary, coverage, legal, rules, table_rows, rejected })
+}
+
+/// Counts what passes to the real sink, for `--strict` and the summary.
+struct CountingSink<'a> {
+    inner: &'a mut dyn RejectSink,
+    count: u64,
+    /// The first rejection, `file:line: reason`.
+    first: Option<String>,
+}
+
+impl RejectSink for CountingSink<'_> {
+    fn reject(&mut self, file: &str, rejection: &Rejection) -> Result<()> {
+        self.count += 1;
+        self.first.get_or_insert_with(|| format!("{file}:{}: {}", rejection.line, rejection.reason));
+        self.inner.reject(file, rejection)
+    }
+}

@@ -1,0 +1,259 @@
+//! Writing an [`Analysis`]: the set of outputs is named once ([`OutputRole`]), checked before the analysis
+//! runs ([`Outputs::plan`]), and written all at once after it ([`write`]): every file to a temporary name,
+//! then the manifest, then all renamed into place. Nothing is written when anything fails.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+
+use crate::analysis::Analysis;
+use crate::case::Case;
+use crate::error::{Error, Result};
+use crate::output::files::{check_writable, commit_all, AtomicFile};
+use crate::output::manifest::{self, FileEntry};
+use crate::output::rejects::RejectsWriter;
+use crate::output::report::{self, Report};
+use crate::read::input::display_path;
+use crate::read::timefmt::format_utc;
+
+/// Every file `analyze` writes. Declared in the alphabetical order of their names, which is the order
+/// report.json lists them in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OutputRole {
+    AffectedPeople,
+    HtmlReport,
+    Jurisdictions,
+    Manifest,
+    NotificationList,
+    Rejects,
+    Report,
+}
+
+impl OutputRole {
+    pub const ALL: [OutputRole; 7] = [
+        OutputRole::AffectedPeople,
+        OutputRole::HtmlReport,
+        OutputRole::Jurisdictions,
+        OutputRole::Manifest,
+        OutputRole::NotificationList,
+        OutputRole::Rejects,
+        OutputRole::Report,
+    ];
+
+    /// The name in report.json's `outputs` and in the manifest.
+    pub fn name(self) -> &'static str {
+        match self {
+            OutputRole::AffectedPeople => "affected_people",
+            OutputRole::HtmlReport => "html_report",
+            OutputRole::Jurisdictions => "jurisdictions",
+            OutputRole::Manifest => "manifest",
+            OutputRole::NotificationList => "notification_list",
+            OutputRole::Rejects => "rejects",
+            OutputRole::Report => "report",
+        }
+    }
+
+    /// The file name beside the case file when no path is given (the HTML report has none: it is asked for).
+    pub fn default_file(self) -> Option<&'static str> {
+        match self {
+            OutputRole::AffectedPeople => Some("affected_people.csv"),
+            OutputRole::HtmlReport => None,
+            OutputRole::Jurisdictions => Some("jurisdictions.csv"),
+            OutputRole::Manifest => Some("manifest.json"),
+            OutputRole::NotificationList => Some("affected_customers.csv"),
+            OutputRole::Rejects => Some("rejects.csv"),
+            OutputRole::Report => Some("report.json"),
+        }
+    }
+
+    /// Whether `--redact` keeps the output (a report without customer-level detail, its HTML and manifest).
+    pub fn kept_when_redacted(self) -> bool {
+        matches!(self, OutputRole::Report | OutputRole::HtmlReport | OutputRole::Manifest)
+    }
+}
+
+/// How the outputs are written (from the command line).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct WriteOptions {
+    /// Overwrite existing outputs.
+    pub force: bool,
+    /// Write only a summary report without personal data (see [`crate::output::redact`]).
+    pub redact: bool,
+    /// The legal CSVs for spreadsheets: UTF-8 BOM and CRLF line ends.
+    pub excel: bool,
+}
+
+/// The outputs of one run: a path per role written.
+#[derive(Clone, Debug)]
+pub struct Outputs {
+    paths: BTreeMap<OutputRole, PathBuf>,
+    options: WriteOptions,
+}
+
+impl Outputs {
+    /// The outputs to write, checked before anything runs: no path twice, none that exists without
+    /// `--force`. `paths` has a path for every role that may be written (the HTML report only when asked
+    /// for); `--redact` drops the roles it does not write.
+    pub fn plan(paths: BTreeMap<OutputRole, PathBuf>, options: WriteOptions) -> Result<Outputs> {
+        let paths: BTreeMap<OutputRole, PathBuf> = paths.into_iter().filter(|(role, _)| !options.redact || role.kept_when_redacted()).collect();
+        for role in [OutputRole::Report, OutputRole::Manifest] {
+            if !paths.contains_key(&role) {
+                return Err(Error::Usage(format!("no path for the {} output", role.name())));
+            }
+        }
+        let mut seen: BTreeMap<&PathBuf, OutputRole> = BTreeMap::new();
+        for (role, path) in &paths {
+            if seen.insert(path, *role).is_some() {
+                return Err(Error::Usage(format!("{} is given for two outputs", path.display())));
+            }
+        }
+        for path in paths.values() {
+            check_writable(path, options.force)?;
+        }
+        Ok(Outputs { paths, options })
+    }
+
+    pub fn path(&self, role: OutputRole) -> Option<&Path> {
+        self.paths.get(&role).map(PathBuf::as_path)
+    }
+
+    fn required(&self, role: OutputRole) -> &Path {
+        self.path(role).expect("checked by plan")
+    }
+
+    /// Where the manifest's relative paths start from.
+    pub fn manifest_dir(&self) -> &Path {
+        self.required(OutputRole::Manifest).parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."))
+    }
+
+    /// The rejects file, open while the logs are read (a sink that writes nothing under `--redact`).
+    pub fn rejects(&self) -> Result<Rejects> {
+        match self.path(OutputRole::Rejects) {
+            Some(path) => Ok(Rejects::File(RejectsWriter::create(path)?)),
+            None => Ok(Rejects::Discarded),
+        }
+    }
+}
+
+/// The rejects sink for a run: the rejects file, or nothing (`--redact` writes no rejects file).
+pub enum Rejects {
+    File(RejectsWriter),
+    Discarded,
+}
+
+impl crate::stages::collect::RejectSink for Rejects {
+    fn reject(&mut self, file: &str, rejection: &crate::ingest::event::Rejection) -> Result<()> {
+        match self {
+            Rejects::File(writer) => writer.reject(file, rejection),
+            Rejects::Discarded => Ok(()),
+        }
+    }
+}
+
+/// What the run contributes to the manifest besides the files: when it started, the case file and
+/// tables hashed while the logs were read.
+pub struct RunRecord {
+    pub started_at: String,
+    /// `built-in` or the rules file as given.
+    pub rules_source: String,
+    pub case_and_tables: Vec<FileEntry>,
+}
+
+/// Builds report.json from the analysis and writes every output of the plan, then the manifest; all are
+/// renamed into place together. Returns the report (for the summary).
+pub fn write(case: &Case, analysis: Analysis, outputs: &Outputs, rejects: Rejects, run: RunRecord) -> Result<Report> {
+    let mut clock = crate::timings::Stopwatch::start();
+    let Analysis { collected, replayed, resolved, rows, exposure, coverage, mut legal, rules, table_rows, rejected: _ } = analysis;
+    let shown: BTreeMap<OutputRole, String> =
+        outputs.paths.iter().filter(|(role, _)| **role != OutputRole::Manifest).map(|(role, path)| (*role, display_path(path, &case.dir))).collect();
+    legal.report.outputs = shown
+        .iter()
+        .filter(|(role, _)| matches!(role, OutputRole::AffectedPeople | OutputRole::Jurisdictions))
+        .map(|(role, path)| (role.name().to_string(), path.clone()))
+        .collect();
+    let named = shown.iter().map(|(role, path)| (role.name().to_string(), path.clone())).collect();
+    let mut report = report::build(case, collected, replayed, &resolved, exposure, named);
+    report.coverage = Some(coverage);
+    report.legal = Some(legal.report);
+    if !report.totals.reconciles() || report.inputs.iter().any(|f| !f.reconciles()) {
+        return Err(Error::Internal("record counts do not reconcile; no output written".into()));
+    }
+    if outputs.options.redact {
+        crate::output::redact::redact(&mut report);
+    }
+
+    // Everything is computed: write to temporary files, then rename them all.
+    let excel = outputs.options.excel;
+    let mut files: Vec<(OutputRole, AtomicFile)> = Vec::new();
+    let report_path = outputs.required(OutputRole::Report);
+    let mut json = serde_json::to_vec_pretty(&report).map_err(|e| Error::Write { path: report_path.to_path_buf(), source: e.into() })?;
+    json.push(b'\n');
+    files.push((OutputRole::Report, write_temp(report_path, &json)?));
+    if let (Some(list), Some(people)) = (outputs.path(OutputRole::NotificationList), outputs.path(OutputRole::AffectedPeople)) {
+        // The two long lists are written at the same time, one on each core.
+        let (list_file, people_file) = std::thread::scope(|scope| {
+            let list_file = scope.spawn(|| write_temp_with(list, |file| crate::output::notification::write_csv(&rows, file)));
+            let people_file = write_temp_with(people, |file| crate::output::legal::write_people_csv(&legal.people, excel, file));
+            (list_file.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)), people_file)
+        });
+        files.push((OutputRole::NotificationList, list_file?));
+        files.push((OutputRole::AffectedPeople, people_file?));
+    }
+    if let Some(path) = outputs.path(OutputRole::Jurisdictions) {
+        let legal_report = report.legal.as_ref().expect("set above");
+        let csv = crate::output::legal::jurisdictions_csv(&legal_report.jurisdictions, &legal_report.rules_version, excel);
+        files.push((OutputRole::Jurisdictions, write_temp(path, &csv)?));
+    }
+    if let Some(path) = outputs.path(OutputRole::HtmlReport) {
+        let shown_rows = if outputs.options.redact { &[][..] } else { &rows[..] };
+        files.push((OutputRole::HtmlReport, write_temp(path, crate::output::html::render(&report, shown_rows).as_bytes())?));
+    }
+    if let Rejects::File(writer) = rejects {
+        files.push((OutputRole::Rejects, writer.finish()?));
+    }
+    clock.lap("write outputs");
+
+    let manifest_dir = outputs.manifest_dir();
+    let output_entries = files
+        .iter()
+        .map(|(role, file)| {
+            let (sha256, bytes) = file.digest();
+            FileEntry { role: role.name().to_string(), path: manifest::stored_path(outputs.required(*role), manifest_dir), bytes, sha256, records: BTreeMap::new() }
+        })
+        .collect();
+    let manifest = manifest::Manifest {
+        manifest_format: manifest::FORMAT,
+        tool: manifest::Tool { name: env!("CARGO_PKG_NAME").into(), version: env!("CARGO_PKG_VERSION").into() },
+        command_line: manifest::command_line(),
+        working_directory: manifest::working_directory(),
+        case_file: manifest::stored_path(&case.file, manifest_dir),
+        case_contents: case.text.clone(),
+        rules: manifest::Rules { source: run.rules_source, version: rules.version.clone() },
+        started_at: run.started_at,
+        finished_at: format_utc(&chrono::Utc::now()),
+        inputs: manifest::inputs(case, &report.inputs, manifest_dir, run.case_and_tables, &table_rows)?,
+        outputs: output_entries,
+    };
+    clock.lap("manifest");
+    let manifest_path = outputs.required(OutputRole::Manifest);
+    let mut manifest_json = serde_json::to_vec_pretty(&manifest).map_err(|e| Error::Write { path: manifest_path.to_path_buf(), source: e.into() })?;
+    manifest_json.push(b'\n');
+    let mut all: Vec<AtomicFile> = files.into_iter().map(|(_, f)| f).collect();
+    all.push(write_temp(manifest_path, &manifest_json)?);
+    commit_all(all)?;
+    Ok(report)
+}
+
+/// `bytes` in a temporary file for `path`, not yet committed.
+fn write_temp(path: &Path, bytes: &[u8]) -> Result<AtomicFile> {
+    write_temp_with(path, |file| std::io::Write::write_all(file, bytes))
+}
+
+/// A temporary file for `path` that `write` wrote to, not yet committed.
+fn write_temp_with(path: &Path, write: impl FnOnce(&mut AtomicFile) -> std::io::Result<()>) -> Result<AtomicFile> {
+    let mut file = AtomicFile::create(path)?;
+    write(&mut file).map_err(|source| Error::Write { path: path.to_path_buf(), source })?;
+    Ok(file)
+}
