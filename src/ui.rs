@@ -3,6 +3,7 @@
 
 use std::io::IsTerminal;
 
+use comfy_table::{presets, Cell, CellAlignment, ContentArrangement, Table};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 #[derive(Clone, Copy, Debug)]
@@ -15,7 +16,7 @@ pub struct Ui {
 impl Ui {
     pub fn from_env(quiet: bool) -> Ui {
         let terminal = std::io::stderr().is_terminal();
-        let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+        let no_color = no_color();
         Ui { quiet, color: terminal && !no_color && !quiet, progress: terminal && !quiet }
     }
 
@@ -49,4 +50,26 @@ impl Ui {
             }
         }
     }
+}
+
+/// `NO_COLOR` set to a non-empty value (<https://no-color.org>): an empty value does not count.
+pub fn no_color() -> bool {
+    std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty())
+}
+
+/// A table for the terminal: every command's tables are drawn this one way (condensed borders, as wide as
+/// the terminal, no styling under `NO_COLOR`).
+pub fn table<S: ToString>(header: impl IntoIterator<Item = S>) -> Table {
+    let mut t = Table::new();
+    t.load_preset(presets::UTF8_FULL_CONDENSED).set_content_arrangement(ContentArrangement::Dynamic);
+    if no_color() {
+        t.force_no_tty();
+    }
+    t.set_header(header.into_iter().map(|h| Cell::new(h.to_string())));
+    t
+}
+
+/// A right-aligned number cell.
+pub fn num(n: impl ToString) -> Cell {
+    Cell::new(n.to_string()).set_alignment(CellAlignment::Right)
 }

@@ -1,8 +1,6 @@
 //! End-to-end tests of `breachscope analyze` on the fixture case in testdata/cases/basic, and its bad inputs.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use predicates::prelude::*;
 
 fn analyze(case_dir: &std::path::Path) -> assert_cmd::assert::Assert {

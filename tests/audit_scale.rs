@@ -1,9 +1,7 @@
 //! The benchmark's case (`generate --audit-only`): streamed, and analysed to exactly its expected answer,
 //! with the prefix-named colleague, the insider's name inside other accounts' rows and multi-line records.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 
 #[test]
 fn audit_only_case_is_analysed_to_its_expected_answer() {

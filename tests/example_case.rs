@@ -1,8 +1,6 @@
 //! The bundled example case: reproducible from its generator, and analysed to exactly its expected answer.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 
 const EXAMPLE: &str = "examples/support-insider";
 /// What `analyze` writes beside a case file (ignored by git; a user may have run it in the example).

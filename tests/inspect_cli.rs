@@ -1,8 +1,6 @@
 //! End-to-end tests of `breachscope inspect`: "will it read my export?".
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use predicates::prelude::*;
 
 #[test]

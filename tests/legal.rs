@@ -1,13 +1,11 @@
 //! End-to-end: the legal outputs (affected_people.csv, jurisdictions.csv, the report's `legal` block) on
 //! the fixture case in testdata/cases/legal.
 
-mod common;
-
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use assert_cmd::Command;
-use common::{copy_dir, read_csv};
+use crate::common::{copy_dir, read_csv};
 use predicates::str::contains;
 
 const FIXTURE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/testdata/cases/legal");

@@ -2,11 +2,9 @@
 //! with its line (and column), a file that cannot be read at all is an error naming it (exit 2); nothing is
 //! dropped silently and nothing panics.
 
-mod common;
-
 use std::path::PathBuf;
 
-use common::*;
+use crate::common::*;
 use predicates::prelude::*;
 
 fn malformed(name: &str) -> PathBuf {

@@ -1,12 +1,10 @@
 //! Log files read several at once give exactly the outputs of reading them one after another
 //! (`BREACHSCOPE_FILES_IN_FLIGHT=1`): the same rejects in the same order, counts, coverage and touches.
 
-mod common;
-
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use common::*;
+use crate::common::*;
 
 /// A portal log (combined format) of `lines` lines: the insider's views of customers and tickets, a
 /// colleague's, failed requests and, every 89th line, garbage (rejected).

@@ -1,12 +1,10 @@
 //! Evidence-grade reliability, end to end: the chain-of-custody manifest and `verify`, byte-identical
 //! outputs across runs, `--strict`, and interruption by a real signal.
 
-mod common;
-
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use common::*;
+use crate::common::*;
 use predicates::prelude::*;
 
 const OUTPUTS: [&str; 6] = ["affected_customers.csv", "report.json", "rejects.csv", "affected_people.csv", "jurisdictions.csv", "manifest.json"];

@@ -1,8 +1,6 @@
 //! End-to-end: queries whose filter names no key are replayed against the case's tables (issue 3).
 
-mod common;
-
-use common::*;
+use crate::common::*;
 
 #[test]
 fn queries_without_a_key_are_replayed_and_their_row_counts_checked() {

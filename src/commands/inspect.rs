@@ -4,7 +4,6 @@
 use std::collections::BTreeMap;
 use std::io::Write;
 
-use comfy_table::{presets, ContentArrangement, Table};
 
 use crate::cli::InspectArgs;
 use crate::error::{exit, Error, Result};
@@ -81,9 +80,9 @@ pub fn run(args: &InspectArgs, ui: &Ui, inputs: &input::InputDefaults) -> Result
         writeln!(out, "          ignored: {reason}: {n}").map_err(w)?;
     }
     writeln!(out, "accounts: {} distinct", accounts.len()).map_err(w)?;
-    let mut table = Table::new();
-    table.load_preset(presets::UTF8_FULL_CONDENSED).set_content_arrangement(ContentArrangement::Dynamic).set_width(140);
-    table.set_header(["line", "time (UTC)", "account", "outcome", "request"]);
+    let mut table = crate::ui::table(["line", "time (UTC)", "account", "outcome", "request"]);
+    // stdout may be a file: a fixed width keeps the listing readable there.
+    table.set_width(140);
     for e in &first_events {
         table.add_row([
             e.line.to_string(),

@@ -3,7 +3,7 @@
 
 use std::io::Write;
 
-use comfy_table::{presets, Cell, ContentArrangement, Table};
+use comfy_table::Cell;
 
 use crate::insider::activity;
 use crate::case::{Case, Overrides};
@@ -20,10 +20,7 @@ pub fn run(args: &ProfileArgs, ui: &Ui, inputs: &crate::read::input::InputDefaul
     }
     let index = CustomerIndex::read(&case)?;
     let assignments = profile::read_assignments(&case)?;
-    let all = activity::gather(&case, &case.profile, ui)?;
-    let people = activity::people_with_aliases(&case, &args.aliases, &all.accounts, ui)?;
-    let groups = activity::group(all.accounts, &people)?;
-    let touches = activity::resolve_customers(&case, &groups, &index.keys)?;
+    let activity::Gathered { groups, touches } = activity::gather_groups(&case, &args.aliases, &index.keys, ui)?;
     let rows = profile::profile(&groups, &touches, assignments.as_ref(), &case.profile);
 
     let csv = profile::to_csv(&rows);
@@ -36,12 +33,7 @@ pub fn run(args: &ProfileArgs, ui: &Ui, inputs: &crate::read::input::InputDefaul
         let months: std::collections::BTreeSet<&str> = rows.iter().map(|r| r.month.as_str()).collect();
         eprintln!("{} account(s) or people over {} month(s); {} row(s) flagged against their peers", groups.len(), months.len(), flagged.len());
         if !flagged.is_empty() {
-            let mut t = Table::new();
-            t.load_preset(presets::UTF8_FULL_CONDENSED).set_content_arrangement(ContentArrangement::Dynamic);
-            if std::env::var_os("NO_COLOR").is_some() {
-                t.force_no_tty();
-            }
-            t.set_header(["month", "actor", "why"]);
+            let mut t = crate::ui::table(["month", "actor", "why"]);
             for r in &flagged {
                 t.add_row(vec![Cell::new(&r.month), Cell::new(&r.actor), Cell::new(r.flags.join("\n"))]);
             }

@@ -5,7 +5,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::Write;
 
-use comfy_table::{presets, Cell, CellAlignment, ContentArrangement, Table};
+use comfy_table::Cell;
 
 use crate::insider::activity;
 
@@ -36,10 +36,7 @@ pub fn run(args: &SuspectsArgs, ui: &Ui, inputs: &crate::read::input::InputDefau
             format!("none of its {} row(s) matched a customer of the case (by {})", victims.rows, columns_text(&victims.columns)),
         ));
     }
-    let all = activity::gather(&case, &case.profile, ui)?;
-    let people = activity::people_with_aliases(&case, &args.aliases, &all.accounts, ui)?;
-    let groups = activity::group(all.accounts, &people)?;
-    let touches = activity::resolve_customers(&case, &groups, &index.keys)?;
+    let activity::Gathered { groups, touches } = activity::gather_groups(&case, &args.aliases, &index.keys, ui)?;
     let rows = suspects::rank(&touches.per_group, &victims.customers, index.keys.len());
     let reached: BTreeMap<String, BTreeSet<String>> =
         touches.per_group.iter().map(|(g, t)| (g.clone(), suspects::victims_reached(t, &victims.customers))).collect();
@@ -91,13 +88,8 @@ fn summary(
     }
     s.push('\n');
 
-    let mut t = Table::new();
-    t.load_preset(presets::UTF8_FULL_CONDENSED).set_content_arrangement(ContentArrangement::Dynamic);
-    if std::env::var_os("NO_COLOR").is_some() {
-        t.force_no_tty();
-    }
-    t.set_header(["#", "actor", "accounts", "victims", "share", "customers", "expected", "lift", "p-value"]);
-    let num = |x: String| Cell::new(x).set_alignment(CellAlignment::Right);
+    let mut t = crate::ui::table(["#", "actor", "accounts", "victims", "share", "customers", "expected", "lift", "p-value"]);
+    let num = crate::ui::num;
     for (i, r) in rows.iter().take(10).enumerate() {
         t.add_row(vec![
             num((i + 1).to_string()),

@@ -5,7 +5,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::Duration;
-use comfy_table::{presets, Cell, CellAlignment, ContentArrangement, Table};
+use comfy_table::Cell;
 use serde::Serialize;
 
 use crate::case::Case;
@@ -13,6 +13,7 @@ use crate::coverage::blind::{BlindKind, BlindSpot, LineRef};
 use crate::coverage::gaps::{self, Gap, GapKind};
 use crate::coverage::histogram::Rhythm;
 use crate::coverage::recorder::{ActorMark, CoverageRecorder};
+use crate::ui::{num, table};
 use crate::read::timefmt::{format_utc, Timestamp};
 use crate::stages::collect::Collected;
 use crate::stages::exposure::{CustomerExposure, ExposureSummary};
@@ -352,20 +353,6 @@ pub fn apply_strict(summary: &mut ExposureSummary, report: &CoverageReport) {
 
 // ---------------------------------------------------------------------------------------------------
 // Terminal summary
-
-fn table(header: &[&str]) -> Table {
-    let mut t = Table::new();
-    t.load_preset(presets::UTF8_FULL_CONDENSED).set_content_arrangement(ContentArrangement::Dynamic);
-    if std::env::var_os("NO_COLOR").is_some() {
-        t.force_no_tty();
-    }
-    t.set_header(header.iter().map(Cell::new));
-    t
-}
-
-fn num(n: impl ToString) -> Cell {
-    Cell::new(n.to_string()).set_alignment(CellAlignment::Right)
-}
 
 /// How many gaps, blind lines and findings the terminal shows (the report has them all).
 const SHOWN: usize = 10;

@@ -294,3 +294,21 @@ impl std::ops::Index<usize> for Activity {
         &self.touched[table]
     }
 }
+
+/// Every account's activity grouped into people (the case's `[people]` and `--alias`), with the customers
+/// each touched: what `suspects` and `profile` both start from.
+pub struct Gathered {
+    /// Person (or account) → activity.
+    pub groups: BTreeMap<String, Activity>,
+    pub touches: CustomerTouches,
+}
+
+/// Reads every log for every account, groups accounts into people, and resolves what each touched to
+/// customers (`customer_keys`: the customers table's keys).
+pub fn gather_groups(case: &Case, aliases: &[String], customer_keys: &HashSet<String>, ui: &Ui) -> Result<Gathered> {
+    let all = gather(case, &case.profile, ui)?;
+    let people = people_with_aliases(case, aliases, &all.accounts, ui)?;
+    let groups = group(all.accounts, &people)?;
+    let touches = resolve_customers(case, &groups, customer_keys)?;
+    Ok(Gathered { groups, touches })
+}

@@ -163,9 +163,7 @@ pub fn summary(legal: &LegalReport) -> String {
             parts.join(", ")
         ));
     }
-    let mut table = comfy_table::Table::new();
-    table.load_preset(comfy_table::presets::UTF8_BORDERS_ONLY);
-    table.set_header(["jurisdiction", "people", "required", "assess", "not req.", "regulator notice", "CRA notice"]);
+    let mut table = crate::ui::table(["jurisdiction", "people", "required", "assess", "not req.", "regulator notice", "CRA notice"]);
     for j in &legal.jurisdictions {
         table.add_row(vec![
             j.jurisdiction.clone(),

@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 
-use comfy_table::{presets, Cell, CellAlignment, ContentArrangement, Table};
+use comfy_table::Cell;
 use serde::Serialize;
 
 use crate::case::Case;
@@ -10,6 +10,7 @@ use crate::stages::collect::{Collected, FileCounts, PostDisableAccess, TableAcce
 use crate::stages::exposure::ExposureSummary;
 use crate::stages::replay::ReplayedQuery;
 use crate::stages::resolve::{Resolved, TableResolution, UnresolvedKey};
+use crate::ui::{num, table};
 use crate::read::timefmt::format_utc;
 
 #[derive(Debug, Serialize)]
@@ -179,20 +180,6 @@ pub fn build(case: &Case, collected: Collected, replayed: Vec<ReplayedQuery>, re
         coverage: None,
         legal: None,
     }
-}
-
-fn table(header: &[&str]) -> Table {
-    let mut t = Table::new();
-    t.load_preset(presets::UTF8_FULL_CONDENSED).set_content_arrangement(ContentArrangement::Dynamic);
-    if std::env::var_os("NO_COLOR").is_some() {
-        t.force_no_tty();
-    }
-    t.set_header(header.iter().map(|h| Cell::new(h)));
-    t
-}
-
-fn num(n: impl ToString) -> Cell {
-    Cell::new(n.to_string()).set_alignment(CellAlignment::Right)
 }
 
 /// The summary for people, as text for stderr.

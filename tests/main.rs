@@ -1,0 +1,23 @@
+//! Every integration test, built as one binary (a change to the crate links one test binary, not twenty).
+//! One module per subject; `common` holds the helpers the end-to-end tests share.
+
+mod common;
+
+mod analyze_cli;
+mod architecture;
+mod audit_scale;
+mod coverage;
+mod example_case;
+mod formats_e2e;
+mod formats_props;
+mod fuzz_regressions;
+mod html_report;
+mod insider;
+mod inspect_cli;
+mod legal;
+mod malformed;
+mod parallel_files;
+mod parser_properties;
+mod prefilter_properties;
+mod reliability;
+mod replay;
