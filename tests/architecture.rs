@@ -1,8 +1,8 @@
 //! The shape of the source tree, checked: data flows one way, so no file imports a file that (through any
 //! chain) imports it back. Every `crate::`, `super::` and `self::` path in code counts as an edge between
 //! two files: in `use` lines, inside `{}` groups, and inline in types and calls; a folder's `mod.rs` (or
-//! `lib.rs`) naming its children's items by a bare `child::` path counts too. Comments are not code and do
-//! not count. Also: at most 12 `.rs` files directly in `src/`, and a thin `main.rs`.
+//! `lib.rs`) naming its children's items by a bare `child::` path counts too, and so do doc comments'
+//! intra-doc links (rustdoc resolves them); plain comments and strings do not. Also: at most 12 `.rs` files directly in `src/`, and a thin `main.rs`.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -39,7 +39,12 @@ fn code_only(text: &str) -> String {
     let mut i = 0;
     while i < bytes.len() {
         let rest = &text[i..];
-        if rest.starts_with("//") {
+        if rest.starts_with("///") || rest.starts_with("//!") {
+            // Doc comments stay: their intra-doc links (`[`crate::x`]`) are references rustdoc resolves.
+            let end = rest.find('\n').map_or(text.len(), |n| i + n);
+            out.push_str(&text[i..end]);
+            i = end;
+        } else if rest.starts_with("//") {
             let end = rest.find('\n').map_or(text.len(), |n| i + n);
             i = end;
         } else if rest.starts_with("/*") {
@@ -274,9 +279,10 @@ fn no_file_imports_a_file_that_imports_it_back() {
 fn the_checker_finds_a_circle_through_a_group_an_inline_path_and_a_parent_file() {
     // The check itself must be able to fail: a small tree with each kind of edge.
     let graph: BTreeMap<PathBuf, BTreeSet<PathBuf>> = {
-        let code_a = code_only("use crate::b::{x, y::{z}};\n// crate::c::ignored\nfn f() { let s = \"crate::c::nope\"; }");
+        let code_a = code_only("use crate::b::{x, y::{z}};\n// crate::c::ignored\n/// [`crate::d`] counts\nfn f() { let s = \"crate::c::nope\"; }");
         let code_b = code_only("fn g() -> super::a::T { todo!() }");
         assert!(!code_a.contains("crate::c"), "comments and strings are not code: {code_a}");
+        assert!(code_a.contains("[`crate::d`]"), "doc links count: {code_a}");
         assert!(code_b.contains("super::a::T"));
         let groups = expand_group("x, y::{z, w as v}, self");
         assert_eq!(groups, vec![vec!["x".to_string()], vec!["y".into(), "z".into()], vec!["y".into(), "w".into()], vec!["self".into()]]);

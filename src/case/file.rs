@@ -1,5 +1,5 @@
 //! The case file as written (TOML): its sections, deserialised as they stand. Unknown keys are errors, so a
-//! typo never silently changes a case. [`super::Case::load`] checks them and builds the case.
+//! typo never silently changes a case. `Case::load` checks them and builds the case.
 
 use std::collections::BTreeMap;
 
@@ -36,7 +36,7 @@ pub struct CaseSection {
     pub discovered: Option<String>,
     /// `report` (default) or `include`: whether whole-table reads put every row on the list.
     pub table_access: Option<String>,
-    /// Shortest silence reported as a log gap (`2h`, `90min`, `1d`); see [`crate::coverage`].
+    /// Shortest silence reported as a log gap (`2h`, `90min`, `1d`) (the coverage gap finder).
     pub min_gap: Option<String>,
     /// `report` (default) or `strict`: every log gap inside the window is a finding.
     pub coverage: Option<String>,
@@ -53,7 +53,7 @@ pub struct CustomersSection {
     pub columns: BTreeMap<String, String>,
     /// The table's character encoding (default utf-8).
     pub encoding: Option<String>,
-    /// `text` (default: exact, trimmed) or `numeric` (`007` = `7`); see [`crate::read::keys`].
+    /// `text` (default: exact, trimmed) or `numeric` (`007` = `7`); see `read::keys`.
     pub key_type: Option<String>,
 }
 
@@ -66,7 +66,7 @@ pub struct LinkedTableSection {
     pub customer: String,
     /// The table's character encoding (default utf-8).
     pub encoding: Option<String>,
-    /// `text` (default: exact, trimmed) or `numeric` (`007` = `7`); see [`crate::read::keys`].
+    /// `text` (default: exact, trimmed) or `numeric` (`007` = `7`); see `read::keys`.
     pub key_type: Option<String>,
 }
 

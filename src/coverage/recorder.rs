@@ -1,4 +1,4 @@
-//! Recording, while [`crate::stages::collect`] reads: per source an hourly histogram of all events (every
+//! Recording, while `stages::collect` reads: per source an hourly histogram of all events (every
 //! account: this is about the log's own rhythm), per file the first and last event and events per day,
 //! the blind spots of each record, and the times of the actors' events.
 

@@ -3,7 +3,7 @@
 //! - `_id` (or the table's key field, or a linked table's customer field) compared with `$eq`/a value, or
 //!   `$in`, alone or under `$and`/`$or`, names records of the case table mapped from the collection.
 //! - An empty filter reads the whole collection (unless a `limit` cuts it: then which documents is unknown).
-//! - Any other filter on the collection's columns is replayed against the case table (see [`crate::stages::replay`]):
+//! - Any other filter on the collection's columns is replayed against the case table (see `stages::replay`):
 //!   field equality, `$eq`/`$ne`/`$gt`/`$gte`/`$lt`/`$lte`, `$in`/`$nin`, `$exists`, `$regex`, `$and`/`$or`/
 //!   `$nor`. A field that is not a column, or any other operator, leaves it unresolved with the filter text and
 //!   the projected fields.

@@ -1,6 +1,6 @@
 //! The case's tables and a log source's settings at hand while deciding what an event exposes: columns and
 //! tables by the names a log gives them. The interpreters of each kind of evidence (the sibling files)
-//! take it; [`crate::evidence`] picks the interpreter for an event.
+//! take it; `evidence` picks the interpreter for an event.
 
 use crate::case::logs::LogSpec;
 use crate::case::schema::{FieldId, Schema, TableId};

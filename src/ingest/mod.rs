@@ -5,7 +5,7 @@
 //! once), [`pipeline`] parses one on a second core.
 //!
 //! Parsers only read syntax. What an event exposes (which records, which fields) is decided later, with the
-//! case's tables at hand, in [`crate::evidence`].
+//! case's tables at hand, in `evidence`.
 
 pub mod bytes;
 pub mod csv_records;

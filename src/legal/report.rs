@@ -14,7 +14,7 @@ use crate::legal::people::MergeStats;
 use crate::legal::rules::Notify;
 use crate::read::timefmt::Timestamp;
 
-/// The statement counsel reads first (built by [`crate::legal::statement`]).
+/// The statement counsel reads first (built by `legal::statement`).
 #[derive(Clone, Debug, Serialize)]
 pub struct Statement {
     /// Data class → customer rows with it exposed (columns and free text).

@@ -15,7 +15,7 @@ use crate::read::timefmt::format_utc;
 
 #[derive(Debug, Serialize)]
 pub struct Report {
-    /// Set by `analyze --redact` (see [`crate::output::redact`]).
+    /// Set by `analyze --redact` (see `output::redact`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub redacted: Option<&'static str>,
     pub tool: ToolInfo,
@@ -32,7 +32,7 @@ pub struct Report {
     pub table_accesses: Vec<TableAccess>,
     pub duplicate_customer_keys: Vec<String>,
     /// Table keys padded with whitespace or, with `key_type = "numeric"`, not numbers: counts and first
-    /// lines (see [`crate::read::keys`]).
+    /// lines (see `read::keys`).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub key_warnings: Vec<crate::read::keys::KeyCheck>,
     pub unknown_fields: BTreeMap<String, u64>,

@@ -1,5 +1,5 @@
 //! Splitting a CSV file (a log or a table) into records, one piece at a time, for the pieces reader
-//! ([`crate::ingest::pipeline`]). Within a piece, lines without quotes or carriage returns (but a CRLF's) are
+//! (`read::pieces`). Within a piece, lines without quotes or carriage returns (but a CRLF's) are
 //! split at the delimiter directly, exactly as the csv reader would split them; a line with either goes to
 //! the csv reader, for the records that start on it (a quoted field may take it over several lines). What
 //! becomes of each record is the [`RecordHandler`]'s: CSV audit logs and the case's tables share the
@@ -115,7 +115,7 @@ pub fn read_records<H: RecordHandler>(
 }
 
 /// The records that start in `own` (`first`: the file's first piece, starting with its header), reading on
-/// into `lookahead` for one that goes on past `own`; see [`crate::read::pieces::ChunkParser::parse_chunk`].
+/// into `lookahead` for one that goes on past `own`; see `read::pieces::ChunkParser::parse_chunk`.
 pub fn parse_chunk<H: RecordHandler>(handler: &mut H, own: &[u8], lookahead: &[u8], first: bool, sink: &mut dyn FnMut(H::Item)) -> ChunkEnd {
     if first || quoted_often(own) {
         // The header (and a byte-order mark) are the csv reader's, and so is a piece full of quotes.

@@ -1,7 +1,7 @@
 //! Reading a file in pieces on every core: the input is cut into pieces of whole lines, each piece is
 //! parsed as if a record started there, and each guess is checked, in order, against where the previous
-//! piece's last record really ended. Used for log files ([`crate::ingest::pipeline`]) and for the case's
-//! tables ([`crate::read::table`]); the item type is the reader's own.
+//! piece's last record really ended. Used for log files (by the ingest pipeline) and for the case's
+//! tables (`read::table`); the item type is the reader's own.
 
 use std::collections::VecDeque;
 use std::io::{BufRead, Read};

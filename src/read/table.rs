@@ -67,7 +67,7 @@ impl TableFile {
         self.read_rows(Some(keys), visit)
     }
 
-    /// The file read in pieces on every core (see [`crate::read::pieces::parse_chunked`]), the rows
+    /// The file read in pieces on every core (see `read::pieces::parse_chunked`), the rows
     /// handed to `visit` in file order.
     fn read_rows(&self, keys: Option<KeyFilter<'_>>, mut visit: impl FnMut(u64, &csv::StringRecord) -> Result<()>) -> Result<u64> {
         let (column, wanted, mut check) = match keys {

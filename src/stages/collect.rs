@@ -143,11 +143,11 @@ pub struct Collected {
     pub possibly_exposed: FixedBitSet,
     /// Unresolved accesses whose returned columns are unknown: no class can be ruled out while any exist.
     pub unresolved_without_fields: u64,
-    /// Queries to re-run against the case's tables (see [`crate::stages::replay`]).
+    /// Queries to re-run against the case's tables (see `stages::replay`).
     pub replays: Vec<PendingReplay>,
     pub field_count: usize,
     pub source_count: usize,
-    /// Every source's rhythm, blind spots and the actors' event times (see [`crate::coverage`]).
+    /// Every source's rhythm, blind spots and the actors' event times (see `coverage`).
     pub coverage: crate::coverage::recorder::CoverageRecorder,
     /// UTC day (`YYYY-MM-DD`) → the actors' events used that day.
     pub events_per_day: BTreeMap<String, u64>,

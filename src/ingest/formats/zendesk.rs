@@ -1,7 +1,7 @@
 //! Zendesk access-log exports (Access Logs API, `/api/v2/access_logs`): JSON Lines or CSV with `id, timestamp,
 //! user_id, ip_address, method, url, status` (and `category`, `summary`...). The request `url` names the ticket or
 //! user (`/api/v2/tickets/123.json`, `/agent/tickets/123`); which case table it is, is decided in
-//! [`crate::evidence`]. The account is `user_id`, named through the log's `users` table when given; a `status` of
+//! `evidence`. The account is `user_id`, named through the log's `users` table when given; a `status` of
 //! 400 or more marks a failed request.
 
 use std::collections::BTreeMap;
