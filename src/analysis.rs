@@ -114,3 +114,37 @@ impl RejectSink for CountingSink<'_> {
         self.inner.reject(file, rejection)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::stages::testing;
+
+    #[test]
+    fn the_stages_in_order_list_the_customers_reached_with_their_classes() {
+        let dir = tempfile::tempdir().unwrap();
+        let case = testing::case(dir.path());
+        let mut rejects = Vec::new();
+        let ui = Ui { quiet: true, color: false, progress: false };
+        let analysis = analyze(&case, &Settings::default(), &mut rejects, &ui).unwrap();
+
+        let listed: Vec<(&str, Vec<&str>)> =
+            analysis.rows.iter().map(|r| (r.customer_id.as_str(), r.data_classes.iter().map(|c| c.as_str()).collect())).collect();
+        assert_eq!(listed, [("C1", vec!["email_addresses", "names"]), ("C2", vec!["support_tickets"])], "C2 through ticket T2");
+        assert_eq!(analysis.rejected, 1);
+        assert_eq!(rejects.len(), 1, "the rejected row reached the sink");
+        assert_eq!(analysis.legal.people.len(), 2);
+        assert_eq!(analysis.coverage.sources.len(), 1);
+    }
+
+    #[test]
+    fn strict_fails_on_a_rejected_record_before_the_later_stages() {
+        let dir = tempfile::tempdir().unwrap();
+        let case = testing::case(dir.path());
+        let ui = Ui { quiet: true, color: false, progress: false };
+        let settings = Settings { strict: true, ..Default::default() };
+        let err = analyze(&case, &settings, &mut Vec::new(), &ui).err().expect("a rejected record fails --strict");
+        assert!(matches!(err, Error::Strict(_)), "{err}");
+        assert!(err.to_string().contains("audit.csv:6"), "{err}");
+    }
+}

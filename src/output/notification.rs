@@ -1,4 +1,4 @@
-//! Stage 4: the legal team's notification list (CSV), one row per affected customer, sorted by key.
+//! The legal team's notification list (CSV), one row per affected customer, sorted by key.
 
 use crate::stages::exposure::CustomerExposure;
 use crate::output::files::neutralise;

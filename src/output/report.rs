@@ -1,4 +1,4 @@
-//! Stage 5: report.json (everything a reviewer needs to check the list) and the terminal summary.
+//! report.json (everything a reviewer needs to check the list) and the terminal summary.
 
 use std::collections::BTreeMap;
 
@@ -288,4 +288,31 @@ pub fn summary(report: &Report) -> String {
         out.push_str(&format!("{name}: {path}\n"));
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::analysis::{analyze, Settings};
+    use crate::stages::testing;
+    use crate::ui::Ui;
+
+    #[test]
+    fn report_totals_reconcile_and_name_what_was_left_out() {
+        let dir = tempfile::tempdir().unwrap();
+        let case = testing::case(dir.path());
+        let ui = Ui { quiet: true, color: false, progress: false };
+        let a = analyze(&case, &Settings::default(), &mut Vec::new(), &ui).unwrap();
+        let report = build(&case, a.collected, a.replayed, &a.resolved, a.exposure, BTreeMap::new());
+
+        assert!(report.totals.reconciles());
+        assert_eq!((report.totals.records_read, report.totals.records_used), (5, 2));
+        assert_eq!((report.totals.records_ignored, report.totals.records_rejected), (2, 1));
+        assert_eq!(report.totals.customers_affected, 2);
+        assert_eq!(report.ignored_by_reason.get("outside the case window"), Some(&1));
+        assert_eq!(report.events_by_actor.get("k.walsh"), Some(&2));
+        let text = summary(&report);
+        assert!(text.contains("Actors: k.walsh   Window: 2019-06-01T00:00:00Z"), "{text}");
+        assert!(text.contains("audit.csv"), "the inputs table names the file: {text}");
+    }
 }

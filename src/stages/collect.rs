@@ -1,4 +1,4 @@
-//! Stage 1 of the pipeline: read every log of the case, keep the events of the case's actors inside the
+//! The collect stage (the first; the order is in `analysis`): read every log of the case, keep the events of the case's actors inside the
 //! window that succeeded, and gather what they touched: per table and key, the fields shown, first and
 //! last access, how many accesses, and from which sources. Every record read is accounted for:
 //! read = used + ignored (by reason) + rejected.
@@ -175,6 +175,20 @@ pub struct PendingReplay {
 }
 
 impl Collected {
+    /// Nothing collected yet, sized for the case's tables, fields and sources.
+    pub fn new(case: &Case) -> Collected {
+        let field_count = case.schema.field_count();
+        Collected {
+            touched: vec![HashMap::new(); case.schema.tables.len()],
+            possibly_exposed: FixedBitSet::with_capacity(field_count),
+            field_count,
+            source_count: case.logs.len(),
+            coverage: crate::coverage::recorder::CoverageRecorder::new(case),
+            key_types: case.schema.tables.iter().map(|t| t.key_type).collect(),
+            ..Default::default()
+        }
+    }
+
     /// Records that `keys` of `table` were shown with `fields` at `time` by source `source_index`.
     pub fn touch(&mut self, table: TableId, keys: &[String], fields: &[FieldId], grade: Grade, time: Timestamp, source_index: usize) {
         let (field_count, source_count) = (self.field_count, self.source_count);
@@ -377,16 +391,7 @@ fn take_record(parsed: Parsed, f: &FileInRead<'_>, counts: &mut FileCounts, visi
 
 /// Reads all logs of the case and gathers what the actors touched.
 pub fn collect(case: &Case, ui: &Ui, rejects: &mut dyn RejectSink) -> Result<Collected> {
-    let field_count = case.schema.field_count();
-    let mut out = Collected {
-        touched: vec![HashMap::new(); case.schema.tables.len()],
-        possibly_exposed: FixedBitSet::with_capacity(field_count),
-        field_count,
-        source_count: case.logs.len(),
-        coverage: crate::coverage::recorder::CoverageRecorder::new(case),
-        key_types: case.schema.tables.iter().map(|t| t.key_type).collect(),
-        ..Default::default()
-    };
+    let mut out = Collected::new(case);
     let mut visitor = CaseVisitor {
         case,
         actors: case.actors.iter().map(String::as_str).collect(),
@@ -555,4 +560,55 @@ fn consider(
 /// Table id → touched key count, for the report.
 pub fn touched_counts(collected: &Collected, case: &Case) -> BTreeMap<String, usize> {
     collected.touched.iter().enumerate().map(|(t, m): (TableId, _)| (case.schema.tables[t].name.clone(), m.len())).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::stages::testing;
+
+    fn quiet() -> Ui {
+        Ui { quiet: true, color: false, progress: false }
+    }
+
+    #[test]
+    fn keeps_the_actors_touches_inside_the_window_and_says_why_the_rest_is_left_out() {
+        let dir = tempfile::tempdir().unwrap();
+        let case = testing::case(dir.path());
+        let mut rejects = Vec::new();
+        let collected = collect(&case, &quiet(), &mut rejects).unwrap();
+
+        let customers: Vec<&String> = collected.touched[0].keys().collect();
+        assert_eq!(customers, vec!["C1"], "C3 was viewed before the window, C2 by another account");
+        let c1 = &collected.touched[0]["C1"];
+        let fields: Vec<&str> = c1.fields.ones().map(|f| case.schema.field_names[f].as_str()).collect();
+        assert_eq!(fields, ["customers.full_name", "customers.email"]);
+        assert_eq!(c1.first, testing::t("2019-06-03T10:00:00Z"));
+        assert!(collected.touched[1].contains_key("T2"));
+
+        let file = &collected.files[0];
+        assert_eq!((file.read, file.used, file.ignored, file.rejected), (5, 2, 2, 1));
+        assert!(file.reconciles());
+        assert_eq!(file.ignored_by_reason.get("outside the case window"), Some(&1));
+        assert_eq!(file.ignored_by_reason.get("another account"), Some(&1));
+        assert_eq!(rejects.len(), 1);
+        assert_eq!(rejects[0].1.line, 6);
+        assert_eq!(collected.actor_events.get("k.walsh"), Some(&2));
+    }
+
+    #[test]
+    fn a_touch_keeps_the_first_and_last_time_and_every_field() {
+        let dir = tempfile::tempdir().unwrap();
+        let case = testing::case(dir.path());
+        let mut collected = Collected::new(&case);
+        let email = case.schema.field("customers.email").unwrap();
+        let phone = case.schema.field("customers.phone").unwrap();
+        collected.touch(0, &["C2".into()], &[email], Grade::Named, testing::t("2019-06-05T00:00:00Z"), 0);
+        collected.touch(0, &["C2".into(), "C2".into()], &[phone], Grade::Replayed, testing::t("2019-06-02T00:00:00Z"), 0);
+        let touch = &collected.touched[0]["C2"];
+        assert_eq!((touch.first, touch.last), (testing::t("2019-06-02T00:00:00Z"), testing::t("2019-06-05T00:00:00Z")));
+        assert_eq!(touch.count, 2, "a key named twice in one event counts once");
+        assert_eq!(touch.fields.ones().collect::<Vec<_>>(), vec![email, phone]);
+        assert_eq!(touch.grade, Grade::Named.max(Grade::Replayed));
+    }
 }

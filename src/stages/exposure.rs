@@ -1,4 +1,4 @@
-//! Stage 3: per affected customer, the exposed fields and data classes, first/last access, count and
+//! The exposure stage (after resolve; the order is in `analysis`): per affected customer, the exposed fields and data classes, first/last access, count and
 //! sources; and for the whole case, what was exposed and what the tables hold that was not.
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -141,4 +141,49 @@ pub fn expose(case: &Case, collected: &Collected, customers: Vec<AffectedCustome
     summary.sensitive_not_held =
         DataClass::ALL.into_iter().filter(|c| c.is_sensitive() && !summary.held.iter().any(|h| h.class == *c)).collect();
     (rows, summary)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::stages::resolve::resolve;
+    use crate::stages::testing;
+
+    #[test]
+    fn exposed_fields_become_classes_and_what_was_held_but_not_reached_is_said() {
+        let dir = tempfile::tempdir().unwrap();
+        let case = testing::case(dir.path());
+        let mut collected = Collected::new(&case);
+        let fields = [case.schema.field("customers.full_name").unwrap(), case.schema.field("customers.email").unwrap()];
+        collected.touch(0, &["C1".into()], &fields, Grade::Named, testing::t("2019-06-03T10:00:00Z"), 0);
+        let resolved = resolve(&case, &collected, &mut |_, _, _| {}).unwrap();
+        let (rows, summary) = expose(&case, &collected, resolved.customers);
+
+        assert_eq!(rows.len(), 1);
+        assert_eq!(rows[0].customer_id, "C1");
+        assert_eq!(rows[0].name, "Ann Lee");
+        assert_eq!(rows[0].data_classes, vec![DataClass::EmailAddresses, DataClass::Names]);
+        assert_eq!(summary.customers_affected, 1);
+        assert!(summary.held_not_exposed.contains(&DataClass::PhoneNumbers), "{:?}", summary.held_not_exposed);
+        assert!(!summary.held_not_exposed.contains(&DataClass::Names));
+        assert!(summary.possibly_exposed.is_empty());
+    }
+
+    #[test]
+    fn an_unresolved_query_without_fields_blocks_every_not_exposed_statement() {
+        let dir = tempfile::tempdir().unwrap();
+        let case = testing::case(dir.path());
+        let mut collected = Collected::new(&case);
+        let query = crate::stages::collect::UnresolvedQuery {
+            origin: testing::origin(4, "2019-06-03T12:00:00Z"),
+            statement: "SELECT * FROM customers_view".into(),
+            reason: "view not in the case".into(),
+            fields: None,
+        };
+        collected.add_unresolved(query, None);
+        let (rows, summary) = expose(&case, &collected, Vec::new());
+        assert!(rows.is_empty());
+        assert!(summary.held_not_exposed.is_empty(), "{:?}", summary.held_not_exposed);
+        assert!(summary.not_exposed_blocked_by.is_some());
+    }
 }

@@ -7,3 +7,5 @@ pub mod exposure;
 pub mod origin;
 pub mod replay;
 pub mod resolve;
+#[cfg(test)]
+pub(crate) mod testing;

@@ -1,4 +1,4 @@
-//! Stage 2 of the pipeline (after collect): queries whose filter names no key are re-run against the
+//! The replay stage (after collect; the order is in `analysis`): queries whose filter names no key are re-run against the
 //! case's tables with polars' SQL engine, and whole-table reads are sized (and, with
 //! `table_access = "include"`, listed). Tables are read with the same CSV reader as everywhere else and
 //! loaded as text (empty cells as NULL), only the columns the queries need.
@@ -158,4 +158,45 @@ fn size_table_reads(case: &Case, collected: &mut Collected) -> Result<()> {
         collected.table_accesses.push(access);
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::stages::testing;
+
+    #[test]
+    fn a_query_naming_no_key_is_rerun_on_the_table_and_touches_what_it_selects() {
+        let dir = tempfile::tempdir().unwrap();
+        let case = testing::case(dir.path());
+        let mut collected = Collected::new(&case);
+        testing::pending_replay(&case, &mut collected, "SELECT full_name, email FROM customers WHERE country = 'US'", 7);
+        let replayed = run(&case, &mut collected).unwrap();
+
+        assert_eq!(replayed.len(), 1);
+        assert_eq!(replayed[0].rows_selected, 2);
+        assert_eq!(replayed[0].origin.line, 7);
+        let mut keys: Vec<&String> = collected.touched[0].keys().collect();
+        keys.sort();
+        assert_eq!(keys, vec!["C1", "C2"], "C3 is in GB");
+        assert_eq!(collected.touched[0]["C1"].grade, Grade::Replayed);
+        assert!(collected.unresolved_queries.is_empty());
+    }
+
+    #[test]
+    fn a_query_that_cannot_be_replayed_becomes_unresolved_with_its_fields() {
+        let dir = tempfile::tempdir().unwrap();
+        let case = testing::case(dir.path());
+        let mut collected = Collected::new(&case);
+        testing::pending_replay(&case, &mut collected, "SELECT email FROM customers WHERE email LIKE '%@example.com'", 3);
+        // A query the engine rejects: the SQL is changed after the evidence stage built it.
+        collected.replays[0].query.sql = "SELECT no_such_column AS __key0 FROM customers".into();
+        let replayed = run(&case, &mut collected).unwrap();
+        assert!(replayed.is_empty());
+        assert_eq!(collected.unresolved_queries.len(), 1);
+        let q = &collected.unresolved_queries[0];
+        assert!(q.reason.starts_with("the filter could not be replayed"), "{}", q.reason);
+        assert_eq!(q.fields.as_deref(), Some(&["customers.email".to_string()][..]));
+        assert!(collected.possibly_exposed.contains(case.schema.field("customers.email").unwrap()));
+    }
 }

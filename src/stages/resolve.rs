@@ -1,4 +1,4 @@
-//! Stage 2: touched records → customers. Linked-table records (a ticket) resolve to their customer through
+//! The resolve stage (after replay; the order is in `analysis`): touched records → customers. Linked-table records (a ticket) resolve to their customer through
 //! the table's customer column; then the customer rows are read, keeping only the touched ones and only
 //! the columns the notification list shows. Keys that match no row are kept as unresolved, never as
 //! customers.
@@ -203,5 +203,29 @@ fn unresolved(table: &str, key: &str, touch: &Touch, reason: &str) -> Unresolved
         access_count: touch.count,
         first_access: crate::read::timefmt::format_utc(&touch.first),
         last_access: crate::read::timefmt::format_utc(&touch.last),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::evidence::access::Grade;
+    use crate::stages::testing;
+
+    #[test]
+    fn a_ticket_resolves_to_its_customer_and_an_unknown_key_is_kept_unresolved() {
+        let dir = tempfile::tempdir().unwrap();
+        let case = testing::case(dir.path());
+        let mut collected = Collected::new(&case);
+        let subject = case.schema.field("tickets.subject").unwrap();
+        collected.touch(1, &["T2".into()], &[subject], Grade::Named, testing::t("2019-06-03T10:05:00Z"), 0);
+        collected.touch(0, &["C9".into()], &[], Grade::Named, testing::t("2019-06-03T10:06:00Z"), 0);
+        let resolved = resolve(&case, &collected, &mut |_, _, _| {}).unwrap();
+
+        let keys: Vec<&str> = resolved.customers.iter().map(|c| c.key.as_str()).collect();
+        assert_eq!(keys, ["C2"]);
+        assert!(resolved.customers[0].touch.fields.contains(subject), "the ticket's fields go to its customer");
+        let unresolved: Vec<(&str, &str)> = resolved.unresolved_keys.iter().map(|u| (u.table.as_str(), u.key.as_str())).collect();
+        assert_eq!(unresolved, [("customers", "C9")]);
     }
 }
