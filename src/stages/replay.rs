@@ -170,7 +170,8 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let case = testing::case(dir.path());
         let mut collected = Collected::new(&case);
-        testing::pending_replay(&case, &mut collected, "SELECT full_name, email FROM customers WHERE country = 'US'", 7);
+        let query = testing::replay_query(&case, "SELECT full_name, email FROM customers WHERE country = 'US'");
+        collected.replays.push(crate::stages::collect::PendingReplay { query, origin: testing::origin(7, "2019-06-04T09:00:00Z") });
         let replayed = run(&case, &mut collected).unwrap();
 
         assert_eq!(replayed.len(), 1);
@@ -188,7 +189,8 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let case = testing::case(dir.path());
         let mut collected = Collected::new(&case);
-        testing::pending_replay(&case, &mut collected, "SELECT email FROM customers WHERE email LIKE '%@example.com'", 3);
+        let query = testing::replay_query(&case, "SELECT email FROM customers WHERE email LIKE '%@example.com'");
+        collected.replays.push(crate::stages::collect::PendingReplay { query, origin: testing::origin(3, "2019-06-04T09:00:00Z") });
         // A query the engine rejects: the SQL is changed after the evidence stage built it.
         collected.replays[0].query.sql = "SELECT no_such_column AS __key0 FROM customers".into();
         let replayed = run(&case, &mut collected).unwrap();

@@ -7,7 +7,6 @@ use std::path::Path;
 use crate::case::{Case, Overrides};
 use crate::ingest::event::{Parameters, Payload, StatementText};
 use crate::read::timefmt::{parse_zoned, Timestamp};
-use crate::stages::collect::{Collected, PendingReplay};
 use crate::stages::origin::EventOrigin;
 
 pub const CUSTOMERS: &str = "customer_id,full_name,email,phone,country,state,card_number\n\
@@ -64,11 +63,11 @@ pub fn origin(line: u64, time: &str) -> EventOrigin {
     EventOrigin { source: "crm".into(), source_index: 0, file: "audit.csv".into(), line, time: t(time), actor: "k.walsh".into() }
 }
 
-/// `sql` as the SQL evidence reads it, queued for replay (it must name no key).
-pub fn pending_replay(case: &Case, collected: &mut Collected, sql: &str, line: u64) {
+/// `sql` as the SQL evidence reads it: the query to replay (it must name no key).
+pub fn replay_query(case: &Case, sql: &str) -> crate::evidence::access::ReplayQuery {
     let interpreter = crate::evidence::interpreter::Interpreter::new(&case.schema, &case.logs[0]);
     let payload = Payload::Sql { statement: StatementText::Logged(sql.into()), parameters: Parameters::None, class: None, object: None, rows: None };
     let access = interpreter.interpret(&payload).into_iter().next().unwrap();
     let crate::evidence::access::Access::Replay(query) = access else { panic!("{sql}: not a replay: {access:?}") };
-    collected.replays.push(PendingReplay { query, origin: origin(line, "2019-06-04T09:00:00Z") });
+    query
 }
