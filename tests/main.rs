@@ -7,6 +7,7 @@ mod analyze_cli;
 mod architecture;
 mod audit_scale;
 mod coverage;
+mod coverage_bursty;
 mod example_case;
 mod formats_e2e;
 mod formats_props;

@@ -1,10 +1,12 @@
 //! A log source's own rhythm, kept small: one cell per UTC hour that has events (count, first and last
 //! event time), never a list of events. From it come the expected events of any hour, by weekday and
-//! hour of day.
+//! hour of day, and how bursty the source is: how many events come together, as a database session's
+//! queries do (see [`Rhythm::burst`]).
 
 use std::collections::BTreeMap;
 
 use chrono::{Datelike, Duration, TimeZone, Timelike, Utc};
+use serde::Serialize;
 
 use crate::read::timefmt::Timestamp;
 
@@ -74,11 +76,26 @@ impl HourlyHistogram {
     }
 }
 
-/// Expected events per hour, by weekday and hour of day (UTC), learnt from a histogram.
+/// Expected events per hour, by weekday and hour of day (UTC), learnt from a histogram, and how many of
+/// them come together.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Rhythm {
     /// `rates[weekday][hour]`: mean events in that hour over the baseline's occurrences of it.
     pub rates: [[f64; 24]; 7],
+    /// Events per burst: 1 when events come one by one (independent, Poisson), about a session's size
+    /// when they come in sessions. An hour of a slot with mean `m` is then silent with probability
+    /// e^(-m / burst), and a stretch that should have held `x` events is silent by chance with probability
+    /// e^(-x / burst). Learnt from how often the source's own hours are empty (see [`fit_burst`]); 1 when
+    /// the history is too short ([`Rhythm::learnt`]).
+    pub burst: f64,
+    /// How much more often the source's own long silences occur than the rates and burst size predict (at
+    /// least 1, set by the gap finder's `calibrate`): the gap threshold is scaled by it. 1 when the history
+    /// is too short, and until calibrated.
+    pub calibration: f64,
+    /// The hours (first, last) the rhythm was learnt from.
+    pub baseline: (i64, i64),
+    /// Hours of the source's own history the rhythm was learnt from (the baseline).
+    pub history_hours: i64,
 }
 
 /// How far around the window the baseline reaches: far outliers (a line dated 1970) must not dilute it.
@@ -89,12 +106,19 @@ pub const BASELINE_MARGIN_DAYS: i64 = 35;
 /// thin data errs towards reporting a gap, never towards calling a silence normal.
 pub const MIN_SLOT_OCCURRENCES: u64 = 2;
 
+/// The history needed to judge a source's silences: every (weekday, hour) seen [`MIN_SLOT_OCCURRENCES`]
+/// times. With less, weekdays cannot be told apart and the source's burstiness is not learnt: its events
+/// are taken as independent, which reports more gaps, not fewer, and the report says so.
+pub const MIN_HISTORY_DAYS: i64 = 7 * MIN_SLOT_OCCURRENCES as i64;
+
 impl Rhythm {
     /// Learns the rhythm from the hours between the source's first and last event, limited to the window
     /// widened by [`BASELINE_MARGIN_DAYS`] on each side (the whole span when that leaves nothing).
     /// A (weekday, hour) slot that occurs fewer than [`MIN_SLOT_OCCURRENCES`] times in the baseline takes
     /// the mean of its hour of day over all days, and failing that the mean of all hours: a slot not
-    /// observed enough is not assumed quiet.
+    /// observed enough is not assumed quiet. With [`MIN_HISTORY_DAYS`] of baseline, the burst size is
+    /// fitted to the slots' empty hours ([`fit_burst`]) and the source's own silences calibrate the
+    /// threshold (the gap finder's `calibrate`); with less, both stay 1.
     pub fn learn(hist: &HourlyHistogram, window: Option<(Timestamp, Timestamp)>) -> Option<Rhythm> {
         let first = *hist.cells.keys().next()?;
         let last = *hist.cells.keys().next_back()?;
@@ -108,6 +132,7 @@ impl Rhythm {
             }
         }
         let mut sums = [[0u64; 24]; 7];
+        let mut active = [[0u64; 24]; 7];
         let mut occurrences = [[0u64; 24]; 7];
         // Count occurrences of every slot arithmetically: whole weeks, then the remaining hours.
         let hours = to - from + 1;
@@ -124,6 +149,7 @@ impl Rhythm {
         for (hour, cell) in hist.cells.range(from..=to) {
             let (d, hr) = slot(*hour);
             sums[d][hr] += cell.count;
+            active[d][hr] += 1;
         }
         let total_hours: u64 = occurrences.iter().flatten().sum();
         let overall = sums.iter().flatten().sum::<u64>() as f64 / total_hours.max(1) as f64;
@@ -135,7 +161,27 @@ impl Rhythm {
                 rates[d][hr] = if occurrences[d][hr] >= MIN_SLOT_OCCURRENCES { sums[d][hr] as f64 / occurrences[d][hr] as f64 } else { hour_mean };
             }
         }
-        Some(Rhythm { rates })
+        let mut rhythm = Rhythm { rates, burst: 1.0, calibration: 1.0, history_hours: hours, baseline: (from, to) };
+        if rhythm.learnt() {
+            let slots: Vec<SlotHours> = (0..7)
+                .flat_map(|d| (0..24).map(move |hr| (d, hr)))
+                .filter(|&(d, hr)| occurrences[d][hr] >= MIN_SLOT_OCCURRENCES && sums[d][hr] > 0)
+                .map(|(d, hr)| SlotHours { mean: rates[d][hr], active: active[d][hr], silent: occurrences[d][hr] - active[d][hr] })
+                .collect();
+            rhythm.burst = fit_burst(&slots);
+        }
+        Some(rhythm)
+    }
+
+    /// Whether the history is long enough to judge the source's silences (see [`MIN_HISTORY_DAYS`]).
+    pub fn learnt(&self) -> bool {
+        self.history_hours >= MIN_HISTORY_DAYS * 24
+    }
+
+    /// Expected bursts between two times: the evidence a silence there holds against normal traffic
+    /// (a silence is that unlikely: e^-bursts).
+    pub fn expected_bursts(&self, from: Timestamp, to: Timestamp) -> f64 {
+        self.expected(from, to) / self.burst
     }
 
     pub fn rate(&self, hour: i64) -> f64 {
@@ -159,6 +205,104 @@ impl Rhythm {
             }
         }
         total
+    }
+}
+
+/// One (weekday, hour) slot of the baseline: its mean events per hour, and how many of its occurrences had
+/// events and how many had none.
+#[derive(Clone, Copy, Debug)]
+pub struct SlotHours {
+    pub mean: f64,
+    pub active: u64,
+    pub silent: u64,
+}
+
+/// The largest burst size [`fit_burst`] gives (a source writing a million events at once is no longer told
+/// apart from one writing them in two bursts).
+pub const MAX_BURST: f64 = 1e6;
+
+/// The burst size `c` (at least 1) under which the slots' silent and active hours are most likely, when
+/// events come in bursts of mean size `c` whose starts are independent (a compound Poisson process): an
+/// hour of mean `m` is silent with probability e^(-m/c). Maximum likelihood over all slots at once (one
+/// number per source, from its own hours): the log-likelihood
+/// `sum(-silent * m * u + active * ln(1 - e^(-m * u)))` is concave in `u = 1/c`, so its one maximum is
+/// found by bisection on the slope's sign. Steady traffic, with an empty hour about as rare as
+/// independent events make it, gives 1 (the Poisson case, clamped: traffic more regular than that, such
+/// as a job every five minutes, is judged as independent); sessions of 150 queries give about 150.
+pub fn fit_burst(slots: &[SlotHours]) -> f64 {
+    // The slope of the log-likelihood in u; it falls as u grows.
+    let slope = |u: f64| -> f64 {
+        slots
+            .iter()
+            .map(|s| {
+                let x = s.mean * u;
+                let busy = if x > 700.0 { 0.0 } else { s.active as f64 / x.exp_m1() };
+                s.mean * (busy - s.silent as f64)
+            })
+            .sum()
+    };
+    if slots.iter().all(|s| s.silent == 0) || slope(1.0) >= 0.0 {
+        return 1.0;
+    }
+    let (mut lo, mut hi) = ((1.0 / MAX_BURST).ln(), 0.0f64);
+    if slope(lo.exp()) <= 0.0 {
+        return MAX_BURST;
+    }
+    for _ in 0..100 {
+        let mid = (lo + hi) / 2.0;
+        if slope(mid.exp()) > 0.0 {
+            lo = mid;
+        } else {
+            hi = mid;
+        }
+    }
+    (1.0 / ((lo + hi) / 2.0).exp()).clamp(1.0, MAX_BURST)
+}
+
+/// What the report says of a source's rhythm (`coverage.sources[].rhythm`).
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct RhythmSummary {
+    /// Days of the source's own history its rhythm was learnt from (one decimal).
+    pub history_days: f64,
+    /// Events per burst (one decimal): 1 for events that come one by one; null when the source has no events.
+    pub burst_size: Option<f64>,
+    /// How much more often the source's own long silences occur than its rates and burst size predict
+    /// (two decimals, at least 1): the gap threshold is scaled by it. Null when the source has no events.
+    pub calibration: Option<f64>,
+    /// Whether the history was long enough (two weeks) to judge the source's silences.
+    pub learnt: bool,
+    /// The same for people.
+    pub note: String,
+}
+
+impl RhythmSummary {
+    pub fn of(rhythm: Option<&Rhythm>) -> RhythmSummary {
+        let Some(r) = rhythm else {
+            return RhythmSummary {
+                history_days: 0.0,
+                burst_size: None,
+                calibration: None,
+                learnt: false,
+                note: "no events: no rhythm to learn; the whole window is a gap".to_string(),
+            };
+        };
+        let days = (r.history_hours as f64 / 24.0 * 10.0).round() / 10.0;
+        let burst = (r.burst * 10.0).round() / 10.0;
+        let note = if !r.learnt() {
+            format!(
+                "{days} days of history, fewer than the {MIN_HISTORY_DAYS} needed to see every weekday hour twice: its rhythm \
+                 cannot be judged; silences are weighed as if weekdays were alike and events independent (more gaps, not fewer)"
+            )
+        } else if r.burst < 1.5 {
+            format!("learnt from {days} days: events come one by one; a silence is weighed by the events it should have held")
+        } else {
+            format!(
+                "learnt from {days} days: events come in bursts of about {burst:.0} (its hours are empty more often than independent events \
+                 leave them); a silence is weighed by the bursts it should have held"
+            )
+        };
+        let calibration = (r.calibration * 100.0).round() / 100.0;
+        RhythmSummary { history_days: days, burst_size: Some(burst), calibration: Some(calibration), learnt: r.learnt(), note }
     }
 }
 
@@ -207,6 +351,29 @@ mod tests {
         // Half an hour of Wednesday 10:00.
         assert!((r.expected(t("2019-06-19T10:00:00Z"), t("2019-06-19T10:30:00Z")) - 2.0).abs() < 1e-9);
         assert_eq!(r.expected(t("2019-06-22T00:00:00Z"), t("2019-06-24T00:00:00Z")), 0.0, "a weekend");
+    }
+
+    #[test]
+    fn burst_size_from_empty_hours() {
+        // Independent events: an hour of mean m is empty e^-m of the time, as observed.
+        let poisson = |m: f64, n: u64| {
+            let silent = (n as f64 * (-m).exp()).round() as u64;
+            SlotHours { mean: m, active: n - silent, silent }
+        };
+        let c = fit_burst(&[poisson(0.5, 1000), poisson(2.0, 1000), poisson(4.0, 1000)]);
+        assert!((c - 1.0).abs() < 0.05, "{c}");
+        // Sessions of 150 events at 0.5 and 2 sessions an hour: hours of mean 75 and 300 empty e^-0.5
+        // and e^-2 of the time.
+        let session = |sessions: f64, n: u64| {
+            let silent = (n as f64 * (-sessions).exp()).round() as u64;
+            SlotHours { mean: 150.0 * sessions, active: n - silent, silent }
+        };
+        let c = fit_burst(&[session(0.5, 1000), session(2.0, 1000)]);
+        assert!((c - 150.0).abs() < 3.0, "{c}");
+        // No empty hour, or hours emptier than nothing explains: the bounds.
+        assert_eq!(fit_burst(&[SlotHours { mean: 3.0, active: 10, silent: 0 }]), 1.0);
+        assert_eq!(fit_burst(&[]), 1.0);
+        assert!(fit_burst(&[SlotHours { mean: 1e9, active: 1, silent: 1000 }]) > 1e5);
     }
 
     #[test]

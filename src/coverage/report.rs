@@ -11,7 +11,7 @@ use serde::Serialize;
 use crate::case::Case;
 use crate::coverage::blind::{BlindKind, BlindSpot, LineRef};
 use crate::coverage::gaps::{self, Gap, GapKind};
-use crate::coverage::histogram::Rhythm;
+use crate::coverage::histogram::{self, RhythmSummary};
 use crate::coverage::recorder::{ActorMark, CoverageRecorder};
 use crate::ui::{num, table};
 use crate::read::timefmt::{format_utc, Timestamp};
@@ -71,8 +71,11 @@ pub struct SourceCoverage {
     /// Events of every account, every time.
     pub events: u64,
     pub events_in_window: u64,
-    /// Events a silence must normally have held to be a gap (see the gaps module: grows with volume).
+    /// Events a silence must normally have held to be a gap (see the gaps module: grows with volume, and
+    /// with the source's burst size).
     pub gap_threshold_events: f64,
+    /// The history the source's rhythm was learnt from, its burst size, and whether it could be judged.
+    pub rhythm: RhythmSummary,
     pub covered_share: f64,
     pub covered_seconds: i64,
     pub missing_seconds: i64,
@@ -170,11 +173,9 @@ pub fn build(case: &Case, collected: &Collected, rows: &[CustomerExposure]) -> C
     let mut out_sources = Vec::new();
     let mut gap_sets: Vec<Vec<(Timestamp, Timestamp)>> = Vec::new();
     for (i, (log, src)) in case.logs.iter().zip(sources.iter_mut()).enumerate() {
+        let rhythm = window.and_then(|w| gaps::learn_rhythm(&src.hist, Some(w)));
         let found = match window {
-            Some((s, e)) => {
-                let rhythm = Rhythm::learn(&src.hist, Some((s, e)));
-                gaps::find_gaps(&src.hist, rhythm.as_ref(), s, e, settings.min_gap)
-            }
+            Some((s, e)) => gaps::find_gaps(&src.hist, rhythm.as_ref(), s, e, settings.min_gap),
             None => Vec::new(),
         };
         // The window's open ends are the logs' own span, so every event of an open end is inside.
@@ -203,7 +204,8 @@ pub fn build(case: &Case, collected: &Collected, rows: &[CustomerExposure]) -> C
             last_event: src.hist.last().as_ref().map(format_utc),
             events: src.hist.total(),
             events_in_window,
-            gap_threshold_events: (gaps::threshold(events_in_window) * 10.0).round() / 10.0,
+            gap_threshold_events: (rhythm.as_ref().map_or(gaps::threshold(events_in_window), |r| gaps::rhythm_threshold(events_in_window, r)) * 10.0).round() / 10.0,
+            rhythm: RhythmSummary::of(rhythm.as_ref()),
             covered_share: share(length - missing, length, found.is_empty()),
             covered_seconds: (length - missing).num_seconds(),
             missing_seconds: missing.num_seconds(),
@@ -332,6 +334,15 @@ fn legal_summary(r: &CoverageReport) -> String {
         text.push_str(&format!(
             " {} gap(s) in {} source(s): access during them cannot be ruled out. {} record(s) the actors reached ({} listed customer(s)) rest on sources with gaps.",
             r.gaps, gapped, r.records_on_gapped_sources, r.customers_on_gapped_sources
+        ));
+    }
+    let unjudged: Vec<&str> = r.sources.iter().filter(|s| s.rhythm.burst_size.is_some() && !s.rhythm.learnt).map(|s| s.source.as_str()).collect();
+    if !unjudged.is_empty() {
+        text.push_str(&format!(
+            " Too little history to learn the rhythm of {} (under {} days): {} silences are judged as if every weekday were alike and events came one by one: coverage there is an estimate, and a gap may be normal quiet.",
+            unjudged.join(", "),
+            histogram::MIN_HISTORY_DAYS,
+            if unjudged.len() == 1 { "its" } else { "their" }
         ));
     }
     text

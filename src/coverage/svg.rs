@@ -132,6 +132,7 @@ mod tests {
                 events: 0,
                 events_in_window: 0,
                 gap_threshold_events: 5.0,
+                rhythm: crate::coverage::histogram::RhythmSummary::of(None),
                 covered_share: 0.5,
                 covered_seconds: 0,
                 missing_seconds: 0,
