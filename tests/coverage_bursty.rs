@@ -148,19 +148,3 @@ fn a_short_session_log_says_its_rhythm_cannot_be_judged() {
     let summary = coverage["legal_summary"].as_str().unwrap();
     assert!(summary.contains("Too little history to learn the rhythm of mariadb (under 14 days)"), "{summary}");
 }
-
-/// Not a check: writes the two 75-day cases (`no-hole/`, `hole/`) into `$BURSTY_CASES_DIR`, to compare
-/// builds (`BURSTY_CASES_DIR=/tmp/bursty cargo test --test coverage_bursty -- --ignored`, then
-/// `breachscope analyze /tmp/bursty/hole/case.toml` with each build).
-#[test]
-#[ignore]
-fn write_cases_for_measuring() {
-    let Some(root) = std::env::var_os("BURSTY_CASES_DIR") else {
-        return;
-    };
-    for (name, hole) in [("no-hole", false), ("hole", true)] {
-        let dir = Path::new(&root).join(name);
-        std::fs::create_dir_all(&dir).unwrap();
-        bursty_case(&dir, 75, hole);
-    }
-}
