@@ -28,7 +28,7 @@ pub fn run(args: &InspectArgs, ui: &Ui, inputs: &input::InputDefaults) -> Result
         Some(path) => ingest::accounts::load(path)?,
         None => BTreeMap::new(),
     };
-    let settings = ParserSettings { log_line_prefix: args.log_line_prefix.clone(), map: BTreeMap::new(), time_zone, users };
+    let settings = ParserSettings { log_line_prefix: args.log_line_prefix.clone(), map: BTreeMap::new(), time_zone, users, log_format: None };
     let parser = ingest::parser_for(format, &settings, &sample, &args.file)?;
     let bytes = std::fs::metadata(&args.file).map(|m| m.len()).unwrap_or(0);
     let bar = ui.file_bar("inspect", bytes);

@@ -400,6 +400,9 @@ pub struct ParserSettings {
     pub time_zone: Option<chrono::FixedOffset>,
     /// Account ids → names (Salesforce `USER_ID`, Zendesk `user_id`); unmapped ids stay as they are.
     pub users: std::collections::BTreeMap<String, String>,
+    /// Web logs: the server's own format string (Apache `LogFormat` or nginx `log_format`); `None`: the
+    /// common/combined layouts, read by [`combined`]'s account rule.
+    pub log_format: Option<String>,
 }
 
 /// The audit formats told apart by their content (checked before the generic csv/jsonl).
@@ -427,7 +430,10 @@ fn detect_audit_format(text: &str, first: &str) -> Option<Format> {
 /// (csvlog or stderr, CSV header, log_line_prefix) before reading.
 pub fn parser_for(format: Format, settings: &ParserSettings, sample: &[u8], path: &std::path::Path) -> Result<Box<dyn LogParser>> {
     Ok(match format {
-        Format::Combined => Box::new(combined::CombinedParser),
+        Format::Combined => match &settings.log_format {
+            Some(layout) => Box::new(combined::LayoutParser::new(layout, settings.time_zone).map_err(|m| Error::input(path, format!("log_format: {m}")))?),
+            None => Box::new(combined::CombinedParser),
+        },
         Format::Pgaudit => Box::new(
             pgaudit::PgauditParser::new(settings.log_line_prefix.as_deref(), sample).map_err(|m| Error::input(path, m))?.in_zone(settings.time_zone),
         ),
