@@ -88,6 +88,8 @@ struct LogSection {
     format: Option<String>,
     /// pgaudit stderr logs: PostgreSQL's `log_line_prefix` setting.
     log_line_prefix: Option<String>,
+    /// Web access logs: the server's own format string (Apache `LogFormat`, nginx `log_format`).
+    log_format: Option<String>,
     #[serde(default)]
     routes: Vec<RouteSection>,
     #[serde(default)]
@@ -264,6 +266,9 @@ pub struct LogSpec {
     /// The declared format; `None` means detect from content.
     pub format: Option<String>,
     pub log_line_prefix: Option<String>,
+    /// Web access logs: the server's format string (checked when the case is loaded); `None`: the
+    /// common/combined layouts.
+    pub log_format: Option<String>,
     pub routes: Vec<Route>,
     pub map: BTreeMap<String, String>,
     /// The log's table names → case tables (`public.customers` and `customers` are found without it).
@@ -628,6 +633,13 @@ fn build_log(case_path: &Path, dir: &Path, schema: &Schema, index: usize, sectio
         Some(name) => crate::encoding::TextEncoding::parse(name).map_err(|m| bad(format!("encoding: {m}")))?,
         None => inputs.encoding.unwrap_or_default(),
     };
+    // The server's format string reads a web log: checked here, so that a mistake in it is one error naming it.
+    if let Some(layout) = &section.log_format {
+        if let Some(declared) = section.format.as_deref().filter(|f| crate::ingest::Format::parse_name(f) != Some(crate::ingest::Format::Combined)) {
+            return Err(bad(format!("log_format is for web access logs, not `format = \"{declared}\"`: set `format = \"combined\"` or leave `format` out")));
+        }
+        crate::ingest::combined::LayoutParser::new(layout, time_zone).map_err(|m| bad(format!("log_format: {m}")))?;
+    }
     let users = match &section.users {
         Some(p) => crate::ingest::accounts::load(&dir.join(p))?,
         None => BTreeMap::new(),
@@ -639,6 +651,7 @@ fn build_log(case_path: &Path, dir: &Path, schema: &Schema, index: usize, sectio
         files,
         format: section.format.clone(),
         log_line_prefix: section.log_line_prefix.clone(),
+        log_format: section.log_format.clone(),
         routes,
         map: section.map.clone(),
         table_names,

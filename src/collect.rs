@@ -331,7 +331,7 @@ pub fn read_logs_with(case: &Case, ui: &Ui, visitor: &mut impl LogVisitor) -> Re
             map: log.map.clone(),
             time_zone: log.time_zone,
             users: log.users.clone(),
-            log_format: None,
+            log_format: log.log_format.clone(),
         })
         .collect();
     let interpreters: Vec<Interpreter> = case.logs.iter().map(|log| Interpreter::new(&case.schema, log).with_exports(&case.exports)).collect();
