@@ -299,6 +299,8 @@ enum Role {
     /// Path and query (`$request_uri`).
     Uri,
     Status,
+    /// The client's address (`%h`, `%a`, `$remote_addr`): never `-`.
+    Client,
     Other,
 }
 
@@ -482,7 +484,8 @@ fn apache_field(directive: &str, arg: Option<&str>) -> Result<(Role, FieldShape)
         "U" => (Role::Path, Free),
         "q" => (Role::Query, Token),
         "s" => (Role::Status, Token),
-        "a" | "A" | "b" | "B" | "D" | "h" | "H" | "I" | "k" | "l" | "L" | "O" | "p" | "P" | "R" | "S" | "T" | "v" | "V" | "X" | "^FB" => (Role::Other, Token),
+        "a" | "h" => (Role::Client, Token),
+        "A" | "b" | "B" | "D" | "H" | "I" | "k" | "l" | "L" | "O" | "p" | "P" | "R" | "S" | "T" | "v" | "V" | "X" | "^FB" => (Role::Other, Token),
         "f" => (Role::Other, Free),
         "C" | "e" | "i" | "n" | "o" | "x" | "c" | "^ti" | "^to" => match arg {
             Some(_) => (Role::Other, Free),
@@ -554,7 +557,8 @@ fn nginx_field(name: &str) -> (Role, FieldShape) {
         "uri" | "document_uri" => (Role::Path, Free),
         "args" | "query_string" => (Role::Args, Token),
         "status" => (Role::Status, Token),
-        "remote_addr" | "realip_remote_addr" | "remote_port" | "server_addr" | "server_port" | "host" | "hostname" | "server_name" | "server_protocol"
+        "remote_addr" | "realip_remote_addr" => (Role::Client, Token),
+        "remote_port" | "server_addr" | "server_port" | "host" | "hostname" | "server_name" | "server_protocol"
         | "scheme" | "https" | "request_length" | "bytes_sent" | "body_bytes_sent" | "connection" | "connection_requests" | "pipe" | "request_time"
         | "request_id" | "gzip_ratio" | "ssl_protocol" | "ssl_cipher" | "content_length" | "pid" | "proxy_protocol_addr" => (Role::Other, Token),
         // `$upstream_addr` and the other `$upstream_*` are lists (`a, b : c`); headers and cookies hold spaces.
@@ -629,6 +633,7 @@ impl ReadLine for LayoutParser {
             let (at, item) = search.furthest;
             let expected = match self.layout.items.get(item) {
                 Some(Item::Text(t)) => format!("`{t}`"),
+                Some(Item::Field(f)) if f.shape == FieldShape::Quoted => format!("`{}` and its closing quote", f.name),
                 Some(Item::Field(f)) => format!("`{}`", f.name),
                 None => "the end of the line".to_string(),
             };
@@ -655,9 +660,6 @@ impl ReadLine for LayoutParser {
         let user = match user {
             "-" | "\"\"" => None,
             "" => return Err((user_at + 1, "empty account field".to_string())),
-            name if name.contains(' ') && name.split(' ').any(|w| w == "-") => {
-                return Err((user_at + 1, format!("account `{name}` looks like several fields: does `log_format` match this file?")));
-            }
             name => Some(name),
         };
         let (time_at, time_text) = found.time;
@@ -856,9 +858,12 @@ fn candidates(shape: FieldShape, rest: &str, next: Next<'_>) -> Vec<usize> {
     }
 }
 
-/// Whether a value can be the field's: a status is three digits, a time reads as one.
+/// Whether a value can be the field's: a status is three digits, a time reads as one, a client is not `-`,
+/// an account is not several fields (`- k.walsh`, read so when the fields before it were cut short).
 fn fits(role: &Role, value: &str, zone: Option<FixedOffset>) -> bool {
     match role {
+        Role::User => !(value.contains(' ') && value.split(' ').any(|w| w == "-")),
+        Role::Client => !value.is_empty() && value != "-",
         Role::Status => value.len() == 3 && parse_status(value).is_some(),
         // `%q` is empty or `?query`.
         Role::Query => value.is_empty() || value.starts_with('?'),
@@ -1133,9 +1138,13 @@ mod tests {
         let r = rejection(&with_layout(NGINX_COMBINED, "203.0.113.9 - k.walsh [04/Jul/2019:09:20:46 +0200] \"GET / HTTP/1.1\" OK 1 \"-\" \"-\"\n")).clone();
         assert!(r.reason.contains("does not match `log_format`"), "{}", r.reason);
         assert_eq!(r.column, 69, "{}", r.reason);
-        // An account that is really several fields (the file has one more field than the format).
+        // The file has one more field than the format: the account would be `- k.walsh`, several fields.
         let r = rejection(&with_layout(r#"%h %l %u %t "%r" %>s %b "%{Referer}i" "%{User-Agent}i""#, &format!("shop.example.com 203.0.113.9 - k.walsh {REST}\n"))).clone();
-        assert!(r.reason.contains("looks like several fields"), "{}", r.reason);
+        assert!(r.reason.contains("does not match `log_format`"), "{}", r.reason);
+        // A list first, then the client: read where the client is an address and the account is one field.
+        let format = "%{X-Forwarded-For}i %h %l %u %t \"%r\" %>s %b";
+        let line = "10.0.0.1, 10.0.0.2 203.0.113.9 - k.walsh [04/Jul/2019:09:20:46 +0200] \"GET / HTTP/1.1\" 200 1\n";
+        assert_eq!(event(&with_layout(format, line)).actor.as_deref(), Some("k.walsh"));
         // Text after the last field.
         let r = rejection(&with_layout("%h %l %u %t \"%r\" %>s", "1.2.3.4 - u [04/Jul/2019:09:20:46 +0200] \"GET / HTTP/1.1\" 200 12\n")).clone();
         assert!(r.reason.contains("expected the end of the line"), "{}", r.reason);
