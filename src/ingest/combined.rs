@@ -117,7 +117,7 @@ struct Shape<'a> {
 
 fn shape(line: &str) -> Result<Shape<'_>, (usize, String)> {
     let col = |rest: &str| line.len() - rest.len() + 1;
-    let open = find_time(line).ok_or((1, "no ` [time]` field: not a common/combined access log line".to_string()))?;
+    let open = find_time(line).ok_or((1, "missing `[time]`: not a common/combined access log line".to_string()))?;
     let before = &line[..open - 1];
     let rest = &line[open + 1..];
     let time_column = col(rest);
