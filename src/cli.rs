@@ -179,6 +179,10 @@ pub struct InspectArgs {
     /// For pgaudit stderr logs: the server's log_line_prefix.
     #[arg(long)]
     pub log_line_prefix: Option<String>,
+    /// For web access logs: the server's own format string, Apache LogFormat (`%h %l %u %t "%r" %>s %b`) or
+    /// nginx log_format (`$remote_addr - $remote_user [$time_local] "$request" $status ...`).
+    #[arg(long, value_name = "FORMAT")]
+    pub log_format: Option<String>,
     /// The zone of timestamps the log writes without one (MariaDB server_audit): UTC, +02:00.
     #[arg(long)]
     pub time_zone: Option<String>,

@@ -22,3 +22,5 @@ mod parser_properties;
 mod prefilter_properties;
 mod reliability;
 mod replay;
+mod web_log_properties;
+mod web_logs_e2e;

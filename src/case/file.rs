@@ -78,6 +78,8 @@ pub struct LogSection {
     pub format: Option<String>,
     /// pgaudit stderr logs: PostgreSQL's `log_line_prefix` setting.
     pub log_line_prefix: Option<String>,
+    /// Web access logs: the server's own format string (Apache `LogFormat`, nginx `log_format`).
+    pub log_format: Option<String>,
     #[serde(default)]
     pub routes: Vec<RouteSection>,
     #[serde(default)]

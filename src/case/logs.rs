@@ -33,6 +33,9 @@ pub struct LogSpec {
     /// The declared format; `None` means detect from content.
     pub format: Option<String>,
     pub log_line_prefix: Option<String>,
+    /// Web access logs: the server's format string (compiled before any log is read, by collect); `None`:
+    /// the common/combined layouts.
+    pub log_format: Option<String>,
     pub routes: Vec<Route>,
     pub map: BTreeMap<String, String>,
     /// The log's table names → case tables (`public.customers` and `customers` are found without it).
@@ -102,6 +105,7 @@ pub(crate) fn build_log(case_path: &Path, dir: &Path, schema: &Schema, index: us
         files,
         format: section.format.clone(),
         log_line_prefix: section.log_line_prefix.clone(),
+        log_format: section.log_format.clone(),
         routes,
         map: section.map.clone(),
         table_names,

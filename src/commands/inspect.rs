@@ -16,7 +16,14 @@ use crate::ui::Ui;
 pub fn run(args: &InspectArgs, ui: &Ui, inputs: &input::InputDefaults) -> Result<i32> {
     let encoding = inputs.encoding.unwrap_or_default();
     let sample = input::sample_encoded(&args.file, 64 * 1024, encoding)?;
-    let format = ingest::detect::resolve_format(args.format.as_deref(), &sample, &args.file)?;
+    let format = match args.log_format {
+        // The server's format string says what the lines are.
+        Some(_) => match args.format.as_deref().map(crate::ingest::event::Format::parse_name) {
+            None | Some(Some(crate::ingest::event::Format::Combined)) => crate::ingest::event::Format::Combined,
+            Some(_) => return Err(Error::Usage("--log-format is for web access logs: leave out --format, or give --format combined".into())),
+        },
+        None => ingest::detect::resolve_format(args.format.as_deref(), &sample, &args.file)?,
+    };
     let time_zone = args
         .time_zone
         .as_deref()
@@ -28,7 +35,11 @@ pub fn run(args: &InspectArgs, ui: &Ui, inputs: &input::InputDefaults) -> Result
         Some(path) => crate::read::accounts::load(path)?,
         None => BTreeMap::new(),
     };
-    let settings = ParserSettings { log_line_prefix: args.log_line_prefix.clone(), map: BTreeMap::new(), time_zone, users };
+    if let Some(layout) = &args.log_format {
+        ingest::formats::combined::LayoutParser::new(layout, time_zone).map_err(|m| Error::Usage(format!("--log-format: {m}")))?;
+    }
+    let settings =
+        ParserSettings { log_line_prefix: args.log_line_prefix.clone(), map: BTreeMap::new(), time_zone, users, log_format: args.log_format.clone() };
     let parser = ingest::detect::parser_for(format, &settings, &sample, &args.file)?;
     let bytes = std::fs::metadata(&args.file).map(|m| m.len()).unwrap_or(0);
     let bar = ui.file_bar("inspect", bytes);

@@ -125,6 +125,7 @@ pub(crate) mod testing {
             files: vec![],
             format: None,
             log_line_prefix: None,
+            log_format: None,
             routes: vec![],
             map: BTreeMap::new(),
             table_names: BTreeMap::new(),

@@ -53,7 +53,10 @@ fn detect_audit_format(text: &str, first: &str) -> Option<Format> {
 /// (csvlog or stderr, CSV header, log_line_prefix) before reading.
 pub fn parser_for(format: Format, settings: &ParserSettings, sample: &[u8], path: &std::path::Path) -> Result<Box<dyn LogParser>> {
     Ok(match format {
-        Format::Combined => Box::new(combined::CombinedParser),
+        Format::Combined => match &settings.log_format {
+            Some(layout) => Box::new(combined::LayoutParser::new(layout, settings.time_zone).map_err(|m| Error::input(path, format!("log_format: {m}")))?),
+            None => Box::new(combined::CombinedParser),
+        },
         Format::Pgaudit => Box::new(
             pgaudit::PgauditParser::new(settings.log_line_prefix.as_deref(), sample).map_err(|m| Error::input(path, m))?.in_zone(settings.time_zone),
         ),
@@ -106,4 +109,13 @@ pub fn resolve_format(declared: Option<&str>, sample: &[u8], path: &std::path::P
         }
         None => detect_format(sample).ok_or_else(|| Error::input(path, "cannot tell the log format: set `format` for this log")),
     }
+}
+
+/// Checks a log's `log_format` (the server's own format string) before any file is read: it must be for a
+/// web access log and compile. The message names the key; the caller names the case file and the log.
+pub fn check_log_format(declared: Option<&str>, layout: &str, time_zone: Option<chrono::FixedOffset>) -> std::result::Result<(), String> {
+    if let Some(declared) = declared.filter(|f| Format::parse_name(f) != Some(Format::Combined)) {
+        return Err(format!("log_format is for web access logs, not `format = \"{declared}\"`: set `format = \"combined\"` or leave `format` out"));
+    }
+    combined::LayoutParser::new(layout, time_zone).map(|_| ()).map_err(|m| format!("log_format: {m}"))
 }

@@ -332,6 +332,9 @@ pub struct ParserSettings {
     pub time_zone: Option<chrono::FixedOffset>,
     /// Account ids → names (Salesforce `USER_ID`, Zendesk `user_id`); unmapped ids stay as they are.
     pub users: std::collections::BTreeMap<String, String>,
+    /// Web logs: the server's own format string (Apache `LogFormat` or nginx `log_format`); `None`: the
+    /// common/combined layouts, read by the combined parser's account rule.
+    pub log_format: Option<String>,
 }
 
 /// Why a record that was read is not used. One vocabulary for the parsers, collect and `suspects`/`profile`:

@@ -196,7 +196,11 @@ fn read_file(file: &LogFile<'_>, interest: Option<AccountsOfInterest<'_>>, bars:
     let read_error = |source| Error::Read { path: path.to_path_buf(), source };
     let mut read = || -> Result<(String, u64)> {
         let sample = input::sample_encoded(path, SAMPLE, file.encoding)?;
-        let format = crate::ingest::detect::resolve_format(file.format, &sample, path)?;
+        let format = match file.settings.log_format {
+            // The server's format string says what the lines are (they may not look like any known layout).
+            Some(_) => crate::ingest::event::Format::Combined,
+            None => crate::ingest::detect::resolve_format(file.format, &sample, path)?,
+        };
         let parser = crate::ingest::detect::parser_for_accounts(format, file.settings, &sample, path, interest)?;
         emit(FileItem::Start(format));
         let bar = bars.add(file.label, std::fs::metadata(path).map(|m| m.len()).unwrap_or(0));

@@ -296,6 +296,13 @@ pub fn read_logs(
 /// As [`read_logs`], with a visitor that also sees where each file starts. Several files may be read at
 /// once (see [`ingest::files`]); the visitor still sees them one after another in the case's order.
 pub fn read_logs_with(case: &Case, ui: &Ui, visitor: &mut impl LogVisitor) -> Result<Vec<FileCounts>> {
+    // A mistake in a server format string is one error naming it, before anything is read.
+    for (i, log) in case.logs.iter().enumerate() {
+        if let Some(layout) = &log.log_format {
+            crate::ingest::detect::check_log_format(log.format.as_deref(), layout, log.time_zone)
+                .map_err(|m| crate::error::Error::input(&case.file, format!("[[logs]] #{} ({}): {m}", i + 1, log.name)))?;
+        }
+    }
     let settings: Vec<ParserSettings> = case
         .logs
         .iter()
@@ -304,6 +311,7 @@ pub fn read_logs_with(case: &Case, ui: &Ui, visitor: &mut impl LogVisitor) -> Re
             map: log.map.clone(),
             time_zone: log.time_zone,
             users: log.users.clone(),
+            log_format: log.log_format.clone(),
         })
         .collect();
     let interpreters: Vec<Interpreter> = case.logs.iter().map(|log| Interpreter::new(&case.schema, log).with_exports(&case.exports)).collect();
