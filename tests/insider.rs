@@ -286,3 +286,18 @@ fn victims_by_key_then_email_and_only_accesses_before_the_report_count() {
     assert_eq!(get("a2")[1], "1", "C002 is assigned to a2");
     assert_eq!(get("a3")[1], "0");
 }
+
+#[test]
+fn generate_says_when_it_writes_fewer_victims_than_asked() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = bin().args(["generate", "--affected", "10", "--victims", "50"]).arg(dir.path()).assert().success();
+    let stderr = String::from_utf8(out.get_output().stderr.clone()).unwrap();
+    let written = std::fs::read_to_string(dir.path().join("victims.csv")).unwrap().lines().count() - 1;
+    assert!(written < 50, "{written}");
+    assert!(stderr.contains(&format!("victims.csv has {written} victim(s), not the 50 asked for")), "{stderr}");
+    assert!(stderr.contains("Raise --affected"), "{stderr}");
+
+    // The default asks for what the default case can give: no warning.
+    let full = tempfile::tempdir().unwrap();
+    bin().arg("generate").arg(full.path()).assert().success().stderr(predicate::str::contains("victims.csv has").not());
+}

@@ -26,6 +26,15 @@ pub fn run(args: &GenerateArgs, ui: &Ui) -> Result<i32> {
         summary.log_lines,
         summary.affected
     ));
+    if let Some((written, possible)) = summary.victims {
+        if written < opts.victims {
+            ui.warn(&format!(
+                "victims.csv has {written} victim(s), not the {} asked for: only {possible} of the insider's customers were looked up directly \
+                 with an email of their own (the ones a report can name). Raise --affected (or --events) for more.",
+                opts.victims
+            ));
+        }
+    }
     Ok(exit::OK)
 }
 

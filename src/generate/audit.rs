@@ -292,7 +292,7 @@ pub fn generate_audit(dir: &Path, opts: &AuditOptions) -> Result<GenerateSummary
         ));
     }
     write(dir, "expected_affected_customers.csv", expected.as_bytes())?;
-    Ok(GenerateSummary { customers: slots.len(), tickets: tickets_total as usize, affected: truth.len(), log_lines })
+    Ok(GenerateSummary { customers: slots.len(), tickets: tickets_total as usize, affected: truth.len(), log_lines, victims: None })
 }
 
 fn write(dir: &Path, name: &str, bytes: &[u8]) -> Result<()> {

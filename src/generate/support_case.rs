@@ -180,6 +180,9 @@ pub struct GenerateSummary {
     pub tickets: usize,
     pub affected: usize,
     pub log_lines: usize,
+    /// Rows written to `victims.csv` (`None`: no victims file, the audit-only case), and the most there
+    /// could be: customers the insider named by a direct look-up whose email is theirs alone.
+    pub victims: Option<(usize, usize)>,
 }
 
 pub fn generate(dir: &Path, opts: &GenerateOptions) -> Result<GenerateSummary> {
@@ -434,7 +437,7 @@ pub fn generate(dir: &Path, opts: &GenerateOptions) -> Result<GenerateSummary> {
     }
     write(dir, "expected_affected_customers.csv", &expected.into_inner().expect("memory"))?;
 
-    Ok(GenerateSummary { customers: customers.len(), tickets: tickets_total, affected: truth.len(), log_lines })
+    Ok(GenerateSummary { customers: customers.len(), tickets: tickets_total, affected: truth.len(), log_lines, victims: Some((victims.len(), reached.len())) })
 }
 
 /// One multi-line join query by ticket numbers for the waiting tickets.
