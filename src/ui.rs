@@ -73,3 +73,18 @@ pub fn table<S: ToString>(header: impl IntoIterator<Item = S>) -> Table {
 pub fn num(n: impl ToString) -> Cell {
     Cell::new(n.to_string()).set_alignment(CellAlignment::Right)
 }
+
+/// `n` and the noun, in the singular for one: `1 query`, `2 queries`.
+pub fn plural(n: impl Into<u64>, one: &str, many: &str) -> String {
+    let n = n.into();
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
+/// A window bound for people: a bound given as a date (the end of that UTC day, 23:59:59.999999999) is
+/// shown as the day's last second with "end of day", not with nine nines.
+pub fn window_bound(bound: &str) -> String {
+    match bound.strip_suffix("T23:59:59.999999999Z") {
+        Some(day) => format!("{day}T23:59:59Z (end of day)"),
+        None => bound.to_string(),
+    }
+}

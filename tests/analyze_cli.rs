@@ -232,3 +232,19 @@ fn unknown_table_access_value_is_exit_2() {
     write_case(&dir, |t| t.replace("until = \"2019-09-30T23:59:59Z\"", "until = \"2019-09-30T23:59:59Z\"\ntable_access = \"all\""));
     analyze(&dir).code(2).stderr(predicate::str::contains("table_access = `all`"));
 }
+
+#[test]
+fn summary_counts_in_words_shows_a_date_bound_as_end_of_day_and_lists_the_manifest() {
+    let (_dir, case) = case_copy("replay");
+    let out = bin().arg("analyze").arg(case.join("case.toml")).assert().success();
+    let stderr = String::from_utf8(out.get_output().stderr.clone()).unwrap();
+    assert!(stderr.contains("Window: 2019-06-01T00:00:00Z .. 2019-06-30T23:59:59Z (end of day)"), "{stderr}");
+    assert!(!stderr.contains("999999999"), "{stderr}");
+    assert!(!stderr.contains("(ies)"), "{stderr}");
+    assert!(stderr.contains("queries without a key were replayed") || stderr.contains("1 query without a key was replayed"), "{stderr}");
+    assert!(stderr.contains("manifest: manifest.json"), "{stderr}");
+    let report = read_json(&case.join("report.json"));
+    assert_eq!(report["outputs"]["manifest"], "manifest.json");
+    // The report keeps the exact bound.
+    assert_eq!(report["case"]["until"], "2019-06-30T23:59:59.999999999Z");
+}

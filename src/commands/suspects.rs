@@ -121,7 +121,13 @@ fn summary(
     let bulk: Vec<String> = groups
         .iter()
         .filter(|(_, g)| g.whole_table_reads + g.unresolved_queries > 0)
-        .map(|(name, g)| format!("{name} ({} whole-table read(s), {} query(ies) naming no key)", g.whole_table_reads, g.unresolved_queries))
+        .map(|(name, g)| {
+            format!(
+                "{name} ({}, {} naming no key)",
+                crate::ui::plural(g.whole_table_reads, "whole-table read", "whole-table reads"),
+                crate::ui::plural(g.unresolved_queries, "query", "queries")
+            )
+        })
         .collect();
     if !bulk.is_empty() {
         s.push_str(&format!(

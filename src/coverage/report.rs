@@ -13,7 +13,7 @@ use crate::coverage::blind::{BlindKind, BlindSpot, LineRef};
 use crate::coverage::gaps::{self, Gap, GapKind};
 use crate::coverage::histogram::{self, RhythmSummary};
 use crate::coverage::recorder::{ActorMark, CoverageRecorder};
-use crate::ui::{num, table};
+use crate::ui::{num, table, window_bound};
 use crate::read::timefmt::{format_utc, Timestamp};
 use crate::stages::collect::Collected;
 use crate::stages::exposure::{CustomerExposure, ExposureSummary};
@@ -316,8 +316,8 @@ fn legal_summary(r: &CoverageReport) -> String {
     let mut text = format!(
         "The logs cover {} of the window {} .. {} with at least one source and {} with every source ({}).",
         percent(r.covered_share_any),
-        format_utc(&start),
-        format_utc(&end),
+        window_bound(&format_utc(&start)),
+        window_bound(&format_utc(&end)),
         percent(r.covered_share_all),
         per_source.join(", ")
     );
@@ -372,7 +372,7 @@ const SHOWN: usize = 10;
 pub fn summary(r: &CoverageReport) -> String {
     let mut out = String::from("\nCoverage");
     match (&r.window_start, &r.window_end) {
-        (Some(s), Some(e)) => out.push_str(&format!(" of {s} .. {e} (min gap {}, mode {}):\n", r.min_gap, r.mode)),
+        (Some(s), Some(e)) => out.push_str(&format!(" of {} .. {} (min gap {}, mode {}):\n", window_bound(s), window_bound(e), r.min_gap, r.mode)),
         _ => out.push_str(":\n"),
     }
     let mut sources = table(&["source", "first event", "last event", "events", "in window", "covered", "gaps", "missing", "blind spots"]);
@@ -405,7 +405,7 @@ pub fn summary(r: &CoverageReport) -> String {
         let mut t = table(&["source", "gap start", "gap end", "duration", "expected events", "where"]);
         for (source, g) in all_gaps.iter().take(SHOWN) {
             let expected = g.expected_events.map(|e| format!("{e:.1}")).unwrap_or_else(|| "no events at all".into());
-            t.add_row(vec![Cell::new(source), Cell::new(&g.start), Cell::new(&g.end), Cell::new(&g.duration), num(expected), Cell::new(g.kind.as_str())]);
+            t.add_row(vec![Cell::new(source), Cell::new(window_bound(&g.start)), Cell::new(window_bound(&g.end)), Cell::new(&g.duration), num(expected), Cell::new(g.kind.as_str())]);
         }
         out.push_str(&format!("Gaps (silences where the source normally writes events):\n{t}\n"));
         if all_gaps.len() > SHOWN {
@@ -428,7 +428,7 @@ pub fn summary(r: &CoverageReport) -> String {
         for f in r.findings.iter().take(SHOWN) {
             t.add_row(vec![
                 Cell::new(&f.source),
-                Cell::new(format!("{} ..\n{}", f.gap.start, f.gap.end)),
+                Cell::new(format!("{} ..\n{}", window_bound(&f.gap.start), window_bound(&f.gap.end))),
                 Cell::new(show(&f.actor_last_before)),
                 Cell::new(show(&f.actor_first_after)),
                 num(f.actor_events_during),

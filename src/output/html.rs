@@ -89,8 +89,8 @@ pub fn render(report: &Report, rows: &[CustomerExposure]) -> String {
         h,
         "<p class=\"meta\">Accounts investigated: <strong>{}</strong></p>\n<p class=\"meta\">Window: <span id=\"window-since\">{}</span> to <span id=\"window-until\">{}</span> (UTC)</p>\n",
         esc(&case.actors.join(", ")),
-        esc(case.since.as_deref().unwrap_or("(open)")),
-        esc(case.until.as_deref().unwrap_or("(open)"))
+        esc(&case.since.as_deref().map_or("(open)".to_string(), crate::ui::window_bound)),
+        esc(&case.until.as_deref().map_or("(open)".to_string(), crate::ui::window_bound))
     );
     if let Some(d) = &case.discovered {
         let _ = writeln!(h, "<p class=\"meta\">Discovered: {}</p>", esc(d));

@@ -9,5 +9,6 @@ pub mod manifest;
 pub mod notification;
 pub mod redact;
 pub mod rejects;
+pub mod role;
 pub mod write;
 pub mod report;

@@ -5,6 +5,7 @@
 //! disabled and free-text findings. The notification list, legal CSVs and rejects are not written at all.
 
 use crate::output::report::Report;
+use crate::output::role::OutputRole;
 
 pub const NOTE: &str = "summary only (--redact): counts without customer names, emails, phones, keys, statements or request paths; \
 the notification list, legal CSVs and rejects were not written";
@@ -18,7 +19,7 @@ pub fn redact(report: &mut Report) {
     report.table_accesses.clear();
     report.duplicate_customer_keys.clear();
     report.unmatched_request_paths.clear();
-    report.outputs.retain(|name, _| name == "report" || name == "html_report");
+    report.outputs.retain(|name, _| OutputRole::ALL.iter().any(|role| role.name() == name && role.kept_when_redacted()));
     if let Some(containment) = &mut report.containment {
         containment.accesses_after_disabled.clear();
     }

@@ -190,8 +190,8 @@ pub fn summary(report: &Report) -> String {
     out.push_str(&format!(
         "Actors: {}   Window: {} .. {}\n\n",
         case.actors.join(", "),
-        case.since.as_deref().unwrap_or("(open)"),
-        case.until.as_deref().unwrap_or("(open)")
+        case.since.as_deref().map_or("(open)".to_string(), crate::ui::window_bound),
+        case.until.as_deref().map_or("(open)".to_string(), crate::ui::window_bound)
     ));
     if let Some(c) = &report.containment {
         if c.contained {
@@ -254,12 +254,16 @@ pub fn summary(report: &Report) -> String {
         }
     }
     if t.replayed_queries > 0 {
-        out.push_str(&format!("\n{} quer(ies) without a key were replayed against the tables (evidence `replayed`).\n", t.replayed_queries));
+        out.push_str(&format!(
+            "\n{} without a key {} replayed against the tables (evidence `replayed`).\n",
+            crate::ui::plural(t.replayed_queries as u64, "query", "queries"),
+            if t.replayed_queries == 1 { "was" } else { "were" }
+        ));
     }
     if t.replay_row_mismatches > 0 {
         out.push_str(&format!(
-            "!! {} replayed quer(ies) selected a different number of rows than the log recorded: the table may have changed since. See replayed_queries.\n",
-            t.replay_row_mismatches
+            "!! {} selected a different number of rows than the log recorded: the table may have changed since. See replayed_queries.\n",
+            crate::ui::plural(t.replay_row_mismatches as u64, "replayed query", "replayed queries")
         ));
     }
     if t.unresolved_queries > 0 {

@@ -5,74 +5,16 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use serde::Serialize;
-
 use crate::analysis::Analysis;
 use crate::case::Case;
 use crate::error::{Error, Result};
 use crate::output::files::{check_writable, commit_all, AtomicFile};
 use crate::output::manifest::{self, FileEntry};
 use crate::output::rejects::RejectsWriter;
+pub use crate::output::role::OutputRole;
 use crate::output::report::{self, Report};
 use crate::read::input::display_path;
 use crate::read::timefmt::format_utc;
-
-/// Every file `analyze` writes. Declared in the alphabetical order of their names, which is the order
-/// report.json lists them in.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum OutputRole {
-    AffectedPeople,
-    HtmlReport,
-    Jurisdictions,
-    Manifest,
-    NotificationList,
-    Rejects,
-    Report,
-}
-
-impl OutputRole {
-    pub const ALL: [OutputRole; 7] = [
-        OutputRole::AffectedPeople,
-        OutputRole::HtmlReport,
-        OutputRole::Jurisdictions,
-        OutputRole::Manifest,
-        OutputRole::NotificationList,
-        OutputRole::Rejects,
-        OutputRole::Report,
-    ];
-
-    /// The name in report.json's `outputs` and in the manifest.
-    pub fn name(self) -> &'static str {
-        match self {
-            OutputRole::AffectedPeople => "affected_people",
-            OutputRole::HtmlReport => "html_report",
-            OutputRole::Jurisdictions => "jurisdictions",
-            OutputRole::Manifest => "manifest",
-            OutputRole::NotificationList => "notification_list",
-            OutputRole::Rejects => "rejects",
-            OutputRole::Report => "report",
-        }
-    }
-
-    /// The file name beside the case file when no path is given (the HTML report has none: it is asked for).
-    pub fn default_file(self) -> Option<&'static str> {
-        match self {
-            OutputRole::AffectedPeople => Some("affected_people.csv"),
-            OutputRole::HtmlReport => None,
-            OutputRole::Jurisdictions => Some("jurisdictions.csv"),
-            OutputRole::Manifest => Some("manifest.json"),
-            OutputRole::NotificationList => Some("affected_customers.csv"),
-            OutputRole::Rejects => Some("rejects.csv"),
-            OutputRole::Report => Some("report.json"),
-        }
-    }
-
-    /// Whether `--redact` keeps the output (a report without customer-level detail, its HTML and manifest).
-    pub fn kept_when_redacted(self) -> bool {
-        matches!(self, OutputRole::Report | OutputRole::HtmlReport | OutputRole::Manifest)
-    }
-}
 
 /// How the outputs are written (from the command line).
 #[derive(Clone, Copy, Debug, Default)]
@@ -166,8 +108,7 @@ pub struct RunRecord {
 pub fn write(case: &Case, analysis: Analysis, outputs: &Outputs, rejects: Rejects, run: RunRecord) -> Result<Report> {
     let mut clock = crate::timings::Stopwatch::start();
     let Analysis { collected, replayed, resolved, rows, exposure, coverage, mut legal, rules, table_rows, rejected: _ } = analysis;
-    let shown: BTreeMap<OutputRole, String> =
-        outputs.paths.iter().filter(|(role, _)| **role != OutputRole::Manifest).map(|(role, path)| (*role, display_path(path, &case.dir))).collect();
+    let shown: BTreeMap<OutputRole, String> = outputs.paths.iter().map(|(role, path)| (*role, display_path(path, &case.dir))).collect();
     legal.report.outputs = shown
         .iter()
         .filter(|(role, _)| matches!(role, OutputRole::AffectedPeople | OutputRole::Jurisdictions))
