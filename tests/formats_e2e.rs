@@ -314,3 +314,37 @@ fn every_shared_sample_goes_through_inspect() {
         }
     }
 }
+
+/// `"Nom complet|Courriel"` names two columns with a space in one of them: the cell is split on `|`, never on
+/// spaces, so names are exposed (not "NOT exposed"); `fields_separator` reads another separator.
+#[test]
+fn a_fields_cell_with_spaces_in_column_names_is_split_on_its_separator() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::write(d.join("clients.csv"), "id,Nom complet,Courriel,Téléphone\nC1,Anne Lévy,anne@example.fr,+33 1 23 45 67 89\nC2,Paul Roy,paul@example.fr,+33 1 98 76 54 32\n").unwrap();
+    std::fs::write(
+        d.join("audit.csv"),
+        "event_time,user_name,entity,entity_id,fields_viewed\n2019-06-03T10:00:00Z,k.walsh,customers,C1,Nom complet|Courriel\n2019-06-03T10:01:00Z,k.walsh,customers,C2,Nom complet / Téléphone\n",
+    )
+    .unwrap();
+    let case = |separator: &str| {
+        format!(
+            "[case]\nname = \"fr\"\nactors = [\"k.walsh\"]\n\n[customers]\npath = \"clients.csv\"\nkey = \"id\"\n\n[customers.columns]\nname = \"Nom complet\"\nemail = \"Courriel\"\nphone = \"Téléphone\"\n\n[[logs]]\npath = \"audit.csv\"\nformat = \"csv\"\n{separator}"
+        )
+    };
+    std::fs::write(d.join("case.toml"), case("")).unwrap();
+    Command::cargo_bin("breachscope").unwrap().arg("analyze").arg(d.join("case.toml")).arg("-q").assert().success();
+    let list = std::fs::read_to_string(d.join("affected_customers.csv")).unwrap();
+    let c1 = list.lines().find(|l| l.starts_with("C1,")).unwrap();
+    assert!(c1.contains("email_addresses") && c1.contains("names") && !c1.contains("phone_numbers"), "{list}");
+    let report: serde_json::Value = serde_json::from_slice(&std::fs::read(d.join("report.json")).unwrap()).unwrap();
+    assert!(report["unknown_fields"].get("customers.Nom").is_none(), "{}", report["unknown_fields"]);
+    // C2's cell uses ` / `: unknown as a whole without the key, read with it.
+    assert!(report["unknown_fields"].get("customers.Nom complet / Téléphone").is_some(), "{}", report["unknown_fields"]);
+
+    std::fs::write(d.join("case.toml"), case("fields_separator = \" / \"\n")).unwrap();
+    Command::cargo_bin("breachscope").unwrap().arg("analyze").arg(d.join("case.toml")).args(["-q", "--force"]).assert().success();
+    let list = std::fs::read_to_string(d.join("affected_customers.csv")).unwrap();
+    let c2 = list.lines().find(|l| l.starts_with("C2,")).unwrap();
+    assert!(c2.contains("names") && c2.contains("phone_numbers") && !c2.contains("email_addresses"), "{list}");
+}

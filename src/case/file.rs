@@ -80,6 +80,8 @@ pub struct LogSection {
     pub log_line_prefix: Option<String>,
     /// Web access logs: the server's own format string (Apache `LogFormat`, nginx `log_format`).
     pub log_format: Option<String>,
+    /// csv/jsonl logs: what separates the names in a fields cell (default: the first of `|`, `;`, `,` in it).
+    pub fields_separator: Option<String>,
     #[serde(default)]
     pub routes: Vec<RouteSection>,
     #[serde(default)]

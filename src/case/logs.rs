@@ -36,6 +36,9 @@ pub struct LogSpec {
     /// Web access logs: the server's format string (compiled before any log is read, by collect); `None`:
     /// the common/combined layouts.
     pub log_format: Option<String>,
+    /// What separates the names in a mapped fields cell (`fields_separator`); `None`: the first of `|`, `;`,
+    /// `,` in the cell.
+    pub fields_separator: Option<String>,
     pub routes: Vec<Route>,
     pub map: BTreeMap<String, String>,
     /// The log's table names → case tables (`public.customers` and `customers` are found without it).
@@ -106,6 +109,7 @@ pub(crate) fn build_log(case_path: &Path, dir: &Path, schema: &Schema, index: us
         format: section.format.clone(),
         log_line_prefix: section.log_line_prefix.clone(),
         log_format: section.log_format.clone(),
+        fields_separator: section.fields_separator.clone(),
         routes,
         map: section.map.clone(),
         table_names,

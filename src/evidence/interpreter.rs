@@ -126,6 +126,7 @@ pub(crate) mod testing {
             format: None,
             log_line_prefix: None,
             log_format: None,
+            fields_separator: None,
             routes: vec![],
             map: BTreeMap::new(),
             table_names: BTreeMap::new(),

@@ -20,7 +20,7 @@ pub fn interpret(it: &Interpreter<'_>, table: Option<&str>, record: Option<&str>
     let mut ids = Vec::new();
     let mut unknown_fields = Vec::new();
     if let Some(list) = fields {
-        for name in list.split(['|', ';', ',', ' ', '\t', '\n']).map(str::trim).filter(|s| !s.is_empty()) {
+        for name in field_names(list, it.log.fields_separator.as_deref()) {
             let id = if name.contains('.') {
                 it.schema.field(name).or_else(|| {
                     let (t, c) = name.rsplit_once('.')?;
@@ -49,4 +49,36 @@ pub fn interpret(it: &Interpreter<'_>, table: Option<&str>, record: Option<&str>
         return Access::Nothing("no record named".into());
     }
     Access::Records(vec![RecordAccess { unknown_fields, ..RecordAccess::named(table_id, keys, ids) }])
+}
+
+/// The field names in a mapped fields cell: split on the log's `fields_separator` when set, else on the
+/// first of `|`, `;` or `,` that the cell holds; never on spaces (`Nom complet` is one column).
+pub fn field_names<'a>(cell: &'a str, separator: Option<&str>) -> Vec<&'a str> {
+    let parts: Vec<&'a str> = match separator.filter(|s| !s.is_empty()) {
+        Some(sep) => cell.split(sep).collect(),
+        None => match cell.find(['|', ';', ',']) {
+            Some(at) => {
+                let sep = cell[at..].chars().next().expect("found");
+                cell.split(sep).collect()
+            }
+            None => vec![cell],
+        },
+    };
+    parts.into_iter().map(str::trim).filter(|s| !s.is_empty()).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::field_names;
+
+    #[test]
+    fn a_fields_cell_is_never_split_on_spaces() {
+        assert_eq!(field_names("Nom complet|Courriel|Téléphone", None), ["Nom complet", "Courriel", "Téléphone"]);
+        assert_eq!(field_names("full_name, email", None), ["full_name", "email"]);
+        assert_eq!(field_names("a;b,c", None), ["a", "b,c"], "the first separator in the cell");
+        assert_eq!(field_names("Adresse postale", None), ["Adresse postale"]);
+        assert_eq!(field_names("name / email", Some("/")), ["name", "email"]);
+        assert_eq!(field_names("a|b", Some(" / ")), ["a|b"]);
+        assert!(field_names(" ", None).is_empty());
+    }
 }
