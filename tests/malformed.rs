@@ -438,3 +438,30 @@ fn zoneless_time_zone_is_per_parser_not_global() {
     assert!(matches!(&without[0], Parsed::Rejected(r) if r.reason.contains("has no time zone")), "{without:?}");
     assert_eq!(with_zone, with_again);
 }
+
+/// A 2 MB request path: as a key it is rejected with the reason (not listed, not written whole anywhere);
+/// as a path that matches no route it is counted, and report.json carries it cut with its length and digest.
+#[test]
+fn a_huge_key_is_rejected_and_report_json_never_carries_a_huge_value() {
+    let (_dir, case) = case_copy("basic");
+    let huge = "A".repeat(2 << 20);
+    let log = case.join("logs/portal-2019-06.log");
+    let mut text = std::fs::read_to_string(&log).unwrap();
+    text.push_str(&format!("203.0.113.9 - k.walsh [03/Jun/2019:10:00:00 +0000] \"GET /support/customers/{huge} HTTP/1.1\" 200 512 \"-\" \"x\"\n"));
+    text.push_str(&format!("203.0.113.9 - k.walsh [03/Jun/2019:10:00:01 +0000] \"GET /nowhere/{huge} HTTP/1.1\" 200 512 \"-\" \"x\"\n"));
+    std::fs::write(&log, text).unwrap();
+    bin().arg("analyze").arg(case.join("case.toml")).arg("-q").assert().success();
+
+    let report_bytes = std::fs::read(case.join("report.json")).unwrap();
+    assert!(report_bytes.len() < 1 << 20, "report.json is {} bytes", report_bytes.len());
+    let report: serde_json::Value = serde_json::from_slice(&report_bytes).unwrap();
+    let paths = report["unmatched_request_paths"].as_object().unwrap();
+    let cut = paths.keys().find(|p| p.starts_with("/nowhere/")).expect("the long path is counted");
+    assert!(cut.contains(&format!("[cut: {} bytes, sha256 ", "/nowhere/".len() + huge.len())), "{}", &cut[cut.len() - 120..]);
+
+    let rejects = std::fs::read_to_string(case.join("rejects.csv")).unwrap();
+    assert!(rejects.contains("a record key of 2097152 bytes (longer than 1024)"), "{}", &rejects[..rejects.len().min(500)]);
+    assert!(rejects.len() < 200_000, "the rejected record's text is cut too: {}", rejects.len());
+    let list = std::fs::read_to_string(case.join("affected_customers.csv")).unwrap();
+    assert!(!list.contains("AAAAAAAA"));
+}

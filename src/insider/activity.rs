@@ -125,10 +125,10 @@ pub fn gather(case: &Case, settings: &ProfileSettings, ui: &Ui) -> Result<AllAct
             let event = e.event;
             let actor = event.actor.as_deref().ok_or(IgnoreReason::NoAccount)?;
             if !case.window.contains(&event.time) {
-                return Err(IgnoreReason::OutsideWindow);
+                return Err(IgnoreReason::OutsideWindow.into());
             }
             if event.failure.is_some() {
-                return Err(IgnoreReason::FailedRequest);
+                return Err(IgnoreReason::FailedRequest.into());
             }
             let accesses = e.interpreter.interpret(&event.payload);
             let mut used = false;
@@ -175,7 +175,7 @@ pub fn gather(case: &Case, settings: &ProfileSettings, ui: &Ui) -> Result<AllAct
                 }
             }
             if !used {
-                return Err(first_reason.unwrap_or(IgnoreReason::NoAccess));
+                return Err(first_reason.unwrap_or(IgnoreReason::NoAccess).into());
             }
             let stats = activity.months.entry(month_of(&event.time)).or_default();
             stats.events += 1;

@@ -113,8 +113,15 @@ pub fn build(case: &Case, collected: Collected, replayed: Vec<ReplayedQuery>, re
         }
     }
     let mut unresolved_queries = collected.unresolved_queries;
+    for q in &mut unresolved_queries {
+        bound(&mut q.statement);
+        bound(&mut q.reason);
+    }
     unresolved_queries.sort_by(|a, b| a.origin.place().cmp(&b.origin.place()));
     let mut table_accesses = collected.table_accesses;
+    table_accesses.iter_mut().for_each(|a| bound(&mut a.statement));
+    let mut replayed = replayed;
+    replayed.iter_mut().for_each(|q| bound(&mut q.statement));
     table_accesses.sort_by(|a, b| a.origin.place().cmp(&b.origin.place()));
     totals.customers_affected = exposure.customers_affected;
     totals.unresolved_keys = resolved.unresolved_keys.len();
@@ -125,6 +132,7 @@ pub fn build(case: &Case, collected: Collected, replayed: Vec<ReplayedQuery>, re
     totals.accesses_after_disabled = collected.after_disabled.len();
     let containment = case.disabled_at.as_ref().map(|d| {
         let mut after = collected.after_disabled.clone();
+        after.iter_mut().for_each(|a| bound(&mut a.request));
         after.sort_by(|a, b| (a.origin.time, a.origin.place()).cmp(&(b.origin.time, b.origin.place())));
         let contained = after.is_empty();
         let finding = if contained {
@@ -172,14 +180,45 @@ pub fn build(case: &Case, collected: Collected, replayed: Vec<ReplayedQuery>, re
         table_accesses,
         duplicate_customer_keys: resolved.duplicate_customer_keys.clone(),
         key_warnings: resolved.key_checks.clone(),
-        unknown_fields: collected.unknown_fields,
-        unmatched_request_paths: collected.unmatched_paths,
+        unknown_fields: bound_keys(collected.unknown_fields),
+        unmatched_request_paths: bound_keys(collected.unmatched_paths),
         events_per_day: collected.events_per_day,
         containment,
         outputs,
         coverage: None,
         legal: None,
     }
+}
+
+/// The longest text report.json carries (bytes): a longer value (a logged statement, a request path) is cut.
+pub const MAX_VALUE_BYTES: usize = 4096;
+
+/// Cuts `text` longer than [`MAX_VALUE_BYTES`] to its first KB, saying how long it was and its SHA-256, so the
+/// value can still be found in the log.
+pub fn bound(text: &mut String) {
+    if text.len() <= MAX_VALUE_BYTES {
+        return;
+    }
+    use sha2::Digest;
+    let digest = sha2::Sha256::digest(text.as_bytes());
+    let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
+    let mut keep = 1024;
+    while !text.is_char_boundary(keep) {
+        keep -= 1;
+    }
+    let length = text.len();
+    text.truncate(keep);
+    text.push_str(&format!("…[cut: {length} bytes, sha256 {hex}]"));
+}
+
+/// A map whose keys come from the logs, with every key [`bound`]ed (counts of keys cut alike add up).
+fn bound_keys(map: BTreeMap<String, u64>) -> BTreeMap<String, u64> {
+    let mut out = BTreeMap::new();
+    for (mut key, n) in map {
+        bound(&mut key);
+        *out.entry(key).or_default() += n;
+    }
+    out
 }
 
 /// The summary for people, as text for stderr.
@@ -300,6 +339,19 @@ mod tests {
     use crate::analysis::{analyze, Settings};
     use crate::stages::testing;
     use crate::ui::Ui;
+
+    #[test]
+    fn a_long_value_is_cut_with_its_length_and_digest() {
+        let mut short = "SELECT 1".to_string();
+        bound(&mut short);
+        assert_eq!(short, "SELECT 1");
+        let mut long = "é".repeat(5000);
+        bound(&mut long);
+        assert!(long.len() < 1200, "{}", long.len());
+        assert!(long.ends_with("bytes, sha256 ") == false && long.contains("[cut: 10000 bytes, sha256 "), "{long}");
+        let keys = bound_keys(BTreeMap::from([("a".repeat(5000), 1), ("a".repeat(5001), 2)]));
+        assert_eq!(keys.len(), 2, "different values keep different digests");
+    }
 
     #[test]
     fn report_totals_reconcile_and_name_what_was_left_out() {

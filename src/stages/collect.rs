@@ -60,6 +60,23 @@ impl Touch {
 }
 
 
+/// The longest record key read (bytes): longer is not a key but a broken or hostile line (a 60 MB request
+/// path), rejected rather than carried into the outputs.
+pub const MAX_KEY_BYTES: usize = 1024;
+
+/// Why an event was not used: ignored (counted by reason), or rejected (to the rejects file).
+#[derive(Clone, Debug, PartialEq)]
+pub enum Unused {
+    Ignored(IgnoreReason),
+    Rejected(String),
+}
+
+impl From<IgnoreReason> for Unused {
+    fn from(reason: IgnoreReason) -> Self {
+        Unused::Ignored(reason)
+    }
+}
+
 /// Record counts for one input file. `read = used + ignored + rejected`.
 #[derive(Clone, Debug, Default, Serialize)]
 pub struct FileCounts {
@@ -254,7 +271,7 @@ pub trait LogVisitor {
     /// A record that could not be read.
     fn rejected(&mut self, file_index: usize, file: &str, rejection: &Rejection) -> Result<()>;
     /// An event: `Ok(())` when used, `Err(reason)` when ignored.
-    fn event(&mut self, event: &LogEvent<'_>) -> std::result::Result<(), IgnoreReason>;
+    fn event(&mut self, event: &LogEvent<'_>) -> std::result::Result<(), Unused>;
     /// When only these accounts' events are used (in this window), parsers may count other accounts'
     /// records instead of handing them over one by one: they then reach [`LogVisitor::other_accounts`]
     /// (see [`ingest::prefilter`]).
@@ -275,18 +292,18 @@ pub fn read_logs(
     case: &Case,
     ui: &Ui,
     on_rejected: impl FnMut(&str, &Rejection) -> Result<()>,
-    visit: impl FnMut(&LogEvent<'_>) -> std::result::Result<(), IgnoreReason>,
+    visit: impl FnMut(&LogEvent<'_>) -> std::result::Result<(), Unused>,
 ) -> Result<Vec<FileCounts>> {
     struct Closures<R, V>(R, V);
     impl<R, V> LogVisitor for Closures<R, V>
     where
         R: FnMut(&str, &Rejection) -> Result<()>,
-        V: FnMut(&LogEvent<'_>) -> std::result::Result<(), IgnoreReason>,
+        V: FnMut(&LogEvent<'_>) -> std::result::Result<(), Unused>,
     {
         fn rejected(&mut self, _: usize, file: &str, r: &Rejection) -> Result<()> {
             (self.0)(file, r)
         }
-        fn event(&mut self, e: &LogEvent<'_>) -> std::result::Result<(), IgnoreReason> {
+        fn event(&mut self, e: &LogEvent<'_>) -> std::result::Result<(), Unused> {
             (self.1)(e)
         }
     }
@@ -390,7 +407,12 @@ fn take_record(parsed: Parsed, f: &FileInRead<'_>, counts: &mut FileCounts, visi
                 LogEvent { source_index: f.source_index, log: f.log, file: f.file, file_index: f.file_index, interpreter: f.interpreter, event: &event };
             match visitor.event(&log_event) {
                 Ok(()) => counts.used += 1,
-                Err(reason) => counts.ignore(&reason),
+                Err(Unused::Ignored(reason)) => counts.ignore(&reason),
+                Err(Unused::Rejected(reason)) => {
+                    counts.rejected += 1;
+                    let rejection = Rejection::new(event.line, 1, reason, event.payload.describe().as_bytes());
+                    visitor.rejected(f.file_index, f.file, &rejection)?;
+                }
             }
         }
     }
@@ -440,7 +462,7 @@ impl LogVisitor for CaseVisitor<'_> {
         self.rejects.reject(file, rejection)
     }
 
-    fn event(&mut self, e: &LogEvent<'_>) -> std::result::Result<(), IgnoreReason> {
+    fn event(&mut self, e: &LogEvent<'_>) -> std::result::Result<(), Unused> {
         self.out.coverage.event(self.coverage_files[e.file_index], e.event);
         let ctx = EventContext { source_index: e.source_index, source: &e.log.name, file: e.file };
         consider(e.event, &self.actors, self.case, e.interpreter, &ctx, self.out)
@@ -474,10 +496,10 @@ fn consider(
     interpreter: &Interpreter<'_>,
     ctx: &EventContext<'_>,
     out: &mut Collected,
-) -> std::result::Result<(), IgnoreReason> {
+) -> std::result::Result<(), Unused> {
     let actor = match event.actor.as_deref() {
-        None => return Err(IgnoreReason::NoAccount),
-        Some(a) if !actors.contains(a) => return Err(IgnoreReason::AnotherAccount),
+        None => return Err(IgnoreReason::NoAccount.into()),
+        Some(a) if !actors.contains(a) => return Err(IgnoreReason::AnotherAccount.into()),
         Some(a) => a,
     };
     if case.disabled_at.is_some_and(|d| event.time > d) {
@@ -491,13 +513,16 @@ fn consider(
         }
     }
     if !case.window.contains(&event.time) {
-        return Err(IgnoreReason::OutsideWindow);
+        return Err(IgnoreReason::OutsideWindow.into());
     }
     if event.failure.is_some() {
-        return Err(IgnoreReason::FailedRequest);
+        return Err(IgnoreReason::FailedRequest.into());
     }
     *out.actor_events.entry(actor.to_string()).or_default() += 1;
     let accesses = interpreter.interpret(&event.payload);
+    if let Some(len) = longest_key(&accesses).filter(|len| *len > MAX_KEY_BYTES) {
+        return Err(Unused::Rejected(format!("a record key of {len} bytes (longer than {MAX_KEY_BYTES}): not a key but a broken or hostile line")));
+    }
     let mut used = false;
     let mut first_reason = None;
     for access in accesses {
@@ -560,10 +585,21 @@ fn consider(
         *out.events_per_day.entry(event.time.format("%Y-%m-%d").to_string()).or_default() += 1;
         Ok(())
     } else {
-        Err(first_reason.unwrap_or(IgnoreReason::NoAccess))
+        Err(first_reason.unwrap_or(IgnoreReason::NoAccess).into())
     }
 }
 
+
+/// The longest key the accesses name, in bytes.
+fn longest_key(accesses: &[Access]) -> Option<usize> {
+    accesses
+        .iter()
+        .filter_map(|a| match a {
+            Access::Records(records) => records.iter().flat_map(|r| r.keys.iter().map(String::len)).max(),
+            _ => None,
+        })
+        .max()
+}
 
 /// Table id → touched key count, for the report.
 pub fn touched_counts(collected: &Collected, case: &Case) -> BTreeMap<String, usize> {
