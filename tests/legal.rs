@@ -111,6 +111,12 @@ fn people_jurisdictions_and_duties() {
     assert_eq!(legal["merges"]["by_reason"]["same e-mail address"], 2);
     assert_eq!(legal["statement"]["segments_not_affected"], serde_json::json!(["government"]));
     assert_eq!(legal["free_text"]["columns_scanned"], serde_json::json!(["tickets.subject"]));
+    // Classes found in free text are held (in that column): never "not held" beside "exposed".
+    assert_eq!(legal["statement"]["not_held"], serde_json::json!(["bank_account_numbers"]));
+    let held = report["exposure"]["held"].as_array().unwrap();
+    let passwords = held.iter().find(|h| h["class"] == "passwords").expect("passwords held in free text");
+    assert_eq!(passwords["columns"], serde_json::json!(["tickets.subject (free text)"]));
+    assert_eq!(passwords["customers_exposed"], 1);
     assert!(legal["note"].as_str().unwrap().contains("not legal advice"));
 
     // The affected customers list shows the classes found in free text too.

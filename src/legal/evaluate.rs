@@ -37,6 +37,19 @@ pub fn apply_findings(rows: &mut [CustomerExposure], summary: &mut ExposureSumma
             *summary.by_class.entry(class.to_string()).or_default() += 1;
         }
     }
+    // A class found in free text is held, in that column, whatever the columns' names say.
+    let mut found_in: BTreeMap<DataClass, BTreeSet<String>> = BTreeMap::new();
+    for f in findings {
+        found_in.entry(f.class).or_default().insert(format!("{} (free text)", f.found_in));
+    }
+    for (class, columns) in found_in {
+        match summary.held.iter_mut().find(|h| h.class == class) {
+            Some(held) => held.columns.extend(columns.into_iter().filter(|c| !held.columns.contains(c)).collect::<Vec<_>>()),
+            None => summary.held.push(crate::stages::exposure::ClassHolding { class, columns: columns.into_iter().collect(), customers_exposed: 0 }),
+        }
+        summary.sensitive_not_held.retain(|c| *c != class);
+    }
+    summary.held.sort_by_key(|h| h.class);
     for held in &mut summary.held {
         held.customers_exposed = summary.by_class.get(held.class.as_str()).copied().unwrap_or(0);
     }
