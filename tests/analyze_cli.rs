@@ -248,3 +248,26 @@ fn summary_counts_in_words_shows_a_date_bound_as_end_of_day_and_lists_the_manife
     // The report keeps the exact bound.
     assert_eq!(report["case"]["until"], "2019-06-30T23:59:59.999999999Z");
 }
+
+#[test]
+fn an_invalid_date_is_named_as_one_with_where_it_came_from() {
+    let (_dir, case) = case_copy("basic");
+    let file = case.join("case.toml");
+    bin()
+        .arg("analyze")
+        .arg(&file)
+        .args(["--since", "2023-02-30"])
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("--since: `2023-02-30` is not a date: 2023-02 has 28 days, not 30"))
+        .stderr(predicates::str::contains("case.toml").not());
+    let text = std::fs::read_to_string(&file).unwrap().replace("since = \"2019-06-01\"", "since = \"2019-06-31\"");
+    std::fs::write(&file, text).unwrap();
+    bin()
+        .arg("analyze")
+        .arg(&file)
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("case.toml: since: `2019-06-31` is not a date: 2019-06 has 30 days, not 31"));
+    assert!(!case.join("report.json").exists());
+}

@@ -87,11 +87,13 @@ impl Case {
         let since_text = overrides.since.clone().or(parsed.case.since.clone());
         let until_text = overrides.until.clone().or(parsed.case.until.clone());
         let assume_tz = overrides.inputs.assume_tz;
+        // An error names where the value came from: the flag, or the case file's key.
+        let bound_error = |flag: bool, key: &str, e: String| if flag { Error::Usage(format!("--{key}: {e}")) } else { bad(format!("{key}: {e}")) };
         let since = since_text
-            .map(|s| timefmt::parse_bound_in(&s, DayEnd::Start, assume_tz).map_err(|e| bad(format!("since: {e}"))))
+            .map(|s| timefmt::parse_bound_in(&s, DayEnd::Start, assume_tz).map_err(|e| bound_error(overrides.since.is_some(), "since", e)))
             .transpose()?;
         let until = until_text
-            .map(|s| timefmt::parse_bound_in(&s, DayEnd::End, assume_tz).map_err(|e| bad(format!("until: {e}"))))
+            .map(|s| timefmt::parse_bound_in(&s, DayEnd::End, assume_tz).map_err(|e| bound_error(overrides.until.is_some(), "until", e)))
             .transpose()?;
         if let (Some(s), Some(u)) = (since, until) {
             if s > u {
@@ -115,7 +117,15 @@ impl Case {
             .disabled_at
             .clone()
             .or(parsed.case.disabled_at.clone())
-            .map(|s| timefmt::parse_bound_in(&s, DayEnd::Start, assume_tz).map_err(|e| bad(format!("disabled_at: {e}"))))
+            .map(|s| {
+                timefmt::parse_bound_in(&s, DayEnd::Start, assume_tz).map_err(|e| {
+                    if overrides.disabled_at.is_some() {
+                        Error::Usage(format!("--disabled-at: {e}"))
+                    } else {
+                        bad(format!("disabled_at: {e}"))
+                    }
+                })
+            })
             .transpose()?;
         let people = check_people(&parsed.people).map_err(bad)?;
 

@@ -4,7 +4,7 @@
 //! of the case window. Where the zone is known (a log's `time_zone`, `--assume-tz`), the caller passes it to
 //! the `*_in` functions; there is no process-wide setting.
 
-use chrono::{DateTime, FixedOffset, NaiveDate, NaiveDateTime, NaiveTime, TimeZone, Utc};
+use chrono::{DateTime, Datelike, FixedOffset, NaiveDate, NaiveDateTime, NaiveTime, TimeZone, Utc};
 
 pub type Timestamp = DateTime<Utc>;
 
@@ -38,6 +38,7 @@ pub fn parse_bound(text: &str, end: DayEnd) -> Result<Timestamp, String> {
 /// As [`parse_bound`], reading a time without a zone in `zoneless` (`--assume-tz`) when given.
 pub fn parse_bound_in(text: &str, end: DayEnd, zoneless: Option<FixedOffset>) -> Result<Timestamp, String> {
     let text = text.trim();
+    check_calendar_date(text)?;
     if let Ok(date) = NaiveDate::parse_from_str(text, "%Y-%m-%d") {
         let time = match end {
             DayEnd::Start => NaiveTime::MIN,
@@ -46,6 +47,23 @@ pub fn parse_bound_in(text: &str, end: DayEnd, zoneless: Option<FixedOffset>) ->
         return Ok(Utc.from_utc_datetime(&date.and_time(time)));
     }
     parse_zoned_in(text, zoneless)
+}
+
+/// A value that starts like a date (`YYYY-MM-DD`) but names no day of the calendar (`2019-06-31`,
+/// `2023-02-30`) is said to be that, not a time without a zone.
+pub fn check_calendar_date(text: &str) -> Result<(), String> {
+    let b = text.as_bytes();
+    let shaped = b.len() >= 10 && b[..10].iter().enumerate().all(|(i, c)| if i == 4 || i == 7 { *c == b'-' } else { c.is_ascii_digit() });
+    if !shaped || NaiveDate::parse_from_str(&text[..10], "%Y-%m-%d").is_ok() {
+        return Ok(());
+    }
+    let (year, month, day): (i32, u32, u32) = (text[..4].parse().unwrap_or(0), text[5..7].parse().unwrap_or(0), text[8..10].parse().unwrap_or(0));
+    if !(1..=12).contains(&month) {
+        return Err(format!("`{text}` is not a date: there is no month {month:02}"));
+    }
+    let next = if month == 12 { NaiveDate::from_ymd_opt(year + 1, 1, 1) } else { NaiveDate::from_ymd_opt(year, month + 1, 1) };
+    let days = next.and_then(|n| n.pred_opt()).map(|last| last.day()).unwrap_or(31);
+    Err(format!("`{text}` is not a date: {year}-{month:02} has {days} days, not {day}"))
 }
 
 /// RFC 3339 / ISO 8601 with a zone: `2019-06-01T10:00:00Z`, `2019-06-01 10:00:00+02:00`,
@@ -230,6 +248,15 @@ mod tests {
 
     fn utc(s: &str) -> Timestamp {
         DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
+    }
+
+    #[test]
+    fn a_date_that_is_not_in_the_calendar_is_named_as_one() {
+        assert_eq!(parse_bound("2019-06-31", DayEnd::Start).unwrap_err(), "`2019-06-31` is not a date: 2019-06 has 30 days, not 31");
+        assert_eq!(parse_bound("2023-02-30", DayEnd::End).unwrap_err(), "`2023-02-30` is not a date: 2023-02 has 28 days, not 30");
+        assert_eq!(parse_bound("2024-13-01", DayEnd::Start).unwrap_err(), "`2024-13-01` is not a date: there is no month 13");
+        assert!(parse_bound("2019-06-31T10:00:00Z", DayEnd::Start).unwrap_err().contains("2019-06 has 30 days"));
+        assert!(parse_bound("2024-02-29", DayEnd::Start).is_ok());
     }
 
     #[test]
