@@ -192,6 +192,14 @@ pub struct InspectArgs {
     /// Print the events as JSON Lines on stdout instead of a table.
     #[arg(long)]
     pub json: bool,
+    /// Read the file with a case's settings for its log (format, map, time zone, prefix, users, encoding);
+    /// flags given here override them.
+    #[arg(long, value_name = "CASE.toml")]
+    pub case: Option<PathBuf>,
+    /// With --case: the `[[logs]]` source (its `name`, or its path as written) whose settings to use
+    /// [default: the source whose files include FILE].
+    #[arg(long, value_name = "NAME", requires = "case")]
+    pub source: Option<String>,
 }
 
 #[derive(Debug, Args)]

@@ -48,3 +48,44 @@ fn bad_inputs() {
     std::fs::write(&empty, "").unwrap();
     bin().arg("inspect").arg(&empty).assert().code(2).stderr(predicate::str::contains("cannot tell the log format"));
 }
+
+/// `inspect --case` reads a mapped export with its source's settings (the column map, the time zone):
+/// "will it read my export?" answered for csv/jsonl logs, which cannot be read without their map.
+#[test]
+fn inspect_with_a_case_uses_the_sources_map_and_zone() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::write(d.join("customers.csv"), "id,name\nC1,Ann\n").unwrap();
+    std::fs::write(d.join("export.csv"), "When,Who,Kind,Id,Shown\n2019-06-03 10:00:00,k.walsh,customers,C1,name\n").unwrap();
+    std::fs::write(
+        d.join("case.toml"),
+        "[case]\nname = \"x\"\nactors = [\"k.walsh\"]\n\n[customers]\npath = \"customers.csv\"\nkey = \"id\"\n\n[[logs]]\nname = \"crm\"\npath = \"export.csv\"\nformat = \"csv\"\ntime_zone = \"+02:00\"\n\n[logs.map]\ntime = \"When\"\nactor = \"Who\"\ntable = \"Kind\"\nrecord = \"Id\"\nfields = \"Shown\"\n",
+    )
+    .unwrap();
+    // Without the case the columns mean nothing.
+    bin().arg("inspect").arg(d.join("export.csv")).args(["--format", "csv"]).assert().code(2);
+    let out = bin().arg("inspect").arg(d.join("export.csv")).arg("--case").arg(d.join("case.toml")).arg("--json").assert().success();
+    let stdout = String::from_utf8(out.get_output().stdout.clone()).unwrap();
+    assert!(stdout.contains("\"actor\":\"k.walsh\""), "{stdout}");
+    assert!(stdout.contains("2019-06-03T08:00:00Z"), "the source's time_zone is used: {stdout}");
+    // A source that does not exist, and a file of no source, say how to choose.
+    bin()
+        .arg("inspect")
+        .arg(d.join("export.csv"))
+        .arg("--case")
+        .arg(d.join("case.toml"))
+        .args(["--source", "portal"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("--source `portal`: no such [[logs]] source").and(predicate::str::contains("sources: crm")));
+    std::fs::copy(d.join("export.csv"), d.join("other.csv")).unwrap();
+    bin()
+        .arg("inspect")
+        .arg(d.join("other.csv"))
+        .arg("--case")
+        .arg(d.join("case.toml"))
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("is not a file of any [[logs]] source"));
+    bin().arg("inspect").arg(d.join("other.csv")).arg("--case").arg(d.join("case.toml")).args(["--source", "crm"]).assert().success();
+}

@@ -14,32 +14,45 @@ use crate::read::timefmt::format_utc;
 use crate::ui::Ui;
 
 pub fn run(args: &InspectArgs, ui: &Ui, inputs: &input::InputDefaults) -> Result<i32> {
-    let encoding = inputs.encoding.unwrap_or_default();
+    let source = match &args.case {
+        Some(case_file) => Some(case_source(case_file, args, inputs)?),
+        None => None,
+    };
+    let encoding = source.as_ref().map(|log| log.encoding).unwrap_or_else(|| inputs.encoding.unwrap_or_default());
     let sample = input::sample_encoded(&args.file, 64 * 1024, encoding)?;
-    let format = match args.log_format {
+    // Flags win over the case's settings for the source.
+    let declared = args.format.as_deref().or(source.as_ref().and_then(|log| log.format.as_deref()));
+    let log_format = args.log_format.clone().or(source.as_ref().and_then(|log| log.log_format.clone()));
+    let format = match log_format {
         // The server's format string says what the lines are.
-        Some(_) => match args.format.as_deref().map(crate::ingest::event::Format::parse_name) {
+        Some(_) => match declared.map(crate::ingest::event::Format::parse_name) {
             None | Some(Some(crate::ingest::event::Format::Combined)) => crate::ingest::event::Format::Combined,
             Some(_) => return Err(Error::Usage("--log-format is for web access logs: leave out --format, or give --format combined".into())),
         },
-        None => ingest::detect::resolve_format(args.format.as_deref(), &sample, &args.file)?,
+        None => ingest::detect::resolve_format(declared, &sample, &args.file)?,
     };
     let time_zone = args
         .time_zone
         .as_deref()
         .map(|z| crate::read::timefmt::parse_zone(z).ok_or_else(|| Error::Usage(format!("--time-zone `{z}`: use UTC or an offset such as +02:00"))))
         .transpose()?
-        // --time-zone (this log's zone) wins over --assume-tz.
+        // --time-zone (this log's zone) wins over the case's, then --assume-tz.
+        .or(source.as_ref().and_then(|log| log.time_zone))
         .or(inputs.assume_tz);
     let users = match &args.users {
         Some(path) => crate::read::accounts::load(path)?,
-        None => BTreeMap::new(),
+        None => source.as_ref().map(|log| log.users.clone()).unwrap_or_default(),
     };
-    if let Some(layout) = &args.log_format {
+    if let Some(layout) = &log_format {
         ingest::formats::combined::LayoutParser::new(layout, time_zone).map_err(|m| Error::Usage(format!("--log-format: {m}")))?;
     }
-    let settings =
-        ParserSettings { log_line_prefix: args.log_line_prefix.clone(), map: BTreeMap::new(), time_zone, users, log_format: args.log_format.clone() };
+    let settings = ParserSettings {
+        log_line_prefix: args.log_line_prefix.clone().or(source.as_ref().and_then(|log| log.log_line_prefix.clone())),
+        map: source.as_ref().map(|log| log.map.clone()).unwrap_or_default(),
+        time_zone,
+        users,
+        log_format,
+    };
     let parser = ingest::detect::parser_for(format, &settings, &sample, &args.file)?;
     let bytes = std::fs::metadata(&args.file).map(|m| m.len()).unwrap_or(0);
     let bar = ui.file_bar("inspect", bytes);
@@ -110,3 +123,39 @@ pub fn run(args: &InspectArgs, ui: &Ui, inputs: &input::InputDefaults) -> Result
     Ok(exit::OK)
 }
 
+/// The case's `[[logs]]` source for `args.file`: the one named by `--source`, else the one whose files
+/// include the file.
+fn case_source(case_file: &std::path::Path, args: &InspectArgs, inputs: &input::InputDefaults) -> Result<crate::case::logs::LogSpec> {
+    let overrides = crate::case::Overrides { all_accounts: true, inputs: *inputs, ..Default::default() };
+    let case = crate::case::Case::load(case_file, &overrides)?;
+    let names: Vec<&str> = case.logs.iter().map(|l| l.name.as_str()).collect();
+    let found = match &args.source {
+        Some(name) => case.logs.iter().find(|l| &l.name == name || &l.pattern == name).ok_or_else(|| {
+            Error::Usage(format!("--source `{name}`: no such [[logs]] source in {} (sources: {})", case_file.display(), names.join(", ")))
+        })?,
+        None => {
+            let file = std::fs::canonicalize(&args.file).unwrap_or_else(|_| args.file.clone());
+            let holding: Vec<&crate::case::logs::LogSpec> = case
+                .logs
+                .iter()
+                .filter(|l| l.files.iter().any(|f| std::fs::canonicalize(f).is_ok_and(|f| f == file)))
+                .collect();
+            match holding.as_slice() {
+                [one] => *one,
+                [] => {
+                    return Err(Error::Usage(format!(
+                        "{} is not a file of any [[logs]] source of {}: name the source to read it as with --source (sources: {})",
+                        args.file.display(),
+                        case_file.display(),
+                        names.join(", ")
+                    )))
+                }
+                _ => {
+                    let matching: Vec<&str> = holding.iter().map(|l| l.name.as_str()).collect();
+                    return Err(Error::Usage(format!("{} is a file of several sources ({}): choose one with --source", args.file.display(), matching.join(", "))));
+                }
+            }
+        }
+    };
+    Ok(found.clone())
+}
