@@ -348,3 +348,63 @@ fn a_fields_cell_with_spaces_in_column_names_is_split_on_its_separator() {
     let c2 = list.lines().find(|l| l.starts_with("C2,")).unwrap();
     assert!(c2.contains("names") && c2.contains("phone_numbers") && !c2.contains("email_addresses"), "{list}");
 }
+
+/// The `action` role is used: reads and writes expose what they name (writes marked `edited`), session rows
+/// are ignored with their reason, an unknown action is read as a read and named loudly; `writes` and
+/// `[logs.actions]` say otherwise.
+#[test]
+fn audit_row_actions_follow_the_vocabulary_and_the_case() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::write(d.join("customers.csv"), "customer_id,full_name,email\nC1,Ann,a@x\nC2,Bob,b@x\nC3,Cy,c@x\nC4,Di,d@x\n").unwrap();
+    std::fs::write(
+        d.join("audit.csv"),
+        "event_time,user_name,action,entity,entity_id,fields_viewed\n\
+         2019-06-03T10:00:00Z,k.walsh,VIEW,customers,C1,full_name\n\
+         2019-06-03T10:01:00Z,k.walsh,UPDATE,customers,C2,email\n\
+         2019-06-03T10:02:00Z,k.walsh,LOGIN,,,\n\
+         2019-06-03T10:03:00Z,k.walsh,ESCALATE,customers,C4,full_name\n",
+    )
+    .unwrap();
+    let write_case = |extra: &str| {
+        std::fs::write(
+            d.join("case.toml"),
+            format!("[case]\nname = \"a\"\nactors = [\"k.walsh\"]\n\n[customers]\npath = \"customers.csv\"\nkey = \"customer_id\"\n\n[[logs]]\npath = \"audit.csv\"\nformat = \"csv\"\n{extra}"),
+        )
+        .unwrap()
+    };
+    let run = || {
+        let out = Command::cargo_bin("breachscope").unwrap().arg("analyze").arg(d.join("case.toml")).arg("--force").assert().success();
+        let stderr = String::from_utf8(out.get_output().stderr.clone()).unwrap();
+        let list = std::fs::read_to_string(d.join("affected_customers.csv")).unwrap();
+        let rows: Vec<(String, String)> = list
+            .lines()
+            .skip(1)
+            .map(|l| (l.split(',').next().unwrap().to_string(), if l.contains(",edited") || l.contains("edited,") { "edited".into() } else { "named".into() }))
+            .collect();
+        let report: serde_json::Value = serde_json::from_slice(&std::fs::read(d.join("report.json")).unwrap()).unwrap();
+        (rows, report, stderr)
+    };
+
+    write_case("");
+    let (rows, report, stderr) = run();
+    assert_eq!(rows, [("C1".into(), "named".into()), ("C2".into(), "edited".into()), ("C4".into(), "named".into())]);
+    assert_eq!(report["unknown_actions"], serde_json::json!({"ESCALATE": 1}));
+    assert_eq!(report["ignored_by_reason"]["session or sign-in action `LOGIN` (no record shown)"], 1);
+    assert!(stderr.contains("!! 1 event with an action the vocabulary does not know, read as reads (the safe side): `ESCALATE` (1)"), "{stderr}");
+
+    write_case("writes = \"nothing\"\n\n[logs.actions]\nESCALATE = \"none\"\n");
+    let (rows, report, _) = run();
+    assert_eq!(rows, [("C1".to_string(), "named".to_string())]);
+    assert_eq!(report["unknown_actions"], serde_json::json!({}));
+
+    write_case("[logs.actions]\nESCALATE = \"peek\"\n");
+    Command::cargo_bin("breachscope")
+        .unwrap()
+        .arg("analyze")
+        .arg(d.join("case.toml"))
+        .arg("--force")
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("[logs.actions] ESCALATE = `peek`: use read, write, session or none"));
+}

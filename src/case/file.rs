@@ -82,6 +82,11 @@ pub struct LogSection {
     pub log_format: Option<String>,
     /// csv/jsonl logs: what separates the names in a fields cell (default: the first of `|`, `;`, `,` in it).
     pub fields_separator: Option<String>,
+    /// csv/jsonl logs: the log's action names → `read`, `write`, `session` or `none` (see the vocabulary).
+    #[serde(default)]
+    pub actions: BTreeMap<String, String>,
+    /// csv/jsonl logs: `show` (default: an edit form shows the record) or `nothing` (writes show nothing).
+    pub writes: Option<String>,
     #[serde(default)]
     pub routes: Vec<RouteSection>,
     #[serde(default)]

@@ -9,6 +9,32 @@ use crate::case::schema::{FieldId, Schema, TableId};
 use crate::error::{Error, Result};
 use crate::read::timefmt;
 
+/// What an audit row's action does to the record it names (`[logs.actions]`, and the built-in vocabulary).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ActionKind {
+    /// View, read, select, get, export, download, print, search...: exposes the fields it names.
+    Read,
+    /// Update, edit, delete, insert...: exposes the fields it names (an edit form shows the record), with its
+    /// own evidence mark, unless `writes = "nothing"`.
+    Write,
+    /// Login, logout, session and sign-in events: no record shown (ignored with the reason).
+    Session,
+    /// Shows no record (the case says so).
+    Nothing,
+}
+
+impl ActionKind {
+    pub fn parse(name: &str) -> Option<ActionKind> {
+        match name.trim().to_ascii_lowercase().as_str() {
+            "read" => Some(ActionKind::Read),
+            "write" => Some(ActionKind::Write),
+            "session" => Some(ActionKind::Session),
+            "none" | "nothing" => Some(ActionKind::Nothing),
+            _ => None,
+        }
+    }
+}
+
 /// A request path template: `/support/tickets/{tickets}`.
 #[derive(Clone, Debug)]
 pub struct Route {
@@ -39,6 +65,10 @@ pub struct LogSpec {
     /// What separates the names in a mapped fields cell (`fields_separator`); `None`: the first of `|`, `;`,
     /// `,` in the cell.
     pub fields_separator: Option<String>,
+    /// `[logs.actions]`: action names (lower case) → what they do, over the built-in vocabulary.
+    pub actions: BTreeMap<String, ActionKind>,
+    /// Whether writes (update, edit, delete...) show the record they change (`writes = "show"`, the default).
+    pub writes_show: bool,
     pub routes: Vec<Route>,
     pub map: BTreeMap<String, String>,
     /// The log's table names → case tables (`public.customers` and `customers` are found without it).
@@ -102,6 +132,17 @@ pub(crate) fn build_log(case_path: &Path, dir: &Path, schema: &Schema, index: us
         None => BTreeMap::new(),
     };
 
+    let mut actions = BTreeMap::new();
+    for (name, kind) in &section.actions {
+        let kind = ActionKind::parse(kind).ok_or_else(|| bad(format!("[logs.actions] {name} = `{kind}`: use read, write, session or none")))?;
+        actions.insert(name.trim().to_lowercase(), kind);
+    }
+    let writes_show = match section.writes.as_deref() {
+        None | Some("show") => true,
+        Some("nothing") => false,
+        Some(other) => return Err(bad(format!("writes = `{other}`: use \"show\" (an edit form shows the record) or \"nothing\""))),
+    };
+
     Ok(LogSpec {
         name: label,
         pattern: section.path.clone(),
@@ -110,6 +151,8 @@ pub(crate) fn build_log(case_path: &Path, dir: &Path, schema: &Schema, index: us
         log_line_prefix: section.log_line_prefix.clone(),
         log_format: section.log_format.clone(),
         fields_separator: section.fields_separator.clone(),
+        actions,
+        writes_show,
         routes,
         map: section.map.clone(),
         table_names,

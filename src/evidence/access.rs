@@ -11,6 +11,9 @@ pub enum Grade {
     Table,
     /// A logged query's predicate, re-run against the tables, selected the record.
     Replayed,
+    /// A write named the record (an update or delete through a form that shows it): named, but by a write,
+    /// so counsel sees it apart.
+    Edited,
     /// The request named the record (URL capture, key literal, record id column).
     Named,
 }
@@ -20,6 +23,7 @@ impl Grade {
         match self {
             Grade::Table => "table",
             Grade::Replayed => "replayed",
+            Grade::Edited => "edited",
             Grade::Named => "named",
         }
     }

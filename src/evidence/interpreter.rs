@@ -127,6 +127,8 @@ pub(crate) mod testing {
             log_line_prefix: None,
             log_format: None,
             fields_separator: None,
+            actions: BTreeMap::new(),
+            writes_show: true,
             routes: vec![],
             map: BTreeMap::new(),
             table_names: BTreeMap::new(),

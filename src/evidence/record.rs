@@ -1,11 +1,54 @@
-//! Audit-export rows that name a table and a record (`entity`, `entity_id`, `fields_viewed`).
+//! Audit-export rows that name a table and a record (`entity`, `entity_id`, `fields_viewed`), and what the
+//! row's action does: reads expose the fields they name; writes too (an edit form shows the record), marked
+//! `edited`, unless the case says the system's writes show nothing; session actions show nothing; an action
+//! the vocabulary does not know is read as a read (the safe side), and collect counts it.
 
 use crate::evidence::access::{Access, RecordAccess};
 
 use crate::evidence::interpreter::Interpreter;
+use crate::case::logs::{ActionKind, LogSpec};
 use crate::case::schema::CUSTOMERS;
+use crate::evidence::access::Grade;
 
-pub fn interpret(it: &Interpreter<'_>, table: Option<&str>, record: Option<&str>, fields: Option<&str>) -> Access {
+/// The built-in action vocabulary (whole words of the action, any case): the first list a word of the
+/// action is in decides. `None`: not known (read as a read, and counted).
+pub fn builtin_kind(action: &str) -> Option<ActionKind> {
+    const SESSION: &[&str] = &["login", "logon", "logout", "logoff", "loggedin", "loggedout", "signin", "signout", "session", "authenticate", "auth", "mfa", "sso"];
+    const WRITE: &[&str] = &["update", "updated", "edit", "edited", "modify", "modified", "change", "changed", "delete", "deleted", "remove", "removed", "insert", "inserted", "create", "created", "add", "added", "write", "save", "saved", "patch", "put", "post", "merge", "merged"];
+    const READ: &[&str] = &["view", "viewed", "read", "select", "get", "export", "exported", "download", "downloaded", "print", "printed", "search", "searched", "show", "open", "opened", "list", "query", "lookup", "access", "accessed", "display", "fetch", "copy", "reveal", "unmask"];
+    let lower = action.to_ascii_lowercase();
+    let words: Vec<&str> = lower.split(|c: char| !c.is_ascii_alphanumeric()).filter(|w| !w.is_empty()).collect();
+    // `sign in`, `log_out` written apart: neighbouring words joined count too.
+    let joined: Vec<String> = words.windows(2).map(|w| format!("{}{}", w[0], w[1])).collect();
+    let has = |list: &[&str]| words.iter().any(|w| list.contains(w)) || joined.iter().any(|w| list.contains(&w.as_str()));
+    if has(SESSION) {
+        Some(ActionKind::Session)
+    } else if has(WRITE) {
+        Some(ActionKind::Write)
+    } else if has(READ) {
+        Some(ActionKind::Read)
+    } else {
+        None
+    }
+}
+
+/// What `action` does in this log: the case's `[logs.actions]`, else the built-in vocabulary; `None` when
+/// neither knows it.
+pub fn action_kind(log: &LogSpec, action: &str) -> Option<ActionKind> {
+    log.actions.get(&action.trim().to_lowercase()).copied().or_else(|| builtin_kind(action))
+}
+
+pub fn interpret(it: &Interpreter<'_>, action: Option<&str>, table: Option<&str>, record: Option<&str>, fields: Option<&str>) -> Access {
+    let kind = action.and_then(|a| action_kind(it.log, a)).unwrap_or(ActionKind::Read);
+    match (kind, action) {
+        (ActionKind::Session, Some(a)) => return Access::Nothing(format!("session or sign-in action `{a}` (no record shown)")),
+        (ActionKind::Nothing, Some(a)) => return Access::Nothing(format!("action `{a}` shows no record ([logs.actions])")),
+        (ActionKind::Write, Some(a)) if !it.log.writes_show => {
+            return Access::Nothing(format!("write `{a}` (the case says this system's writes show nothing: writes = \"nothing\")"))
+        }
+        _ => {}
+    }
+    let grade = if kind == ActionKind::Write { Grade::Edited } else { Grade::Named };
     let Some(record) = record else {
         return Access::Nothing("no record named".into());
     };
@@ -48,7 +91,7 @@ pub fn interpret(it: &Interpreter<'_>, table: Option<&str>, record: Option<&str>
     if keys.is_empty() {
         return Access::Nothing("no record named".into());
     }
-    Access::Records(vec![RecordAccess { unknown_fields, ..RecordAccess::named(table_id, keys, ids) }])
+    Access::Records(vec![RecordAccess { unknown_fields, grade, ..RecordAccess::named(table_id, keys, ids) }])
 }
 
 /// The field names in a mapped fields cell: split on the log's `fields_separator` when set, else on the
@@ -69,7 +112,22 @@ pub fn field_names<'a>(cell: &'a str, separator: Option<&str>) -> Vec<&'a str> {
 
 #[cfg(test)]
 mod tests {
-    use super::field_names;
+    use super::{builtin_kind, field_names};
+    use crate::case::logs::ActionKind;
+
+    #[test]
+    fn the_action_vocabulary_reads_words_not_substrings() {
+        assert_eq!(builtin_kind("VIEW"), Some(ActionKind::Read));
+        assert_eq!(builtin_kind("record.viewed"), Some(ActionKind::Read));
+        assert_eq!(builtin_kind("Export to CSV"), Some(ActionKind::Read));
+        assert_eq!(builtin_kind("UPDATE"), Some(ActionKind::Write));
+        assert_eq!(builtin_kind("contact_deleted"), Some(ActionKind::Write));
+        assert_eq!(builtin_kind("LOGIN"), Some(ActionKind::Session));
+        assert_eq!(builtin_kind("user.sign in"), Some(ActionKind::Session));
+        assert_eq!(builtin_kind("log_out"), Some(ActionKind::Session));
+        assert_eq!(builtin_kind("previewer"), None, "a word, not a substring");
+        assert_eq!(builtin_kind("ESCALATE"), None);
+    }
 
     #[test]
     fn a_fields_cell_is_never_split_on_spaces() {

@@ -193,6 +193,7 @@ pub fn render(report: &Report, rows: &[CustomerExposure]) -> String {
         && report.unresolved_keys.is_empty()
         && t.records_rejected == 0
         && report.unmatched_request_paths.is_empty()
+        && report.unknown_actions.is_empty()
         && report.unknown_fields.is_empty();
     if nothing_open {
         h.push_str("<p>None: every access named its records and every record was found.</p>\n");
@@ -227,6 +228,10 @@ pub fn render(report: &Report, rows: &[CustomerExposure]) -> String {
             }),
             report.unresolved_keys.len(),
         );
+    }
+    if !report.unknown_actions.is_empty() {
+        let _ = writeln!(h, "<h3>Actions the vocabulary does not know, read as reads ({})</h3>", report.unknown_actions.len());
+        table(&mut h, &["action", "events"], report.unknown_actions.iter().map(|(a, n)| vec![code(a), n.to_string()]), report.unknown_actions.len());
     }
     if !report.unmatched_request_paths.is_empty() {
         let _ = writeln!(h, "<h3>Request paths of the accounts that match no route ({})</h3>", report.unmatched_request_paths.len());

@@ -37,6 +37,9 @@ pub struct Report {
     pub key_warnings: Vec<crate::read::keys::KeyCheck>,
     pub unknown_fields: BTreeMap<String, u64>,
     pub unmatched_request_paths: BTreeMap<String, u64>,
+    /// Actions of the actors' audit rows that neither `[logs.actions]` nor the built-in vocabulary knows:
+    /// read as reads (the safe side) → how often.
+    pub unknown_actions: BTreeMap<String, u64>,
     /// The actors' used events per UTC day.
     pub events_per_day: BTreeMap<String, u64>,
     /// Set when the case gives `disabled_at`.
@@ -182,6 +185,7 @@ pub fn build(case: &Case, collected: Collected, replayed: Vec<ReplayedQuery>, re
         key_warnings: resolved.key_checks.clone(),
         unknown_fields: bound_keys(collected.unknown_fields),
         unmatched_request_paths: bound_keys(collected.unmatched_paths),
+        unknown_actions: bound_keys(collected.unknown_actions),
         events_per_day: collected.events_per_day,
         containment,
         outputs,
@@ -303,6 +307,16 @@ pub fn summary(report: &Report) -> String {
         out.push_str(&format!(
             "!! {} selected a different number of rows than the log recorded: the table may have changed since. See replayed_queries.\n",
             crate::ui::plural(t.replay_row_mismatches as u64, "replayed query", "replayed queries")
+        ));
+    }
+    if !report.unknown_actions.is_empty() {
+        let shown: Vec<String> = report.unknown_actions.iter().take(10).map(|(a, n)| format!("`{a}` ({n})")).collect();
+        let events: u64 = report.unknown_actions.values().sum();
+        out.push_str(&format!(
+            "\n!! {} with an action the vocabulary does not know, read as reads (the safe side): {}{}. Say what they do in [logs.actions] (read, write, session or none).\n",
+            crate::ui::plural(events, "event", "events"),
+            shown.join(", "),
+            if report.unknown_actions.len() > 10 { ", ..." } else { "" }
         ));
     }
     if t.unresolved_queries > 0 {

@@ -155,6 +155,9 @@ pub struct Collected {
     pub unknown_fields: BTreeMap<String, u64>,
     /// Request paths of the actors' successful requests that matched no route → how often.
     pub unmatched_paths: BTreeMap<String, u64>,
+    /// Actions of the actors' audit rows that neither `[logs.actions]` nor the vocabulary knows (read as
+    /// reads) → how often.
+    pub unknown_actions: BTreeMap<String, u64>,
     pub actor_events: BTreeMap<String, u64>,
     /// Columns that whole-table reads and unresolved accesses may have returned (rows unknown).
     pub possibly_exposed: FixedBitSet,
@@ -519,6 +522,11 @@ fn consider(
         return Err(IgnoreReason::FailedRequest.into());
     }
     *out.actor_events.entry(actor.to_string()).or_default() += 1;
+    if let crate::ingest::event::Payload::Record { action: Some(action), .. } = &event.payload {
+        if crate::evidence::record::action_kind(interpreter.log, action).is_none() {
+            *out.unknown_actions.entry(action.clone()).or_default() += 1;
+        }
+    }
     let accesses = interpreter.interpret(&event.payload);
     if let Some(len) = longest_key(&accesses).filter(|len| *len > MAX_KEY_BYTES) {
         return Err(Unused::Rejected(format!("a record key of {len} bytes (longer than {MAX_KEY_BYTES}): not a key but a broken or hostile line")));
