@@ -99,8 +99,18 @@ fn html_report_renders_in_chromium_and_shows_the_reports_numbers() {
     let json: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap();
     let totals = &json["totals"];
     let events: u64 = json["events_by_actor"].as_object().unwrap().values().map(|v| v.as_u64().unwrap()).sum();
+    let thousands = |n: u64| {
+        let d = n.to_string();
+        d.chars().enumerate().fold(String::new(), |mut s, (i, c)| {
+            if i > 0 && (d.len() - i) % 3 == 0 {
+                s.push(',');
+            }
+            s.push(c);
+            s
+        })
+    };
     let stat = |id: &str, n: u64| {
-        let needle = format!("id=\"{id}\"><div class=\"n\">{n}</div>");
+        let needle = format!("id=\"{id}\" data-value=\"{n}\"><div class=\"n\">{}</div>", thousands(n));
         assert!(dom.contains(&needle), "{needle} not in the rendered page");
     };
     let customers = totals["customers_affected"].as_u64().unwrap();
@@ -143,6 +153,51 @@ fn html_report_renders_in_chromium_and_shows_the_reports_numbers() {
     assert!(!dom.contains("<script>alert(1)"));
 
     // A screenshot renders (look at it when changing the layout).
+    // The sections for counsel: coverage (timeline, gaps, the line for counsel) and whom to notify.
+    let coverage = &json["coverage"];
+    assert!(dom.contains("<h2>Coverage of the logs</h2>") && dom.contains("id=\"coverage-counsel\""));
+    assert!(dom.contains(&format!("For counsel: {}", coverage["legal_summary"].as_str().unwrap().replace('&', "&amp;").replace('<', "&lt;"))));
+    for source in coverage["sources"].as_array().unwrap() {
+        for gap in source["gaps"].as_array().unwrap() {
+            assert!(dom.contains(&format!("<span class=\"nw\">{}</span>", gap["start"].as_str().unwrap())), "gap start {}", gap["start"]);
+        }
+    }
+    let legal = &json["legal"];
+    assert!(dom.contains("<h2>Whom to notify</h2>"));
+    stat("stat-people", legal["people"].as_u64().unwrap());
+    for j in legal["jurisdictions"].as_array().unwrap() {
+        let name = j["jurisdiction"].as_str().unwrap();
+        assert!(dom.contains(&format!("<td>{name}</td>")), "{name} in the duties table");
+        assert!(dom.contains(&format!("<title>{name}: {}</title>", j["people"])), "{name} in the chart");
+    }
+    // The day chart's caption says how its total relates to the headline's.
+    let charted: u64 = per_day.values().map(|v| v.as_u64().unwrap()).sum();
+    assert!(dom.contains(&format!("{} event(s) that reached case records", thousands(charted))));
+    if charted != events {
+        assert!(dom.contains(&format!("The headline's {} counts every successful event", thousands(events))));
+    }
+
+    // Printed: the headings are in the PDF, and no table is cut off at the page's right edge (the
+    // notification list's last column header is on the page).
+    let pdf = dir.path().join("report.pdf");
+    run_chromium(&chrome, &html, &[format!("--print-to-pdf={}", pdf.display()), "--no-pdf-header-footer".to_string()], &dir.path().join("p.out"));
+    let pdf_bytes = std::fs::read(&pdf).unwrap();
+    assert!(pdf_bytes.starts_with(b"%PDF"), "a PDF was printed");
+    match Process::new("pdftotext").arg("-layout").arg(&pdf).arg("-").output() {
+        Ok(out) if out.status.success() => {
+            let text = String::from_utf8_lossy(&out.stdout);
+            for heading in ["Customers affected", "What was not exposed", "Coverage of the logs", "Whom to notify", "Notification list", "Logs read"] {
+                assert!(text.contains(heading), "{heading} not in the printed PDF");
+            }
+            let list_start = text.find("Notification list").unwrap();
+            let list = &text[list_start..];
+            assert!(list.contains("evidence") && list.contains("accesses"), "the notification table's last columns are printed");
+            assert!(text.contains(&format!("{}", thousands(totals["records_read"].as_u64().unwrap()))));
+        }
+        _ if std::env::var_os("CI").is_some() => panic!("pdftotext is required in CI (apt-get install -y poppler-utils)"),
+        _ => eprintln!("pdftotext missing: the printed PDF's text was not checked"),
+    }
+
     let png = dir.path().join("report.png");
     run_chromium(&chrome, &html, &[format!("--screenshot={}", png.display()), "--window-size=1200,2000".to_string()], &dir.path().join("s.out"));
     let bytes = std::fs::read(&png).unwrap();

@@ -46,6 +46,9 @@ th, td { text-align: left; padding: 5px 8px; border-bottom: 1px solid var(--line
 th { background: var(--bg-soft); font-weight: 600; }
 td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
 .nw { white-space: nowrap; }
+.scroll { max-width: 100%; overflow-x: auto; }
+td { overflow-wrap: anywhere; }
+.caption { color: var(--muted); font-size: 13px; margin: 2px 0 8px; }
 code, .mono { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; font-size: 12px; word-break: break-all; }
 ul.classes { margin: 4px 0; padding-left: 20px; }
 .tag { display: inline-block; padding: 1px 8px; border-radius: 10px; font-size: 12px; margin: 1px 2px; }
@@ -65,6 +68,9 @@ footer { margin-top: 40px; color: var(--muted); font-size: 12px; border-top: 1px
   h2 { break-after: avoid; page-break-after: avoid; }
   section, .stat, .banner, svg, tr { break-inside: avoid; page-break-inside: avoid; }
   thead { display: table-header-group; }
+  .scroll { overflow: visible; }
+  table { font-size: 8.5pt; table-layout: fixed; }
+  td, th { padding: 3px 4px; }
   .stat, th, .banner, .tag { -webkit-print-color-adjust: exact; print-color-adjust: exact; }
   a { color: inherit; text-decoration: none; }
 }
@@ -143,6 +149,17 @@ pub fn render(report: &Report, rows: &[CustomerExposure]) -> String {
         h.push_str("<p class=\"muted\">No access by the accounts in the window.</p>\n");
     } else {
         h.push_str(&day_chart(&report.events_per_day));
+        let charted: u64 = report.events_per_day.values().sum();
+        let _ = write!(h, "<p class=\"caption\" id=\"day-caption\">{} event(s) that reached case records, by UTC day.", thousands(charted));
+        if charted != events {
+            let _ = write!(
+                h,
+                " The headline's {} counts every successful event of the accounts in the window; the other {} reached no case record (see the ignored reasons in report.json).",
+                thousands(events),
+                thousands(events.saturating_sub(charted))
+            );
+        }
+        h.push_str("</p>\n");
     }
     h.push_str("</section>\n");
 
@@ -152,17 +169,13 @@ pub fn render(report: &Report, rows: &[CustomerExposure]) -> String {
     let by_class: Vec<(String, u64)> = ex.held.iter().map(|c| (c.class.as_str().to_string(), c.customers_exposed as u64)).collect();
     h.push_str("<h3>By data class</h3>\n");
     h.push_str(&bar_chart("by-class", &by_class, t.customers_affected as u64));
-    // Jurisdiction, when the customers table says where people are.
-    let mut by_country: BTreeMap<String, u64> = BTreeMap::new();
-    if rows.iter().any(|r| !r.country.is_empty()) {
-        for r in rows {
-            *by_country.entry(if r.country.is_empty() { "(unknown)".to_string() } else { r.country.clone() }).or_default() += 1;
-        }
-    }
+    // Where the people live: the legal stage's jurisdictions (US states apart), people counted in each.
+    let by_jurisdiction: BTreeMap<String, u64> =
+        report.legal.as_ref().map(|l| l.jurisdictions.iter().map(|j| (j.jurisdiction.clone(), j.people as u64)).collect()).unwrap_or_default();
     h.push_str("<div class=\"grid2\">\n");
     for (id, title, map) in [
         ("by-segment", "By segment", to_u64(&ex.by_segment)),
-        ("by-country", "By country (jurisdiction)", by_country),
+        ("by-jurisdiction", "People by jurisdiction", by_jurisdiction),
         ("by-source", "By source", to_u64(&ex.by_source)),
         ("by-evidence", "By evidence grade", to_u64(&ex.by_evidence)),
     ] {
@@ -204,7 +217,7 @@ pub fn render(report: &Report, rows: &[CustomerExposure]) -> String {
             &mut h,
             &["time (UTC)", "account", "where", "tables", "statement"],
             report.table_accesses.iter().map(|a| {
-                vec![esc(&a.origin.time_utc()), esc(&a.origin.actor), format!("{}:{}", esc(&a.origin.file), a.origin.line), esc(&a.tables.join(", ")), code(&a.statement)]
+                vec![when(&a.origin.time_utc()), esc(&a.origin.actor), format!("{}:{}", esc(&a.origin.file), a.origin.line), esc(&a.tables.join(", ")), code(&a.statement)]
             }),
             report.table_accesses.len(),
         );
@@ -214,7 +227,7 @@ pub fn render(report: &Report, rows: &[CustomerExposure]) -> String {
         table(
             &mut h,
             &["time (UTC)", "account", "where", "why", "statement"],
-            report.unresolved_queries.iter().map(|q| vec![esc(&q.origin.time_utc()), esc(&q.origin.actor), format!("{}:{}", esc(&q.origin.file), q.origin.line), esc(&q.reason), code(&q.statement)]),
+            report.unresolved_queries.iter().map(|q| vec![when(&q.origin.time_utc()), esc(&q.origin.actor), format!("{}:{}", esc(&q.origin.file), q.origin.line), esc(&q.reason), code(&q.statement)]),
             report.unresolved_queries.len(),
         );
     }
@@ -224,7 +237,7 @@ pub fn render(report: &Report, rows: &[CustomerExposure]) -> String {
             &mut h,
             &["table", "key", "why", "accesses", "first access"],
             report.unresolved_keys.iter().map(|k| {
-                vec![esc(&k.table), code(&k.key), esc(&k.reason), k.access_count.to_string(), esc(&k.first_access)]
+                vec![esc(&k.table), code(&k.key), esc(&k.reason), k.access_count.to_string(), when(&k.first_access)]
             }),
             report.unresolved_keys.len(),
         );
@@ -264,8 +277,8 @@ pub fn render(report: &Report, rows: &[CustomerExposure]) -> String {
                 esc(&r.email),
                 format!("<span class=\"nw\">{}</span>", esc(&r.phone)),
                 esc(&r.data_classes.iter().map(|c| c.as_str()).collect::<Vec<_>>().join(", ")),
-                esc(&crate::read::timefmt::format_utc(&r.first_access)),
-                esc(&crate::read::timefmt::format_utc(&r.last_access)),
+                when(&crate::read::timefmt::format_utc(&r.first_access)),
+                when(&crate::read::timefmt::format_utc(&r.last_access)),
                 r.access_count.to_string(),
                 esc(r.evidence.as_str()),
             ]
@@ -273,6 +286,14 @@ pub fn render(report: &Report, rows: &[CustomerExposure]) -> String {
         LIST_ROWS,
     );
     h.push_str("</section>\n");
+
+    replayed_section(&mut h, report);
+    if let Some(coverage) = &report.coverage {
+        coverage_section(&mut h, coverage);
+    }
+    if let Some(legal) = &report.legal {
+        legal_section(&mut h, legal);
+    }
 
     // Inputs.
     h.push_str("<section id=\"inputs\">\n<h2>Logs read</h2>\n");
@@ -299,13 +320,155 @@ pub fn render(report: &Report, rows: &[CustomerExposure]) -> String {
     h
 }
 
+/// Queries without a key, re-run on the tables: how many rows and customers each selected.
+fn replayed_section(h: &mut String, report: &Report) {
+    if report.replayed_queries.is_empty() {
+        return;
+    }
+    let _ = writeln!(h, "<section id=\"replayed\">\n<h2>Replayed queries ({})</h2>", thousands(report.replayed_queries.len() as u64));
+    h.push_str("<p class=\"muted\">Queries whose filter names no key, re-run against the case's tables: the rows they select are on the list with evidence <em>replayed</em>.</p>\n");
+    table(
+        h,
+        &["time (UTC)", "account", "where", "rows selected", "records per table", "statement"],
+        report.replayed_queries.iter().map(|q| {
+            let records: Vec<String> = q.records.iter().map(|(t, n)| format!("{}: {}", esc(t), thousands(*n))).collect();
+            let mismatch = if q.rows_mismatch { format!(" <strong>(the log says {})</strong>", q.logged_rows.unwrap_or(0)) } else { String::new() };
+            vec![
+                when(&q.origin.time_utc()),
+                esc(&q.origin.actor),
+                format!("{}:{}", esc(&q.origin.file), q.origin.line),
+                format!("{}{mismatch}", thousands(q.rows_selected)),
+                records.join("<br>"),
+                code(&q.statement),
+            ]
+        }),
+        usize::MAX,
+    );
+    h.push_str("</section>\n");
+}
+
+/// Coverage: the timeline, each source's gaps and blind spots, and the line for counsel.
+fn coverage_section(h: &mut String, c: &crate::coverage::report::CoverageReport) {
+    h.push_str("<section id=\"coverage\">\n<h2>Coverage of the logs</h2>\n");
+    if let (Some(s), Some(e)) = (&c.window_start, &c.window_end) {
+        let _ = writeln!(
+            h,
+            "<p class=\"meta\">Window judged: {} to {} (UTC); gaps of {} or more; mode {}.</p>",
+            when(&crate::ui::window_bound(s)),
+            when(&crate::ui::window_bound(e)),
+            esc(&c.min_gap),
+            esc(c.mode)
+        );
+    }
+    let class = if c.gaps > 0 { "banner bad" } else { "banner good" };
+    let _ = writeln!(h, "<div class=\"{class}\" id=\"coverage-counsel\">For counsel: {}</div>", esc(&c.legal_summary));
+    h.push_str(&crate::coverage::svg::timeline(c));
+    let gaps: Vec<(&str, &crate::coverage::report::GapReport)> = c.sources.iter().flat_map(|s| s.gaps.iter().map(move |g| (s.source.as_str(), g))).collect();
+    if !gaps.is_empty() {
+        let _ = writeln!(h, "<h3>Gaps ({})</h3>", gaps.len());
+        table(
+            h,
+            &["source", "start (UTC)", "end (UTC)", "length", "events expected", "where"],
+            gaps.iter().map(|(source, g)| {
+                vec![
+                    esc(source),
+                    when(&g.start),
+                    when(&g.end),
+                    esc(&g.duration),
+                    g.expected_events.map_or("-".to_string(), |e| format!("{e:.1}")),
+                    esc(g.kind.as_str()),
+                ]
+            }),
+            usize::MAX,
+        );
+    }
+    let blind: Vec<(&str, &crate::coverage::blind::BlindSpot)> = c
+        .sources
+        .iter()
+        .flat_map(|s| s.blind_spots.iter().filter(|b| b.records.unwrap_or(0) > 0 || b.actor_events > 0).map(move |b| (s.source.as_str(), b)))
+        .collect();
+    if !blind.is_empty() {
+        let _ = writeln!(h, "<h3>Blind spots ({})</h3>", blind.len());
+        table(
+            h,
+            &["source", "kind", "records", "the accounts' events", "what it means"],
+            blind.iter().map(|(source, b)| {
+                vec![esc(source), esc(b.kind), b.records.map_or("-".to_string(), |n| n.to_string()), b.actor_events.to_string(), esc(b.description)]
+            }),
+            usize::MAX,
+        );
+    }
+    h.push_str("</section>\n");
+}
+
+/// The legal block: people and duties per jurisdiction, deadlines and regulators.
+fn legal_section(h: &mut String, l: &crate::legal::report::LegalReport) {
+    h.push_str("<section id=\"legal\">\n<h2>Whom to notify</h2>\n");
+    let _ = writeln!(h, "<p class=\"muted\">{} Rules {} ({}).</p>", esc(l.note), esc(&l.rules_version), esc(&l.rules_source));
+    h.push_str("<div class=\"stats\">\n");
+    stat(h, "stat-people", l.people as u64, "people (customer rows of one person merged)", false);
+    for (status, label) in [("required", "notice required"), ("assess", "to assess"), ("not_required", "notice not required")] {
+        stat(h, &format!("stat-notify-{status}"), l.notify.get(status).copied().unwrap_or(0) as u64, label, status == "assess" && l.notify.contains_key(status));
+    }
+    h.push_str("</div>\n");
+    table(
+        h,
+        &["jurisdiction", "people", "required", "assess", "not req.", "individual deadline", "regulator", "regulator notice", "regulator deadline"],
+        l.jurisdictions.iter().map(|j| {
+            vec![
+                esc(&j.jurisdiction),
+                j.people.to_string(),
+                j.notify_required.to_string(),
+                j.notify_assess.to_string(),
+                j.notify_not_required.to_string(),
+                esc(&j.individual_deadline),
+                esc(&j.regulator),
+                esc(&j.regulator_notice),
+                esc(&j.regulator_deadline),
+            ]
+        }),
+        usize::MAX,
+    );
+    if !l.statement.lines.is_empty() {
+        h.push_str("<h3>Statement</h3>\n<ul>\n");
+        for line in &l.statement.lines {
+            let _ = writeln!(h, "<li>{}</li>", esc(line));
+        }
+        h.push_str("</ul>\n");
+    }
+    h.push_str("</section>\n");
+}
+
 fn to_u64(map: &BTreeMap<String, usize>) -> BTreeMap<String, u64> {
     map.iter().map(|(k, v)| (k.clone(), *v as u64)).collect()
 }
 
 fn stat(h: &mut String, id: &str, n: u64, label: &str, alert: bool) {
     let class = if alert { "stat alert" } else { "stat" };
-    let _ = writeln!(h, "<div class=\"{class}\" id=\"{id}\"><div class=\"n\">{n}</div><div class=\"label\">{}</div></div>", esc(label));
+    let _ = writeln!(
+        h,
+        "<div class=\"{class}\" id=\"{id}\" data-value=\"{n}\"><div class=\"n\">{}</div><div class=\"label\">{}</div></div>",
+        thousands(n),
+        esc(label)
+    );
+}
+
+/// `1234567` → `1,234,567`.
+pub fn thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// A UTC time that does not wrap inside the value.
+fn when(time: &str) -> String {
+    format!("<span class=\"nw\">{}</span>", esc(time))
 }
 
 fn code(text: &str) -> String {
@@ -330,7 +493,7 @@ fn tags<'a>(h: &mut String, title: &str, items: impl Iterator<Item = &'a str>, k
 /// `limit` is `usize::MAX`: all) and says how many were left out.
 fn table(h: &mut String, header: &[&str], rows: impl Iterator<Item = Vec<String>>, limit: usize) {
     let limit = if limit == usize::MAX { limit } else { limit.min(LIST_LIMIT) };
-    h.push_str("<table>\n<thead><tr>");
+    h.push_str("<div class=\"scroll\"><table>\n<thead><tr>");
     for c in header {
         let _ = write!(h, "<th>{}</th>", esc(c));
     }
@@ -345,12 +508,18 @@ fn table(h: &mut String, header: &[&str], rows: impl Iterator<Item = Vec<String>
         shown += 1;
         h.push_str("<tr>");
         for cell in row {
-            let numeric = !cell.is_empty() && cell.bytes().all(|b| b.is_ascii_digit());
-            let _ = write!(h, "<td{}>{cell}</td>", if numeric { " class=\"num\"" } else { "" });
+            match cell.parse::<u64>() {
+                Ok(n) if !cell.is_empty() && cell.bytes().all(|b| b.is_ascii_digit()) => {
+                    let _ = write!(h, "<td class=\"num\" data-value=\"{n}\">{}</td>", thousands(n));
+                }
+                _ => {
+                    let _ = write!(h, "<td>{cell}</td>");
+                }
+            }
         }
         h.push_str("</tr>\n");
     }
-    h.push_str("</tbody>\n</table>\n");
+    h.push_str("</tbody>\n</table></div>\n");
     if total > shown {
         let _ = writeln!(h, "<p class=\"muted\">and {} more (see report.json)</p>", total - shown);
     }
@@ -371,14 +540,15 @@ fn bar_chart(id: &str, items: &[(String, u64)], total: u64) -> String {
         let bar = ((W - LABEL - 60.0) * *n as f64 / max).max(if *n > 0 { 1.5 } else { 0.0 });
         let _ = writeln!(
             s,
-            "<text class=\"label\" x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"end\">{}</text><rect class=\"bar\" x=\"{LABEL}\" y=\"{y:.1}\" width=\"{bar:.1}\" height=\"{:.1}\" rx=\"2\"><title>{}: {n}</title></rect><text x=\"{:.1}\" y=\"{:.1}\" data-value=\"{n}\">{n}</text>",
+            "<text class=\"label\" x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"end\">{}</text><rect class=\"bar\" x=\"{LABEL}\" y=\"{y:.1}\" width=\"{bar:.1}\" height=\"{:.1}\" rx=\"2\"><title>{}: {n}</title></rect><text x=\"{:.1}\" y=\"{:.1}\" data-value=\"{n}\">{}</text>",
             LABEL - 8.0,
             y + 13.0,
             esc(label),
             ROW - 8.0,
             esc(label),
             LABEL + bar + 6.0,
-            y + 13.0
+            y + 13.0,
+            thousands(*n)
         );
     }
     s.push_str("</svg>\n");
@@ -439,6 +609,15 @@ fn day_chart(per_day: &BTreeMap<String, u64>) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn numbers_have_thousands_separators() {
+        assert_eq!(thousands(0), "0");
+        assert_eq!(thousands(999), "999");
+        assert_eq!(thousands(1000), "1,000");
+        assert_eq!(thousands(68_000), "68,000");
+        assert_eq!(thousands(10_000_000), "10,000,000");
+    }
 
     #[test]
     fn markup_is_escaped() {
