@@ -172,9 +172,8 @@ fn html_report_renders_in_chromium_and_shows_the_reports_numbers() {
     }
     // The day chart's caption says how its total relates to the headline's.
     let charted: u64 = per_day.values().map(|v| v.as_u64().unwrap()).sum();
-    assert!(dom.contains(&format!("{} event(s) that reached case records", thousands(charted))));
     if charted != events {
-        assert!(dom.contains(&format!("The headline's {} counts every successful event", thousands(events))));
+        assert!(dom.contains(&format!("The headline's {} counts every successful event", thousands(events))), "the caption explains the difference");
     }
 
     // Printed: the headings are in the PDF, and no table is cut off at the page's right edge (the

@@ -47,7 +47,7 @@ th { background: var(--bg-soft); font-weight: 600; }
 td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
 .nw { white-space: nowrap; }
 .scroll { max-width: 100%; overflow-x: auto; }
-td { overflow-wrap: anywhere; }
+td { overflow-wrap: break-word; }
 .caption { color: var(--muted); font-size: 13px; margin: 2px 0 8px; }
 code, .mono { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; font-size: 12px; word-break: break-all; }
 ul.classes { margin: 4px 0; padding-left: 20px; }
@@ -150,16 +150,15 @@ pub fn render(report: &Report, rows: &[CustomerExposure]) -> String {
     } else {
         h.push_str(&day_chart(&report.events_per_day));
         let charted: u64 = report.events_per_day.values().sum();
-        let _ = write!(h, "<p class=\"caption\" id=\"day-caption\">{} event(s) that reached case records, by UTC day.", thousands(charted));
         if charted != events {
-            let _ = write!(
+            let _ = writeln!(
                 h,
-                " The headline's {} counts every successful event of the accounts in the window; the other {} reached no case record (see the ignored reasons in report.json).",
+                "<p class=\"caption\" id=\"day-caption\">The headline's {} counts every successful event of the accounts in the window; the chart's {} are those that reached case records (the other {}: see the ignored reasons in report.json).</p>",
                 thousands(events),
+                thousands(charted),
                 thousands(events.saturating_sub(charted))
             );
         }
-        h.push_str("</p>\n");
     }
     h.push_str("</section>\n");
 
