@@ -71,10 +71,13 @@ pub fn analyze(case: &Case, settings: &Settings, rejects: &mut dyn RejectSink, u
     }
     let rejected = counted.count;
 
+    let phase = ui.phase("replaying queries");
     let replayed = replay::run(case, &mut collected)?;
+    drop(phase);
     clock.lap("replay");
 
     // The free-text scan looks at the touched rows as resolve reads them.
+    let phase = ui.phase("resolving records to customers");
     let mut scanner = crate::legal::freetext::RowScanner::new(case, &collected);
     let mut resolved = resolve::resolve(case, &collected, &mut |table, row, exposed| {
         if scanner.wants(table) {
@@ -82,6 +85,7 @@ pub fn analyze(case: &Case, settings: &Settings, rejects: &mut dyn RejectSink, u
         }
     })?;
     let table_rows: BTreeMap<String, u64> = resolved.tables.iter().filter(|t| t.rows_read > 0).map(|t| (t.table.clone(), t.rows_read)).collect();
+    drop(phase);
     clock.lap("resolve");
 
     let (mut rows, mut summary) = exposure::expose(case, &collected, std::mem::take(&mut resolved.customers));
@@ -89,11 +93,13 @@ pub fn analyze(case: &Case, settings: &Settings, rejects: &mut dyn RejectSink, u
     crate::legal::evaluate::apply_findings(&mut rows, &mut summary, &findings);
     clock.lap("exposure+scan");
 
+    let phase = ui.phase("coverage and legal");
     let coverage = crate::coverage::report::build(case, &collected, &rows);
     crate::coverage::report::apply_strict(&mut summary, &coverage);
     clock.lap("coverage");
 
     let legal = crate::legal::evaluate::evaluate(case, &rows, &summary, &findings, scanned, &rules, &settings.legal);
+    drop(phase);
     clock.lap("legal");
 
     Ok(Analysis { collected, replayed, resolved, rows, exposure: summary, coverage, legal, rules, table_rows, rejected })

@@ -20,19 +20,52 @@ impl Ui {
         Ui { quiet, color: terminal && !no_color && !quiet, progress: terminal && !quiet }
     }
 
-    /// A byte progress bar for one file (hidden when not on a terminal or quiet).
+    /// A byte progress bar for one file (hidden when not on a terminal or quiet), labelled with the file's
+    /// name, with bytes, speed and time left.
     pub fn file_bar(&self, label: &str, bytes: u64) -> ProgressBar {
         if !self.progress {
             return ProgressBar::hidden();
         }
-        let bar = ProgressBar::with_draw_target(Some(bytes), ProgressDrawTarget::stderr());
+        // Styled while hidden: a bar drawn before it joins the bars drawn together leaves a stale line.
+        let bar = ProgressBar::with_draw_target(Some(bytes), ProgressDrawTarget::hidden());
         bar.set_style(
-            ProgressStyle::with_template("{prefix:.bold} [{bar:30}] {bytes}/{total_bytes} {bytes_per_sec} {msg}")
+            ProgressStyle::with_template("{prefix:.bold} [{bar:30}] {bytes}/{total_bytes} {bytes_per_sec} ETA {eta} {msg}")
                 .expect("static template")
                 .progress_chars("=> "),
         );
         bar.set_prefix(label.to_string());
+        bar.set_draw_target(ProgressDrawTarget::stderr());
         bar
+    }
+
+    /// The case's bar over all its log files: bytes of the files finished, out of all, and how many files.
+    pub fn case_bar(&self, bytes: u64, files: usize) -> ProgressBar {
+        if !self.progress {
+            return ProgressBar::hidden();
+        }
+        let bar = ProgressBar::with_draw_target(Some(bytes), ProgressDrawTarget::hidden());
+        bar.set_style(
+            ProgressStyle::with_template("{prefix:.bold} [{bar:30}] {bytes}/{total_bytes} {msg} elapsed {elapsed} ETA {eta}")
+                .expect("static template")
+                .progress_chars("#- "),
+        );
+        bar.set_prefix("all logs");
+        bar.set_message(format!("0/{files} files"));
+        bar.set_draw_target(ProgressDrawTarget::stderr());
+        bar
+    }
+
+    /// A phase after the logs (replay, resolve...): a spinner with the phase's elapsed time, cleared when the
+    /// returned guard is dropped.
+    pub fn phase(&self, name: &str) -> Phase {
+        if !self.progress {
+            return Phase(ProgressBar::hidden());
+        }
+        let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
+        bar.set_style(ProgressStyle::with_template("{spinner} {msg} {elapsed}").expect("static template"));
+        bar.set_message(name.to_string());
+        bar.enable_steady_tick(std::time::Duration::from_millis(120));
+        Phase(bar)
     }
 
     pub fn note(&self, text: &str) {
@@ -86,5 +119,14 @@ pub fn window_bound(bound: &str) -> String {
     match bound.strip_suffix("T23:59:59.999999999Z") {
         Some(day) => format!("{day}T23:59:59Z (end of day)"),
         None => bound.to_string(),
+    }
+}
+
+/// A phase's spinner; cleared from the terminal when dropped (the phase ended, or failed).
+pub struct Phase(ProgressBar);
+
+impl Drop for Phase {
+    fn drop(&mut self) {
+        self.0.finish_and_clear();
     }
 }

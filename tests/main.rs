@@ -20,6 +20,7 @@ mod malformed;
 mod parallel_files;
 mod parser_properties;
 mod prefilter_properties;
+mod progress_terminal;
 mod reliability;
 mod replay;
 mod web_log_properties;

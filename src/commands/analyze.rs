@@ -74,6 +74,7 @@ pub fn analyze_and_write(case: &Case, settings: &Settings, outputs: &Outputs, ui
             rules_source: settings.legal.rules.as_ref().map_or("built-in".to_string(), |p| p.display().to_string()),
             case_and_tables: case_and_tables.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic))?,
         };
+        let _phase = ui.phase("writing outputs");
         write::write(case, analysis, outputs, rejects, record)
     })?;
     if report.totals.records_rejected > 0 {

@@ -94,7 +94,7 @@ fn read_one_after_another(
     visit: &mut dyn FnMut(usize, FileItem) -> Result<()>,
 ) -> Result<()> {
     let stop = AtomicBool::new(false);
-    let bars = Bars::single(ui);
+    let bars = Bars::new(ui, files);
     for (index, file) in files.iter().enumerate() {
         let mut failure = None;
         read_file(file, interest, &bars, &stop, &mut |item| {
@@ -122,7 +122,7 @@ fn read_at_once(
     visit: &mut dyn FnMut(usize, FileItem) -> Result<()>,
 ) -> Result<()> {
     let stop = AtomicBool::new(false);
-    let bars = Bars::several(ui);
+    let bars = Bars::new(ui, files);
     std::thread::scope(|scope| {
         // Per file started and not yet handed over whole: its channel and thread. Dropped (whatever this
         // closure returns) before the scope waits for the threads, so none stays blocked on a full channel.
@@ -194,6 +194,7 @@ impl Batch {
 fn read_file(file: &LogFile<'_>, interest: Option<AccountsOfInterest<'_>>, bars: &Bars, stop: &AtomicBool, emit: &mut dyn FnMut(FileItem)) {
     let path = file.path;
     let read_error = |source| Error::Read { path: path.to_path_buf(), source };
+    let bytes = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
     let mut read = || -> Result<(String, u64)> {
         let sample = input::sample_encoded(path, SAMPLE, file.encoding)?;
         let format = match file.settings.log_format {
@@ -203,32 +204,43 @@ fn read_file(file: &LogFile<'_>, interest: Option<AccountsOfInterest<'_>>, bars:
         };
         let parser = crate::ingest::detect::parser_for_accounts(format, file.settings, &sample, path, interest)?;
         emit(FileItem::Start(format));
-        let bar = bars.add(file.label, std::fs::metadata(path).map(|m| m.len()).unwrap_or(0));
-        let (reader, digest) = input::open_hashed(path, file.encoding, &bar)?;
-        let mut reader = Stoppable { inner: reader, stop };
-        let parsed = super::pipeline::parse(parser.as_ref(), &mut reader, &mut |p| emit(FileItem::Record(p)));
-        bar.finish_and_clear();
-        parsed.map_err(read_error)?;
-        drop(reader);
-        digest.finish().map_err(read_error)
+        let bar = bars.add(file.label, bytes);
+        // The bar goes whatever happens next (an error included): no stale line stays above the summary.
+        let result = (|| {
+            let (reader, digest) = input::open_hashed(path, file.encoding, &bar)?;
+            let mut reader = Stoppable { inner: reader, stop };
+            super::pipeline::parse(parser.as_ref(), &mut reader, &mut |p| emit(FileItem::Record(p))).map_err(read_error)?;
+            drop(reader);
+            digest.finish().map_err(read_error)
+        })();
+        bars.remove(&bar);
+        result
     };
     let end = read();
+    bars.file_done(bytes);
     emit(FileItem::End(end));
 }
 
-/// The progress bars of the files being read: one at a time, or several drawn together.
+/// The progress bars of the files being read (one at a time, or several drawn together), under the case's
+/// bar over all files.
 struct Bars {
     ui: Ui,
     several: Option<indicatif::MultiProgress>,
+    case: indicatif::ProgressBar,
+    files: usize,
+    done: std::sync::atomic::AtomicUsize,
 }
 
 impl Bars {
-    fn single(ui: &Ui) -> Bars {
-        Bars { ui: *ui, several: None }
-    }
-
-    fn several(ui: &Ui) -> Bars {
-        Bars { ui: *ui, several: ui.progress.then(indicatif::MultiProgress::new) }
+    fn new(ui: &Ui, files: &[LogFile<'_>]) -> Bars {
+        let several = ui.progress.then(indicatif::MultiProgress::new);
+        let bytes = files.iter().map(|f| std::fs::metadata(f.path).map(|m| m.len()).unwrap_or(0)).sum();
+        let case = ui.case_bar(bytes, files.len());
+        let case = match &several {
+            Some(several) => several.add(case),
+            None => case,
+        };
+        Bars { ui: *ui, several, case, files: files.len(), done: std::sync::atomic::AtomicUsize::new(0) }
     }
 
     fn add(&self, label: &str, bytes: u64) -> indicatif::ProgressBar {
@@ -237,6 +249,27 @@ impl Bars {
             Some(several) => several.add(bar),
             None => bar,
         }
+    }
+
+    /// A file's bar, gone from the terminal and from the bars drawn together.
+    fn remove(&self, bar: &indicatif::ProgressBar) {
+        bar.finish_and_clear();
+        if let Some(several) = &self.several {
+            several.remove(bar);
+        }
+    }
+
+    /// A file is read (or failed): the case's bar moves on.
+    fn file_done(&self, bytes: u64) {
+        let done = self.done.fetch_add(1, Ordering::Relaxed) + 1;
+        self.case.inc(bytes);
+        self.case.set_message(format!("{done}/{} files", self.files));
+    }
+}
+
+impl Drop for Bars {
+    fn drop(&mut self) {
+        self.case.finish_and_clear();
     }
 }
 

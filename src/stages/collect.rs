@@ -335,12 +335,18 @@ pub fn read_logs_with(case: &Case, ui: &Ui, visitor: &mut impl LogVisitor) -> Re
         })
         .collect();
     let interpreters: Vec<Interpreter> = case.logs.iter().map(|log| Interpreter::new(&case.schema, log).with_exports(&case.exports)).collect();
+    // Each file's progress label: the file's name (the glob says nothing about which file is being read).
+    let labels: Vec<Vec<String>> = case
+        .logs
+        .iter()
+        .map(|log| log.files.iter().map(|p| p.file_name().map_or_else(|| p.display().to_string(), |n| n.to_string_lossy().into_owned())).collect())
+        .collect();
     // Every file of every log, in the case's order, with the index of its log.
     let mut files = Vec::new();
     let mut sources = Vec::new();
     for (source_index, log) in case.logs.iter().enumerate() {
-        for path in &log.files {
-            files.push(LogFile { path, format: log.format.as_deref(), encoding: log.encoding, settings: &settings[source_index], label: &log.name });
+        for (path, label) in log.files.iter().zip(&labels[source_index]) {
+            files.push(LogFile { path, format: log.format.as_deref(), encoding: log.encoding, settings: &settings[source_index], label });
             sources.push(source_index);
         }
     }
