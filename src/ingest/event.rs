@@ -329,7 +329,7 @@ pub struct ParserSettings {
     /// The zone of timestamps the log writes without one (MariaDB server_audit `YYYYMMDD HH:MM:SS`, a CSV's
     /// `2019-06-01 10:00:00`): the log's `time_zone`, else `--assume-tz`; `None`: such timestamps are rejected.
     /// Times that are UTC by the format's definition (MySQL Enterprise JSON, Salesforce `TIMESTAMP`) do not use it.
-    pub time_zone: Option<chrono::FixedOffset>,
+    pub time_zone: Option<crate::read::timefmt::Zone>,
     /// Account ids → names (Salesforce `USER_ID`, Zendesk `user_id`); unmapped ids stay as they are.
     pub users: std::collections::BTreeMap<String, String>,
     /// Web logs: the server's own format string (Apache `LogFormat` or nginx `log_format`); `None`: the

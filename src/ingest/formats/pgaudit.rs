@@ -48,7 +48,7 @@ enum Layout {
 pub struct PgauditParser {
     layout: Layout,
     /// The zone of log times written without one (see [`crate::ingest::event::ParserSettings::time_zone`]).
-    time_zone: Option<chrono::FixedOffset>,
+    time_zone: Option<crate::read::timefmt::Zone>,
 }
 
 impl PgauditParser {
@@ -81,7 +81,7 @@ impl PgauditParser {
     }
 
     /// Reads log times written without a zone in `zone` (`None`: they are rejected).
-    pub fn in_zone(mut self, zone: Option<chrono::FixedOffset>) -> Self {
+    pub fn in_zone(mut self, zone: Option<crate::read::timefmt::Zone>) -> Self {
         self.time_zone = zone;
         self
     }
@@ -334,7 +334,7 @@ impl LogParser for PgauditParser {
     }
 }
 
-fn parse_csvlog(input: &mut dyn BufRead, sink: &mut dyn FnMut(Parsed), zone: Option<chrono::FixedOffset>) -> std::io::Result<()> {
+fn parse_csvlog(input: &mut dyn BufRead, sink: &mut dyn FnMut(Parsed), zone: Option<crate::read::timefmt::Zone>) -> std::io::Result<()> {
     let (tracked, lines) = NewlineTracking::new(input);
     let mut reader = csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(tracked);
     let mut assembler = Assembler { sessions: HashMap::new(), sink, weak_sessions: false };
@@ -391,7 +391,7 @@ fn parse_csvlog(input: &mut dyn BufRead, sink: &mut dyn FnMut(Parsed), zone: Opt
     Ok(())
 }
 
-fn parse_stderr(record_re: &Regex, input: &mut dyn BufRead, sink: &mut dyn FnMut(Parsed), zone: Option<chrono::FixedOffset>) -> std::io::Result<()> {
+fn parse_stderr(record_re: &Regex, input: &mut dyn BufRead, sink: &mut dyn FnMut(Parsed), zone: Option<crate::read::timefmt::Zone>) -> std::io::Result<()> {
     let has_session = record_re.capture_names().any(|n| n == Some("session"));
     let mut assembler = Assembler { sessions: HashMap::new(), sink, weak_sessions: !has_session };
     let mut lines = Lines::new(input);
@@ -422,7 +422,7 @@ fn parse_stderr(record_re: &Regex, input: &mut dyn BufRead, sink: &mut dyn FnMut
     Ok(())
 }
 
-fn stderr_record(record_re: &Regex, assembler: &mut Assembler<'_>, line: u64, bytes: &[u8], zone: Option<chrono::FixedOffset>) {
+fn stderr_record(record_re: &Regex, assembler: &mut Assembler<'_>, line: u64, bytes: &[u8], zone: Option<crate::read::timefmt::Zone>) {
     let text = match std::str::from_utf8(bytes) {
         Ok(t) => t,
         Err(e) => {
