@@ -287,7 +287,7 @@ impl Format {
     pub fn describe(self) -> &'static str {
         match self {
             Format::Combined => "web access log, Apache/nginx combined or common format",
-            Format::Pgaudit => "PostgreSQL log (csvlog or stderr) with pgaudit AUDIT records",
+            Format::Pgaudit => "PostgreSQL log (csvlog or stderr): pgaudit AUDIT records, log_statement and log_min_duration_statement lines",
             Format::Csv => "CSV audit export, mapped column by column",
             Format::Jsonl => "JSON Lines audit export, mapped key by key",
             Format::MysqlAudit => "MySQL Enterprise Audit JSON, Percona audit_log JSON/XML or MariaDB server_audit",

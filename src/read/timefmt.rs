@@ -97,7 +97,7 @@ impl Zone {
             }
             None => {
                 return Err(format!(
-                    "`{text}` has the zone abbreviation `{abbreviation}`, which several zones share (CST is US Central and China Standard Time): set time_zone for this log to the server's IANA zone (its log_timezone), e.g. time_zone = \"America/Chicago\""
+                    "`{text}` has the zone abbreviation `{abbreviation}`, which is not a zone (CST is both US Central and China Standard Time): set time_zone for this log to the server's IANA zone (its log_timezone), e.g. time_zone = \"America/Chicago\""
                 ))
             }
         };
