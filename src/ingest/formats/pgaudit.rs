@@ -357,8 +357,6 @@ struct Pending {
     event: RawEvent,
     /// From a pgaudit AUDIT record (else a `statement:`/`execute` line).
     audit: bool,
-    /// The statement text with whitespace collapsed, to pair an AUDIT record with its `statement:` line.
-    text: Option<String>,
     /// Already paired: a third line with the same text is another statement.
     paired: bool,
     /// A later error of the session is this statement's (false once a `duration:` line says it finished).
@@ -433,8 +431,18 @@ fn classify(message: &str) -> Message<'_> {
     Message::Other
 }
 
-fn collapse(sql: &str) -> String {
-    sql.split_whitespace().collect::<Vec<_>>().join(" ").trim_end_matches(';').trim_end().to_string()
+/// Two logged texts of one statement: equal but for whitespace and a final `;`.
+fn same_statement(a: &RawEvent, b: &RawEvent) -> bool {
+    fn text(e: &RawEvent) -> Option<&str> {
+        match &e.payload {
+            Payload::Sql { statement: StatementText::Logged(t), .. } => Some(t.trim_end().trim_end_matches(';')),
+            _ => None,
+        }
+    }
+    match (text(a), text(b)) {
+        (Some(x), Some(y)) => x.split_whitespace().eq(y.split_whitespace()),
+        _ => false,
+    }
 }
 
 /// `user=NAME` in a connection or disconnection message.
@@ -509,8 +517,7 @@ impl Assembler<'_> {
                         failure: None,
                         payload: Payload::Sql { statement: StatementText::Logged(sql.to_string()), parameters, class: None, object: None, rows: None },
                     };
-                    let text = Some(collapse(sql));
-                    let pending = Pending { event, audit: false, text, paired: false, can_fail: !finished, awaiting_parameters: execute && placeholders > 0 };
+                    let pending = Pending { event, audit: false, paired: false, can_fail: !finished, awaiting_parameters: execute && placeholders > 0 };
                     self.statement(&rec.session, pending);
                     if let Some(values) = rec.detail.filter(|_| execute).and_then(|d| d.strip_prefix("parameters: ")) {
                         // csvlog: the parameters are in the same record. Unreadable, they stay "not logged",
@@ -574,7 +581,7 @@ impl Assembler<'_> {
     /// `statement:` line of one statement, else the one before it is done.
     fn statement(&mut self, session: &str, new: Pending) {
         let state = self.sessions.entry(session.to_string()).or_default();
-        let pairs = state.pending.as_ref().is_some_and(|p| !p.paired && p.audit != new.audit && p.text.is_some() && p.text == new.text);
+        let pairs = state.pending.as_ref().is_some_and(|p| !p.paired && p.audit != new.audit && same_statement(&p.event, &new.event));
         if !pairs {
             let previous = state.pending.replace(new);
             return self.emit(previous);
@@ -630,10 +637,6 @@ impl Assembler<'_> {
             StatementText::Logged(t) => Some(t.clone()),
             StatementText::NotLogged => None,
         };
-        let text = match &statement {
-            StatementText::Logged(t) => Some(collapse(t)),
-            StatementText::NotLogged => None,
-        };
         let object = Some(audit.object_name).filter(|o| !o.is_empty());
         let event = RawEvent {
             line: rec.line,
@@ -642,7 +645,7 @@ impl Assembler<'_> {
             failure: None,
             payload: Payload::Sql { statement, parameters: audit.parameters, class: Some(audit.class), object, rows: audit.rows },
         };
-        self.statement(&rec.session, Pending { event, audit: true, text, paired: false, can_fail: true, awaiting_parameters: false });
+        self.statement(&rec.session, Pending { event, audit: true, paired: false, can_fail: true, awaiting_parameters: false });
     }
 
     /// Every session's waiting statement, in line order (a server restart, the end of the file).
@@ -708,6 +711,12 @@ fn parse_csvlog(input: &mut dyn BufRead, sink: &mut dyn FnMut(Parsed), zone: Opt
                         continue;
                     }
                 };
+                if text.get(23) == Some("parallel worker") && text[13].starts_with("AUDIT: ") {
+                    // pgaudit (before 18) logs a parallel query again in each worker, with no user: the
+                    // leader's record (leader_pid) is the access.
+                    (assembler.sink)(Parsed::ignored(line, "parallel worker's copy of its leader's AUDIT record"));
+                    continue;
+                }
                 let rec = LogRecord {
                     line,
                     time,
@@ -746,11 +755,18 @@ fn parse_stderr(record_re: &Regex, input: &mut dyn BufRead, sink: &mut dyn FnMut
             stderr_record(record_re, assembler, line, &bytes, zone);
         }
     };
+    // PostgreSQL starts every continuation line with a tab: a line starting with a date and time like the
+    // prefix's but not matching it is a record of another layout, never glued to the one before it.
+    let prefix_starts_with_time = record_re.as_str().starts_with("^(?P<time>");
     while let Some((line_no, bytes)) = lines.next_line()? {
         let starts_record = std::str::from_utf8(bytes).is_ok_and(|t| record_re.is_match(t));
         if starts_record {
             flush(&mut assembler, current.take());
             current = Some((line_no, bytes.to_vec()));
+        } else if prefix_starts_with_time && starts_with_date_time(bytes) {
+            flush(&mut assembler, current.take());
+            let reason = "line starts like a log record but does not match the log_line_prefix: set `log_line_prefix` for this log to the server's setting (SHOW log_line_prefix)";
+            (assembler.sink)(Parsed::Rejected(Rejection::new(line_no, 1, reason, bytes)));
         } else if let Some((_, buf)) = current.as_mut() {
             buf.push(b'\n');
             buf.extend_from_slice(bytes);
@@ -764,6 +780,12 @@ fn parse_stderr(record_re: &Regex, input: &mut dyn BufRead, sink: &mut dyn FnMut
     flush(&mut assembler, current.take());
     assembler.finish();
     Ok(())
+}
+
+/// `2024-03-04 10:00:00` (`%m`, `%t`) at the start of a line.
+fn starts_with_date_time(line: &[u8]) -> bool {
+    const SHAPE: &[u8; 19] = b"0000-00-00 00:00:00";
+    line.len() >= SHAPE.len() && line.iter().zip(SHAPE).all(|(b, s)| if *s == b'0' { b.is_ascii_digit() } else { b == s })
 }
 
 fn stderr_record(record_re: &Regex, assembler: &mut Assembler<'_>, line: u64, bytes: &[u8], zone: Option<Zone>) {
@@ -1085,6 +1107,32 @@ mod tests {
         let a = parse_audit("SESSION,1,1,READ,SELECT,,,select * from t where id = $1,\"\"\"a,b\"\"\"").unwrap();
         assert_eq!(a.parameters, Parameters::Values(vec!["a,b".into()]));
         assert!(parse_audit("SESSION,1,1,READ,SELECT,,,select 1,a,b,1").unwrap_err().1.contains("one field"));
+    }
+
+    #[test]
+    fn a_line_of_another_layout_is_rejected_not_glued_to_the_record_before() {
+        // Detected from background lines alone, the prefix is Debian's; a statement line in another layout
+        // must not become part of the line before it.
+        let log = "2024-03-04 10:00:00.000 UTC [1] LOG:  database system is ready to accept connections\n\
+2024-03-04 10:00:01.000 UTC [7] user=k.walsh,db=supportdb,app=psql,client=10.0.0.9 LOG:  statement: SELECT 1\n\
+\tFROM customers\n";
+        let out = run(Some("%m [%p] %q%u@%d "), log);
+        let Parsed::Rejected(r) = out.iter().find(|p| matches!(p, Parsed::Rejected(_))).unwrap() else { unreachable!() };
+        assert_eq!(r.line, 2);
+        assert!(r.reason.contains("does not match the log_line_prefix"), "{}", r.reason);
+        assert!(starts_with_date_time(b"2024-03-04 10:00:01 UTC"));
+        assert!(!starts_with_date_time(b"\t2024-03-04 10:00:01"));
+    }
+
+    #[test]
+    fn csvlog_parallel_worker_copies_are_not_second_accesses() {
+        let row = |pid: u32, user: &str, backend: &str| {
+            format!("2024-03-04 10:00:01.000 UTC,\"{user}\",\"db\",{pid},,65e59e3d.{pid:x},1,\"SELECT\",2024-03-04 10:00:00 UTC,3/1,0,LOG,00000,\"AUDIT: SESSION,1,1,READ,SELECT,,,\"\"SELECT * FROM customers WHERE state = 'VT'\"\",<none>\",,,,,,,,,\"psql\",\"{backend}\",{},-1234\n", if backend == "parallel worker" { "812" } else { "" })
+        };
+        let log = format!("{}{}", row(812, "k.walsh", "client backend"), row(813, "", "parallel worker"));
+        let out = run(None, &log);
+        assert_eq!(actors(&out), vec![(1, Some("k.walsh"))]);
+        assert!(ignored(&out, 2).contains("parallel worker"));
     }
 
     proptest::proptest! {
