@@ -327,7 +327,8 @@ pub struct ParserSettings {
     /// Role → column/key, for csv and jsonl.
     pub map: std::collections::BTreeMap<String, String>,
     /// The zone of timestamps the log writes without one (MariaDB server_audit `YYYYMMDD HH:MM:SS`, a CSV's
-    /// `2019-06-01 10:00:00`): the log's `time_zone`, else `--assume-tz`; `None`: such timestamps are rejected.
+    /// `2019-06-01 10:00:00`) and of zone abbreviations (PostgreSQL's `CEST`): the log's `time_zone`, else
+    /// `--assume-tz`; `None`: such timestamps are rejected.
     /// Times that are UTC by the format's definition (MySQL Enterprise JSON, Salesforce `TIMESTAMP`) do not use it.
     pub time_zone: Option<crate::read::timefmt::Zone>,
     /// Account ids → names (Salesforce `USER_ID`, Zendesk `user_id`); unmapped ids stay as they are.

@@ -1135,6 +1135,53 @@ mod tests {
         assert!(ignored(&out, 2).contains("parallel worker"));
     }
 
+    /// A line as PostgreSQL writes it with `prefix`, for a process of `user` (empty: a background process).
+    fn prefixed_line(prefix: &str, user: &str, pid: u32, message: &str) -> String {
+        let mut out = String::new();
+        let mut chars = prefix.chars();
+        while let Some(c) = chars.next() {
+            if c != '%' {
+                out.push(c);
+                continue;
+            }
+            match chars.next() {
+                Some('m') => out.push_str("2024-03-04 10:00:01.123 UTC"),
+                Some('t') => out.push_str("2024-03-04 10:00:01 UTC"),
+                Some('p') => out.push_str(&pid.to_string()),
+                Some('u') => out.push_str(user),
+                Some('d') => out.push_str(if user.is_empty() { "" } else { "supportdb" }),
+                Some('a') => out.push_str(if user.is_empty() { "" } else { "psql" }),
+                Some('h') => out.push_str(if user.is_empty() { "" } else { "10.0.0.9" }),
+                Some('r') => out.push_str(if user.is_empty() { "" } else { "10.0.0.9(5432)" }),
+                Some('l') => out.push('3'),
+                Some('q') if user.is_empty() => break,
+                _ => {}
+            }
+        }
+        format!("{out}LOG:  {message}")
+    }
+
+    proptest::proptest! {
+        /// Whatever the common prefix and the account, the account read is the line's `%u`, also when a
+        /// background line without one comes first.
+        #[test]
+        fn the_account_read_is_the_prefix_user(
+            which in 0..COMMON_PREFIXES.len(), user in "[a-z][a-z0-9._-]{0,11}", pid in 1u32..99999, background_first in proptest::bool::ANY,
+        ) {
+            let prefix = COMMON_PREFIXES[which];
+            proptest::prop_assume!(prefix.contains("%u"));
+            let statement = prefixed_line(prefix, &user, pid, "statement: SELECT * FROM customers WHERE customer_id = 'C1'");
+            let log = if background_first {
+                format!("{}\n{statement}\n", prefixed_line(prefix, "", 1, "checkpoint starting: time"))
+            } else {
+                format!("{statement}\n")
+            };
+            let out = run(None, &log);
+            let read: Vec<Option<&str>> = events(&out).iter().map(|e| e.actor.as_deref()).collect();
+            proptest::prop_assert_eq!(read, vec![Some(user.as_str())], "{}", log);
+        }
+    }
+
     proptest::proptest! {
         /// Whatever the values, PostgreSQL's `parameters:` detail reads back as written.
         #[test]
