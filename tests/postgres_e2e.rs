@@ -220,3 +220,28 @@ fn profile_work_hours_follow_the_profile_time_zone() {
     assert_eq!(share("time_zone = \"Europe/Berlin\""), "1.0000");
     assert_eq!(share("utc_offset = \"+02:00\""), "0.0000");
 }
+
+#[test]
+fn zoneless_times_in_an_iana_zone_follow_daylight_saving_and_a_skipped_hour_is_rejected() {
+    // The malformed no-zone case, its zones given as IANA names: 09:30 in June in Berlin is 07:30Z (CEST),
+    // before the window's 09:45 Berlin time; with the fixed +01:00 it was 08:30Z, inside.
+    let dir = tempfile::tempdir().unwrap();
+    let case_dir = dir.path().join("no-zone-case");
+    std::fs::create_dir_all(case_dir.join("logs")).unwrap();
+    let from = root().join("testdata/malformed/no-zone-case");
+    for f in ["case.toml", "customers.csv", "logs/berlin.csv", "logs/plain.csv"] {
+        std::fs::copy(from.join(f), case_dir.join(f)).unwrap();
+    }
+    let case = case_dir.join("case.toml");
+    std::fs::write(&case, std::fs::read_to_string(&case).unwrap().replace("time_zone = \"+01:00\"", "time_zone = \"Europe/Berlin\"")).unwrap();
+    // 02:30 on 31 March 2019 never happened in Berlin (the clocks went from 02:00 to 03:00).
+    let berlin = case_dir.join("logs/berlin.csv");
+    let mut text = std::fs::read_to_string(&berlin).unwrap();
+    text.push_str("2019-03-31 02:30:00,k.walsh,view,customers,C2,full_name,success\n");
+    std::fs::write(&berlin, text).unwrap();
+    let a = analyze_with(&case, &["--assume-tz", "Europe/Berlin"]);
+    assert_eq!(a.listed, ["C3"]);
+    assert_eq!(a.report["case"]["since"], "2019-06-06T07:45:00Z");
+    assert_eq!(a.rejects.len(), 1, "{:?}", a.rejects);
+    assert!(a.rejects[0].1.contains("does not exist in Europe/Berlin"), "{:?}", a.rejects);
+}
