@@ -11,9 +11,9 @@ pub struct Cli {
     #[arg(long, short, global = true)]
     pub quiet: bool,
 
-    /// Read timestamps without a zone as being in this zone (`UTC` or an offset such as `+02:00`);
-    /// without it they are rejected.
-    #[arg(long, global = true, value_name = "ZONE")]
+    /// Read timestamps without a zone as being in this zone (`UTC`, an offset such as `+02:00` or `-05:00`,
+    /// or an IANA name such as `Europe/Berlin`); without it they are rejected.
+    #[arg(long, global = true, value_name = "ZONE", allow_hyphen_values = true)]
     pub assume_tz: Option<String>,
 
     /// The character encoding of the logs: utf-8 (default), latin1 (iso-8859-1, windows-1252), utf-16le,
@@ -183,8 +183,9 @@ pub struct InspectArgs {
     /// nginx log_format (`$remote_addr - $remote_user [$time_local] "$request" $status ...`).
     #[arg(long, value_name = "FORMAT")]
     pub log_format: Option<String>,
-    /// The zone of timestamps the log writes without one (MariaDB server_audit): UTC, +02:00.
-    #[arg(long)]
+    /// The zone of timestamps the log writes without one (MariaDB server_audit), and of PostgreSQL's zone
+    /// abbreviations (CEST, CST): UTC, +02:00, -05:00, Europe/Berlin, America/Chicago.
+    #[arg(long, value_name = "ZONE", allow_hyphen_values = true)]
     pub time_zone: Option<String>,
     /// A CSV naming account ids (Salesforce USER_ID, Zendesk user_id): id and name columns.
     #[arg(long)]

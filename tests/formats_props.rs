@@ -22,7 +22,7 @@ const FIXTURES: [(&str, &str); 6] = [
 ];
 
 fn parse_all(format: Format, bytes: &[u8]) -> Option<Vec<Parsed>> {
-    let settings = ParserSettings { time_zone: chrono::FixedOffset::east_opt(0), ..Default::default() };
+    let settings = ParserSettings { time_zone: chrono::FixedOffset::east_opt(0).map(breachscope::read::timefmt::Zone::Fixed), ..Default::default() };
     let parser = ingest::detect::parser_for(format, &settings, bytes, Path::new("x.log")).ok()?;
     let mut out = Vec::new();
     parser.parse(&mut &bytes[..], &mut |p| out.push(p)).unwrap();

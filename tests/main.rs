@@ -19,6 +19,7 @@ mod legal;
 mod malformed;
 mod parallel_files;
 mod parser_properties;
+mod postgres_e2e;
 mod prefilter_properties;
 mod progress_terminal;
 mod reliability;

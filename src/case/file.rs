@@ -93,7 +93,8 @@ pub struct LogSection {
     pub map: BTreeMap<String, String>,
     #[serde(default)]
     pub tables: BTreeMap<String, String>,
-    /// The zone of timestamps written without one (MariaDB server_audit): `UTC`, `+02:00`.
+    /// The zone of timestamps written without one (MariaDB server_audit), and of PostgreSQL's zone
+    /// abbreviations: `UTC`, `+02:00`, `Europe/Berlin`.
     pub time_zone: Option<String>,
     /// A CSV naming the log's account ids (Salesforce USER_ID, Zendesk user_id).
     pub users: Option<String>,
@@ -117,6 +118,8 @@ pub struct ProfileSection {
     pub work_hours: Option<String>,
     /// The offset of local time from UTC: `"+02:00"`, `"-0500"`, `"Z"`.
     pub utc_offset: Option<String>,
+    /// Local time's zone, with its daylight saving: `"Europe/Berlin"` (or an offset, as `utc_offset`).
+    pub time_zone: Option<String>,
     /// Working days: `["Mon", "Tue", "Wed", "Thu", "Fri"]` (the default).
     pub work_days: Option<Vec<String>>,
     /// `table.column` naming the account a row is assigned to (`tickets.assignee`): customers an account

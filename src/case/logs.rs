@@ -73,8 +73,9 @@ pub struct LogSpec {
     pub map: BTreeMap<String, String>,
     /// The log's table names → case tables (`public.customers` and `customers` are found without it).
     pub table_names: BTreeMap<String, TableId>,
-    /// The zone of timestamps the log writes without one: its `time_zone`, else `--assume-tz`.
-    pub time_zone: Option<chrono::FixedOffset>,
+    /// The zone of timestamps the log writes without one, and of zone abbreviations (PostgreSQL `CEST`): its
+    /// `time_zone`, else `--assume-tz`.
+    pub time_zone: Option<crate::read::timefmt::Zone>,
     /// Account ids → names, from the log's `users` table.
     pub users: BTreeMap<String, String>,
     /// The files' character encoding: the log's `encoding`, else `--encoding`, else UTF-8.
@@ -120,7 +121,7 @@ pub(crate) fn build_log(case_path: &Path, dir: &Path, schema: &Schema, index: us
     let time_zone = section
         .time_zone
         .as_deref()
-        .map(|z| timefmt::parse_zone(z).ok_or_else(|| bad(format!("time_zone `{z}`: use UTC or an offset such as +02:00"))))
+        .map(|z| timefmt::parse_zone(z).map_err(|e| bad(format!("time_zone: {e}"))))
         .transpose()?
         .or(inputs.assume_tz);
     let encoding = match &section.encoding {

@@ -46,7 +46,7 @@ pub struct Case {
     /// Files that left the system, with the rows they held (`[[exports]]`).
     pub exports: Vec<crate::case::exports::Export>,
     /// `--assume-tz`: the zone of other zoneless times read for the case (the victims' report dates).
-    pub assume_tz: Option<chrono::FixedOffset>,
+    pub assume_tz: Option<crate::read::timefmt::Zone>,
 }
 
 /// Overrides from the command line.
@@ -195,7 +195,7 @@ fn check_people(people: &BTreeMap<String, Vec<String>>) -> Result<BTreeMap<Strin
     Ok(out)
 }
 
-fn parse_date(text: &str, assume_tz: Option<chrono::FixedOffset>) -> Result<NaiveDate, String> {
+fn parse_date(text: &str, assume_tz: Option<crate::read::timefmt::Zone>) -> Result<NaiveDate, String> {
     NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d")
         .or_else(|_| timefmt::parse_zoned_in(text, assume_tz).map(|t| t.date_naive()).map_err(|_| ()))
         .map_err(|_| format!("`{text}` is not a date (YYYY-MM-DD)"))

@@ -2,11 +2,11 @@
 //! (gap size, strictness), and `[profile]` (working hours and days, assignments, thresholds). Plain data;
 //! the stages that use them own the behaviour.
 
-use chrono::{Datelike, Duration, FixedOffset, Timelike, Weekday};
+use chrono::{Datelike, Duration, Timelike, Weekday};
 
 use crate::case::file::ProfileSection;
 use crate::case::schema::{Schema, TableId};
-use crate::read::timefmt::Timestamp;
+use crate::read::timefmt::{Timestamp, Zone};
 
 /// What to do with the rows of a table the actors read whole (no filter).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -69,7 +69,8 @@ pub struct ProfileSettings {
     /// Minutes after local midnight: [start, end).
     pub work_start: u32,
     pub work_end: u32,
-    pub offset: FixedOffset,
+    /// Local time's zone (`utc_offset` or `time_zone`); with an IANA zone, working hours follow its daylight saving.
+    pub zone: Zone,
     pub work_days: Vec<Weekday>,
     /// (table, column index) of the assignment column.
     pub assignment: Option<(TableId, usize)>,
@@ -82,7 +83,7 @@ impl Default for ProfileSettings {
         ProfileSettings {
             work_start: 8 * 60,
             work_end: 18 * 60,
-            offset: FixedOffset::east_opt(0).expect("valid"),
+            zone: Zone::utc(),
             work_days: vec![Weekday::Mon, Weekday::Tue, Weekday::Wed, Weekday::Thu, Weekday::Fri],
             assignment: None,
             bulk_records: 100,
@@ -102,8 +103,13 @@ impl ProfileSettings {
                 return Err(format!("work_hours `{hours}` is empty"));
             }
         }
-        if let Some(offset) = &section.utc_offset {
-            s.offset = parse_offset(offset).ok_or_else(|| format!("utc_offset `{offset}`: expected +HH:MM or -HH:MM"))?;
+        match (&section.utc_offset, &section.time_zone) {
+            (Some(_), Some(_)) => return Err("give utc_offset or time_zone, not both (time_zone = \"Europe/Berlin\" follows daylight saving)".into()),
+            (Some(offset), None) => {
+                s.zone = Zone::Fixed(parse_offset(offset).ok_or_else(|| format!("utc_offset `{offset}`: expected +HH:MM or -HH:MM (or time_zone = \"Europe/Berlin\")"))?);
+            }
+            (None, Some(zone)) => s.zone = Zone::parse(zone).map_err(|e| format!("time_zone: {e}"))?,
+            (None, None) => {}
         }
         if let Some(days) = &section.work_days {
             s.work_days = days
@@ -133,7 +139,7 @@ impl ProfileSettings {
 
     /// Outside working hours or on a day off, in the case's local time.
     pub fn is_after_hours(&self, t: &Timestamp) -> bool {
-        let local = t.with_timezone(&self.offset);
+        let local = self.zone.local(t);
         if !self.work_days.contains(&local.weekday()) {
             return true;
         }
@@ -153,10 +159,10 @@ fn minutes(text: &str) -> Option<u32> {
     (h <= 24 && m < 60 && h * 60 + m <= 24 * 60).then_some((h * 60 + m) % (24 * 60))
 }
 
-fn parse_offset(text: &str) -> Option<FixedOffset> {
+fn parse_offset(text: &str) -> Option<chrono::FixedOffset> {
     let text = text.trim();
     if matches!(text, "Z" | "UTC" | "+00:00" | "0") {
-        return FixedOffset::east_opt(0);
+        return chrono::FixedOffset::east_opt(0);
     }
     let sign = match text.as_bytes().first()? {
         b'+' => 1,
@@ -172,7 +178,7 @@ fn parse_offset(text: &str) -> Option<FixedOffset> {
         4 => (digits[..2].parse().ok()?, digits[2..].parse().ok()?),
         _ => return None,
     };
-    (h <= 14 && m < 60).then(|| FixedOffset::east_opt(sign * (h * 3600 + m * 60))).flatten()
+    (h <= 14 && m < 60).then(|| chrono::FixedOffset::east_opt(sign * (h * 3600 + m * 60))).flatten()
 }
 
 #[cfg(test)]
@@ -196,7 +202,7 @@ mod tests {
         let s = ProfileSettings {
             work_start: 8 * 60,
             work_end: 18 * 60,
-            offset: parse_offset(schema_free.utc_offset.as_deref().unwrap()).unwrap(),
+            zone: Zone::Fixed(parse_offset(schema_free.utc_offset.as_deref().unwrap()).unwrap()),
             ..ProfileSettings::default()
         };
         let t = |x: &str| crate::read::timefmt::parse_zoned(x).unwrap();
@@ -210,11 +216,30 @@ mod tests {
     }
 
     #[test]
+    fn working_hours_follow_daylight_saving_in_an_iana_zone() {
+        let schema = Schema { tables: vec![], field_names: vec![], field_classes: vec![], roles: Default::default() };
+        let section = ProfileSection { time_zone: Some("Europe/Berlin".into()), ..Default::default() };
+        let s = ProfileSettings::from_section(&section, &schema).unwrap();
+        let t = |x: &str| crate::read::timefmt::parse_zoned(x).unwrap();
+        // Summer (CEST, +2): 06:30Z is 08:30 local; winter (CET, +1): 06:30Z is 07:30 local.
+        assert!(!s.is_after_hours(&t("2019-06-03T06:30:00Z")));
+        assert!(s.is_after_hours(&t("2019-12-02T06:30:00Z")));
+        assert!(!s.is_after_hours(&t("2019-12-02T07:30:00Z")));
+        // 17:30Z on a winter Monday is 18:30 local: after hours; in summer it is 19:30.
+        assert!(s.is_after_hours(&t("2019-12-02T17:30:00Z")));
+        assert!(!s.is_after_hours(&t("2019-12-02T16:30:00Z")));
+        let both = ProfileSection { time_zone: Some("Europe/Berlin".into()), utc_offset: Some("+01:00".into()), ..Default::default() };
+        assert!(ProfileSettings::from_section(&both, &schema).unwrap_err().contains("not both"));
+        let bad = ProfileSection { time_zone: Some("CET".into()), ..Default::default() };
+        assert!(ProfileSettings::from_section(&bad, &schema).unwrap_err().contains("time_zone: `CET` is an abbreviation"));
+    }
+
+    #[test]
     fn bad_settings_are_refused() {
         assert_eq!(minutes("08:00"), Some(480));
         assert_eq!(minutes("24:00"), Some(0));
         assert_eq!(minutes("8h"), None);
-        assert_eq!(parse_offset("-05:00"), FixedOffset::west_opt(5 * 3600));
+        assert_eq!(parse_offset("-05:00"), chrono::FixedOffset::west_opt(5 * 3600));
         assert_eq!(parse_offset("+2"), None);
     }
 }

@@ -34,7 +34,7 @@ pub fn run(args: &InspectArgs, ui: &Ui, inputs: &input::InputDefaults) -> Result
     let time_zone = args
         .time_zone
         .as_deref()
-        .map(|z| crate::read::timefmt::parse_zone(z).ok_or_else(|| Error::Usage(format!("--time-zone `{z}`: use UTC or an offset such as +02:00"))))
+        .map(|z| crate::read::timefmt::parse_zone(z).map_err(|e| Error::Usage(format!("--time-zone: {e}"))))
         .transpose()?
         // --time-zone (this log's zone) wins over the case's, then --assume-tz.
         .or(source.as_ref().and_then(|log| log.time_zone))

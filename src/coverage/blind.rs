@@ -14,7 +14,7 @@ pub enum BlindKind {
     ParametersNotLogged,
     /// The statement uses bind parameters (`$1`) and fewer values than placeholders were logged.
     ParametersMissing,
-    /// No account in the record (`-` in a web log).
+    /// No account in the record (`-` in a web log, a PostgreSQL statement whose process's account is not in the log).
     NoAccount,
     /// The record could not be read at all (see the rejects file).
     Rejected,
@@ -48,7 +48,7 @@ impl BlindKind {
             BlindKind::StatementNotLogged => "SQL statement text not logged (<not logged>, or <previously logged> with no earlier text): records cannot be named",
             BlindKind::ParametersNotLogged => "bind parameters <not logged>: records chosen by $n cannot be named",
             BlindKind::ParametersMissing => "prepared statement with fewer logged parameters than placeholders",
-            BlindKind::NoAccount => "no account in the record (web `-`): whose access it was is unknown",
+            BlindKind::NoAccount => "no account in the record (web `-`; a PostgreSQL statement with no %u in log_line_prefix and no `connection authorized` line of its process in the file): whose access it was is unknown",
             BlindKind::Rejected => "records rejected as unreadable (see the rejects file)",
             BlindKind::WholeTableRead => "whole-table reads by the actors: no row list",
         }

@@ -421,6 +421,17 @@ pub fn summary(r: &CoverageReport) -> String {
         }
     }
 
+    for s in &r.sources {
+        let no_account = s.blind_spots.iter().filter(|b| b.kind == BlindKind::NoAccount.as_str()).filter_map(|b| b.records).sum::<u64>();
+        if no_account > 0 {
+            out.push_str(&format!(
+                "!! {}: {no_account} access record(s) name no account, so the actors' accesses may be among them ({}).\n",
+                s.source,
+                BlindKind::NoAccount.describe()
+            ));
+        }
+    }
+
     if !r.findings.is_empty() {
         out.push_str(&format!("\n!! STRICT COVERAGE: {} gap(s) inside the window where the actors' access cannot be ruled out:\n", r.findings.len()));
         let mut t = table(&["source", "gap", "actors' last event before", "first event after", "events elsewhere during"]);

@@ -113,7 +113,7 @@ pub fn resolve_format(declared: Option<&str>, sample: &[u8], path: &std::path::P
 
 /// Checks a log's `log_format` (the server's own format string) before any file is read: it must be for a
 /// web access log and compile. The message names the key; the caller names the case file and the log.
-pub fn check_log_format(declared: Option<&str>, layout: &str, time_zone: Option<chrono::FixedOffset>) -> std::result::Result<(), String> {
+pub fn check_log_format(declared: Option<&str>, layout: &str, time_zone: Option<crate::read::timefmt::Zone>) -> std::result::Result<(), String> {
     if let Some(declared) = declared.filter(|f| Format::parse_name(f) != Some(Format::Combined)) {
         return Err(format!("log_format is for web access logs, not `format = \"{declared}\"`: set `format = \"combined\"` or leave `format` out"));
     }

@@ -287,7 +287,7 @@ impl Format {
     pub fn describe(self) -> &'static str {
         match self {
             Format::Combined => "web access log, Apache/nginx combined or common format",
-            Format::Pgaudit => "PostgreSQL log (csvlog or stderr) with pgaudit AUDIT records",
+            Format::Pgaudit => "PostgreSQL log (csvlog or stderr): pgaudit AUDIT records, log_statement and log_min_duration_statement lines",
             Format::Csv => "CSV audit export, mapped column by column",
             Format::Jsonl => "JSON Lines audit export, mapped key by key",
             Format::MysqlAudit => "MySQL Enterprise Audit JSON, Percona audit_log JSON/XML or MariaDB server_audit",
@@ -327,9 +327,10 @@ pub struct ParserSettings {
     /// Role → column/key, for csv and jsonl.
     pub map: std::collections::BTreeMap<String, String>,
     /// The zone of timestamps the log writes without one (MariaDB server_audit `YYYYMMDD HH:MM:SS`, a CSV's
-    /// `2019-06-01 10:00:00`): the log's `time_zone`, else `--assume-tz`; `None`: such timestamps are rejected.
+    /// `2019-06-01 10:00:00`) and of zone abbreviations (PostgreSQL's `CEST`): the log's `time_zone`, else
+    /// `--assume-tz`; `None`: such timestamps are rejected.
     /// Times that are UTC by the format's definition (MySQL Enterprise JSON, Salesforce `TIMESTAMP`) do not use it.
-    pub time_zone: Option<chrono::FixedOffset>,
+    pub time_zone: Option<crate::read::timefmt::Zone>,
     /// Account ids → names (Salesforce `USER_ID`, Zendesk `user_id`); unmapped ids stay as they are.
     pub users: std::collections::BTreeMap<String, String>,
     /// Web logs: the server's own format string (Apache `LogFormat` or nginx `log_format`); `None`: the

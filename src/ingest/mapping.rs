@@ -102,7 +102,7 @@ pub struct MappedValues<'a> {
 
 /// Builds the event; on a bad time, returns the reason (the caller knows the column).
 /// A time without a zone is read in `zone` when given (see [`crate::ingest::event::ParserSettings::time_zone`]).
-pub fn to_event(line: u64, v: &MappedValues<'_>, zone: Option<chrono::FixedOffset>) -> Result<RawEvent, String> {
+pub fn to_event(line: u64, v: &MappedValues<'_>, zone: Option<crate::read::timefmt::Zone>) -> Result<RawEvent, String> {
     let time = timefmt::parse_any_in(v.time, zone).map_err(|e| format!("time: {e}"))?;
     let actor = account_of(v.actor).map(str::to_string);
     let nonempty = |s: Option<&str>| s.map(str::trim).filter(|s| !s.is_empty()).map(str::to_string);

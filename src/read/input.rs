@@ -22,7 +22,7 @@ pub struct InputDefaults {
     pub encoding: Option<TextEncoding>,
     /// `--assume-tz`: the zone of timestamps written without one, in every log without its own `time_zone`
     /// and in the case's window bounds; `None`: such timestamps are rejected.
-    pub assume_tz: Option<chrono::FixedOffset>,
+    pub assume_tz: Option<crate::read::timefmt::Zone>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -2,16 +2,150 @@
 //!
 //! A timestamp without a zone is rejected: guessing the zone of an export silently shifts events in or out
 //! of the case window. Where the zone is known (a log's `time_zone`, `--assume-tz`), the caller passes it to
-//! the `*_in` functions; there is no process-wide setting.
+//! the `*_in` functions as a [`Zone`]; there is no process-wide setting.
+//!
+//! Zones are fixed offsets (`UTC`, `+02:00`) or IANA names (`Europe/Berlin`, `America/Chicago`) whose
+//! daylight-saving rules come from the tz database (the `chrono-tz` crate). A local time in an IANA zone is
+//! read at that instant's offset; where the clocks go back (a fold: the local hour is lived twice) it is the
+//! first of the two instants, and where they go forward (a gap: the local hour never happens) it is
+//! rejected, since no instant has that local time. PostgreSQL's zone abbreviations (`CEST`, `CST`) are read
+//! only with the log's IANA zone, and only when that zone uses that abbreviation at that time.
 
-use chrono::{DateTime, Datelike, FixedOffset, NaiveDate, NaiveDateTime, NaiveTime, TimeZone, Utc};
+use chrono::{DateTime, Datelike, FixedOffset, LocalResult, NaiveDate, NaiveDateTime, NaiveTime, Offset, TimeZone, Utc};
+use chrono_tz::OffsetName;
 
 pub type Timestamp = DateTime<Utc>;
 
-/// Reads an `--assume-tz` value (`UTC`, `Z`, `+02:00`, `-0500`): the zone the caller then passes to the
-/// `*_in` functions for timestamps without one.
-pub fn parse_assume_tz(text: &str) -> Result<FixedOffset, String> {
-    parse_offset(text.trim()).ok_or_else(|| format!("--assume-tz: `{text}` is not UTC or an offset such as +02:00"))
+/// A time zone as a user gives it: a fixed offset from UTC, or an IANA zone with its daylight-saving rules.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Zone {
+    Fixed(FixedOffset),
+    Iana(chrono_tz::Tz),
+}
+
+impl Default for Zone {
+    fn default() -> Self {
+        Zone::utc()
+    }
+}
+
+impl From<FixedOffset> for Zone {
+    fn from(offset: FixedOffset) -> Zone {
+        Zone::Fixed(offset)
+    }
+}
+
+impl std::fmt::Display for Zone {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Zone::Fixed(o) if o.local_minus_utc() == 0 => f.write_str("UTC"),
+            Zone::Fixed(o) => write!(f, "{o}"),
+            Zone::Iana(tz) => f.write_str(tz.name()),
+        }
+    }
+}
+
+impl Zone {
+    pub fn utc() -> Zone {
+        Zone::Fixed(FixedOffset::east_opt(0).expect("valid"))
+    }
+
+    /// A zone setting: `UTC`, `Z`, `+02:00`, `-0500`, or an IANA name (`Europe/Berlin`, `Asia/Singapore`).
+    /// Abbreviations (`CET`, `EST`, `CST`) are refused: several zones share them, and the tz database's
+    /// `EST` or `CET` have no or other daylight saving than the place meant.
+    pub fn parse(text: &str) -> Result<Zone, String> {
+        let text = text.trim();
+        if let Some(offset) = parse_offset(text) {
+            return Ok(Zone::Fixed(offset));
+        }
+        let hint = "use an IANA zone name such as \"Europe/Berlin\" or \"America/Chicago\", UTC, or an offset such as +02:00";
+        if looks_like_abbreviation(text) {
+            return Err(format!("`{text}` is an abbreviation, which several zones share: {hint}"));
+        }
+        match text.parse::<chrono_tz::Tz>() {
+            Ok(tz) => Ok(Zone::Iana(tz)),
+            Err(_) => Err(format!("`{text}` is not a time zone: {hint}")),
+        }
+    }
+
+    /// The instant of a local time in this zone. In an IANA zone, a time in the hour lived twice when the
+    /// clocks go back is the first of the two instants; a time in the hour skipped when they go forward does
+    /// not exist and is an error.
+    pub fn resolve(&self, local: &NaiveDateTime) -> Result<Timestamp, String> {
+        match self {
+            Zone::Fixed(o) => o.from_local_datetime(local).single().map(|t| t.with_timezone(&Utc)).ok_or_else(|| format!("`{local}` is not a valid time")),
+            Zone::Iana(tz) => match tz.from_local_datetime(local) {
+                LocalResult::Single(t) => Ok(t.with_timezone(&Utc)),
+                LocalResult::Ambiguous(first, _) => Ok(first.with_timezone(&Utc)),
+                LocalResult::None => Err(format!(
+                    "local time `{local}` does not exist in {} (the clocks went forward over it): the log's time_zone is not the zone it was written in",
+                    tz.name()
+                )),
+            },
+        }
+    }
+
+    /// The instant of a local time written with a zone abbreviation (`2019-06-03 09:15:22 CEST`), read with
+    /// this zone (the log's): it must be an IANA zone that uses `abbreviation` at that time.
+    fn resolve_abbreviation(zone: Option<&Zone>, local: &NaiveDateTime, abbreviation: &str, text: &str) -> Result<Timestamp, String> {
+        let tz = match zone {
+            Some(Zone::Iana(tz)) => tz,
+            Some(Zone::Fixed(o)) => {
+                return Err(format!(
+                    "`{text}` has the zone abbreviation `{abbreviation}` and the log's time_zone is the fixed offset {o}: set time_zone to the server's IANA zone (its log_timezone), e.g. time_zone = \"America/Chicago\""
+                ))
+            }
+            None => {
+                return Err(format!(
+                    "`{text}` has the zone abbreviation `{abbreviation}`, which is not a zone (CST is both US Central and China Standard Time): set time_zone for this log to the server's IANA zone (its log_timezone), e.g. time_zone = \"America/Chicago\""
+                ))
+            }
+        };
+        let candidates: Vec<DateTime<chrono_tz::Tz>> = match tz.from_local_datetime(local) {
+            LocalResult::Single(t) => vec![t],
+            LocalResult::Ambiguous(a, b) => vec![a, b],
+            LocalResult::None => Vec::new(),
+        };
+        if let Some(t) = candidates.iter().find(|t| t.offset().abbreviation().is_some_and(|a| a.eq_ignore_ascii_case(abbreviation))) {
+            return Ok(t.with_timezone(&Utc));
+        }
+        let used: Vec<&str> = candidates.iter().filter_map(|t| t.offset().abbreviation()).collect();
+        if used.is_empty() {
+            return Err(format!("`{text}`: that local time does not exist in {} (the clocks went forward over it)", tz.name()));
+        }
+        Err(format!(
+            "`{text}`: {} uses {} at that time, not `{abbreviation}`: is the log's time_zone the server's log_timezone?",
+            tz.name(),
+            used.join(" or ")
+        ))
+    }
+
+    /// The local date and time of an instant in this zone.
+    pub fn local(&self, t: &Timestamp) -> NaiveDateTime {
+        match self {
+            Zone::Fixed(o) => t.with_timezone(o).naive_local(),
+            Zone::Iana(tz) => t.with_timezone(tz).naive_local(),
+        }
+    }
+
+    /// The offset from UTC in force at an instant.
+    pub fn offset_at(&self, t: &Timestamp) -> FixedOffset {
+        match self {
+            Zone::Fixed(o) => *o,
+            Zone::Iana(tz) => t.with_timezone(tz).offset().fix(),
+        }
+    }
+}
+
+/// `CET`, `EST`, `PDT`: three to five capital letters that are not UTC/GMT.
+fn looks_like_abbreviation(text: &str) -> bool {
+    (3..=5).contains(&text.len()) && text.bytes().all(|b| b.is_ascii_uppercase()) && !matches!(text, "UTC" | "GMT" | "UCT" | "ZULU")
+}
+
+/// Reads an `--assume-tz` value (`UTC`, `Z`, `+02:00`, `-0500`, `Europe/Berlin`): the zone the caller then
+/// passes to the `*_in` functions for timestamps without one.
+pub fn parse_assume_tz(text: &str) -> Result<Zone, String> {
+    Zone::parse(text).map_err(|e| format!("--assume-tz: {e}"))
 }
 
 /// RFC 3339 with a `Z` and whole seconds unless the value has sub-second digits.
@@ -36,7 +170,7 @@ pub fn parse_bound(text: &str, end: DayEnd) -> Result<Timestamp, String> {
 }
 
 /// As [`parse_bound`], reading a time without a zone in `zoneless` (`--assume-tz`) when given.
-pub fn parse_bound_in(text: &str, end: DayEnd, zoneless: Option<FixedOffset>) -> Result<Timestamp, String> {
+pub fn parse_bound_in(text: &str, end: DayEnd, zoneless: Option<Zone>) -> Result<Timestamp, String> {
     let text = text.trim();
     check_calendar_date(text)?;
     if let Ok(date) = NaiveDate::parse_from_str(text, "%Y-%m-%d") {
@@ -74,7 +208,7 @@ pub fn parse_zoned(text: &str) -> Result<Timestamp, String> {
 
 /// As [`parse_zoned`]; a time without a zone (`2019-06-01 10:00:00`) is read in `zoneless` when given
 /// (the log's `time_zone`, else `--assume-tz`), and rejected otherwise.
-pub fn parse_zoned_in(text: &str, zoneless: Option<FixedOffset>) -> Result<Timestamp, String> {
+pub fn parse_zoned_in(text: &str, zoneless: Option<Zone>) -> Result<Timestamp, String> {
     let text = text.trim();
     if let Some(t) = parse_rfc3339_common(text.as_bytes()) {
         return Ok(t);
@@ -83,18 +217,23 @@ pub fn parse_zoned_in(text: &str, zoneless: Option<FixedOffset>) -> Result<Times
         return Ok(t.with_timezone(&Utc));
     }
     let Some((body, zone)) = split_zone(text) else {
-        if let (Some(offset), Some(naive)) = (zoneless, parse_naive(text)) {
-            return offset.from_local_datetime(&naive).single().map(|t| t.with_timezone(&Utc)).ok_or_else(|| format!("`{text}` is not a valid time"));
+        if let (Some(z), Some(naive)) = (zoneless, parse_naive(text)) {
+            return z.resolve(&naive).map_err(|e| format!("`{text}`: {e}"));
         }
         return Err(format!("timestamp `{text}` has no time zone"));
     };
     let naive = parse_naive(body).ok_or_else(|| format!("`{text}` is not a timestamp"))?;
-    let offset = parse_offset(zone).ok_or_else(|| format!("unknown time zone `{zone}` in `{text}`"))?;
-    offset
-        .from_local_datetime(&naive)
-        .single()
-        .map(|t| t.with_timezone(&Utc))
-        .ok_or_else(|| format!("`{text}` is not a valid time"))
+    if let Some(offset) = parse_offset(zone) {
+        return Zone::Fixed(offset).resolve(&naive).map_err(|_| format!("`{text}` is not a valid time"));
+    }
+    if zone.bytes().all(|b| b.is_ascii_alphabetic()) && (2..=6).contains(&zone.len()) {
+        // PostgreSQL's %m/%t with a named log_timezone: `CEST`, `PDT`, `CST`.
+        return Zone::resolve_abbreviation(zoneless.as_ref(), &naive, zone, text);
+    }
+    match zone.parse::<chrono_tz::Tz>() {
+        Ok(tz) => Zone::Iana(tz).resolve(&naive).map_err(|e| format!("`{text}`: {e}")),
+        Err(_) => Err(format!("unknown time zone `{zone}` in `{text}`")),
+    }
 }
 
 /// Apache/nginx `%t`: `01/Jun/2019:01:30:00 +0200` (without the brackets).
@@ -125,7 +264,7 @@ pub fn parse_any(text: &str) -> Result<Timestamp, String> {
 }
 
 /// As [`parse_any`], reading a time without a zone in `zoneless` when given.
-pub fn parse_any_in(text: &str, zoneless: Option<FixedOffset>) -> Result<Timestamp, String> {
+pub fn parse_any_in(text: &str, zoneless: Option<Zone>) -> Result<Timestamp, String> {
     if let Some(t) = parse_epoch(text) {
         return Ok(t);
     }
@@ -199,9 +338,9 @@ fn split_zone(text: &str) -> Option<(&str, &str)> {
     Some((&text[..sign], &text[sign..]))
 }
 
-/// A zone setting: `UTC`, `Z`, `+02:00`, `-0500`.
-pub fn parse_zone(zone: &str) -> Option<FixedOffset> {
-    parse_offset(zone.trim())
+/// A zone setting: `UTC`, `Z`, `+02:00`, `-0500`, `Europe/Berlin` (see [`Zone::parse`]).
+pub fn parse_zone(zone: &str) -> Result<Zone, String> {
+    Zone::parse(zone)
 }
 
 fn parse_offset(zone: &str) -> Option<FixedOffset> {
@@ -274,7 +413,105 @@ mod tests {
     #[test]
     fn timestamp_without_zone_is_refused() {
         assert!(parse_zoned("2019-06-03 09:15:22").unwrap_err().contains("no time zone"));
-        assert!(parse_zoned("2019-06-03 09:15:22 CST").unwrap_err().contains("unknown time zone"));
+        // An abbreviation without the log's zone is never guessed: the message names the key to set.
+        let err = parse_zoned("2019-06-03 09:15:22 CST").unwrap_err();
+        assert!(err.contains("time_zone = \"America/Chicago\"") && err.contains("China"), "{err}");
+        assert!(parse_zoned("2019-06-03 09:15:22 Mars/Olympus").unwrap_err().contains("unknown time zone"));
+    }
+
+    fn zone(name: &str) -> Option<Zone> {
+        Some(Zone::parse(name).unwrap())
+    }
+
+    #[test]
+    fn zone_settings() {
+        assert_eq!(Zone::parse("+02:00").unwrap(), Zone::Fixed(FixedOffset::east_opt(7200).unwrap()));
+        assert_eq!(Zone::parse(" UTC ").unwrap(), Zone::utc());
+        assert_eq!(Zone::parse("Europe/Berlin").unwrap(), Zone::Iana(chrono_tz::Europe::Berlin));
+        assert_eq!(Zone::parse("America/Chicago").unwrap().to_string(), "America/Chicago");
+        assert!(Zone::parse("EST").unwrap_err().contains("abbreviation"));
+        assert!(Zone::parse("CEST").unwrap_err().contains("abbreviation"));
+        assert!(Zone::parse("Europe/Berln").unwrap_err().contains("IANA zone name"));
+        assert!(parse_assume_tz("Asia/Singapore").is_ok());
+    }
+
+    #[test]
+    fn iana_zone_follows_daylight_saving() {
+        let berlin = zone("Europe/Berlin");
+        assert_eq!(parse_zoned_in("2019-06-03 09:15:22", berlin).unwrap(), utc("2019-06-03T07:15:22Z"));
+        assert_eq!(parse_zoned_in("2019-12-03 09:15:22", berlin).unwrap(), utc("2019-12-03T08:15:22Z"));
+        let chicago = zone("America/Chicago");
+        assert_eq!(parse_any_in("2019-07-04T12:00:00", chicago).unwrap(), utc("2019-07-04T17:00:00Z"));
+        assert_eq!(parse_bound_in("2019-01-04 12:00:00", DayEnd::Start, chicago).unwrap(), utc("2019-01-04T18:00:00Z"));
+    }
+
+    #[test]
+    fn fold_is_the_first_instant_and_gap_is_refused() {
+        let berlin = zone("Europe/Berlin");
+        // 2019-10-27 02:30 happened twice in Berlin (CEST, then CET): the first.
+        assert_eq!(parse_zoned_in("2019-10-27 02:30:00", berlin).unwrap(), utc("2019-10-27T00:30:00Z"));
+        // 2019-03-31 02:30 never happened in Berlin.
+        let err = parse_zoned_in("2019-03-31 02:30:00", berlin).unwrap_err();
+        assert!(err.contains("does not exist in Europe/Berlin"), "{err}");
+        // A fixed offset has neither.
+        assert_eq!(parse_zoned_in("2019-03-31 02:30:00", zone("+01:00")).unwrap(), utc("2019-03-31T01:30:00Z"));
+    }
+
+    #[test]
+    fn postgres_abbreviations_are_read_with_the_logs_zone() {
+        let berlin = zone("Europe/Berlin");
+        assert_eq!(parse_zoned_in("2019-06-03 09:15:22.123 CEST", berlin).unwrap(), utc("2019-06-03T07:15:22.123Z"));
+        assert_eq!(parse_zoned_in("2019-12-03 09:15:22 CET", berlin).unwrap(), utc("2019-12-03T08:15:22Z"));
+        // In the fold the abbreviation says which of the two instants.
+        assert_eq!(parse_zoned_in("2019-10-27 02:30:00 CEST", berlin).unwrap(), utc("2019-10-27T00:30:00Z"));
+        assert_eq!(parse_zoned_in("2019-10-27 02:30:00 CET", berlin).unwrap(), utc("2019-10-27T01:30:00Z"));
+        // The abbreviation must be the zone's at that time.
+        let err = parse_zoned_in("2019-06-03 09:15:22 CET", berlin).unwrap_err();
+        assert!(err.contains("Europe/Berlin uses CEST"), "{err}");
+        let chicago = zone("America/Chicago");
+        assert_eq!(parse_zoned_in("2019-01-15 10:00:00 CST", chicago).unwrap(), utc("2019-01-15T16:00:00Z"));
+        assert_eq!(parse_zoned_in("2019-07-15 10:00:00 CDT", chicago).unwrap(), utc("2019-07-15T15:00:00Z"));
+        assert!(parse_zoned_in("2019-07-15 10:00:00 CST", chicago).unwrap_err().contains("uses CDT"));
+        assert_eq!(parse_zoned_in("2019-07-15 10:00:00 CST", zone("Asia/Shanghai")).unwrap(), utc("2019-07-15T02:00:00Z"));
+        assert_eq!(parse_zoned_in("2019-07-15 10:00:00 JST", zone("Asia/Tokyo")).unwrap(), utc("2019-07-15T01:00:00Z"));
+        assert_eq!(parse_zoned_in("2019-07-15 10:00:00 EEST", zone("Europe/Helsinki")).unwrap(), utc("2019-07-15T07:00:00Z"));
+        // A fixed offset cannot say what an abbreviation means.
+        assert!(parse_zoned_in("2019-07-15 10:00:00 CDT", zone("-05:00")).unwrap_err().contains("fixed offset"));
+        // UTC and GMT need no zone.
+        assert_eq!(parse_zoned_in("2019-07-15 10:00:00 GMT", chicago).unwrap(), utc("2019-07-15T10:00:00Z"));
+    }
+
+    #[test]
+    fn numeric_zone_after_a_space() {
+        assert_eq!(parse_zoned("2026-08-28 11:20:44.118 +08").unwrap(), utc("2026-08-28T03:20:44.118Z"));
+        assert_eq!(parse_zoned("2026-08-28 11:20:44 -03").unwrap(), utc("2026-08-28T14:20:44Z"));
+        assert_eq!(parse_zoned("2026-08-28 11:20:44 +0545").unwrap(), utc("2026-08-28T05:35:44Z"));
+    }
+
+    const PG_ZONES: [&str; 8] =
+        ["Europe/Berlin", "America/Chicago", "America/New_York", "Australia/Sydney", "Asia/Tokyo", "America/Sao_Paulo", "Asia/Singapore", "Europe/Helsinki"];
+
+    proptest::proptest! {
+        /// A time as PostgreSQL's %m writes it in a named zone (local time and the zone's abbreviation, or
+        /// its numeric offset where the zone has no abbreviation) reads back as the same instant.
+        #[test]
+        fn postgres_local_time_with_abbreviation_round_trips(seconds in 1_262_304_000i64..1_893_456_000, millis in 0u32..1000, z in 0usize..PG_ZONES.len()) {
+            let t = Utc.timestamp_opt(seconds, millis * 1_000_000).unwrap();
+            let tz: chrono_tz::Tz = PG_ZONES[z].parse().unwrap();
+            let text = t.with_timezone(&tz).format("%Y-%m-%d %H:%M:%S%.3f %Z").to_string();
+            proptest::prop_assert_eq!(parse_zoned_in(&text, Some(Zone::Iana(tz))), Ok(t), "{}", text);
+        }
+
+        /// A zoneless local time in an IANA zone reads as the instant it was, except in the second pass of
+        /// a fold, where it reads as the first (one hour earlier).
+        #[test]
+        fn zoneless_local_time_in_iana_zone(seconds in 1_262_304_000i64..1_893_456_000, z in 0usize..PG_ZONES.len()) {
+            let t = Utc.timestamp_opt(seconds, 0).unwrap();
+            let zone = Zone::parse(PG_ZONES[z]).unwrap();
+            let text = zone.local(&t).format("%Y-%m-%d %H:%M:%S").to_string();
+            let read = parse_zoned_in(&text, Some(zone)).unwrap();
+            proptest::prop_assert!(read == t || (zone.local(&read) == zone.local(&t) && read < t), "{} read as {}", text, read);
+        }
     }
 
     #[test]

@@ -23,7 +23,7 @@ use crate::read::timefmt;
 #[derive(Default)]
 pub struct CloudtrailParser {
     /// The zone of `eventTime`s written without one (see [`crate::ingest::event::ParserSettings::time_zone`]).
-    pub time_zone: Option<chrono::FixedOffset>,
+    pub time_zone: Option<crate::read::timefmt::Zone>,
 }
 
 #[derive(serde::Deserialize)]
@@ -245,7 +245,7 @@ fn dynamodb(name: &str, params: &Value) -> Result<Payload, &'static str> {
     Ok(Payload::Item { operation: name.to_string(), requests })
 }
 
-fn event(line: u64, v: &Value, raw: &[u8], zone: Option<chrono::FixedOffset>) -> Parsed {
+fn event(line: u64, v: &Value, raw: &[u8], zone: Option<crate::read::timefmt::Zone>) -> Parsed {
     let Some(name) = v.get("eventName").and_then(Value::as_str) else {
         return Parsed::Rejected(Rejection::new(line, 1, "not a CloudTrail event (no `eventName`)", raw));
     };

@@ -11,11 +11,11 @@
 use std::borrow::Cow;
 use std::io::BufRead;
 
-use chrono::{DateTime, FixedOffset, NaiveDateTime, TimeZone, Utc};
+use chrono::{DateTime, NaiveDateTime, TimeZone, Utc};
 
 use crate::ingest::event::{Format, LogParser, Parsed, Payload, RawEvent, Rejection};
 use crate::read::lines::{utf8, Lines};
-use crate::read::timefmt::{self, Timestamp};
+use crate::read::timefmt::{self, Timestamp, Zone};
 
 /// The common/combined layouts, read by the account rule above.
 pub struct CombinedParser;
@@ -589,12 +589,12 @@ const MATCH_STEPS: u32 = 20_000;
 pub struct LayoutParser {
     layout: LogLayout,
     /// The zone of an Apache `%{FORMAT}t` time written without one.
-    time_zone: Option<FixedOffset>,
+    time_zone: Option<Zone>,
 }
 
 impl LayoutParser {
     /// The parser for `format`; `time_zone` is used for a time the format writes without a zone (and needed then).
-    pub fn new(format: &str, time_zone: Option<FixedOffset>) -> Result<LayoutParser, String> {
+    pub fn new(format: &str, time_zone: Option<Zone>) -> Result<LayoutParser, String> {
         let layout = LogLayout::compile(format)?;
         if layout.zoneless() && time_zone.is_none() {
             return Err("its time has no zone (no `%z` in `%{...}t`): set `time_zone` for this log".into());
@@ -742,7 +742,7 @@ impl<'l, 'a> Reading<'l, 'a> {
 struct Search<'l, 'a> {
     items: &'l [Item],
     line: &'a str,
-    zone: Option<FixedOffset>,
+    zone: Option<Zone>,
     /// Byte range of each item in the reading being tried.
     spans: Vec<(usize, usize)>,
     first: Option<Vec<(usize, usize)>>,
@@ -860,7 +860,7 @@ fn candidates(shape: FieldShape, rest: &str, next: Next<'_>) -> Vec<usize> {
 
 /// Whether a value can be the field's: a status is three digits, a time reads as one, a client is not `-`,
 /// an account is not several fields (`- k.walsh`, read so when the fields before it were cut short).
-fn fits(role: &Role, value: &str, zone: Option<FixedOffset>) -> bool {
+fn fits(role: &Role, value: &str, zone: Option<Zone>) -> bool {
     match role {
         Role::User => !(value.contains(' ') && value.split(' ').any(|w| w == "-")),
         Role::Client => !value.is_empty() && value != "-",
@@ -872,7 +872,7 @@ fn fits(role: &Role, value: &str, zone: Option<FixedOffset>) -> bool {
     }
 }
 
-fn parse_time(kind: &TimeKind, value: &str, zone: Option<FixedOffset>) -> Result<Timestamp, String> {
+fn parse_time(kind: &TimeKind, value: &str, zone: Option<Zone>) -> Result<Timestamp, String> {
     match kind {
         TimeKind::Clf => timefmt::parse_clf(value.strip_prefix('[').and_then(|v| v.strip_suffix(']')).unwrap_or(value)),
         TimeKind::Iso8601 => timefmt::parse_zoned(value),
@@ -899,7 +899,7 @@ fn parse_time(kind: &TimeKind, value: &str, zone: Option<FixedOffset>) -> Result
             Err(_) => {
                 let naive = NaiveDateTime::parse_from_str(value, format).map_err(|_| format!("`{value}` is not a `{format}` time"))?;
                 let zone = zone.ok_or_else(|| format!("`{value}` has no time zone: set `time_zone`"))?;
-                zone.from_local_datetime(&naive).single().map(|t| t.with_timezone(&Utc)).ok_or_else(|| format!("`{value}` is not a valid time"))
+                zone.resolve(&naive).map_err(|e| format!("`{value}`: {e}"))
             }
         },
     }
@@ -1099,7 +1099,7 @@ mod tests {
         let zoneless = "%h %u [%{%d/%b/%Y %H:%M:%S}t] \"%r\" %>s";
         let err = LayoutParser::new(zoneless, None).err().unwrap();
         assert!(err.contains("set `time_zone`"), "{err}");
-        let parser = LayoutParser::new(zoneless, chrono::FixedOffset::east_opt(7200)).unwrap();
+        let parser = LayoutParser::new(zoneless, chrono::FixedOffset::east_opt(7200).map(Zone::Fixed)).unwrap();
         let mut out = Vec::new();
         parser.parse(&mut "1.2.3.4 k.walsh [04/Jul/2019 09:20:46] \"GET / HTTP/1.1\" 200\n".as_bytes(), &mut |p| out.push(p)).unwrap();
         assert_eq!(timefmt::format_utc(&event(&out).time), "2019-07-04T07:20:46Z");

@@ -19,7 +19,7 @@ pub struct CsvParser {
     /// See [`CsvParser::only_accounts`].
     prefilter: Option<(Vec<String>, Window)>,
     /// The zone of times written without one (see [`crate::ingest::event::ParserSettings::time_zone`]).
-    time_zone: Option<chrono::FixedOffset>,
+    time_zone: Option<crate::read::timefmt::Zone>,
 }
 
 impl CsvParser {
@@ -51,7 +51,7 @@ impl CsvParser {
     }
 
     /// Reads times written without a zone in `zone` (`None`: they are rejected).
-    pub fn in_zone(mut self, zone: Option<chrono::FixedOffset>) -> Self {
+    pub fn in_zone(mut self, zone: Option<crate::read::timefmt::Zone>) -> Self {
         self.time_zone = zone;
         self
     }

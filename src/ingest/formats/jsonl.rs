@@ -14,7 +14,7 @@ use crate::ingest::event::{Format, LogParser, Parsed, Rejection};
 pub struct JsonlParser {
     declared: BTreeMap<String, String>,
     /// The zone of times written without one (see [`crate::ingest::event::ParserSettings::time_zone`]).
-    time_zone: Option<chrono::FixedOffset>,
+    time_zone: Option<crate::read::timefmt::Zone>,
 }
 
 impl JsonlParser {
@@ -28,7 +28,7 @@ impl JsonlParser {
     }
 
     /// Reads times written without a zone in `zone` (`None`: they are rejected).
-    pub fn in_zone(mut self, zone: Option<chrono::FixedOffset>) -> Self {
+    pub fn in_zone(mut self, zone: Option<crate::read::timefmt::Zone>) -> Self {
         self.time_zone = zone;
         self
     }

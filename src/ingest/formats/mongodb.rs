@@ -20,7 +20,7 @@ use crate::read::timefmt::Timestamp;
 #[derive(Default)]
 pub struct MongodbParser {
     /// The zone of `ts.$date` strings written without one (see [`crate::ingest::event::ParserSettings::time_zone`]).
-    pub time_zone: Option<chrono::FixedOffset>,
+    pub time_zone: Option<crate::read::timefmt::Zone>,
 }
 
 impl LogParser for MongodbParser {
@@ -37,7 +37,7 @@ impl LogParser for MongodbParser {
 }
 
 /// `ts.$date`: an ISO string, or `{"$numberLong": "ms"}`, or milliseconds.
-fn mongo_time(ts: Option<&Value>, zone: Option<chrono::FixedOffset>) -> Result<Timestamp, String> {
+fn mongo_time(ts: Option<&Value>, zone: Option<crate::read::timefmt::Zone>) -> Result<Timestamp, String> {
     let date = ts.and_then(|t| t.get("$date")).ok_or("no `ts.$date`")?;
     match date {
         Value::String(s) => timefmt::parse_zoned_in(s, zone),
@@ -63,7 +63,7 @@ fn ignored_reason(atype: &str) -> &'static str {
     }
 }
 
-fn record(line: u64, v: &Value, raw: &[u8], zone: Option<chrono::FixedOffset>) -> Parsed {
+fn record(line: u64, v: &Value, raw: &[u8], zone: Option<crate::read::timefmt::Zone>) -> Parsed {
     let Some(atype) = v.get("atype").and_then(Value::as_str) else {
         return Parsed::Rejected(Rejection::new(
             line,

@@ -19,7 +19,7 @@
 use std::collections::HashMap;
 use std::io::BufRead;
 
-use chrono::{FixedOffset, NaiveDateTime, TimeZone, Utc};
+use chrono::{NaiveDateTime, TimeZone, Utc};
 use regex::Regex;
 use serde_json::Value;
 
@@ -29,7 +29,7 @@ use crate::ingest::json_records::Record;
 use crate::read::lines::Lines;
 use crate::ingest::event::{Format, LogParser, Parameters, Parsed, ParserSettings, Payload, RawEvent, Rejection, StatementText};
 use crate::read::timefmt;
-use crate::read::timefmt::Timestamp;
+use crate::read::timefmt::{Timestamp, Zone};
 
 const MARIADB_LINE: &str = r"^(\d{8} \d\d:\d\d:\d\d|\d{10,19}),([^,]*),([^,]*),([^,]*),(\d+),(\d+),([A-Z_]+),([^,]*),(.*)$";
 
@@ -59,7 +59,7 @@ enum Layout {
 
 pub struct MysqlAuditParser {
     layout: Layout,
-    time_zone: Option<FixedOffset>,
+    time_zone: Option<Zone>,
 }
 
 impl MysqlAuditParser {
@@ -169,7 +169,7 @@ pub fn percona_user(text: &str) -> Option<String> {
     [login, privileged].into_iter().find(|s| !s.is_empty()).map(str::to_string)
 }
 
-fn parse_json(input: &mut dyn BufRead, sink: &mut dyn FnMut(Parsed), zone: Option<FixedOffset>) -> std::io::Result<()> {
+fn parse_json(input: &mut dyn BufRead, sink: &mut dyn FnMut(Parsed), zone: Option<Zone>) -> std::io::Result<()> {
     let mut st = Statements { pending: HashMap::new(), sink };
     json_records::read_objects(input, &mut |record| match record {
         Record::Object { line, value, text } => json_record(line, &value, text, &mut st, zone),
@@ -183,7 +183,7 @@ fn reject(st: &mut Statements<'_>, line: u64, reason: impl Into<String>, raw: &[
     (st.sink)(Parsed::Rejected(Rejection::new(line, 0, reason, raw)));
 }
 
-fn json_record(line: u64, v: &Value, raw: &[u8], st: &mut Statements<'_>, zone: Option<FixedOffset>) {
+fn json_record(line: u64, v: &Value, raw: &[u8], st: &mut Statements<'_>, zone: Option<Zone>) {
     if let Some(rec) = v.get("audit_record") {
         return percona_record(line, rec, raw, st, zone);
     }
@@ -235,7 +235,7 @@ fn json_record(line: u64, v: &Value, raw: &[u8], st: &mut Statements<'_>, zone: 
     st.statement(connection, query.to_string(), event, class == "general");
 }
 
-fn percona_record(line: u64, rec: &Value, raw: &[u8], st: &mut Statements<'_>, zone: Option<FixedOffset>) {
+fn percona_record(line: u64, rec: &Value, raw: &[u8], st: &mut Statements<'_>, zone: Option<Zone>) {
     let get = |k: &str| text_of(rec.get(k)).unwrap_or_default();
     percona_fields(line, &get("name"), &get("timestamp"), &get("status"), &get("sqltext"), &get("user"), raw, st.sink, zone);
 }
@@ -250,7 +250,7 @@ fn percona_fields(
     user: &str,
     raw: &[u8],
     sink: &mut dyn FnMut(Parsed),
-    zone: Option<FixedOffset>,
+    zone: Option<Zone>,
 ) {
     match name {
         "Query" | "Execute" => {}
@@ -278,7 +278,7 @@ fn percona_fields(
 
 /// `2020-08-26 17:31:22` (MySQL Enterprise JSON: UTC by definition), `2021-02-12T12:18:30 UTC` (Percona), or a
 /// zoneless Percona time read in the log's `time_zone`.
-fn mysql_time(text: &str, zone: Option<FixedOffset>, utc_by_definition: bool) -> Result<Timestamp, String> {
+fn mysql_time(text: &str, zone: Option<Zone>, utc_by_definition: bool) -> Result<Timestamp, String> {
     if let Ok(t) = timefmt::parse_zoned(text) {
         return Ok(t);
     }
@@ -291,15 +291,15 @@ fn mysql_time(text: &str, zone: Option<FixedOffset>, utc_by_definition: bool) ->
     in_zone(naive, zone, text)
 }
 
-fn in_zone(naive: NaiveDateTime, zone: Option<FixedOffset>, text: &str) -> Result<Timestamp, String> {
+fn in_zone(naive: NaiveDateTime, zone: Option<Zone>, text: &str) -> Result<Timestamp, String> {
     let zone = zone.ok_or_else(|| format!("timestamp `{text}` has no time zone: set `time_zone` for this log (the server's zone, e.g. \"UTC\")"))?;
-    zone.from_local_datetime(&naive).single().map(|t| t.with_timezone(&Utc)).ok_or_else(|| format!("`{text}` is not a valid time"))
+    zone.resolve(&naive).map_err(|e| format!("`{text}`: {e}"))
 }
 
 // ------------------------------------------------------------------------------------------------
 // Percona XML (old style: attributes; new style: child elements)
 
-fn parse_xml(input: &mut dyn BufRead, sink: &mut dyn FnMut(Parsed), zone: Option<FixedOffset>) -> std::io::Result<()> {
+fn parse_xml(input: &mut dyn BufRead, sink: &mut dyn FnMut(Parsed), zone: Option<Zone>) -> std::io::Result<()> {
     let attr = Regex::new(r#"([A-Z_]+)="([^"]*)""#).expect("static");
     let element = Regex::new(r"<([A-Z_]+)>([^<]*)</[A-Z_]+>").expect("static");
     let mut lines = Lines::new(input);
@@ -397,7 +397,7 @@ struct Group {
     lines: Vec<AuditLine>,
 }
 
-fn parse_mariadb(input: &mut dyn BufRead, sink: &mut dyn FnMut(Parsed), zone: Option<FixedOffset>) -> std::io::Result<()> {
+fn parse_mariadb(input: &mut dyn BufRead, sink: &mut dyn FnMut(Parsed), zone: Option<Zone>) -> std::io::Result<()> {
     let re = mariadb_line();
     let mut lines = Lines::new(input);
     let mut groups: HashMap<String, Group> = HashMap::new();
@@ -461,7 +461,7 @@ fn parse_mariadb(input: &mut dyn BufRead, sink: &mut dyn FnMut(Parsed), zone: Op
     Ok(())
 }
 
-fn mariadb_time(text: &str, zone: Option<FixedOffset>) -> Result<Timestamp, String> {
+fn mariadb_time(text: &str, zone: Option<Zone>) -> Result<Timestamp, String> {
     if text.bytes().all(|b| b.is_ascii_digit()) {
         return timefmt::parse_epoch(text).ok_or_else(|| format!("`{text}` is not an epoch time"));
     }
@@ -490,7 +490,7 @@ pub fn mariadb_unquote(object: &str) -> String {
     out
 }
 
-fn flush_group(group: Group, sink: &mut dyn FnMut(Parsed), zone: Option<FixedOffset>) {
+fn flush_group(group: Group, sink: &mut dyn FnMut(Parsed), zone: Option<Zone>) {
     let has_query = group.lines.iter().any(|l| l.operation.starts_with("QUERY"));
     let mut seen_queries: Vec<String> = Vec::new();
     let mut read_event_done = false;
@@ -555,8 +555,8 @@ fn flush_group(group: Group, sink: &mut dyn FnMut(Parsed), zone: Option<FixedOff
 mod tests {
     use super::*;
 
-    fn run(text: &str, zone: Option<FixedOffset>) -> Vec<Parsed> {
-        let settings = ParserSettings { time_zone: zone, ..Default::default() };
+    fn run(text: &str, zone: Option<chrono::FixedOffset>) -> Vec<Parsed> {
+        let settings = ParserSettings { time_zone: zone.map(Zone::Fixed), ..Default::default() };
         let parser = MysqlAuditParser::new(&settings, text.as_bytes());
         let mut out = Vec::new();
         parser.parse(&mut text.as_bytes(), &mut |p| out.push(p)).unwrap();
@@ -579,7 +579,7 @@ mod tests {
         assert_eq!(ev[0].actor.as_deref(), Some("k.walsh"));
         assert_eq!(ev[0].time.to_rfc3339(), "2019-06-03T10:00:00+00:00");
         // Enterprise times are UTC by definition: a zone for zoneless times (`--assume-tz`) does not move them.
-        let zoned = run(log, Some(FixedOffset::east_opt(2 * 3600).unwrap()));
+        let zoned = run(log, Some(chrono::FixedOffset::east_opt(2 * 3600).unwrap()));
         assert_eq!(events(&zoned)[0].time.to_rfc3339(), "2019-06-03T10:00:00+00:00");
         assert!(matches!(&ev[0].payload, Payload::Sql { rows: Some(1), object: Some(o), .. } if o == "crm.customers"));
         assert!(ev[0].failure.is_none());
@@ -607,7 +607,7 @@ mod tests {
 20190603 10:00:01,db1,k.walsh,10.0.0.9,62,516,READ,crm,tickets,\n\
 1559556002000000,db1,k.walsh,10.0.0.9,62,517,QUERY,crm,'select 1',1146\n\
 20190603 10:00:03,db1,k.walsh,10.0.0.9,62,0,DISCONNECT,crm,,0\n";
-        let out = run(log, Some(FixedOffset::east_opt(0).unwrap()));
+        let out = run(log, Some(chrono::FixedOffset::east_opt(0).unwrap()));
         let ev = events(&out);
         assert_eq!(ev.len(), 3, "{out:?}");
         let Payload::Sql { statement: StatementText::Logged(sql), .. } = &ev[0].payload else { panic!() };
@@ -636,7 +636,7 @@ mod tests {
 
     #[test]
     fn fixtures_parse() {
-        let utc = Some(FixedOffset::east_opt(0).unwrap());
+        let utc = Some(chrono::FixedOffset::east_opt(0).unwrap());
         for (text, expected) in [
             (include_str!("../../../testdata/logs/mysql-audit/audit.20190603T100000.log"), 5),
             (include_str!("../../../testdata/logs/mysql-audit/percona-audit.json"), 3),

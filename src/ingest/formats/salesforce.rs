@@ -45,7 +45,7 @@ const KEY_PREFIXES: [(&str, &str); 14] = [
 
 pub struct SalesforceParser {
     users: BTreeMap<String, String>,
-    time_zone: Option<chrono::FixedOffset>,
+    time_zone: Option<crate::read::timefmt::Zone>,
     sobject: Regex,
 }
 
@@ -73,7 +73,7 @@ impl SalesforceParser {
 }
 
 /// `20190603101500.123` (GMT), or an ISO time (one without a zone read in `zone`).
-fn sf_time(text: &str, zone: Option<chrono::FixedOffset>) -> Result<Timestamp, String> {
+fn sf_time(text: &str, zone: Option<crate::read::timefmt::Zone>) -> Result<Timestamp, String> {
     let t = text.trim();
     if t.len() >= 14 && t[..14].bytes().all(|b| b.is_ascii_digit()) {
         let naive = NaiveDateTime::parse_from_str(t, "%Y%m%d%H%M%S%.f")

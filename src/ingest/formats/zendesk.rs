@@ -30,7 +30,7 @@ pub fn looks_like(first: &str) -> bool {
 pub struct ZendeskParser {
     json: bool,
     users: BTreeMap<String, String>,
-    time_zone: Option<chrono::FixedOffset>,
+    time_zone: Option<crate::read::timefmt::Zone>,
 }
 
 impl ZendeskParser {
