@@ -25,8 +25,8 @@ impl Interpreter<'_> {
         match payload {
             Payload::Http { method, target, status } => vec![route::interpret(self, method, target, *status)],
             Payload::Sql { statement, parameters, class, rows, .. } => sql::interpret(self, statement, parameters, class.as_deref(), *rows),
-            Payload::Record { table, record, fields, .. } => {
-                vec![record::interpret(self, table.as_deref(), record.as_deref(), fields.as_deref())]
+            Payload::Record { action, table, record, fields } => {
+                vec![record::interpret(self, action.as_deref(), table.as_deref(), record.as_deref(), fields.as_deref())]
             }
             Payload::Document { command, collection, filter, projection, pipeline, limited } => {
                 document::interpret(self, command, collection, filter, projection.as_ref(), pipeline.as_ref(), *limited)

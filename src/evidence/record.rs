@@ -1,11 +1,11 @@
 //! Audit-export rows that name a table and a record (`entity`, `entity_id`, `fields_viewed`).
 
-use crate::evidence::access::{Access, RecordAccess};
+use crate::evidence::access::{Access, DefaultView, FieldsFrom, RecordAccess};
 
 use crate::evidence::interpreter::Interpreter;
 use crate::case::schema::CUSTOMERS;
 
-pub fn interpret(it: &Interpreter<'_>, table: Option<&str>, record: Option<&str>, fields: Option<&str>) -> Access {
+pub fn interpret(it: &Interpreter<'_>, action: Option<&str>, table: Option<&str>, record: Option<&str>, fields: Option<&str>) -> Access {
     let Some(record) = record else {
         return Access::Nothing("no record named".into());
     };
@@ -37,9 +37,12 @@ pub fn interpret(it: &Interpreter<'_>, table: Option<&str>, record: Option<&str>
             }
         }
     }
+    let mut from = FieldsFrom::Given;
     if ids.is_empty() && unknown_fields.is_empty() {
-        // A record view that does not say which fields it showed: all of the record's columns.
-        ids = spec.fields().collect();
+        // A record view that does not say which fields it showed: what the case declares such a view shows,
+        // else all of the record's columns (an assumption).
+        let names: Vec<&str> = table.into_iter().collect();
+        (ids, from) = it.view(table_id, &names, action.unwrap_or_default(), DefaultView::AuditRecord);
     }
     ids.sort_unstable();
     ids.dedup();
@@ -48,5 +51,5 @@ pub fn interpret(it: &Interpreter<'_>, table: Option<&str>, record: Option<&str>
     if keys.is_empty() {
         return Access::Nothing("no record named".into());
     }
-    Access::Records(vec![RecordAccess { unknown_fields, ..RecordAccess::named(table_id, keys, ids) }])
+    Access::Records(vec![RecordAccess { unknown_fields, from, ..RecordAccess::named(table_id, keys, ids) }])
 }
