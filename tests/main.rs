@@ -22,5 +22,6 @@ mod parser_properties;
 mod prefilter_properties;
 mod reliability;
 mod replay;
+mod views;
 mod web_log_properties;
 mod web_logs_e2e;
