@@ -180,7 +180,7 @@ customers = ["customers.full_name", "customers.email"]
     // A declared view no access used is named (a misspelt name or action shows).
     let report = read_json(&dir.path().join("report.json"));
     assert_eq!(strings(&report["exposure"]["views"][0]["declared_unused"]), ["[logs.views] Contact:Chatter"]);
-    assert!(stderr.contains("[logs.views] Contact:Chatter in salesforce was never applied"), "{stderr}");
+    assert!(stderr.contains("[logs.views] Contact:Chatter in salesforce was never applied to the actors' accesses"), "{stderr}");
 }
 
 /// A CloudTrail file (`{"Records": [...]}`) in the layout of testdata/logs/cloudtrail (AWS's CloudTrail
@@ -452,4 +452,44 @@ fn views_ids_and_attributes_are_checked_when_the_case_loads() {
         assert!(stderr.contains(message), "{extra}{log_extra}: {stderr}");
         assert_eq!(stderr.trim().lines().count(), 1, "one line: {stderr}");
     }
+}
+
+/// A fixture case with keys appended to its last `[[logs]]` entry.
+fn fixture_with(name: &str, appended: &str) -> (tempfile::TempDir, PathBuf) {
+    let (dir, case_dir) = crate::common::case_copy(name);
+    let case = case_dir.join("case.toml");
+    let text = std::fs::read_to_string(&case).unwrap();
+    // The fixture's logs are outside its folder: keep the relative paths working from the copy.
+    let logs = crate::common::repo().join("testdata/logs");
+    let text = text.replace("../../logs/", &format!("{}/", logs.display()));
+    std::fs::write(&case, format!("{text}\n{appended}\n")).unwrap();
+    (dir, case)
+}
+
+#[test]
+fn a_declared_zendesk_ticket_view_shows_the_requester_the_default_leaves_out() {
+    let (_dir, case) = fixture_with(
+        "zendesk",
+        "[logs.views]\ntickets = [\"tickets.ticket_number\", \"tickets.subject\", \"customers.full_name\", \"customers.email\", \"customers.phone\"]",
+    );
+    let stderr = analyze(&case);
+    let rows = listed(case.parent().unwrap());
+    // Customers seen through ticket reads: the requester's name, e-mail and phone, declared (not assumed).
+    assert_eq!(rows["90001"], ("email_addresses;names;phone_numbers;support_tickets".to_string(), String::new()));
+    // A user read has no declared view: every column of the user's table, assumed, and said so.
+    assert_eq!(rows["90003"].1, "email_addresses;geographic_locations;names;phone_numbers");
+    assert!(stderr.contains("VIEWS ASSUMED in zendesk: ticket and user reads (agent pages, API) of customers"), "{stderr}");
+}
+
+#[test]
+fn a_mongodb_document_exposes_the_attributes_the_store_keeps() {
+    let (_dir, case) = fixture_with("mongodb-audit", "[logs.attributes]\ncustomers = [\"full_name\", \"email\"]");
+    analyze(&case);
+    let rows = listed(case.parent().unwrap());
+    // C002 and C003 were read whole (no projection): the document holds names and e-mails only.
+    assert_eq!(rows["C002"], ("email_addresses;names".to_string(), String::new()));
+    assert_eq!(rows["C003"], ("email_addresses;names".to_string(), String::new()));
+    // A projection still says what it returned; a tickets document (no attributes declared) is assumed.
+    assert_eq!(rows["C004"].0, "phone_numbers");
+    assert_eq!(rows["C006"], ("support_tickets".to_string(), "support_tickets".to_string()));
 }

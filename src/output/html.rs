@@ -304,7 +304,7 @@ pub fn render(report: &Report, rows: &[CustomerExposure]) -> String {
                 esc(&r.name),
                 esc(&r.email),
                 format!("<span class=\"nw\">{}</span>", esc(&r.phone)),
-                esc(&r.data_classes.iter().map(|c| c.as_str()).collect::<Vec<_>>().join(", ")),
+                esc(&r.data_classes.iter().map(|c| if r.assumed_classes.contains(c) { format!("{} (assumed)", c.as_str()) } else { c.as_str().to_string() }).collect::<Vec<_>>().join(", ")),
                 esc(&crate::read::timefmt::format_utc(&r.first_access)),
                 esc(&crate::read::timefmt::format_utc(&r.last_access)),
                 r.access_count.to_string(),

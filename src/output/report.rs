@@ -216,8 +216,11 @@ pub fn views_summary(ex: &ExposureSummary) -> String {
             }
             out.push_str(&format!("   Fix: {}\n", a.fix));
         }
-        for key in &v.declared_unused {
-            out.push_str(&format!("!! {key} in {} was never applied: check its table name and action against the log.\n", v.source));
+        // Where the source's other views were applied, an unused one is likely misspelt.
+        if !v.declared.is_empty() || !v.defaults.is_empty() {
+            for key in &v.declared_unused {
+                out.push_str(&format!("!! {key} in {} was never applied to the actors' accesses: check its table name and action against the log.\n", v.source));
+            }
         }
     }
     out

@@ -293,22 +293,29 @@ fn blockers(case: &Case, collected: &Collected) -> Vec<Blocker> {
 
     // The actors' unresolved queries and whole-table reads left off the list, per source and actor,
     // counted per event.
-    let mut unresolved: BTreeMap<(usize, &str), (Lines, BTreeSet<(String, u64)>, BTreeSet<FieldId>)> = BTreeMap::new();
+    /// One actor's unresolved queries in one source: their events, and the fields they may have returned.
+    #[derive(Default)]
+    struct Events {
+        lines: Lines,
+        seen: BTreeSet<(String, u64)>,
+        fields: BTreeSet<FieldId>,
+    }
+    let mut unresolved: BTreeMap<(usize, &str), Events> = BTreeMap::new();
     for q in &collected.unresolved_queries {
         let o = &q.origin;
         let entry = unresolved.entry((o.source_index, o.actor.as_str())).or_default();
-        if entry.1.insert((o.file.clone(), o.line)) {
-            entry.0.count += 1;
-            if entry.0.first.len() < Lines::KEPT {
-                entry.0.first.push((o.file.clone(), o.line));
+        if entry.seen.insert((o.file.clone(), o.line)) {
+            entry.lines.count += 1;
+            if entry.lines.first.len() < Lines::KEPT {
+                entry.lines.first.push((o.file.clone(), o.line));
             }
         }
         match &q.fields {
-            Some(names) => entry.2.extend(names.iter().filter_map(|n| schema.field(n))),
-            None => entry.2.extend(reach[o.source_index].iter().copied()),
+            Some(names) => entry.fields.extend(names.iter().filter_map(|n| schema.field(n))),
+            None => entry.fields.extend(reach[o.source_index].iter().copied()),
         }
     }
-    for ((source, actor), (lines, _, fields)) in unresolved {
+    for ((source, actor), Events { lines, fields, .. }) in unresolved {
         out.push(Blocker {
             source: case.logs[source].name.clone(),
             kind: "unresolved_query",
