@@ -295,4 +295,41 @@ mod tests {
         let unresolved: Vec<(&str, &str)> = resolved.unresolved_keys.iter().map(|u| (u.table.as_str(), u.key.as_str())).collect();
         assert_eq!(unresolved, [("customers", "C9")]);
     }
+
+    #[test]
+    fn a_key_that_is_a_rows_second_id_finds_the_row() {
+        let dir = tempfile::tempdir().unwrap();
+        let files = [
+            ("customers.csv", "customer_id,sf_id,full_name\nC1,0035j00000AbCd1,Ann Lee\nC2,0035j00000AbCd2,Bob Roe\nC3,0035j00000AbCd2,Bob Roe (copy)\n"),
+            ("tickets.csv", "ticket_number,zendesk_id,customer_id,subject\nT1,101,C1,Refund\nT2,102,C3,Login\n"),
+            ("audit.csv", "event_time,user_name,entity,entity_id\n"),
+            (
+                "case.toml",
+                "[case]\nname = \"ids\"\nactors = [\"k.walsh\"]\n[customers]\npath = \"customers.csv\"\nkey = \"customer_id\"\nids = [\"sf_id\"]\n\
+                 [[tables]]\nname = \"tickets\"\npath = \"tickets.csv\"\nkey = \"ticket_number\"\ncustomer = \"customer_id\"\nids = [\"zendesk_id\"]\n\
+                 [[logs]]\npath = \"audit.csv\"\nformat = \"csv\"\n",
+            ),
+        ];
+        for (name, text) in files {
+            std::fs::write(dir.path().join(name), text).unwrap();
+        }
+        let case = crate::case::Case::load(&dir.path().join("case.toml"), &Default::default()).unwrap();
+        let mut collected = Collected::new(&case);
+        let t = testing::t("2019-06-03T10:00:00Z");
+        // The 18-character form of C1's 15-character Salesforce id; C1 also by its own key.
+        collected.touch(0, &["0035j00000AbCd1AAF".into(), "C1".into()], &[1], Grade::Named, t, 0);
+        // An id two rows share: both rows, counted.
+        collected.touch(0, &["0035j00000AbCd2".into()], &[2], Grade::Named, t, 0);
+        // A ticket by its Zendesk id; another id matches nothing.
+        collected.touch(1, &["101".into(), "999".into()], &[8], Grade::Named, t, 0);
+        let resolved = resolve(&case, &collected, &mut |_, _, _| {}).unwrap();
+        let keys: Vec<(&str, u64)> = resolved.customers.iter().map(|c| (c.key.as_str(), c.touch.count)).collect();
+        assert_eq!(keys, [("C1", 3), ("C2", 1), ("C3", 1)], "C1: its id, its key and its ticket");
+        let customers = &resolved.tables[0];
+        assert_eq!((customers.keys_touched, customers.keys_found, customers.keys_unresolved), (3, 3, 0), "C1 by id and key (and through T1), the shared id");
+        assert_eq!((customers.keys_found_by_second_id, customers.second_ids_on_several_rows), (2, 1));
+        let tickets = &resolved.tables[1];
+        assert_eq!((tickets.keys_touched, tickets.keys_found, tickets.keys_unresolved, tickets.keys_found_by_second_id), (2, 1, 1, 1));
+        assert_eq!(resolved.unresolved_keys.iter().map(|u| u.key.as_str()).collect::<Vec<_>>(), ["999"]);
+    }
 }
