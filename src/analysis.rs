@@ -79,9 +79,9 @@ pub fn analyze(case: &Case, settings: &Settings, rejects: &mut dyn RejectSink, u
     // The free-text scan looks at the touched rows as resolve reads them.
     let phase = ui.phase("resolving records to customers");
     let mut scanner = crate::legal::freetext::RowScanner::new(case, &collected);
-    let mut resolved = resolve::resolve(case, &collected, &mut |table, row, exposed| {
+    let mut resolved = resolve::resolve(case, &collected, &mut |table, row, touch| {
         if scanner.wants(table) {
-            scanner.row(table, row, exposed)
+            scanner.row(table, row, touch)
         }
     })?;
     let table_rows: BTreeMap<String, u64> = resolved.tables.iter().filter(|t| t.rows_read > 0).map(|t| (t.table.clone(), t.rows_read)).collect();

@@ -24,5 +24,6 @@ mod prefilter_properties;
 mod progress_terminal;
 mod reliability;
 mod replay;
+mod views;
 mod web_log_properties;
 mod web_logs_e2e;

@@ -55,6 +55,12 @@ pub struct CustomersSection {
     pub encoding: Option<String>,
     /// `text` (default: exact, trimmed) or `numeric` (`007` = `7`); see `read::keys`.
     pub key_type: Option<String>,
+    /// Columns holding other systems' ids of the row (`sf_id`): a log naming the row by one finds it.
+    #[serde(default)]
+    pub ids: Vec<String>,
+    /// The attributes a key-value or document store keeps of a row (columns of the table): what a whole-item
+    /// read (DynamoDB `GetItem`, MongoDB `find` without a projection) shows.
+    pub attributes: Option<Vec<String>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -68,6 +74,11 @@ pub struct LinkedTableSection {
     pub encoding: Option<String>,
     /// `text` (default: exact, trimmed) or `numeric` (`007` = `7`); see `read::keys`.
     pub key_type: Option<String>,
+    /// As `[customers] ids`.
+    #[serde(default)]
+    pub ids: Vec<String>,
+    /// As `[customers] attributes`.
+    pub attributes: Option<Vec<String>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -100,6 +111,13 @@ pub struct LogSection {
     pub users: Option<String>,
     /// The log's character encoding (default: `--encoding`, else utf-8).
     pub encoding: Option<String>,
+    /// What a view of a record shows where the log does not say: `TABLE` or `TABLE:ACTION` (a case table or
+    /// the log's name for it in `[logs.tables]`, and optionally the log's action) → `table.column` list.
+    #[serde(default)]
+    pub views: BTreeMap<String, Vec<String>>,
+    /// The attributes this log's store keeps per table (overrides the table's `attributes`).
+    #[serde(default)]
+    pub attributes: BTreeMap<String, Vec<String>>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -50,6 +50,38 @@ pub enum RouteSegment {
     Capture(TableId),
 }
 
+/// What a view of a record shows, as the case declares it for a log (`[logs.views]`).
+#[derive(Clone, Debug, PartialEq)]
+pub struct View {
+    /// The key as written (`customers`, `Contact:LightningPageView`).
+    pub key: String,
+    /// The log's own name for the record type (a `[logs.tables]` key) when the key names one; `None` when it
+    /// names a case table (then it applies whatever the log calls the table).
+    pub log_name: Option<String>,
+    pub table: TableId,
+    /// Only views by this action (the log's action, compared ignoring case, whole or its first word).
+    pub action: Option<String>,
+    pub fields: Vec<FieldId>,
+}
+
+impl View {
+    /// Whether this view applies to a record of `table` the log calls one of `names`, viewed by `action`.
+    pub fn applies(&self, table: TableId, names: &[&str], action: &str) -> bool {
+        if self.table != table {
+            return false;
+        }
+        let named = match &self.log_name {
+            Some(n) => names.iter().any(|x| x.trim().eq_ignore_ascii_case(n)),
+            None => true,
+        };
+        named
+            && self.action.as_deref().is_none_or(|a| {
+                let action = action.trim();
+                action.eq_ignore_ascii_case(a) || action.split_whitespace().next().is_some_and(|w| w.eq_ignore_ascii_case(a))
+            })
+    }
+}
+
 #[derive(Clone, Debug)]
 pub struct LogSpec {
     /// The name shown in `sources` (the `name` key, or the path as written).
@@ -80,6 +112,11 @@ pub struct LogSpec {
     pub users: BTreeMap<String, String>,
     /// The files' character encoding: the log's `encoding`, else `--encoding`, else UTF-8.
     pub encoding: crate::read::encoding::TextEncoding,
+    /// What views of records show where the log does not say (`[logs.views]`), most specific first: the
+    /// log's names with an action, the log's names, case tables with an action, case tables.
+    pub views: Vec<View>,
+    /// The attributes this log's store keeps per table (`[logs.attributes]`, with the key).
+    pub attributes: BTreeMap<TableId, Vec<FieldId>>,
 }
 
 pub(crate) fn build_log(case_path: &Path, dir: &Path, schema: &Schema, index: usize, section: &LogSection, inputs: &crate::read::input::InputDefaults) -> Result<LogSpec> {
@@ -115,6 +152,31 @@ pub(crate) fn build_log(case_path: &Path, dir: &Path, schema: &Schema, index: us
             fields.push(schema.field(field).ok_or_else(|| bad(format!("route `{}`: field `{field}` is not a `table.column` of the case's tables", route.path)))?);
         }
         routes.push(Route { template: route.path.clone(), segments, fields });
+    }
+
+    let mut views = Vec::new();
+    for (key, names) in &section.views {
+        let (name, action) = match key.split_once(':') {
+            Some((n, a)) if !a.trim().is_empty() => (n.trim(), Some(a.trim().to_string())),
+            _ => (key.trim(), None),
+        };
+        let (log_name, table) = table_named(&table_names, schema, name)
+            .ok_or_else(|| bad(format!("[logs.views] `{key}`: `{name}` is neither a case table nor a name in [logs.tables]")))?;
+        let mut fields = Vec::new();
+        for field in names {
+            fields.push(schema.field(field).ok_or_else(|| bad(format!("[logs.views] `{key}`: `{field}` is not a `table.column` of the case's tables")))?);
+        }
+        fields.sort_unstable();
+        fields.dedup();
+        views.push(View { key: key.clone(), log_name, table, action, fields });
+    }
+    views.sort_by_key(|v| (v.log_name.is_none(), v.action.is_none()));
+    let mut attributes = BTreeMap::new();
+    for (name, list) in &section.attributes {
+        let (_, table) = table_named(&table_names, schema, name)
+            .ok_or_else(|| bad(format!("[logs.attributes] `{name}` is neither a case table nor a name in [logs.tables]")))?;
+        let fields = crate::case::schema::attribute_fields(&schema.tables[table], list).map_err(|m| bad(format!("[logs.attributes] `{name}`: {m}")))?;
+        attributes.insert(table, fields);
     }
 
     // The log's own `time_zone` wins over `--assume-tz`.
@@ -160,5 +222,19 @@ pub(crate) fn build_log(case_path: &Path, dir: &Path, schema: &Schema, index: us
         time_zone,
         users,
         encoding,
+        views,
+        attributes,
     })
+}
+
+/// A name in `[logs.views]`/`[logs.attributes]`: the log's own name (a `[logs.tables]` key, ignoring case) →
+/// (that name, its table), or a case table → (`None`, the table).
+/// A `[logs.tables]` key that maps a case table's own name to that table (`tickets = "tickets"`) names the table.
+fn table_named(table_names: &BTreeMap<String, TableId>, schema: &Schema, name: &str) -> Option<(Option<String>, TableId)> {
+    if let Some((log_name, id)) = table_names.iter().find(|(k, _)| k.as_str() == name || k.eq_ignore_ascii_case(name)) {
+        if schema.table(name) != Some(*id) {
+            return Some((Some(log_name.clone()), *id));
+        }
+    }
+    schema.table(name).map(|id| (None, id))
 }

@@ -67,6 +67,10 @@ pub struct TableSpec {
     pub first_field: FieldId,
     /// How this table's keys are compared (`key_type`).
     pub key_type: crate::read::keys::KeyType,
+    /// Columns holding other systems' ids of a row (`ids`): name and index.
+    pub ids: Vec<(String, usize)>,
+    /// The attributes a store keeps of a row (`attributes`, with the key): `None` when not declared.
+    pub attributes: Option<Vec<FieldId>>,
 }
 
 impl TableSpec {
@@ -124,6 +128,35 @@ impl Schema {
     }
 }
 
+/// `ids` columns, checked to be columns of the table.
+fn id_columns(section: &str, file: &TableFile, names: &[String]) -> std::result::Result<Vec<(String, usize)>, String> {
+    let mut out: Vec<(String, usize)> = Vec::new();
+    for name in names {
+        let index = file.column_index(name).ok_or_else(|| format!("{section} ids: `{name}` is not a column of {}", file.path.display()))?;
+        if !out.iter().any(|(_, i)| *i == index) {
+            out.push((name.clone(), index));
+        }
+    }
+    Ok(out)
+}
+
+/// Attribute names (columns of `table`, bare or as `table.column`) → its fields, with the key (a stored item
+/// always holds its key), sorted.
+pub fn attribute_fields(table: &TableSpec, names: &[String]) -> std::result::Result<Vec<FieldId>, String> {
+    let mut fields = vec![table.field(table.key_index)];
+    for name in names {
+        let column = match name.split_once('.') {
+            Some((t, c)) if t == table.name => c,
+            _ => name.as_str(),
+        };
+        let field = table.field_of(column).ok_or_else(|| format!("`{name}` is not a column of {} ({})", table.name, table.file.path.display()))?;
+        fields.push(field);
+    }
+    fields.sort_unstable();
+    fields.dedup();
+    Ok(fields)
+}
+
 pub(crate) fn build_schema(case_path: &Path, dir: &Path, parsed: &CaseFile) -> Result<Schema> {
     let bad = |message: String| Error::input(case_path, message);
     let mut tables = Vec::new();
@@ -147,8 +180,10 @@ pub(crate) fn build_schema(case_path: &Path, dir: &Path, parsed: &CaseFile) -> R
         key_index,
         customer_column: None,
         first_field: 0,
-        file: customers_file,
         key_type: key_type("[customers]", &parsed.customers.key_type)?,
+        ids: id_columns("[customers]", &customers_file, &parsed.customers.ids).map_err(bad)?,
+        file: customers_file,
+        attributes: None,
     });
 
     for section in &parsed.tables {
@@ -168,14 +203,23 @@ pub(crate) fn build_schema(case_path: &Path, dir: &Path, parsed: &CaseFile) -> R
             key_index,
             customer_column: Some((section.customer.clone(), customer_index)),
             first_field: 0,
+            ids: id_columns(&format!("[[tables]] {}:", section.name), &file, &section.ids).map_err(bad)?,
             file,
             key_type: key_type(&format!("[[tables]] {}:", section.name), &section.key_type)?,
+            attributes: None,
         });
     }
 
     for table in &mut tables {
         table.first_field = field_names.len();
         field_names.extend(table.file.columns.iter().map(|c| format!("{}.{}", table.name, c)));
+    }
+    let declared_attributes = std::iter::once(("[customers]".to_string(), &parsed.customers.attributes))
+        .chain(parsed.tables.iter().map(|t| (format!("[[tables]] {}:", t.name), &t.attributes)));
+    for (table, (section, names)) in tables.iter_mut().zip(declared_attributes) {
+        if let Some(names) = names {
+            table.attributes = Some(attribute_fields(table, names).map_err(|m| bad(format!("{section} attributes: {m}")))?);
+        }
     }
 
     // Customer column roles: named in the case, else guessed from the header.

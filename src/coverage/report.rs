@@ -348,18 +348,19 @@ fn legal_summary(r: &CoverageReport) -> String {
     text
 }
 
-/// Strict mode with gaps: no data class can be called "not exposed".
+/// Strict mode with gaps: no data class can be called "not exposed" (they cannot be ruled out).
 pub fn apply_strict(summary: &mut ExposureSummary, report: &CoverageReport) {
     if report.mode != "strict" || report.gaps == 0 {
         return;
     }
-    summary.held_not_exposed.clear();
-    if summary.not_exposed_blocked_by.is_none() {
-        summary.not_exposed_blocked_by = Some(format!(
-            "strict coverage: {} log gap(s) inside the window, where any access cannot be ruled out (see coverage.findings)",
-            report.gaps
-        ));
-    }
+    let reason = format!("strict coverage: {} log gap(s) inside the window, where any access cannot be ruled out (see coverage.findings)", report.gaps);
+    summary.blockers.push(crate::stages::exposure::Blocker {
+        source: String::new(),
+        kind: "coverage_gap",
+        reason,
+        classes: summary.held.iter().map(|h| h.class).collect(),
+    });
+    crate::stages::exposure::settle_not_exposed(summary);
 }
 
 // ---------------------------------------------------------------------------------------------------

@@ -7,13 +7,15 @@
 //!   field equality, `$eq`/`$ne`/`$gt`/`$gte`/`$lt`/`$lte`, `$in`/`$nin`, `$exists`, `$regex`, `$and`/`$or`/
 //!   `$nor`. A field that is not a column, or any other operator, leaves it unresolved with the filter text and
 //!   the projected fields.
-//! - A projection gives the exposed fields (`{f: 1}` those, `{f: 0}` all but those); none: every column.
+//! - A projection gives the exposed fields (`{f: 1}` those, `{f: 0}` all but those); none: what the case
+//!   declares such a read shows (`[logs.views]`), or the `attributes` the store keeps, else every column (an
+//!   assumption, reported).
 //! - `count`, and aggregations ending in `$count` or a `$group` on fields that single out no one with counting
 //!   accumulators only, expose no record. A `$lookup` reads documents of another collection: unresolved.
 
 use serde_json::Value;
 
-use crate::evidence::access::{Access, RecordAccess, ReplayQuery};
+use crate::evidence::access::{Access, DefaultView, FieldsFrom, RecordAccess, ReplayQuery};
 
 use crate::evidence::interpreter::Interpreter;
 use crate::case::schema::{FieldId, TableId};
@@ -85,7 +87,7 @@ pub fn interpret(
             return out;
         }
     }
-    let (fields, unknown_fields) = projected(it, table, projection.as_ref());
+    let (fields, unknown_fields, from) = projected(it, table, &[name, collection], command, projection.as_ref());
     let statement = match &projection {
         Some(p) => format!("{collection} {command} {filter} projection {p}"),
         None => format!("{collection} {command} {filter}"),
@@ -99,12 +101,12 @@ pub fn interpret(
                 fields: Some(fields),
             }
         } else {
-            Access::WholeTable { tables: vec![table], fields, statement }
+            Access::WholeTable { tables: vec![table], fields, statement, from }
         }
     } else {
         match constraint(it, table, &filter) {
             Constraint::Keys(target, keys) => {
-                Access::Records(vec![RecordAccess { unknown_fields, ..RecordAccess::named(target, keys, fields) }])
+                Access::Records(vec![RecordAccess { unknown_fields, from, ..RecordAccess::named(target, keys, fields) }])
             }
             Constraint::Unconstrained if limited => Access::Unresolved {
                 statement,
@@ -124,6 +126,7 @@ pub fn interpret(
                             columns,
                             logged_rows: None,
                             fields,
+                            from,
                         })
                     }
                     Err(reason) => Access::Unresolved { statement, reason: format!("the filter cannot be replayed: {reason}"), fields: Some(fields) },
@@ -227,11 +230,12 @@ fn field_sql(column: &str, value: &Value) -> Result<String, String> {
     Ok(format!("({})", parts.join(" AND ")))
 }
 
-/// Fields a projection returns (inclusion or exclusion), and projected names that are not columns.
-fn projected(it: &Interpreter<'_>, table: TableId, projection: Option<&Value>) -> (Vec<FieldId>, Vec<String>) {
-    let spec = &it.schema.tables[table];
-    let all: Vec<FieldId> = spec.fields().collect();
-    let Some(p) = projection.and_then(Value::as_object).filter(|p| !p.is_empty()) else { return (all, Vec::new()) };
+/// Fields a projection returns (inclusion or exclusion), projected names that are not columns, and where the
+/// fields come from. Whole documents (no projection, or all but some fields) are the view the case declares
+/// for such a read or the attributes the store keeps, else every column (an assumption).
+fn projected(it: &Interpreter<'_>, table: TableId, names: &[&str], command: &str, projection: Option<&Value>) -> (Vec<FieldId>, Vec<String>, FieldsFrom) {
+    let (all, whole) = it.view(table, names, command, DefaultView::StoredDocument);
+    let Some(p) = projection.and_then(Value::as_object).filter(|p| !p.is_empty()) else { return (all, Vec::new(), whole) };
     let excluded = |v: &Value| matches!(v, Value::Bool(false)) || v.as_f64() == Some(0.0);
     let inclusion = p.iter().any(|(k, v)| k != "_id" && !excluded(v));
     let mut fields = Vec::new();
@@ -252,10 +256,12 @@ fn projected(it: &Interpreter<'_>, table: TableId, projection: Option<&Value>) -
     } else {
         let dropped: Vec<FieldId> = p.keys().filter_map(|k| if k == "_id" { Some(key_field(it, table)) } else { field(it, table, k) }).collect();
         fields = all.into_iter().filter(|f| !dropped.contains(f)).collect();
+        fields.sort_unstable();
+        return (fields, unknown, whole);
     }
     fields.sort_unstable();
     fields.dedup();
-    (fields, unknown)
+    (fields, unknown, FieldsFrom::Given)
 }
 
 fn key_field(it: &Interpreter<'_>, table: TableId) -> FieldId {

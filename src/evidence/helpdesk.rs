@@ -5,7 +5,7 @@
 
 use crate::evidence::route;
 
-use crate::evidence::access::{Access, RecordAccess};
+use crate::evidence::access::{Access, DefaultView, RecordAccess};
 
 use crate::evidence::interpreter::Interpreter;
 
@@ -20,9 +20,9 @@ fn builtin(it: &Interpreter<'_>, method: &str, url: &str) -> Option<Access> {
     let path = url.split_once("://").map(|(_, rest)| rest.find('/').map(|i| &rest[i..]).unwrap_or("/")).unwrap_or(url);
     let (path, query) = path.split_once('?').unwrap_or((path, ""));
     let segments: Vec<&str> = path.trim_matches('/').split('/').map(|s| s.strip_suffix(".json").unwrap_or(s)).collect();
-    let rest = match segments.as_slice() {
-        ["api", "v2", rest @ ..] => rest,
-        ["agent", rest @ ..] => rest,
+    let (action, rest) = match segments.as_slice() {
+        ["api", "v2", rest @ ..] => ("api", rest),
+        ["agent", rest @ ..] => ("agent", rest),
         _ => return None,
     };
     let statement = format!("{method} {url}");
@@ -34,6 +34,9 @@ fn builtin(it: &Interpreter<'_>, method: &str, url: &str) -> Option<Access> {
         [kind @ ("tickets" | "users"), tail @ ..] => {
             let table = it.table(kind)?;
             let all = it.schema.tables[table].fields().collect::<Vec<_>>();
+            // What one ticket or user read shows: the case's view for it (`tickets:agent`, `tickets`), else the
+            // built-in default (the table's own columns, an assumption).
+            let view = || it.view(table, &[kind], action, DefaultView::HelpdeskRecord);
             match tail.first() {
                 None => Some(Access::Unresolved { statement, reason: format!("{kind} list: which records it returned is not logged"), fields: Some(all) }),
                 Some(&"show_many") => {
@@ -47,10 +50,10 @@ fn builtin(it: &Interpreter<'_>, method: &str, url: &str) -> Option<Access> {
                     Some(if ids.is_empty() {
                         Access::Unresolved { statement, reason: "show_many without ids".into(), fields: Some(all) }
                     } else {
-                        Access::Records(vec![RecordAccess::named(table, ids, all)])
+                        Access::Records(vec![RecordAccess::viewed(table, ids, view())])
                     })
                 }
-                Some(id) if !id.is_empty() && id.bytes().all(|b| b.is_ascii_digit()) => Some(Access::Records(vec![RecordAccess::named(table, vec![id.to_string()], all)])),
+                Some(id) if !id.is_empty() && id.bytes().all(|b| b.is_ascii_digit()) => Some(Access::Records(vec![RecordAccess::viewed(table, vec![id.to_string()], view())])),
                 _ => None,
             }
         }

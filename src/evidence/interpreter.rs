@@ -4,6 +4,7 @@
 
 use crate::case::logs::LogSpec;
 use crate::case::schema::{FieldId, Schema, TableId};
+use crate::evidence::access::{DefaultView, FieldsFrom};
 
 /// Decides what events of one log source expose.
 pub struct Interpreter<'a> {
@@ -59,6 +60,27 @@ impl<'a> Interpreter<'a> {
         (fields, unknown)
     }
 
+    /// What a view of a `table` record shows where the log does not say: the most specific `[logs.views]`
+    /// entry (the log's `names` for the record type with the `action`, those names, the table with the
+    /// action, the table); for stored items and documents then the attributes the store keeps (the log's
+    /// `[logs.attributes]`, the table's `attributes`); else every column of the table, as the built-in
+    /// `default` (an assumption, reported as such).
+    pub fn view(&self, table: TableId, names: &[&str], action: &str, default: DefaultView) -> (Vec<FieldId>, FieldsFrom) {
+        if let Some(view) = self.log.views.iter().find(|v| v.applies(table, names, action)) {
+            return (view.fields.clone(), FieldsFrom::Declared(format!("[logs.views] {}", view.key)));
+        }
+        if matches!(default, DefaultView::StoredItem | DefaultView::StoredDocument) {
+            let spec = &self.schema.tables[table];
+            if let Some(fields) = self.log.attributes.get(&table) {
+                return (fields.clone(), FieldsFrom::Declared(format!("[logs.attributes] {}", spec.name)));
+            }
+            if let Some(fields) = &spec.attributes {
+                return (fields.clone(), FieldsFrom::Declared(format!("{} attributes", spec.name)));
+            }
+        }
+        (self.schema.tables[table].fields().collect(), FieldsFrom::Assumed(default))
+    }
+
     /// A table name as the log writes it (`Customer`, `public.customers`, `"Tickets"`) → case table.
     pub fn table(&self, name: &str) -> Option<TableId> {
         let name = name.trim().trim_matches('"');
@@ -98,6 +120,8 @@ pub(crate) mod testing {
             customer_column: customer.map(|c| (columns[c].to_string(), c)),
             first_field,
             key_type: Default::default(),
+            ids: Vec::new(),
+            attributes: None,
         }
     }
 
@@ -135,6 +159,8 @@ pub(crate) mod testing {
             time_zone: None,
             users: BTreeMap::new(),
             encoding: Default::default(),
+            views: Vec::new(),
+            attributes: BTreeMap::new(),
         }
     }
 }

@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::evidence::access::{Access, RecordAccess};
+use crate::evidence::access::{Access, DefaultView, FieldsFrom, RecordAccess};
 
 use crate::evidence::interpreter::Interpreter;
 use crate::case::schema::TableId;
@@ -19,9 +19,17 @@ fn request(it: &Interpreter<'_>, operation: &str, r: &ItemRequest) -> Access {
         return Access::Nothing("table is not a case table".into());
     };
     let spec = &it.schema.tables[table];
-    let (fields, unknown_fields) = match &r.projection {
-        Some(names) => it.columns(table, names),
-        None => (spec.fields().collect(), Vec::new()),
+    // Without a projection a read returns whole items: what the case declares such a read shows, or the
+    // attributes the store keeps, else every column of the table (an assumption).
+    let (fields, unknown_fields, from) = match &r.projection {
+        Some(names) => {
+            let (fields, unknown) = it.columns(table, names);
+            (fields, unknown, FieldsFrom::Given)
+        }
+        None => {
+            let (fields, from) = it.view(table, &[r.table.as_str()], operation, DefaultView::StoredItem);
+            (fields, Vec::new(), from)
+        }
     };
     let statement = format!("DynamoDB {operation} {}{}", r.table, describe_keys(&r.keys));
     if r.count_only {
@@ -34,7 +42,7 @@ fn request(it: &Interpreter<'_>, operation: &str, r: &ItemRequest) -> Access {
         ItemReadKind::Scan if r.limited => {
             Access::Unresolved { statement, reason: "Scan with a Limit: which items came back is not known".into(), fields: Some(fields) }
         }
-        ItemReadKind::Scan => Access::WholeTable { tables: vec![table], fields, statement },
+        ItemReadKind::Scan => Access::WholeTable { tables: vec![table], fields, statement, from },
         ItemReadKind::Get | ItemReadKind::Query => {
             if r.keys.is_empty() {
                 let reason = r.unreadable.clone().unwrap_or_else(|| "no key logged".into());
@@ -54,7 +62,7 @@ fn request(it: &Interpreter<'_>, operation: &str, r: &ItemRequest) -> Access {
             Access::Records(
                 by_target
                     .into_iter()
-                    .map(|(t, keys)| RecordAccess { unknown_fields: unknown_fields.clone(), ..RecordAccess::named(t, keys, fields.clone()) })
+                    .map(|(t, keys)| RecordAccess { unknown_fields: unknown_fields.clone(), from: from.clone(), ..RecordAccess::named(t, keys, fields.clone()) })
                     .collect(),
             )
         }

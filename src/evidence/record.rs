@@ -3,7 +3,7 @@
 //! `edited`, unless the case says the system's writes show nothing; session actions show nothing; an action
 //! the vocabulary does not know is read as a read (the safe side), and collect counts it.
 
-use crate::evidence::access::{Access, RecordAccess};
+use crate::evidence::access::{Access, DefaultView, FieldsFrom, RecordAccess};
 
 use crate::evidence::interpreter::Interpreter;
 use crate::case::logs::{ActionKind, LogSpec};
@@ -80,9 +80,12 @@ pub fn interpret(it: &Interpreter<'_>, action: Option<&str>, table: Option<&str>
             }
         }
     }
+    let mut from = FieldsFrom::Given;
     if ids.is_empty() && unknown_fields.is_empty() {
-        // A record view that does not say which fields it showed: all of the record's columns.
-        ids = spec.fields().collect();
+        // A record view that does not say which fields it showed: what the case declares such a view shows,
+        // else all of the record's columns (an assumption).
+        let names: Vec<&str> = table.into_iter().collect();
+        (ids, from) = it.view(table_id, &names, action.unwrap_or_default(), DefaultView::AuditRecord);
     }
     ids.sort_unstable();
     ids.dedup();
@@ -91,7 +94,7 @@ pub fn interpret(it: &Interpreter<'_>, action: Option<&str>, table: Option<&str>
     if keys.is_empty() {
         return Access::Nothing("no record named".into());
     }
-    Access::Records(vec![RecordAccess { unknown_fields, grade, ..RecordAccess::named(table_id, keys, ids) }])
+    Access::Records(vec![RecordAccess { unknown_fields, grade, from, ..RecordAccess::named(table_id, keys, ids) }])
 }
 
 /// The field names in a mapped fields cell: split on the log's `fields_separator` when set, else on the

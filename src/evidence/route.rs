@@ -2,7 +2,7 @@
 
 use percent_encoding::percent_decode_str;
 
-use crate::evidence::access::{Access, RecordAccess};
+use crate::evidence::access::{Access, DefaultView, FieldsFrom, RecordAccess};
 
 use crate::evidence::interpreter::Interpreter;
 use crate::case::logs::RouteSegment;
@@ -30,11 +30,31 @@ pub fn interpret(it: &Interpreter<'_>, method: &str, target: &str, status: u16) 
             }
         });
         if let (true, Some((table, key))) = (matched, captured) {
-            let fields = if route.fields.is_empty() { it.schema.tables[table].fields().collect() } else { route.fields.clone() };
-            return Access::Records(vec![RecordAccess::named(table, vec![key], fields)]);
+            let shown = if route.fields.is_empty() { it.view(table, &[], method, DefaultView::RoutePage) } else { (route.fields.clone(), FieldsFrom::Given) };
+            return Access::Records(vec![RecordAccess::viewed(table, vec![key], shown)]);
         }
     }
     Access::NoRoute
+}
+
+/// Every field a web log's requests can show: its routes' `fields`, or for a route without them what its
+/// table's view shows (declared, else every column). A request that matches no route shows nothing.
+pub fn route_fields(it: &Interpreter<'_>) -> Vec<crate::case::schema::FieldId> {
+    let mut out = Vec::new();
+    for route in &it.log.routes {
+        if route.fields.is_empty() {
+            for table in route.segments.iter().filter_map(|s| if let RouteSegment::Capture(t) = s { Some(*t) } else { None }) {
+                let declared: Vec<_> = it.log.views.iter().filter(|v| v.table == table).flat_map(|v| v.fields.iter().copied()).collect();
+                out.extend(declared);
+                out.extend(it.view(table, &[], "", DefaultView::RoutePage).0);
+            }
+        } else {
+            out.extend(route.fields.iter().copied());
+        }
+    }
+    out.sort_unstable();
+    out.dedup();
+    out
 }
 
 /// The path of a request target: no scheme/host, no query, no fragment.

@@ -19,7 +19,7 @@ use sqlparser::ast::{InTarget,
 use sqlparser::dialect::{GenericDialect, MySqlDialect, PostgreSqlDialect};
 use sqlparser::parser::Parser;
 
-use crate::evidence::access::{Access, RecordAccess, ReplayQuery};
+use crate::evidence::access::{Access, FieldsFrom, RecordAccess, ReplayQuery};
 
 use crate::evidence::interpreter::Interpreter;
 use crate::case::schema::{FieldId, TableId, CUSTOMERS};
@@ -106,7 +106,7 @@ impl Context<'_> {
                     } else {
                         columns.iter().filter_map(|c| column_index(&spec.file.columns, &c.value).map(|i| spec.field(i))).collect()
                     };
-                    Access::WholeTable { tables: vec![table], fields, statement: self.text.to_string() }
+                    Access::WholeTable { tables: vec![table], fields, statement: self.text.to_string(), from: FieldsFrom::Given }
                 }
                 CopySource::Query(q) => self.query(q),
             },
@@ -200,7 +200,7 @@ impl Context<'_> {
             Some(Constraint::Failed(reason)) => self.unresolved_rows(reason, &fields),
             Some(Constraint::Unconstrained) => self.replay(select, query, &scope, &fields),
             None if limited => self.replay(select, query, &scope, &fields),
-            None => Access::WholeTable { tables: case_tables, fields, statement: self.text.to_string() },
+            None => Access::WholeTable { tables: case_tables, fields, statement: self.text.to_string(), from: FieldsFrom::Given },
         }
     }
 
@@ -334,6 +334,7 @@ impl Context<'_> {
             columns,
             logged_rows: self.rows,
             fields: fields.to_vec(),
+            from: FieldsFrom::Given,
         })
     }
 
@@ -534,10 +535,10 @@ fn merge(a: Access, b: Access, ctx: &Context<'_>) -> Access {
             Access::Records(x)
         }
         (Access::Nothing(_) | Access::NoRoute | Access::Aggregate, other) | (other, Access::Nothing(_) | Access::NoRoute | Access::Aggregate) => other,
-        (Access::WholeTable { mut tables, mut fields, statement }, Access::WholeTable { tables: t2, fields: f2, .. }) => {
+        (Access::WholeTable { mut tables, mut fields, statement, from }, Access::WholeTable { tables: t2, fields: f2, from: f, .. }) => {
             tables.extend(t2);
             fields.extend(f2);
-            Access::WholeTable { tables: dedup(tables), fields: dedup(fields), statement }
+            Access::WholeTable { tables: dedup(tables), fields: dedup(fields), statement, from: from.max(f) }
         }
         _ => ctx.unresolved("UNION of record lookups and other reads is not analysed yet"),
     }

@@ -172,6 +172,9 @@ pub struct Rejection {
     pub reason: String,
     /// The record as it was in the file (cut at [`RAW_LIMIT`] bytes, marked as cut).
     pub raw: String,
+    /// The record's account where it could be read before the record was found unreadable (so that an
+    /// actor's rejected record is known as theirs); `None` when unknown.
+    pub actor: Option<String>,
 }
 
 /// The most bytes of one rejected record kept in the rejects file.
@@ -184,7 +187,13 @@ impl Rejection {
         if cut {
             text.push_str(&format!("…[cut: record is {} bytes]", raw.len()));
         }
-        Rejection { line, column, reason: reason.into(), raw: text }
+        Rejection { line, column, reason: reason.into(), raw: text, actor: None }
+    }
+
+    /// The same rejection, with the record's account (`-` or empty is no account).
+    pub fn of_account(mut self, account: Option<&str>) -> Self {
+        self.actor = account.map(str::trim).filter(|a| !a.is_empty() && *a != "-").map(str::to_string);
+        self
     }
 }
 

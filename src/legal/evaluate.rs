@@ -10,31 +10,48 @@ use crate::case::Case;
 use crate::classes::DataClass;
 use crate::legal::freetext::{Finding, Kind};
 use crate::legal::people::{self, MergeStats, RowKeys};
-use crate::legal::report::{FreeTextReport, JurisdictionSummary, LegalReport, Options, Outcome, Per, Person, DISCLAIMER};
+use crate::legal::report::{AssumedDuty, FreeTextReport, JurisdictionSummary, LegalReport, Options, Outcome, Per, Person, DISCLAIMER};
 use crate::legal::rules::{self, Counts, Decision, Exposed, Notify, Rule, RuleSet};
 use crate::legal::{deadline, jurisdiction, statement};
 use crate::read::timefmt::Timestamp;
 use crate::stages::exposure::{CustomerExposure, ExposureSummary};
 
 /// Adds the classes found in free text to the customers' rows and corrects the summary: a class found
-/// in a ticket note is exposed, whatever the columns say.
+/// in a ticket note is exposed, whatever the columns say (resting on an assumed view where the note was
+/// exposed only under one), and is held (in free text) even where no column holds it.
 pub fn apply_findings(rows: &mut [CustomerExposure], summary: &mut ExposureSummary, findings: &[Finding]) {
-    let mut by_customer: BTreeMap<&str, BTreeSet<DataClass>> = BTreeMap::new();
+    // Per customer: class → found where the column was exposed without an assumption.
+    let mut by_customer: BTreeMap<&str, BTreeMap<DataClass, bool>> = BTreeMap::new();
     for f in findings {
-        by_customer.entry(&f.customer_id).or_default().insert(f.class);
+        *by_customer.entry(&f.customer_id).or_default().entry(f.class).or_default() |= !f.assumed;
     }
     for row in rows.iter_mut() {
         if let Some(found) = by_customer.get(row.customer_id.as_str()) {
-            let mut all: BTreeSet<DataClass> = row.data_classes.iter().copied().collect();
-            all.extend(found);
+            let had: BTreeSet<DataClass> = row.data_classes.iter().copied().collect();
+            let mut assumed: BTreeSet<DataClass> = row.assumed_classes.iter().copied().collect();
+            for (class, confirmed) in found {
+                if *confirmed {
+                    assumed.remove(class);
+                } else if !had.contains(class) {
+                    assumed.insert(*class);
+                }
+            }
+            let mut all = had;
+            all.extend(found.keys());
             row.data_classes = all.into_iter().collect();
             row.data_classes.sort_by_key(|c| c.as_str());
+            row.assumed_classes = assumed.into_iter().collect();
+            row.assumed_classes.sort_by_key(|c| c.as_str());
         }
     }
     summary.by_class.clear();
+    summary.by_class_assumed.clear();
     for row in rows.iter() {
         for class in &row.data_classes {
             *summary.by_class.entry(class.to_string()).or_default() += 1;
+        }
+        for class in &row.assumed_classes {
+            *summary.by_class_assumed.entry(class.to_string()).or_default() += 1;
         }
     }
     // A class found in free text is held, in that column, whatever the columns' names say.
@@ -45,16 +62,17 @@ pub fn apply_findings(rows: &mut [CustomerExposure], summary: &mut ExposureSumma
     for (class, columns) in found_in {
         match summary.held.iter_mut().find(|h| h.class == class) {
             Some(held) => held.columns.extend(columns.into_iter().filter(|c| !held.columns.contains(c)).collect::<Vec<_>>()),
-            None => summary.held.push(crate::stages::exposure::ClassHolding { class, columns: columns.into_iter().collect(), customers_exposed: 0 }),
+            None => summary.held.push(crate::stages::exposure::ClassHolding { class, columns: columns.into_iter().collect(), customers_exposed: 0, customers_assumed: 0 }),
         }
         summary.sensitive_not_held.retain(|c| *c != class);
     }
     summary.held.sort_by_key(|h| h.class);
     for held in &mut summary.held {
         held.customers_exposed = summary.by_class.get(held.class.as_str()).copied().unwrap_or(0);
+        held.customers_assumed = summary.by_class_assumed.get(held.class.as_str()).copied().unwrap_or(0);
     }
-    summary.held_not_exposed.retain(|c| !summary.by_class.contains_key(c.as_str()));
-    summary.possibly_exposed.retain(|c| !summary.by_class.contains_key(c.as_str()));
+    summary.sensitive_not_held.retain(|c| !summary.by_class.contains_key(c.as_str()));
+    crate::stages::exposure::settle_not_exposed(summary);
 }
 
 /// The rules' elements one customer row exposed: from its exposed columns (by class and column name)
@@ -168,18 +186,24 @@ pub fn evaluate(
 /// The free-text findings by customer: the rules' kinds found, and where.
 struct FreeTextByCustomer<'a> {
     kinds: BTreeMap<&'a str, BTreeSet<Kind>>,
+    /// The kinds found in columns exposed without an assumed view.
+    confirmed: BTreeMap<&'a str, BTreeSet<Kind>>,
     found_in: BTreeMap<&'a str, BTreeSet<String>>,
 }
 
 impl<'a> FreeTextByCustomer<'a> {
     fn new(findings: &'a [Finding]) -> Self {
         let mut kinds: BTreeMap<&str, BTreeSet<Kind>> = BTreeMap::new();
+        let mut confirmed: BTreeMap<&str, BTreeSet<Kind>> = BTreeMap::new();
         let mut found_in: BTreeMap<&str, BTreeSet<String>> = BTreeMap::new();
         for f in findings {
             kinds.entry(&f.customer_id).or_default().insert(f.kind);
+            if !f.assumed {
+                confirmed.entry(&f.customer_id).or_default().insert(f.kind);
+            }
             found_in.entry(&f.customer_id).or_default().insert(format!("{}[{}]: {}", f.found_in, f.record, f.class));
         }
-        FreeTextByCustomer { kinds, found_in }
+        FreeTextByCustomer { kinds, confirmed, found_in }
     }
 }
 
@@ -273,7 +297,10 @@ fn decide_person(
         jurisdictions.remove("US");
     }
     let mut exposed = Exposed::default();
+    // The same without what rests only on assumed views: whether the duty depends on the assumption.
+    let mut confirmed = Exposed::default();
     let mut classes = BTreeSet::new();
+    let mut confirmed_classes = BTreeSet::new();
     let mut customer_ids = BTreeSet::new();
     let mut found_in = BTreeSet::new();
     let mut segments = BTreeSet::new();
@@ -281,9 +308,22 @@ fn decide_person(
         let row = &rows[*i];
         let kinds = free_text.kinds.get(row.customer_id.as_str()).cloned().unwrap_or_default();
         let e = exposed_elements(case, row, &kinds);
+        let confirmed_kinds = free_text.confirmed.get(row.customer_id.as_str()).cloned().unwrap_or_default();
+        let e_confirmed = if row.assumed_fields.is_empty() && confirmed_kinds == kinds {
+            e.clone()
+        } else {
+            let mut without = row.clone();
+            without.exposed_fields.retain(|f| !row.assumed_fields.contains(f));
+            exposed_elements(case, &without, &confirmed_kinds)
+        };
         exposed.name |= e.name;
         exposed.secret |= e.secret;
         exposed.elements.extend(e.elements);
+        let e = e_confirmed;
+        confirmed.name |= e.name;
+        confirmed.secret |= e.secret;
+        confirmed.elements.extend(e.elements);
+        confirmed_classes.extend(row.data_classes.iter().filter(|c| !row.assumed_classes.contains(c)).copied());
         classes.extend(row.data_classes.iter().copied());
         customer_ids.insert(row.customer_id.clone());
         if let Some(f) = free_text.found_in.get(row.customer_id.as_str()) {
@@ -292,11 +332,13 @@ fn decide_person(
         segments.insert(row.segment.clone());
     }
     let mut notify = Notify::NotRequired;
+    let mut notify_without_assumed = Notify::NotRequired;
     let (mut basis, mut deadlines, mut regulators) = (Vec::new(), Vec::new(), Vec::new());
     let mut duties = Vec::with_capacity(jurisdictions.len());
     for j in &jurisdictions {
         let (decision, rule) = decide_in(rules, j, &exposed);
         notify = notify.min(decision.notify);
+        notify_without_assumed = notify_without_assumed.min(decide_in(rules, j, &confirmed).0.notify);
         duties.push((j.clone(), decision.notify));
         let mut reason = decision.reason.clone();
         if let (Some(rule), Some(end)) = (rule, window_end) {
@@ -316,6 +358,8 @@ fn decide_person(
             }
         }
     }
+    let mut assumed_classes: Vec<DataClass> = classes.iter().filter(|c| !confirmed_classes.contains(c)).copied().collect();
+    assumed_classes.sort_by_key(|c| c.as_str());
     let mut data_classes: Vec<DataClass> = classes.into_iter().collect();
     data_classes.sort_by_key(|c| c.as_str());
     Person {
@@ -325,7 +369,9 @@ fn decide_person(
         phone: distinct(&|i| (rows[i].phone.clone(), keys[i].phone.clone().unwrap_or_else(|| rows[i].phone.trim().to_string()))),
         jurisdictions: jurisdictions.into_iter().collect(),
         data_classes,
+        assumed_classes,
         notify,
+        notify_without_assumed,
         basis,
         deadline: deadlines,
         regulator: regulators,
@@ -374,7 +420,7 @@ fn summarise_report(
         by_class,
         findings: findings.to_vec(),
     };
-    let statement = statement::build(case, rows, summary, persons);
+    let statement = statement::build(case, rows, summary, persons, &free_text_report.columns_scanned);
     LegalReport {
         note: DISCLAIMER,
         rules_source: rules.source.clone(),
@@ -390,6 +436,16 @@ fn summarise_report(
         jurisdictions,
         free_text: free_text_report,
         statement,
+        duties_resting_on_assumed_views: persons
+            .iter()
+            .filter(|p| p.notify != p.notify_without_assumed)
+            .map(|p| AssumedDuty {
+                person_id: p.person_id.clone(),
+                notify: p.notify,
+                notify_without_assumed: p.notify_without_assumed,
+                assumed_classes: p.assumed_classes.clone(),
+            })
+            .collect(),
         outputs: BTreeMap::new(),
     }
 }
@@ -492,7 +548,9 @@ mod tests {
             phone: String::new(),
             jurisdictions: vec![j.to_string()],
             data_classes: vec![],
+            assumed_classes: vec![],
             notify,
+            notify_without_assumed: notify,
             basis: vec![],
             deadline: vec![],
             regulator: vec![],
@@ -526,7 +584,9 @@ mod tests {
             region: String::new(),
             segment: String::new(),
             data_classes: vec![],
+            assumed_classes: vec![],
             exposed_fields: fields.iter().map(|f| f.to_string()).collect(),
+            assumed_fields: vec![],
             first_access: t,
             last_access: t,
             access_count: 1,

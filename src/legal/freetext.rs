@@ -7,7 +7,6 @@ use std::collections::BTreeSet;
 
 use std::sync::OnceLock;
 
-use fixedbitset::FixedBitSet;
 use regex::Regex;
 use serde::Serialize;
 
@@ -15,7 +14,7 @@ use crate::case::Case;
 
 use crate::case::schema::{FieldId, CUSTOMERS};
 use crate::classes::DataClass;
-use crate::stages::collect::Collected;
+use crate::stages::collect::{Collected, Touch};
 
 /// What a detector found (never the value).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -60,6 +59,8 @@ pub struct Finding {
     pub record: String,
     pub kind: Kind,
     pub class: DataClass,
+    /// The column was exposed only under an assumed view (see `[logs.views]`): the finding rests on it.
+    pub assumed: bool,
 }
 
 /// Column names that hold free text.
@@ -213,8 +214,9 @@ impl<'c> RowScanner<'c> {
         !self.free[table_id].is_empty()
     }
 
-    /// A touched row of `table_id`, and the fields its touch exposed.
-    pub fn row(&mut self, table_id: usize, row: &csv::StringRecord, exposed: &FixedBitSet) {
+    /// A touched row of `table_id`, and its touch (the fields it exposed, and which only under an assumption).
+    pub fn row(&mut self, table_id: usize, row: &csv::StringRecord, touch: &Touch) {
+        let exposed = &touch.fields;
         let spec = &self.case.schema.tables[table_id];
         let key = row[spec.key_index].trim();
         let customer = match &spec.customer_column {
@@ -232,7 +234,14 @@ impl<'c> RowScanner<'c> {
                 continue;
             }
             for kind in scan(&row[*c]) {
-                self.findings.push(Finding { customer_id: customer.to_string(), found_in: found_in.clone(), record: key.to_string(), kind, class: kind.class() });
+                self.findings.push(Finding {
+                    customer_id: customer.to_string(),
+                    found_in: found_in.clone(),
+                    record: key.to_string(),
+                    kind,
+                    class: kind.class(),
+                    assumed: touch.assumed.contains(*field),
+                });
             }
         }
     }
@@ -315,6 +324,7 @@ mod tests {
             record: "T-1".into(),
             kind: Kind::CardNumber,
             class: DataClass::CreditCards,
+            assumed: false,
         };
         let json = serde_json::to_string(&f).unwrap();
         assert!(!json.contains("4111"));

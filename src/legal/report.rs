@@ -19,13 +19,17 @@ use crate::read::timefmt::Timestamp;
 pub struct Statement {
     /// Data class → customer rows with it exposed (columns and free text).
     pub exposed: BTreeMap<String, usize>,
-    /// Classes the tables hold that no access reached.
+    /// Classes the tables hold that nothing the actors did could have exposed (empty where that cannot be
+    /// said of any class).
     pub not_exposed: Vec<DataClass>,
-    /// Classes returned by whole-table reads or unresolved queries: cannot be ruled out.
+    /// Classes no listed customer had exposed but something could have (see `not_exposed_blocked_by`).
     pub cannot_be_ruled_out: Vec<DataClass>,
+    /// What keeps `cannot_be_ruled_out` from being called not exposed.
     pub not_exposed_blocked_by: Option<String>,
-    /// Sensitive classes no case table holds.
+    /// Sensitive classes no column of the case's tables holds and no free-text scan found.
     pub not_held: Vec<DataClass>,
+    /// What `not_held` rests on: the columns looked at, the free text scanned and not scanned.
+    pub not_held_basis: String,
     /// Segment → people affected (segment values mapped to consumer/business/government, else `other`).
     pub segments_affected: BTreeMap<String, usize>,
     pub segments_not_affected: Vec<String>,
@@ -66,7 +70,12 @@ pub struct Person {
     pub phone: String,
     pub jurisdictions: Vec<String>,
     pub data_classes: Vec<DataClass>,
+    /// Of `data_classes`, those that rest only on assumed views for every row of the person.
+    pub assumed_classes: Vec<DataClass>,
     pub notify: Notify,
+    /// The duty without the fields and findings that rest only on assumed views: where it differs from
+    /// `notify`, the duty depends on the assumption.
+    pub notify_without_assumed: Notify,
     pub basis: Vec<String>,
     pub deadline: Vec<String>,
     pub regulator: Vec<String>,
@@ -116,6 +125,16 @@ pub struct FreeTextReport {
     pub findings: Vec<Finding>,
 }
 
+/// A person whose duty depends on assumed views: without the classes that rest only on them, the duty
+/// would be `notify_without_assumed`.
+#[derive(Clone, Debug, Serialize)]
+pub struct AssumedDuty {
+    pub person_id: String,
+    pub notify: Notify,
+    pub notify_without_assumed: Notify,
+    pub assumed_classes: Vec<DataClass>,
+}
+
 /// The `legal` block of report.json.
 #[derive(Clone, Debug, Serialize)]
 pub struct LegalReport {
@@ -130,6 +149,8 @@ pub struct LegalReport {
     pub jurisdictions: Vec<JurisdictionSummary>,
     pub free_text: FreeTextReport,
     pub statement: Statement,
+    /// People whose duty depends on assumed views (see `exposure.views`).
+    pub duties_resting_on_assumed_views: Vec<AssumedDuty>,
     pub outputs: BTreeMap<String, String>,
 }
 

@@ -1,5 +1,7 @@
-//! The statement counsel reads first: what was exposed, what was not, which customer segments were and
-//! were not affected, and the access window.
+//! The statement counsel reads first: what was exposed (and what of it rests on assumed views), what was
+//! not (only where nothing the actors did could have exposed it; otherwise what cannot be ruled out and
+//! why), what no table holds (and what was looked at to say so), which customer segments were and were not
+//! affected, and the access window.
 
 use std::collections::BTreeMap;
 
@@ -34,7 +36,43 @@ fn list(classes: &[DataClass]) -> String {
     classes.iter().map(|c| c.as_str()).collect::<Vec<_>>().join(", ")
 }
 
-pub fn build(case: &Case, rows: &[CustomerExposure], summary: &ExposureSummary, people: &[Person]) -> Statement {
+/// For each sensitive class no column holds: what the free-text scan looks for, and what it does not.
+fn free_text_patterns(class: DataClass) -> (&'static str, &'static str) {
+    match class {
+        DataClass::CreditCards => ("card numbers (13-19 digits, Luhn-checked)", ""),
+        DataClass::GovernmentIssuedIds => ("US social security numbers", "passport, driver's licence or other national ID numbers"),
+        DataClass::BankAccountNumbers => ("IBANs", "account numbers in other formats (US account and routing numbers)"),
+        DataClass::Passwords => ("secrets after a `password:`/`pin is` label", "unlabelled secrets"),
+        DataClass::DatesOfBirth => ("dates after a DOB/born label", "unlabelled dates"),
+        _ => ("", ""),
+    }
+}
+
+/// What "not held" rests on: the columns looked at, and the free text scanned (and not scanned) for the
+/// classes no column holds.
+pub fn not_held_basis(case: &Case, not_held: &[DataClass], columns_scanned: &[String]) -> String {
+    let tables: Vec<String> = case.schema.tables.iter().map(|t| format!("{} ({} columns)", t.name, t.file.columns.len())).collect();
+    let mut text = format!("looked at: the column names of the case's tables {}", tables.join(", "));
+    let scanned: Vec<&str> = not_held.iter().map(|c| free_text_patterns(*c).0).filter(|p| !p.is_empty()).collect();
+    let not_scanned: Vec<&str> = not_held.iter().map(|c| free_text_patterns(*c).1).filter(|p| !p.is_empty()).collect();
+    if columns_scanned.is_empty() {
+        text.push_str("; no free-text column was exposed, so no free text was scanned");
+    } else {
+        text.push_str(&format!(
+            "; free text ({}) of the records the actors reached, in the cells their accesses exposed, scanned for {}",
+            columns_scanned.join(", "),
+            if scanned.is_empty() { "nothing of these classes".to_string() } else { scanned.join(", ") }
+        ));
+    }
+    if !columns_scanned.is_empty() {
+        let mut unscanned = vec!["free text of records the actors did not reach".to_string()];
+        unscanned.extend(not_scanned.iter().map(|s| s.to_string()));
+        text.push_str(&format!("; not scanned: {}", unscanned.join("; ")));
+    }
+    text
+}
+
+pub fn build(case: &Case, rows: &[CustomerExposure], summary: &ExposureSummary, people: &[Person], columns_scanned: &[String]) -> Statement {
     let mut segments_affected: BTreeMap<String, usize> = BTreeMap::new();
     for p in people {
         let mut seen: Vec<&str> = p.segments.iter().map(|s| segment_of(s)).collect();
@@ -61,16 +99,34 @@ pub fn build(case: &Case, rows: &[CustomerExposure], summary: &ExposureSummary, 
         let parts: Vec<String> = exposed.iter().map(|(c, n)| format!("{c} ({n})")).collect();
         lines.push(format!("Exposed, for {} people ({} customer rows): {}.", people.len(), rows.len(), parts.join(", ")));
     }
-    if let Some(why) = &summary.not_exposed_blocked_by {
-        lines.push(format!("No data class can be called not exposed: {why}."));
-    } else if !summary.held_not_exposed.is_empty() {
+    let assumed: Vec<String> = summary.by_class_assumed.iter().map(|(c, n)| format!("{c} ({n})")).collect();
+    if !assumed.is_empty() {
+        let sources: Vec<String> = summary
+            .views
+            .iter()
+            .filter_map(|v| v.views_assumed.as_ref().map(|a| format!("{} ({})", v.source, a.tables.join(", "))))
+            .collect();
+        let depending = people.iter().filter(|p| p.notify != p.notify_without_assumed).count();
+        lines.push(format!(
+            "ASSUMED: no view was declared for {}, so each view there was taken to show every column; resting only on that assumption: {} (customer rows); the duty of {} people depends on it.",
+            sources.join(", "),
+            assumed.join(", "),
+            depending
+        ));
+    }
+    if !summary.held_not_exposed.is_empty() {
         lines.push(format!("Held in the tables but NOT exposed: {}.", list(&summary.held_not_exposed)));
     }
     if !summary.possibly_exposed.is_empty() {
-        lines.push(format!("Cannot be ruled out (whole-table reads or unresolved queries): {}.", list(&summary.possibly_exposed)));
+        lines.push(format!(
+            "Held in the tables, not exposed for any listed customer, but CANNOT be ruled out: {} ({}).",
+            list(&summary.possibly_exposed),
+            summary.not_exposed_blocked_by.as_deref().unwrap_or("see blockers")
+        ));
     }
+    let not_held_basis = not_held_basis(case, &summary.sensitive_not_held, columns_scanned);
     if !summary.sensitive_not_held.is_empty() {
-        lines.push(format!("Not held in any case table: {}.", list(&summary.sensitive_not_held)));
+        lines.push(format!("Not held in any column of the case's tables: {} ({not_held_basis}).", list(&summary.sensitive_not_held)));
     }
     if !segments_affected.is_empty() {
         let parts: Vec<String> = segments_affected.iter().map(|(s, n)| format!("{s} {n}")).collect();
@@ -90,6 +146,7 @@ pub fn build(case: &Case, rows: &[CustomerExposure], summary: &ExposureSummary, 
         cannot_be_ruled_out: summary.possibly_exposed.clone(),
         not_exposed_blocked_by: summary.not_exposed_blocked_by.clone(),
         not_held: summary.sensitive_not_held.clone(),
+        not_held_basis,
         segments_affected,
         segments_not_affected,
         first_access: first.map(|t| format_utc(&t)),

@@ -134,7 +134,7 @@ pub fn render(report: &Report, rows: &[CustomerExposure]) -> String {
     stat(&mut h, "stat-events", events, "events by the accounts in the window", false);
     stat(&mut h, "stat-days", report.events_per_day.len() as u64, "days with access", false);
     stat(&mut h, "stat-table-reads", t.table_accesses as u64, "whole-table reads", t.table_accesses > 0);
-    stat(&mut h, "stat-unresolved-queries", t.unresolved_queries as u64, "accesses naming no record", t.unresolved_queries > 0);
+    stat(&mut h, "stat-unresolved-queries", t.unresolved_query_events as u64, "accesses naming no record", t.unresolved_queries > 0);
     stat(&mut h, "stat-unresolved-keys", t.unresolved_keys as u64, "touched keys matching no row", t.unresolved_keys > 0);
     if report.containment.is_some() {
         stat(&mut h, "stat-after-disabled", t.accesses_after_disabled as u64, "accesses after disabling", t.accesses_after_disabled > 0);
@@ -188,15 +188,61 @@ pub fn render(report: &Report, rows: &[CustomerExposure]) -> String {
 
     // What was not exposed, what cannot be ruled out.
     h.push_str("<section id=\"not-exposed\">\n<h2>What was not exposed</h2>\n");
-    if let Some(why) = &ex.not_exposed_blocked_by {
-        let _ = writeln!(h, "<div class=\"banner bad\">No data class can be called not exposed: {}</div>", esc(why));
+    tags(&mut h, "Held in the tables; nothing the accounts did could have shown it", ex.held_not_exposed.iter().map(|c| c.as_str()), "no");
+    tags(&mut h, "Cannot be ruled out (exposed for no listed customer, but not excluded)", ex.possibly_exposed.iter().map(|c| c.as_str()), "maybe");
+    if !ex.possibly_exposed.is_empty() {
+        h.push_str("<div class=\"banner bad\" id=\"blocked-by\">Cannot be called not exposed, because of:\n<ul>\n");
+        for b in ex.blockers.iter().filter(|b| b.classes.iter().any(|c| ex.possibly_exposed.contains(c))) {
+            let classes: Vec<&str> = b.classes.iter().filter(|c| ex.possibly_exposed.contains(c)).map(|c| c.as_str()).collect();
+            let _ = writeln!(h, "<li>{} <span class=\"muted\">[{}]</span></li>", esc(&b.reason), esc(&classes.join(", ")));
+        }
+        h.push_str("</ul></div>\n");
     }
-    tags(&mut h, "Held in the tables and reached by no access", ex.held_not_exposed.iter().map(|c| c.as_str()), "no");
-    tags(&mut h, "Cannot be ruled out (whole-table reads or accesses naming no record)", ex.possibly_exposed.iter().map(|c| c.as_str()), "maybe");
-    tags(&mut h, "Sensitive data not held in any case table", ex.sensitive_not_held.iter().map(|c| c.as_str()), "no");
+    tags(&mut h, "Sensitive data not held in any column of the case's tables", ex.sensitive_not_held.iter().map(|c| c.as_str()), "no");
+    if let Some(basis) = report.legal.as_ref().map(|l| &l.statement.not_held_basis).filter(|_| !ex.sensitive_not_held.is_empty()) {
+        let _ = writeln!(h, "<p class=\"muted\" id=\"not-held-basis\">{}</p>", esc(basis));
+    }
     let exposed: Vec<&str> = ex.held.iter().filter(|c| c.customers_exposed > 0).map(|c| c.class.as_str()).collect();
     tags(&mut h, "Exposed for at least one listed customer", exposed.into_iter(), "yes");
     h.push_str("</section>\n");
+
+    // Views assumed: what each source's views were taken to show, and what rests on it.
+    let assumed: Vec<&crate::stages::exposure::SourceViews> = ex.views.iter().filter(|v| !v.defaults.is_empty() || !v.declared_unused.is_empty()).collect();
+    if !assumed.is_empty() {
+        h.push_str("<section id=\"views-assumed\">\n<h2>Views assumed</h2>\n");
+        for v in assumed {
+            for d in &v.defaults {
+                let _ = writeln!(
+                    h,
+                    "<div class=\"banner bad\">{}: {} of {} ({} accesses) were taken to show {}</div>",
+                    esc(&v.source),
+                    esc(d.views),
+                    esc(&d.tables.join(", ")),
+                    d.accesses,
+                    esc(d.shows)
+                );
+            }
+            if let Some(a) = &v.views_assumed {
+                let classes: Vec<&str> = a.assumed_classes.iter().map(|c| c.as_str()).collect();
+                let _ = writeln!(
+                    h,
+                    "<p>Resting only on this assumption, for {} customer(s): <strong>{}</strong>. Fix: <span class=\"mono\">{}</span></p>",
+                    a.customers,
+                    esc(&if classes.is_empty() { "nothing".to_string() } else { classes.join(", ") }),
+                    esc(&a.fix)
+                );
+            }
+            for key in &v.declared_unused {
+                let _ = writeln!(h, "<p>{} in {} was never applied: check its table name and action.</p>", esc(key), esc(&v.source));
+            }
+        }
+        if let Some(legal) = &report.legal {
+            if !legal.duties_resting_on_assumed_views.is_empty() {
+                let _ = writeln!(h, "<p><strong>{}</strong> people's duty depends on these assumptions (see the assumed_classes column).</p>", legal.duties_resting_on_assumed_views.len());
+            }
+        }
+        h.push_str("</section>\n");
+    }
 
     // Unresolved items.
     h.push_str("<section id=\"unresolved\">\n<h2>Unresolved items</h2>\n");
@@ -275,7 +321,7 @@ pub fn render(report: &Report, rows: &[CustomerExposure]) -> String {
                 esc(&r.name),
                 esc(&r.email),
                 format!("<span class=\"nw\">{}</span>", esc(&r.phone)),
-                esc(&r.data_classes.iter().map(|c| c.as_str()).collect::<Vec<_>>().join(", ")),
+                esc(&r.data_classes.iter().map(|c| if r.assumed_classes.contains(c) { format!("{} (assumed)", c.as_str()) } else { c.as_str().to_string() }).collect::<Vec<_>>().join(", ")),
                 when(&crate::read::timefmt::format_utc(&r.first_access)),
                 when(&crate::read::timefmt::format_utc(&r.last_access)),
                 r.access_count.to_string(),

@@ -1,19 +1,21 @@
 //! The legal CSVs (`affected_people.csv`, `jurisdictions.csv`) and the terminal block. Cells go through
 //! `output::neutralise`; `--excel` adds a UTF-8 BOM and CRLF line ends for spreadsheet users.
 
+use std::collections::BTreeMap;
 use std::io::Write;
 
 use crate::legal::report::{JurisdictionSummary, LegalReport, Person, DISCLAIMER};
 use crate::output::files::neutralise;
 use crate::read::timefmt::format_utc;
 
-pub const PEOPLE_HEADER: [&str; 15] = [
+pub const PEOPLE_HEADER: [&str; 16] = [
     "person_id",
     "name",
     "email",
     "phone",
     "jurisdiction",
     "data_classes",
+    "assumed_classes",
     "notify",
     "basis",
     "deadline",
@@ -72,6 +74,7 @@ pub fn write_people_csv(people: &[Person], excel: bool, out: impl Write) -> std:
         let mut evidence = vec![p.evidence.as_str().to_string()];
         evidence.extend(p.found_in.iter().map(|f| format!("found_in {f}")));
         let classes: Vec<&str> = p.data_classes.iter().map(|c| c.as_str()).collect();
+        let assumed: Vec<&str> = p.assumed_classes.iter().map(|c| c.as_str()).collect();
         write_row(
             &mut w,
             &[
@@ -81,6 +84,7 @@ pub fn write_people_csv(people: &[Person], excel: bool, out: impl Write) -> std:
                 &p.phone,
                 &p.jurisdictions.join(";"),
                 &classes.join(";"),
+                &assumed.join(";"),
                 p.notify.as_str(),
                 &p.basis.join(" | "),
                 &p.deadline.join(" | "),
@@ -153,6 +157,22 @@ pub fn summary(legal: &LegalReport) -> String {
     let notify: Vec<String> = legal.notify.iter().map(|(k, v)| format!("{k} {v}")).collect();
     if !notify.is_empty() {
         out.push_str(&format!("Notify: {}\n", notify.join(", ")));
+    }
+    if !legal.duties_resting_on_assumed_views.is_empty() {
+        let mut changes: BTreeMap<String, usize> = BTreeMap::new();
+        for d in &legal.duties_resting_on_assumed_views {
+            *changes.entry(format!("{} (would be {})", d.notify.as_str(), d.notify_without_assumed.as_str())).or_default() += 1;
+        }
+        let parts: Vec<String> = changes.iter().map(|(k, n)| format!("{n} {k}")).collect();
+        let ids: Vec<&str> = legal.duties_resting_on_assumed_views.iter().take(10).map(|d| d.person_id.as_str()).collect();
+        let more = legal.duties_resting_on_assumed_views.len().saturating_sub(ids.len());
+        out.push_str(&format!(
+            "!! The duty of {} people rests on ASSUMED views: {}; {}{}. See legal.duties_resting_on_assumed_views and the assumed_classes column; declare [logs.views] to settle it.\n",
+            legal.duties_resting_on_assumed_views.len(),
+            parts.join(", "),
+            ids.join(", "),
+            if more > 0 { format!(" and {more} more") } else { String::new() }
+        ));
     }
     if !legal.free_text.findings.is_empty() {
         let parts: Vec<String> = legal.free_text.by_class.iter().map(|(k, v)| format!("{k} {v}")).collect();

@@ -4,7 +4,7 @@ use crate::stages::exposure::CustomerExposure;
 use crate::output::files::neutralise;
 use crate::read::timefmt::format_utc;
 
-pub const HEADER: [&str; 14] = [
+pub const HEADER: [&str; 15] = [
     "customer_id",
     "name",
     "email",
@@ -13,6 +13,7 @@ pub const HEADER: [&str; 14] = [
     "region",
     "segment",
     "data_classes",
+    "assumed_classes",
     "exposed_fields",
     "first_access",
     "last_access",
@@ -28,6 +29,7 @@ pub fn write_csv(rows: &[CustomerExposure], out: impl std::io::Write) -> std::io
     writer.write_record(HEADER)?;
     for row in rows {
         let classes: Vec<&str> = row.data_classes.iter().map(|c| c.as_str()).collect();
+        let assumed: Vec<&str> = row.assumed_classes.iter().map(|c| c.as_str()).collect();
         let cells = [
             &row.customer_id,
             &row.name,
@@ -37,6 +39,7 @@ pub fn write_csv(rows: &[CustomerExposure], out: impl std::io::Write) -> std::io
             &row.region,
             &row.segment,
             &classes.join(";"),
+            &assumed.join(";"),
             &row.exposed_fields.join(";"),
             &format_utc(&row.first_access),
             &format_utc(&row.last_access),

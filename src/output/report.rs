@@ -91,6 +91,8 @@ pub struct Totals {
     pub customers_affected: usize,
     pub unresolved_keys: usize,
     pub unresolved_queries: usize,
+    /// Events behind `unresolved_queries` (one CloudTrail batch or multi-statement line is one event).
+    pub unresolved_query_events: usize,
     pub replayed_queries: usize,
     pub replay_row_mismatches: usize,
     pub table_accesses: usize,
@@ -129,6 +131,7 @@ pub fn build(case: &Case, collected: Collected, replayed: Vec<ReplayedQuery>, re
     totals.customers_affected = exposure.customers_affected;
     totals.unresolved_keys = resolved.unresolved_keys.len();
     totals.unresolved_queries = unresolved_queries.len();
+    totals.unresolved_query_events = unresolved_queries.iter().map(|q| q.origin.place()).collect::<std::collections::BTreeSet<_>>().len();
     totals.table_accesses = table_accesses.len();
     totals.replayed_queries = replayed.len();
     totals.replay_row_mismatches = replayed.iter().filter(|r| r.rows_mismatch).count();
@@ -225,6 +228,47 @@ fn bound_keys(map: BTreeMap<String, u64>) -> BTreeMap<String, u64> {
     out
 }
 
+/// Per source, loudly: views assumed (the default applied, where it may overstate or understate, what
+/// rests on it, the fix), and declared views that were never applied.
+pub fn views_summary(ex: &ExposureSummary) -> String {
+    let mut out = String::new();
+    for v in &ex.views {
+        for d in &v.defaults {
+            out.push_str(&format!(
+                "\n!! VIEWS ASSUMED in {}: {} of {} ({} access(es)): no view declared, the default applied is {}.\n",
+                v.source,
+                d.views,
+                d.tables.join(", "),
+                d.accesses,
+                d.shows
+            ));
+        }
+        if let Some(a) = &v.views_assumed {
+            let (sensitive, other): (Vec<_>, Vec<_>) = a.assumed_classes.iter().partition(|c| c.is_sensitive());
+            let names = |list: &[&crate::classes::DataClass]| list.iter().map(|c| c.as_str()).collect::<Vec<_>>().join(", ");
+            if a.assumed_classes.is_empty() {
+                out.push_str("   No class rests only on this assumption (other accesses showed the same classes).\n");
+            } else {
+                out.push_str(&format!(
+                    "   Resting only on it, for {} customer(s): {}{}{}.\n",
+                    a.customers,
+                    if sensitive.is_empty() { String::new() } else { format!("SENSITIVE {}", names(&sensitive)) },
+                    if !sensitive.is_empty() && !other.is_empty() { "; " } else { "" },
+                    names(&other)
+                ));
+            }
+            out.push_str(&format!("   Fix: {}\n", a.fix));
+        }
+        // Where the source's other views were applied, an unused one is likely misspelt.
+        if !v.declared.is_empty() || !v.defaults.is_empty() {
+            for key in &v.declared_unused {
+                out.push_str(&format!("!! {key} in {} was never applied to the actors' accesses: check its table name and action against the log.\n", v.source));
+            }
+        }
+    }
+    out
+}
+
 /// The summary for people, as text for stderr.
 pub fn summary(report: &Report) -> String {
     let mut out = String::new();
@@ -260,26 +304,36 @@ pub fn summary(report: &Report) -> String {
         t.records_read, t.records_used, t.records_ignored, t.records_rejected
     ));
 
-    let mut classes = table(&["data class", "customers exposed", "columns holding it"]);
+    let any_assumed = report.exposure.held.iter().any(|h| h.customers_assumed > 0);
+    let mut classes =
+        if any_assumed { table(&["data class", "customers exposed", "of which only assumed", "columns holding it"]) } else { table(&["data class", "customers exposed", "columns holding it"]) };
     for h in &report.exposure.held {
-        classes.add_row(vec![Cell::new(h.class.as_str()), num(h.customers_exposed), Cell::new(h.columns.join(", "))]);
+        let mut cells = vec![Cell::new(h.class.as_str()), num(h.customers_exposed)];
+        if any_assumed {
+            cells.push(num(h.customers_assumed));
+        }
+        cells.push(Cell::new(h.columns.join(", ")));
+        classes.add_row(cells);
     }
     out.push_str(&format!("Customers affected: {}\n{classes}\n", t.customers_affected));
-    if !report.exposure.held_not_exposed.is_empty() {
-        let list: Vec<&str> = report.exposure.held_not_exposed.iter().map(|c| c.as_str()).collect();
-        out.push_str(&format!("NOT exposed (held in the tables, reached by no access): {}\n", list.join(", ")));
+    let ex = &report.exposure;
+    if !ex.held_not_exposed.is_empty() {
+        let list: Vec<&str> = ex.held_not_exposed.iter().map(|c| c.as_str()).collect();
+        out.push_str(&format!("NOT exposed (held in the tables; nothing the actors did could have shown it): {}\n", list.join(", ")));
     }
-    if !report.exposure.possibly_exposed.is_empty() {
-        let list: Vec<&str> = report.exposure.possibly_exposed.iter().map(|c| c.as_str()).collect();
-        out.push_str(&format!("CANNOT be ruled out (returned by whole-table reads or unresolved queries): {}\n", list.join(", ")));
+    if !ex.possibly_exposed.is_empty() {
+        let list: Vec<&str> = ex.possibly_exposed.iter().map(|c| c.as_str()).collect();
+        out.push_str(&format!("CANNOT be ruled out (exposed for no listed customer, but not excluded): {}, because of:\n", list.join(", ")));
+        for b in ex.blockers.iter().filter(|b| b.classes.iter().any(|c| ex.possibly_exposed.contains(c))) {
+            let classes: Vec<&str> = b.classes.iter().filter(|c| ex.possibly_exposed.contains(c)).map(|c| c.as_str()).collect();
+            out.push_str(&format!("   {} [{}]\n", b.reason, classes.join(", ")));
+        }
     }
-    if let Some(why) = &report.exposure.not_exposed_blocked_by {
-        out.push_str(&format!("No class can be called not exposed: {why}\n"));
+    if !ex.sensitive_not_held.is_empty() {
+        let list: Vec<&str> = ex.sensitive_not_held.iter().map(|c| c.as_str()).collect();
+        out.push_str(&format!("Not held in any column of the case's tables: {} (what was looked at and scanned: see the statement)\n", list.join(", ")));
     }
-    if !report.exposure.sensitive_not_held.is_empty() {
-        let list: Vec<&str> = report.exposure.sensitive_not_held.iter().map(|c| c.as_str()).collect();
-        out.push_str(&format!("Not held in any case table: {}\n", list.join(", ")));
-    }
+    out.push_str(&views_summary(ex));
     if !report.exposure.by_segment.is_empty() {
         let parts: Vec<String> = report.exposure.by_segment.iter().map(|(k, v)| format!("{k} {v}")).collect();
         out.push_str(&format!("By segment: {}\n", parts.join(", ")));
@@ -320,7 +374,11 @@ pub fn summary(report: &Report) -> String {
         ));
     }
     if t.unresolved_queries > 0 {
-        out.push_str(&format!("\n{} unresolved access(es): the log does not say which records; see unresolved_queries in the report.\n", t.unresolved_queries));
+        let lookups = if t.unresolved_queries > t.unresolved_query_events { format!(" ({} lookups)", t.unresolved_queries) } else { String::new() };
+        out.push_str(&format!(
+            "\n{} unresolved access event(s){lookups}: the log does not say which records; see unresolved_queries in the report.\n",
+            t.unresolved_query_events
+        ));
     }
     if t.unresolved_keys > 0 {
         out.push_str(&format!("{} touched key(s) match no row; see unresolved_keys in the report.\n", t.unresolved_keys));

@@ -72,6 +72,34 @@ fn compare_integers(x: &str, y: &str) -> std::cmp::Ordering {
     }
 }
 
+/// The form in which a second id of a row (a `[customers] ids` column, and a key a log gives) is compared:
+/// trimmed, and a Salesforce id in its 18-character form, so that the 15-character id a table export holds
+/// and the 18-character one a log writes meet. A 15-character alphanumeric id gets its case-checksum suffix;
+/// an 18-character one is kept as it is (its suffix is checked: a different suffix is another id). Anything
+/// else is compared exactly.
+pub fn second_id(raw: &str) -> Cow<'_, str> {
+    let id = raw.trim();
+    if id.len() == 15 && id.bytes().all(|b| b.is_ascii_alphanumeric()) {
+        Cow::Owned(format!("{id}{}", salesforce_suffix(id)))
+    } else {
+        Cow::Borrowed(id)
+    }
+}
+
+/// The three characters Salesforce appends to a 15-character id to make it case-insensitive: per five
+/// characters, a bit for each upper-case letter, as `A`-`Z`, `0`-`5`.
+pub fn salesforce_suffix(id15: &str) -> String {
+    const ALPHABET: &[u8; 32] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ012345";
+    id15.as_bytes()
+        .chunks(5)
+        .take(3)
+        .map(|chunk| {
+            let bits = chunk.iter().enumerate().filter(|(_, b)| b.is_ascii_uppercase()).fold(0usize, |n, (i, _)| n | (1 << i));
+            ALPHABET[bits] as char
+        })
+        .collect()
+}
+
 /// `[+-]?[0-9]+` without leading zeros (and without `+`, and `0` for any zero); `None` if `text` is not
 /// such a number. Any length: no overflow.
 pub fn canonical_integer(text: &str) -> Option<Cow<'_, str>> {
@@ -187,6 +215,20 @@ impl KeyCheck {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn salesforce_ids_meet_in_their_18_character_form() {
+        // The suffix of a published example: 001A0000006Vm9r → 001A0000006Vm9rIAC.
+        assert_eq!(salesforce_suffix("001A0000006Vm9r"), "IAC");
+        assert_eq!(second_id(" 001A0000006Vm9r "), "001A0000006Vm9rIAC");
+        assert_eq!(second_id("001A0000006Vm9rIAC"), "001A0000006Vm9rIAC");
+        // Case matters in a 15-character id: another case is another record, with another suffix.
+        assert_ne!(second_id("001a0000006vm9r"), second_id("001A0000006Vm9r"));
+        // Other ids are compared exactly (an 18-character key is not cut to 15).
+        assert_eq!(second_id("CUST00000000000001"), "CUST00000000000001");
+        assert_ne!(second_id("CUST00000000000001"), second_id("CUST00000000000002"));
+        assert_eq!(second_id("42"), "42");
+    }
 
     #[test]
     fn text_keys_are_exact_but_trimmed() {

@@ -14,7 +14,7 @@ use crate::case::schema::{FieldId, TableId};
 
 use crate::case::logs::LogSpec;
 use crate::error::Result;
-use crate::evidence::access::{Access, Grade, ReplayQuery};
+use crate::evidence::access::{Access, DefaultView, FieldsFrom, Grade, ReplayQuery};
 use crate::evidence::interpreter::Interpreter;
 use crate::ingest::prefilter::{AccountsOfInterest, OtherAccountsTally};
 use crate::ingest::files::{FileItem, LogFile};
@@ -30,7 +30,11 @@ pub struct Touch {
     pub first: Timestamp,
     pub last: Timestamp,
     pub count: u64,
+    /// Every field shown, by any access.
     pub fields: FixedBitSet,
+    /// The fields of `fields` that only accesses with an assumed view showed (no access whose fields the log
+    /// gave or the case declared did): they rest on the assumption.
+    pub assumed: FixedBitSet,
     /// Indexes into the case's logs.
     pub sources: FixedBitSet,
     /// The strongest evidence behind this touch.
@@ -44,19 +48,122 @@ impl Touch {
             last: time,
             count: 0,
             fields: FixedBitSet::with_capacity(field_count),
+            // Empty until an assumed view shows a field (most touches never have one).
+            assumed: FixedBitSet::new(),
             sources: FixedBitSet::with_capacity(source_count),
             grade,
         }
+    }
+
+    /// Fields shown by an access: `assumed` when its view was assumed. A field stays assumed only while no
+    /// other access showed it.
+    pub fn show(&mut self, fields: &[FieldId], assumed: bool) {
+        for f in fields {
+            if assumed {
+                if !self.fields.contains(*f) {
+                    self.assumed.grow(f + 1);
+                    self.assumed.insert(*f);
+                }
+            } else if *f < self.assumed.len() {
+                self.assumed.set(*f, false);
+            }
+            self.fields.grow(f + 1);
+            self.fields.insert(*f);
+        }
+    }
+
+    /// The fields some access showed without an assumption.
+    pub fn confirmed(&self) -> FixedBitSet {
+        let mut c = self.fields.clone();
+        c.difference_with(&self.assumed);
+        c
     }
 
     pub fn merge(&mut self, other: &Touch) {
         self.first = self.first.min(other.first);
         self.last = self.last.max(other.last);
         self.count += other.count;
-        self.fields.union_with(&other.fields);
+        if self.assumed.is_clear() && other.assumed.is_clear() {
+            self.fields.union_with(&other.fields);
+        } else {
+            let mut confirmed = self.confirmed();
+            confirmed.union_with(&other.confirmed());
+            self.fields.union_with(&other.fields);
+            self.assumed.union_with(&other.assumed);
+            self.assumed.difference_with(&confirmed);
+        }
         self.sources.union_with(&other.sources);
         self.grade = self.grade.max(other.grade);
     }
+}
+
+/// Which views of one source were declared and which assumed, as applied to the actors' accesses.
+#[derive(Clone, Debug, Default)]
+pub struct ViewUse {
+    /// Declared views and store attributes applied (`[logs.views] customers`) → accesses.
+    pub declared: BTreeMap<String, u64>,
+    /// Built-in defaults applied → per table, accesses.
+    pub assumed: BTreeMap<DefaultView, BTreeMap<TableId, u64>>,
+    /// Fields shown under an assumed view.
+    pub assumed_fields: FixedBitSet,
+}
+
+impl ViewUse {
+    fn applied(&mut self, from: &FieldsFrom, tables: &[TableId], fields: &[FieldId]) {
+        match from {
+            FieldsFrom::Given => {}
+            FieldsFrom::Declared(key) => *self.declared.entry(key.clone()).or_default() += 1,
+            FieldsFrom::Assumed(default) => {
+                let per_table = self.assumed.entry(*default).or_default();
+                for t in tables {
+                    *per_table.entry(*t).or_default() += 1;
+                }
+                for f in fields {
+                    self.assumed_fields.grow(f + 1);
+                    self.assumed_fields.insert(*f);
+                }
+            }
+        }
+    }
+}
+
+/// Records counted, with where the first few are (file, line).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Lines {
+    pub count: u64,
+    pub first: Vec<(String, u64)>,
+}
+
+impl Lines {
+    /// How many places are kept.
+    pub const KEPT: usize = 5;
+
+    fn add(&mut self, file: &str, line: u64) {
+        self.count += 1;
+        if self.first.len() < Self::KEPT {
+            self.first.push((file.to_string(), line));
+        }
+    }
+}
+
+/// A source's records that may be the actors' and whose content the analysis could not use: a statement
+/// that something was NOT exposed cannot rest on them.
+#[derive(Clone, Debug, Default)]
+pub struct Unaccounted {
+    /// Rejected records whose account is an actor's (per actor).
+    pub rejected_of_actor: BTreeMap<String, Lines>,
+    /// Rejected records whose account could not be read.
+    pub rejected_unknown: Lines,
+    /// Rejected records of other accounts (counted only).
+    pub rejected_of_others: u64,
+    /// Successful accesses in the window without an account (web `-`) that reached case data.
+    pub without_account: Lines,
+    /// The fields they showed, where known.
+    pub without_account_fields: FixedBitSet,
+    /// Some of them returned fields the log does not show.
+    pub without_account_unknown_fields: bool,
+    /// Records without an account a parser counted without reading (their content is unknown).
+    pub without_account_unread: u64,
 }
 
 
@@ -142,6 +249,8 @@ pub struct TableAccess {
     pub table_ids: Vec<TableId>,
     #[serde(skip)]
     pub field_ids: Vec<FieldId>,
+    /// The fields come from an assumed view (a DynamoDB `Scan` or MongoDB read without a projection).
+    pub fields_assumed: bool,
 }
 
 #[derive(Debug, Default)]
@@ -177,6 +286,10 @@ pub struct Collected {
     pub failed_after_disabled: u64,
     /// Per case table: how its keys are compared; touched keys are stored in that canonical form.
     pub key_types: Vec<crate::read::keys::KeyType>,
+    /// Per source: the declared and assumed views applied to the actors' accesses.
+    pub views: Vec<ViewUse>,
+    /// Per source: records that may be the actors' and could not be used (rejected, without an account).
+    pub unaccounted: Vec<Unaccounted>,
 }
 
 /// A successful access by an actor after the account was disabled: containment failed.
@@ -205,12 +318,20 @@ impl Collected {
             source_count: case.logs.len(),
             coverage: crate::coverage::recorder::CoverageRecorder::new(case),
             key_types: case.schema.tables.iter().map(|t| t.key_type).collect(),
+            views: vec![ViewUse::default(); case.logs.len()],
+            unaccounted: vec![Unaccounted::default(); case.logs.len()],
             ..Default::default()
         }
     }
 
     /// Records that `keys` of `table` were shown with `fields` at `time` by source `source_index`.
     pub fn touch(&mut self, table: TableId, keys: &[String], fields: &[FieldId], grade: Grade, time: Timestamp, source_index: usize) {
+        self.touch_viewed(table, keys, fields, false, grade, time, source_index);
+    }
+
+    /// As [`Collected::touch`]; `assumed`: the fields come from an assumed view.
+    #[allow(clippy::too_many_arguments)]
+    pub fn touch_viewed(&mut self, table: TableId, keys: &[String], fields: &[FieldId], assumed: bool, grade: Grade, time: Timestamp, source_index: usize) {
         let (field_count, source_count) = (self.field_count, self.source_count);
         let key_type = self.key_types.get(table).copied().unwrap_or_default();
         let map = &mut self.touched[table];
@@ -223,9 +344,7 @@ impl Collected {
             t.last = t.last.max(time);
             t.count += 1;
             t.grade = t.grade.max(grade);
-            for f in fields {
-                t.fields.insert(*f);
-            }
+            t.show(fields, assumed);
             t.sources.insert(source_index);
         }
     }
@@ -437,6 +556,7 @@ pub fn collect(case: &Case, ui: &Ui, rejects: &mut dyn RejectSink) -> Result<Col
         out: &mut out,
         rejects,
         coverage_files: Vec::new(),
+        file_sources: Vec::new(),
     };
     let files = read_logs_with(case, ui, &mut visitor)?;
     out.files = files;
@@ -451,11 +571,14 @@ struct CaseVisitor<'a> {
     rejects: &'a mut dyn RejectSink,
     /// Coverage's handle for each file index.
     coverage_files: Vec<usize>,
+    /// The source of each file index.
+    file_sources: Vec<usize>,
 }
 
 impl LogVisitor for CaseVisitor<'_> {
     fn begin_file(&mut self, source_index: usize, _file_index: usize, file: &str) {
         self.coverage_files.push(self.out.coverage.begin_file(source_index, file));
+        self.file_sources.push(source_index);
     }
 
     fn only_accounts(&self) -> Option<AccountsOfInterest<'_>> {
@@ -464,10 +587,17 @@ impl LogVisitor for CaseVisitor<'_> {
 
     fn other_accounts(&mut self, file_index: usize, tally: &OtherAccountsTally) {
         self.out.coverage.other_accounts(self.coverage_files[file_index], tally);
+        self.out.unaccounted[self.file_sources[file_index]].without_account_unread += tally.without_account;
     }
 
     fn rejected(&mut self, file_index: usize, file: &str, rejection: &Rejection) -> Result<()> {
         self.out.coverage.rejected(self.coverage_files[file_index]);
+        let unaccounted = &mut self.out.unaccounted[self.file_sources[file_index]];
+        match rejection.actor.as_deref() {
+            Some(a) if self.actors.contains(a) => unaccounted.rejected_of_actor.entry(a.to_string()).or_default().add(file, rejection.line),
+            Some(_) => unaccounted.rejected_of_others += 1,
+            None => unaccounted.rejected_unknown.add(file, rejection.line),
+        }
         self.rejects.reject(file, rejection)
     }
 
@@ -507,7 +637,10 @@ fn consider(
     out: &mut Collected,
 ) -> std::result::Result<(), Unused> {
     let actor = match event.actor.as_deref() {
-        None => return Err(IgnoreReason::NoAccount.into()),
+        None => {
+            unattributed(event, case, interpreter, ctx, out);
+            return Err(IgnoreReason::NoAccount.into());
+        }
         Some(a) if !actors.contains(a) => return Err(IgnoreReason::AnotherAccount.into()),
         Some(a) => a,
     };
@@ -547,11 +680,13 @@ fn consider(
                     for name in &rec.unknown_fields {
                         *out.unknown_fields.entry(format!("{}.{}", case.schema.tables[rec.table].name, name)).or_default() += 1;
                     }
-                    out.touch(rec.table, &rec.keys, &rec.fields, rec.grade, event.time, ctx.source_index);
+                    out.views[ctx.source_index].applied(&rec.from, &[rec.table], &rec.fields);
+                    out.touch_viewed(rec.table, &rec.keys, &rec.fields, rec.from.is_assumed(), rec.grade, event.time, ctx.source_index);
                 }
             }
-            Access::WholeTable { tables, fields, statement } => {
+            Access::WholeTable { tables, fields, statement, from } => {
                 used = true;
+                out.views[ctx.source_index].applied(&from, &tables, &fields);
                 out.table_accesses.push(TableAccess {
                     origin: ctx.origin(event, actor),
                     tables: tables.iter().map(|t| case.schema.tables[*t].name.clone()).collect(),
@@ -560,6 +695,7 @@ fn consider(
                     rows: BTreeMap::new(),
                     table_ids: tables.clone(),
                     field_ids: fields.clone(),
+                    fields_assumed: from.is_assumed(),
                 });
             }
             Access::Unresolved { statement, reason, fields } => {
@@ -575,6 +711,8 @@ fn consider(
             }
             Access::Replay(query) => {
                 used = true;
+                let tables: Vec<TableId> = query.outputs.iter().map(|(t, _)| *t).collect();
+                out.views[ctx.source_index].applied(&query.from, &tables, &query.fields);
                 out.replays.push(PendingReplay {
                     query,
                     origin: ctx.origin(event, actor),
@@ -615,6 +753,34 @@ fn longest_key(accesses: &[Access]) -> Option<usize> {
         .max()
 }
 
+/// An event without an account: when it succeeded inside the window and reached case data, whose it was is
+/// unknown (it may be the actors'), so it is counted with the fields it showed.
+fn unattributed(event: &RawEvent, case: &Case, interpreter: &Interpreter<'_>, ctx: &EventContext<'_>, out: &mut Collected) {
+    if event.failure.is_some() || !case.window.contains(&event.time) {
+        return;
+    }
+    let mut reached = false;
+    let mut shown: Vec<FieldId> = Vec::new();
+    let u = &mut out.unaccounted[ctx.source_index];
+    for access in interpreter.interpret(&event.payload) {
+        match access {
+            Access::Records(records) => records.iter().for_each(|r| shown.extend(&r.fields)),
+            Access::WholeTable { fields, .. } | Access::Unresolved { fields: Some(fields), .. } => shown.extend(fields),
+            Access::Replay(q) => shown.extend(q.fields),
+            Access::Unresolved { fields: None, .. } => u.without_account_unknown_fields = true,
+            Access::Aggregate | Access::NoRoute | Access::Nothing(_) => continue,
+        }
+        reached = true;
+    }
+    for f in shown {
+        u.without_account_fields.grow(f + 1);
+        u.without_account_fields.insert(f);
+    }
+    if reached {
+        u.without_account.add(ctx.file, event.line);
+    }
+}
+
 /// Table id → touched key count, for the report.
 pub fn touched_counts(collected: &Collected, case: &Case) -> BTreeMap<String, usize> {
     collected.touched.iter().enumerate().map(|(t, m): (TableId, _)| (case.schema.tables[t].name.clone(), m.len())).collect()
@@ -652,6 +818,34 @@ mod tests {
         assert_eq!(rejects.len(), 1);
         assert_eq!(rejects[0].1.line, 6);
         assert_eq!(collected.actor_events.get("k.walsh"), Some(&2));
+    }
+
+    #[test]
+    fn a_field_stays_assumed_only_while_no_other_access_showed_it() {
+        let t = testing::t("2019-06-03T10:00:00Z");
+        let mut a = Touch::new(t, Grade::Named, 8, 1);
+        a.show(&[1, 2], false);
+        a.show(&[2, 3, 5], true);
+        assert_eq!((a.fields.ones().collect::<Vec<_>>(), a.assumed.ones().collect::<Vec<_>>()), (vec![1, 2, 3, 5], vec![3, 5]));
+        a.show(&[5], false);
+        assert_eq!(a.assumed.ones().collect::<Vec<_>>(), vec![3]);
+        // Merging (a ticket's touch into its customer's): a field one side confirmed is not assumed.
+        let mut b = Touch::new(t, Grade::Named, 8, 1);
+        b.show(&[3, 6], true);
+        b.show(&[7], false);
+        let mut merged = a.clone();
+        merged.merge(&b);
+        assert_eq!(merged.assumed.ones().collect::<Vec<_>>(), vec![3, 6]);
+        let mut c = Touch::new(t, Grade::Named, 8, 1);
+        c.show(&[3], false);
+        merged.merge(&c);
+        assert_eq!(merged.assumed.ones().collect::<Vec<_>>(), vec![6]);
+        assert_eq!(merged.fields.ones().collect::<Vec<_>>(), vec![1, 2, 3, 5, 6, 7]);
+        // The order of merging does not matter.
+        let mut other_way = c.clone();
+        other_way.merge(&b);
+        other_way.merge(&a);
+        assert_eq!(other_way.assumed, merged.assumed);
     }
 
     #[test]

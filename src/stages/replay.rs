@@ -70,7 +70,7 @@ pub fn run(case: &Case, collected: &mut Collected) -> Result<Vec<ReplayedQuery>>
                     let keys: BTreeSet<String> = keys.iter().flatten().cloned().collect();
                     let keys: Vec<String> = keys.into_iter().collect();
                     records.insert(schema.tables[*table].name.clone(), keys.len() as u64);
-                    collected.touch(*table, &keys, fields, Grade::Replayed, p.origin.time, p.origin.source_index);
+                    collected.touch_viewed(*table, &keys, fields, p.query.from.is_assumed(), Grade::Replayed, p.origin.time, p.origin.source_index);
                 }
                 out.push(ReplayedQuery {
                     origin: p.origin,
@@ -150,7 +150,7 @@ fn size_table_reads(case: &Case, collected: &mut Collected) -> Result<()> {
                 let time = access.origin.time;
                 for t in &access.table_ids {
                     let own: Vec<usize> = access.field_ids.iter().copied().filter(|f| case.schema.tables[*t].fields().contains(f)).collect();
-                    collected.touch(*t, &keys[t], &own, Grade::Table, time, access.origin.source_index);
+                    collected.touch_viewed(*t, &keys[t], &own, access.fields_assumed, Grade::Table, time, access.origin.source_index);
                 }
             }
             TableAccessPolicy::Report => access.field_ids.iter().for_each(|f| collected.possibly_exposed.insert(*f)),

@@ -1,7 +1,7 @@
 //! The resolve stage (after replay; the order is in `analysis`): touched records → customers. Linked-table records (a ticket) resolve to their customer through
 //! the table's customer column; then the customer rows are read, keeping only the touched ones and only
 //! the columns the notification list shows. Keys that match no row are kept as unresolved, never as
-//! customers.
+//! customers. A table with second ids (`ids`) resolves a key that is no row's key through them.
 
 
 use foldhash::{HashMap, HashMapExt, HashSet};
@@ -11,7 +11,6 @@ use serde::Serialize;
 use crate::case::Case;
 
 use crate::case::schema::{Role, TableId, TableSpec, CUSTOMERS};
-use fixedbitset::FixedBitSet;
 use crate::stages::collect::{Collected, Touch};
 use crate::error::Result;
 use crate::read::keys::{KeyCheck, KeyType};
@@ -47,6 +46,10 @@ pub struct TableResolution {
     pub keys_found: usize,
     pub keys_unresolved: usize,
     pub rows_read: u64,
+    /// Keys found through a second id of a row (`ids`), not the key column.
+    pub keys_found_by_second_id: usize,
+    /// Of those, keys that are a second id of several rows (every such row is listed).
+    pub second_ids_on_several_rows: usize,
 }
 
 #[derive(Debug, Default)]
@@ -65,7 +68,7 @@ pub struct Resolved {
 /// Resolves the touched records to customers, showing `on_row` each touched row read (its table, the
 /// row, the fields its touch exposed): what else needs those rows reads them here instead of reading the
 /// tables again.
-pub fn resolve(case: &Case, collected: &Collected, on_row: &mut dyn FnMut(TableId, &csv::StringRecord, &FixedBitSet)) -> Result<Resolved> {
+pub fn resolve(case: &Case, collected: &Collected, on_row: &mut dyn FnMut(TableId, &csv::StringRecord, &Touch)) -> Result<Resolved> {
     let schema = &case.schema;
     let mut resolved = Resolved::default();
     let mut per_customer: HashMap<String, Touch> = HashMap::new();
@@ -77,10 +80,12 @@ pub fn resolve(case: &Case, collected: &Collected, on_row: &mut dyn FnMut(TableI
             resolved.tables.push(stats);
             continue;
         }
+        let translated = by_second_ids(spec, touched, &mut stats)?;
+        let touched = translated.as_ref().unwrap_or(touched);
         let mut check = key_check(case, spec);
         let mut show = |key: &str, row: &csv::StringRecord| {
             if let Some(touch) = touched.get(key) {
-                on_row(table_id, row, &touch.fields);
+                on_row(table_id, row, touch);
             }
         };
         let (links, rows_read) = linked_customers_checked(spec, schema.customers().key_type, touched.keys().map(String::as_str), Some(&mut check), &mut show)?;
@@ -91,7 +96,6 @@ pub fn resolve(case: &Case, collected: &Collected, on_row: &mut dyn FnMut(TableI
         for (key, touch) in touched {
             match links.get(key) {
                 Some(customers) => {
-                    stats.keys_found += 1;
                     for customer in customers {
                         per_customer.entry(customer.clone()).and_modify(|t| t.merge(touch)).or_insert_with(|| touch.clone());
                     }
@@ -102,6 +106,9 @@ pub fn resolve(case: &Case, collected: &Collected, on_row: &mut dyn FnMut(TableI
                 }
             }
         }
+        // Keys found through a second id are moved onto their row's key: the keys that found no row are
+        // the touched keys as they were.
+        stats.keys_found = stats.keys_touched - stats.keys_unresolved;
         resolved.tables.push(stats);
     }
 
@@ -111,6 +118,9 @@ pub fn resolve(case: &Case, collected: &Collected, on_row: &mut dyn FnMut(TableI
 
     let customers = schema.customers();
     let mut stats = TableResolution { table: customers.name.clone(), keys_touched: per_customer.len(), ..Default::default() };
+    if let Some(translated) = by_second_ids(customers, &per_customer, &mut stats)? {
+        per_customer = translated;
+    }
     let mut rows_per_key: HashMap<String, usize> = HashMap::new();
     if !per_customer.is_empty() {
         // Usually a row per key: room for them all at once (growing would hold two copies for a while).
@@ -122,7 +132,7 @@ pub fn resolve(case: &Case, collected: &Collected, on_row: &mut dyn FnMut(TableI
             let raw = &row[customers.key_index];
             let key = customers.canonical_key(raw);
             let touch = &per_customer[key.as_ref()];
-            on_row(CUSTOMERS, row, &touch.fields);
+            on_row(CUSTOMERS, row, touch);
             let roles = schema.roles.iter().map(|(role, col)| (*role, row[*col].to_string())).collect();
             resolved.customers.push(AffectedCustomer { key: raw.trim().to_string(), line, roles, touch: touch.clone() });
             *rows_per_key.entry(key.into_owned()).or_default() += 1;
@@ -134,17 +144,74 @@ pub fn resolve(case: &Case, collected: &Collected, on_row: &mut dyn FnMut(TableI
     }
     for (key, touch) in &per_customer {
         if !rows_per_key.contains_key(key) {
+            stats.keys_unresolved += 1;
             resolved.unresolved_keys.push(unresolved(&customers.name, key, touch, "no customer row with this key"));
         }
     }
-    stats.keys_found = rows_per_key.len();
-    stats.keys_unresolved = stats.keys_touched - stats.keys_found;
+    stats.keys_found = stats.keys_touched - stats.keys_unresolved;
     resolved.tables.insert(0, stats);
     resolved.duplicate_customer_keys = rows_per_key.into_iter().filter(|(_, n)| *n > 1).map(|(k, _)| k).collect();
     resolved.duplicate_customer_keys.sort();
     resolved.customers.sort_by(|a, b| customers.key_type.compare(&a.key, &b.key).then(a.line.cmp(&b.line)));
     resolved.unresolved_keys.sort_by(|a, b| (&a.table, &a.key).cmp(&(&b.table, &b.key)));
     Ok(resolved)
+}
+
+/// A table with second ids (`ids`): its touched keys that are no row's key but a row's second id, moved to
+/// that row's key (their touches merged into it), counted in `stats`. `None` when the table has no second
+/// ids (nothing to translate). Keys that are neither stay as they are (and resolve to no row).
+fn by_second_ids<S: std::hash::BuildHasher + Default>(
+    spec: &TableSpec,
+    touched: &std::collections::HashMap<String, Touch, S>,
+    stats: &mut TableResolution,
+) -> Result<Option<std::collections::HashMap<String, Touch, S>>> {
+    if spec.ids.is_empty() || touched.is_empty() {
+        return Ok(None);
+    }
+    let mut by_form: HashMap<String, Vec<&str>> = HashMap::new();
+    for key in touched.keys() {
+        by_form.entry(crate::read::keys::second_id(key).into_owned()).or_default().push(key);
+    }
+    let mut is_row_key: HashSet<String> = HashSet::default();
+    let mut rows_of: HashMap<&str, Vec<String>> = HashMap::new();
+    spec.file.for_each_row(|_, row| {
+        let own = spec.canonical_key(&row[spec.key_index]);
+        if own.is_empty() {
+            return Ok(());
+        }
+        if touched.contains_key(own.as_ref()) {
+            is_row_key.insert(own.to_string());
+        }
+        for (_, column) in &spec.ids {
+            if row[*column].trim().is_empty() {
+                continue;
+            }
+            if let Some(keys) = by_form.get(crate::read::keys::second_id(&row[*column]).as_ref()) {
+                for key in keys {
+                    let list = rows_of.entry(key).or_default();
+                    if !list.iter().any(|k| k.as_str() == own.as_ref()) {
+                        list.push(own.to_string());
+                    }
+                }
+            }
+        }
+        Ok(())
+    })?;
+    let mut out: std::collections::HashMap<String, Touch, S> = std::collections::HashMap::default();
+    for (key, touch) in touched {
+        let targets = match rows_of.get(key.as_str()) {
+            Some(rows) if !is_row_key.contains(key) => {
+                stats.keys_found_by_second_id += 1;
+                stats.second_ids_on_several_rows += usize::from(rows.len() > 1);
+                rows.clone()
+            }
+            _ => vec![key.clone()],
+        };
+        for target in targets {
+            out.entry(target).and_modify(|t: &mut Touch| t.merge(touch)).or_insert_with(|| touch.clone());
+        }
+    }
+    Ok(Some(out))
 }
 
 fn key_check(case: &Case, spec: &TableSpec) -> KeyCheck {
@@ -227,5 +294,42 @@ mod tests {
         assert!(resolved.customers[0].touch.fields.contains(subject), "the ticket's fields go to its customer");
         let unresolved: Vec<(&str, &str)> = resolved.unresolved_keys.iter().map(|u| (u.table.as_str(), u.key.as_str())).collect();
         assert_eq!(unresolved, [("customers", "C9")]);
+    }
+
+    #[test]
+    fn a_key_that_is_a_rows_second_id_finds_the_row() {
+        let dir = tempfile::tempdir().unwrap();
+        let files = [
+            ("customers.csv", "customer_id,sf_id,full_name\nC1,0035j00000AbCd1,Ann Lee\nC2,0035j00000AbCd2,Bob Roe\nC3,0035j00000AbCd2,Bob Roe (copy)\n"),
+            ("tickets.csv", "ticket_number,zendesk_id,customer_id,subject\nT1,101,C1,Refund\nT2,102,C3,Login\n"),
+            ("audit.csv", "event_time,user_name,entity,entity_id\n"),
+            (
+                "case.toml",
+                "[case]\nname = \"ids\"\nactors = [\"k.walsh\"]\n[customers]\npath = \"customers.csv\"\nkey = \"customer_id\"\nids = [\"sf_id\"]\n\
+                 [[tables]]\nname = \"tickets\"\npath = \"tickets.csv\"\nkey = \"ticket_number\"\ncustomer = \"customer_id\"\nids = [\"zendesk_id\"]\n\
+                 [[logs]]\npath = \"audit.csv\"\nformat = \"csv\"\n",
+            ),
+        ];
+        for (name, text) in files {
+            std::fs::write(dir.path().join(name), text).unwrap();
+        }
+        let case = crate::case::Case::load(&dir.path().join("case.toml"), &Default::default()).unwrap();
+        let mut collected = Collected::new(&case);
+        let t = testing::t("2019-06-03T10:00:00Z");
+        // The 18-character form of C1's 15-character Salesforce id; C1 also by its own key.
+        collected.touch(0, &["0035j00000AbCd1AAF".into(), "C1".into()], &[1], Grade::Named, t, 0);
+        // An id two rows share: both rows, counted.
+        collected.touch(0, &["0035j00000AbCd2".into()], &[2], Grade::Named, t, 0);
+        // A ticket by its Zendesk id; another id matches nothing.
+        collected.touch(1, &["101".into(), "999".into()], &[8], Grade::Named, t, 0);
+        let resolved = resolve(&case, &collected, &mut |_, _, _| {}).unwrap();
+        let keys: Vec<(&str, u64)> = resolved.customers.iter().map(|c| (c.key.as_str(), c.touch.count)).collect();
+        assert_eq!(keys, [("C1", 3), ("C2", 1), ("C3", 1)], "C1: its id, its key and its ticket");
+        let customers = &resolved.tables[0];
+        assert_eq!((customers.keys_touched, customers.keys_found, customers.keys_unresolved), (3, 3, 0), "C1 by id and key (and through T1), the shared id");
+        assert_eq!((customers.keys_found_by_second_id, customers.second_ids_on_several_rows), (2, 1));
+        let tickets = &resolved.tables[1];
+        assert_eq!((tickets.keys_touched, tickets.keys_found, tickets.keys_unresolved, tickets.keys_found_by_second_id), (2, 1, 1, 1));
+        assert_eq!(resolved.unresolved_keys.iter().map(|u| u.key.as_str()).collect::<Vec<_>>(), ["999"]);
     }
 }

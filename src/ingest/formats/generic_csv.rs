@@ -191,7 +191,7 @@ impl csv_pieces::RecordHandler for LogRecords<'_> {
                         self.flush(sink);
                     }
                 }
-                Err(e) => sink(Parsed::Rejected(Rejection::new(line, self.time as u64 + 1, format!("time: {e}"), &raw()))),
+                Err(e) => sink(Parsed::Rejected(Rejection::new(line, self.time as u64 + 1, format!("time: {e}"), &raw()).of_account(account))),
             }
             return;
         }
@@ -208,7 +208,7 @@ impl csv_pieces::RecordHandler for LogRecords<'_> {
         };
         match mapping::to_event(line, &values, self.parser.time_zone) {
             Ok(ev) => sink(Parsed::Event(ev)),
-            Err(reason) => sink(Parsed::Rejected(Rejection::new(line, self.time as u64 + 1, reason, &raw()))),
+            Err(reason) => sink(Parsed::Rejected(Rejection::new(line, self.time as u64 + 1, reason, &raw()).of_account(account))),
         }
     }
 
