@@ -172,6 +172,11 @@ pub struct Rejection {
     pub reason: String,
     /// The record as it was in the file (cut at [`RAW_LIMIT`] bytes, marked as cut).
     pub raw: String,
+    /// The record's account, where the parser could read it although the record is rejected (a mapped
+    /// CSV/JSONL row, a web log line or a pgaudit csvlog record whose time cannot be read): collect counts
+    /// the actors' rejected records by it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub actor: Option<String>,
 }
 
 /// The most bytes of one rejected record kept in the rejects file.
@@ -184,7 +189,19 @@ impl Rejection {
         if cut {
             text.push_str(&format!("…[cut: record is {} bytes]", raw.len()));
         }
-        Rejection { line, column, reason: reason.into(), raw: text }
+        Rejection { line, column, reason: reason.into(), raw: text, actor: None }
+    }
+
+    /// The rejection with the record's account (`None` or an empty name: unknown).
+    pub fn with_actor(mut self, actor: Option<&str>) -> Self {
+        self.actor = actor.filter(|a| !a.is_empty()).map(str::to_string);
+        self
+    }
+
+    /// Whether the record was rejected because its time has no zone (the fix: the log's `time_zone`, or
+    /// `--assume-tz`).
+    pub fn missing_zone(&self) -> bool {
+        self.reason.contains("no time zone")
     }
 }
 

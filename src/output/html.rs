@@ -39,7 +39,7 @@ p.meta { margin: 2px 0; }
 .banner { border-radius: 8px; padding: 12px 16px; margin: 18px 0 0; font-weight: 600; }
 .banner.bad { background: #fdeceb; border: 2px solid var(--warn); color: var(--warn); }
 .banner.good { background: #e8f5ed; border: 1px solid var(--ok); color: var(--ok); }
-.banner ul { font-weight: 400; color: var(--ink); margin: 6px 0 0; }
+.banner ul, .banner ol { font-weight: 400; color: var(--ink); margin: 6px 0 0; }
 .grid2 { display: grid; grid-template-columns: 1fr 1fr; gap: 8px 28px; }
 table { border-collapse: collapse; width: 100%; font-size: 13px; margin: 6px 0 12px; }
 th, td { text-align: left; padding: 5px 8px; border-bottom: 1px solid var(--line); vertical-align: top; }
@@ -96,6 +96,25 @@ pub fn render(report: &Report, rows: &[CustomerExposure]) -> String {
         let _ = writeln!(h, "<p class=\"meta\">Discovered: {}</p>", esc(d));
     }
     let _ = writeln!(h, "<p class=\"meta\">Case file: <span class=\"mono\">{}</span></p>\n</header>", esc(&case.file));
+
+    // Warnings first: while any applies, the figures below may be wrong or incomplete.
+    if !report.warnings.is_empty() {
+        let _ = write!(
+            h,
+            "<section id=\"warnings\">\n<h2>Warnings</h2>\n<div class=\"banner bad\">{} warning(s): the list and the statement below may be wrong or incomplete until they are fixed; no data class is called not exposed meanwhile.\n<ol>\n",
+            report.warnings.len()
+        );
+        for w in &report.warnings {
+            let _ = writeln!(
+                h,
+                "<li class=\"warning\" data-code=\"{0}\"><code>{0}</code> {1}<br><strong>Fix:</strong> {2}</li>",
+                esc(w.code),
+                esc(&w.message),
+                esc(&w.fix)
+            );
+        }
+        h.push_str("</ol></div>\n</section>\n");
+    }
 
     // Containment, loudly when it failed.
     if let Some(c) = &report.containment {

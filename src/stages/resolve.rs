@@ -49,6 +49,32 @@ pub struct TableResolution {
     pub rows_read: u64,
 }
 
+/// Keys on more than one row of a table, touched or not: one customer key, two people.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct DuplicateKeys {
+    pub table: String,
+    /// Keys on more than one row.
+    pub keys: u64,
+    /// The rows holding them.
+    pub rows: u64,
+    /// Of the keys, those the actors touched (all their rows are on the list).
+    pub touched: u64,
+    /// The first [`DUPLICATES_LISTED`] keys, by key (canonical form), with their rows' lines.
+    pub listed: Vec<DuplicateKey>,
+    /// True when `listed` is cut.
+    pub listed_cut: bool,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct DuplicateKey {
+    pub key: String,
+    pub lines: Vec<u64>,
+    pub touched: bool,
+}
+
+/// How many duplicate keys report.json lists (all are counted).
+pub const DUPLICATES_LISTED: usize = 1000;
+
 #[derive(Debug, Default)]
 pub struct Resolved {
     /// Sorted by customer key, then row line.
@@ -57,6 +83,10 @@ pub struct Resolved {
     pub tables: Vec<TableResolution>,
     /// Customer keys that appear on more than one row among the affected (both rows are kept).
     pub duplicate_customer_keys: Vec<String>,
+    /// Every key of the customers table on more than one row, touched or not.
+    pub customer_key_duplicates: DuplicateKeys,
+    /// Data rows of the customers table (it is always read).
+    pub customer_rows: u64,
     /// Tables read here whose keys are padded with whitespace or, with `key_type = "numeric"`, not
     /// numbers (counted, with lines; see [`crate::read::keys`]).
     pub key_checks: Vec<KeyCheck>,
@@ -112,12 +142,20 @@ pub fn resolve(case: &Case, collected: &Collected, on_row: &mut dyn FnMut(TableI
     let customers = schema.customers();
     let mut stats = TableResolution { table: customers.name.clone(), keys_touched: per_customer.len(), ..Default::default() };
     let mut rows_per_key: HashMap<String, usize> = HashMap::new();
-    if !per_customer.is_empty() {
+    // The customers table is read even when nothing was touched: its rows are counted and keys on several
+    // rows found (a wrong table or key column must be said, not read as "no customer reached").
+    let mut key_hashes = Vec::new();
+    {
         // Usually a row per key: room for them all at once (growing would hold two copies for a while).
         resolved.customers.reserve_exact(per_customer.len());
         let mut check = key_check(case, customers);
-        let wanted = |raw: &str| per_customer.contains_key(customers.canonical_key(raw).as_ref());
-        let keys = KeyFilter { column: customers.key_index, wanted: &wanted, check: Some((&mut check, customers.key_type)) };
+        let wanted = |raw: &str| !per_customer.is_empty() && per_customer.contains_key(customers.canonical_key(raw).as_ref());
+        let keys = KeyFilter {
+            column: customers.key_index,
+            wanted: &wanted,
+            check: Some((&mut check, customers.key_type)),
+            key_hashes: Some((&mut key_hashes, customers.key_type)),
+        };
         stats.rows_read = customers.file.for_each_row_with_key(keys, |line, row| {
             let raw = &row[customers.key_index];
             let key = customers.canonical_key(raw);
@@ -139,12 +177,49 @@ pub fn resolve(case: &Case, collected: &Collected, on_row: &mut dyn FnMut(TableI
     }
     stats.keys_found = rows_per_key.len();
     stats.keys_unresolved = stats.keys_touched - stats.keys_found;
+    resolved.customer_rows = stats.rows_read;
     resolved.tables.insert(0, stats);
     resolved.duplicate_customer_keys = rows_per_key.into_iter().filter(|(_, n)| *n > 1).map(|(k, _)| k).collect();
     resolved.duplicate_customer_keys.sort();
+    resolved.customer_key_duplicates = duplicate_keys(customers, key_hashes, &|key| per_customer.contains_key(key))?;
     resolved.customers.sort_by(|a, b| customers.key_type.compare(&a.key, &b.key).then(a.line.cmp(&b.line)));
     resolved.unresolved_keys.sort_by(|a, b| (&a.table, &a.key).cmp(&(&b.table, &b.key)));
     Ok(resolved)
+}
+
+/// The keys of `spec` on several rows, from every row's key hash (as read): equal hashes are rare, and
+/// only then is the table read again for the keys themselves and their lines.
+fn duplicate_keys(spec: &TableSpec, mut hashes: Vec<u64>, touched: &dyn Fn(&str) -> bool) -> Result<DuplicateKeys> {
+    let mut found = DuplicateKeys { table: spec.name.clone(), ..Default::default() };
+    hashes.sort_unstable();
+    let repeated: HashSet<u64> = hashes.windows(2).filter(|w| w[0] == w[1]).map(|w| w[0]).collect();
+    if repeated.is_empty() {
+        return Ok(found);
+    }
+    let wanted = |raw: &str| {
+        let key = spec.canonical_key(raw);
+        !key.is_empty() && repeated.contains(&crate::read::keys::key_hash(&key))
+    };
+    let mut lines: std::collections::BTreeMap<String, Vec<u64>> = std::collections::BTreeMap::new();
+    let keys = KeyFilter { column: spec.key_index, wanted: &wanted, check: None, key_hashes: None };
+    spec.file.for_each_row_with_key(keys, |line, row| {
+        lines.entry(spec.canonical_key(&row[spec.key_index]).into_owned()).or_default().push(line);
+        Ok(())
+    })?;
+    let mut all: Vec<(String, Vec<u64>)> = lines.into_iter().filter(|(_, l)| l.len() > 1).collect();
+    all.sort_by(|a, b| spec.key_type.compare(&a.0, &b.0));
+    for (key, lines) in all {
+        found.keys += 1;
+        found.rows += lines.len() as u64;
+        let is_touched = touched(&key);
+        found.touched += u64::from(is_touched);
+        if found.listed.len() < DUPLICATES_LISTED {
+            found.listed.push(DuplicateKey { key, lines, touched: is_touched });
+        } else {
+            found.listed_cut = true;
+        }
+    }
+    Ok(found)
 }
 
 fn key_check(case: &Case, spec: &TableSpec) -> KeyCheck {
@@ -178,7 +253,7 @@ fn linked_customers_checked<'k>(
         return Ok((links, 0));
     }
     let is_wanted = |raw: &str| wanted.contains(spec.canonical_key(raw).as_ref());
-    let keys = KeyFilter { column: spec.key_index, wanted: &is_wanted, check: check.map(|c| (c, spec.key_type)) };
+    let keys = KeyFilter { column: spec.key_index, wanted: &is_wanted, check: check.map(|c| (c, spec.key_type)), key_hashes: None };
     let rows_read = spec.file.for_each_row_with_key(keys, |_, row| {
         let key = spec.canonical_key(&row[spec.key_index]);
         on_row(&key, row);

@@ -109,7 +109,8 @@ impl LogParser for JsonlParser {
             let get = |key: &Option<String>| key.as_ref().and_then(|k| as_text(lookup(&value, k)));
             let (time, actor) = (as_text(lookup(&value, &m.time)), as_text(lookup(&value, &m.actor)));
             let Some(time) = time else {
-                sink(Parsed::Rejected(Rejection::new(line_no, 1, format!("no `{}` (time) in this record", m.time), bytes)));
+                let account = actor.as_deref().and_then(mapping::account_of);
+                sink(Parsed::Rejected(Rejection::new(line_no, 1, format!("no `{}` (time) in this record", m.time), bytes).with_actor(account)));
                 continue;
             };
             let (action, table, record, fields, status, query) =
@@ -126,7 +127,10 @@ impl LogParser for JsonlParser {
             };
             match mapping::to_event(line_no, &values, self.time_zone) {
                 Ok(ev) => sink(Parsed::Event(ev)),
-                Err(reason) => sink(Parsed::Rejected(Rejection::new(line_no, 1, reason, bytes))),
+                Err(reason) => {
+                    let account = mapping::account_of(values.actor);
+                    sink(Parsed::Rejected(Rejection::new(line_no, 1, reason, bytes).with_actor(account)))
+                }
             }
         }
         Ok(())

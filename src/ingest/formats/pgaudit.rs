@@ -271,7 +271,7 @@ impl Assembler<'_> {
         let audit = match parse_audit(payload) {
             Ok(a) => a,
             Err((column, reason)) => {
-                (self.sink)(Parsed::Rejected(Rejection::new(rec.line, column, reason, raw)));
+                (self.sink)(Parsed::Rejected(Rejection::new(rec.line, column, reason, raw).with_actor(rec.user)));
                 return;
             }
         };
@@ -362,7 +362,9 @@ fn parse_csvlog(input: &mut dyn BufRead, sink: &mut dyn FnMut(Parsed), zone: Opt
                 let time = match timefmt::parse_zoned_in(&text[0], zone) {
                     Ok(t) => t,
                     Err(reason) => {
-                        (assembler.sink)(Parsed::Rejected(Rejection::new(line, 1, format!("log_time: {reason}"), &raw)));
+                        // The account of an audit record is known even when its time is not.
+                        let account = text[13].starts_with("AUDIT: ").then_some(&text[1]);
+                        (assembler.sink)(Parsed::Rejected(Rejection::new(line, 1, format!("log_time: {reason}"), &raw).with_actor(account)));
                         continue;
                     }
                 };
@@ -448,7 +450,9 @@ fn stderr_record(record_re: &Regex, assembler: &mut Assembler<'_>, line: u64, by
         Ok(t) => t,
         Err(reason) => {
             let col = caps.name("time").map(|m| m.start() + 1).unwrap_or(1);
-            (assembler.sink)(Parsed::Rejected(Rejection::new(line, col as u64, reason, bytes)));
+            let audit = caps.name("message").is_some_and(|m| m.as_str().starts_with("AUDIT: "));
+            let account = caps.name("user").filter(|_| audit).map(|m| m.as_str());
+            (assembler.sink)(Parsed::Rejected(Rejection::new(line, col as u64, reason, bytes).with_actor(account)));
             return;
         }
     };
