@@ -23,4 +23,5 @@ mod prefilter_properties;
 mod reliability;
 mod replay;
 mod web_log_properties;
+mod warnings;
 mod web_logs_e2e;

@@ -14,6 +14,7 @@ use crate::case::schema::{Role, TableId, TableSpec, CUSTOMERS};
 use fixedbitset::FixedBitSet;
 use crate::stages::collect::{Collected, Touch};
 use crate::error::Result;
+use crate::evidence::access::Grade;
 use crate::read::keys::{KeyCheck, KeyType};
 use crate::read::table::KeyFilter;
 
@@ -46,6 +47,10 @@ pub struct TableResolution {
     pub keys_touched: usize,
     pub keys_found: usize,
     pub keys_unresolved: usize,
+    /// Of the keys touched, those a log named (not only selected by a replayed query or a whole-table read,
+    /// which find rows by the table's own key): a wrong key column shows here.
+    pub keys_named: usize,
+    pub keys_named_unresolved: usize,
     pub rows_read: u64,
 }
 
@@ -119,6 +124,8 @@ pub fn resolve(case: &Case, collected: &Collected, on_row: &mut dyn FnMut(TableI
             resolved.key_checks.push(check);
         }
         for (key, touch) in touched {
+            let named = touch.grade == Grade::Named;
+            stats.keys_named += usize::from(named);
             match links.get(key) {
                 Some(customers) => {
                     stats.keys_found += 1;
@@ -128,6 +135,7 @@ pub fn resolve(case: &Case, collected: &Collected, on_row: &mut dyn FnMut(TableI
                 }
                 None => {
                     stats.keys_unresolved += 1;
+                    stats.keys_named_unresolved += usize::from(named);
                     resolved.unresolved_keys.push(unresolved(&spec.name, key, touch, "no row with this key, or the row has no customer"));
                 }
             }
@@ -171,7 +179,10 @@ pub fn resolve(case: &Case, collected: &Collected, on_row: &mut dyn FnMut(TableI
         }
     }
     for (key, touch) in &per_customer {
+        let named = touch.grade == Grade::Named;
+        stats.keys_named += usize::from(named);
         if !rows_per_key.contains_key(key) {
+            stats.keys_named_unresolved += usize::from(named);
             resolved.unresolved_keys.push(unresolved(&customers.name, key, touch, "no customer row with this key"));
         }
     }
@@ -284,7 +295,6 @@ fn unresolved(table: &str, key: &str, touch: &Touch, reason: &str) -> Unresolved
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::evidence::access::Grade;
     use crate::stages::testing;
 
     #[test]
