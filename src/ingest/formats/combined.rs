@@ -955,6 +955,15 @@ mod tests {
         assert_eq!(ev.failure, None);
     }
 
+    /// A line whose account is clear but whose time or status is not keeps its account in the rejection.
+    #[test]
+    fn a_rejected_line_keeps_a_clear_account() {
+        let bad_time = events("10.0.0.5 - k.walsh [31/Jun/2019:10:00:00 +0200] \"GET /x HTTP/1.1\" 200 1\n");
+        assert_eq!(rejection(&bad_time).actor.as_deref(), Some("k.walsh"));
+        let no_time = events("10.0.0.5 - k.walsh GET /x 200 1\n");
+        assert_eq!(rejection(&no_time).actor, None, "no `[time]`: where the account is cannot be told");
+    }
+
     #[test]
     fn status_403_is_a_failure_and_dash_user_is_no_account() {
         let parsed = events("10.0.0.5 - - [03/Jun/2019:09:00:00 +0000] \"GET /x HTTP/1.1\" 403 12\n");

@@ -154,6 +154,11 @@ mod tests {
         let Parsed::Event(ev) = &out[0] else { panic!("{out:?}") };
         assert_eq!(ev.actor.as_deref(), Some("k.walsh"));
         assert!(matches!(&ev.payload, Payload::Record { record: Some(r), fields: Some(f), .. } if r == "C7" && f == "email|phone"));
-        assert!(matches!(&out[1], Parsed::Rejected(r) if r.line == 2 && r.reason.starts_with("invalid JSON")));
+        assert!(matches!(&out[1], Parsed::Rejected(r) if r.line == 2 && r.reason.starts_with("invalid JSON") && r.actor.is_none()));
+
+        let zoneless = "{\"time\":\"2019-06-03 10:00:00\",\"user\":{\"name\":\"k.walsh\"},\"target\":{\"id\":\"C7\"}}\n";
+        let mut out = Vec::new();
+        parser.parse(&mut zoneless.as_bytes(), &mut |p| out.push(p)).unwrap();
+        assert!(matches!(&out[0], Parsed::Rejected(r) if r.actor.as_deref() == Some("k.walsh") && r.missing_zone()), "{out:?}");
     }
 }

@@ -558,6 +558,21 @@ mod tests {
         assert_eq!(object.as_deref(), Some("public.tickets"));
     }
 
+    /// A record whose time cannot be read still tells whose it was (for the actors' rejected records), when
+    /// it is an audit record.
+    #[test]
+    fn a_rejected_audit_record_keeps_its_account() {
+        let audit = "2019-06-03 09:15:22.123,\"rpt_k.walsh\",\"supportdb\",4242,\"10.0.0.9:5432\",5cf4e1a2.1092,3,\"SELECT\",2019-06-03 09:00:00 UTC,3/12,0,LOG,00000,\"AUDIT: SESSION,2,1,READ,SELECT,,,\"\"SELECT 1\"\",<none>\",,,,,,,,,\"psql\",\"client backend\",,0\n";
+        let other = "2019-06-03 09:15:23.000,\"app\",\"supportdb\",4243,\"10.0.0.9:5432\",5cf4e1a2.1093,1,\"authentication\",2019-06-03 09:00:00 UTC,3/13,0,LOG,00000,\"connection authorized: user=app\",,,,,,,,,\"\",\"client backend\",,0\n";
+        let out = run(None, &format!("{audit}{other}"));
+        let rejected: Vec<(Option<&str>, bool)> =
+            out.iter().filter_map(|p| if let Parsed::Rejected(r) = p { Some((r.actor.as_deref(), r.missing_zone())) } else { None }).collect();
+        assert_eq!(rejected, [(Some("rpt_k.walsh"), true), (None, true)], "{out:?}");
+        let stderr = "2019-06-03 09:15:22.123 [4242] rpt_k.walsh@supportdb LOG:  AUDIT: SESSION,1,1,READ,SELECT,,,SELECT 1,<none>\n";
+        let out = run(Some("%m [%p] %q%u@%d "), stderr);
+        assert!(matches!(&out[0], Parsed::Rejected(r) if r.actor.as_deref() == Some("rpt_k.walsh") && r.missing_zone()), "{out:?}");
+    }
+
     #[test]
     fn prefix_without_user_is_refused() {
         assert!(PgauditParser::new(Some("%m [%p] "), b"x").err().unwrap().contains("no %u"));
