@@ -93,7 +93,7 @@ fn edit_distance(a: &[char], b: &[char]) -> usize {
 }
 
 /// The bit of a byte in a name's mask: ASCII letters without case, digits and common separators each
-/// their own; any other byte (all of a multi-byte character) shares the last bit.
+/// their own; any other ASCII byte one of a few shared bits; any byte of a multi-byte character [`OTHER`].
 const BIT: [u8; 256] = {
     let mut table = [63u8; 256];
     let mut b = 0;
@@ -115,6 +115,9 @@ const BIT: [u8; 256] = {
     table
 };
 
+/// A name's mask: the bits of its bytes (an ASCII letter and its capital share one; bytes that share a
+/// bit only let more names through the quick test, never fewer).
+#[inline]
 fn mask(bytes: &[u8]) -> u64 {
     bytes.iter().fold(0u64, |m, b| m | 1 << BIT[*b as usize])
 }
@@ -183,21 +186,61 @@ pub const NEAR_KEPT: usize = 64;
 
 /// Records of accounts near the wanted names, counted as a reader meets them: a handful of names, so a
 /// list searched in order (no map, no allocation for accounts that are not near).
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Debug, Default)]
 pub struct NearCounts {
     /// Account → records, in the order first met.
     pub counts: Vec<(String, u64)>,
     /// Accounts that passed the quick test but are not near (not counted; kept so they are judged once).
     far: Vec<String>,
+    /// The quick test's verdicts for accounts met lately (a log's records come from a few accounts, and
+    /// looking a verdict up costs less than the test).
+    cache: Vec<Verdict>,
 }
+
+/// The quick test's verdict on an account of up to 16 bytes, stored by its bytes (`len` 0: empty slot).
+#[derive(Clone, Copy, Debug, Default)]
+struct Verdict {
+    len: u8,
+    head: u64,
+    tail: u64,
+    near: bool,
+}
+
+/// Slots of [`NearCounts::cache`] (a power of two).
+const CACHE_SLOTS: usize = 256;
 
 impl NearCounts {
     /// Counts a record of `account` when it is near one of `names`.
     #[inline]
     pub fn note(&mut self, names: &NearNames, account: &str) {
-        if names.might_be_near(account) {
+        if self.quick(names, account) {
             self.note_slow(names, account, 1);
         }
+    }
+
+    /// [`NearNames::might_be_near`], remembered for accounts of up to 16 bytes (held whole in the slot,
+    /// so a verdict is never another account's).
+    #[inline]
+    fn quick(&mut self, names: &NearNames, account: &str) -> bool {
+        let bytes = account.as_bytes();
+        if bytes.is_empty() || bytes.len() > 16 {
+            return names.might_be_near(account);
+        }
+        let word = |at: usize| u64::from_le_bytes(bytes[at..at + 8].try_into().expect("8 bytes"));
+        // From 8 bytes on, the first and the last 8 (overlapping) with the length hold the name whole.
+        let (head, tail) = if bytes.len() >= 8 { (word(0), word(bytes.len() - 8)) } else { (bytes.iter().rev().fold(0, |h, b| h << 8 | u64::from(*b)), 0) };
+        let len = bytes.len() as u8;
+        let slot = ((head ^ tail.rotate_left(29) ^ u64::from(len)).wrapping_mul(0x9e37_79b9_7f4a_7c15) >> 56) as usize % CACHE_SLOTS;
+        if self.cache.is_empty() {
+            self.cache = vec![Verdict::default(); CACHE_SLOTS];
+        }
+        let v = self.cache[slot];
+        if v.len == len && v.head == head && v.tail == tail {
+            return v.near;
+        }
+        let near = names.might_be_near(account);
+        self.cache[slot] = Verdict { len, head, tail, near };
+        near
     }
 
     #[cold]
@@ -285,6 +328,27 @@ mod tests {
         let passed = others.iter().filter(|a| n.might_be_near(a)).count();
         assert_eq!(passed, 0, "no generated agent name looks like k.walsh");
         assert!(n.might_be_near("k.walshe"));
+    }
+
+    /// The verdict cache gives each account its own verdict: names that share a slot, a head or a tail
+    /// (`k.walsh01` / `x.walsh01`, 8 and 9 to 16 bytes, longer ones not cached).
+    #[test]
+    fn remembered_verdicts_are_each_accounts_own() {
+        let n = names(&["k.walsh", "rpt_k.walsh"]);
+        let mut counts = NearCounts::default();
+        let mut accounts: Vec<String> = Vec::new();
+        for stem in ["k.walsh", "x.walsh", "k.walshe", "rpt_k.walsh", "rpt_x.walsh", "agent", "k.walsh@acme.example.org"] {
+            accounts.push(stem.to_string());
+            for i in 0..300 {
+                accounts.push(format!("{stem}{i}"));
+                accounts.push(format!("{i}{stem}"));
+            }
+        }
+        for round in 0..3 {
+            for a in &accounts {
+                assert_eq!(counts.quick(&n, a), n.might_be_near(a), "round {round}: {a}");
+            }
+        }
     }
 
     #[test]
