@@ -99,7 +99,7 @@ pub fn analyze(case: &Case, settings: &Settings, rejects: &mut dyn RejectSink, u
     crate::coverage::report::apply_strict(&mut summary, &coverage);
     clock.lap("coverage");
 
-    let warnings = warnings::find(case, &collected, &resolved);
+    let warnings = warnings::find(case, &collected, &resolved)?;
     warnings::block_not_exposed(&mut summary, &warnings);
     if settings.strict && !warnings.is_empty() {
         return Err(Error::Strict(warnings::strict_message(&warnings)));

@@ -175,9 +175,15 @@ fn a_wrong_key_column_is_warned_when_most_touched_keys_match_no_row() {
         &run,
         "keys_match_no_row",
         &["4 of 4 `customers` key(s) the logs named (directly or through a linked table's customer column) match no row of `customers.csv` (key column `email`)", "probably wrong"],
-        &["`key` (and `key_type`) in [customers]", "unresolved_keys"],
+        &["the keys the logs named are in column `customer_id` (4 of 4 looked up): set `key = \"customer_id\"` in [customers]"],
     );
     assert_strict_fails(wrong_key_case, "[keys_match_no_row]");
+
+    // Another export of the table, whose keys the logs never name: no column to suggest.
+    let (_tmp, dir) = clean_case();
+    edit(&dir.join("customers.csv"), |t| t.replace("\nC00", "\nK00"));
+    let run = analyze(&dir, &[]);
+    assert_warned(&run, "keys_match_no_row", &["5 of 5 `customers` key(s) the logs named"], &["no column of the table holds most of them", "`path` is the right table"]);
 }
 
 #[test]

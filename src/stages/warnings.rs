@@ -10,6 +10,7 @@ use serde::Serialize;
 
 use crate::case::schema::CUSTOMERS;
 use crate::case::Case;
+use crate::error::Result;
 use crate::read::input::display_path;
 use crate::read::near::{nearness, Nearness};
 use crate::stages::collect::Collected;
@@ -49,15 +50,16 @@ pub const CODES: [&str; 6] =
 /// How many near matches a warning suggests.
 const SUGGESTED: usize = 5;
 
-/// Every warning the stages' results give, in the order of [`CODES`].
-pub fn find(case: &Case, collected: &Collected, resolved: &Resolved) -> Vec<Warning> {
+/// Every warning the stages' results give, in the order of [`CODES`]. Reads a table again only when most
+/// keys the logs named match none of its rows (to say which column holds them).
+pub fn find(case: &Case, collected: &Collected, resolved: &Resolved) -> Result<Vec<Warning>> {
     let mut out = Vec::new();
     actors_not_in_logs(case, collected, &mut out);
     actor_rejects(case, collected, &mut out);
-    tables(case, resolved, &mut out);
+    tables(case, resolved, &mut out)?;
     duplicates(case, resolved, &mut out);
     unknown_fields(case, collected, &mut out);
-    out
+    Ok(out)
 }
 
 /// The accounts near `actor` the logs hold, closest first, then by records: `k.walsh` (238 records).
@@ -131,7 +133,7 @@ fn actor_rejects(case: &Case, collected: &Collected, out: &mut Vec<Warning>) {
     }
 }
 
-fn tables(case: &Case, resolved: &Resolved, out: &mut Vec<Warning>) {
+fn tables(case: &Case, resolved: &Resolved, out: &mut Vec<Warning>) -> Result<()> {
     let customers = case.schema.customers();
     let file = display_path(&customers.file.path, &case.dir);
     if resolved.customer_rows == 0 {
@@ -163,12 +165,49 @@ fn tables(case: &Case, resolved: &Resolved, out: &mut Vec<Warning>) {
                 display_path(&spec.file.path, &case.dir),
                 spec.key
             ),
-            format!(
-                "check `key` (and `key_type`) in {section} against the values the logs name records by (see unresolved_keys in \
-                 report.json), and that `path` is the right table; then run again"
-            ),
+            match column_holding(spec, &unmatched_keys(resolved, &spec.name))? {
+                Some((column, found, of)) => format!(
+                    "the keys the logs named are in column `{column}` ({found} of {of} looked up): set `key = \"{column}\"` in {section} if \
+                     that column names one record per row, and run again"
+                ),
+                None => format!(
+                    "check `key` (and `key_type`) in {section} against the values the logs name records by (see unresolved_keys in \
+                     report.json; no column of the table holds most of them), and that `path` is the right table; then run again"
+                ),
+            },
         ));
     }
+    Ok(())
+}
+
+/// The keys of `table` touched and matching no row, at most [`LOOKED_UP`] of them.
+fn unmatched_keys(resolved: &Resolved, table: &str) -> Vec<String> {
+    resolved.unresolved_keys.iter().filter(|u| u.table == table).take(LOOKED_UP).map(|u| u.key.clone()).collect()
+}
+
+/// How many unmatched keys are looked for in the table's other columns.
+const LOOKED_UP: usize = 1000;
+
+/// The column (other than the key) holding most of `keys`, when it holds more than half of them: the
+/// column the logs name records by. Reads the table once more (only when this warning is given).
+fn column_holding(spec: &crate::case::schema::TableSpec, keys: &[String]) -> Result<Option<(String, usize, usize)>> {
+    if keys.is_empty() {
+        return Ok(None);
+    }
+    let wanted: std::collections::HashSet<&str> = keys.iter().map(String::as_str).collect();
+    let columns = spec.file.columns.len();
+    let mut found: Vec<std::collections::HashSet<String>> = vec![Default::default(); columns];
+    spec.file.for_each_row(|_, row| {
+        for (c, cell) in row.iter().enumerate() {
+            let value = spec.key_type.canonical(cell);
+            if c != spec.key_index && wanted.contains(value.as_ref()) && !found[c].contains(value.as_ref()) {
+                found[c].insert(value.into_owned());
+            }
+        }
+        Ok(())
+    })?;
+    let best = (0..columns).max_by_key(|c| (found[*c].len(), std::cmp::Reverse(*c)));
+    Ok(best.filter(|c| found[*c].len() * 2 > keys.len()).map(|c| (spec.file.columns[c].clone(), found[c].len(), keys.len())))
 }
 
 fn duplicates(case: &Case, resolved: &Resolved, out: &mut Vec<Warning>) {
