@@ -192,12 +192,13 @@ pub struct NearCounts {
     pub counts: Vec<(String, u64)>,
     /// Accounts that passed the quick test but are not near (not counted; kept so they are judged once).
     far: Vec<String>,
-    /// The quick test's verdicts for accounts met lately (a log's records come from a few accounts, and
-    /// looking a verdict up costs less than the test).
+    /// Verdicts for accounts met lately (a log's records come from a few accounts, and looking a verdict
+    /// up costs less than the quick test).
     cache: Vec<Verdict>,
 }
 
-/// The quick test's verdict on an account of up to 16 bytes, stored by its bytes (`len` 0: empty slot).
+/// The verdict on an account of up to 16 bytes (near one of the names or not), stored by its bytes
+/// (`len` 0: empty slot).
 #[derive(Clone, Copy, Debug, Default)]
 struct Verdict {
     len: u8,
@@ -213,18 +214,18 @@ impl NearCounts {
     /// Counts a record of `account` when it is near one of `names`.
     #[inline]
     pub fn note(&mut self, names: &NearNames, account: &str) {
-        if self.quick(names, account) {
-            self.note_slow(names, account, 1);
+        if self.judge(names, account) {
+            self.count(account);
         }
     }
 
-    /// [`NearNames::might_be_near`], remembered for accounts of up to 16 bytes (held whole in the slot,
-    /// so a verdict is never another account's).
+    /// Whether `account` is near one of `names`, remembered for accounts of up to 16 bytes (held whole in
+    /// the slot, so a verdict is never another account's): most records cost a slot look-up.
     #[inline]
-    fn quick(&mut self, names: &NearNames, account: &str) -> bool {
+    fn judge(&mut self, names: &NearNames, account: &str) -> bool {
         let bytes = account.as_bytes();
         if bytes.is_empty() || bytes.len() > 16 {
-            return names.might_be_near(account);
+            return names.might_be_near(account) && self.judge_slow(names, account);
         }
         let word = |at: usize| u64::from_le_bytes(bytes[at..at + 8].try_into().expect("8 bytes"));
         // From 8 bytes on, the first and the last 8 (overlapping) with the length hold the name whole.
@@ -238,22 +239,33 @@ impl NearCounts {
         if v.len == len && v.head == head && v.tail == tail {
             return v.near;
         }
-        let near = names.might_be_near(account);
+        let near = names.might_be_near(account) && self.judge_slow(names, account);
         self.cache[slot] = Verdict { len, head, tail, near };
         near
     }
 
+    /// The full test, for an account that passed the quick one (accounts judged far are kept, so a long
+    /// name that is not cached is judged once).
     #[cold]
-    fn note_slow(&mut self, names: &NearNames, account: &str, n: u64) {
-        if let Some((_, count)) = self.counts.iter_mut().find(|(a, _)| a == account) {
-            *count += n;
-        } else if self.far.iter().any(|a| a == account) {
-        } else if names.is_near(account) {
-            if self.counts.len() < NEAR_KEPT {
-                self.counts.push((account.to_string(), n));
-            }
-        } else if self.far.len() < NEAR_KEPT {
+    fn judge_slow(&mut self, names: &NearNames, account: &str) -> bool {
+        if self.counts.iter().any(|(a, _)| a == account) {
+            return true;
+        }
+        if self.far.iter().any(|a| a == account) {
+            return false;
+        }
+        let near = names.is_near(account);
+        if !near && self.far.len() < NEAR_KEPT {
             self.far.push(account.to_string());
+        }
+        near
+    }
+
+    fn count(&mut self, account: &str) {
+        if let Some((_, n)) = self.counts.iter_mut().find(|(a, _)| a == account) {
+            *n += 1;
+        } else if self.counts.len() < NEAR_KEPT {
+            self.counts.push((account.to_string(), 1));
         }
     }
 
@@ -346,7 +358,7 @@ mod tests {
         }
         for round in 0..3 {
             for a in &accounts {
-                assert_eq!(counts.quick(&n, a), n.might_be_near(a), "round {round}: {a}");
+                assert_eq!(counts.judge(&n, a), n.is_near(a), "round {round}: {a}");
             }
         }
     }
