@@ -69,8 +69,19 @@ pub fn analyze(case: &Case, settings: &Settings, rejects: &mut dyn RejectSink, u
     let mut collected = collect::collect(case, ui, &mut counted)?;
     clock.lap("read logs");
     if settings.strict && counted.count > 0 {
+        // The actors' own rejected records are the `actor_records_rejected` warning: named first.
+        let mut actors: BTreeMap<&str, u64> = BTreeMap::new();
+        for r in &collected.actor_rejects {
+            *actors.entry(r.actor.as_str()).or_default() += r.records;
+        }
+        let actors = if actors.is_empty() {
+            String::new()
+        } else {
+            let each: Vec<String> = actors.iter().map(|(a, n)| format!("{a} {n}")).collect();
+            format!(" ([actor_records_rejected] the actors': {})", each.join(", "))
+        };
         return Err(Error::Strict(format!(
-            "--strict: {} record(s) rejected, first: {}; no output written (run without --strict to get rejects.csv)",
+            "--strict: {} record(s) rejected{actors}, first: {}; no output written (run without --strict to get rejects.csv)",
             counted.count,
             counted.first.as_deref().unwrap_or("?")
         )));

@@ -214,7 +214,7 @@ fn an_actors_records_rejected_for_a_missing_zone_are_counted_and_the_fix_named()
     assert_eq!(run.report["warnings"], serde_json::json!([]));
     assert_eq!(c005(&fixed)["sources"], "crm;supportdb");
 
-    assert_strict_fails(zoneless_case, "1 record(s) rejected, first: logs/crm_audit.csv:6");
+    assert_strict_fails(zoneless_case, "1 record(s) rejected ([actor_records_rejected] the actors': k.walsh 1), first: logs/crm_audit.csv:6");
 }
 
 fn duplicates_case() -> (tempfile::TempDir, PathBuf) {

@@ -20,6 +20,15 @@ pub fn esc(text: &str) -> String {
     crate::coverage::svg::escape(text)
 }
 
+/// Escaped text with its `backquoted` parts (account names, settings) set as code.
+fn with_code(text: &str) -> String {
+    let parts: Vec<&str> = text.split('`').collect();
+    if parts.len() % 2 == 0 {
+        return esc(text); // an unpaired backquote: shown as written
+    }
+    parts.iter().enumerate().map(|(i, p)| if i % 2 == 1 { format!("<code>{}</code>", esc(p)) } else { esc(p) }).collect()
+}
+
 const CSS: &str = r#"
 :root { --ink: #1d2433; --muted: #5b6475; --line: #d9dee7; --accent: #2f5fb3; --warn: #b3261e; --ok: #1e7b45; --bg-soft: #f4f6fa; }
 * { box-sizing: border-box; }
@@ -109,8 +118,8 @@ pub fn render(report: &Report, rows: &[CustomerExposure]) -> String {
                 h,
                 "<li class=\"warning\" data-code=\"{0}\"><code>{0}</code> {1}<br><strong>Fix:</strong> {2}</li>",
                 esc(w.code),
-                esc(&w.message),
-                esc(&w.fix)
+                with_code(&w.message),
+                with_code(&w.fix)
             );
         }
         h.push_str("</ol></div>\n</section>\n");
@@ -457,6 +466,12 @@ mod tests {
     #[test]
     fn markup_is_escaped() {
         assert_eq!(esc("<script>alert('x')</script> & \"q\""), "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp; &quot;q&quot;");
+    }
+
+    #[test]
+    fn backquoted_names_in_warnings_are_code_and_still_escaped() {
+        assert_eq!(with_code("actor `<K.Walsh>` in `crm`"), "actor <code>&lt;K.Walsh&gt;</code> in <code>crm</code>");
+        assert_eq!(with_code("one ` only <b>"), "one ` only &lt;b&gt;");
     }
 
     #[test]
