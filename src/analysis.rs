@@ -8,7 +8,10 @@
 //! 4. [`exposure`](crate::stages::exposure): per customer, the exposed fields and data classes; free-text
 //!    findings added.
 //! 5. [`coverage`](crate::coverage::report): what the logs could have missed.
-//! 6. [`legal`](crate::legal::evaluate): people, jurisdictions, duties, the statement.
+//! 6. [`warnings`](crate::stages::warnings): mistakes that must be loud (an actor in no log, a wrong key
+//!    column, an actor's records rejected...); while any applies no class is called "not exposed", and
+//!    `--strict` fails the run.
+//! 7. [`legal`](crate::legal::evaluate): people, jurisdictions, duties, the statement.
 //!
 //! [`analyze`] returns an [`Analysis`] value and writes nothing but the rejects (through the sink it is
 //! given); [`crate::output`] writes it.
@@ -25,6 +28,7 @@ use crate::stages::collect::{self, Collected, RejectSink};
 use crate::stages::exposure::{self, CustomerExposure, ExposureSummary};
 use crate::stages::replay::{self, ReplayedQuery};
 use crate::stages::resolve::{self, Resolved};
+use crate::stages::warnings::{self, Warning};
 use crate::timings::Stopwatch;
 use crate::ui::Ui;
 
@@ -32,7 +36,7 @@ use crate::ui::Ui;
 #[derive(Clone, Debug, Default)]
 pub struct Settings {
     pub legal: LegalOptions,
-    /// Any rejected record fails the run (exit 4) before anything is written.
+    /// Any rejected record, or any warning, fails the run (exit 4) before anything is written.
     pub strict: bool,
 }
 
@@ -53,6 +57,8 @@ pub struct Analysis {
     pub table_rows: BTreeMap<String, u64>,
     /// Records rejected (as sent to the sink).
     pub rejected: u64,
+    /// Mistakes that must be loud, with their fixes.
+    pub warnings: Vec<Warning>,
 }
 
 /// Runs the stages in order. Rejected records go to `rejects` as they are read.
@@ -63,8 +69,19 @@ pub fn analyze(case: &Case, settings: &Settings, rejects: &mut dyn RejectSink, u
     let mut collected = collect::collect(case, ui, &mut counted)?;
     clock.lap("read logs");
     if settings.strict && counted.count > 0 {
+        // The actors' own rejected records are the `actor_records_rejected` warning: named first.
+        let mut actors: BTreeMap<&str, u64> = BTreeMap::new();
+        for r in &collected.actor_rejects {
+            *actors.entry(r.actor.as_str()).or_default() += r.records;
+        }
+        let actors = if actors.is_empty() {
+            String::new()
+        } else {
+            let each: Vec<String> = actors.iter().map(|(a, n)| format!("{a} {n}")).collect();
+            format!(" ([actor_records_rejected] the actors': {})", each.join(", "))
+        };
         return Err(Error::Strict(format!(
-            "--strict: {} record(s) rejected, first: {}; no output written (run without --strict to get rejects.csv)",
+            "--strict: {} record(s) rejected{actors}, first: {}; no output written (run without --strict to get rejects.csv)",
             counted.count,
             counted.first.as_deref().unwrap_or("?")
         )));
@@ -98,11 +115,17 @@ pub fn analyze(case: &Case, settings: &Settings, rejects: &mut dyn RejectSink, u
     crate::coverage::report::apply_strict(&mut summary, &coverage);
     clock.lap("coverage");
 
+    let warnings = warnings::find(case, &collected, &resolved)?;
+    warnings::block_not_exposed(&mut summary, &warnings);
+    if settings.strict && !warnings.is_empty() {
+        return Err(Error::Strict(warnings::strict_message(&warnings)));
+    }
+
     let legal = crate::legal::evaluate::evaluate(case, &rows, &summary, &findings, scanned, &rules, &settings.legal);
     drop(phase);
     clock.lap("legal");
 
-    Ok(Analysis { collected, replayed, resolved, rows, exposure: summary, coverage, legal, rules, table_rows, rejected })
+    Ok(Analysis { collected, replayed, resolved, rows, exposure: summary, coverage, legal, rules, table_rows, rejected, warnings })
 }
 
 /// Counts what passes to the real sink, for `--strict` and the summary.

@@ -5,10 +5,10 @@
 //! - [`commands`]: one file per command; [`cli`] turns flags into the case's settings (no library sees a flag).
 //! - [`output`]: writes an [`analysis::Analysis`]: CSVs, report.json, HTML, rejects, manifest.
 //! - [`analysis`]: runs the stages in their order, written once: collect → replay → resolve → exposure →
-//!   coverage → legal.
+//!   coverage → warnings → legal.
 //! - [`insider`]: finding the insider (activity, suspects, profile).
 //! - [`legal`]: people, jurisdictions, duties; [`coverage`]: what the logs could have missed.
-//! - [`stages`]: collect, replay, resolve, exposure.
+//! - [`stages`]: collect, replay, resolve, exposure, warnings.
 //! - [`evidence`]: what one access event exposes (records, fields).
 //! - [`ingest`]: log formats → access events.
 //! - [`case`]: the case file as checked, plain data every stage reads.

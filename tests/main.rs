@@ -26,4 +26,5 @@ mod reliability;
 mod replay;
 mod views;
 mod web_log_properties;
+mod warnings;
 mod web_logs_e2e;

@@ -98,6 +98,7 @@ proptest! {
         let accounts: Vec<String> = ACTORS.iter().map(|s| s.to_string()).collect();
         let full = parse(&text, None);
         let (read_one_by_one, counted) = split(parse(&text, Some(&accounts)));
+        let near = breachscope::read::near::NearNames::new(&accounts);
         // Walk the full reading: each record is either read one by one, identically, or counted.
         let mut expected = OtherAccountsTally::default();
         let mut next = read_one_by_one.iter().peekable();
@@ -110,6 +111,10 @@ proptest! {
             prop_assert!(!e.actor.as_deref().is_some_and(|a| ACTORS.contains(&a)), "an actor's event was only counted: {:?}", e);
             let mut one = OtherAccountsTally::default();
             one.add(e.time, e.actor.is_some(), &window());
+            // Accounts named like an actor are counted by name too (for the actor-in-no-log warning).
+            if let Some(a) = e.actor.as_deref().filter(|a| near.is_near(a)) {
+                one.add_near([(a.to_string(), 1)]);
+            }
             expected.merge(&one.finished());
         }
         prop_assert!(next.next().is_none());
@@ -137,5 +142,6 @@ fn only_the_accounts_own_records_are_read_in_full() {
     // another account's (or none's): counted, in their hour.
     let t = |s: &str| breachscope::read::timefmt::parse_zoned(s).unwrap();
     assert_eq!((counted.records, counted.without_account, counted.in_window), (3, 1, 0));
+    assert_eq!(counted.near.iter().collect::<Vec<_>>(), [(&"k.walshe".to_string(), &1)], "the colleague named like the actor is counted by name");
     assert_eq!(counted.hours.values().copied().collect::<Vec<_>>(), [HourTally { count: 3, first: t("2019-06-03T10:01:00Z"), last: t("2019-06-03T10:03:00Z") }]);
 }

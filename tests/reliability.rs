@@ -195,7 +195,9 @@ fn strict_fails_on_a_rejected_record_and_writes_nothing() {
         .arg("--strict")
         .assert()
         .code(4)
-        .stderr(predicate::str::contains("--strict: 2 record(s) rejected, first: logs/portal-2019-06.log:10: missing `[time]`"));
+        .stderr(predicate::str::contains(
+            "--strict: 2 record(s) rejected ([actor_records_rejected] the actors': k.walsh 1), first: logs/portal-2019-06.log:10: missing `[time]`",
+        ));
     for name in OUTPUTS {
         assert!(!dir.join(name).exists(), "{name} written");
     }

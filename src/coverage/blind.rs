@@ -49,7 +49,7 @@ impl BlindKind {
             BlindKind::ParametersNotLogged => "bind parameters <not logged>: records chosen by $n cannot be named",
             BlindKind::ParametersMissing => "prepared statement with fewer logged parameters than placeholders",
             BlindKind::NoAccount => "no account in the record (web `-`; a PostgreSQL statement with no %u in log_line_prefix and no `connection authorized` line of its process in the file): whose access it was is unknown",
-            BlindKind::Rejected => "records rejected as unreadable (see the rejects file)",
+            BlindKind::Rejected => "records rejected as unreadable (see the rejects file); the actors' are those whose account could be read",
             BlindKind::WholeTableRead => "whole-table reads by the actors: no row list",
         }
     }
@@ -127,7 +127,8 @@ pub struct BlindSpot {
     pub description: &'static str,
     /// Records of every account; `None` where only the actors' events are examined (whole-table reads).
     pub records: Option<u64>,
-    /// The case's actors' successful events inside the window.
+    /// The case's actors' successful events inside the window (`rejected`: the actors' rejected records,
+    /// whose account could be read; their time is not known, so `time` is empty).
     pub actor_events: u64,
     /// Their lines (the first [`LINE_LIMIT`]).
     pub actor_lines: Vec<LineRef>,

@@ -72,9 +72,12 @@ impl CoverageRecorder {
         self.files.len() - 1
     }
 
-    pub fn rejected(&mut self, file: usize) {
-        let source = self.files[file].source;
-        self.sources[source].blind[BlindKind::Rejected.index()].add(None);
+    /// A rejected record; `actor`: the case's actor whose record it is, where the parser could read the
+    /// account (its time is unknown).
+    pub fn rejected(&mut self, file: usize, line: u64, actor: Option<&str>) {
+        let f = &self.files[file];
+        let line = actor.map(|a| LineRef { file: f.path.clone(), line, time: String::new(), actor: a.to_string() });
+        self.sources[f.source].blind[BlindKind::Rejected.index()].add(line);
     }
 
     /// Other accounts' records counted by a parser: as many [`CoverageRecorder::event`] calls for events

@@ -172,8 +172,10 @@ pub struct Rejection {
     pub reason: String,
     /// The record as it was in the file (cut at [`RAW_LIMIT`] bytes, marked as cut).
     pub raw: String,
-    /// The record's account where it could be read before the record was found unreadable (so that an
-    /// actor's rejected record is known as theirs); `None` when unknown.
+    /// The record's account, where the parser could read it although the record is rejected (a mapped
+    /// CSV/JSONL row, a web log line or a pgaudit csvlog record whose time cannot be read): collect counts
+    /// the actors' rejected records by it.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub actor: Option<String>,
 }
 
@@ -194,6 +196,12 @@ impl Rejection {
     pub fn of_account(mut self, account: Option<&str>) -> Self {
         self.actor = account.map(str::trim).filter(|a| !a.is_empty() && *a != "-").map(str::to_string);
         self
+    }
+
+    /// Whether the record was rejected because its time has no zone (the fix: the log's `time_zone`, or
+    /// `--assume-tz`).
+    pub fn missing_zone(&self) -> bool {
+        self.reason.contains("no time zone")
     }
 }
 

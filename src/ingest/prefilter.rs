@@ -6,7 +6,7 @@
 //! as the reader would compare it: the prefix-named colleague `k.walshe` and a name inside a URL or a note
 //! are another account's.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 use crate::read::timefmt::Window;
 use crate::read::timefmt::Timestamp;
@@ -32,6 +32,9 @@ pub struct OtherAccountsTally {
     pub in_window: u64,
     /// Per UTC hour (hours since the epoch): count, first and last time.
     pub hours: HashMap<i64, HourTally, foldhash::fast::FixedState>,
+    /// Of those, records of accounts near the wanted ones (see [`crate::read::near`]): the names the
+    /// logs hold that look like an actor's, for the warning when an actor appears in no log.
+    pub near: BTreeMap<String, u64>,
     /// Hours near the first one seen, counted in place before they go to `hours` (a log's records
     /// mostly fall within a few years: a slot per hour is far cheaper than a map lookup per record).
     dense: DenseHours,
@@ -129,6 +132,14 @@ impl OtherAccountsTally {
         self.without_account += other.without_account;
         self.in_window += other.in_window;
         merge_hours(&mut self.hours, &other.hours);
+        self.add_near(other.near.iter().map(|(a, n)| (a.clone(), *n)));
+    }
+
+    /// Adds records of near accounts (counted by the reader as it meets them).
+    pub fn add_near(&mut self, counts: impl IntoIterator<Item = (String, u64)>) {
+        for (account, n) in counts {
+            *self.near.entry(account).or_default() += n;
+        }
     }
 }
 

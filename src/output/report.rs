@@ -6,10 +6,11 @@ use comfy_table::Cell;
 use serde::Serialize;
 
 use crate::case::Case;
-use crate::stages::collect::{Collected, FileCounts, PostDisableAccess, TableAccess, UnresolvedQuery};
+use crate::stages::collect::{ActorRejects, Collected, FileCounts, PostDisableAccess, TableAccess, UnresolvedQuery};
 use crate::stages::exposure::ExposureSummary;
 use crate::stages::replay::ReplayedQuery;
-use crate::stages::resolve::{Resolved, TableResolution, UnresolvedKey};
+use crate::stages::resolve::{DuplicateKeys, Resolved, TableResolution, UnresolvedKey};
+use crate::stages::warnings::Warning;
 use crate::ui::{num, table};
 use crate::read::timefmt::format_utc;
 
@@ -20,10 +21,16 @@ pub struct Report {
     pub redacted: Option<&'static str>,
     pub tool: ToolInfo,
     pub case: CaseInfo,
+    /// Mistakes that must be loud, each `{code, message, fix}` (set by analyze; see `stages::warnings`).
+    pub warnings: Vec<Warning>,
     pub totals: Totals,
     pub inputs: Vec<FileCounts>,
     pub ignored_by_reason: BTreeMap<String, u64>,
     pub events_by_actor: BTreeMap<String, u64>,
+    /// Every record of each actor in the logs (used or not; rejected ones whose account could be read).
+    pub records_by_actor: BTreeMap<String, u64>,
+    /// The actors' rejected records, per actor and source (`records`, `missing_zone`, `first`).
+    pub rejected_by_actor: Vec<ActorRejects>,
     pub records_touched: Vec<TableResolution>,
     pub exposure: ExposureSummary,
     pub unresolved_keys: Vec<UnresolvedKey>,
@@ -31,6 +38,8 @@ pub struct Report {
     pub replayed_queries: Vec<ReplayedQuery>,
     pub table_accesses: Vec<TableAccess>,
     pub duplicate_customer_keys: Vec<String>,
+    /// Every customer key on more than one row, touched or not: counts, and the keys with their lines.
+    pub customer_key_duplicates: DuplicateKeys,
     /// Table keys padded with whitespace or, with `key_type = "numeric"`, not numbers: counts and first
     /// lines (see `read::keys`).
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -174,10 +183,13 @@ pub fn build(case: &Case, collected: Collected, replayed: Vec<ReplayedQuery>, re
                 crate::case::settings::TableAccessPolicy::Include => "include".into(),
             },
         },
+        warnings: Vec::new(),
         totals,
         inputs: collected.files,
         ignored_by_reason,
         events_by_actor: collected.actor_events,
+        records_by_actor: collected.actor_records,
+        rejected_by_actor: collected.actor_rejects,
         records_touched: resolved.tables.clone(),
         exposure,
         unresolved_keys: resolved.unresolved_keys.clone(),
@@ -185,6 +197,7 @@ pub fn build(case: &Case, collected: Collected, replayed: Vec<ReplayedQuery>, re
         replayed_queries: replayed,
         table_accesses,
         duplicate_customer_keys: resolved.duplicate_customer_keys.clone(),
+        customer_key_duplicates: resolved.customer_key_duplicates.clone(),
         key_warnings: resolved.key_checks.clone(),
         unknown_fields: bound_keys(collected.unknown_fields),
         unmatched_request_paths: bound_keys(collected.unmatched_paths),
@@ -280,6 +293,7 @@ pub fn summary(report: &Report) -> String {
         case.since.as_deref().map_or("(open)".to_string(), crate::ui::window_bound),
         case.until.as_deref().map_or("(open)".to_string(), crate::ui::window_bound)
     ));
+    out.push_str(&warnings_block(&report.warnings));
     if let Some(c) = &report.containment {
         if c.contained {
             out.push_str(&format!("Containment: {}\n\n", c.finding));
@@ -402,6 +416,26 @@ pub fn summary(report: &Report) -> String {
     for (name, path) in &report.outputs {
         out.push_str(&format!("{name}: {path}\n"));
     }
+    if !report.warnings.is_empty() {
+        out.push('\n');
+        out.push_str(&warnings_block(&report.warnings));
+    }
+    out
+}
+
+/// The warnings as the summary shows them, at its top and again at its bottom (empty when there are none).
+pub fn warnings_block(warnings: &[Warning]) -> String {
+    if warnings.is_empty() {
+        return String::new();
+    }
+    let mut out = format!(
+        "!! {} WARNING(S): the list and the statement may be wrong or incomplete until fixed (report.json `warnings`):\n",
+        warnings.len()
+    );
+    for (i, w) in warnings.iter().enumerate() {
+        out.push_str(&format!("!! {}. [{}] {}\n     fix: {}\n", i + 1, w.code, w.message, w.fix));
+    }
+    out.push('\n');
     out
 }
 

@@ -107,7 +107,7 @@ pub struct RunRecord {
 /// renamed into place together. Returns the report (for the summary).
 pub fn write(case: &Case, analysis: Analysis, outputs: &Outputs, rejects: Rejects, run: RunRecord) -> Result<Report> {
     let mut clock = crate::timings::Stopwatch::start();
-    let Analysis { collected, replayed, resolved, rows, exposure, coverage, mut legal, rules, table_rows, rejected: _ } = analysis;
+    let Analysis { collected, replayed, resolved, rows, exposure, coverage, mut legal, rules, table_rows, rejected: _, warnings } = analysis;
     let shown: BTreeMap<OutputRole, String> = outputs.paths.iter().map(|(role, path)| (*role, display_path(path, &case.dir))).collect();
     legal.report.outputs = shown
         .iter()
@@ -118,6 +118,7 @@ pub fn write(case: &Case, analysis: Analysis, outputs: &Outputs, rejects: Reject
     let mut report = report::build(case, collected, replayed, &resolved, exposure, named);
     report.coverage = Some(coverage);
     report.legal = Some(legal.report);
+    report.warnings = warnings;
     if !report.totals.reconciles() || report.inputs.iter().any(|f| !f.reconciles()) {
         return Err(Error::Internal("record counts do not reconcile; no output written".into()));
     }

@@ -25,6 +25,14 @@ pub enum KeyType {
     Numeric,
 }
 
+/// A 64-bit hash of a canonical key, the same on every core and run: a table's keys are compared by it
+/// to find keys on several rows without holding every key (equal hashes are then checked by the keys
+/// themselves).
+pub fn key_hash(canonical: &str) -> u64 {
+    use std::hash::BuildHasher;
+    foldhash::quality::FixedState::with_seed(0x6b65_7973).hash_one(canonical)
+}
+
 impl KeyType {
     pub fn parse(name: &str) -> Result<KeyType, String> {
         match name.trim() {

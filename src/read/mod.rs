@@ -8,6 +8,7 @@ pub mod encoding;
 pub mod input;
 pub mod keys;
 pub mod lines;
+pub mod near;
 pub mod pieces;
 pub mod table;
 pub mod timefmt;

@@ -70,9 +70,9 @@ impl TableFile {
     /// The file read in pieces on every core (see `read::pieces::parse_chunked`), the rows
     /// handed to `visit` in file order.
     fn read_rows(&self, keys: Option<KeyFilter<'_>>, mut visit: impl FnMut(u64, &csv::StringRecord) -> Result<()>) -> Result<u64> {
-        let (column, wanted, mut check) = match keys {
-            Some(k) => (Some(k.column), Some(k.wanted), k.check),
-            None => (None, None, None),
+        let (column, wanted, mut check, mut hashes) = match keys {
+            Some(k) => (Some(k.column), Some(k.wanted), k.check, k.key_hashes),
+            None => (None, None, None, None),
         };
         let reader = TableRows {
             delimiter: self.delimiter,
@@ -80,6 +80,7 @@ impl TableFile {
             key: column,
             wanted,
             key_type: check.as_ref().map(|(_, t)| *t),
+            hash_keys: hashes.as_ref().map(|(_, t)| *t),
         };
         let mut input = input::open_encoded(&self.path, self.encoding, &indicatif::ProgressBar::hidden())?;
         let mut rows_read = 0;
@@ -94,11 +95,19 @@ impl TableFile {
                     if let Some((check, key_type)) = check.as_mut() {
                         check.note(line, &record[column.expect("a key filter")], *key_type);
                     }
+                    if let Some((hashes, key_type)) = hashes.as_mut() {
+                        hashes.extend(hash_of(&record[column.expect("a key filter")], *key_type));
+                    }
                     if let Err(e) = visit(line, &record) {
                         failure = Some(e);
                     }
                 }
-                TableItem::Passed { rows } => rows_read += rows,
+                TableItem::Passed { rows, key_hashes } => {
+                    rows_read += rows;
+                    if let Some((hashes, _)) = hashes.as_mut() {
+                        hashes.extend_from_slice(&key_hashes);
+                    }
+                }
                 TableItem::SuspectKey { line, raw } => {
                     if let Some((check, key_type)) = check.as_mut() {
                         check.note(line, &raw, *key_type);
@@ -128,6 +137,9 @@ pub struct KeyFilter<'a> {
     pub wanted: &'a (dyn Fn(&str) -> bool + Sync),
     /// Where to note keys with whitespace around them or (for numeric keys) not numbers.
     pub check: Option<(&'a mut KeyCheck, KeyType)>,
+    /// Where to put the [`crate::read::keys::key_hash`] of every row's key (canonical in this type; empty
+    /// keys left out), in no particular order: keys on several rows are found from them.
+    pub key_hashes: Option<(&'a mut Vec<u64>, KeyType)>,
 }
 
 /// What a table's pieces are read into.
@@ -135,8 +147,8 @@ pub struct KeyFilter<'a> {
 enum TableItem {
     /// A row to hand over.
     Row { line: u64, record: csv::StringRecord },
-    /// Well-formed rows not handed over (their key was not wanted).
-    Passed { rows: u64 },
+    /// Well-formed rows not handed over (their key was not wanted), with their keys' hashes when asked for.
+    Passed { rows: u64, key_hashes: Vec<u64> },
     /// The key of a row not handed over, worth noting in the key check.
     SuspectKey { line: u64, raw: String },
     /// A row that cannot be read exactly (the table is unusable).
@@ -161,15 +173,23 @@ struct TableRows<'a> {
     wanted: Option<&'a (dyn Fn(&str) -> bool + Sync)>,
     /// The key type to check keys against, when they are checked.
     key_type: Option<KeyType>,
+    /// The key type to hash keys in, when their hashes are wanted.
+    hash_keys: Option<KeyType>,
+}
+
+/// The hash of a key cell in `key_type`'s canonical form; none for an empty key.
+fn hash_of(raw: &str, key_type: KeyType) -> Option<u64> {
+    let key = key_type.canonical(raw);
+    (!key.is_empty()).then(|| crate::read::keys::key_hash(&key))
 }
 
 impl ChunkParser<TableItem> for TableRows<'_> {
     fn parse_chunk(&self, own: &[u8], lookahead: &[u8], first: bool, sink: &mut dyn FnMut(TableItem)) -> ChunkEnd {
-        csv_pieces::parse_chunk(&mut PieceRows { table: self, passed: 0 }, own, lookahead, first, sink)
+        csv_pieces::parse_chunk(&mut PieceRows { table: self, passed: 0, hashes: Vec::new() }, own, lookahead, first, sink)
     }
 
     fn parse_rest(&self, input: &mut dyn std::io::BufRead, first: bool, sink: &mut dyn FnMut(TableItem)) -> std::io::Result<()> {
-        csv_pieces::read_records(&mut PieceRows { table: self, passed: 0 }, input, first, None, sink).map(|_| ())
+        csv_pieces::read_records(&mut PieceRows { table: self, passed: 0, hashes: Vec::new() }, input, first, None, sink).map(|_| ())
     }
 }
 
@@ -178,6 +198,8 @@ struct PieceRows<'t, 'a> {
     table: &'t TableRows<'a>,
     /// Rows passed over since the last flush.
     passed: u64,
+    /// Their keys' hashes, when asked for.
+    hashes: Vec<u64>,
 }
 
 impl PieceRows<'_, '_> {
@@ -189,6 +211,9 @@ impl PieceRows<'_, '_> {
     /// A row not handed over: counted, its key noted when worth it.
     fn pass(&mut self, key: &[u8], line: u64, sink: &mut dyn FnMut(TableItem)) {
         self.passed += 1;
+        if let Some(key_type) = self.table.hash_keys {
+            self.hashes.extend(hash_of(std::str::from_utf8(key).expect("checked"), key_type));
+        }
         if let Some(key_type) = self.table.key_type {
             let raw = std::str::from_utf8(key).expect("checked");
             if crate::read::keys::is_suspect(raw, key_type) {
@@ -251,7 +276,7 @@ impl csv_pieces::RecordHandler for PieceRows<'_, '_> {
 
     fn flush(&mut self, sink: &mut dyn FnMut(TableItem)) {
         if self.passed > 0 {
-            sink(TableItem::Passed { rows: std::mem::take(&mut self.passed) });
+            sink(TableItem::Passed { rows: std::mem::take(&mut self.passed), key_hashes: std::mem::take(&mut self.hashes) });
         }
     }
 }
@@ -297,16 +322,21 @@ mod tests {
 
     /// A table's items in order, the counts of rows passed over summed at the end (pieces send them at
     /// other places than one reader does).
-    fn normalised(items: Vec<TableItem>) -> (Vec<TableItem>, u64) {
+    fn normalised(items: Vec<TableItem>) -> (Vec<TableItem>, u64, Vec<u64>) {
         let mut passed = 0;
         let mut kept = Vec::new();
+        let mut hashes = Vec::new();
         for item in items {
             match item {
-                TableItem::Passed { rows } => passed += rows,
+                TableItem::Passed { rows, key_hashes } => {
+                    passed += rows;
+                    hashes.extend(key_hashes);
+                }
                 other => kept.push(other),
             }
         }
-        (kept, passed)
+        hashes.sort_unstable();
+        (kept, passed, hashes)
     }
 
     /// A row of a table with a numeric key, of the kinds exports hold (and some broken ones).
@@ -342,7 +372,7 @@ mod tests {
         #[test]
         fn pieces_give_what_one_reader_gives(text in table_text(), read_size in 1usize..64, piece in 1usize..200, per_round in 1usize..4, by_key in any::<bool>()) {
             let wanted = |key: &str| KeyType::Numeric.canonical(key).ends_with('1');
-            let rows = TableRows { delimiter: b',', columns: 3, key: by_key.then_some(0), wanted: by_key.then_some(&wanted as _), key_type: by_key.then_some(KeyType::Numeric) };
+            let rows = TableRows { delimiter: b',', columns: 3, key: by_key.then_some(0), wanted: by_key.then_some(&wanted as _), key_type: by_key.then_some(KeyType::Numeric), hash_keys: by_key.then_some(KeyType::Numeric) };
             let mut serial = Vec::new();
             rows.parse_rest(&mut &text[..], true, &mut |item| serial.push(item)).unwrap();
             let mut pieces = Vec::new();
@@ -361,7 +391,7 @@ mod tests {
         let wanted = |key: &str| KeyType::Numeric.canonical(key) == "7";
         let mut rows = Vec::new();
         let read = table
-            .for_each_row_with_key(KeyFilter { column: 0, wanted: &wanted, check: Some((&mut check, KeyType::Numeric)) }, |line, row| {
+            .for_each_row_with_key(KeyFilter { column: 0, wanted: &wanted, check: Some((&mut check, KeyType::Numeric)), key_hashes: None }, |line, row| {
                 rows.push((line, row[1].to_string()));
                 Ok(())
             })
@@ -370,6 +400,23 @@ mod tests {
         assert_eq!(rows, [(2, "C1".to_string()), (5, "C4".to_string())]);
         assert_eq!((check.padded, check.padded_lines.clone()), (1, vec![2]));
         assert_eq!((check.not_numeric, check.not_numeric_lines.clone()), (1, vec![4]));
+    }
+
+    #[test]
+    fn every_rows_key_is_hashed_in_its_canonical_form() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("customers.csv");
+        std::fs::write(&path, "id,name\n7,A\n8,B\n 007 ,C\n,D\n9,E\n").unwrap();
+        let table = TableFile::open(&path).unwrap();
+        let mut hashes = Vec::new();
+        let wanted = |key: &str| key == "8";
+        let filter = KeyFilter { column: 0, wanted: &wanted, check: None, key_hashes: Some((&mut hashes, KeyType::Numeric)) };
+        let read = table.for_each_row_with_key(filter, |_, _| Ok(())).unwrap();
+        assert_eq!(read, 5);
+        hashes.sort_unstable();
+        let mut expected: Vec<u64> = ["7", "8", "7", "9"].iter().map(|k| crate::read::keys::key_hash(k)).collect();
+        expected.sort_unstable();
+        assert_eq!(hashes, expected, "wanted and passed rows alike; `007` is `7`; the empty key is left out");
     }
 
     #[test]

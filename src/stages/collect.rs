@@ -20,6 +20,7 @@ use crate::ingest::prefilter::{AccountsOfInterest, OtherAccountsTally};
 use crate::ingest::files::{FileItem, LogFile};
 use crate::ingest;
 use crate::ingest::event::{IgnoreReason, Parsed, ParserSettings, RawEvent, Rejection};
+use crate::read::near::{NearCounts, NearNames};
 use crate::read::timefmt::Timestamp;
 use crate::stages::origin::EventOrigin;
 use crate::ui::Ui;
@@ -290,6 +291,28 @@ pub struct Collected {
     pub views: Vec<ViewUse>,
     /// Per source: records that may be the actors' and could not be used (rejected, without an account).
     pub unaccounted: Vec<Unaccounted>,
+    /// Every record of each actor the logs hold, used or not (failed, outside the window...), rejected
+    /// ones included where the account could be read: an actor missing here appears in no log.
+    pub actor_records: BTreeMap<String, u64>,
+    /// The actors' rejected records, per actor and source.
+    pub actor_rejects: Vec<ActorRejects>,
+    /// Records of other accounts whose names are near an actor's (`K.Walsh` → `k.walsh`; see
+    /// [`crate::read::near`]).
+    pub near_accounts: BTreeMap<String, u64>,
+}
+
+/// An actor's records that one source rejected (its account could be read, not the rest).
+#[derive(Clone, Debug, Serialize)]
+pub struct ActorRejects {
+    pub actor: String,
+    pub source: String,
+    #[serde(skip)]
+    pub source_index: usize,
+    pub records: u64,
+    /// Of those, rejected because their time has no zone.
+    pub missing_zone: u64,
+    /// The first: `file:line: reason`.
+    pub first: String,
 }
 
 /// A successful access by an actor after the account was disabled: containment failed.
@@ -557,8 +580,13 @@ pub fn collect(case: &Case, ui: &Ui, rejects: &mut dyn RejectSink) -> Result<Col
         rejects,
         coverage_files: Vec::new(),
         file_sources: Vec::new(),
+        near_names: NearNames::new(&case.actors),
+        near: NearCounts::default(),
     };
     let files = read_logs_with(case, ui, &mut visitor)?;
+    for (account, n) in visitor.near.take() {
+        *out.near_accounts.entry(account).or_default() += n;
+    }
     out.files = files;
     Ok(out)
 }
@@ -573,6 +601,21 @@ struct CaseVisitor<'a> {
     coverage_files: Vec<usize>,
     /// The source of each file index.
     file_sources: Vec<usize>,
+    /// The actors' names, to count records of accounts named like them.
+    near_names: NearNames,
+    near: NearCounts,
+}
+
+impl CaseVisitor<'_> {
+    /// Counts one record of `actor` (an actor of the case).
+    fn actor_record(&mut self, actor: &str) {
+        match self.out.actor_records.get_mut(actor) {
+            Some(n) => *n += 1,
+            None => {
+                self.out.actor_records.insert(actor.to_string(), 1);
+            }
+        }
+    }
 }
 
 impl LogVisitor for CaseVisitor<'_> {
@@ -588,21 +631,55 @@ impl LogVisitor for CaseVisitor<'_> {
     fn other_accounts(&mut self, file_index: usize, tally: &OtherAccountsTally) {
         self.out.coverage.other_accounts(self.coverage_files[file_index], tally);
         self.out.unaccounted[self.file_sources[file_index]].without_account_unread += tally.without_account;
+        for (account, n) in &tally.near {
+            *self.out.near_accounts.entry(account.clone()).or_default() += n;
+        }
     }
 
     fn rejected(&mut self, file_index: usize, file: &str, rejection: &Rejection) -> Result<()> {
-        self.out.coverage.rejected(self.coverage_files[file_index]);
+        let actor = rejection.actor.as_deref().filter(|a| self.actors.contains(a));
+        self.out.coverage.rejected(self.coverage_files[file_index], rejection.line, actor);
+        // Whose the rejected record was, for the statement: an actor's, another account's, or unknown.
         let unaccounted = &mut self.out.unaccounted[self.file_sources[file_index]];
         match rejection.actor.as_deref() {
             Some(a) if self.actors.contains(a) => unaccounted.rejected_of_actor.entry(a.to_string()).or_default().add(file, rejection.line),
             Some(_) => unaccounted.rejected_of_others += 1,
             None => unaccounted.rejected_unknown.add(file, rejection.line),
         }
+        // The actors' rejected records, per source, for the warning (with the fix when a zone is missing).
+        if let Some(actor) = actor {
+            self.actor_record(actor);
+            let source_index = self.file_sources[file_index];
+            let out = &mut *self.out;
+            let entry = match out.actor_rejects.iter().position(|r| r.actor == actor && r.source_index == source_index) {
+                Some(i) => &mut out.actor_rejects[i],
+                None => {
+                    out.actor_rejects.push(ActorRejects {
+                        actor: actor.to_string(),
+                        source: self.case.logs[source_index].name.clone(),
+                        source_index,
+                        records: 0,
+                        missing_zone: 0,
+                        first: format!("{file}:{}: {}", rejection.line, rejection.reason),
+                    });
+                    out.actor_rejects.last_mut().expect("just pushed")
+                }
+            };
+            entry.records += 1;
+            entry.missing_zone += u64::from(rejection.missing_zone());
+        } else if let Some(account) = rejection.actor.as_deref() {
+            self.near.note(&self.near_names, account);
+        }
         self.rejects.reject(file, rejection)
     }
 
     fn event(&mut self, e: &LogEvent<'_>) -> std::result::Result<(), Unused> {
         self.out.coverage.event(self.coverage_files[e.file_index], e.event);
+        match e.event.actor.as_deref() {
+            Some(a) if self.actors.contains(a) => self.actor_record(a),
+            Some(a) => self.near.note(&self.near_names, a),
+            None => {}
+        }
         let ctx = EventContext { source_index: e.source_index, source: &e.log.name, file: e.file };
         consider(e.event, &self.actors, self.case, e.interpreter, &ctx, self.out)
     }

@@ -13,6 +13,7 @@ use crate::case::Case;
 use crate::case::schema::{Role, TableId, TableSpec, CUSTOMERS};
 use crate::stages::collect::{Collected, Touch};
 use crate::error::Result;
+use crate::evidence::access::Grade;
 use crate::read::keys::{KeyCheck, KeyType};
 use crate::read::table::KeyFilter;
 
@@ -45,12 +46,42 @@ pub struct TableResolution {
     pub keys_touched: usize,
     pub keys_found: usize,
     pub keys_unresolved: usize,
+    /// Of the keys touched, those a log named (not only selected by a replayed query or a whole-table read,
+    /// which find rows by the table's own key): a wrong key column shows here.
+    pub keys_named: usize,
+    pub keys_named_unresolved: usize,
     pub rows_read: u64,
     /// Keys found through a second id of a row (`ids`), not the key column.
     pub keys_found_by_second_id: usize,
     /// Of those, keys that are a second id of several rows (every such row is listed).
     pub second_ids_on_several_rows: usize,
 }
+
+/// Keys on more than one row of a table, touched or not: one customer key, two people.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct DuplicateKeys {
+    pub table: String,
+    /// Keys on more than one row.
+    pub keys: u64,
+    /// The rows holding them.
+    pub rows: u64,
+    /// Of the keys, those the actors touched (all their rows are on the list).
+    pub touched: u64,
+    /// The first [`DUPLICATES_LISTED`] keys, by key (canonical form), with their rows' lines.
+    pub listed: Vec<DuplicateKey>,
+    /// True when `listed` is cut.
+    pub listed_cut: bool,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct DuplicateKey {
+    pub key: String,
+    pub lines: Vec<u64>,
+    pub touched: bool,
+}
+
+/// How many duplicate keys report.json lists (all are counted).
+pub const DUPLICATES_LISTED: usize = 1000;
 
 #[derive(Debug, Default)]
 pub struct Resolved {
@@ -60,6 +91,10 @@ pub struct Resolved {
     pub tables: Vec<TableResolution>,
     /// Customer keys that appear on more than one row among the affected (both rows are kept).
     pub duplicate_customer_keys: Vec<String>,
+    /// Every key of the customers table on more than one row, touched or not.
+    pub customer_key_duplicates: DuplicateKeys,
+    /// Data rows of the customers table (it is always read).
+    pub customer_rows: u64,
     /// Tables read here whose keys are padded with whitespace or, with `key_type = "numeric"`, not
     /// numbers (counted, with lines; see [`crate::read::keys`]).
     pub key_checks: Vec<KeyCheck>,
@@ -94,6 +129,8 @@ pub fn resolve(case: &Case, collected: &Collected, on_row: &mut dyn FnMut(TableI
             resolved.key_checks.push(check);
         }
         for (key, touch) in touched {
+            let named = touch.grade == Grade::Named;
+            stats.keys_named += usize::from(named);
             match links.get(key) {
                 Some(customers) => {
                     for customer in customers {
@@ -102,6 +139,7 @@ pub fn resolve(case: &Case, collected: &Collected, on_row: &mut dyn FnMut(TableI
                 }
                 None => {
                     stats.keys_unresolved += 1;
+                    stats.keys_named_unresolved += usize::from(named);
                     resolved.unresolved_keys.push(unresolved(&spec.name, key, touch, "no row with this key, or the row has no customer"));
                 }
             }
@@ -122,12 +160,20 @@ pub fn resolve(case: &Case, collected: &Collected, on_row: &mut dyn FnMut(TableI
         per_customer = translated;
     }
     let mut rows_per_key: HashMap<String, usize> = HashMap::new();
-    if !per_customer.is_empty() {
+    // The customers table is read even when nothing was touched: its rows are counted and keys on several
+    // rows found (a wrong table or key column must be said, not read as "no customer reached").
+    let mut key_hashes = Vec::new();
+    {
         // Usually a row per key: room for them all at once (growing would hold two copies for a while).
         resolved.customers.reserve_exact(per_customer.len());
         let mut check = key_check(case, customers);
-        let wanted = |raw: &str| per_customer.contains_key(customers.canonical_key(raw).as_ref());
-        let keys = KeyFilter { column: customers.key_index, wanted: &wanted, check: Some((&mut check, customers.key_type)) };
+        let wanted = |raw: &str| !per_customer.is_empty() && per_customer.contains_key(customers.canonical_key(raw).as_ref());
+        let keys = KeyFilter {
+            column: customers.key_index,
+            wanted: &wanted,
+            check: Some((&mut check, customers.key_type)),
+            key_hashes: Some((&mut key_hashes, customers.key_type)),
+        };
         stats.rows_read = customers.file.for_each_row_with_key(keys, |line, row| {
             let raw = &row[customers.key_index];
             let key = customers.canonical_key(raw);
@@ -143,15 +189,20 @@ pub fn resolve(case: &Case, collected: &Collected, on_row: &mut dyn FnMut(TableI
         }
     }
     for (key, touch) in &per_customer {
+        let named = touch.grade == Grade::Named;
+        stats.keys_named += usize::from(named);
         if !rows_per_key.contains_key(key) {
-            stats.keys_unresolved += 1;
+            stats.keys_named_unresolved += usize::from(named);
             resolved.unresolved_keys.push(unresolved(&customers.name, key, touch, "no customer row with this key"));
         }
     }
-    stats.keys_found = stats.keys_touched - stats.keys_unresolved;
+    stats.keys_found = rows_per_key.len();
+    stats.keys_unresolved = stats.keys_touched - stats.keys_found;
+    resolved.customer_rows = stats.rows_read;
     resolved.tables.insert(0, stats);
     resolved.duplicate_customer_keys = rows_per_key.into_iter().filter(|(_, n)| *n > 1).map(|(k, _)| k).collect();
     resolved.duplicate_customer_keys.sort();
+    resolved.customer_key_duplicates = duplicate_keys(customers, key_hashes, &|key| per_customer.contains_key(key))?;
     resolved.customers.sort_by(|a, b| customers.key_type.compare(&a.key, &b.key).then(a.line.cmp(&b.line)));
     resolved.unresolved_keys.sort_by(|a, b| (&a.table, &a.key).cmp(&(&b.table, &b.key)));
     Ok(resolved)
@@ -214,6 +265,41 @@ fn by_second_ids<S: std::hash::BuildHasher + Default>(
     Ok(Some(out))
 }
 
+/// The keys of `spec` on several rows, from every row's key hash (as read): equal hashes are rare, and
+/// only then is the table read again for the keys themselves and their lines.
+fn duplicate_keys(spec: &TableSpec, mut hashes: Vec<u64>, touched: &dyn Fn(&str) -> bool) -> Result<DuplicateKeys> {
+    let mut found = DuplicateKeys { table: spec.name.clone(), ..Default::default() };
+    hashes.sort_unstable();
+    let repeated: HashSet<u64> = hashes.windows(2).filter(|w| w[0] == w[1]).map(|w| w[0]).collect();
+    if repeated.is_empty() {
+        return Ok(found);
+    }
+    let wanted = |raw: &str| {
+        let key = spec.canonical_key(raw);
+        !key.is_empty() && repeated.contains(&crate::read::keys::key_hash(&key))
+    };
+    let mut lines: std::collections::BTreeMap<String, Vec<u64>> = std::collections::BTreeMap::new();
+    let keys = KeyFilter { column: spec.key_index, wanted: &wanted, check: None, key_hashes: None };
+    spec.file.for_each_row_with_key(keys, |line, row| {
+        lines.entry(spec.canonical_key(&row[spec.key_index]).into_owned()).or_default().push(line);
+        Ok(())
+    })?;
+    let mut all: Vec<(String, Vec<u64>)> = lines.into_iter().filter(|(_, l)| l.len() > 1).collect();
+    all.sort_by(|a, b| spec.key_type.compare(&a.0, &b.0));
+    for (key, lines) in all {
+        found.keys += 1;
+        found.rows += lines.len() as u64;
+        let is_touched = touched(&key);
+        found.touched += u64::from(is_touched);
+        if found.listed.len() < DUPLICATES_LISTED {
+            found.listed.push(DuplicateKey { key, lines, touched: is_touched });
+        } else {
+            found.listed_cut = true;
+        }
+    }
+    Ok(found)
+}
+
 fn key_check(case: &Case, spec: &TableSpec) -> KeyCheck {
     KeyCheck::new(&spec.name, &crate::read::input::display_path(&spec.file.path, &case.dir), &spec.key)
 }
@@ -245,7 +331,7 @@ fn linked_customers_checked<'k>(
         return Ok((links, 0));
     }
     let is_wanted = |raw: &str| wanted.contains(spec.canonical_key(raw).as_ref());
-    let keys = KeyFilter { column: spec.key_index, wanted: &is_wanted, check: check.map(|c| (c, spec.key_type)) };
+    let keys = KeyFilter { column: spec.key_index, wanted: &is_wanted, check: check.map(|c| (c, spec.key_type)), key_hashes: None };
     let rows_read = spec.file.for_each_row_with_key(keys, |_, row| {
         let key = spec.canonical_key(&row[spec.key_index]);
         on_row(&key, row);
@@ -276,7 +362,6 @@ fn unresolved(table: &str, key: &str, touch: &Touch, reason: &str) -> Unresolved
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::evidence::access::Grade;
     use crate::stages::testing;
 
     #[test]

@@ -44,9 +44,13 @@ struct Access<'a> {
     status: u16,
 }
 
+/// Why a line cannot be read: the 1-based byte column, the reason, and the account where it was read
+/// before the problem (a bad time after a clear `%u`).
+type Unread<'a> = (usize, String, Option<&'a str>);
+
 /// One line's reading; on failure the 1-based byte column and the reason.
 trait ReadLine {
-    fn read<'a>(&self, line: &'a str) -> Result<Access<'a>, (usize, String)>;
+    fn read<'a>(&self, line: &'a str) -> Result<Access<'a>, Unread<'a>>;
 }
 
 fn read_lines(reader: &impl ReadLine, input: &mut dyn BufRead, sink: &mut dyn FnMut(Parsed)) -> std::io::Result<()> {
@@ -71,16 +75,16 @@ fn read_lines(reader: &impl ReadLine, input: &mut dyn BufRead, sink: &mut dyn Fn
                 failure: (a.status >= 400).then(|| format!("HTTP {}", a.status)),
                 payload: Payload::Http { method: a.method.to_string(), target: a.target.into_owned(), status: a.status },
             })),
-            Err((column, reason)) => sink(Parsed::Rejected(Rejection::new(line_no, column as u64, reason, bytes))),
+            Err((column, reason, account)) => sink(Parsed::Rejected(Rejection::new(line_no, column as u64, reason, bytes).of_account(account))),
         }
     }
     Ok(())
 }
 
 impl ReadLine for CombinedParser {
-    fn read<'a>(&self, line: &'a str) -> Result<Access<'a>, (usize, String)> {
-        let fields = parse_line(line)?;
-        let time = timefmt::parse_clf(fields.time).map_err(|reason| (fields.time_column, reason))?;
+    fn read<'a>(&self, line: &'a str) -> Result<Access<'a>, Unread<'a>> {
+        let fields = parse_line(line).map_err(|(column, reason)| (column, reason, None))?;
+        let time = timefmt::parse_clf(fields.time).map_err(|reason| (fields.time_column, reason, fields.user))?;
         Ok(Access { user: fields.user, time, method: fields.method, target: Cow::Borrowed(fields.target), status: fields.status })
     }
 }
@@ -614,7 +618,7 @@ impl LogParser for LayoutParser {
 }
 
 impl ReadLine for LayoutParser {
-    fn read<'a>(&self, line: &'a str) -> Result<Access<'a>, (usize, String)> {
+    fn read<'a>(&self, line: &'a str) -> Result<Access<'a>, Unread<'a>> {
         let mut search = Search {
             items: &self.layout.items,
             line,
@@ -627,7 +631,7 @@ impl ReadLine for LayoutParser {
         };
         search.from(0, 0);
         if search.steps > MATCH_STEPS {
-            return Err((1, "the line can be read too many ways against `log_format`".to_string()));
+            return Err((1, "the line can be read too many ways against `log_format`".to_string(), None));
         }
         let Some(spans) = search.first.take() else {
             let (at, item) = search.furthest;
@@ -637,7 +641,7 @@ impl ReadLine for LayoutParser {
                 Some(Item::Field(f)) => format!("`{}`", f.name),
                 None => "the end of the line".to_string(),
             };
-            return Err((at + 1, format!("does not match `log_format`: expected {expected} here")));
+            return Err((at + 1, format!("does not match `log_format`: expected {expected} here"), None));
         };
         let found = Reading::of(&self.layout.items, &spans, line);
         if let Some(other) = search.second {
@@ -654,18 +658,19 @@ impl ReadLine for LayoutParser {
             return Err((
                 found.user.0.min(other.user.0) + 1,
                 format!("`log_format` reads this line more than one way ({what} `{one}` or `{two}`): the account cannot be told apart without guessing"),
+                None,
             ));
         }
         let (user_at, user) = found.user;
         let user = match user {
             "-" | "\"\"" => None,
-            "" => return Err((user_at + 1, "empty account field".to_string())),
+            "" => return Err((user_at + 1, "empty account field".to_string(), None)),
             name => Some(name),
         };
         let (time_at, time_text) = found.time;
-        let time = parse_time(found.time_kind, time_text, self.time_zone).map_err(|reason| (time_at + 1, reason))?;
+        let time = parse_time(found.time_kind, time_text, self.time_zone).map_err(|reason| (time_at + 1, reason, user))?;
         let (status_at, status_text) = found.status;
-        let status = parse_status(status_text).ok_or((status_at + 1, format!("status `{status_text}` is not an HTTP status")))?;
+        let status = parse_status(status_text).ok_or((status_at + 1, format!("status `{status_text}` is not an HTTP status"), user))?;
         let Reading { method, target, .. } = found;
         Ok(Access { user, time, method, target, status })
     }
@@ -948,6 +953,15 @@ mod tests {
         assert_eq!(timefmt::format_utc(&ev.time), "2019-05-31T23:30:00Z");
         assert_eq!(ev.payload, Payload::Http { method: "GET".into(), target: "/support/tickets/T-1001?tab=notes".into(), status: 200 });
         assert_eq!(ev.failure, None);
+    }
+
+    /// A line whose account is clear but whose time or status is not keeps its account in the rejection.
+    #[test]
+    fn a_rejected_line_keeps_a_clear_account() {
+        let bad_time = events("10.0.0.5 - k.walsh [31/Jun/2019:10:00:00 +0200] \"GET /x HTTP/1.1\" 200 1\n");
+        assert_eq!(rejection(&bad_time).actor.as_deref(), Some("k.walsh"));
+        let no_time = events("10.0.0.5 - k.walsh GET /x 200 1\n");
+        assert_eq!(rejection(&no_time).actor, None, "no `[time]`: where the account is cannot be told");
     }
 
     #[test]

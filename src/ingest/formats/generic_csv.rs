@@ -8,16 +8,25 @@ use crate::read::csv_pieces;
 use crate::ingest::mapping;
 use crate::ingest::mapping::{FieldMap, MappedValues};
 use crate::ingest::prefilter::{AccountsOfInterest, OtherAccountsTally};
+use crate::read::near::{NearCounts, NearNames};
 use crate::read::timefmt::Window;
 use crate::read::pieces::{ChunkEnd, ChunkParser};
 use crate::ingest::event::{Format, LogParser, Parsed, Rejection};
+
+/// The accounts whose rows are read in full; other rows are counted (records of accounts near the
+/// wanted ones by name too).
+struct Prefilter {
+    wanted: Vec<String>,
+    window: Window,
+    near: NearNames,
+}
 
 pub struct CsvParser {
     map: FieldMap,
     columns: Vec<String>,
     delimiter: u8,
     /// See [`CsvParser::only_accounts`].
-    prefilter: Option<(Vec<String>, Window)>,
+    prefilter: Option<Prefilter>,
     /// The zone of times written without one (see [`crate::ingest::event::ParserSettings::time_zone`]).
     time_zone: Option<crate::read::timefmt::Zone>,
 }
@@ -45,7 +54,7 @@ impl CsvParser {
     /// statement).
     pub fn only_accounts(mut self, interest: AccountsOfInterest<'_>) -> Self {
         if self.map.query.is_none() {
-            self.prefilter = Some((interest.accounts.to_vec(), interest.window));
+            self.prefilter = Some(Prefilter { wanted: interest.accounts.to_vec(), window: interest.window, near: NearNames::new(interest.accounts) });
         }
         self
     }
@@ -97,6 +106,8 @@ struct LogRecords<'p> {
     status: Option<usize>,
     query: Option<usize>,
     tally: OtherAccountsTally,
+    /// Records of accounts near the wanted ones since the last flush.
+    near: NearCounts,
 }
 
 impl<'p> LogRecords<'p> {
@@ -113,12 +124,25 @@ impl<'p> LogRecords<'p> {
             status: parser.index(&parser.map.status),
             query: parser.index(&parser.map.query),
             tally: OtherAccountsTally::default(),
+            near: NearCounts::default(),
         }
     }
 
-    /// The time of a plain line that is another account's well-formed record, and whether it names an
-    /// account; `None` for any other line.
-    fn other_account_time(&self, text: &[u8], wanted: &[String]) -> Option<(crate::read::timefmt::Timestamp, bool)> {
+    /// Counts another account's well-formed record (`account`: its account, if any).
+    #[inline]
+    fn count_other(&mut self, time: crate::read::timefmt::Timestamp, account: Option<&str>, prefilter: &Prefilter, sink: &mut dyn FnMut(Parsed)) {
+        self.tally.add(time, account.is_some(), &prefilter.window);
+        if let Some(account) = account {
+            self.near.note(&prefilter.near, account);
+        }
+        if self.tally.records >= OtherAccountsTally::FLUSH_AT {
+            csv_pieces::RecordHandler::flush(self, sink);
+        }
+    }
+
+    /// The time of a plain line that is another account's well-formed record, and its account (if it
+    /// names one); `None` for any other line.
+    fn other_account_time<'t>(&self, text: &'t [u8], wanted: &[String]) -> Option<(crate::read::timefmt::Timestamp, Option<&'t str>)> {
         // Splitting at an ASCII delimiter keeps every cell valid UTF-8 (and cuts at char boundaries) when
         // the line is.
         let line = std::str::from_utf8(text).ok()?;
@@ -132,7 +156,7 @@ impl<'p> LogRecords<'p> {
             return None;
         }
         let time = crate::read::timefmt::parse_any_in(time, self.parser.time_zone).ok()?;
-        Some((time, account.is_some()))
+        Some((time, account))
     }
 }
 
@@ -148,12 +172,10 @@ impl csv_pieces::RecordHandler for LogRecords<'_> {
     /// wanted account, a wrong field count, invalid UTF-8, an unreadable time) is split and goes through
     /// [`RecordHandler::record`], which says what is wrong with it.
     fn plain_line(&mut self, text: &[u8], line: u64, record: &mut csv::ByteRecord, sink: &mut dyn FnMut(Parsed)) {
-        if let Some((wanted, window)) = &self.parser.prefilter {
-            if let Some((time, has_account)) = self.other_account_time(text, wanted) {
-                self.tally.add(time, has_account, window);
-                if self.tally.records >= OtherAccountsTally::FLUSH_AT {
-                    self.flush(sink);
-                }
+        let parser = self.parser;
+        if let Some(prefilter) = &parser.prefilter {
+            if let Some((time, account)) = self.other_account_time(text, &prefilter.wanted) {
+                self.count_other(time, account, prefilter, sink);
                 return;
             }
         }
@@ -182,15 +204,11 @@ impl csv_pieces::RecordHandler for LogRecords<'_> {
         // Every field is valid UTF-8 (checked just above).
         let text = |i: usize| std::str::from_utf8(&record[i]).expect("checked");
         let account = mapping::account_of(text(self.actor));
-        if let Some((_, window)) = self.parser.prefilter.as_ref().filter(|(wanted, _)| !account.is_some_and(|a| wanted.iter().any(|w| w == a))) {
+        let parser = self.parser;
+        if let Some(prefilter) = parser.prefilter.as_ref().filter(|p| !account.is_some_and(|a| p.wanted.iter().any(|w| w == a))) {
             // As `mapping::to_event` reads the time and the account.
             match crate::read::timefmt::parse_any_in(text(self.time), self.parser.time_zone) {
-                Ok(time) => {
-                    self.tally.add(time, account.is_some(), window);
-                    if self.tally.records >= OtherAccountsTally::FLUSH_AT {
-                        self.flush(sink);
-                    }
-                }
+                Ok(time) => self.count_other(time, account, prefilter, sink),
                 Err(e) => sink(Parsed::Rejected(Rejection::new(line, self.time as u64 + 1, format!("time: {e}"), &raw()).of_account(account))),
             }
             return;
@@ -219,6 +237,7 @@ impl csv_pieces::RecordHandler for LogRecords<'_> {
     /// Sends the other accounts' records counted so far.
     fn flush(&mut self, sink: &mut dyn FnMut(Parsed)) {
         if !self.tally.is_empty() {
+            self.tally.add_near(self.near.take());
             sink(Parsed::OtherAccounts(Box::new(std::mem::take(&mut self.tally).finished())));
         }
     }
@@ -272,7 +291,9 @@ mod tests {
     #[test]
     fn wrong_field_count_and_bad_time_are_rejected() {
         let out = run("time,user,record\n2019-06-03T10:00:00Z,a\n2019-06-03 10:00:00,a,C1\n");
-        assert!(matches!(&out[0], Parsed::Rejected(r) if r.reason.contains("2 fields") && r.line == 2));
+        assert!(matches!(&out[0], Parsed::Rejected(r) if r.reason.contains("2 fields") && r.line == 2 && r.actor.is_none()));
         assert!(matches!(&out[1], Parsed::Rejected(r) if r.reason.contains("no time zone") && r.line == 3 && r.column == 1));
+        // The account of a row whose time cannot be read is known (the actors' rejected records are counted).
+        assert!(matches!(&out[1], Parsed::Rejected(r) if r.actor.as_deref() == Some("a") && r.missing_zone()));
     }
 }

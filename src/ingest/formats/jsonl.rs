@@ -109,7 +109,8 @@ impl LogParser for JsonlParser {
             let get = |key: &Option<String>| key.as_ref().and_then(|k| as_text(lookup(&value, k)));
             let (time, actor) = (as_text(lookup(&value, &m.time)), as_text(lookup(&value, &m.actor)));
             let Some(time) = time else {
-                sink(Parsed::Rejected(Rejection::new(line_no, 1, format!("no `{}` (time) in this record", m.time), bytes)));
+                let account = actor.as_deref().and_then(mapping::account_of);
+                sink(Parsed::Rejected(Rejection::new(line_no, 1, format!("no `{}` (time) in this record", m.time), bytes).of_account(account)));
                 continue;
             };
             let (action, table, record, fields, status, query) =
@@ -126,7 +127,10 @@ impl LogParser for JsonlParser {
             };
             match mapping::to_event(line_no, &values, self.time_zone) {
                 Ok(ev) => sink(Parsed::Event(ev)),
-                Err(reason) => sink(Parsed::Rejected(Rejection::new(line_no, 1, reason, bytes))),
+                Err(reason) => {
+                    let account = mapping::account_of(values.actor);
+                    sink(Parsed::Rejected(Rejection::new(line_no, 1, reason, bytes).of_account(account)))
+                }
             }
         }
         Ok(())
@@ -150,6 +154,11 @@ mod tests {
         let Parsed::Event(ev) = &out[0] else { panic!("{out:?}") };
         assert_eq!(ev.actor.as_deref(), Some("k.walsh"));
         assert!(matches!(&ev.payload, Payload::Record { record: Some(r), fields: Some(f), .. } if r == "C7" && f == "email|phone"));
-        assert!(matches!(&out[1], Parsed::Rejected(r) if r.line == 2 && r.reason.starts_with("invalid JSON")));
+        assert!(matches!(&out[1], Parsed::Rejected(r) if r.line == 2 && r.reason.starts_with("invalid JSON") && r.actor.is_none()));
+
+        let zoneless = "{\"time\":\"2019-06-03 10:00:00\",\"user\":{\"name\":\"k.walsh\"},\"target\":{\"id\":\"C7\"}}\n";
+        let mut out = Vec::new();
+        parser.parse(&mut zoneless.as_bytes(), &mut |p| out.push(p)).unwrap();
+        assert!(matches!(&out[0], Parsed::Rejected(r) if r.actor.as_deref() == Some("k.walsh") && r.missing_zone()), "{out:?}");
     }
 }

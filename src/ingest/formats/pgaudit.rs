@@ -612,7 +612,7 @@ impl Assembler<'_> {
         let audit = match parse_audit(payload) {
             Ok(a) => a,
             Err((column, reason)) => {
-                (self.sink)(Parsed::Rejected(Rejection::new(rec.line, column, reason, raw)));
+                (self.sink)(Parsed::Rejected(Rejection::new(rec.line, column, reason, raw).of_account(rec.user)));
                 return;
             }
         };
@@ -707,7 +707,9 @@ fn parse_csvlog(input: &mut dyn BufRead, sink: &mut dyn FnMut(Parsed), zone: Opt
                 let time = match timefmt::parse_zoned_in(&text[0], zone) {
                     Ok(t) => t,
                     Err(reason) => {
-                        (assembler.sink)(Parsed::Rejected(Rejection::new(line, 1, format!("log_time: {reason}"), &raw)));
+                        // The account of an audit record is known even when its time is not.
+                        let account = text[13].starts_with("AUDIT: ").then_some(&text[1]);
+                        (assembler.sink)(Parsed::Rejected(Rejection::new(line, 1, format!("log_time: {reason}"), &raw).of_account(account)));
                         continue;
                     }
                 };
@@ -814,7 +816,9 @@ fn stderr_record(record_re: &Regex, assembler: &mut Assembler<'_>, line: u64, by
         Ok(t) => t,
         Err(reason) => {
             let col = caps.name("time").map(|m| m.start() + 1).unwrap_or(1);
-            (assembler.sink)(Parsed::Rejected(Rejection::new(line, col as u64, reason, bytes)));
+            let audit = caps.name("message").is_some_and(|m| m.as_str().starts_with("AUDIT: "));
+            let account = caps.name("user").filter(|_| audit).map(|m| m.as_str());
+            (assembler.sink)(Parsed::Rejected(Rejection::new(line, col as u64, reason, bytes).of_account(account)));
             return;
         }
     };
@@ -1107,6 +1111,21 @@ mod tests {
         let a = parse_audit("SESSION,1,1,READ,SELECT,,,select * from t where id = $1,\"\"\"a,b\"\"\"").unwrap();
         assert_eq!(a.parameters, Parameters::Values(vec!["a,b".into()]));
         assert!(parse_audit("SESSION,1,1,READ,SELECT,,,select 1,a,b,1").unwrap_err().1.contains("one field"));
+    }
+
+    /// A record whose time cannot be read still tells whose it was (for the actors' rejected records), when
+    /// it is an audit record.
+    #[test]
+    fn a_rejected_audit_record_keeps_its_account() {
+        let audit = "2019-06-03 09:15:22.123,\"rpt_k.walsh\",\"supportdb\",4242,\"10.0.0.9:5432\",5cf4e1a2.1092,3,\"SELECT\",2019-06-03 09:00:00 UTC,3/12,0,LOG,00000,\"AUDIT: SESSION,2,1,READ,SELECT,,,\"\"SELECT 1\"\",<none>\",,,,,,,,,\"psql\",\"client backend\",,0\n";
+        let other = "2019-06-03 09:15:23.000,\"app\",\"supportdb\",4243,\"10.0.0.9:5432\",5cf4e1a2.1093,1,\"authentication\",2019-06-03 09:00:00 UTC,3/13,0,LOG,00000,\"connection authorized: user=app\",,,,,,,,,\"\",\"client backend\",,0\n";
+        let out = run(None, &format!("{audit}{other}"));
+        let rejected: Vec<(Option<&str>, bool)> =
+            out.iter().filter_map(|p| if let Parsed::Rejected(r) = p { Some((r.actor.as_deref(), r.missing_zone())) } else { None }).collect();
+        assert_eq!(rejected, [(Some("rpt_k.walsh"), true), (None, true)], "{out:?}");
+        let stderr = "2019-06-03 09:15:22.123 [4242] rpt_k.walsh@supportdb LOG:  AUDIT: SESSION,1,1,READ,SELECT,,,SELECT 1,<none>\n";
+        let out = run(Some("%m [%p] %q%u@%d "), stderr);
+        assert!(matches!(&out[0], Parsed::Rejected(r) if r.actor.as_deref() == Some("rpt_k.walsh") && r.missing_zone()), "{out:?}");
     }
 
     #[test]
