@@ -59,22 +59,101 @@ impl<'a> Interpreter<'a> {
         (fields, unknown)
     }
 
-    /// A table name as the log writes it (`Customer`, `public.customers`, `"Tickets"`) → case table.
+    /// A table name as the log writes it (`Customer`, `public.customers`, `"Tickets"`, `` `crm`.`customers` ``,
+    /// `[dbo].[customers]`) → case table (see [`Interpreter::table_of`]).
     pub fn table(&self, name: &str) -> Option<TableId> {
-        let name = name.trim().trim_matches('"');
-        if let Some(id) = self.log.table_names.get(name) {
-            return Some(*id);
+        self.table_of(&name_parts(name))
+    }
+
+    /// A table by the parts of its name, quotes removed (`["crm", "customers"]`). The whole name is looked up in
+    /// the log's `[logs.tables]`, then without its leading parts (database, schema), so `crm.customers` is found by
+    /// an entry `crm.customers` or `customers` (exact, then ignoring case; entries may be written with quotes);
+    /// then the last part as a case table's name, ignoring case.
+    pub fn table_of(&self, parts: &[String]) -> Option<TableId> {
+        let bare = parts.last()?;
+        for start in 0..parts.len() {
+            let wanted = &parts[start..];
+            let same = |entry: &String, ignore_case: bool| {
+                let entry = name_parts(entry);
+                entry.len() == wanted.len()
+                    && entry.iter().zip(wanted).all(|(a, b)| if ignore_case { a.eq_ignore_ascii_case(b) } else { a == b })
+            };
+            if let Some((_, id)) = self.log.table_names.iter().find(|(k, _)| same(k, false)) {
+                return Some(*id);
+            }
+            if let Some((_, id)) = self.log.table_names.iter().find(|(k, _)| same(k, true)) {
+                return Some(*id);
+            }
         }
-        let bare = name.rsplit('.').next().unwrap_or(name).trim_matches('"');
-        if let Some(id) = self.log.table_names.get(bare) {
-            return Some(*id);
+        self.schema.tables.iter().position(|t| t.name.eq_ignore_ascii_case(bare))
+    }
+}
+
+/// The parts of a (schema-qualified) name as a log or a statement writes it, each without its quotes: `crm.customers`,
+/// `"public"."customers"`, `` `crm`.`customers` ``, `[dbo].[customers]` (a doubled quote inside quotes is one quote).
+pub fn name_parts(name: &str) -> Vec<String> {
+    let mut parts = Vec::new();
+    let mut current = String::new();
+    let mut chars = name.trim().chars().peekable();
+    while let Some(c) = chars.next() {
+        let close = match c {
+            '"' => Some('"'),
+            '`' => Some('`'),
+            '[' => Some(']'),
+            _ => None,
+        };
+        match close {
+            Some(close) => {
+                while let Some(q) = chars.next() {
+                    if q == close {
+                        if chars.peek() == Some(&close) {
+                            chars.next();
+                        } else {
+                            break;
+                        }
+                    }
+                    current.push(q);
+                }
+            }
+            None if c == '.' => parts.push(std::mem::take(&mut current)),
+            None => current.push(c),
         }
-        self.log
-            .table_names
-            .iter()
-            .find(|(k, _)| k.eq_ignore_ascii_case(bare))
-            .map(|(_, v)| *v)
-            .or_else(|| self.schema.tables.iter().position(|t| t.name.eq_ignore_ascii_case(bare)))
+    }
+    parts.push(current);
+    parts.into_iter().map(|p| p.trim().to_string()).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_in_every_quoting_and_with_or_without_their_schema() {
+        assert_eq!(name_parts("crm.customers"), ["crm", "customers"]);
+        assert_eq!(name_parts("`crm`.`cust.omers`"), ["crm", "cust.omers"]);
+        assert_eq!(name_parts(r#""public"."Cus""tomers""#), ["public", "Cus\"tomers"]);
+        assert_eq!(name_parts("[dbo].[customers]]x]"), ["dbo", "customers]x"]);
+        assert_eq!(name_parts(" customers "), ["customers"]);
+
+        let schema = testing::schema();
+        let mut log = testing::log();
+        log.table_names.insert("crm.customer".into(), 0);
+        log.table_names.insert("[ticket]".into(), 1);
+        let it = Interpreter::new(&schema, &log);
+        for (written, expected) in [
+            ("`crm`.`customer`", Some(0)),
+            ("CRM.Customer", Some(0)),
+            ("crm.public.customer", None),
+            ("archive.customer", None),
+            ("customer", None),
+            ("[dbo].[ticket]", Some(1)),
+            ("ticket", Some(1)),
+            ("\"public\".\"customers\"", Some(0)),
+            ("db.schema.TICKETS", Some(1)),
+            ("orders", None),
+        ] {
+            assert_eq!(it.table(written), expected, "{written}");
+        }
     }
 }
 

@@ -12,7 +12,7 @@ pub fn interpret(it: &Interpreter<'_>, table: Option<&str>, record: Option<&str>
     let table_id = match table {
         Some(name) => match it.table(name) {
             Some(id) => id,
-            None => return Access::Nothing(format!("table `{name}` is not a case table")),
+            None => return Access::OtherTables(vec![name.to_string()]),
         },
         None => CUSTOMERS,
     };
