@@ -71,6 +71,9 @@ pub struct FileCounts {
     pub ignored: u64,
     pub rejected: u64,
     pub ignored_by_reason: BTreeMap<String, u64>,
+    /// Records the format's parser read as access events (any account, used or not): 0 means the file held
+    /// no record of its format (a digest file matched by the glob, a log without audit records).
+    pub events: u64,
     /// SHA-256 (hex) and size of the file's bytes on disk, taken while reading it (for the manifest).
     #[serde(skip)]
     pub digest: Option<(String, u64)>,
@@ -138,6 +141,9 @@ pub struct Collected {
     pub unknown_fields: BTreeMap<String, u64>,
     /// Request paths of the actors' successful requests that matched no route → how often.
     pub unmatched_paths: BTreeMap<String, u64>,
+    /// Tables (collections, record types) that are not case tables, as the logs name them → the actors' events
+    /// that read them and no case table (a missing `[logs.tables]` line shows here).
+    pub other_tables: BTreeMap<String, u64>,
     pub actor_events: BTreeMap<String, u64>,
     /// Columns that whole-table reads and unresolved accesses may have returned (rows unknown).
     pub possibly_exposed: FixedBitSet,
@@ -244,6 +250,8 @@ pub struct LogEvent<'a> {
     /// Running index of the file among all files read.
     pub file_index: usize,
     pub interpreter: &'a Interpreter<'a>,
+    /// The format the file is read in (its SQL is parsed in that format's dialect).
+    pub format: crate::ingest::event::Format,
     pub event: &'a RawEvent,
 }
 
@@ -328,7 +336,7 @@ pub fn read_logs_with(case: &Case, ui: &Ui, visitor: &mut impl LogVisitor) -> Re
     let interest = visitor.only_accounts().map(|a| (a.accounts.to_vec(), a.window));
     let interest = interest.as_ref().map(|(accounts, window)| AccountsOfInterest { accounts, window: *window });
     let mut done: Vec<FileCounts> = Vec::new();
-    let mut current: Option<(FileCounts, String)> = None;
+    let mut current: Option<(FileCounts, String, crate::ingest::event::Format)> = None;
     ingest::files::read_in_order(&files, interest, ui, ingest::files::in_flight(), &mut |file_index, item| {
         let source_index = sources[file_index];
         let log = &case.logs[source_index];
@@ -337,16 +345,16 @@ pub fn read_logs_with(case: &Case, ui: &Ui, visitor: &mut impl LogVisitor) -> Re
                 let display = crate::read::input::display_path(files[file_index].path, &case.dir);
                 visitor.begin_file(source_index, file_index, &display);
                 let counts = FileCounts { source: log.name.clone(), path: display.clone(), format: format.to_string(), ..Default::default() };
-                current = Some((counts, display));
+                current = Some((counts, display, format));
             }
             FileItem::Record(parsed) => {
-                let (counts, display) = current.as_mut().expect("a file's records come after its start");
-                let file = FileInRead { source_index, log, file: display, file_index, interpreter: &interpreters[source_index] };
+                let (counts, display, format) = current.as_mut().expect("a file's records come after its start");
+                let file = FileInRead { source_index, log, file: display, file_index, interpreter: &interpreters[source_index], format: *format };
                 take_record(parsed, &file, counts, visitor)?;
             }
             FileItem::End(end) => {
                 let digest = end?;
-                let (mut counts, _) = current.take().expect("a file ends after its start");
+                let (mut counts, _, _) = current.take().expect("a file ends after its start");
                 counts.digest = Some(digest);
                 debug_assert!(counts.reconciles());
                 done.push(counts);
@@ -364,6 +372,7 @@ struct FileInRead<'a> {
     file: &'a str,
     file_index: usize,
     interpreter: &'a Interpreter<'a>,
+    format: crate::ingest::event::Format,
 }
 
 /// Counts one record of a file and hands it to the visitor; an error when the visitor fails.
@@ -382,12 +391,21 @@ fn take_record(parsed: Parsed, f: &FileInRead<'_>, counts: &mut FileCounts, visi
             counts.read += tally.records;
             counts.ignore_many(&IgnoreReason::NoAccount, tally.without_account);
             counts.ignore_many(&IgnoreReason::AnotherAccount, tally.records - tally.without_account);
+            counts.events += tally.records;
             visitor.other_accounts(f.file_index, &tally);
         }
         Parsed::Event(event) => {
             counts.read += 1;
-            let log_event =
-                LogEvent { source_index: f.source_index, log: f.log, file: f.file, file_index: f.file_index, interpreter: f.interpreter, event: &event };
+            counts.events += 1;
+            let log_event = LogEvent {
+                source_index: f.source_index,
+                log: f.log,
+                file: f.file,
+                file_index: f.file_index,
+                interpreter: f.interpreter,
+                format: f.format,
+                event: &event,
+            };
             match visitor.event(&log_event) {
                 Ok(()) => counts.used += 1,
                 Err(reason) => counts.ignore(&reason),
@@ -442,7 +460,7 @@ impl LogVisitor for CaseVisitor<'_> {
 
     fn event(&mut self, e: &LogEvent<'_>) -> std::result::Result<(), IgnoreReason> {
         self.out.coverage.event(self.coverage_files[e.file_index], e.event);
-        let ctx = EventContext { source_index: e.source_index, source: &e.log.name, file: e.file };
+        let ctx = EventContext { source_index: e.source_index, source: &e.log.name, file: e.file, format: e.format };
         consider(e.event, &self.actors, self.case, e.interpreter, &ctx, self.out)
     }
 }
@@ -451,6 +469,7 @@ struct EventContext<'a> {
     source_index: usize,
     source: &'a str,
     file: &'a str,
+    format: crate::ingest::event::Format,
 }
 
 impl EventContext<'_> {
@@ -497,7 +516,7 @@ fn consider(
         return Err(IgnoreReason::FailedRequest);
     }
     *out.actor_events.entry(actor.to_string()).or_default() += 1;
-    let accesses = interpreter.interpret(&event.payload);
+    let accesses = interpreter.interpret_as(&event.payload, Some(ctx.format));
     let mut used = false;
     let mut first_reason = None;
     for access in accesses {
@@ -553,6 +572,12 @@ fn consider(
             }
             Access::Nothing(reason) => {
                 first_reason.get_or_insert(IgnoreReason::NothingExposed(reason));
+            }
+            Access::OtherTables(names) => {
+                for name in names {
+                    *out.other_tables.entry(name).or_default() += 1;
+                }
+                first_reason.get_or_insert(IgnoreReason::NothingExposed(crate::evidence::access::READS_NO_CASE_TABLE.into()));
             }
         }
     }
