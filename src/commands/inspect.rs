@@ -86,6 +86,12 @@ pub fn run(args: &InspectArgs, ui: &Ui, inputs: &input::InputDefaults) -> Result
     }
     writeln!(out, "file:     {}", args.file.display()).map_err(w)?;
     writeln!(out, "format:   {} ({})", format, format.describe()).map_err(w)?;
+    if let Some(seen) = args.format.is_some().then(|| ingest::detect::looks_unlike(format, &sample)).flatten() {
+        writeln!(out, "note:     the file's start looks like `{seen}`, not the declared `{format}`: records that are not `{format}` are ignored or rejected").map_err(w)?;
+    }
+    if events == 0 {
+        writeln!(out, "note:     no access event in this file as `{format}`: check the format (and, in a case, the log's `path` glob)").map_err(w)?;
+    }
     writeln!(out, "records:  {read} read = {events} access events + {} ignored + {rejected} rejected", read - events - rejected).map_err(w)?;
     for (reason, n) in &ignored {
         writeln!(out, "          ignored: {reason}: {n}").map_err(w)?;
