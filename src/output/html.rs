@@ -106,11 +106,10 @@ pub fn render(report: &Report, rows: &[CustomerExposure]) -> String {
             for a in c.accesses_after_disabled.iter().take(10) {
                 let _ = writeln!(
                     h,
-                    "<li><span class=\"mono\">{}</span> {} — {}:{} — <span class=\"mono\">{}</span></li>",
+                    "<li><span class=\"mono\">{}</span> {} — {} — <span class=\"mono\">{}</span></li>",
                     esc(&a.origin.time_utc()),
                     esc(&a.origin.actor),
-                    esc(&a.origin.file),
-                    a.origin.line,
+                    esc(&a.origin.location()),
                     esc(&a.request)
                 );
             }
@@ -205,7 +204,7 @@ pub fn render(report: &Report, rows: &[CustomerExposure]) -> String {
             &mut h,
             &["time (UTC)", "account", "where", "tables", "statement"],
             report.table_accesses.iter().map(|a| {
-                vec![esc(&a.origin.time_utc()), esc(&a.origin.actor), format!("{}:{}", esc(&a.origin.file), a.origin.line), esc(&a.tables.join(", ")), code(&a.statement)]
+                vec![esc(&a.origin.time_utc()), esc(&a.origin.actor), esc(&a.origin.location()), esc(&a.tables.join(", ")), code(&a.statement)]
             }),
             report.table_accesses.len(),
         );
@@ -215,7 +214,7 @@ pub fn render(report: &Report, rows: &[CustomerExposure]) -> String {
         table(
             &mut h,
             &["time (UTC)", "account", "where", "why", "statement"],
-            report.unresolved_queries.iter().map(|q| vec![esc(&q.origin.time_utc()), esc(&q.origin.actor), format!("{}:{}", esc(&q.origin.file), q.origin.line), esc(&q.reason), code(&q.statement)]),
+            report.unresolved_queries.iter().map(|q| vec![esc(&q.origin.time_utc()), esc(&q.origin.actor), esc(&q.origin.location()), esc(&q.reason), code(&q.statement)]),
             report.unresolved_queries.len(),
         );
     }

@@ -278,7 +278,7 @@ pub fn summary(report: &Report) -> String {
         } else {
             out.push_str(&format!("!! CONTAINMENT FAILED: {}\n", c.finding));
             for a in c.accesses_after_disabled.iter().take(5) {
-                out.push_str(&format!("   {} {} {}:{} {}\n", a.origin.time_utc(), a.origin.actor, a.origin.file, a.origin.line, a.request));
+                out.push_str(&format!("   {} {} {} {}\n", a.origin.time_utc(), a.origin.actor, a.origin.location(), a.request));
             }
             out.push_str("   See containment in the report.\n\n");
         }
@@ -336,7 +336,7 @@ pub fn summary(report: &Report) -> String {
         ));
         for a in report.table_accesses.iter().take(5) {
             let rows: Vec<String> = a.rows.iter().map(|(t, n)| format!("{t}: {n} rows")).collect();
-            out.push_str(&format!("   {} {} {}:{} {}\n", a.origin.time_utc(), a.origin.actor, a.origin.file, a.origin.line, rows.join(", ")));
+            out.push_str(&format!("   {} {} {} {}\n", a.origin.time_utc(), a.origin.actor, a.origin.location(), rows.join(", ")));
         }
     }
     if t.replayed_queries > 0 {

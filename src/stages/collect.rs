@@ -19,7 +19,7 @@ use crate::evidence::interpreter::Interpreter;
 use crate::ingest::prefilter::{AccountsOfInterest, OtherAccountsTally};
 use crate::ingest::files::{FileItem, LogFile};
 use crate::ingest;
-use crate::ingest::event::{IgnoreReason, Parsed, ParserSettings, RawEvent, Rejection};
+use crate::ingest::event::{IgnoreReason, Parsed, ParserSettings, RawEvent, RecordPlace, Rejection};
 use crate::read::timefmt::Timestamp;
 use crate::stages::origin::EventOrigin;
 use crate::ui::Ui;
@@ -253,6 +253,8 @@ pub struct LogEvent<'a> {
     /// The format the file is read in (its SQL is parsed in that format's dialect).
     pub format: crate::ingest::event::Format,
     pub event: &'a RawEvent,
+    /// The record's place in a file whose records share lines (CloudTrail Records files).
+    pub place: Option<&'a RecordPlace>,
 }
 
 /// What [`read_logs_with`] calls for each file and record.
@@ -394,25 +396,30 @@ fn take_record(parsed: Parsed, f: &FileInRead<'_>, counts: &mut FileCounts, visi
             counts.events += tally.records;
             visitor.other_accounts(f.file_index, &tally);
         }
-        Parsed::Event(event) => {
-            counts.read += 1;
-            counts.events += 1;
-            let log_event = LogEvent {
-                source_index: f.source_index,
-                log: f.log,
-                file: f.file,
-                file_index: f.file_index,
-                interpreter: f.interpreter,
-                format: f.format,
-                event: &event,
-            };
-            match visitor.event(&log_event) {
-                Ok(()) => counts.used += 1,
-                Err(reason) => counts.ignore(&reason),
-            }
-        }
+        Parsed::Event(event) => take_event(&event, None, f, counts, visitor),
+        Parsed::EventAt(event, place) => take_event(&event, Some(&place), f, counts, visitor),
     }
     Ok(())
+}
+
+/// Counts one event of a file and hands it to the visitor.
+fn take_event(event: &RawEvent, place: Option<&RecordPlace>, f: &FileInRead<'_>, counts: &mut FileCounts, visitor: &mut impl LogVisitor) {
+    counts.read += 1;
+    counts.events += 1;
+    let log_event = LogEvent {
+        source_index: f.source_index,
+        log: f.log,
+        file: f.file,
+        file_index: f.file_index,
+        interpreter: f.interpreter,
+        format: f.format,
+        event,
+        place,
+    };
+    match visitor.event(&log_event) {
+        Ok(()) => counts.used += 1,
+        Err(reason) => counts.ignore(&reason),
+    }
 }
 
 /// Reads all logs of the case and gathers what the actors touched.
@@ -459,8 +466,8 @@ impl LogVisitor for CaseVisitor<'_> {
     }
 
     fn event(&mut self, e: &LogEvent<'_>) -> std::result::Result<(), IgnoreReason> {
-        self.out.coverage.event(self.coverage_files[e.file_index], e.event);
-        let ctx = EventContext { source_index: e.source_index, source: &e.log.name, file: e.file, format: e.format };
+        self.out.coverage.event(self.coverage_files[e.file_index], e.event, e.place);
+        let ctx = EventContext { source_index: e.source_index, source: &e.log.name, file: e.file, format: e.format, place: e.place };
         consider(e.event, &self.actors, self.case, e.interpreter, &ctx, self.out)
     }
 }
@@ -470,6 +477,7 @@ struct EventContext<'a> {
     source: &'a str,
     file: &'a str,
     format: crate::ingest::event::Format,
+    place: Option<&'a RecordPlace>,
 }
 
 impl EventContext<'_> {
@@ -481,6 +489,7 @@ impl EventContext<'_> {
             line: event.line,
             time: event.time,
             actor: actor.to_string(),
+            record: self.place.cloned(),
         }
     }
 }
