@@ -236,6 +236,37 @@ fn cloudtrail_variants_batch_get_shapes_copies_access_points_and_one_line_record
 }
 
 #[test]
+fn sql_as_orms_write_it_in_every_dialect_and_administration_statements() {
+    let (list, report) = analyze("sql-dialects");
+    // Hibernate, ActiveRecord, Sequelize, Django (MySQL, backticks, schema-qualified), MySQL's "string", Django on
+    // MariaDB, Sequelize and ActiveRecord on PostgreSQL (double quotes), EF Core (brackets). C006 and C010 were
+    // read only through a table that is not the case's; C010 also by another account.
+    assert_eq!(listed(&list), expected("sql-dialects"));
+    assert!(evidence_column(&list).iter().all(|e| e == "named"));
+    assert_eq!(row(&list, "C001")["exposed_fields"], "customers.customer_id;customers.email;customers.full_name");
+    assert_eq!(row(&list, "C003")["exposed_fields"], "customers.customer_id;customers.full_name;customers.phone");
+    assert_eq!(row(&list, "C004")["exposed_fields"], "tickets.subject;tickets.ticket_number", "Django's table, mapped");
+    assert_eq!(row(&list, "C009")["sources"], "app");
+    // The table that is not the case's is named with its events, not silently "reads no case table".
+    assert_eq!(report["tables_not_in_case"], serde_json::json!([{"name": "crm.crm_customer_note", "events": 2}]));
+    assert_eq!(report["totals"]["tables_not_in_case"], 1);
+    // Administration statements are ignored with their reason and do not block the "not exposed" statement.
+    for file in ["audit.20190612T090000.log", "server_audit.log"] {
+        assert_eq!(ignored(&report, file, "administration statement: accounts and privileges (CREATE USER, GRANT, SET PASSWORD...), no table rows returned"), 3, "{file}");
+        assert_eq!(ignored(&report, file, "administration statement: plugin or component (INSTALL, UNINSTALL), no table rows returned"), 1, "{file}");
+        assert_eq!(ignored(&report, file, "administration statement: schema change (ALTER TABLE, RENAME TABLE...), no table rows returned"), 1, "{file}");
+        assert_eq!(ignored(&report, file, "administration statement: SHOW (server metadata), no table rows returned"), 1, "{file}");
+        assert_eq!(ignored(&report, file, "administration statement: a setting (SET), no table rows returned"), 1, "{file}");
+    }
+    assert_eq!(report["exposure"]["not_exposed_blocked_by"], serde_json::Value::Null);
+    assert_eq!(report["exposure"]["held_not_exposed"], serde_json::json!(["bank_account_numbers"]));
+    // The EF Core statement whose parameter was not logged is the one unresolved access.
+    let unresolved = report["unresolved_queries"].as_array().unwrap();
+    assert_eq!(unresolved.len(), 1);
+    assert!(unresolved[0]["statement"].as_str().unwrap().contains("@__customerId_0"), "{unresolved:?}");
+}
+
+#[test]
 fn salesforce_event_log_files_and_report_export() {
     let logs = root().join("testdata/logs/salesforce");
     let r = inspect(&logs.join("2019-06-03_URI.csv"), &[]);
