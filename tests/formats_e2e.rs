@@ -147,6 +147,13 @@ fn mysql_audit_case_lists_the_expected_customers() {
     assert_eq!(ignored(&report, "server_audit.log", "table record of a logged query (joined by connection and query id)"), 2);
     assert_eq!(ignored(&report, "percona-audit.json", "aggregate query (no record exposed)"), 1);
     assert_eq!(ignored(&report, "audit.20190603T100000.log", "failed request"), 1);
+    // Percona's CSV layout (found by the `percona-audit.*` glob, told from its content): C002's read, the failed read
+    // and the SHOW command (by its command_class).
+    let csv = report["inputs"].as_array().unwrap().iter().find(|f| f["path"].as_str().unwrap().ends_with("percona-audit.csv")).unwrap();
+    assert_eq!((csv["format"].as_str(), csv["used"].as_u64(), csv["rejected"].as_u64()), (Some("mysql-audit"), Some(1), Some(0)));
+    assert_eq!(ignored(&report, "percona-audit.csv", "failed request"), 1);
+    assert_eq!(ignored(&report, "percona-audit.csv", "administration statement: SHOW (server metadata), no table rows returned"), 1);
+    assert!(row(&list, "C002")["sources"].contains("percona"));
 }
 
 #[test]
