@@ -91,11 +91,23 @@ impl<'a> Interpreter<'a> {
 
 /// The parts of a (schema-qualified) name as a log or a statement writes it, each without its quotes: `crm.customers`,
 /// `"public"."customers"`, `` `crm`.`customers` ``, `[dbo].[customers]` (a doubled quote inside quotes is one quote).
+/// Whitespace around a part is dropped, whitespace inside quotes kept.
 pub fn name_parts(name: &str) -> Vec<String> {
     let mut parts = Vec::new();
     let mut current = String::new();
-    let mut chars = name.trim().chars().peekable();
+    // Unquoted whitespace, kept only when more of the part follows.
+    let mut pending = String::new();
+    let mut chars = name.chars().peekable();
     while let Some(c) = chars.next() {
+        if c.is_whitespace() {
+            if !current.is_empty() {
+                pending.push(c);
+            }
+            continue;
+        }
+        if c != '.' {
+            current.push_str(&std::mem::take(&mut pending));
+        }
         let close = match c {
             '"' => Some('"'),
             '`' => Some('`'),
@@ -115,12 +127,15 @@ pub fn name_parts(name: &str) -> Vec<String> {
                     current.push(q);
                 }
             }
-            None if c == '.' => parts.push(std::mem::take(&mut current)),
+            None if c == '.' => {
+                pending.clear();
+                parts.push(std::mem::take(&mut current));
+            }
             None => current.push(c),
         }
     }
     parts.push(current);
-    parts.into_iter().map(|p| p.trim().to_string()).collect()
+    parts
 }
 
 #[cfg(test)]

@@ -979,6 +979,27 @@ mod tests {
         assert_eq!(records(one_in(r#"select email from customers where customer_id = "C4""#, MySql, &[], None)).1, ["C4"]);
     }
 
+    proptest::proptest! {
+        /// However a dialect quotes the names (and whether a schema is written), a key lookup names the same key and
+        /// returns the same column.
+        #[test]
+        fn quoting_never_changes_the_records_named(key in "[A-Z][0-9]{1,6}", style in 0usize..4, schema in proptest::option::of("s_[a-z0-9_]{0,8}")) {
+            let (dialect, q): (SqlDialect, fn(&str) -> String) = match style {
+                0 => (SqlDialect::MySql, |n| format!("`{n}`")),
+                1 => (SqlDialect::PostgreSql, |n| format!("\"{n}\"")),
+                2 => (SqlDialect::Unknown, |n| format!("[{n}]")),
+                _ => (SqlDialect::Unknown, |n| n.to_string()),
+            };
+            let table = match &schema {
+                Some(s) => format!("{}.{}", q(s), q("customers")),
+                None => q("customers"),
+            };
+            let sql = format!("SELECT {} FROM {table} WHERE {} = '{key}'", q("email"), q("customer_id"));
+            let (t, keys, fields) = records(one_in(&sql, dialect, &[], None));
+            proptest::prop_assert_eq!((t, keys, fields), (CUSTOMERS, vec![key.clone()], vec!["customers.email".to_string()]), "{}", sql);
+        }
+    }
+
     #[test]
     fn a_table_that_is_not_the_cases_is_named() {
         assert_eq!(

@@ -346,9 +346,10 @@ fn is_access_point(bucket: &str) -> bool {
 /// `?versionId=`; or an access point's object, `arn:aws:s3:REGION:ACCOUNT:accesspoint/NAME/object/KEY`, whose
 /// bucket the log does not give (`None`).
 pub fn copy_source(source: &str) -> Option<(Option<String>, String)> {
+    let source = source.trim();
     let path = source.split_once('?').map_or(source, |(path, _)| path);
     let decoded = percent_encoding::percent_decode_str(path).decode_utf8().ok()?;
-    let decoded = decoded.trim().trim_start_matches('/');
+    let decoded = decoded.strip_prefix('/').unwrap_or(&decoded);
     if decoded.starts_with("arn:") {
         let (_, key) = decoded.split_once(":accesspoint/")?.1.split_once("/object/")?;
         return (!key.is_empty()).then(|| (None, key.to_string()));
