@@ -14,7 +14,9 @@ use crate::ingest::event::{ItemReadKind, ItemRequest};
 /// unresolved access for the event, not one per table.
 pub fn interpret(it: &Interpreter<'_>, operation: &str, requests: &[ItemRequest]) -> Vec<Access> {
     let mut out = Vec::new();
-    let mut unresolved: Option<(Vec<String>, Vec<String>, Option<Vec<crate::case::schema::FieldId>>)> = None;
+    // The tables whose items cannot be named, the reasons, and the columns returned (`None`: unknown).
+    type Unnamed = (Vec<String>, Vec<String>, Option<Vec<crate::case::schema::FieldId>>);
+    let mut unresolved: Option<Unnamed> = None;
     for (r, access) in requests.iter().map(|r| (r, request(it, operation, r))) {
         match access {
             Access::Unresolved { reason, fields, .. } if r.keys.is_empty() && matches!(r.kind, ItemReadKind::Get | ItemReadKind::Query) => {
