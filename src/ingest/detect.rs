@@ -40,7 +40,9 @@ fn detect_audit_format(text: &str, first: &str) -> Option<Format> {
     if text.contains("\"atype\"") || text.contains("\\\"atype\\\"") {
         return Some(Format::MongodbAudit);
     }
-    if text.contains("\"eventSource\"") && text.contains("\"eventName\"") {
+    // CloudTrail events, and the digest files delivered beside them (read as CloudTrail, they are ignored with
+    // their reason).
+    if text.contains("\"eventSource\"") && text.contains("\"eventName\"") || text.contains("\"digestStartTime\"") && text.contains("\"awsAccountId\"") {
         return Some(Format::Cloudtrail);
     }
     if zendesk::looks_like(first) {
@@ -166,4 +168,37 @@ pub fn check_log_format(declared: Option<&str>, layout: &str, time_zone: Option<
         return Err(format!("log_format is for web access logs, not `format = \"{declared}\"`: set `format = \"combined\"` or leave `format` out"));
     }
     combined::LayoutParser::new(layout, time_zone).map(|_| ()).map_err(|m| format!("log_format: {m}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const CSVLOG: &str = "2019-06-06 07:00:00.000 UTC,\"k.walsh\",\"supportdb\",4242,\"10.0.0.9:5432\",5cf7a1.1,1,\"authentication\",2019-06-05 08:00:00 UTC,3/12,0,LOG,00000,\"connection authorized: user=k.walsh database=supportdb\",,,,,,,,,\"psql\",\"client backend\",,0\n";
+    const PERCONA_CSV: &str = "\"Query\",\"22567_2021-06-30T16:10:09\",\"2021-06-30T16:19:00 UTC\",\"select\",\"2\",0,\"select count(*) from one\",\"root[root] @ localhost []\",\"localhost\",\"\",\"\",\"\"\n";
+    const DIGEST: &str = r#"{"awsAccountId":"111122223333","digestStartTime":"2015-08-17T14:01:31Z","digestEndTime":"2015-08-17T15:01:31Z","logFiles":[]}"#;
+
+    #[test]
+    fn a_declared_format_is_trusted_and_inspect_is_told_what_the_file_looks_like() {
+        let path = std::path::Path::new("x.csv");
+        // A csvlog whose start has no AUDIT line is read as the declared pgaudit; undeclared it is a generic CSV.
+        assert_eq!(resolve_format(Some("pgaudit"), CSVLOG.as_bytes(), path).unwrap(), Format::Pgaudit);
+        assert_eq!(resolve_format(None, CSVLOG.as_bytes(), path).unwrap(), Format::Csv);
+        assert_eq!(looks_unlike(Format::Pgaudit, CSVLOG.as_bytes()), Some(Format::Csv));
+        assert_eq!(looks_unlike(Format::Csv, b"a,b\n1,2\n"), None);
+        // A digest file is CloudTrail's, declared or not.
+        assert_eq!(resolve_format(None, DIGEST.as_bytes(), path).unwrap(), Format::Cloudtrail);
+        assert_eq!(looks_unlike(Format::Cloudtrail, DIGEST.as_bytes()), None);
+        assert!(resolve_format(Some("nonsense"), b"", path).is_err());
+    }
+
+    #[test]
+    fn files_close_to_a_supported_format_are_named() {
+        assert_eq!(near_miss(CSVLOG.as_bytes()).map(|(_, f)| f), Some(Format::Pgaudit));
+        assert_eq!(near_miss(PERCONA_CSV.as_bytes()).map(|(_, f)| f), Some(Format::MysqlAudit));
+        assert_eq!(near_miss(b"event_time,user_name,entity\n2019-06-01T00:00:00Z,k,Customer\n"), None);
+        let message = near_miss_hint(CSVLOG.as_bytes(), "no time column: set `time` in [logs.map]".into());
+        assert!(message.starts_with("this looks like a PostgreSQL csvlog") && message.contains("`format = \"pgaudit\"`"), "{message}");
+        assert!(message.ends_with("(no time column: set `time` in [logs.map])"), "{message}");
+    }
 }
