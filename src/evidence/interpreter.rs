@@ -62,6 +62,10 @@ impl<'a> Interpreter<'a> {
     /// A table name as the log writes it (`Customer`, `public.customers`, `"Tickets"`, `` `crm`.`customers` ``,
     /// `[dbo].[customers]`) → case table (see [`Interpreter::table_of`]).
     pub fn table(&self, name: &str) -> Option<TableId> {
+        // The common case, an entry written exactly as the log writes the name, without building its parts.
+        if let Some(id) = self.log.table_names.get(name) {
+            return Some(*id);
+        }
         self.table_of(&name_parts(name))
     }
 
