@@ -169,11 +169,21 @@ fn unknown_customer_key_column_is_exit_2() {
 }
 
 #[test]
-fn a_declared_format_that_does_not_match_the_file_is_exit_2() {
+fn a_declared_format_is_trusted_and_a_file_with_no_record_of_it_is_named() {
     let (_tmp, dir) = case_copy("basic");
-    write_case(&dir, |t| t.replace("format = \"combined\"", "format = \"pgaudit\""));
-    analyze(&dir).code(2).stderr(predicate::str::contains("portal-2019-06.log: declared format `pgaudit` but the file looks like `combined`"));
-    assert_nothing_written(&dir);
+    write_case(&dir, |t| t.replace("format = \"combined\"", "format = \"cloudtrail\""));
+    // The run completes (the other logs are read); the web log's lines are not CloudTrail records.
+    analyze(&dir)
+        .success()
+        .stderr(predicate::str::contains("!! 1 log file(s) gave no access event"))
+        .stderr(predicate::str::contains("portal-2019-06.log (portal, format cloudtrail): 11 record(s), none an access event (11 rejected"));
+    let report = read_json(&dir.join("report.json"));
+    assert_eq!(report["totals"]["files_without_events"], 1);
+    let file = &report["files_without_events"][0];
+    assert!(file["path"].as_str().unwrap().ends_with("portal-2019-06.log"), "{file}");
+    assert!(file["note"].as_str().unwrap().contains("format = \"cloudtrail\""), "{file}");
+    let portal = report["inputs"].as_array().unwrap().iter().find(|f| f["path"].as_str().unwrap().ends_with("portal-2019-06.log")).unwrap();
+    assert_eq!((portal["events"].as_u64(), portal["rejected"].as_u64()), (Some(0), Some(11)));
 }
 
 #[test]

@@ -37,6 +37,12 @@ fn counts(stdout: &str) -> (u64, u64, u64, u64) {
 }
 
 fn analyze(case: &str) -> (String, serde_json::Value) {
+    let (list, report, _) = analyze_with_rejects(case);
+    (list, report)
+}
+
+/// As [`analyze`], with the rejects file's text.
+fn analyze_with_rejects(case: &str) -> (String, serde_json::Value, String) {
     let dir = tempfile::tempdir().unwrap();
     let case_file = root().join("testdata/cases").join(case).join("case.toml");
     let (out, report, rejects) = (dir.path().join("a.csv"), dir.path().join("r.json"), dir.path().join("rej.csv"));
@@ -58,7 +64,19 @@ fn analyze(case: &str) -> (String, serde_json::Value) {
         .success();
     let list = std::fs::read_to_string(&out).unwrap();
     let report: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap();
-    (list, report)
+    (list, report, std::fs::read_to_string(&rejects).unwrap())
+}
+
+/// The notification list's row of a customer, by column.
+fn row(list: &str, key: &str) -> std::collections::BTreeMap<String, String> {
+    let mut reader = csv::Reader::from_reader(list.as_bytes());
+    let headers = reader.headers().unwrap().clone();
+    reader
+        .records()
+        .map(|r| r.unwrap())
+        .find(|r| &r[0] == key)
+        .map(|r| headers.iter().zip(r.iter()).map(|(h, v)| (h.to_string(), v.to_string())).collect())
+        .unwrap_or_else(|| panic!("{key} is not listed"))
 }
 
 /// Customer keys of the notification list, in file order.
@@ -129,6 +147,13 @@ fn mysql_audit_case_lists_the_expected_customers() {
     assert_eq!(ignored(&report, "server_audit.log", "table record of a logged query (joined by connection and query id)"), 2);
     assert_eq!(ignored(&report, "percona-audit.json", "aggregate query (no record exposed)"), 1);
     assert_eq!(ignored(&report, "audit.20190603T100000.log", "failed request"), 1);
+    // Percona's CSV layout (found by the `percona-audit.*` glob, told from its content): C002's read, the failed read
+    // and the SHOW command (by its command_class).
+    let csv = report["inputs"].as_array().unwrap().iter().find(|f| f["path"].as_str().unwrap().ends_with("percona-audit.csv")).unwrap();
+    assert_eq!((csv["format"].as_str(), csv["used"].as_u64(), csv["rejected"].as_u64()), (Some("mysql-audit"), Some(1), Some(0)));
+    assert_eq!(ignored(&report, "percona-audit.csv", "failed request"), 1);
+    assert_eq!(ignored(&report, "percona-audit.csv", "administration statement: SHOW (server metadata), no table rows returned"), 1);
+    assert!(row(&list, "C002")["sources"].contains("percona"));
 }
 
 #[test]
@@ -172,6 +197,80 @@ fn cloudtrail_gzip_file_eventbridge_and_declared_export() {
     assert_eq!(ignored(&report, ".json.gz", "write request (no item returned)"), 1);
     assert_eq!(ignored(&report, ".json.gz", "management event (no record data)"), 1);
     assert_eq!(report["unresolved_queries"][0]["reason"], "Scan with a Limit: which items came back is not known");
+}
+
+#[test]
+fn cloudtrail_variants_batch_get_shapes_copies_access_points_and_one_line_records() {
+    let (list, report, rejects) = analyze_with_rejects("cloudtrail-variants");
+    // Every BatchGetItem shape names its items; copies, presigned and access-point reads name their exports. C009
+    // was read by another account, C010 only by the whole-table Scan (not listed by default).
+    assert_eq!(listed(&list), expected("cloudtrail-variants"));
+    assert_eq!(row(&list, "C001")["exposed_fields"], "customers.email;customers.full_name", "each entry's own projection");
+    assert_eq!(row(&list, "C003")["exposed_fields"], "tickets.subject", "attributesToGet of the {{tableName, keys}} entry");
+    assert_eq!(row(&list, "C004")["exposed_fields"], "customers.full_name;customers.phone", "the map shape, keyed by a table ARN");
+    for (customer, export) in [("C005", "copy, URL-encoded source with ?versionId="), ("C006", "copy through an access point ARN"), ("C007", "presigned GetObject"), ("C008", "GetObject through an access point")] {
+        assert_eq!(row(&list, customer)["evidence"], "named", "{export}");
+    }
+    // The network activity copy of the CopyObject is not a second read.
+    assert_eq!(row(&list, "C005")["access_count"], "1");
+
+    let records = report["inputs"].as_array().unwrap().iter().find(|f| f["path"].as_str().unwrap().contains("Vx8Dqy")).unwrap();
+    assert_eq!((records["read"].as_u64(), records["rejected"].as_u64()), (Some(13), Some(1)));
+    let ignored = &records["ignored_by_reason"];
+    assert_eq!(ignored["CloudTrail Insights event (activity statistics, not an access)"], 1);
+    assert_eq!(ignored["network activity event (the call as a VPC endpoint saw it: its data event counts)"], 1);
+    // The digest file the glob caught is ignored with its reason, and named as a file with no event.
+    let digest = report["inputs"].as_array().unwrap().iter().find(|f| f["path"].as_str().unwrap().contains("Digest")).unwrap();
+    assert_eq!(digest["ignored_by_reason"]["CloudTrail digest file (hashes of log files, no events)"], 1);
+    assert_eq!(report["totals"]["files_without_events"], 1);
+    assert!(report["files_without_events"][0]["path"].as_str().unwrap().contains("CloudTrail-Digest"));
+
+    // One unresolved access for the BatchGetItem that logged no key (two tables), naming its record.
+    let unresolved = report["unresolved_queries"].as_array().unwrap();
+    assert_eq!(unresolved.len(), 1, "{unresolved:?}");
+    assert_eq!(unresolved[0]["statement"], "DynamoDB BatchGetItem customers, tickets");
+    assert_eq!(unresolved[0]["line"], 1);
+    assert_eq!(unresolved[0]["record"], serde_json::json!({"index": 3, "id": "0c6a1b03-5f2e-4d7a-9b31-a1e2c3d4e5f6"}));
+    // The whole-table read and its blind-spot line name Records[11]; the rejected record names Records[10].
+    assert_eq!(report["table_accesses"][0]["record"]["index"], 11);
+    let blind = report["coverage"]["sources"][0]["blind_spots"].as_array().unwrap().iter().find(|b| b["kind"] == "whole_table_read").unwrap();
+    assert_eq!(blind["actor_lines"][0]["record"]["id"], "0c6a1b11-5f2e-4d7a-9b31-a1e2c3d4e5f6");
+    assert!(rejects.contains(",1,") && rejects.contains("Records[10] eventID 0c6a1b10-5f2e-4d7a-9b31-a1e2c3d4e5f6: eventTime"), "{rejects}");
+    // inspect lists the events by line and record.
+    let r = inspect(&root().join(records["path"].as_str().unwrap().replace("../../", "testdata/")), &[]);
+    assert_eq!(counts(&r.stdout), (13, 10, 2, 1), "{}", r.stdout);
+    assert!(r.stdout.contains("1 Records[2]"), "{}", r.stdout);
+}
+
+#[test]
+fn sql_as_orms_write_it_in_every_dialect_and_administration_statements() {
+    let (list, report) = analyze("sql-dialects");
+    // Hibernate, ActiveRecord, Sequelize, Django (MySQL, backticks, schema-qualified), MySQL's "string", Django on
+    // MariaDB, Sequelize and ActiveRecord on PostgreSQL (double quotes), EF Core (brackets). C006 and C010 were
+    // read only through a table that is not the case's; C010 also by another account.
+    assert_eq!(listed(&list), expected("sql-dialects"));
+    assert!(evidence_column(&list).iter().all(|e| e == "named"));
+    assert_eq!(row(&list, "C001")["exposed_fields"], "customers.customer_id;customers.email;customers.full_name");
+    assert_eq!(row(&list, "C003")["exposed_fields"], "customers.customer_id;customers.full_name;customers.phone");
+    assert_eq!(row(&list, "C004")["exposed_fields"], "tickets.subject;tickets.ticket_number", "Django's table, mapped");
+    assert_eq!(row(&list, "C009")["sources"], "app");
+    // The table that is not the case's is named with its events, not silently "reads no case table".
+    assert_eq!(report["tables_not_in_case"], serde_json::json!([{"name": "crm.crm_customer_note", "events": 2}]));
+    assert_eq!(report["totals"]["tables_not_in_case"], 1);
+    // Administration statements are ignored with their reason and do not block the "not exposed" statement.
+    for file in ["audit.20190612T090000.log", "server_audit.log"] {
+        assert_eq!(ignored(&report, file, "administration statement: accounts and privileges (CREATE USER, GRANT, SET PASSWORD...), no table rows returned"), 3, "{file}");
+        assert_eq!(ignored(&report, file, "administration statement: plugin or component (INSTALL, UNINSTALL), no table rows returned"), 1, "{file}");
+        assert_eq!(ignored(&report, file, "administration statement: schema change (ALTER TABLE, RENAME TABLE...), no table rows returned"), 1, "{file}");
+        assert_eq!(ignored(&report, file, "administration statement: SHOW (server metadata), no table rows returned"), 1, "{file}");
+        assert_eq!(ignored(&report, file, "administration statement: a setting (SET), no table rows returned"), 1, "{file}");
+    }
+    assert_eq!(report["exposure"]["not_exposed_blocked_by"], serde_json::Value::Null);
+    assert_eq!(report["exposure"]["held_not_exposed"], serde_json::json!(["bank_account_numbers"]));
+    // The EF Core statement whose parameter was not logged is the one unresolved access.
+    let unresolved = report["unresolved_queries"].as_array().unwrap();
+    assert_eq!(unresolved.len(), 1);
+    assert!(unresolved[0]["statement"].as_str().unwrap().contains("@__customerId_0"), "{unresolved:?}");
 }
 
 #[test]

@@ -8,6 +8,7 @@ mod architecture;
 mod audit_scale;
 mod coverage;
 mod coverage_bursty;
+mod declared_formats;
 mod example_case;
 mod formats_e2e;
 mod formats_props;

@@ -26,6 +26,48 @@ proptest! {
         }
     }
 
+    /// However each part of a name is quoted (none, backticks, double quotes, brackets, quotes doubled inside), and
+    /// with spaces around the dots, the parts read are the parts written.
+    #[test]
+    fn quoted_names_split_into_their_parts(
+        parts in proptest::collection::vec(("[A-Za-z0-9_][A-Za-z0-9_ .`\"\\[\\]$-]{0,10}", 0u8..4), 1..4),
+        spaced in any::<bool>(),
+    ) {
+        let written: Vec<String> = parts
+            .iter()
+            .map(|(p, style)| match style {
+                0 if p.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') => p.clone(),
+                0 | 1 => format!("`{}`", p.replace('`', "``")),
+                2 => format!("\"{}\"", p.replace('"', "\"\"")),
+                _ => format!("[{}]", p.replace(']', "]]")),
+            })
+            .collect();
+        let name = written.join(if spaced { " . " } else { "." });
+        let expected: Vec<String> = parts.iter().map(|(p, _)| p.clone()).collect();
+        prop_assert_eq!(breachscope::evidence::interpreter::name_parts(&name), expected, "{}", name);
+    }
+
+    /// A copy source names its bucket and key however it is written: URL-encoded, with a leading `/`, with a
+    /// `?versionId=`; an access point's object names its key.
+    #[test]
+    fn copy_sources_name_their_object(
+        bucket in "[a-z0-9][a-z0-9.-]{2,20}",
+        key in "[ -~]{1,40}",
+        slash in any::<bool>(),
+        version in proptest::option::of("[A-Za-z0-9._]{8,32}"),
+    ) {
+        use percent_encoding::{utf8_percent_encode, NON_ALPHANUMERIC};
+        let encoded = utf8_percent_encode(&key, NON_ALPHANUMERIC).to_string();
+        let tail = version.map(|v| format!("?versionId={v}")).unwrap_or_default();
+        let source = format!("{}{bucket}/{encoded}{tail}", if slash { "/" } else { "" });
+        let read = breachscope::ingest::formats::cloudtrail::copy_source(&source);
+        prop_assert_eq!(read, Some((Some(bucket.clone()), key.clone())), "{}", source);
+        let access_point = format!("arn:aws:s3:us-east-1:123456789012:accesspoint/crm-ap/object/{key}");
+        let source = format!("{}{tail}", utf8_percent_encode(&access_point, NON_ALPHANUMERIC));
+        let read = breachscope::ingest::formats::cloudtrail::copy_source(&source);
+        prop_assert_eq!(read, Some((None, key.clone())), "{}", source);
+    }
+
     #[test]
     fn line_formats_account_for_every_line(lines in proptest::collection::vec("[ -~]{0,80}", 1..40)) {
         let text = lines.join("\n") + "\n";

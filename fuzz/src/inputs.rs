@@ -32,8 +32,8 @@ pub fn log(data: &[u8]) {
         let case = evidence_case();
         let interpreter = Interpreter::new(&case.schema, &case.logs[0]).with_exports(&case.exports);
         for record in records {
-            if let Parsed::Event(event) = record {
-                let _ = interpreter.interpret(&event.payload);
+            if let Parsed::Event(event) | Parsed::EventAt(event, _) = record {
+                let _ = interpreter.interpret_as(&event.payload, format);
             }
         }
     }

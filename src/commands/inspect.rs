@@ -8,7 +8,7 @@ use std::io::Write;
 use crate::cli::InspectArgs;
 use crate::error::{exit, Error, Result};
 use crate::ingest;
-use crate::ingest::event::{Parsed, ParserSettings, RawEvent, Rejection};
+use crate::ingest::event::{Parsed, ParserSettings, RawEvent, RecordPlace, Rejection};
 use crate::read::input;
 use crate::read::timefmt::format_utc;
 use crate::ui::Ui;
@@ -61,44 +61,57 @@ pub fn run(args: &InspectArgs, ui: &Ui, inputs: &input::InputDefaults) -> Result
     let (mut read, mut events, mut rejected) = (0u64, 0u64, 0u64);
     let mut ignored: BTreeMap<String, u64> = BTreeMap::new();
     let mut accounts: BTreeMap<String, u64> = BTreeMap::new();
-    let mut first_events: Vec<RawEvent> = Vec::new();
+    let mut first_events: Vec<(RawEvent, Option<RecordPlace>)> = Vec::new();
     let mut first_rejects: Vec<Rejection> = Vec::new();
     parser
         .parse(&mut reader, &mut |p| {
             read += 1;
-            match p {
-                Parsed::Event(e) => {
-                    events += 1;
-                    *accounts.entry(e.actor.clone().unwrap_or_else(|| "(none)".into())).or_default() += 1;
-                    if first_events.len() < args.limit {
-                        first_events.push(e);
-                    }
+            let (event, place) = match p {
+                Parsed::Event(e) => (e, None),
+                Parsed::EventAt(e, place) => (e, Some(place)),
+                Parsed::Ignored { reason, .. } => {
+                    *ignored.entry(reason.to_string()).or_default() += 1;
+                    return;
                 }
-                Parsed::Ignored { reason, .. } => *ignored.entry(reason.to_string()).or_default() += 1,
                 Parsed::Rejected(r) => {
                     rejected += 1;
                     if first_rejects.len() < 3 {
                         first_rejects.push(r);
                     }
+                    return;
                 }
                 Parsed::OtherAccounts(_) => unreachable!("inspect's parser has no account prefilter"),
+            };
+            events += 1;
+            *accounts.entry(event.actor.clone().unwrap_or_else(|| "(none)".into())).or_default() += 1;
+            if first_events.len() < args.limit {
+                first_events.push((event, place));
             }
         })
         .map_err(|source| Error::Read { path: args.file.clone(), source })?;
     bar.finish_and_clear();
-    first_events.sort_by_key(|e| e.line);
+    first_events.sort_by_key(|(e, place)| (e.line, place.as_ref().map_or(0, |p| p.index)));
 
     let mut out = std::io::stdout().lock();
     let w = |e: std::io::Error| Error::Write { path: "<stdout>".into(), source: e };
     if args.json {
-        for e in &first_events {
-            let line = serde_json::to_string(e).expect("events serialise");
-            writeln!(out, "{line}").map_err(w)?;
+        for (e, place) in &first_events {
+            let mut value = serde_json::to_value(e).expect("events serialise");
+            if let (Some(place), Some(object)) = (place, value.as_object_mut()) {
+                object.insert("record".into(), serde_json::to_value(place).expect("places serialise"));
+            }
+            writeln!(out, "{value}").map_err(w)?;
         }
         return Ok(exit::OK);
     }
     writeln!(out, "file:     {}", args.file.display()).map_err(w)?;
     writeln!(out, "format:   {} ({})", format, format.describe()).map_err(w)?;
+    if let Some(seen) = args.format.is_some().then(|| ingest::detect::looks_unlike(format, &sample)).flatten() {
+        writeln!(out, "note:     the file's start looks like `{seen}`, not the declared `{format}`: records that are not `{format}` are ignored or rejected").map_err(w)?;
+    }
+    if events == 0 {
+        writeln!(out, "note:     no access event in this file as `{format}`: check the format (and, in a case, the log's `path` glob)").map_err(w)?;
+    }
     writeln!(out, "records:  {read} read = {events} access events + {} ignored + {rejected} rejected", read - events - rejected).map_err(w)?;
     for (reason, n) in &ignored {
         writeln!(out, "          ignored: {reason}: {n}").map_err(w)?;
@@ -107,9 +120,12 @@ pub fn run(args: &InspectArgs, ui: &Ui, inputs: &input::InputDefaults) -> Result
     let mut table = crate::ui::table(["line", "time (UTC)", "account", "outcome", "request"]);
     // stdout may be a file: a fixed width keeps the listing readable there.
     table.set_width(140);
-    for e in &first_events {
+    for (e, place) in &first_events {
         table.add_row([
-            e.line.to_string(),
+            match place {
+                Some(p) => format!("{} Records[{}]", e.line, p.index),
+                None => e.line.to_string(),
+            },
             format_utc(&e.time),
             e.actor.clone().unwrap_or_else(|| "-".into()),
             e.failure.clone().unwrap_or_else(|| "ok".into()),

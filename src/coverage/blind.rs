@@ -115,6 +115,19 @@ pub struct LineRef {
     pub line: u64,
     pub time: String,
     pub actor: String,
+    /// The record's place in a file whose records share lines (a CloudTrail Records file is one line).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub record: Option<crate::ingest::event::RecordPlace>,
+}
+
+impl LineRef {
+    /// `file:line`, and the record's place where lines do not tell records apart.
+    pub fn location(&self) -> String {
+        match &self.record {
+            Some(place) => format!("{}:{} {place}", self.file, self.line),
+            None => format!("{}:{}", self.file, self.line),
+        }
+    }
 }
 
 /// How many lines per blind-spot kind and source are listed; the counts are always complete.
@@ -204,7 +217,7 @@ mod tests {
     fn lines_are_cut_but_counts_are_not() {
         let mut b = BlindSpot::new(BlindKind::StatementNotLogged);
         for i in 0..(LINE_LIMIT as u64 + 5) {
-            b.add(Some(LineRef { file: "f".into(), line: i, time: String::new(), actor: "a".into() }));
+            b.add(Some(LineRef { file: "f".into(), line: i, time: String::new(), actor: "a".into(), record: None }));
         }
         b.add(None);
         assert_eq!((b.records, b.actor_events, b.actor_lines.len(), b.actor_lines_cut), (Some(LINE_LIMIT as u64 + 6), LINE_LIMIT as u64 + 5, LINE_LIMIT, true));

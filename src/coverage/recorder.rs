@@ -9,7 +9,7 @@ use chrono::NaiveDate;
 use crate::case::Case;
 use crate::coverage::blind::{BlindKind, BlindSpot, LineRef};
 use crate::coverage::histogram::HourlyHistogram;
-use crate::ingest::event::RawEvent;
+use crate::ingest::event::{RawEvent, RecordPlace};
 use crate::ingest::prefilter::{HourTally, OtherAccountsTally};
 use crate::read::timefmt::{Timestamp, Window};
 
@@ -36,12 +36,14 @@ pub(crate) struct SourceRecord {
 }
 
 /// An event of one of the case's actors (any time, any outcome): for "activity around a gap".
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Debug)]
 pub(crate) struct ActorMark {
     pub(crate) time: Timestamp,
     pub(crate) file: u32,
     pub(crate) actor: u32,
     pub(crate) line: u64,
+    /// The record's place in a file whose records share lines.
+    pub(crate) record: Option<Box<RecordPlace>>,
 }
 
 /// Fed by collect: one call per file, per event and per rejected record.
@@ -76,7 +78,7 @@ impl CoverageRecorder {
     /// account (its time is unknown).
     pub fn rejected(&mut self, file: usize, line: u64, actor: Option<&str>) {
         let f = &self.files[file];
-        let line = actor.map(|a| LineRef { file: f.path.clone(), line, time: String::new(), actor: a.to_string() });
+        let line = actor.map(|a| LineRef { file: f.path.clone(), line, record: None, time: String::new(), actor: a.to_string() });
         self.sources[f.source].blind[BlindKind::Rejected.index()].add(line);
     }
 
@@ -106,7 +108,8 @@ impl CoverageRecorder {
         rec
     }
 
-    pub fn event(&mut self, file: usize, event: &RawEvent) {
+    /// An event of `file`; `place`: the record's place in a file whose records share lines (CloudTrail).
+    pub fn event(&mut self, file: usize, event: &RawEvent, place: Option<&RecordPlace>) {
         let f = &mut self.files[file];
         f.events += 1;
         f.first = Some(f.first.map_or(event.time, |t| t.min(event.time)));
@@ -120,7 +123,7 @@ impl CoverageRecorder {
 
         let actor = event.actor.as_deref().and_then(|a| self.actors.binary_search_by(|x| x.as_str().cmp(a)).ok());
         if let Some(a) = actor {
-            self.marks.push(ActorMark { time: event.time, file: file as u32, actor: a as u32, line: event.line });
+            self.marks.push(ActorMark { time: event.time, file: file as u32, actor: a as u32, line: event.line, record: place.cloned().map(Box::new) });
         }
         let counted = actor.is_some() && self.window.contains(&event.time) && event.failure.is_none();
         for kind in crate::coverage::blind::classify(event) {
@@ -129,6 +132,7 @@ impl CoverageRecorder {
                 line: event.line,
                 time: crate::read::timefmt::format_utc(&event.time),
                 actor: event.actor.clone().unwrap_or_default(),
+                record: place.cloned(),
             });
             source.blind[kind.index()].add(line);
         }

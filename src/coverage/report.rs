@@ -130,6 +130,9 @@ pub struct Activity {
     pub source: String,
     pub file: String,
     pub line: u64,
+    /// The record's place in a file whose records share lines (a CloudTrail Records file is one line).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub record: Option<crate::ingest::event::RecordPlace>,
 }
 
 /// Strict mode: a gap that cannot be ruled out, and what the actors did around it.
@@ -155,7 +158,7 @@ pub fn build(case: &Case, collected: &Collected, rows: &[CustomerExposure]) -> C
     for access in &collected.table_accesses {
         if let Some(i) = case.logs.iter().position(|l| l.name == access.origin.source) {
             let o = &access.origin;
-            let line = LineRef { file: o.file.clone(), line: o.line, time: o.time_utc(), actor: o.actor.clone() };
+            let line = LineRef { file: o.file.clone(), line: o.line, time: o.time_utc(), actor: o.actor.clone(), record: o.record.clone() };
             sources[i].blind[BlindKind::WholeTableRead.index()].add_actor_line(line);
         }
     }
@@ -215,7 +218,7 @@ pub fn build(case: &Case, collected: &Collected, rows: &[CustomerExposure]) -> C
             blind_spots: std::mem::take(&mut src.blind)
                 .into_iter()
                 .map(|mut b| {
-                    b.actor_lines.sort_by(|x, y| (&x.file, x.line).cmp(&(&y.file, y.line)));
+                    b.actor_lines.sort_by_key(|x| (x.file.clone(), x.line, x.record.as_ref().map_or(0, |r| r.index)));
                     b
                 })
                 .collect(),
@@ -289,6 +292,7 @@ fn finding(case: &Case, rec: &CoverageRecorder, marks: &[ActorMark], source: usi
             source: case.logs[file.source].name.clone(),
             file: file.path.clone(),
             line: m.line,
+            record: m.record.as_deref().cloned(),
         }
     };
     let before = marks.partition_point(|m| m.time <= start);
@@ -416,7 +420,7 @@ pub fn summary(r: &CoverageReport) -> String {
 
     for s in &r.sources {
         for b in s.blind_spots.iter().filter(|b| b.actor_events > 0) {
-            let lines: Vec<String> = b.actor_lines.iter().take(SHOWN).map(|l| format!("{}:{}", l.file, l.line)).collect();
+            let lines: Vec<String> = b.actor_lines.iter().take(SHOWN).map(LineRef::location).collect();
             let more = if b.actor_events as usize > lines.len() { format!(" and {} more", b.actor_events as usize - lines.len()) } else { String::new() };
             out.push_str(&format!("Blind: {} {}: {} by the actors at {}{more}\n", s.source, b.kind, b.actor_events, lines.join(", ")));
         }
@@ -436,7 +440,14 @@ pub fn summary(r: &CoverageReport) -> String {
     if !r.findings.is_empty() {
         out.push_str(&format!("\n!! STRICT COVERAGE: {} gap(s) inside the window where the actors' access cannot be ruled out:\n", r.findings.len()));
         let mut t = table(&["source", "gap", "actors' last event before", "first event after", "events elsewhere during"]);
-        let show = |a: &Option<Activity>| a.as_ref().map(|a| format!("{} {}\n{}:{}", a.time, a.actor, a.file, a.line)).unwrap_or_else(|| "none".into());
+        let show = |a: &Option<Activity>| {
+            a.as_ref()
+                .map(|a| {
+                    let place = a.record.as_ref().map(|p| format!(" {p}")).unwrap_or_default();
+                    format!("{} {}\n{}:{}{place}", a.time, a.actor, a.file, a.line)
+                })
+                .unwrap_or_else(|| "none".into())
+        };
         for f in r.findings.iter().take(SHOWN) {
             t.add_row(vec![
                 Cell::new(&f.source),

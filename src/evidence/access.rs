@@ -137,6 +137,9 @@ impl RecordAccess {
     }
 }
 
+/// The reason counted for an event that reads only tables that are not the case's ([`Access::OtherTables`]).
+pub const READS_NO_CASE_TABLE: &str = "reads no case table";
+
 /// The meaning of one event for the case.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Access {
@@ -155,6 +158,10 @@ pub enum Access {
     NoRoute,
     /// Not an access to the case's records (the reason is counted).
     Nothing(String),
+    /// The event read only tables (collections, record types) that are not case tables, named as the log names
+    /// them (quotes removed, `crm.customer`): nothing of the case is exposed, but the names are counted and
+    /// reported, so that a table the case should map (`[logs.tables]`) shows at once.
+    OtherTables(Vec<String>),
 }
 
 /// A logged query to re-run against the case's tables (loaded as text) to find the rows it selected.

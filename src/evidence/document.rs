@@ -39,7 +39,7 @@ pub fn interpret(
 ) -> Vec<Access> {
     let name = collection.split_once('.').map(|(_, c)| c).unwrap_or(collection);
     let Some(table) = it.table(name).or_else(|| it.table(collection)) else {
-        return vec![Access::Nothing("collection is not a case table".into())];
+        return vec![Access::OtherTables(vec![collection.to_string()])];
     };
     if command == "count" {
         return vec![Access::Aggregate];
@@ -438,7 +438,7 @@ mod tests {
         assert!(q.statement.contains("{\"state\":\"VT\"}"));
         assert_eq!(q.sql, r#"SELECT t0."customer_id" AS "__key0" FROM "customers" AS t0 WHERE t0."state" = 'VT'"#);
         assert_eq!(q.fields, [1, 2, 4, 5]);
-        assert!(matches!(run("find", "crm.other", json!({}), None, None)[0], Access::Nothing(_)));
+        assert_eq!(run("find", "crm.other", json!({}), None, None)[0], Access::OtherTables(vec!["crm.other".into()]));
     }
 
     #[test]

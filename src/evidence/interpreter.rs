@@ -81,22 +81,120 @@ impl<'a> Interpreter<'a> {
         (self.schema.tables[table].fields().collect(), FieldsFrom::Assumed(default))
     }
 
-    /// A table name as the log writes it (`Customer`, `public.customers`, `"Tickets"`) → case table.
+    /// A table name as the log writes it (`Customer`, `public.customers`, `"Tickets"`, `` `crm`.`customers` ``,
+    /// `[dbo].[customers]`) → case table (see [`Interpreter::table_of`]).
     pub fn table(&self, name: &str) -> Option<TableId> {
-        let name = name.trim().trim_matches('"');
+        // The common case, an entry written exactly as the log writes the name, without building its parts.
         if let Some(id) = self.log.table_names.get(name) {
             return Some(*id);
         }
-        let bare = name.rsplit('.').next().unwrap_or(name).trim_matches('"');
-        if let Some(id) = self.log.table_names.get(bare) {
-            return Some(*id);
+        self.table_of(&name_parts(name))
+    }
+
+    /// A table by the parts of its name, quotes removed (`["crm", "customers"]`). The whole name is looked up in
+    /// the log's `[logs.tables]`, then without its leading parts (database, schema), so `crm.customers` is found by
+    /// an entry `crm.customers` or `customers` (exact, then ignoring case; entries may be written with quotes);
+    /// then the last part as a case table's name, ignoring case.
+    pub fn table_of(&self, parts: &[String]) -> Option<TableId> {
+        let bare = parts.last()?;
+        for start in 0..parts.len() {
+            let wanted = &parts[start..];
+            let same = |entry: &String, ignore_case: bool| {
+                let entry = name_parts(entry);
+                entry.len() == wanted.len()
+                    && entry.iter().zip(wanted).all(|(a, b)| if ignore_case { a.eq_ignore_ascii_case(b) } else { a == b })
+            };
+            if let Some((_, id)) = self.log.table_names.iter().find(|(k, _)| same(k, false)) {
+                return Some(*id);
+            }
+            if let Some((_, id)) = self.log.table_names.iter().find(|(k, _)| same(k, true)) {
+                return Some(*id);
+            }
         }
-        self.log
-            .table_names
-            .iter()
-            .find(|(k, _)| k.eq_ignore_ascii_case(bare))
-            .map(|(_, v)| *v)
-            .or_else(|| self.schema.tables.iter().position(|t| t.name.eq_ignore_ascii_case(bare)))
+        self.schema.tables.iter().position(|t| t.name.eq_ignore_ascii_case(bare))
+    }
+}
+
+/// The parts of a (schema-qualified) name as a log or a statement writes it, each without its quotes: `crm.customers`,
+/// `"public"."customers"`, `` `crm`.`customers` ``, `[dbo].[customers]` (a doubled quote inside quotes is one quote).
+/// Whitespace around a part is dropped, whitespace inside quotes kept.
+pub fn name_parts(name: &str) -> Vec<String> {
+    let mut parts = Vec::new();
+    let mut current = String::new();
+    // Unquoted whitespace, kept only when more of the part follows.
+    let mut pending = String::new();
+    let mut chars = name.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c.is_whitespace() {
+            if !current.is_empty() {
+                pending.push(c);
+            }
+            continue;
+        }
+        if c != '.' {
+            current.push_str(&std::mem::take(&mut pending));
+        }
+        let close = match c {
+            '"' => Some('"'),
+            '`' => Some('`'),
+            '[' => Some(']'),
+            _ => None,
+        };
+        match close {
+            Some(close) => {
+                while let Some(q) = chars.next() {
+                    if q == close {
+                        if chars.peek() == Some(&close) {
+                            chars.next();
+                        } else {
+                            break;
+                        }
+                    }
+                    current.push(q);
+                }
+            }
+            None if c == '.' => {
+                pending.clear();
+                parts.push(std::mem::take(&mut current));
+            }
+            None => current.push(c),
+        }
+    }
+    parts.push(current);
+    parts
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_in_every_quoting_and_with_or_without_their_schema() {
+        assert_eq!(name_parts("crm.customers"), ["crm", "customers"]);
+        assert_eq!(name_parts("`crm`.`cust.omers`"), ["crm", "cust.omers"]);
+        assert_eq!(name_parts(r#""public"."Cus""tomers""#), ["public", "Cus\"tomers"]);
+        assert_eq!(name_parts("[dbo].[customers]]x]"), ["dbo", "customers]x"]);
+        assert_eq!(name_parts(" customers "), ["customers"]);
+
+        let schema = testing::schema();
+        let mut log = testing::log();
+        log.table_names.insert("crm.customer".into(), 0);
+        log.table_names.insert("[ticket]".into(), 1);
+        let it = Interpreter::new(&schema, &log);
+        for (written, expected) in [
+            ("`crm`.`customer`", Some(0)),
+            ("CRM.Customer", Some(0)),
+            ("crm.public.customer", None),
+            ("archive.customer", None),
+            ("customer", None),
+            ("[dbo].[ticket]", Some(1)),
+            ("ticket", Some(1)),
+            ("\"public\".\"customers\"", Some(0)),
+            ("db.schema.TICKETS", Some(1)),
+            ("orders", None),
+        ] {
+            assert_eq!(it.table(written), expected, "{written}");
+        }
     }
 }
 

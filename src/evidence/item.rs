@@ -10,13 +10,45 @@ use crate::evidence::interpreter::Interpreter;
 use crate::case::schema::TableId;
 use crate::ingest::event::{ItemReadKind, ItemRequest};
 
+/// One access per table of the request; the tables whose items cannot be named (no key logged) are one
+/// unresolved access for the event, not one per table.
 pub fn interpret(it: &Interpreter<'_>, operation: &str, requests: &[ItemRequest]) -> Vec<Access> {
-    requests.iter().map(|r| request(it, operation, r)).collect()
+    let mut out = Vec::new();
+    // The tables whose items cannot be named, the reasons, and the columns returned (`None`: unknown).
+    type Unnamed = (Vec<String>, Vec<String>, Option<Vec<crate::case::schema::FieldId>>);
+    let mut unresolved: Option<Unnamed> = None;
+    for (r, access) in requests.iter().map(|r| (r, request(it, operation, r))) {
+        match access {
+            Access::Unresolved { reason, fields, .. } if r.keys.is_empty() && matches!(r.kind, ItemReadKind::Get | ItemReadKind::Query) => {
+                let (tables, reasons, all_fields) = unresolved.get_or_insert_with(|| (Vec::new(), Vec::new(), Some(Vec::new())));
+                if !tables.contains(&r.table) {
+                    tables.push(r.table.clone());
+                }
+                if !reasons.contains(&reason) {
+                    reasons.push(reason);
+                }
+                *all_fields = match (all_fields.take(), fields) {
+                    (Some(mut a), Some(b)) => {
+                        a.extend(b);
+                        a.sort_unstable();
+                        a.dedup();
+                        Some(a)
+                    }
+                    _ => None,
+                };
+            }
+            other => out.push(other),
+        }
+    }
+    if let Some((tables, reasons, fields)) = unresolved {
+        out.push(Access::Unresolved { statement: format!("DynamoDB {operation} {}", tables.join(", ")), reason: reasons.join("; "), fields });
+    }
+    out
 }
 
 fn request(it: &Interpreter<'_>, operation: &str, r: &ItemRequest) -> Access {
     let Some(table) = it.table(&r.table) else {
-        return Access::Nothing("table is not a case table".into());
+        return Access::OtherTables(vec![r.table.clone()]);
     };
     let spec = &it.schema.tables[table];
     // Without a projection a read returns whole items: what the case declares such a read shows, or the
@@ -116,6 +148,32 @@ mod tests {
         assert!(matches!(&interpret(&it, "Scan", &[limited])[0], Access::Unresolved { .. }));
         let counted = ItemRequest { count_only: true, ..req("customers", ItemReadKind::Query, &[("customer_id", "C1")], None) };
         assert_eq!(interpret(&it, "Query", &[counted]), [Access::Aggregate]);
-        assert!(matches!(&interpret(&it, "GetItem", &[req("other", ItemReadKind::Get, &[("id", "1")], None)])[0], Access::Nothing(_)));
+        assert_eq!(interpret(&it, "GetItem", &[req("other", ItemReadKind::Get, &[("id", "1")], None)]), [Access::OtherTables(vec!["other".into()])]);
+    }
+
+    #[test]
+    fn an_event_that_logged_no_key_is_one_unresolved_access() {
+        let schema = testing::schema();
+        let log = testing::log();
+        let it = Interpreter::new(&schema, &log);
+        let a = interpret(
+            &it,
+            "BatchGetItem",
+            &[
+                req("customers", ItemReadKind::Get, &[], Some(&["email"])),
+                req("tickets", ItemReadKind::Get, &[], Some(&["subject"])),
+                req("customers", ItemReadKind::Get, &[("customer_id", "C9")], None),
+            ],
+        );
+        assert_eq!(a.len(), 2, "{a:?}");
+        assert!(matches!(&a[0], Access::Records(r) if r[0].keys == ["C9"]));
+        match &a[1] {
+            Access::Unresolved { statement, reason, fields: Some(fields) } => {
+                assert_eq!(statement, "DynamoDB BatchGetItem customers, tickets");
+                assert_eq!(reason, "no key logged");
+                assert_eq!(fields, &[2, 8]);
+            }
+            other => panic!("{other:?}"),
+        }
     }
 }

@@ -15,16 +15,25 @@ pub mod view;
 
 use crate::evidence::access::Access;
 use crate::evidence::interpreter::Interpreter;
-use crate::ingest::event::Payload;
+use crate::ingest::event::{Format, Payload};
 
 // The interpreters of each kind of evidence use `Interpreter`'s lookups, and this dispatch uses them: it is
 // kept here, apart from the struct, so that no file imports a file that imports it.
 impl Interpreter<'_> {
-    /// What the event exposes; one entry per statement where a log line holds several.
+    /// What the event exposes; one entry per statement where a log line holds several. SQL is read in the
+    /// dialect of the log's declared format (tried in turn when none is declared); see [`Interpreter::interpret_as`].
     pub fn interpret(&self, payload: &Payload) -> Vec<Access> {
+        let declared = self.log.format.as_deref().and_then(Format::parse_name);
+        self.interpret_as(payload, declared)
+    }
+
+    /// As [`Interpreter::interpret`], for an event of a file read in `format` (SQL is parsed in its dialect).
+    pub fn interpret_as(&self, payload: &Payload, format: Option<Format>) -> Vec<Access> {
         match payload {
             Payload::Http { method, target, status } => vec![route::interpret(self, method, target, *status)],
-            Payload::Sql { statement, parameters, class, rows, .. } => sql::interpret(self, statement, parameters, class.as_deref(), *rows),
+            Payload::Sql { statement, parameters, class, rows, .. } => {
+                sql::interpret(self, statement, parameters, class.as_deref(), *rows, sql::SqlDialect::of(format))
+            }
             Payload::Record { action, table, record, fields } => {
                 vec![record::interpret(self, action.as_deref(), table.as_deref(), record.as_deref(), fields.as_deref())]
             }

@@ -1,6 +1,7 @@
 //! Retrieved objects and reports: when the case declares what the object held (`[[exports]]`), every row of that
 //! export is named. An S3 object the case does not declare is not a case record; a Salesforce report without a
-//! declared export is unresolved (its rows are not in the log).
+//! declared export is unresolved (its rows are not in the log). An S3 object read through an access point whose
+//! bucket the log does not give (a copy source naming the access point) matches a declared export by its key.
 
 use crate::evidence::access::{Access, RecordAccess};
 
@@ -8,7 +9,11 @@ use crate::evidence::interpreter::Interpreter;
 
 pub fn interpret(it: &Interpreter<'_>, store: &str, container: Option<&str>, name: &str, rows: Option<u64>) -> Access {
     let found = match store {
-        "s3" => it.exports.iter().find(|e| e.is_object(container, name)),
+        "s3" => it
+            .exports
+            .iter()
+            .find(|e| e.is_object(container, name))
+            .or_else(|| container.is_none().then(|| it.exports.iter().find(|e| e.object_key.as_deref() == Some(name))).flatten()),
         _ => it.exports.iter().find(|e| e.is_report(name)),
     };
     if let Some(e) = found {

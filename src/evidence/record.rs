@@ -55,7 +55,7 @@ pub fn interpret(it: &Interpreter<'_>, action: Option<&str>, table: Option<&str>
     let table_id = match table {
         Some(name) => match it.table(name) {
             Some(id) => id,
-            None => return Access::Nothing(format!("table `{name}` is not a case table")),
+            None => return Access::OtherTables(vec![name.to_string()]),
         },
         None => CUSTOMERS,
     };

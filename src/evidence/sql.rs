@@ -7,7 +7,12 @@
 //! - A query returning only aggregates (`count(*)`, `avg(x)`, `GROUP BY state`) exposes no record, unless
 //!   it returns a column that singles out a person (`GROUP BY email`): that is treated as a row listing.
 //!   `min`/`max`/`array_agg`/`string_agg` return values themselves and count as returned columns.
-//! - No WHERE and no LIMIT: the whole table was read. A filter that names no key is unresolved.
+//! - No WHERE and no LIMIT: the whole table was read. A filter that names no key is replayed.
+//! - Quoted names in every dialect (`` `crm`.`customers` ``, `"public"."customers"`, `[dbo].[customers]`) are
+//!   names like any other; the parser's dialect follows the log's format (see [`SqlDialect`]).
+//! - Administration statements (accounts and privileges, settings, SHOW, schema changes, plugins) return no
+//!   table rows: ignored with their reason, told by MySQL's `sql_command` where the log gives it.
+//! - A statement that reads only tables that are not the case's names them ([`Access::OtherTables`]).
 
 use std::collections::BTreeSet;
 use std::ops::ControlFlow;
@@ -16,20 +21,58 @@ use sqlparser::ast::{InTarget,
     BinaryOperator, CastKind, CopySource, DataType, Expr, GroupByExpr, Ident, ObjectName, ObjectNamePart, OrderByKind, Query, Select,
     SelectItem, SelectItemQualifiedWildcardKind, SetExpr, Statement, TableAlias, TableFactor, UnaryOperator, Value,
 };
-use sqlparser::dialect::{GenericDialect, MySqlDialect, PostgreSqlDialect};
+use sqlparser::dialect::{Dialect, GenericDialect, MsSqlDialect, MySqlDialect, PostgreSqlDialect};
 use sqlparser::parser::Parser;
 
 use crate::evidence::access::{Access, FieldsFrom, RecordAccess, ReplayQuery};
 
 use crate::evidence::interpreter::Interpreter;
 use crate::case::schema::{FieldId, TableId, CUSTOMERS};
-use crate::ingest::event::{Parameters, StatementText};
+use crate::ingest::event::{Format, Parameters, StatementText};
 
 /// Aggregates that return no stored value (so no record's data).
 const COUNTING_AGGREGATES: [&str; 12] =
     ["count", "sum", "avg", "stddev", "stddev_pop", "stddev_samp", "variance", "var_pop", "var_samp", "bool_and", "bool_or", "every"];
 
-pub fn interpret(it: &Interpreter<'_>, statement: &StatementText, parameters: &Parameters, class: Option<&str>, rows: Option<u64>) -> Vec<Access> {
+/// The SQL dialect a log writes, which decides what quotes mean: MySQL's `"x"` is a string and `` `x` `` a name,
+/// PostgreSQL's `"x"` a name. Statements are parsed in the log's dialect first, then in the others.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SqlDialect {
+    /// MySQL, MariaDB, Percona audit logs.
+    MySql,
+    /// PostgreSQL logs (pgaudit), and PartiQL (DynamoDB), whose quotes are PostgreSQL's.
+    PostgreSql,
+    /// A generic export (`query` column of a CSV or JSON Lines log): PostgreSQL, MySQL, SQL Server in turn.
+    Unknown,
+}
+
+impl SqlDialect {
+    /// The dialect of a log format's statements; `None` (not known): tried in turn.
+    pub fn of(format: Option<Format>) -> SqlDialect {
+        match format {
+            Some(Format::MysqlAudit) => SqlDialect::MySql,
+            Some(Format::Pgaudit | Format::Cloudtrail) => SqlDialect::PostgreSql,
+            _ => SqlDialect::Unknown,
+        }
+    }
+
+    fn parsers(self) -> &'static [&'static dyn Dialect] {
+        match self {
+            SqlDialect::MySql => &[&MySqlDialect {}, &GenericDialect {}, &PostgreSqlDialect {}],
+            SqlDialect::PostgreSql => &[&PostgreSqlDialect {}, &GenericDialect {}, &MySqlDialect {}],
+            SqlDialect::Unknown => &[&PostgreSqlDialect {}, &MySqlDialect {}, &MsSqlDialect {}, &GenericDialect {}],
+        }
+    }
+}
+
+pub fn interpret(
+    it: &Interpreter<'_>,
+    statement: &StatementText,
+    parameters: &Parameters,
+    class: Option<&str>,
+    rows: Option<u64>,
+    dialect: SqlDialect,
+) -> Vec<Access> {
     let text = match statement {
         StatementText::Logged(t) => t,
         StatementText::NotLogged if class.is_some_and(|c| c != "READ") => {
@@ -39,8 +82,15 @@ pub fn interpret(it: &Interpreter<'_>, statement: &StatementText, parameters: &P
             return vec![Access::Unresolved { statement: "<not logged>".into(), reason: "statement text not logged".into(), fields: None }];
         }
     };
-    let statements = match parse(text) {
+    // The log's own word for the command (MySQL `sql_command`, Percona `command_class`) is trusted.
+    if let Some(reason) = class.and_then(admin_command) {
+        return vec![Access::Nothing(reason.into())];
+    }
+    let statements = match parse(text, dialect) {
         Ok(s) => s,
+        // A statement the parser refuses may still be plainly an administration statement (MySQL writes a
+        // password as `IDENTIFIED BY <secret>`, MariaDB as `*****`): told by its first words.
+        Err(_) if admin_words(text).is_some() => return vec![Access::Nothing(admin_words(text).unwrap_or_default().into())],
         Err(e) => return vec![Access::Unresolved { statement: text.clone(), reason: format!("SQL could not be parsed: {e}"), fields: None }],
     };
     let ctx = Context { it, parameters, text, rows: if statements.len() == 1 { rows } else { None } };
@@ -51,11 +101,154 @@ pub fn interpret(it: &Interpreter<'_>, statement: &StatementText, parameters: &P
     out
 }
 
-fn parse(text: &str) -> Result<Vec<Statement>, String> {
-    Parser::parse_sql(&PostgreSqlDialect {}, text)
-        .or_else(|_| Parser::parse_sql(&MySqlDialect {}, text))
-        .or_else(|_| Parser::parse_sql(&GenericDialect {}, text))
-        .map_err(|e| e.to_string())
+/// Parses in the dialect's parsers in turn; the error is the first parser's (the log's own dialect).
+fn parse(text: &str, dialect: SqlDialect) -> Result<Vec<Statement>, String> {
+    let mut first_error = None;
+    for parser in dialect.parsers() {
+        match Parser::parse_sql(*parser, text) {
+            Ok(statements) => return Ok(statements),
+            Err(e) => {
+                first_error.get_or_insert_with(|| e.to_string());
+            }
+        }
+    }
+    Err(first_error.unwrap_or_default())
+}
+
+const ACCOUNTS: &str = "administration statement: accounts and privileges (CREATE USER, GRANT, SET PASSWORD...), no table rows returned";
+const SETTING: &str = "administration statement: a setting (SET), no table rows returned";
+const SHOW: &str = "administration statement: SHOW (server metadata), no table rows returned";
+const SCHEMA: &str = "administration statement: schema change (ALTER TABLE, RENAME TABLE...), no table rows returned";
+const PLUGIN: &str = "administration statement: plugin or component (INSTALL, UNINSTALL), no table rows returned";
+const SESSION: &str = "administration statement: session or server command (USE, FLUSH, KILL, transaction control), no table rows returned";
+
+/// MySQL's name for a command as its audit logs write it (`sql_command`, Percona's `command_class`:
+/// `create_user`, `set_option`, `show_tables`...), when it is an administration command.
+fn admin_command(command: &str) -> Option<&'static str> {
+    Some(match command {
+        "create_user" | "alter_user" | "drop_user" | "rename_user" | "grant" | "grant_roles" | "revoke" | "revoke_all" | "revoke_roles"
+        | "set_password" | "create_role" | "drop_role" | "set_role" | "alter_user_default_role" => ACCOUNTS,
+        "set_option" => SETTING,
+        "alter_table" | "rename_table" => SCHEMA,
+        "install_plugin" | "uninstall_plugin" | "install_component" | "uninstall_component" => PLUGIN,
+        "change_db" | "flush" | "kill" | "begin" | "commit" | "rollback" | "savepoint" | "release_savepoint" | "rollback_to_savepoint" => SESSION,
+        c if c.starts_with("show_") => SHOW,
+        _ => return None,
+    })
+}
+
+/// An administration statement as parsed.
+fn admin_statement(statement: &Statement) -> Option<&'static str> {
+    Some(match statement {
+        Statement::CreateUser(_)
+        | Statement::AlterUser(_)
+        | Statement::CreateRole(_)
+        | Statement::AlterRole { .. }
+        | Statement::Grant(_)
+        | Statement::GrantRole(_)
+        | Statement::Deny(_)
+        | Statement::Revoke(_)
+        | Statement::RevokeRole(_)
+        | Statement::AlterDefaultPrivileges(_) => ACCOUNTS,
+        Statement::Set(sqlparser::ast::Set::SetRole { .. } | sqlparser::ast::Set::SetSessionAuthorization(_)) => ACCOUNTS,
+        Statement::Set(_) | Statement::Reset(_) => SETTING,
+        Statement::ShowFunctions { .. }
+        | Statement::ShowVariable { .. }
+        | Statement::ShowStatus { .. }
+        | Statement::ShowVariables { .. }
+        | Statement::ShowCreate { .. }
+        | Statement::ShowColumns { .. }
+        | Statement::ShowCatalogs { .. }
+        | Statement::ShowDatabases { .. }
+        | Statement::ShowProcessList { .. }
+        | Statement::ShowSchemas { .. }
+        | Statement::ShowCharset(_)
+        | Statement::ShowObjects(_)
+        | Statement::ShowTables { .. }
+        | Statement::ShowViews { .. }
+        | Statement::ShowCollation { .. } => SHOW,
+        Statement::AlterTable(_) | Statement::RenameTable(_) => SCHEMA,
+        Statement::Install { .. } => PLUGIN,
+        Statement::Use(_)
+        | Statement::Flush { .. }
+        | Statement::Kill { .. }
+        | Statement::StartTransaction { .. }
+        | Statement::Commit { .. }
+        | Statement::Rollback { .. }
+        | Statement::Savepoint { .. }
+        | Statement::ReleaseSavepoint { .. } => SESSION,
+        _ => return None,
+    })
+}
+
+/// An administration statement told by its first words, for a statement the parser refuses. Never when the
+/// text holds a SELECT (`SET @x = (SELECT ...)`): that may return rows and stays unresolved.
+fn admin_words(text: &str) -> Option<&'static str> {
+    let words: Vec<String> = without_comments(text)
+        .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+        .filter(|w| !w.is_empty())
+        .map(|w| w.to_ascii_uppercase())
+        .collect();
+    if words.iter().any(|w| w == "SELECT") {
+        return None;
+    }
+    let word = |i: usize| words.get(i).map(String::as_str).unwrap_or_default();
+    Some(match (word(0), word(1)) {
+        ("CREATE" | "ALTER" | "DROP" | "RENAME", "USER" | "ROLE") | ("GRANT" | "REVOKE", _) | ("SET", "PASSWORD" | "ROLE") => ACCOUNTS,
+        ("SET", _) => SETTING,
+        ("SHOW", _) => SHOW,
+        ("ALTER" | "RENAME", "TABLE") => SCHEMA,
+        ("INSTALL" | "UNINSTALL", "PLUGIN" | "COMPONENT" | "SONAME") => PLUGIN,
+        ("USE" | "FLUSH" | "KILL", _) => SESSION,
+        _ => return None,
+    })
+}
+
+/// The statement with its comments blanked out (`/* */`, `-- `, `#`), quoted text kept.
+fn without_comments(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '/' if chars.peek() == Some(&'*') => {
+                chars.next();
+                let mut last = ' ';
+                for n in chars.by_ref() {
+                    if last == '*' && n == '/' {
+                        break;
+                    }
+                    last = n;
+                }
+                out.push(' ');
+            }
+            '-' if chars.peek() == Some(&'-') => {
+                for n in chars.by_ref() {
+                    if n == '\n' {
+                        break;
+                    }
+                }
+                out.push(' ');
+            }
+            '#' => {
+                for n in chars.by_ref() {
+                    if n == '\n' {
+                        break;
+                    }
+                }
+                out.push(' ');
+            }
+            '\'' | '"' | '`' => {
+                out.push(' ');
+                for n in chars.by_ref() {
+                    if n == c {
+                        break;
+                    }
+                }
+            }
+            _ => out.push(c),
+        }
+    }
+    out
 }
 
 struct Context<'a> {
@@ -97,8 +290,9 @@ impl Context<'_> {
             Statement::Query(q) => self.query(q),
             Statement::Copy { source, to: true, .. } => match source {
                 CopySource::Table { table_name, columns } => {
-                    let Some(table) = self.it.table(&table_name.to_string()) else {
-                        return Access::Nothing("reads no case table".into());
+                    let parts = name_parts(table_name);
+                    let Some(table) = self.it.table_of(&parts) else {
+                        return Access::OtherTables(vec![parts.join(".")]);
                     };
                     let spec = &self.it.schema.tables[table];
                     let fields = if columns.is_empty() {
@@ -114,7 +308,7 @@ impl Context<'_> {
             Statement::Insert(_) | Statement::Update(_) | Statement::Delete(_) | Statement::Merge(_) => {
                 Access::Nothing("write statement".into())
             }
-            _ => Access::Nothing("not a read statement".into()),
+            other => Access::Nothing(admin_statement(other).unwrap_or("not a read statement").into()),
         }
     }
 
@@ -146,11 +340,12 @@ impl Context<'_> {
             for factor in std::iter::once(&from.relation).chain(from.joins.iter().map(|j| &j.relation)) {
                 match factor {
                     TableFactor::Table { name, alias, .. } => {
-                        let bare = last_part(name);
+                        let parts = name_parts(name);
+                        let bare = parts.last().cloned().unwrap_or_default();
                         scope.push(ScopeTable {
                             alias: alias.as_ref().map(|a| a.name.value.to_lowercase()).unwrap_or_else(|| bare.to_lowercase()),
-                            written: name.to_string(),
-                            table: self.it.table(&name.to_string()),
+                            table: self.it.table_of(&parts),
+                            written: parts.join("."),
                         });
                     }
                     TableFactor::Derived { .. } => return self.unresolved("subquery in FROM is not analysed yet"),
@@ -160,7 +355,10 @@ impl Context<'_> {
         }
         let case_tables: Vec<TableId> = dedup(scope.iter().filter_map(|s| s.table).collect());
         if case_tables.is_empty() {
-            return Access::Nothing("reads no case table".into());
+            if scope.is_empty() {
+                return Access::Nothing("reads no case table".into());
+            }
+            return Access::OtherTables(dedup(scope.iter().map(|s| s.written.clone()).collect()));
         }
 
         let mut fields = BTreeSet::new();
@@ -534,7 +732,12 @@ fn merge(a: Access, b: Access, ctx: &Context<'_>) -> Access {
             x.extend(y);
             Access::Records(x)
         }
-        (Access::Nothing(_) | Access::NoRoute | Access::Aggregate, other) | (other, Access::Nothing(_) | Access::NoRoute | Access::Aggregate) => other,
+        (Access::OtherTables(mut x), Access::OtherTables(y)) => {
+            x.extend(y);
+            Access::OtherTables(dedup(x))
+        }
+        (Access::Nothing(_) | Access::NoRoute | Access::Aggregate | Access::OtherTables(_), other)
+        | (other, Access::Nothing(_) | Access::NoRoute | Access::Aggregate | Access::OtherTables(_)) => other,
         (Access::WholeTable { mut tables, mut fields, statement, from }, Access::WholeTable { tables: t2, fields: f2, from: f, .. }) => {
             tables.extend(t2);
             fields.extend(f2);
@@ -544,8 +747,19 @@ fn merge(a: Access, b: Access, ctx: &Context<'_>) -> Access {
     }
 }
 
+/// The parts of a name, without their quotes (`` `crm`.`customers` `` → `crm`, `customers`).
+fn name_parts(name: &ObjectName) -> Vec<String> {
+    name.0
+        .iter()
+        .map(|p| match p {
+            ObjectNamePart::Identifier(ident) => ident.value.clone(),
+            other => other.to_string(),
+        })
+        .collect()
+}
+
 fn last_part(name: &ObjectName) -> String {
-    name.0.last().map(|p| p.to_string()).unwrap_or_default().trim_matches('"').trim_matches('`').to_string()
+    name_parts(name).pop().unwrap_or_default()
 }
 
 fn column_index(columns: &[String], name: &str) -> Option<usize> {
@@ -568,7 +782,7 @@ mod tests {
         let schema = testing::schema();
         let log = testing::log();
         let it = Interpreter::new(&schema, &log);
-        interpret(&it, &StatementText::Logged(sql.into()), &params, Some("READ"), None)
+        interpret(&it, &StatementText::Logged(sql.into()), &params, Some("READ"), None, SqlDialect::Unknown)
     }
 
     fn one(sql: &str) -> Access {
@@ -710,9 +924,127 @@ mod tests {
     #[test]
     fn statements_that_read_no_case_table_or_write() {
         assert!(matches!(one("select 1"), Access::Nothing(_)));
-        assert!(matches!(one("SELECT * FROM pg_catalog.pg_tables"), Access::Nothing(_)));
+        assert_eq!(one("SELECT * FROM pg_catalog.pg_tables"), Access::OtherTables(vec!["pg_catalog.pg_tables".into()]));
         assert!(matches!(one("UPDATE customers SET email = 'x' WHERE customer_id = 'C1'"), Access::Nothing(_)));
         assert!(matches!(one("SELECT 1 FROM customers WHERE customer_id = 'C1'"), Access::Nothing(_)));
+    }
+
+    /// As `one`, in a dialect, with `[logs.tables]` entries and the log's command name (`class`).
+    fn one_in(sql: &str, dialect: SqlDialect, tables: &[(&str, TableId)], class: Option<&str>) -> Access {
+        let schema = testing::schema();
+        let mut log = testing::log();
+        for (name, table) in tables {
+            log.table_names.insert(name.to_string(), *table);
+        }
+        let it = Interpreter::new(&schema, &log);
+        let mut v = interpret(&it, &StatementText::Logged(sql.into()), &Parameters::None, class, None, dialect);
+        assert_eq!(v.len(), 1, "{v:?}");
+        v.remove(0)
+    }
+
+    #[test]
+    fn orm_statements_with_quoted_and_schema_qualified_names_name_their_records() {
+        use SqlDialect::{MySql, PostgreSql, Unknown};
+        let email_and_name = ["customers.full_name", "customers.email"];
+        for (sql, dialect) in [
+            // Hibernate 6 on MySQL with globally quoted identifiers (literal values: client-side prepared statements).
+            ("select c1_0.`customer_id`,c1_0.`email`,c1_0.`full_name` from `crm`.`customers` c1_0 where c1_0.`customer_id`='C1'", MySql),
+            // ActiveRecord (mysql2): `table`.* and `table`.`column`.
+            ("SELECT `customers`.* FROM `customers` WHERE `customers`.`customer_id` = 'C1' LIMIT 1", MySql),
+            // ActiveRecord (postgresql), parameters inlined by the server log.
+            (r#"SELECT "customers".* FROM "customers" WHERE "customers"."customer_id" = 'C1' LIMIT 1"#, PostgreSql),
+            // Sequelize (MySQL and PostgreSQL): schema-qualified table with a model alias.
+            ("SELECT `customer_id`, `full_name`, `email` FROM `crm`.`customers` AS `Customer` WHERE `Customer`.`customer_id` = 'C1';", MySql),
+            (r#"SELECT "customer_id", "full_name", "email" FROM "public"."customers" AS "Customer" WHERE "Customer"."customer_id" = 'C1';"#, PostgreSql),
+            // Entity Framework Core (SQL Server): brackets, N'' strings; read from a generic export.
+            ("SELECT TOP(1) [c].[customer_id], [c].[full_name], [c].[email] FROM [dbo].[customers] AS [c] WHERE [c].[customer_id] = N'C1'", Unknown),
+            // Three-part names (database.schema.table).
+            (r#"SELECT c."email", c."full_name" FROM "crm"."public"."customers" c WHERE c."customer_id" IN ('C1')"#, PostgreSql),
+        ] {
+            let (table, keys, mut fields) = records(one_in(sql, dialect, &[], None));
+            assert_eq!((table, keys), (CUSTOMERS, vec!["C1".to_string()]), "{sql}");
+            fields.retain(|f| email_and_name.contains(&f.as_str()));
+            fields.sort();
+            assert_eq!(fields, ["customers.email", "customers.full_name"], "{sql}");
+        }
+        // Django names tables app_model: found through [logs.tables], with or without the schema in the entry.
+        let django = "SELECT `crm_customer`.`customer_id`, `crm_customer`.`email` FROM `crm_customer` WHERE `crm_customer`.`customer_id` = 'C2' LIMIT 21";
+        assert_eq!(records(one_in(django, MySql, &[("crm_customer", 0)], None)).1, ["C2"]);
+        let qualified = "SELECT `t`.`email` FROM `support`.`crm_customer` `t` WHERE `t`.`customer_id` = 'C3'";
+        assert_eq!(records(one_in(qualified, MySql, &[("crm_customer", 0)], None)).1, ["C3"]);
+        assert_eq!(records(one_in(qualified, MySql, &[("support.crm_customer", 0)], None)).1, ["C3"]);
+        assert_eq!(records(one_in(qualified, MySql, &[("`support`.`crm_customer`", 0)], None)).1, ["C3"]);
+        // An entry with another schema does not match.
+        assert_eq!(one_in(qualified, MySql, &[("archive.crm_customer", 0)], None), Access::OtherTables(vec!["support.crm_customer".into()]));
+        // MySQL's double quotes are strings: the key is named, not taken for a column.
+        assert_eq!(records(one_in(r#"select email from customers where customer_id = "C4""#, MySql, &[], None)).1, ["C4"]);
+    }
+
+    proptest::proptest! {
+        /// However a dialect quotes the names (and whether a schema is written), a key lookup names the same key and
+        /// returns the same column.
+        #[test]
+        fn quoting_never_changes_the_records_named(key in "[A-Z][0-9]{1,6}", style in 0usize..4, schema in proptest::option::of("s_[a-z0-9_]{0,8}")) {
+            let (dialect, q): (SqlDialect, fn(&str) -> String) = match style {
+                0 => (SqlDialect::MySql, |n| format!("`{n}`")),
+                1 => (SqlDialect::PostgreSql, |n| format!("\"{n}\"")),
+                2 => (SqlDialect::Unknown, |n| format!("[{n}]")),
+                _ => (SqlDialect::Unknown, |n| n.to_string()),
+            };
+            let table = match &schema {
+                Some(s) => format!("{}.{}", q(s), q("customers")),
+                None => q("customers"),
+            };
+            let sql = format!("SELECT {} FROM {table} WHERE {} = '{key}'", q("email"), q("customer_id"));
+            let (t, keys, fields) = records(one_in(&sql, dialect, &[], None));
+            proptest::prop_assert_eq!((t, keys, fields), (CUSTOMERS, vec![key.clone()], vec!["customers.email".to_string()]), "{}", sql);
+        }
+    }
+
+    #[test]
+    fn a_table_that_is_not_the_cases_is_named() {
+        assert_eq!(
+            one_in("SELECT `c`.`email` FROM `crm`.`customer` `c` WHERE `c`.`id` = 7", SqlDialect::MySql, &[], None),
+            Access::OtherTables(vec!["crm.customer".into()])
+        );
+        assert_eq!(one("COPY crm.leads TO STDOUT"), Access::OtherTables(vec!["crm.leads".into()]));
+        assert_eq!(
+            one("SELECT a.x FROM leads a JOIN accounts b ON a.id = b.id UNION SELECT x FROM leads"),
+            Access::OtherTables(vec!["accounts".into(), "leads".into()])
+        );
+    }
+
+    #[test]
+    fn administration_statements_are_ignored_with_their_reason() {
+        // As MariaDB's server_audit and MySQL's audit log write them (passwords masked), and others.
+        for (sql, reason) in [
+            ("CREATE USER u1 IDENTIFIED BY *****", "accounts and privileges"),
+            ("GRANT ALL ON sa_db TO u2 IDENTIFIED BY *****", "accounts and privileges"),
+            ("SET PASSWORD FOR u1 = PASSWORD(*****)", "accounts and privileges"),
+            ("SET PASSWORD FOR u1=<secret>", "accounts and privileges"),
+            ("CREATE USER 'app'@'%' IDENTIFIED WITH 'caching_sha2_password' AS '<secret>'", "accounts and privileges"),
+            ("grant select on crm.customers to 'report'@'%'", "accounts and privileges"),
+            ("alter table t1 rename renamed_t1", "schema change"),
+            ("uninstall plugin server_audit", "plugin"),
+            ("install plugin server_audit soname 'server_audit'", "plugin"),
+            ("set global server_audit_events='connect,query'", "a setting"),
+            ("SET NAMES utf8mb4", "a setting"),
+            ("show variables like 'server_audit%'", "SHOW"),
+            ("SHOW WARNINGS", "SHOW"),
+            ("show status like 'server_audit_current_log'", "SHOW"),
+            ("/* ApplicationName=DBeaver 7.1.4 - SQLEditor <Script.sql> */ use guardium_qa", "session or server"),
+        ] {
+            match one_in(sql, SqlDialect::MySql, &[], None) {
+                Access::Nothing(r) => assert!(r.starts_with("administration statement") && r.contains(reason), "{sql}: {r}"),
+                other => panic!("{sql}: {other:?}"),
+            }
+        }
+        // The log's own command name is trusted, whatever the text.
+        assert!(matches!(one_in("CREATE USER x IDENTIFIED BY <secret>", SqlDialect::MySql, &[], Some("create_user")), Access::Nothing(r) if r.contains("accounts")));
+        assert!(matches!(one_in("SHOW FULL PROCESSLIST", SqlDialect::MySql, &[], Some("show_processlist")), Access::Nothing(r) if r.contains("SHOW")));
+        // A setting that selects rows is not waved through; text that merely looks odd stays unresolved.
+        assert!(matches!(one_in("SET @e := (SELECT email FROM customers WHERE customer_id = 'C1' LIMIT 1) <secret>", SqlDialect::MySql, &[], None), Access::Unresolved { .. }));
+        assert!(matches!(one_in("SELEKT email FROM customers", SqlDialect::MySql, &[], None), Access::Unresolved { .. }));
     }
 
     #[test]
@@ -725,9 +1057,9 @@ mod tests {
         let schema = testing::schema();
         let log = testing::log();
         let it = Interpreter::new(&schema, &log);
-        let read = interpret(&it, &StatementText::NotLogged, &Parameters::NotLogged, Some("READ"), None);
+        let read = interpret(&it, &StatementText::NotLogged, &Parameters::NotLogged, Some("READ"), None, SqlDialect::PostgreSql);
         assert!(matches!(&read[0], Access::Unresolved { fields: None, .. }));
-        let write = interpret(&it, &StatementText::NotLogged, &Parameters::NotLogged, Some("WRITE"), None);
+        let write = interpret(&it, &StatementText::NotLogged, &Parameters::NotLogged, Some("WRITE"), None, SqlDialect::PostgreSql);
         assert!(matches!(&write[0], Access::Nothing(_)));
     }
 }

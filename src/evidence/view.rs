@@ -15,7 +15,7 @@ fn table_of(it: &Interpreter<'_>, names: &[String]) -> Option<TableId> {
 /// its table (the built-in default, reported as an assumption).
 pub fn record_view(it: &Interpreter<'_>, action: &str, tables: &[String], records: &[String]) -> Access {
     let Some(table) = table_of(it, tables) else {
-        return Access::Nothing("record type is not a case table (map it in [logs.tables])".into());
+        return Access::OtherTables(tables.iter().take(1).cloned().collect());
     };
     if records.is_empty() {
         return Access::Nothing("no record named".into());
@@ -27,7 +27,7 @@ pub fn record_view(it: &Interpreter<'_>, action: &str, tables: &[String], record
 pub fn table_read(it: &Interpreter<'_>, action: &str, tables: &[String], rows: Option<u64>) -> Access {
     let mapped: Vec<TableId> = tables.iter().filter_map(|t| it.table(t)).collect();
     if !tables.is_empty() && mapped.is_empty() {
-        return Access::Nothing("reads no case table".into());
+        return Access::OtherTables(tables.to_vec());
     }
     let on = if tables.is_empty() { String::new() } else { format!(" on {}", tables.join(", ")) };
     let counted = rows.map(|n| format!(" ({n} rows)")).unwrap_or_default();

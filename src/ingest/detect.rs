@@ -40,7 +40,9 @@ fn detect_audit_format(text: &str, first: &str) -> Option<Format> {
     if text.contains("\"atype\"") || text.contains("\\\"atype\\\"") {
         return Some(Format::MongodbAudit);
     }
-    if text.contains("\"eventSource\"") && text.contains("\"eventName\"") {
+    // CloudTrail events, and the digest files delivered beside them (read as CloudTrail, they are ignored with
+    // their reason).
+    if text.contains("\"eventSource\"") && text.contains("\"eventName\"") || text.contains("\"digestStartTime\"") && text.contains("\"awsAccountId\"") {
         return Some(Format::Cloudtrail);
     }
     if zendesk::looks_like(first) {
@@ -60,8 +62,10 @@ pub fn parser_for(format: Format, settings: &ParserSettings, sample: &[u8], path
         Format::Pgaudit => Box::new(
             pgaudit::PgauditParser::new(settings.log_line_prefix.as_deref(), sample).map_err(|m| Error::input(path, m))?.in_zone(settings.time_zone),
         ),
-        Format::Csv => Box::new(generic_csv::CsvParser::new(&settings.map, sample).map_err(|m| Error::input(path, m))?.in_zone(settings.time_zone)),
-        Format::Jsonl => Box::new(jsonl::JsonlParser::new(&settings.map).map_err(|m| Error::input(path, m))?.in_zone(settings.time_zone)),
+        Format::Csv => {
+            Box::new(generic_csv::CsvParser::new(&settings.map, sample).map_err(|m| Error::input(path, near_miss_hint(sample, m)))?.in_zone(settings.time_zone))
+        }
+        Format::Jsonl => Box::new(jsonl::JsonlParser::new(&settings.map).map_err(|m| Error::input(path, near_miss_hint(sample, m)))?.in_zone(settings.time_zone)),
         Format::MysqlAudit => Box::new(mysql_audit::MysqlAuditParser::new(settings, sample)),
         Format::MongodbAudit => Box::new(mongodb::MongodbParser { time_zone: settings.time_zone }),
         Format::Cloudtrail => Box::new(cloudtrail::CloudtrailParser { time_zone: settings.time_zone }),
@@ -81,33 +85,79 @@ pub fn parser_for_accounts(
 ) -> Result<Box<dyn LogParser>> {
     match (format, interest) {
         (Format::Csv, Some(interest)) => {
-            let parser = generic_csv::CsvParser::new(&settings.map, sample).map_err(|m| Error::input(path, m))?.in_zone(settings.time_zone);
+            let parser =
+                generic_csv::CsvParser::new(&settings.map, sample).map_err(|m| Error::input(path, near_miss_hint(sample, m)))?.in_zone(settings.time_zone);
             Ok(Box::new(parser.only_accounts(interest)))
         }
         _ => parser_for(format, settings, sample, path),
     }
 }
 
-/// Picks the declared format, or detects it from the file's first bytes.
+/// Picks the declared format, or detects it from the file's first bytes. A declared format is trusted, whatever
+/// the file's start looks like (a csvlog whose first AUDIT line is far in, a rotated file without one, a digest
+/// file the glob caught): its parser ignores what is not of the format, with the reason, and a file with no
+/// record of it is named in the report. Telling formats apart is `inspect`'s job (see [`looks_unlike`]).
 pub fn resolve_format(declared: Option<&str>, sample: &[u8], path: &std::path::Path) -> Result<Format> {
     match declared {
-        Some(name) => {
-            let format = Format::parse_name(name).ok_or_else(|| {
-                let known: Vec<&str> = Format::ALL.iter().map(|f| f.as_str()).collect();
-                Error::input(path, format!("unknown log format `{name}` (known: {})", known.join(", ")))
-            })?;
-            if sample.iter().any(|b| !b.is_ascii_whitespace()) {
-                if let Some(seen) = detect_format(sample) {
-                    let json = sample.iter().find(|b| !b.is_ascii_whitespace()).is_some_and(|b| *b == b'{' || *b == b'[');
-                    let compatible = seen == format || (format == Format::Csv && !json) || (format == Format::Jsonl && json);
-                    if !compatible {
-                        return Err(Error::input(path, format!("declared format `{format}` but the file looks like `{seen}`")));
-                    }
-                }
-            }
-            Ok(format)
-        }
+        Some(name) => Format::parse_name(name).ok_or_else(|| {
+            let known: Vec<&str> = Format::ALL.iter().map(|f| f.as_str()).collect();
+            Error::input(path, format!("unknown log format `{name}` (known: {})", known.join(", ")))
+        }),
         None => detect_format(sample).ok_or_else(|| Error::input(path, "cannot tell the log format: set `format` for this log")),
+    }
+}
+
+/// For `inspect`: the format the file's start looks like when it is not the declared one (`None`: it matches,
+/// or nothing can be told). A generic CSV or JSON export is compatible with any CSV or JSON content.
+pub fn looks_unlike(declared: Format, sample: &[u8]) -> Option<Format> {
+    let seen = detect_format(sample)?;
+    let json = sample.iter().find(|b| !b.is_ascii_whitespace()).is_some_and(|b| *b == b'{' || *b == b'[');
+    let compatible = seen == declared || (declared == Format::Csv && !json && seen == Format::Csv) || (declared == Format::Jsonl && json && seen == Format::Jsonl);
+    (!compatible).then_some(seen)
+}
+
+/// A file close to a supported format but read as a generic CSV or JSON export, whose mapping failed: the format
+/// it looks like and the key to set, before the mapping's own message.
+fn near_miss_hint(sample: &[u8], message: String) -> String {
+    match near_miss(sample) {
+        Some((name, format)) => {
+            format!("this looks like {name}, not a generic export mapped column by column: set `format = \"{format}\"` for this log ({message})")
+        }
+        None => message,
+    }
+}
+
+/// What a file read as a generic export looks like, when it is a supported format: a description and the format.
+pub fn near_miss(sample: &[u8]) -> Option<(&'static str, Format)> {
+    let text = String::from_utf8_lossy(sample);
+    let text = text.trim_start_matches('\u{feff}');
+    let first = text.lines().map(str::trim).find(|l| !l.is_empty())?;
+    let mut reader = csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(first.as_bytes());
+    let record = reader.records().next().and_then(|r| r.ok());
+    let field = |i: usize| record.as_ref().and_then(|r| r.get(i)).unwrap_or_default();
+    static TIME: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
+    let time = TIME.get_or_init(|| regex::Regex::new(r"^\d{4}-\d\d-\d\d[ T]\d\d:\d\d:\d\d").expect("static"));
+    let fields = record.as_ref().map_or(0, |r| r.len());
+    // csvlog: log_time, user_name, database_name, process_id, connection_from, session_id, session_line_num,
+    // command_tag, session_start_time, virtual_transaction_id, transaction_id, error_severity, ...
+    const SEVERITIES: [&str; 12] = ["DEBUG1", "DEBUG2", "DEBUG3", "DEBUG4", "DEBUG5", "INFO", "NOTICE", "WARNING", "ERROR", "LOG", "FATAL", "PANIC"];
+    if (22..=30).contains(&fields) && time.is_match(field(0)) && SEVERITIES.contains(&field(11)) {
+        return Some(("a PostgreSQL csvlog (log_destination = 'csvlog')", Format::Pgaudit));
+    }
+    // Percona audit_log CSV: NAME, RECORD (`id_time`), TIMESTAMP, COMMAND_CLASS, CONNECTION_ID, STATUS, SQLTEXT, ...
+    static RECORD_ID: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
+    let record_id = RECORD_ID.get_or_init(|| regex::Regex::new(r"^\d+_\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d").expect("static"));
+    if fields >= 6 && record_id.is_match(field(1)) && time.is_match(field(2)) {
+        return Some(("a Percona audit_log CSV (audit_log_format = CSV)", Format::MysqlAudit));
+    }
+    match detect_format(sample)? {
+        Format::Csv | Format::Jsonl | Format::Combined => None,
+        Format::Pgaudit => Some(("a PostgreSQL log with pgaudit AUDIT records", Format::Pgaudit)),
+        Format::MysqlAudit => Some(("a MySQL, MariaDB or Percona audit log", Format::MysqlAudit)),
+        Format::MongodbAudit => Some(("a MongoDB audit log", Format::MongodbAudit)),
+        Format::Cloudtrail => Some(("an AWS CloudTrail log", Format::Cloudtrail)),
+        Format::Salesforce => Some(("a Salesforce EventLogFile", Format::Salesforce)),
+        Format::Zendesk => Some(("a Zendesk access-log export", Format::Zendesk)),
     }
 }
 
@@ -118,4 +168,39 @@ pub fn check_log_format(declared: Option<&str>, layout: &str, time_zone: Option<
         return Err(format!("log_format is for web access logs, not `format = \"{declared}\"`: set `format = \"combined\"` or leave `format` out"));
     }
     combined::LayoutParser::new(layout, time_zone).map(|_| ()).map_err(|m| format!("log_format: {m}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const CSVLOG: &str = "2019-06-06 07:00:00.000 UTC,\"k.walsh\",\"supportdb\",4242,\"10.0.0.9:5432\",5cf7a1.1,1,\"authentication\",2019-06-05 08:00:00 UTC,3/12,0,LOG,00000,\"connection authorized: user=k.walsh database=supportdb\",,,,,,,,,\"psql\",\"client backend\",,0\n";
+    const PERCONA_CSV: &str = "\"Query\",\"22567_2021-06-30T16:10:09\",\"2021-06-30T16:19:00 UTC\",\"select\",\"2\",0,\"select count(*) from one\",\"root[root] @ localhost []\",\"localhost\",\"\",\"\",\"\"\n";
+    const DIGEST: &str = r#"{"awsAccountId":"111122223333","digestStartTime":"2015-08-17T14:01:31Z","digestEndTime":"2015-08-17T15:01:31Z","logFiles":[]}"#;
+
+    #[test]
+    fn a_declared_format_is_trusted_and_inspect_is_told_what_the_file_looks_like() {
+        let path = std::path::Path::new("x.csv");
+        // A csvlog whose start has no AUDIT line is a PostgreSQL log (statements without pgaudit are evidence
+        // too), declared or not; declared as a generic CSV, inspect is told what it looks like.
+        assert_eq!(resolve_format(Some("pgaudit"), CSVLOG.as_bytes(), path).unwrap(), Format::Pgaudit);
+        assert_eq!(resolve_format(None, CSVLOG.as_bytes(), path).unwrap(), Format::Pgaudit);
+        assert_eq!(looks_unlike(Format::Pgaudit, CSVLOG.as_bytes()), None);
+        assert_eq!(looks_unlike(Format::Csv, CSVLOG.as_bytes()), Some(Format::Pgaudit));
+        assert_eq!(looks_unlike(Format::Csv, b"a,b\n1,2\n"), None);
+        // A digest file is CloudTrail's, declared or not.
+        assert_eq!(resolve_format(None, DIGEST.as_bytes(), path).unwrap(), Format::Cloudtrail);
+        assert_eq!(looks_unlike(Format::Cloudtrail, DIGEST.as_bytes()), None);
+        assert!(resolve_format(Some("nonsense"), b"", path).is_err());
+    }
+
+    #[test]
+    fn files_close_to_a_supported_format_are_named() {
+        assert_eq!(near_miss(CSVLOG.as_bytes()).map(|(_, f)| f), Some(Format::Pgaudit));
+        assert_eq!(near_miss(PERCONA_CSV.as_bytes()).map(|(_, f)| f), Some(Format::MysqlAudit));
+        assert_eq!(near_miss(b"event_time,user_name,entity\n2019-06-01T00:00:00Z,k,Customer\n"), None);
+        let message = near_miss_hint(CSVLOG.as_bytes(), "no time column: set `time` in [logs.map]".into());
+        assert!(message.starts_with("this looks like a PostgreSQL csvlog") && message.contains("`format = \"pgaudit\"`"), "{message}");
+        assert!(message.ends_with("(no time column: set `time` in [logs.map])"), "{message}");
+    }
 }

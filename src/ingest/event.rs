@@ -22,6 +22,27 @@ pub struct RawEvent {
     pub payload: Payload,
 }
 
+/// Where a record sits in a file whose records share lines (a CloudTrail `{"Records": [...]}` file is written on
+/// one line, so "line 1" names none of them): its index in the file's `Records` array and its own id.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct RecordPlace {
+    /// 0-based, as `.Records[index]` addresses it (jq).
+    pub index: u64,
+    /// The record's own id (CloudTrail `eventID`), where it has one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+}
+
+impl std::fmt::Display for RecordPlace {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Records[{}]", self.index)?;
+        if let Some(id) = &self.id {
+            write!(f, " eventID {id}")?;
+        }
+        Ok(())
+    }
+}
+
 /// What the request was, in the log's own terms.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
@@ -209,6 +230,8 @@ impl Rejection {
 #[derive(Clone, Debug, PartialEq)]
 pub enum Parsed {
     Event(RawEvent),
+    /// An event of a file whose records share lines, with its place among them (see [`RecordPlace`]).
+    EventAt(RawEvent, RecordPlace),
     /// A well-formed record that is not an access (a connection message, a header comment...).
     Ignored { line: u64, reason: IgnoreReason },
     Rejected(Rejection),
@@ -221,7 +244,7 @@ impl Parsed {
     /// The record's line (none for a tally of many records).
     pub fn line(&self) -> Option<u64> {
         match self {
-            Parsed::Event(e) => Some(e.line),
+            Parsed::Event(e) | Parsed::EventAt(e, _) => Some(e.line),
             Parsed::Ignored { line, .. } => Some(*line),
             Parsed::Rejected(r) => Some(r.line),
             Parsed::OtherAccounts(_) => None,
@@ -240,7 +263,7 @@ impl Parsed {
 impl LineNumbered for Parsed {
     fn shift_lines(&mut self, lines: u64) {
         match self {
-            Parsed::Event(e) => e.line += lines,
+            Parsed::Event(e) | Parsed::EventAt(e, _) => e.line += lines,
             Parsed::Ignored { line, .. } => *line += lines,
             Parsed::Rejected(r) => r.line += lines,
             Parsed::OtherAccounts(_) => {}

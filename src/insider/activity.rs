@@ -130,7 +130,7 @@ pub fn gather(case: &Case, settings: &ProfileSettings, ui: &Ui) -> Result<AllAct
             if event.failure.is_some() {
                 return Err(IgnoreReason::FailedRequest.into());
             }
-            let accesses = e.interpreter.interpret(&event.payload);
+            let accesses = e.interpreter.interpret_as(&event.payload, Some(e.format));
             let mut used = false;
             let mut bulk = matches!(&event.payload, Payload::Record { action: Some(a), .. } if a.to_ascii_lowercase().contains("export"));
             let mut first_reason = None;
@@ -171,6 +171,9 @@ pub fn gather(case: &Case, settings: &ProfileSettings, ui: &Ui) -> Result<AllAct
                     }
                     Access::Nothing(reason) => {
                         first_reason.get_or_insert(IgnoreReason::NothingExposed(reason));
+                    }
+                    Access::OtherTables(_) => {
+                        first_reason.get_or_insert(IgnoreReason::NothingExposed(crate::evidence::access::READS_NO_CASE_TABLE.into()));
                     }
                 }
             }

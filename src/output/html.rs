@@ -140,11 +140,10 @@ pub fn render(report: &Report, rows: &[CustomerExposure]) -> String {
             for a in c.accesses_after_disabled.iter().take(10) {
                 let _ = writeln!(
                     h,
-                    "<li><span class=\"mono\">{}</span> {} — {}:{} — <span class=\"mono\">{}</span></li>",
+                    "<li><span class=\"mono\">{}</span> {} — {} — <span class=\"mono\">{}</span></li>",
                     esc(&a.origin.time_utc()),
                     esc(&a.origin.actor),
-                    esc(&a.origin.file),
-                    a.origin.line,
+                    esc(&a.origin.location()),
                     esc(&a.request)
                 );
             }
@@ -280,7 +279,9 @@ pub fn render(report: &Report, rows: &[CustomerExposure]) -> String {
         && t.records_rejected == 0
         && report.unmatched_request_paths.is_empty()
         && report.unknown_actions.is_empty()
-        && report.unknown_fields.is_empty();
+        && report.unknown_fields.is_empty()
+        && report.tables_not_in_case.is_empty()
+        && report.files_without_events.is_empty();
     if nothing_open {
         h.push_str("<p>None: every access named its records and every record was found.</p>\n");
     }
@@ -290,7 +291,7 @@ pub fn render(report: &Report, rows: &[CustomerExposure]) -> String {
             &mut h,
             &["time (UTC)", "account", "where", "tables", "statement"],
             report.table_accesses.iter().map(|a| {
-                vec![when(&a.origin.time_utc()), esc(&a.origin.actor), format!("{}:{}", esc(&a.origin.file), a.origin.line), esc(&a.tables.join(", ")), code(&a.statement)]
+                vec![when(&a.origin.time_utc()), esc(&a.origin.actor), esc(&a.origin.location()), esc(&a.tables.join(", ")), code(&a.statement)]
             }),
             report.table_accesses.len(),
         );
@@ -300,7 +301,7 @@ pub fn render(report: &Report, rows: &[CustomerExposure]) -> String {
         table(
             &mut h,
             &["time (UTC)", "account", "where", "why", "statement"],
-            report.unresolved_queries.iter().map(|q| vec![when(&q.origin.time_utc()), esc(&q.origin.actor), format!("{}:{}", esc(&q.origin.file), q.origin.line), esc(&q.reason), code(&q.statement)]),
+            report.unresolved_queries.iter().map(|q| vec![when(&q.origin.time_utc()), esc(&q.origin.actor), esc(&q.origin.location()), esc(&q.reason), code(&q.statement)]),
             report.unresolved_queries.len(),
         );
     }
@@ -322,6 +323,23 @@ pub fn render(report: &Report, rows: &[CustomerExposure]) -> String {
     if !report.unmatched_request_paths.is_empty() {
         let _ = writeln!(h, "<h3>Request paths of the accounts that match no route ({})</h3>", report.unmatched_request_paths.len());
         table(&mut h, &["path", "requests"], report.unmatched_request_paths.iter().map(|(p, n)| vec![code(p), n.to_string()]), report.unmatched_request_paths.len());
+    }
+    if !report.tables_not_in_case.is_empty() {
+        let _ = writeln!(
+            h,
+            "<h3>Tables the accounts read that are not case tables ({}): map one in [logs.tables] if it holds customer records</h3>",
+            t.tables_not_in_case
+        );
+        table(&mut h, &["table", "events"], report.tables_not_in_case.iter().map(|x| vec![code(&x.name), x.events.to_string()]), t.tables_not_in_case);
+    }
+    if !report.files_without_events.is_empty() {
+        let _ = writeln!(h, "<h3>Log files that gave no access event ({})</h3>", report.files_without_events.len());
+        table(
+            &mut h,
+            &["file", "source", "format", "records", "what to check"],
+            report.files_without_events.iter().map(|f| vec![esc(&f.path), esc(&f.source), esc(&f.format), f.records.to_string(), esc(&f.note)]),
+            report.files_without_events.len(),
+        );
     }
     if !report.unknown_fields.is_empty() {
         let _ = writeln!(h, "<h3>Field names in the logs that are no column of the case ({})</h3>", report.unknown_fields.len());

@@ -49,6 +49,13 @@ pub struct Report {
     /// Actions of the actors' audit rows that neither `[logs.actions]` nor the built-in vocabulary knows:
     /// read as reads (the safe side) → how often.
     pub unknown_actions: BTreeMap<String, u64>,
+    /// Tables (collections, record types) that the actors' events read and that are not case tables, as the logs
+    /// name them, with how many events read them (the [`TABLES_SHOWN`] most read; `totals.tables_not_in_case`
+    /// counts them all): a table the case should map in `[logs.tables]` shows here.
+    pub tables_not_in_case: Vec<TableNotInCase>,
+    /// Log files that gave no access event at all (no record of their format): a wrong glob or format, a digest
+    /// file, a log written without auditing. Their records are counted as ignored or rejected by reason.
+    pub files_without_events: Vec<FileWithoutEvents>,
     /// The actors' used events per UTC day.
     pub events_per_day: BTreeMap<String, u64>,
     /// Set when the case gives `disabled_at`.
@@ -60,6 +67,49 @@ pub struct Report {
     /// People, jurisdictions and duties (decision support for counsel).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub legal: Option<crate::legal::report::LegalReport>,
+}
+
+/// How many names of tables that are not the case's the report lists.
+pub const TABLES_SHOWN: usize = 20;
+
+/// A table name the actors' events read that is no case table.
+#[derive(Debug, Clone, Serialize)]
+pub struct TableNotInCase {
+    pub name: String,
+    /// The actors' events (successful, in the window) that read it and no case table.
+    pub events: u64,
+}
+
+/// A log file in which its format's parser found no access event.
+#[derive(Debug, Clone, Serialize)]
+pub struct FileWithoutEvents {
+    pub source: String,
+    pub path: String,
+    pub format: String,
+    pub records: u64,
+    /// What its records were, and what to check.
+    pub note: String,
+}
+
+impl FileWithoutEvents {
+    fn of(f: &FileCounts) -> FileWithoutEvents {
+        let what = if f.read == 0 {
+            "the file holds no record".to_string()
+        } else {
+            let mut parts: Vec<String> = f.ignored_by_reason.iter().map(|(reason, n)| format!("{n} ignored: {reason}")).collect();
+            if f.rejected > 0 {
+                parts.push(format!("{} rejected (see the rejects file)", f.rejected));
+            }
+            format!("{} record(s), none an access event ({})", f.read, parts.join("; "))
+        };
+        FileWithoutEvents {
+            source: f.source.clone(),
+            path: f.path.clone(),
+            format: f.format.clone(),
+            records: f.read,
+            note: format!("{what}: check that the log's `path` matches only its files and that `format = \"{}\"` is right (`breachscope inspect FILE` tells)", f.format),
+        }
+    }
 }
 
 /// The containment check: was any actor account used after it was disabled?
@@ -106,6 +156,9 @@ pub struct Totals {
     pub replay_row_mismatches: usize,
     pub table_accesses: usize,
     pub accesses_after_disabled: usize,
+    /// Distinct names of tables that are not case tables read by the actors' events (see `tables_not_in_case`).
+    pub tables_not_in_case: usize,
+    pub files_without_events: usize,
 }
 
 impl Totals {
@@ -145,6 +198,13 @@ pub fn build(case: &Case, collected: Collected, replayed: Vec<ReplayedQuery>, re
     totals.replayed_queries = replayed.len();
     totals.replay_row_mismatches = replayed.iter().filter(|r| r.rows_mismatch).count();
     totals.accesses_after_disabled = collected.after_disabled.len();
+    let mut tables_not_in_case: Vec<TableNotInCase> =
+        collected.other_tables.iter().map(|(name, n)| TableNotInCase { name: name.clone(), events: *n }).collect();
+    tables_not_in_case.sort_by(|a, b| b.events.cmp(&a.events).then_with(|| a.name.cmp(&b.name)));
+    totals.tables_not_in_case = tables_not_in_case.len();
+    tables_not_in_case.truncate(TABLES_SHOWN);
+    let files_without_events: Vec<FileWithoutEvents> = collected.files.iter().filter(|f| f.events == 0).map(FileWithoutEvents::of).collect();
+    totals.files_without_events = files_without_events.len();
     let containment = case.disabled_at.as_ref().map(|d| {
         let mut after = collected.after_disabled.clone();
         after.iter_mut().for_each(|a| bound(&mut a.request));
@@ -202,6 +262,8 @@ pub fn build(case: &Case, collected: Collected, replayed: Vec<ReplayedQuery>, re
         unknown_fields: bound_keys(collected.unknown_fields),
         unmatched_request_paths: bound_keys(collected.unmatched_paths),
         unknown_actions: bound_keys(collected.unknown_actions),
+        tables_not_in_case,
+        files_without_events,
         events_per_day: collected.events_per_day,
         containment,
         outputs,
@@ -282,6 +344,23 @@ pub fn views_summary(ex: &ExposureSummary) -> String {
     out
 }
 
+/// The summary's lines on tables the actors read that are not case tables.
+fn tables_not_in_case_summary(report: &Report) -> String {
+    let t = &report.totals;
+    let events: u64 = report.tables_not_in_case.iter().map(|x| x.events).sum();
+    let shown = if t.tables_not_in_case > report.tables_not_in_case.len() {
+        format!(" (the {} most read of {})", report.tables_not_in_case.len(), t.tables_not_in_case)
+    } else {
+        String::new()
+    };
+    let list: Vec<String> = report.tables_not_in_case.iter().map(|x| format!("{} ({})", x.name, x.events)).collect();
+    let first = report.tables_not_in_case.first().map(|x| x.name.as_str()).unwrap_or_default();
+    format!(
+        "\n!! {events} event(s) of the actors read only tables that are not case tables, counted as \"reads no case table\"{shown}: {}\n   If one of them holds customer records, map it to its case table in the log's [logs.tables] (`\"{first}\" = \"customers\"`) and run again.\n",
+        list.join(", ")
+    )
+}
+
 /// The summary for people, as text for stderr.
 pub fn summary(report: &Report) -> String {
     let mut out = String::new();
@@ -300,7 +379,7 @@ pub fn summary(report: &Report) -> String {
         } else {
             out.push_str(&format!("!! CONTAINMENT FAILED: {}\n", c.finding));
             for a in c.accesses_after_disabled.iter().take(5) {
-                out.push_str(&format!("   {} {} {}:{} {}\n", a.origin.time_utc(), a.origin.actor, a.origin.file, a.origin.line, a.request));
+                out.push_str(&format!("   {} {} {} {}\n", a.origin.time_utc(), a.origin.actor, a.origin.location(), a.request));
             }
             out.push_str("   See containment in the report.\n\n");
         }
@@ -317,6 +396,13 @@ pub fn summary(report: &Report) -> String {
         "Counts reconcile: read {} = used {} + ignored {} + rejected {}\n\n",
         t.records_read, t.records_used, t.records_ignored, t.records_rejected
     ));
+    if t.files_without_events > 0 {
+        out.push_str(&format!("!! {} log file(s) gave no access event: no record of their format was found in them.\n", t.files_without_events));
+        for f in &report.files_without_events {
+            out.push_str(&format!("   {} ({}, format {}): {}\n", f.path, f.source, f.format, f.note));
+        }
+        out.push('\n');
+    }
 
     let any_assumed = report.exposure.held.iter().any(|h| h.customers_assumed > 0);
     let mut classes =
@@ -361,7 +447,7 @@ pub fn summary(report: &Report) -> String {
         ));
         for a in report.table_accesses.iter().take(5) {
             let rows: Vec<String> = a.rows.iter().map(|(t, n)| format!("{t}: {n} rows")).collect();
-            out.push_str(&format!("   {} {} {}:{} {}\n", a.origin.time_utc(), a.origin.actor, a.origin.file, a.origin.line, rows.join(", ")));
+            out.push_str(&format!("   {} {} {} {}\n", a.origin.time_utc(), a.origin.actor, a.origin.location(), rows.join(", ")));
         }
     }
     if t.replayed_queries > 0 {
@@ -396,6 +482,9 @@ pub fn summary(report: &Report) -> String {
     }
     if t.unresolved_keys > 0 {
         out.push_str(&format!("{} touched key(s) match no row; see unresolved_keys in the report.\n", t.unresolved_keys));
+    }
+    if t.tables_not_in_case > 0 {
+        out.push_str(&tables_not_in_case_summary(report));
     }
     if t.records_rejected > 0 {
         out.push_str(&format!("{} record(s) could not be read; see the rejects file.\n", t.records_rejected));

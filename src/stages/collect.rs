@@ -19,7 +19,7 @@ use crate::evidence::interpreter::Interpreter;
 use crate::ingest::prefilter::{AccountsOfInterest, OtherAccountsTally};
 use crate::ingest::files::{FileItem, LogFile};
 use crate::ingest;
-use crate::ingest::event::{IgnoreReason, Parsed, ParserSettings, RawEvent, Rejection};
+use crate::ingest::event::{IgnoreReason, Parsed, ParserSettings, RawEvent, RecordPlace, Rejection};
 use crate::read::near::{NearCounts, NearNames};
 use crate::read::timefmt::Timestamp;
 use crate::stages::origin::EventOrigin;
@@ -196,6 +196,9 @@ pub struct FileCounts {
     pub ignored: u64,
     pub rejected: u64,
     pub ignored_by_reason: BTreeMap<String, u64>,
+    /// Records the format's parser read as access events (any account, used or not): 0 means the file held
+    /// no record of its format (a digest file matched by the glob, a log without audit records).
+    pub events: u64,
     /// SHA-256 (hex) and size of the file's bytes on disk, taken while reading it (for the manifest).
     #[serde(skip)]
     pub digest: Option<(String, u64)>,
@@ -268,6 +271,9 @@ pub struct Collected {
     /// Actions of the actors' audit rows that neither `[logs.actions]` nor the vocabulary knows (read as
     /// reads) → how often.
     pub unknown_actions: BTreeMap<String, u64>,
+    /// Tables (collections, record types) that are not case tables, as the logs name them → the actors' events
+    /// that read them and no case table (a missing `[logs.tables]` line shows here).
+    pub other_tables: BTreeMap<String, u64>,
     pub actor_events: BTreeMap<String, u64>,
     /// Columns that whole-table reads and unresolved accesses may have returned (rows unknown).
     pub possibly_exposed: FixedBitSet,
@@ -406,7 +412,11 @@ pub struct LogEvent<'a> {
     /// Running index of the file among all files read.
     pub file_index: usize,
     pub interpreter: &'a Interpreter<'a>,
+    /// The format the file is read in (its SQL is parsed in that format's dialect).
+    pub format: crate::ingest::event::Format,
     pub event: &'a RawEvent,
+    /// The record's place in a file whose records share lines (CloudTrail Records files).
+    pub place: Option<&'a RecordPlace>,
 }
 
 /// What [`read_logs_with`] calls for each file and record.
@@ -496,7 +506,7 @@ pub fn read_logs_with(case: &Case, ui: &Ui, visitor: &mut impl LogVisitor) -> Re
     let interest = visitor.only_accounts().map(|a| (a.accounts.to_vec(), a.window));
     let interest = interest.as_ref().map(|(accounts, window)| AccountsOfInterest { accounts, window: *window });
     let mut done: Vec<FileCounts> = Vec::new();
-    let mut current: Option<(FileCounts, String)> = None;
+    let mut current: Option<(FileCounts, String, crate::ingest::event::Format)> = None;
     ingest::files::read_in_order(&files, interest, ui, ingest::files::in_flight(), &mut |file_index, item| {
         let source_index = sources[file_index];
         let log = &case.logs[source_index];
@@ -505,16 +515,16 @@ pub fn read_logs_with(case: &Case, ui: &Ui, visitor: &mut impl LogVisitor) -> Re
                 let display = crate::read::input::display_path(files[file_index].path, &case.dir);
                 visitor.begin_file(source_index, file_index, &display);
                 let counts = FileCounts { source: log.name.clone(), path: display.clone(), format: format.to_string(), ..Default::default() };
-                current = Some((counts, display));
+                current = Some((counts, display, format));
             }
             FileItem::Record(parsed) => {
-                let (counts, display) = current.as_mut().expect("a file's records come after its start");
-                let file = FileInRead { source_index, log, file: display, file_index, interpreter: &interpreters[source_index] };
+                let (counts, display, format) = current.as_mut().expect("a file's records come after its start");
+                let file = FileInRead { source_index, log, file: display, file_index, interpreter: &interpreters[source_index], format: *format };
                 take_record(parsed, &file, counts, visitor)?;
             }
             FileItem::End(end) => {
                 let digest = end?;
-                let (mut counts, _) = current.take().expect("a file ends after its start");
+                let (mut counts, _, _) = current.take().expect("a file ends after its start");
                 counts.digest = Some(digest);
                 debug_assert!(counts.reconciles());
                 done.push(counts);
@@ -532,6 +542,7 @@ struct FileInRead<'a> {
     file: &'a str,
     file_index: usize,
     interpreter: &'a Interpreter<'a>,
+    format: crate::ingest::event::Format,
 }
 
 /// Counts one record of a file and hands it to the visitor; an error when the visitor fails.
@@ -550,21 +561,36 @@ fn take_record(parsed: Parsed, f: &FileInRead<'_>, counts: &mut FileCounts, visi
             counts.read += tally.records;
             counts.ignore_many(&IgnoreReason::NoAccount, tally.without_account);
             counts.ignore_many(&IgnoreReason::AnotherAccount, tally.records - tally.without_account);
+            counts.events += tally.records;
             visitor.other_accounts(f.file_index, &tally);
         }
-        Parsed::Event(event) => {
-            counts.read += 1;
-            let log_event =
-                LogEvent { source_index: f.source_index, log: f.log, file: f.file, file_index: f.file_index, interpreter: f.interpreter, event: &event };
-            match visitor.event(&log_event) {
-                Ok(()) => counts.used += 1,
-                Err(Unused::Ignored(reason)) => counts.ignore(&reason),
-                Err(Unused::Rejected(reason)) => {
-                    counts.rejected += 1;
-                    let rejection = Rejection::new(event.line, 1, reason, event.payload.describe().as_bytes());
-                    visitor.rejected(f.file_index, f.file, &rejection)?;
-                }
-            }
+        Parsed::Event(event) => take_event(&event, None, f, counts, visitor)?,
+        Parsed::EventAt(event, place) => take_event(&event, Some(&place), f, counts, visitor)?,
+    }
+    Ok(())
+}
+
+/// Counts one event of a file and hands it to the visitor.
+fn take_event(event: &RawEvent, place: Option<&RecordPlace>, f: &FileInRead<'_>, counts: &mut FileCounts, visitor: &mut impl LogVisitor) -> Result<()> {
+    counts.read += 1;
+    counts.events += 1;
+    let log_event = LogEvent {
+        source_index: f.source_index,
+        log: f.log,
+        file: f.file,
+        file_index: f.file_index,
+        interpreter: f.interpreter,
+        format: f.format,
+        event,
+        place,
+    };
+    match visitor.event(&log_event) {
+        Ok(()) => counts.used += 1,
+        Err(Unused::Ignored(reason)) => counts.ignore(&reason),
+        Err(Unused::Rejected(reason)) => {
+            counts.rejected += 1;
+            let rejection = Rejection::new(event.line, 1, reason, event.payload.describe().as_bytes()).of_account(event.actor.as_deref());
+            visitor.rejected(f.file_index, f.file, &rejection)?;
         }
     }
     Ok(())
@@ -674,13 +700,13 @@ impl LogVisitor for CaseVisitor<'_> {
     }
 
     fn event(&mut self, e: &LogEvent<'_>) -> std::result::Result<(), Unused> {
-        self.out.coverage.event(self.coverage_files[e.file_index], e.event);
+        self.out.coverage.event(self.coverage_files[e.file_index], e.event, e.place);
         match e.event.actor.as_deref() {
             Some(a) if self.actors.contains(a) => self.actor_record(a),
             Some(a) => self.near.note(&self.near_names, a),
             None => {}
         }
-        let ctx = EventContext { source_index: e.source_index, source: &e.log.name, file: e.file };
+        let ctx = EventContext { source_index: e.source_index, source: &e.log.name, file: e.file, format: e.format, place: e.place };
         consider(e.event, &self.actors, self.case, e.interpreter, &ctx, self.out)
     }
 }
@@ -689,6 +715,8 @@ struct EventContext<'a> {
     source_index: usize,
     source: &'a str,
     file: &'a str,
+    format: crate::ingest::event::Format,
+    place: Option<&'a RecordPlace>,
 }
 
 impl EventContext<'_> {
@@ -700,6 +728,7 @@ impl EventContext<'_> {
             line: event.line,
             time: event.time,
             actor: actor.to_string(),
+            record: self.place.cloned(),
         }
     }
 }
@@ -743,7 +772,7 @@ fn consider(
             *out.unknown_actions.entry(action.clone()).or_default() += 1;
         }
     }
-    let accesses = interpreter.interpret(&event.payload);
+    let accesses = interpreter.interpret_as(&event.payload, Some(ctx.format));
     if let Some(len) = longest_key(&accesses).filter(|len| *len > MAX_KEY_BYTES) {
         return Err(Unused::Rejected(format!("a record key of {len} bytes (longer than {MAX_KEY_BYTES}): not a key but a broken or hostile line")));
     }
@@ -808,6 +837,12 @@ fn consider(
             Access::Nothing(reason) => {
                 first_reason.get_or_insert(IgnoreReason::NothingExposed(reason));
             }
+            Access::OtherTables(names) => {
+                for name in names {
+                    *out.other_tables.entry(name).or_default() += 1;
+                }
+                first_reason.get_or_insert(IgnoreReason::NothingExposed(crate::evidence::access::READS_NO_CASE_TABLE.into()));
+            }
         }
     }
     if used {
@@ -845,7 +880,7 @@ fn unattributed(event: &RawEvent, case: &Case, interpreter: &Interpreter<'_>, ct
             Access::WholeTable { fields, .. } | Access::Unresolved { fields: Some(fields), .. } => shown.extend(fields),
             Access::Replay(q) => shown.extend(q.fields),
             Access::Unresolved { fields: None, .. } => u.without_account_unknown_fields = true,
-            Access::Aggregate | Access::NoRoute | Access::Nothing(_) => continue,
+            Access::Aggregate | Access::NoRoute | Access::Nothing(_) | Access::OtherTables(_) => continue,
         }
         reached = true;
     }

@@ -4,6 +4,7 @@
 
 use serde::Serialize;
 
+use crate::ingest::event::RecordPlace;
 use crate::read::timefmt::{format_utc, Timestamp};
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -20,12 +21,23 @@ pub struct EventOrigin {
     #[serde(serialize_with = "utc")]
     pub time: Timestamp,
     pub actor: String,
+    /// The record's place in a file whose records share lines (a CloudTrail Records file is one line).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub record: Option<RecordPlace>,
 }
 
 impl EventOrigin {
-    /// The order lists are written in: source, file, line.
-    pub fn place(&self) -> (&str, &str, u64) {
-        (&self.source, &self.file, self.line)
+    /// The order lists are written in: source, file, line, record (in a file whose records share lines).
+    pub fn place(&self) -> (&str, &str, u64, u64) {
+        (&self.source, &self.file, self.line, self.record.as_ref().map_or(0, |r| r.index))
+    }
+
+    /// `file:line`, and the record's place where lines do not tell records apart (`Records[3] eventID ...`).
+    pub fn location(&self) -> String {
+        match &self.record {
+            Some(place) => format!("{}:{} {place}", self.file, self.line),
+            None => format!("{}:{}", self.file, self.line),
+        }
     }
 
     /// The time as written in outputs.

@@ -60,7 +60,7 @@ pub fn t(s: &str) -> Timestamp {
 }
 
 pub fn origin(line: u64, time: &str) -> EventOrigin {
-    EventOrigin { source: "crm".into(), source_index: 0, file: "audit.csv".into(), line, time: t(time), actor: "k.walsh".into() }
+    EventOrigin { source: "crm".into(), source_index: 0, file: "audit.csv".into(), line, time: t(time), actor: "k.walsh".into(), record: None }
 }
 
 /// `sql` as the SQL evidence reads it: the query to replay (it must name no key).

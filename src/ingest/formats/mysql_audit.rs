@@ -6,9 +6,14 @@
 //!   statements; the records of one statement (same connection, same query text, within two seconds) count
 //!   once, with the `general` record's status (≠ 0: failed) and `query_statistics.rows_sent` where present.
 //!   `timestamp` is UTC (MySQL manual, "Audit Log File Formats"). The account is `login.user`, else `account.user`.
-//! - **Percona audit_log JSON** (`{"audit_record":{...}}` one per line) and XML (old style: attributes;
-//!   new style: child elements): `Query`/`Execute` records with `sqltext`; `status` ≠ 0: failed; `user` is
-//!   `priv_user[user] @ host [ip]` and the login user (in brackets) is the account.
+//!   `general_data.sql_command` (Percona: `command_class`) is MySQL's name for the command (`select`,
+//!   `create_user`, `set_option`...): it travels as the statement's class, so administration statements are
+//!   told by it even when their text does not parse (`IDENTIFIED BY <secret>`).
+//! - **Percona audit_log JSON** (`{"audit_record":{...}}` one per line), XML (old style: attributes; new style:
+//!   child elements) and CSV (`audit_log_format = CSV`: `"Query","22567_2021-06-30T16:10:09","2021-06-30T16:19:00
+//!   UTC","select","2",0,"select ...","root[root] @ localhost []","localhost","","",""`, the fields of a Query
+//!   record in the order of the XML attributes): `Query`/`Execute` records with `sqltext`; `status` ≠ 0: failed;
+//!   `user` is `priv_user[user] @ host [ip]` and the login user (in brackets) is the account.
 //! - **MariaDB server_audit** (also RDS/Aurora "advanced auditing"):
 //!   `timestamp,serverhost,username,host,connectionid,queryid,operation,database,object,retcode`. QUERY lines
 //!   are statements (`retcode` ≠ 0: failed); READ/WRITE/... table lines of the same connection and query id are
@@ -35,7 +40,7 @@ const MARIADB_LINE: &str = r"^(\d{8} \d\d:\d\d:\d\d|\d{10,19}),([^,]*),([^,]*),(
 
 /// Whether a sample is one of these logs.
 pub fn looks_like(text: &str) -> bool {
-    if text.contains("\"audit_record\"") || text.contains("<AUDIT_RECORD") || text.contains("MysqlAuditEntry") {
+    if text.contains("\"audit_record\"") || text.contains("<AUDIT_RECORD") || text.contains("MysqlAuditEntry") || is_percona_csv(text) {
         return true;
     }
     if text.contains("\"connection_id\"") && text.contains("\"class\"") {
@@ -51,10 +56,18 @@ fn mariadb_line() -> &'static Regex {
     RE.get_or_init(|| Regex::new(MARIADB_LINE).expect("static"))
 }
 
+/// Whether the first record is a Percona audit_log CSV record: a record name, then its id (`22567_2021-06-30T16:10:09`).
+fn is_percona_csv(text: &str) -> bool {
+    static RECORD_ID: std::sync::OnceLock<Regex> = std::sync::OnceLock::new();
+    let id = RECORD_ID.get_or_init(|| Regex::new(r#"^"[A-Za-z ]+","\d+_\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d","\d{4}-\d\d-\d\d"#).expect("static"));
+    text.trim_start_matches('\u{feff}').lines().map(str::trim).find(|l| !l.is_empty()).is_some_and(|l| id.is_match(l))
+}
+
 enum Layout {
     Json,
     Xml,
     MariaDb,
+    PerconaCsv,
 }
 
 pub struct MysqlAuditParser {
@@ -68,6 +81,7 @@ impl MysqlAuditParser {
         let first = text.trim_start_matches('\u{feff}').trim_start().chars().next();
         let re = mariadb_line();
         let layout = match first {
+            Some('"') if is_percona_csv(&text) => Layout::PerconaCsv,
             Some('{') | Some('[') => Layout::Json,
             Some('<') if text.contains("<AUDIT") => Layout::Xml,
             _ if text.lines().take(20).any(|l| re.is_match(l.trim_end())) => Layout::MariaDb,
@@ -88,6 +102,7 @@ impl LogParser for MysqlAuditParser {
             Layout::Json => parse_json(input, sink, self.time_zone),
             Layout::Xml => parse_xml(input, sink, self.time_zone),
             Layout::MariaDb => parse_mariadb(input, sink, self.time_zone),
+            Layout::PerconaCsv => parse_percona_csv(input, sink, self.time_zone),
         }
     }
 }
@@ -223,7 +238,8 @@ fn json_record(line: u64, v: &Value, raw: &[u8], st: &mut Statements<'_>, zone: 
         let object = if db.is_empty() { table.to_string() } else { format!("{db}.{table}") };
         (Some(if event == "read" { "READ" } else { "WRITE" }.to_string()), Some(object).filter(|o| !o.is_empty()))
     } else {
-        (None, None)
+        // MySQL's own name for the command (`select`, `create_user`, `set_option`, `show_tables`...).
+        (data.and_then(|d| d.get("sql_command")).and_then(Value::as_str).filter(|c| !c.is_empty()).map(str::to_string), None)
     };
     let event = RawEvent {
         line,
@@ -237,21 +253,23 @@ fn json_record(line: u64, v: &Value, raw: &[u8], st: &mut Statements<'_>, zone: 
 
 fn percona_record(line: u64, rec: &Value, raw: &[u8], st: &mut Statements<'_>, zone: Option<Zone>) {
     let get = |k: &str| text_of(rec.get(k)).unwrap_or_default();
-    percona_fields(line, &get("name"), &get("timestamp"), &get("status"), &get("sqltext"), &get("user"), raw, st.sink, zone);
+    let record = PerconaRecord { name: &get("name"), timestamp: &get("timestamp"), status: &get("status"), sqltext: &get("sqltext"), user: &get("user"), command_class: &get("command_class") };
+    percona_fields(line, &record, raw, st.sink, zone);
 }
 
-#[allow(clippy::too_many_arguments)]
-fn percona_fields(
-    line: u64,
-    name: &str,
-    timestamp: &str,
-    status: &str,
-    sqltext: &str,
-    user: &str,
-    raw: &[u8],
-    sink: &mut dyn FnMut(Parsed),
-    zone: Option<Zone>,
-) {
+/// The fields of a Percona audit record (JSON keys, XML attributes or elements).
+struct PerconaRecord<'a> {
+    name: &'a str,
+    timestamp: &'a str,
+    status: &'a str,
+    sqltext: &'a str,
+    user: &'a str,
+    /// MySQL's name for the command (`select`, `create_user`, `show_databases`...); empty when not written.
+    command_class: &'a str,
+}
+
+fn percona_fields(line: u64, r: &PerconaRecord<'_>, raw: &[u8], sink: &mut dyn FnMut(Parsed), zone: Option<Zone>) {
+    let PerconaRecord { name, timestamp, status, sqltext, user, command_class } = *r;
     match name {
         "Query" | "Execute" => {}
         "Connect" | "Quit" | "Change user" | "Disconnect" => return sink(Parsed::ignored(line, "login, logout or connection record")),
@@ -272,7 +290,13 @@ fn percona_fields(
         time,
         actor: percona_user(user),
         failure,
-        payload: Payload::Sql { statement: StatementText::Logged(sqltext.to_string()), parameters: Parameters::None, class: None, object: None, rows: None },
+        payload: Payload::Sql {
+            statement: StatementText::Logged(sqltext.to_string()),
+            parameters: Parameters::None,
+            class: Some(command_class.to_string()).filter(|c| !c.is_empty()),
+            object: None,
+            rows: None,
+        },
     }));
 }
 
@@ -294,6 +318,52 @@ fn mysql_time(text: &str, zone: Option<Zone>, utc_by_definition: bool) -> Result
 fn in_zone(naive: NaiveDateTime, zone: Option<Zone>, text: &str) -> Result<Timestamp, String> {
     let zone = zone.ok_or_else(|| format!("timestamp `{text}` has no time zone: set `time_zone` for this log (the server's zone, e.g. \"UTC\")"))?;
     zone.resolve(&naive).map_err(|e| format!("`{text}`: {e}"))
+}
+
+// ------------------------------------------------------------------------------------------------
+// Percona CSV
+
+/// `NAME, RECORD, TIMESTAMP, COMMAND_CLASS, CONNECTION_ID, STATUS, SQLTEXT, USER, HOST, OS_USER, IP, DB` (Query
+/// and Execute records; other records are told by their name alone).
+fn parse_percona_csv(input: &mut dyn BufRead, sink: &mut dyn FnMut(Parsed), zone: Option<Zone>) -> std::io::Result<()> {
+    let mut reader = csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(input);
+    let mut record = csv::ByteRecord::new();
+    loop {
+        let line = reader.position().line();
+        match reader.read_byte_record(&mut record) {
+            Ok(false) => return Ok(()),
+            Ok(true) => {}
+            Err(e) => {
+                if let csv::ErrorKind::Io(_) = e.kind() {
+                    let csv::ErrorKind::Io(io) = e.into_kind() else { unreachable!() };
+                    return Err(io);
+                }
+                sink(Parsed::Rejected(Rejection::new(line, 0, format!("not a Percona audit CSV record: {e}"), b"")));
+                continue;
+            }
+        }
+        let line = record.position().map_or(line, |p| p.line());
+        let raw = record.iter().map(|f| String::from_utf8_lossy(f).into_owned()).collect::<Vec<_>>().join(",");
+        if record.iter().all(|f| f.iter().all(u8::is_ascii_whitespace)) {
+            sink(Parsed::ignored(line, "blank line"));
+            continue;
+        }
+        let fields: Vec<String> = match record.iter().map(|f| std::str::from_utf8(f).map(str::to_string)).collect() {
+            Ok(f) => f,
+            Err(_) => {
+                sink(Parsed::Rejected(Rejection::new(line, 0, "invalid UTF-8", raw.as_bytes())));
+                continue;
+            }
+        };
+        let get = |i: usize| fields.get(i).map(String::as_str).unwrap_or_default();
+        if matches!(get(0), "Query" | "Execute") && fields.len() < 12 {
+            let reason = format!("Percona audit CSV record has {} fields, a {} record 12", fields.len(), get(0));
+            sink(Parsed::Rejected(Rejection::new(line, fields.len() as u64 + 1, reason, raw.as_bytes())));
+            continue;
+        }
+        let r = PerconaRecord { name: get(0), timestamp: get(2), status: get(5), sqltext: get(6), user: get(7), command_class: get(3) };
+        percona_fields(line, &r, raw.as_bytes(), sink, zone);
+    }
 }
 
 // ------------------------------------------------------------------------------------------------
@@ -345,7 +415,15 @@ fn parse_xml(input: &mut dyn BufRead, sink: &mut dyn FnMut(Parsed), zone: Option
                 fields.entry(c[1].to_string()).or_insert_with(|| xml_unescape(&c[2]));
             }
             let get = |k: &str| fields.get(k).cloned().unwrap_or_default();
-            percona_fields(line, &get("NAME"), &get("TIMESTAMP"), &get("STATUS"), &get("SQLTEXT"), &get("USER"), record.as_bytes(), sink, zone);
+            let fields = PerconaRecord {
+                name: &get("NAME"),
+                timestamp: &get("TIMESTAMP"),
+                status: &get("STATUS"),
+                sqltext: &get("SQLTEXT"),
+                user: &get("USER"),
+                command_class: &get("COMMAND_CLASS"),
+            };
+            percona_fields(line, &fields, record.as_bytes(), sink, zone);
         }
     }
     if let Some((line, record, _)) = current {
@@ -591,6 +669,17 @@ mod tests {
     }
 
     #[test]
+    fn the_command_name_travels_with_the_statement() {
+        let log = r#"{ "timestamp": "2019-06-03 10:00:00", "id": 0, "class": "general", "event": "status", "connection_id": 9, "account": { "user": "k.walsh", "host": "" }, "login": { "user": "k.walsh", "os": "", "ip": "", "proxy": "" }, "general_data": { "command": "Query", "sql_command": "create_user", "query": "CREATE USER 'x'@'%' IDENTIFIED BY <secret>", "status": 0 } },
+"#;
+        let out = run(log, None);
+        assert!(matches!(&events(&out)[0].payload, Payload::Sql { class: Some(c), .. } if c == "create_user"), "{out:?}");
+        let percona = "{\"audit_record\":{\"name\":\"Query\",\"record\":\"7_2019-06-03T10:00:00\",\"timestamp\":\"2019-06-03T10:00:00 UTC\",\"command_class\":\"show_databases\",\"connection_id\":\"12\",\"status\":0,\"sqltext\":\"show databases\",\"user\":\"k.walsh[k.walsh] @ localhost []\",\"host\":\"localhost\",\"os_user\":\"\",\"ip\":\"\",\"db\":\"\"}}\n";
+        let out = run(percona, None);
+        assert!(matches!(&events(&out)[0].payload, Payload::Sql { class: Some(c), .. } if c == "show_databases"), "{out:?}");
+    }
+
+    #[test]
     fn percona_json_and_user_field() {
         let log = "{\"audit_record\":{\"name\":\"Query\",\"record\":\"1_2019-06-03T10:00:00\",\"timestamp\":\"2019-06-03T10:00:00 UTC\",\"command_class\":\"select\",\"connection_id\":\"12\",\"status\":0,\"sqltext\":\"select * from customers where customer_id in ('C1','C2')\",\"user\":\"support[k.walsh] @ localhost []\",\"host\":\"localhost\",\"os_user\":\"\",\"ip\":\"\",\"db\":\"crm\"}}\n{\"audit_record\":{\"name\":\"Connect\",\"record\":\"2_x\",\"timestamp\":\"2019-06-03T10:00:00 UTC\",\"connection_id\":\"12\",\"status\":0,\"user\":\"k.walsh\"}}\n";
         let out = run(log, None);
@@ -618,6 +707,24 @@ mod tests {
         // Without a zone, the YYYYMMDD times are rejected, not guessed.
         let out = run(log, None);
         assert!(out.iter().any(|p| matches!(p, Parsed::Rejected(r) if r.reason.contains("time_zone"))));
+    }
+
+    #[test]
+    fn percona_csv() {
+        // The layout of Percona's documentation (audit-log-plugin.md, "CSV format"), with a Connect record.
+        let log = "\"Connect\",\"22560_2021-06-30T16:10:09\",\"2021-06-30T16:18:50 UTC\",\"2\",0,\"k.walsh\",\"k.walsh\",\"\",\"\",\"localhost\",\"\",\"\"\n\
+\"Query\",\"22567_2021-06-30T16:10:09\",\"2021-06-30T16:19:00 UTC\",\"select\",\"2\",0,\"select email from customers where customer_id = 'C1'\",\"support[k.walsh] @ localhost []\",\"localhost\",\"\",\"\",\"crm\"\n\
+\"Query\",\"22568_2021-06-30T16:10:09\",\"2021-06-30T16:19:02 UTC\",\"select\",\"2\",1146,\"select \"\"x\"\" from nosuch\",\"support[k.walsh] @ localhost []\",\"localhost\",\"\",\"\",\"crm\"\n";
+        assert!(looks_like(log));
+        let out = run(log, None);
+        let ev = events(&out);
+        assert_eq!(ev.len(), 2, "{out:?}");
+        assert_eq!((ev[0].line, ev[0].actor.as_deref()), (2, Some("k.walsh")));
+        assert_eq!(ev[0].time.to_rfc3339(), "2021-06-30T16:19:00+00:00");
+        assert!(matches!(&ev[0].payload, Payload::Sql { class: Some(c), .. } if c == "select"));
+        assert_eq!(ev[1].failure.as_deref(), Some("MySQL error 1146"));
+        assert!(matches!(&ev[1].payload, Payload::Sql { statement: StatementText::Logged(s), .. } if s == "select \"x\" from nosuch"));
+        assert!(matches!(out[0], Parsed::Ignored { line: 1, .. }));
     }
 
     #[test]
