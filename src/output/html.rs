@@ -89,7 +89,6 @@ footer { margin-top: 40px; color: var(--muted); font-size: 12px; border-top: 1px
 pub fn render(report: &Report, rows: &[CustomerExposure]) -> String {
     let mut h = String::with_capacity(64 * 1024);
     let case = &report.case;
-    let t = &report.totals;
     let _ = write!(
         h,
         "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
@@ -112,6 +111,27 @@ pub fn render(report: &Report, rows: &[CustomerExposure]) -> String {
     }
     let _ = writeln!(h, "<p class=\"meta\">Case file: <span class=\"mono\">{}</span></p>\n</header>", esc(&case.file));
 
+    warnings_section(&mut h, report, rows);
+    containment_section(&mut h, report, rows);
+    headline_and_days_section(&mut h, report, rows);
+    customers_section(&mut h, report, rows);
+    not_exposed_section(&mut h, report, rows);
+    unresolved_section(&mut h, report, rows);
+    list_section(&mut h, report, rows);
+    replayed_section(&mut h, report);
+    if let Some(coverage) = &report.coverage {
+        coverage_section(&mut h, coverage);
+    }
+    if let Some(legal) = &report.legal {
+        legal_section(&mut h, legal);
+    }
+
+    inputs_section(&mut h, report, rows);
+    h
+}
+
+/// The warnings, first: while any applies, the figures below may be wrong or incomplete.
+fn warnings_section(h: &mut String, report: &Report, _rows: &[CustomerExposure]) {
     // Warnings first: while any applies, the figures below may be wrong or incomplete.
     if !report.warnings.is_empty() {
         let _ = write!(
@@ -131,6 +151,10 @@ pub fn render(report: &Report, rows: &[CustomerExposure]) -> String {
         h.push_str("</ol></div>\n</section>\n");
     }
 
+}
+
+/// Containment, loudly when it failed.
+fn containment_section(h: &mut String, report: &Report, _rows: &[CustomerExposure]) {
     // Containment, loudly when it failed.
     if let Some(c) = &report.containment {
         if c.contained {
@@ -154,20 +178,25 @@ pub fn render(report: &Report, rows: &[CustomerExposure]) -> String {
         }
     }
 
+}
+
+/// Headline numbers, and the accesses per day (with how their totals relate).
+fn headline_and_days_section(h: &mut String, report: &Report, _rows: &[CustomerExposure]) {
+    let t = &report.totals;
     // Headline numbers.
     let events: u64 = report.events_by_actor.values().sum();
     h.push_str("<section>\n<div class=\"stats\">\n");
-    stat(&mut h, "stat-customers", t.customers_affected as u64, "customers affected", false);
-    stat(&mut h, "stat-events", events, "events by the accounts in the window", false);
-    stat(&mut h, "stat-days", report.events_per_day.len() as u64, "days with access", false);
-    stat(&mut h, "stat-table-reads", t.table_accesses as u64, "whole-table reads", t.table_accesses > 0);
-    stat(&mut h, "stat-unresolved-queries", t.unresolved_query_events as u64, "accesses naming no record", t.unresolved_queries > 0);
-    stat(&mut h, "stat-unresolved-keys", t.unresolved_keys as u64, "touched keys matching no row", t.unresolved_keys > 0);
+    stat(h, "stat-customers", t.customers_affected as u64, "customers affected", false);
+    stat(h, "stat-events", events, "events by the accounts in the window", false);
+    stat(h, "stat-days", report.events_per_day.len() as u64, "days with access", false);
+    stat(h, "stat-table-reads", t.table_accesses as u64, "whole-table reads", t.table_accesses > 0);
+    stat(h, "stat-unresolved-queries", t.unresolved_query_events as u64, "accesses naming no record", t.unresolved_queries > 0);
+    stat(h, "stat-unresolved-keys", t.unresolved_keys as u64, "touched keys matching no row", t.unresolved_keys > 0);
     if report.containment.is_some() {
-        stat(&mut h, "stat-after-disabled", t.accesses_after_disabled as u64, "accesses after disabling", t.accesses_after_disabled > 0);
+        stat(h, "stat-after-disabled", t.accesses_after_disabled as u64, "accesses after disabling", t.accesses_after_disabled > 0);
     }
-    stat(&mut h, "stat-records-read", t.records_read, "log records read", false);
-    stat(&mut h, "stat-rejected", t.records_rejected, "log records unreadable", t.records_rejected > 0);
+    stat(h, "stat-records-read", t.records_read, "log records read", false);
+    stat(h, "stat-rejected", t.records_rejected, "log records unreadable", t.records_rejected > 0);
     h.push_str("</div>\n</section>\n");
 
     // Accesses per day.
@@ -189,6 +218,11 @@ pub fn render(report: &Report, rows: &[CustomerExposure]) -> String {
     }
     h.push_str("</section>\n");
 
+}
+
+/// Customers affected: by class, segment, source, evidence; people by jurisdiction.
+fn customers_section(h: &mut String, report: &Report, _rows: &[CustomerExposure]) {
+    let t = &report.totals;
     // Customers affected.
     let ex = &report.exposure;
     h.push_str("<section>\n<h2>Customers affected</h2>\n");
@@ -213,10 +247,15 @@ pub fn render(report: &Report, rows: &[CustomerExposure]) -> String {
     }
     h.push_str("</div>\n</section>\n");
 
+}
+
+/// What was not exposed, what cannot be ruled out, and the views assumed.
+fn not_exposed_section(h: &mut String, report: &Report, _rows: &[CustomerExposure]) {
+    let ex = &report.exposure;
     // What was not exposed, what cannot be ruled out.
     h.push_str("<section id=\"not-exposed\">\n<h2>What was not exposed</h2>\n");
-    tags(&mut h, "Held in the tables; nothing the accounts did could have shown it", ex.held_not_exposed.iter().map(|c| c.as_str()), "no");
-    tags(&mut h, "Cannot be ruled out (exposed for no listed customer, but not excluded)", ex.possibly_exposed.iter().map(|c| c.as_str()), "maybe");
+    tags(h, "Held in the tables; nothing the accounts did could have shown it", ex.held_not_exposed.iter().map(|c| c.as_str()), "no");
+    tags(h, "Cannot be ruled out (exposed for no listed customer, but not excluded)", ex.possibly_exposed.iter().map(|c| c.as_str()), "maybe");
     if !ex.possibly_exposed.is_empty() {
         h.push_str("<div class=\"banner bad\" id=\"blocked-by\">Cannot be called not exposed, because of:\n<ul>\n");
         for b in ex.blockers.iter().filter(|b| b.classes.iter().any(|c| ex.possibly_exposed.contains(c))) {
@@ -225,12 +264,12 @@ pub fn render(report: &Report, rows: &[CustomerExposure]) -> String {
         }
         h.push_str("</ul></div>\n");
     }
-    tags(&mut h, "Sensitive data not held in any column of the case's tables", ex.sensitive_not_held.iter().map(|c| c.as_str()), "no");
+    tags(h, "Sensitive data not held in any column of the case's tables", ex.sensitive_not_held.iter().map(|c| c.as_str()), "no");
     if let Some(basis) = report.legal.as_ref().map(|l| &l.statement.not_held_basis).filter(|_| !ex.sensitive_not_held.is_empty()) {
         let _ = writeln!(h, "<p class=\"muted\" id=\"not-held-basis\">{}</p>", esc(basis));
     }
     let exposed: Vec<&str> = ex.held.iter().filter(|c| c.customers_exposed > 0).map(|c| c.class.as_str()).collect();
-    tags(&mut h, "Exposed for at least one listed customer", exposed.into_iter(), "yes");
+    tags(h, "Exposed for at least one listed customer", exposed.into_iter(), "yes");
     h.push_str("</section>\n");
 
     // Views assumed: what each source's views were taken to show, and what rests on it.
@@ -271,6 +310,11 @@ pub fn render(report: &Report, rows: &[CustomerExposure]) -> String {
         h.push_str("</section>\n");
     }
 
+}
+
+/// Unresolved items: whole-table reads, accesses naming no record, keys matching no row, and the rest.
+fn unresolved_section(h: &mut String, report: &Report, _rows: &[CustomerExposure]) {
+    let t = &report.totals;
     // Unresolved items.
     h.push_str("<section id=\"unresolved\">\n<h2>Unresolved items</h2>\n");
     let nothing_open = report.table_accesses.is_empty()
@@ -288,7 +332,7 @@ pub fn render(report: &Report, rows: &[CustomerExposure]) -> String {
     if !report.table_accesses.is_empty() {
         let _ = writeln!(h, "<h3>Whole-table reads ({}): every row may be exposed; these rows are not in the list</h3>", report.table_accesses.len());
         table(
-            &mut h,
+            h,
             &["time (UTC)", "account", "where", "tables", "statement"],
             report.table_accesses.iter().map(|a| {
                 vec![when(&a.origin.time_utc()), esc(&a.origin.actor), esc(&a.origin.location()), esc(&a.tables.join(", ")), code(&a.statement)]
@@ -299,7 +343,7 @@ pub fn render(report: &Report, rows: &[CustomerExposure]) -> String {
     if !report.unresolved_queries.is_empty() {
         let _ = writeln!(h, "<h3>Accesses whose records the log does not name ({})</h3>", report.unresolved_queries.len());
         table(
-            &mut h,
+            h,
             &["time (UTC)", "account", "where", "why", "statement"],
             report.unresolved_queries.iter().map(|q| vec![when(&q.origin.time_utc()), esc(&q.origin.actor), esc(&q.origin.location()), esc(&q.reason), code(&q.statement)]),
             report.unresolved_queries.len(),
@@ -308,7 +352,7 @@ pub fn render(report: &Report, rows: &[CustomerExposure]) -> String {
     if !report.unresolved_keys.is_empty() {
         let _ = writeln!(h, "<h3>Touched keys that match no row ({})</h3>", report.unresolved_keys.len());
         table(
-            &mut h,
+            h,
             &["table", "key", "why", "accesses", "first access"],
             report.unresolved_keys.iter().map(|k| {
                 vec![esc(&k.table), code(&k.key), esc(&k.reason), k.access_count.to_string(), when(&k.first_access)]
@@ -318,11 +362,11 @@ pub fn render(report: &Report, rows: &[CustomerExposure]) -> String {
     }
     if !report.unknown_actions.is_empty() {
         let _ = writeln!(h, "<h3>Actions the vocabulary does not know, read as reads ({})</h3>", report.unknown_actions.len());
-        table(&mut h, &["action", "events"], report.unknown_actions.iter().map(|(a, n)| vec![code(a), n.to_string()]), report.unknown_actions.len());
+        table(h, &["action", "events"], report.unknown_actions.iter().map(|(a, n)| vec![code(a), n.to_string()]), report.unknown_actions.len());
     }
     if !report.unmatched_request_paths.is_empty() {
         let _ = writeln!(h, "<h3>Request paths of the accounts that match no route ({})</h3>", report.unmatched_request_paths.len());
-        table(&mut h, &["path", "requests"], report.unmatched_request_paths.iter().map(|(p, n)| vec![code(p), n.to_string()]), report.unmatched_request_paths.len());
+        table(h, &["path", "requests"], report.unmatched_request_paths.iter().map(|(p, n)| vec![code(p), n.to_string()]), report.unmatched_request_paths.len());
     }
     if !report.tables_not_in_case.is_empty() {
         let _ = writeln!(
@@ -330,12 +374,12 @@ pub fn render(report: &Report, rows: &[CustomerExposure]) -> String {
             "<h3>Tables the accounts read that are not case tables ({}): map one in [logs.tables] if it holds customer records</h3>",
             t.tables_not_in_case
         );
-        table(&mut h, &["table", "events"], report.tables_not_in_case.iter().map(|x| vec![code(&x.name), x.events.to_string()]), t.tables_not_in_case);
+        table(h, &["table", "events"], report.tables_not_in_case.iter().map(|x| vec![code(&x.name), x.events.to_string()]), t.tables_not_in_case);
     }
     if !report.files_without_events.is_empty() {
         let _ = writeln!(h, "<h3>Log files that gave no access event ({})</h3>", report.files_without_events.len());
         table(
-            &mut h,
+            h,
             &["file", "source", "format", "records", "what to check"],
             report.files_without_events.iter().map(|f| vec![esc(&f.path), esc(&f.source), esc(&f.format), f.records.to_string(), esc(&f.note)]),
             report.files_without_events.len(),
@@ -343,13 +387,17 @@ pub fn render(report: &Report, rows: &[CustomerExposure]) -> String {
     }
     if !report.unknown_fields.is_empty() {
         let _ = writeln!(h, "<h3>Field names in the logs that are no column of the case ({})</h3>", report.unknown_fields.len());
-        table(&mut h, &["field", "times"], report.unknown_fields.iter().map(|(f, n)| vec![code(f), n.to_string()]), report.unknown_fields.len());
+        table(h, &["field", "times"], report.unknown_fields.iter().map(|(f, n)| vec![code(f), n.to_string()]), report.unknown_fields.len());
     }
     if t.records_rejected > 0 {
         let _ = writeln!(h, "<p><strong>{}</strong> log record(s) could not be read: see the rejects file.</p>", t.records_rejected);
     }
     h.push_str("</section>\n");
 
+}
+
+/// The notification list's first rows.
+fn list_section(h: &mut String, report: &Report, rows: &[CustomerExposure]) {
     // The notification list's first rows.
     let _ = writeln!(
         h,
@@ -359,7 +407,7 @@ pub fn render(report: &Report, rows: &[CustomerExposure]) -> String {
         esc(report.outputs.get("notification_list").map(String::as_str).unwrap_or(""))
     );
     table(
-        &mut h,
+        h,
         &["customer", "name", "email", "phone", "data classes", "first access", "last access", "accesses", "evidence"],
         rows.iter().take(LIST_ROWS).map(|r| {
             vec![
@@ -378,18 +426,15 @@ pub fn render(report: &Report, rows: &[CustomerExposure]) -> String {
     );
     h.push_str("</section>\n");
 
-    replayed_section(&mut h, report);
-    if let Some(coverage) = &report.coverage {
-        coverage_section(&mut h, coverage);
-    }
-    if let Some(legal) = &report.legal {
-        legal_section(&mut h, legal);
-    }
+}
 
+/// The logs read, and the footer.
+fn inputs_section(h: &mut String, report: &Report, _rows: &[CustomerExposure]) {
+    let t = &report.totals;
     // Inputs.
     h.push_str("<section id=\"inputs\">\n<h2>Logs read</h2>\n");
     table(
-        &mut h,
+        h,
         &["source", "file", "format", "read", "used", "ignored", "rejected"],
         report.inputs.iter().map(|f| {
             vec![esc(&f.source), code(&f.path), esc(&f.format), f.read.to_string(), f.used.to_string(), f.ignored.to_string(), f.rejected.to_string()]
@@ -408,7 +453,6 @@ pub fn render(report: &Report, rows: &[CustomerExposure]) -> String {
         esc(report.tool.name),
         esc(report.tool.version)
     );
-    h
 }
 
 /// Queries without a key, re-run on the tables: how many rows and customers each selected.
