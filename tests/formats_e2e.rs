@@ -507,3 +507,47 @@ fn audit_row_actions_follow_the_vocabulary_and_the_case() {
         .code(2)
         .stderr(predicates::str::contains("[logs.actions] ESCALATE = `peek`: use read, write, session or none"));
 }
+
+/// A route may capture part of a segment: `/api/v2/tickets/{tickets}.json`, `/c/{customers}-details`. The key
+/// is what stands between the fixed parts; a segment without them does not match.
+#[test]
+fn a_route_captures_part_of_a_segment() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::write(d.join("customers.csv"), "customer_id,full_name,email\nC1,Ann,a@x\nC2,Bob,b@x\nC3,Cy,c@x\n").unwrap();
+    std::fs::write(d.join("tickets.csv"), "ticket_number,customer_id,subject\nT1,C1,Refund\nT2,C3,Login\n").unwrap();
+    std::fs::write(
+        d.join("portal.log"),
+        "10.0.0.1 - k.walsh [03/Jun/2019:10:00:00 +0000] \"GET /api/v2/tickets/T1.json HTTP/1.1\" 200 10 \"-\" \"x\"\n\
+         10.0.0.1 - k.walsh [03/Jun/2019:10:01:00 +0000] \"GET /c/C2-details HTTP/1.1\" 200 10 \"-\" \"x\"\n\
+         10.0.0.1 - k.walsh [03/Jun/2019:10:02:00 +0000] \"GET /api/v2/tickets/T2 HTTP/1.1\" 200 10 \"-\" \"x\"\n\
+         10.0.0.1 - k.walsh [03/Jun/2019:10:03:00 +0000] \"GET /c/-details HTTP/1.1\" 200 10 \"-\" \"x\"\n",
+    )
+    .unwrap();
+    std::fs::write(
+        d.join("case.toml"),
+        "[case]\nname = \"r\"\nactors = [\"k.walsh\"]\n\n[customers]\npath = \"customers.csv\"\nkey = \"customer_id\"\n\n[[tables]]\nname = \"tickets\"\npath = \"tickets.csv\"\nkey = \"ticket_number\"\ncustomer = \"customer_id\"\n\n\
+         [[logs]]\npath = \"portal.log\"\nformat = \"combined\"\n\n[[logs.routes]]\npath = \"/api/v2/tickets/{tickets}.json\"\nfields = [\"tickets.subject\"]\n\n\
+         [[logs.routes]]\npath = \"/c/{customers}-details\"\nfields = [\"customers.full_name\"]\n",
+    )
+    .unwrap();
+    Command::cargo_bin("breachscope").unwrap().arg("analyze").arg(d.join("case.toml")).arg("-q").assert().success();
+    let list = std::fs::read_to_string(d.join("affected_customers.csv")).unwrap();
+    let listed: Vec<&str> = list.lines().skip(1).map(|l| l.split(',').next().unwrap()).collect();
+    assert_eq!(listed, ["C1", "C2"], "T1 through `{{tickets}}.json`, C2 through `{{customers}}-details`; `/tickets/T2` without `.json` and an empty key match nothing");
+    let report: serde_json::Value = serde_json::from_slice(&std::fs::read(d.join("report.json")).unwrap()).unwrap();
+    assert_eq!(report["unmatched_request_paths"]["/api/v2/tickets/T2"], 1);
+    assert_eq!(report["unmatched_request_paths"]["/c/-details"], 1);
+
+    // Two captures in one segment are refused when the case loads.
+    let text = std::fs::read_to_string(d.join("case.toml")).unwrap().replace("{customers}-details", "{customers}-{tickets}");
+    std::fs::write(d.join("case.toml"), text).unwrap();
+    Command::cargo_bin("breachscope")
+        .unwrap()
+        .arg("analyze")
+        .arg(d.join("case.toml"))
+        .arg("--force")
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("a segment captures at most one {table}"));
+}

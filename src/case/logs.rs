@@ -47,7 +47,9 @@ pub struct Route {
 pub enum RouteSegment {
     Literal(String),
     Any,
-    Capture(TableId),
+    /// `{table}`, or part of a segment (`{tickets}.json`, `c-{customers}-details`): the key is what stands
+    /// between `prefix` and `suffix`.
+    Capture { table: TableId, prefix: String, suffix: String },
 }
 
 /// What a view of a record shows, as the case declares it for a log (`[logs.views]`).
@@ -134,17 +136,25 @@ pub(crate) fn build_log(case_path: &Path, dir: &Path, schema: &Schema, index: us
     for route in &section.routes {
         let mut segments = Vec::new();
         for seg in route.path.trim_matches('/').split('/') {
-            segments.push(if let Some(table) = seg.strip_prefix('{').and_then(|s| s.strip_suffix('}')) {
-                RouteSegment::Capture(
-                    schema.table(table).ok_or_else(|| bad(format!("route `{}`: {{{table}}} is not a case table", route.path)))?,
-                )
+            let capture = seg.find('{').and_then(|open| seg[open..].find('}').map(|close| (open, open + close)));
+            segments.push(if let Some((open, close)) = capture {
+                let table = &seg[open + 1..close];
+                let (prefix, suffix) = (&seg[..open], &seg[close + 1..]);
+                if prefix.contains(['{', '}']) || suffix.contains(['{', '}']) {
+                    return Err(bad(format!("route `{}`: a segment captures at most one {{table}}", route.path)));
+                }
+                RouteSegment::Capture {
+                    table: schema.table(table).ok_or_else(|| bad(format!("route `{}`: {{{table}}} is not a case table", route.path)))?,
+                    prefix: prefix.to_string(),
+                    suffix: suffix.to_string(),
+                }
             } else if seg == "*" {
                 RouteSegment::Any
             } else {
                 RouteSegment::Literal(seg.to_string())
             });
         }
-        if segments.iter().filter(|s| matches!(s, RouteSegment::Capture(_))).count() != 1 {
+        if segments.iter().filter(|s| matches!(s, RouteSegment::Capture { .. })).count() != 1 {
             return Err(bad(format!("route `{}` must capture exactly one {{table}}", route.path)));
         }
         let mut fields = Vec::new();

@@ -24,9 +24,15 @@ pub fn interpret(it: &Interpreter<'_>, method: &str, target: &str, status: u16) 
         let matched = route.segments.iter().zip(&segments).all(|(pattern, seg)| match pattern {
             RouteSegment::Literal(lit) => lit == seg,
             RouteSegment::Any => !seg.is_empty(),
-            RouteSegment::Capture(table) => {
-                captured = Some((*table, seg.clone()));
-                !seg.is_empty()
+            RouteSegment::Capture { table, prefix, suffix } => {
+                // The key is what stands between the segment's fixed parts, and is never empty.
+                match seg.strip_prefix(prefix.as_str()).and_then(|rest| rest.strip_suffix(suffix.as_str())).filter(|key| !key.is_empty()) {
+                    Some(key) => {
+                        captured = Some((*table, key.to_string()));
+                        true
+                    }
+                    None => false,
+                }
             }
         });
         if let (true, Some((table, key))) = (matched, captured) {
@@ -43,7 +49,7 @@ pub fn route_fields(it: &Interpreter<'_>) -> Vec<crate::case::schema::FieldId> {
     let mut out = Vec::new();
     for route in &it.log.routes {
         if route.fields.is_empty() {
-            for table in route.segments.iter().filter_map(|s| if let RouteSegment::Capture(t) = s { Some(*t) } else { None }) {
+            for table in route.segments.iter().filter_map(|s| if let RouteSegment::Capture { table, .. } = s { Some(*table) } else { None }) {
                 let declared: Vec<_> = it.log.views.iter().filter(|v| v.table == table).flat_map(|v| v.fields.iter().copied()).collect();
                 out.extend(declared);
                 out.extend(it.view(table, &[], "", DefaultView::RoutePage).0);
