@@ -551,3 +551,50 @@ fn a_route_captures_part_of_a_segment() {
         .code(2)
         .stderr(predicates::str::contains("a segment captures at most one {table}"));
 }
+
+/// A customers table with first and last names but no full name: the list shows them joined (declared with
+/// `name = [...]`, or guessed from the usual column names), never an empty name.
+#[test]
+fn a_name_in_parts_is_listed_whole() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::write(
+        d.join("audit.csv"),
+        "event_time,user_name,entity,entity_id,fields_viewed\n2019-06-03T10:00:00Z,k.walsh,customers,C1,first_name|last_name\n2019-06-03T10:01:00Z,k.walsh,customers,C2,email\n",
+    )
+    .unwrap();
+    let run = |customers: &str, columns: &str| {
+        std::fs::write(d.join("customers.csv"), customers).unwrap();
+        std::fs::write(
+            d.join("case.toml"),
+            format!("[case]\nname = \"n\"\nactors = [\"k.walsh\"]\n\n[customers]\npath = \"customers.csv\"\nkey = \"id\"\n{columns}\n[[logs]]\npath = \"audit.csv\"\nformat = \"csv\"\n"),
+        )
+        .unwrap();
+        Command::cargo_bin("breachscope").unwrap().arg("analyze").arg(d.join("case.toml")).args(["-q", "--force"]).assert().success();
+        let list = csv::Reader::from_path(d.join("affected_customers.csv")).unwrap().into_records().map(|r| r.unwrap()).collect::<Vec<_>>();
+        list.iter().map(|r| (r[0].to_string(), r[1].to_string(), r[7].to_string())).collect::<Vec<_>>()
+    };
+    // Guessed from first_name/last_name.
+    let rows = run("id,first_name,last_name,email\nC1,Ann,Lee,a@x\nC2,Bob,,b@x\n", "");
+    assert_eq!(rows[0].0, "C1");
+    assert_eq!(rows[0].1, "Ann Lee");
+    assert_eq!(rows[0].2, "names", "both parts are names");
+    assert_eq!(rows[1].1, "Bob", "an empty part is left out");
+    // Declared.
+    let rows = run("id,Vorname,Nachname,email\nC1,Anna,Berg,a@x\nC2,Bo,Ek,b@x\n", "\n[customers.columns]\nname = [\"Vorname\", \"Nachname\"]\n");
+    assert_eq!((rows[0].1.as_str(), rows[1].1.as_str()), ("Anna Berg", "Bo Ek"));
+    // Only the name may be given in parts.
+    std::fs::write(
+        d.join("case.toml"),
+        "[case]\nname = \"n\"\nactors = [\"k.walsh\"]\n\n[customers]\npath = \"customers.csv\"\nkey = \"id\"\n\n[customers.columns]\nemail = [\"email\", \"Vorname\"]\n\n[[logs]]\npath = \"audit.csv\"\nformat = \"csv\"\n",
+    )
+    .unwrap();
+    Command::cargo_bin("breachscope")
+        .unwrap()
+        .arg("analyze")
+        .arg(d.join("case.toml"))
+        .arg("--force")
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("[customers.columns] email: give one column (only `name` may list its parts)"));
+}

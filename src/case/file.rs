@@ -50,7 +50,7 @@ pub struct CustomersSection {
     pub path: String,
     pub key: String,
     #[serde(default)]
-    pub columns: BTreeMap<String, String>,
+    pub columns: BTreeMap<String, ColumnNames>,
     /// The table's character encoding (default utf-8).
     pub encoding: Option<String>,
     /// `text` (default: exact, trimmed) or `numeric` (`007` = `7`); see `read::keys`.
@@ -164,4 +164,13 @@ pub struct ExportSection {
     pub key: Option<String>,
     /// Salesforce: the report id (15 or 18 characters).
     pub report_id: Option<String>,
+}
+
+/// A role's column in `[customers.columns]`: one column, or (for `name`) several joined with a space
+/// (`name = ["first_name", "last_name"]`).
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+pub enum ColumnNames {
+    One(String),
+    Several(Vec<String>),
 }

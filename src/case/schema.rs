@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use crate::case::file::CaseFile;
+use crate::case::file::{CaseFile, ColumnNames};
 use crate::classes::{self, DataClass};
 use crate::error::{Error, Result};
 use crate::read::table::TableFile;
@@ -102,6 +102,9 @@ pub struct Schema {
     pub field_classes: Vec<Option<DataClass>>,
     /// Customer columns by role.
     pub roles: BTreeMap<Role, usize>,
+    /// The name's columns when it is written in parts (`first_name`, `last_name`): joined with a space.
+    /// Empty when one column (the `name` role) holds it.
+    pub name_parts: Vec<usize>,
 }
 
 impl Schema {
@@ -225,24 +228,48 @@ pub(crate) fn build_schema(case_path: &Path, dir: &Path, parsed: &CaseFile) -> R
     // Customer column roles: named in the case, else guessed from the header.
     let customers = &tables[CUSTOMERS];
     let mut roles = BTreeMap::new();
-    for (role_name, column) in &parsed.customers.columns {
+    let mut name_parts = Vec::new();
+    let column_of = |role_name: &str, column: &str| {
+        customers
+            .file
+            .column_index(column)
+            .ok_or_else(|| bad(format!("[customers.columns] {role_name} = `{column}` is not a column of {}", customers.file.path.display())))
+    };
+    for (role_name, columns) in &parsed.customers.columns {
         let role = Role::ALL
             .into_iter()
             .find(|r| r.as_str() == role_name)
             .ok_or_else(|| bad(format!("[customers.columns] unknown role `{role_name}` (roles: name, email, phone, country, region, segment)")))?;
-        let index = customers
-            .file
-            .column_index(column)
-            .ok_or_else(|| bad(format!("[customers.columns] {role_name} = `{column}` is not a column of {}", customers.file.path.display())))?;
+        let index = match columns {
+            ColumnNames::One(column) => column_of(role_name, column)?,
+            ColumnNames::Several(parts) if role == Role::Name && !parts.is_empty() => {
+                name_parts = parts.iter().map(|c| column_of(role_name, c)).collect::<Result<Vec<usize>>>()?;
+                name_parts[0]
+            }
+            ColumnNames::Several(_) => {
+                return Err(bad(format!("[customers.columns] {role_name}: give one column (only `name` may list its parts)")));
+            }
+        };
         roles.insert(role, index);
     }
+    let lower: Vec<String> = customers.file.columns.iter().map(|c| c.to_lowercase()).collect();
     for role in Role::ALL {
         if roles.contains_key(&role) {
             continue;
         }
-        let lower: Vec<String> = customers.file.columns.iter().map(|c| c.to_lowercase()).collect();
         if let Some(i) = role.candidates().iter().find_map(|cand| lower.iter().position(|c| c == cand)) {
             roles.insert(role, i);
+        }
+    }
+    // No column holds the whole name but its parts are there: the list shows them joined.
+    if !roles.contains_key(&Role::Name) {
+        const PARTS: [(&str, &str); 5] =
+            [("first_name", "last_name"), ("firstname", "lastname"), ("given_name", "family_name"), ("forename", "surname"), ("first", "last")];
+        if let Some((first, last)) =
+            PARTS.iter().find_map(|(f, l)| Some((lower.iter().position(|c| c == f)?, lower.iter().position(|c| c == l)?)))
+        {
+            name_parts = vec![first, last];
+            roles.insert(Role::Name, first);
         }
     }
 
@@ -265,7 +292,10 @@ pub(crate) fn build_schema(case_path: &Path, dir: &Path, parsed: &CaseFile) -> R
         };
         field_classes[*index] = class;
     }
-    let schema_so_far = Schema { tables: tables.clone(), field_names: field_names.clone(), field_classes: vec![], roles: roles.clone() };
+    for part in &name_parts {
+        field_classes[*part] = Some(DataClass::Names);
+    }
+    let schema_so_far = Schema { tables: tables.clone(), field_names: field_names.clone(), field_classes: vec![], roles: roles.clone(), name_parts: name_parts.clone() };
     for (field, class) in &parsed.classes {
         let id = schema_so_far
             .field(field)
@@ -279,5 +309,5 @@ pub(crate) fn build_schema(case_path: &Path, dir: &Path, parsed: &CaseFile) -> R
         };
     }
 
-    Ok(Schema { tables, field_names, field_classes, roles })
+    Ok(Schema { tables, field_names, field_classes, roles, name_parts })
 }

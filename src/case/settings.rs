@@ -217,7 +217,7 @@ mod tests {
 
     #[test]
     fn working_hours_follow_daylight_saving_in_an_iana_zone() {
-        let schema = Schema { tables: vec![], field_names: vec![], field_classes: vec![], roles: Default::default() };
+        let schema = Schema { tables: vec![], field_names: vec![], field_classes: vec![], roles: Default::default(), name_parts: vec![] };
         let section = ProfileSection { time_zone: Some("Europe/Berlin".into()), ..Default::default() };
         let s = ProfileSettings::from_section(&section, &schema).unwrap();
         let t = |x: &str| crate::read::timefmt::parse_zoned(x).unwrap();

@@ -237,7 +237,7 @@ pub(crate) mod testing {
         }
         let mut roles = BTreeMap::new();
         roles.insert(Role::Name, 1);
-        Schema { tables: vec![customers, tickets], field_names, field_classes, roles }
+        Schema { tables: vec![customers, tickets], field_names, field_classes, roles, name_parts: vec![] }
     }
 
     pub fn log() -> LogSpec {

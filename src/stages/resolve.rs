@@ -179,7 +179,18 @@ pub fn resolve(case: &Case, collected: &Collected, on_row: &mut dyn FnMut(TableI
             let key = customers.canonical_key(raw);
             let touch = &per_customer[key.as_ref()];
             on_row(CUSTOMERS, row, touch);
-            let roles = schema.roles.iter().map(|(role, col)| (*role, row[*col].to_string())).collect();
+            let roles = schema
+                .roles
+                .iter()
+                .map(|(role, col)| match role {
+                    // A name written in parts: the parts joined (empty ones left out).
+                    Role::Name if !schema.name_parts.is_empty() => {
+                        let parts: Vec<&str> = schema.name_parts.iter().map(|c| row[*c].trim()).filter(|p| !p.is_empty()).collect();
+                        (*role, parts.join(" "))
+                    }
+                    _ => (*role, row[*col].to_string()),
+                })
+                .collect();
             resolved.customers.push(AffectedCustomer { key: raw.trim().to_string(), line, roles, touch: touch.clone() });
             *rows_per_key.entry(key.into_owned()).or_default() += 1;
             Ok(())
