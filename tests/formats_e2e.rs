@@ -498,14 +498,7 @@ fn audit_row_actions_follow_the_vocabulary_and_the_case() {
     assert_eq!(report["unknown_actions"], serde_json::json!({}));
 
     write_case("[logs.actions]\nESCALATE = \"peek\"\n");
-    Command::cargo_bin("breachscope")
-        .unwrap()
-        .arg("analyze")
-        .arg(d.join("case.toml"))
-        .arg("--force")
-        .assert()
-        .code(2)
-        .stderr(predicates::str::contains("[logs.actions] ESCALATE = `peek`: use read, write, session or none"));
+    analyze_refused(&d.join("case.toml"), "[logs.actions] ESCALATE = `peek`: use read, write, session or none");
 }
 
 /// A route may capture part of a segment: `/api/v2/tickets/{tickets}.json`, `/c/{customers}-details`. The key
@@ -542,14 +535,7 @@ fn a_route_captures_part_of_a_segment() {
     // Two captures in one segment are refused when the case loads.
     let text = std::fs::read_to_string(d.join("case.toml")).unwrap().replace("{customers}-details", "{customers}-{tickets}");
     std::fs::write(d.join("case.toml"), text).unwrap();
-    Command::cargo_bin("breachscope")
-        .unwrap()
-        .arg("analyze")
-        .arg(d.join("case.toml"))
-        .arg("--force")
-        .assert()
-        .code(2)
-        .stderr(predicates::str::contains("a segment captures at most one {table}"));
+    analyze_refused(&d.join("case.toml"), "a segment captures at most one {table}");
 }
 
 /// A customers table with first and last names but no full name: the list shows them joined (declared with
@@ -589,12 +575,10 @@ fn a_name_in_parts_is_listed_whole() {
         "[case]\nname = \"n\"\nactors = [\"k.walsh\"]\n\n[customers]\npath = \"customers.csv\"\nkey = \"id\"\n\n[customers.columns]\nemail = [\"email\", \"Vorname\"]\n\n[[logs]]\npath = \"audit.csv\"\nformat = \"csv\"\n",
     )
     .unwrap();
-    Command::cargo_bin("breachscope")
-        .unwrap()
-        .arg("analyze")
-        .arg(d.join("case.toml"))
-        .arg("--force")
-        .assert()
-        .code(2)
-        .stderr(predicates::str::contains("[customers.columns] email: give one column (only `name` may list its parts)"));
+    analyze_refused(&d.join("case.toml"), "[customers.columns] email: give one column (only `name` may list its parts)");
+}
+
+/// `analyze --force` on `case` stops with exit 2 and `message` on stderr.
+fn analyze_refused(case: &Path, message: &str) {
+    Command::cargo_bin("breachscope").unwrap().arg("analyze").arg(case).arg("--force").assert().code(2).stderr(predicates::str::contains(message));
 }

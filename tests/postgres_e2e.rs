@@ -6,16 +6,12 @@ use std::path::{Path, PathBuf};
 
 use assert_cmd::Command;
 
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
 fn cases() -> PathBuf {
-    root().join("testdata/cases/postgres")
+    crate::common::repo().join("testdata/cases/postgres")
 }
 
 fn logs() -> PathBuf {
-    root().join("testdata/logs/postgres")
+    crate::common::repo().join("testdata/logs/postgres")
 }
 
 fn bin() -> Command {
@@ -228,7 +224,7 @@ fn zoneless_times_in_an_iana_zone_follow_daylight_saving_and_a_skipped_hour_is_r
     let dir = tempfile::tempdir().unwrap();
     let case_dir = dir.path().join("no-zone-case");
     std::fs::create_dir_all(case_dir.join("logs")).unwrap();
-    let from = root().join("testdata/malformed/no-zone-case");
+    let from = crate::common::repo().join("testdata/malformed/no-zone-case");
     for f in ["case.toml", "customers.csv", "logs/berlin.csv", "logs/plain.csv"] {
         std::fs::copy(from.join(f), case_dir.join(f)).unwrap();
     }

@@ -7,16 +7,12 @@ use std::path::{Path, PathBuf};
 
 use assert_cmd::Command;
 
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
 fn cases() -> PathBuf {
-    root().join("testdata/cases/web-access")
+    crate::common::repo().join("testdata/cases/web-access")
 }
 
 fn logs() -> PathBuf {
-    root().join("testdata/logs/web")
+    crate::common::repo().join("testdata/logs/web")
 }
 
 fn bin() -> Command {
@@ -241,7 +237,7 @@ fn bad_log_formats_are_one_line_errors_naming_the_key() {
 /// string rejects.
 #[test]
 fn real_apache_sample_with_and_without_log_format() {
-    let sample = root().join("../shared/samples/web_access/elastic_examples_apache_logs");
+    let sample = crate::common::repo().join("../shared/samples/web_access/elastic_examples_apache_logs");
     if !sample.is_file() {
         println!("note: {} does not exist; the real-sample check is skipped", sample.display());
         return;
