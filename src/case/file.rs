@@ -23,6 +23,8 @@ pub struct CaseFile {
     pub profile: ProfileSection,
     #[serde(default)]
     pub exports: Vec<ExportSection>,
+    #[serde(default)]
+    pub organisation: OrganisationSection,
 }
 
 #[derive(Debug, Deserialize)]
@@ -147,6 +149,21 @@ pub struct ProfileSection {
     pub bulk_records: Option<usize>,
     /// Robust z-score at or above which an account is flagged (default 3.5).
     pub z_threshold: Option<f64>,
+}
+
+/// `[organisation]` as written (checked into `case::organisation::Organisation`).
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OrganisationSection {
+    pub name: Option<String>,
+    /// GDPR: the country (ISO code) of the main establishment in the EU/EEA.
+    pub main_establishment: Option<String>,
+    pub contact_email: Option<String>,
+    pub contact_phone: Option<String>,
+    pub contact_address: Option<String>,
+    pub website: Option<String>,
+    pub dpo_name: Option<String>,
+    pub dpo_contact: Option<String>,
 }
 
 /// `[[exports]]` as written.

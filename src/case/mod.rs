@@ -13,6 +13,7 @@ use crate::read::timefmt::{DayEnd, Timestamp};
 pub mod exports;
 pub mod file;
 pub mod logs;
+pub mod organisation;
 pub mod schema;
 pub mod settings;
 
@@ -47,6 +48,8 @@ pub struct Case {
     pub exports: Vec<crate::case::exports::Export>,
     /// `--assume-tz`: the zone of other zoneless times read for the case (the victims' report dates).
     pub assume_tz: Option<crate::read::timefmt::Zone>,
+    /// `[organisation]`: who notifies (action list, letters).
+    pub organisation: crate::case::organisation::Organisation,
 }
 
 /// Overrides from the command line.
@@ -142,6 +145,7 @@ impl Case {
         for (i, section) in parsed.exports.iter().enumerate() {
             exports.push(crate::case::exports::build(path, &dir, &schema, i, section)?);
         }
+        let organisation = crate::case::organisation::Organisation::from_section(&parsed.organisation).map_err(|e| bad(format!("[organisation] {e}")))?;
         let mut names: Vec<&str> = logs.iter().map(|l| l.name.as_str()).collect();
         names.sort();
         if let Some(w) = names.windows(2).find(|w| w[0] == w[1]) {
@@ -165,6 +169,7 @@ impl Case {
             profile,
             exports,
             assume_tz,
+            organisation,
         })
     }
 }
