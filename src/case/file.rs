@@ -111,6 +111,9 @@ pub struct LogSection {
     pub time_zone: Option<String>,
     /// A CSV naming the log's account ids (Salesforce USER_ID, Zendesk user_id).
     pub users: Option<String>,
+    /// mongodb-audit logs inside a shipper's JSON envelope: the dotted path of the key holding each record
+    /// (`message`, `event.original`, `mongoaudit`), as a JSON string or an object.
+    pub record_path: Option<String>,
     /// The log's character encoding (default: `--encoding`, else utf-8).
     pub encoding: Option<String>,
     /// What a view of a record shows where the log does not say: `TABLE` or `TABLE:ACTION` (a case table or

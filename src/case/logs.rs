@@ -112,6 +112,8 @@ pub struct LogSpec {
     pub time_zone: Option<crate::read::timefmt::Zone>,
     /// Account ids → names, from the log's `users` table.
     pub users: BTreeMap<String, String>,
+    /// `record_path`: where each audit record sits in a shipper's JSON envelope (dotted path).
+    pub record_path: Option<String>,
     /// The files' character encoding: the log's `encoding`, else `--encoding`, else UTF-8.
     pub encoding: crate::read::encoding::TextEncoding,
     /// What views of records show where the log does not say (`[logs.views]`), most specific first: the
@@ -231,6 +233,7 @@ pub(crate) fn build_log(case_path: &Path, dir: &Path, schema: &Schema, index: us
         table_names,
         time_zone,
         users,
+        record_path: section.record_path.clone().filter(|p| !p.trim().is_empty()),
         encoding,
         views,
         attributes,

@@ -18,6 +18,11 @@ pub fn run(args: &InspectArgs, ui: &Ui, inputs: &input::InputDefaults) -> Result
         Some(case_file) => Some(case_source(case_file, args, inputs)?),
         None => None,
     };
+    // The case window dates syslog times written without a year.
+    let (source, window) = match source {
+        Some((log, window)) => (Some(log), Some(window)),
+        None => (None, None),
+    };
     let encoding = source.as_ref().map(|log| log.encoding).unwrap_or_else(|| inputs.encoding.unwrap_or_default());
     let sample = input::sample_encoded(&args.file, 64 * 1024, encoding)?;
     // Flags win over the case's settings for the source.
@@ -52,6 +57,8 @@ pub fn run(args: &InspectArgs, ui: &Ui, inputs: &input::InputDefaults) -> Result
         time_zone,
         users,
         log_format,
+        window: window.unwrap_or_default(),
+        record_path: source.as_ref().and_then(|log| log.record_path.clone()),
     };
     let parser = ingest::detect::parser_for(format, &settings, &sample, &args.file)?;
     let bytes = std::fs::metadata(&args.file).map(|m| m.len()).unwrap_or(0);
@@ -141,7 +148,7 @@ pub fn run(args: &InspectArgs, ui: &Ui, inputs: &input::InputDefaults) -> Result
 
 /// The case's `[[logs]]` source for `args.file`: the one named by `--source`, else the one whose files
 /// include the file.
-fn case_source(case_file: &std::path::Path, args: &InspectArgs, inputs: &input::InputDefaults) -> Result<crate::case::logs::LogSpec> {
+fn case_source(case_file: &std::path::Path, args: &InspectArgs, inputs: &input::InputDefaults) -> Result<(crate::case::logs::LogSpec, crate::read::timefmt::Window)> {
     let overrides = crate::case::Overrides { all_accounts: true, inputs: *inputs, ..Default::default() };
     let case = crate::case::Case::load(case_file, &overrides)?;
     let names: Vec<&str> = case.logs.iter().map(|l| l.name.as_str()).collect();
@@ -173,5 +180,5 @@ fn case_source(case_file: &std::path::Path, args: &InspectArgs, inputs: &input::
             }
         }
     };
-    Ok(found.clone())
+    Ok((found.clone(), case.window))
 }

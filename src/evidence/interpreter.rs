@@ -256,6 +256,7 @@ pub(crate) mod testing {
             table_names: BTreeMap::new(),
             time_zone: None,
             users: BTreeMap::new(),
+            record_path: None,
             encoding: Default::default(),
             views: Vec::new(),
             attributes: BTreeMap::new(),

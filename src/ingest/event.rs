@@ -376,6 +376,11 @@ pub struct ParserSettings {
     /// Web logs: the server's own format string (Apache `LogFormat` or nginx `log_format`); `None`: the
     /// common/combined layouts, read by the combined parser's account rule.
     pub log_format: Option<String>,
+    /// The case window: it gives the year of syslog times written without one (RFC 3164 `Jun  3 10:00:00`).
+    pub window: crate::read::timefmt::Window,
+    /// The dotted path of the key holding each audit record inside a shipper's JSON envelope (`record_path`,
+    /// e.g. `message` or `event.original`); `None`: the common envelopes are detected.
+    pub record_path: Option<String>,
 }
 
 /// Why a record that was read is not used. One vocabulary for the parsers, collect and `suspects`/`profile`:

@@ -11,4 +11,5 @@ pub mod lines;
 pub mod near;
 pub mod pieces;
 pub mod table;
+pub mod syslog;
 pub mod timefmt;

@@ -20,6 +20,14 @@
 //!   joined to them and count once. A READ with no QUERY line is a table read whose statement is unknown.
 //!   `YYYYMMDD HH:MM:SS` has no zone: the log's `time_zone` must be set, or those records are rejected; Aurora's
 //!   epoch microseconds are UTC.
+//! - **MariaDB server_audit to syslog** (`server_audit_output_type = syslog`): server_audit.c's `write_log` sends
+//!   `syslog_info` and a space, then the same fields without the plugin's timestamp
+//!   (`serverhost,username,host,connectionid,queryid,operation,database,object,retcode`), under the ident
+//!   `server_audit_syslog_ident` (default `mysql-server_auditing`). The syslog daemon writes the header
+//!   (`Jun  3 10:00:00 db1 mysql-server_auditing: columnstore-1 db1,k.walsh,...`, see [`crate::read::syslog`]): its
+//!   RFC 3164 time has no year (taken from the case window) and no zone (the log's `time_zone`, required). A file
+//!   line forwarded through syslog (the plugin's own timestamp after the header) keeps its own time. Lines of
+//!   other programs in the same syslog file are ignored with their ident.
 
 use std::collections::HashMap;
 use std::io::BufRead;
@@ -34,9 +42,12 @@ use crate::ingest::json_records::Record;
 use crate::read::lines::Lines;
 use crate::ingest::event::{Format, LogParser, Parameters, Parsed, ParserSettings, Payload, RawEvent, Rejection, StatementText};
 use crate::read::timefmt;
-use crate::read::timefmt::{Timestamp, Zone};
+use crate::read::syslog::{self, SyslogTime};
+use crate::read::timefmt::{Timestamp, Window, Zone};
 
 const MARIADB_LINE: &str = r"^(\d{8} \d\d:\d\d:\d\d|\d{10,19}),([^,]*),([^,]*),([^,]*),(\d+),(\d+),([A-Z_]+),([^,]*),(.*)$";
+/// The same fields as sent to syslog: no timestamp (the server host has no space; `syslog_info` comes before it).
+const MARIADB_SYSLOG_FIELDS: &str = r"^()([^ ,]*),([^,]*),([^,]*),(\d+),(\d+),([A-Z_]+),([^,]*),(.*)$";
 
 /// Whether a sample is one of these logs.
 pub fn looks_like(text: &str) -> bool {
@@ -47,7 +58,30 @@ pub fn looks_like(text: &str) -> bool {
         return true;
     }
     let re = mariadb_line();
-    text.lines().take(20).any(|l| re.is_match(l.trim_end()))
+    text.lines().take(20).any(|l| re.is_match(l.trim_end())) || is_mariadb_syslog(text)
+}
+
+/// Whether one of the first lines is a server_audit record behind a syslog header.
+fn is_mariadb_syslog(text: &str) -> bool {
+    text.lines().take(50).filter_map(syslog::split).any(|l| syslog_fields(l.message).is_some())
+}
+
+/// The compiled [`MARIADB_SYSLOG_FIELDS`].
+fn mariadb_syslog_fields() -> &'static Regex {
+    static RE: std::sync::OnceLock<Regex> = std::sync::OnceLock::new();
+    RE.get_or_init(|| Regex::new(MARIADB_SYSLOG_FIELDS).expect("static"))
+}
+
+/// The server_audit fields of a syslog message: `[syslog_info ]serverhost,username,...` (server_audit.c writes
+/// `"%s %.*s", syslog_info, message`), or a file line forwarded through syslog, with its own timestamp.
+fn syslog_fields(message: &str) -> Option<regex::Captures<'_>> {
+    let message = message.trim_end();
+    if let Some(c) = mariadb_line().captures(message.trim_start()) {
+        return Some(c);
+    }
+    let re = mariadb_syslog_fields();
+    // The leftmost start after a space: `syslog_info` is the server's setting, the server host has no space.
+    std::iter::once(0).chain(message.match_indices(' ').map(|(i, _)| i + 1)).find_map(|at| re.captures(&message[at..]))
 }
 
 /// The compiled [`MARIADB_LINE`] (compiled once per process).
@@ -67,12 +101,16 @@ enum Layout {
     Json,
     Xml,
     MariaDb,
+    /// server_audit records behind a syslog header.
+    MariaDbSyslog,
     PerconaCsv,
 }
 
 pub struct MysqlAuditParser {
     layout: Layout,
     time_zone: Option<Zone>,
+    /// The case window, which dates syslog times written without a year.
+    window: Window,
 }
 
 impl MysqlAuditParser {
@@ -85,10 +123,11 @@ impl MysqlAuditParser {
             Some('{') | Some('[') => Layout::Json,
             Some('<') if text.contains("<AUDIT") => Layout::Xml,
             _ if text.lines().take(20).any(|l| re.is_match(l.trim_end())) => Layout::MariaDb,
+            _ if is_mariadb_syslog(&text) => Layout::MariaDbSyslog,
             _ if text.contains("<AUDIT_RECORD") => Layout::Xml,
             _ => Layout::Json,
         };
-        MysqlAuditParser { layout, time_zone: settings.time_zone }
+        MysqlAuditParser { layout, time_zone: settings.time_zone, window: settings.window }
     }
 }
 
@@ -101,7 +140,8 @@ impl LogParser for MysqlAuditParser {
         match self.layout {
             Layout::Json => parse_json(input, sink, self.time_zone),
             Layout::Xml => parse_xml(input, sink, self.time_zone),
-            Layout::MariaDb => parse_mariadb(input, sink, self.time_zone),
+            Layout::MariaDb => parse_mariadb(input, sink, TimeContext { zone: self.time_zone, window: self.window, syslog: false }),
+            Layout::MariaDbSyslog => parse_mariadb(input, sink, TimeContext { zone: self.time_zone, window: self.window, syslog: true }),
             Layout::PerconaCsv => parse_percona_csv(input, sink, self.time_zone),
         }
     }
@@ -458,9 +498,25 @@ fn xml_unescape(text: &str) -> String {
 // ------------------------------------------------------------------------------------------------
 // MariaDB server_audit
 
+/// Where a server_audit line's time comes from.
+enum LineTime {
+    /// The plugin's own field (`YYYYMMDD HH:MM:SS` or epoch microseconds).
+    Own(String),
+    /// The syslog header's.
+    Syslog(SyslogTime),
+}
+
+/// What dates a line: the log's zone and the case window, and whether lines stand behind a syslog header.
+#[derive(Clone, Copy)]
+struct TimeContext {
+    zone: Option<Zone>,
+    window: Window,
+    syslog: bool,
+}
+
 struct AuditLine {
     line: u64,
-    time_text: String,
+    time: LineTime,
     user: String,
     operation: String,
     database: String,
@@ -475,10 +531,15 @@ struct Group {
     lines: Vec<AuditLine>,
 }
 
-fn parse_mariadb(input: &mut dyn BufRead, sink: &mut dyn FnMut(Parsed), zone: Option<Zone>) -> std::io::Result<()> {
+/// The syslog ident server_audit uses unless `server_audit_syslog_ident` changes it.
+const DEFAULT_SYSLOG_IDENT: &str = "mysql-server_auditing";
+
+fn parse_mariadb(input: &mut dyn BufRead, sink: &mut dyn FnMut(Parsed), context: TimeContext) -> std::io::Result<()> {
     let re = mariadb_line();
     let mut lines = Lines::new(input);
     let mut groups: HashMap<String, Group> = HashMap::new();
+    // Syslog idents that wrote server_audit records in this file: their lines must be records.
+    let mut audit_idents: Vec<String> = vec![DEFAULT_SYSLOG_IDENT.to_string()];
     while let Some((line_no, bytes)) = lines.next_line()? {
         if bytes.iter().all(u8::is_ascii_whitespace) {
             continue;
@@ -490,21 +551,61 @@ fn parse_mariadb(input: &mut dyn BufRead, sink: &mut dyn FnMut(Parsed), zone: Op
                 continue;
             }
         };
-        let Some(c) = re.captures(text) else {
-            let reason = "not a server_audit line (timestamp,serverhost,username,host,connectionid,queryid,operation,database,object,retcode)";
-            sink(Parsed::Rejected(Rejection::new(line_no, 1, reason, bytes)));
-            continue;
+        let (c, syslog_time) = if context.syslog {
+            let Some(header) = syslog::split(text) else {
+                let reason = "not a syslog line (`Mmm dd HH:MM:SS host ident: message`) of server_audit records";
+                sink(Parsed::Rejected(Rejection::new(line_no, 1, reason, bytes)));
+                continue;
+            };
+            match syslog_fields(header.message) {
+                Some(c) => {
+                    if !audit_idents.iter().any(|i| i == header.ident) {
+                        audit_idents.push(header.ident.to_string());
+                    }
+                    (c, Some(header.time))
+                }
+                None if audit_idents.iter().any(|i| i == header.ident) => {
+                    let reason = format!(
+                        "syslog message of `{}` is not a server_audit record (serverhost,username,host,connectionid,queryid,operation,database,object,retcode)",
+                        header.ident
+                    );
+                    sink(Parsed::Rejected(Rejection::new(line_no, header.offset as u64 + 1, reason, bytes)));
+                    continue;
+                }
+                None => {
+                    sink(Parsed::ignored(line_no, "syslog line of another program (not a server_audit record)"));
+                    continue;
+                }
+            }
+        } else {
+            let Some(c) = re.captures(text) else {
+                let reason = "not a server_audit line (timestamp,serverhost,username,host,connectionid,queryid,operation,database,object,retcode)";
+                sink(Parsed::Rejected(Rejection::new(line_no, 1, reason, bytes)));
+                continue;
+            };
+            (c, None)
         };
         let tail = &c[9];
         let (object, retcode) = match tail.rsplit_once(',') {
             Some((o, r)) if r.trim().chars().all(|ch| ch.is_ascii_digit() || ch == '-') => (o.to_string(), r.trim().to_string()),
             _ => (tail.to_string(), String::new()),
         };
+        // Syslog cuts long messages (rsyslog's default limit is 8 KB, old daemons' 1 KB): a statement without its
+        // closing quote and return code is not read as a shorter one.
+        if syslog_time.is_some() && c[7].starts_with("QUERY") && retcode.is_empty() && object.starts_with('\'') {
+            let reason = "server_audit QUERY record cut short (no closing quote and return code): the syslog daemon's message size limit truncated it (rsyslog: raise $MaxMessageSize, or log to a file)";
+            sink(Parsed::Rejected(Rejection::new(line_no, 0, reason, bytes).of_account(Some(&c[3]))));
+            continue;
+        }
         let connection = c[5].to_string();
         let query_id = c[6].to_string();
         let entry = AuditLine {
             line: line_no,
-            time_text: c[1].to_string(),
+            time: match syslog_time {
+                // A file line forwarded through syslog keeps the plugin's own time.
+                Some(t) if c[1].is_empty() => LineTime::Syslog(t),
+                _ => LineTime::Own(c[1].to_string()),
+            },
             user: c[3].to_string(),
             operation: c[7].to_string(),
             database: c[8].to_string(),
@@ -516,7 +617,7 @@ fn parse_mariadb(input: &mut dyn BufRead, sink: &mut dyn FnMut(Parsed), zone: Op
             "CONNECT" | "DISCONNECT" | "FAILED_CONNECT" | "CHANGEUSER" | "PROXY_CONNECT" => {
                 if entry.operation == "DISCONNECT" {
                     if let Some(g) = groups.remove(&connection) {
-                        flush_group(g, sink, zone);
+                        flush_group(g, sink, context);
                     }
                 }
                 sink(Parsed::ignored(line_no, "login, logout or connection record"));
@@ -528,18 +629,22 @@ fn parse_mariadb(input: &mut dyn BufRead, sink: &mut dyn FnMut(Parsed), zone: Op
         if same {
             groups.get_mut(&connection).expect("checked").lines.push(entry);
         } else if let Some(old) = groups.insert(connection, Group { query_id, lines: vec![entry] }) {
-            flush_group(old, sink, zone);
+            flush_group(old, sink, context);
         }
     }
     let mut rest: Vec<Group> = groups.into_values().collect();
     rest.sort_by_key(|g| g.lines.first().map(|l| l.line).unwrap_or(0));
     for g in rest {
-        flush_group(g, sink, zone);
+        flush_group(g, sink, context);
     }
     Ok(())
 }
 
-fn mariadb_time(text: &str, zone: Option<Zone>) -> Result<Timestamp, String> {
+fn mariadb_time(time: &LineTime, context: TimeContext) -> Result<Timestamp, String> {
+    let (text, zone) = match time {
+        LineTime::Own(text) => (text, context.zone),
+        LineTime::Syslog(t) => return t.resolve(context.zone.as_ref(), &context.window),
+    };
     if text.bytes().all(|b| b.is_ascii_digit()) {
         return timefmt::parse_epoch(text).ok_or_else(|| format!("`{text}` is not an epoch time"));
     }
@@ -568,7 +673,7 @@ pub fn mariadb_unquote(object: &str) -> String {
     out
 }
 
-fn flush_group(group: Group, sink: &mut dyn FnMut(Parsed), zone: Option<Zone>) {
+fn flush_group(group: Group, sink: &mut dyn FnMut(Parsed), context: TimeContext) {
     let has_query = group.lines.iter().any(|l| l.operation.starts_with("QUERY"));
     let mut seen_queries: Vec<String> = Vec::new();
     let mut read_event_done = false;
@@ -587,10 +692,10 @@ fn flush_group(group: Group, sink: &mut dyn FnMut(Parsed), zone: Option<Zone>) {
                 continue;
             }
             seen_queries.push(sql.clone());
-            let time = match mariadb_time(&l.time_text, zone) {
+            let time = match mariadb_time(&l.time, context) {
                 Ok(t) => t,
                 Err(reason) => {
-                    sink(Parsed::Rejected(Rejection::new(l.line, 1, reason, &l.raw)));
+                    sink(Parsed::Rejected(Rejection::new(l.line, 1, reason, &l.raw).of_account(Some(&l.user))));
                     continue;
                 }
             };
@@ -609,7 +714,7 @@ fn flush_group(group: Group, sink: &mut dyn FnMut(Parsed), zone: Option<Zone>) {
             } else if read_event_done {
                 sink(Parsed::ignored(l.line, "table record of the same query (joined by connection and query id)"));
             } else {
-                match mariadb_time(&l.time_text, zone) {
+                match mariadb_time(&l.time, context) {
                     Ok(time) => {
                         read_event_done = true;
                         sink(Parsed::Event(RawEvent {
@@ -620,7 +725,7 @@ fn flush_group(group: Group, sink: &mut dyn FnMut(Parsed), zone: Option<Zone>) {
                             payload: Payload::TableRead { action: "MariaDB READ (statement not logged)".into(), tables: reads.clone(), rows: None },
                         }));
                     }
-                    Err(reason) => sink(Parsed::Rejected(Rejection::new(l.line, 1, reason, &l.raw))),
+                    Err(reason) => sink(Parsed::Rejected(Rejection::new(l.line, 1, reason, &l.raw).of_account(Some(&l.user)))),
                 }
             }
         } else {
@@ -707,6 +812,55 @@ mod tests {
         // Without a zone, the YYYYMMDD times are rejected, not guessed.
         let out = run(log, None);
         assert!(out.iter().any(|p| matches!(p, Parsed::Rejected(r) if r.reason.contains("time_zone"))));
+    }
+
+    #[test]
+    fn mariadb_behind_a_syslog_header() {
+        // server_audit_output_type = syslog: the header, `syslog_info` (empty: a lone space; or a word), then the
+        // fields without the plugin's timestamp. Lines of other programs share the file.
+        let log = "Jun  3 10:00:00 db1 mysql-server_auditing:  db1,k.walsh,10.0.0.9,62,0,CONNECT,crm,,0\n\
+Jun  3 10:00:00 db1 mysql-server_auditing:  db1,k.walsh,10.0.0.9,62,515,READ,crm,customers,\n\
+Jun  3 10:00:00 db1 mysql-server_auditing:  db1,k.walsh,10.0.0.9,62,515,QUERY,crm,'select full_name from customers where customer_id = \\'C1\\'',0\n\
+Jun  3 10:00:01 db1 systemd[1]: Started Session 4 of user root.\n\
+Dec 31 23:59:00 db1 mysql-server_auditing: prod-eu db1,app_rw,10.0.0.7,70,900,QUERY,crm,'select 1',0\n\
+Jun  3 10:00:02 db1 mysql-server_auditing:  db1,k.walsh,10.0.0.9,62,516,QUERY,crm,'select email from customers where customer_id = \\'C2\n\
+Jun  3 10:00:03 db1 mysql-server_auditing: garbage\n";
+        let window = |s: &str, u: &str| Window {
+            since: Some(chrono::DateTime::parse_from_rfc3339(s).unwrap().to_utc()),
+            until: Some(chrono::DateTime::parse_from_rfc3339(u).unwrap().to_utc()),
+        };
+        let parse = |zone: Option<Zone>, window: Window| {
+            let settings = ParserSettings { time_zone: zone, window, ..Default::default() };
+            assert!(looks_like(log));
+            let parser = MysqlAuditParser::new(&settings, log.as_bytes());
+            assert!(matches!(parser.layout, Layout::MariaDbSyslog));
+            let mut out = Vec::new();
+            parser.parse(&mut log.as_bytes(), &mut |p| out.push(p)).unwrap();
+            out
+        };
+        let dublin = Zone::parse("Europe/Dublin").unwrap();
+        let out = parse(Some(dublin), window("2019-06-01T00:00:00Z", "2020-01-31T00:00:00Z"));
+        let ev = events(&out);
+        assert_eq!(ev.len(), 2, "{out:?}");
+        assert_eq!((ev[0].line, ev[0].actor.as_deref()), (3, Some("k.walsh")));
+        assert!(matches!(&ev[0].payload, Payload::Sql { statement: StatementText::Logged(s), .. } if s.ends_with("customer_id = 'C1'")));
+        // Read in the log's zone (Irish summer time), in the window's year; December in the window's first year.
+        assert_eq!(ev[0].time.to_rfc3339(), "2019-06-03T09:00:00+00:00");
+        assert_eq!((ev[1].actor.as_deref(), ev[1].time.to_rfc3339()), (Some("app_rw"), "2019-12-31T23:59:00+00:00".to_string()));
+        assert!(out.iter().any(|p| matches!(p, Parsed::Ignored { line: 4, .. })), "{out:?}");
+        let rejected: Vec<&Rejection> = out.iter().filter_map(|p| if let Parsed::Rejected(r) = p { Some(r) } else { None }).collect();
+        assert_eq!(rejected.len(), 2, "{out:?}");
+        assert!(rejected[0].line == 6 && rejected[0].reason.contains("cut short") && rejected[0].actor.as_deref() == Some("k.walsh"), "{rejected:?}");
+        assert!(rejected[1].line == 7 && rejected[1].reason.contains("not a server_audit record"), "{rejected:?}");
+        // Without the log's zone every record is rejected with the missing-zone reason, with its account.
+        let out = parse(None, window("2019-06-01T00:00:00Z", "2019-09-30T00:00:00Z"));
+        assert!(events(&out).is_empty());
+        let zoneless: Vec<&Rejection> = out.iter().filter_map(|p| if let Parsed::Rejected(r) = p { Some(r) } else { None }).filter(|r| r.missing_zone()).collect();
+        assert_eq!(zoneless.iter().map(|r| r.actor.as_deref()).collect::<Vec<_>>(), [Some("k.walsh"), Some("app_rw")]);
+        // Without a window there is no year: refused, never guessed.
+        let out = parse(Some(dublin), Window::default());
+        assert!(out.iter().any(|p| matches!(p, Parsed::Rejected(r) if r.reason.contains("no year"))), "{out:?}");
+        assert!(events(&out).is_empty());
     }
 
     #[test]
