@@ -190,6 +190,10 @@ pub struct InspectArgs {
     /// A CSV naming account ids (Salesforce USER_ID, Zendesk user_id): id and name columns.
     #[arg(long)]
     pub users: Option<std::path::PathBuf>,
+    /// mongodb-audit: the dotted path of the key holding each record in a shipper's JSON envelope (`message`,
+    /// `event.original`); as the log's `record_path`.
+    #[arg(long, value_name = "PATH")]
+    pub record_path: Option<String>,
     /// Print the events as JSON Lines on stdout instead of a table.
     #[arg(long)]
     pub json: bool,

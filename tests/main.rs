@@ -24,6 +24,7 @@ mod postgres_e2e;
 mod prefilter_properties;
 mod progress_terminal;
 mod reliability;
+mod syslog_envelopes;
 mod replay;
 mod views;
 mod web_log_properties;

@@ -54,6 +54,9 @@ fn detect_audit_format(text: &str, first: &str) -> Option<Format> {
 /// Builds the parser for `format`. `sample` is the start of the file, used to settle layout details
 /// (csvlog or stderr, CSV header, log_line_prefix) before reading.
 pub fn parser_for(format: Format, settings: &ParserSettings, sample: &[u8], path: &std::path::Path) -> Result<Box<dyn LogParser>> {
+    if settings.record_path.is_some() && format != Format::MongodbAudit {
+        return Err(Error::input(path, format!("record_path is read for mongodb-audit logs, and this log is read as {format}: set format = \"mongodb-audit\" or remove record_path")));
+    }
     Ok(match format {
         Format::Combined => match &settings.log_format {
             Some(layout) => Box::new(combined::LayoutParser::new(layout, settings.time_zone).map_err(|m| Error::input(path, format!("log_format: {m}")))?),
@@ -67,7 +70,7 @@ pub fn parser_for(format: Format, settings: &ParserSettings, sample: &[u8], path
         }
         Format::Jsonl => Box::new(jsonl::JsonlParser::new(&settings.map).map_err(|m| Error::input(path, near_miss_hint(sample, m)))?.in_zone(settings.time_zone)),
         Format::MysqlAudit => Box::new(mysql_audit::MysqlAuditParser::new(settings, sample)),
-        Format::MongodbAudit => Box::new(mongodb::MongodbParser { time_zone: settings.time_zone }),
+        Format::MongodbAudit => Box::new(mongodb::MongodbParser { time_zone: settings.time_zone, record_path: settings.record_path.clone() }),
         Format::Cloudtrail => Box::new(cloudtrail::CloudtrailParser { time_zone: settings.time_zone }),
         Format::Salesforce => Box::new(salesforce::SalesforceParser::new(settings, sample).map_err(|m| Error::input(path, m))?),
         Format::Zendesk => Box::new(zendesk::ZendeskParser::new(settings, sample).map_err(|m| Error::input(path, m))?),
