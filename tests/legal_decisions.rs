@@ -68,6 +68,7 @@ fn jurisdiction<'a>(rows: &'a [BTreeMap<String, String>], j: &str) -> &'a BTreeM
 /// Item 1. Tex. Bus. & Com. Code 521.002(a)(2)(A)(ii): "driver's license number or government-issued
 /// identification number"; Massachusetts (ch. 93H s. 1) names a state-issued ID card only.
 #[test]
+#[allow(non_snake_case)] // the statute's own paragraph letters
 fn texas_passport_number_is_government_id_521_002_a_2_A_ii() {
     // (Exposure is by column: each table holds only the columns its case is about.)
     let (people, _, _) = run("customer_id,full_name,country,state,passport_number\nC1,Ann Lee,US,TX,X1234567\nC2,Bob Ray,US,MA,X7654321\n", "2024-03-04", "", &[]);
@@ -86,6 +87,7 @@ fn texas_passport_number_is_government_id_521_002_a_2_A_ii() {
 /// Item 2. 521.002(a)(2)(A)(iii): an account number with "any required security code, access code, or
 /// password that would permit access".
 #[test]
+#[allow(non_snake_case)] // the statute's own paragraph letters
 fn texas_password_beside_account_number_is_assess_521_002_a_2_A_iii() {
     let (people, _, _) = run("customer_id,full_name,country,state,bank_account_number,online_password\nC1,Ann Lee,US,TX,12345678,hunter22\n", "2024-03-04", "", &[]);
     let ann = person(&people, "C1");
@@ -123,6 +125,16 @@ fn hashed_password_follows_california_encryption_clause_1798_82() {
     assert!(ann["basis"].contains("hashed (declared in [protection]): the statute's encryption safe harbour applies"), "{}", ann["basis"]);
     let (people, _, _) = run(customers, "2024-03-04", "[protection]\n\"customers.password_hash\" = \"encrypted_key_exposed\"\n", &[]);
     assert_eq!(person(&people, "C1")["notify"], "required");
+    // A password column whose values are bcrypt hashes: guessed from the values, a question.
+    let (people, _, _) = run(
+        "customer_id,full_name,email,country,state,password\nC1,Ann Lee,ann@example.com,US,CA,$2b$12$R9h/cIPz0gi.URNNX3kh2OPST9/PgBkqquzi.Ss7KIUgO2t0jWMUW\n",
+        "2024-03-04",
+        "",
+        &[],
+    );
+    let ann = person(&people, "C1");
+    assert_eq!(ann["notify"], "assess");
+    assert!(ann["basis"].contains("customers.password: bcrypt hash (guessed from its values)"), "{}", ann["basis"]);
     // A plain password column stays what it was.
     let (people, _, _) = run("customer_id,full_name,email,country,state,password\nC1,Ann Lee,ann@example.com,US,CA,hunter22\n", "2024-03-04", "", &[]);
     assert_eq!(person(&people, "C1")["notify"], "required");

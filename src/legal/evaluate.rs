@@ -8,7 +8,7 @@ use chrono::NaiveDate;
 
 use crate::case::Case;
 use crate::classes::DataClass;
-use crate::legal::freetext::{Finding, Kind};
+use crate::legal::freetext::{Finding, Kind, ValueGuesses};
 use crate::legal::people::{self, MergeStats, RowKeys};
 use crate::legal::report::{AssumedDuty, FreeTextReport, JurisdictionSummary, LegalReport, Options, Outcome, Per, Person, DISCLAIMER};
 use crate::legal::rules::{self, Counts, Decision, Exposed, Notify, Protected, Rule, RuleSet};
@@ -78,7 +78,7 @@ pub fn apply_findings(rows: &mut [CustomerExposure], summary: &mut ExposureSumma
 /// and the kinds found in its free text. An element that only hashed, encrypted or tokenised columns
 /// gave (declared in `[protection]`, or guessed from the column's name) is marked so the statute's
 /// encryption clause can be applied.
-pub fn exposed_elements(case: &Case, row: &CustomerExposure, kinds: &BTreeSet<Kind>) -> Exposed {
+pub fn exposed_elements(case: &Case, row: &CustomerExposure, kinds: &BTreeSet<Kind>, values: &ValueGuesses) -> Exposed {
     let mut e = Exposed::default();
     // Element → (plain source seen, protected sources).
     let mut sources: BTreeMap<&'static str, (bool, Vec<Protected>)> = BTreeMap::new();
@@ -98,7 +98,7 @@ pub fn exposed_elements(case: &Case, row: &CustomerExposure, kinds: &BTreeSet<Ki
         let words: Vec<&str> = column.split(|c: char| !c.is_ascii_alphanumeric()).filter(|w| !w.is_empty()).collect();
         let has = |parts: &[&str]| parts.iter().any(|w| column.contains(w));
         let word = |parts: &[&str]| parts.iter().any(|w| words.contains(w));
-        let protected = protection_of(case, id, field, &words);
+        let protected = protection_of(case, id, field, &words, values.get(&(row.customer_id.clone(), id)).copied());
         match class {
             DataClass::Names => e.name = true,
             DataClass::EmailAddresses | DataClass::Usernames => login = true,
@@ -193,8 +193,9 @@ pub fn exposed_elements(case: &Case, row: &CustomerExposure, kinds: &BTreeSet<Ki
 }
 
 /// Whether an exposed column's values are protected: as `[protection]` declares, else guessed from the
-/// column's name (`password_hash`, `ssn_encrypted`, `card_token`, `enc_...`).
-fn protection_of(case: &Case, id: crate::case::schema::FieldId, field: &str, words: &[&str]) -> Option<Protected> {
+/// column's name (`password_hash`, `ssn_encrypted`, `card_token`, `enc_...`) or from the look of its exposed
+/// cells (`looked`: bcrypt/argon2/SHA hex, `enc:`, `tok_`).
+fn protection_of(case: &Case, id: crate::case::schema::FieldId, field: &str, words: &[&str], looked: Option<&'static str>) -> Option<Protected> {
     use crate::case::Protection;
     if let Some(p) = case.protection.get(&id) {
         return match p {
@@ -210,18 +211,20 @@ fn protection_of(case: &Case, id: crate::case::schema::FieldId, field: &str, wor
     } else if words.iter().any(|w| ["token", "tokenised", "tokenized", "tok"].contains(w)) {
         guessed("tokenised")
     } else {
-        None
+        looked.map(|how| Protected { what: format!("{field}: {how} (guessed from its values)"), declared: false, key_exposed: false })
     }
 }
 
 /// Groups the rows into people, finds their jurisdictions and decides their duties, in four phases: locate
 /// each row, group rows into people, decide each person's duties, summarise.
+#[allow(clippy::too_many_arguments)]
 pub fn evaluate(
     case: &Case,
     rows: &[CustomerExposure],
     summary: &ExposureSummary,
     findings: &[Finding],
     columns_scanned: Vec<String>,
+    value_guesses: &ValueGuesses,
     rules: &RuleSet,
     options: &Options,
 ) -> Outcome {
@@ -232,7 +235,7 @@ pub fn evaluate(
     let breach_date = rows.iter().map(|r| r.first_access).min().map(|t| t.date_naive());
     let mut persons: Vec<(Person, usize)> = members
         .iter()
-        .map(|rows_of| (decide_person(case, rows, &located, &free_text, rules, breach_date, rows_of), person_of_row[rows_of[0]]))
+        .map(|rows_of| (decide_person(case, rows, &located, &free_text, value_guesses, rules, breach_date, rows_of), person_of_row[rows_of[0]]))
         .collect();
     // No two people share a customer: an unstable sort is as deterministic, and needs no buffer.
     persons.sort_unstable_by(|a, b| a.0.customer_ids.cmp(&b.0.customer_ids));
@@ -377,12 +380,14 @@ fn group_people(rows: &[CustomerExposure], keys: &[RowKeys], per: Per) -> (Vec<V
     (members, person_of_row, merges)
 }
 
+#[allow(clippy::too_many_arguments)]
 /// Phase 3: one person's exposed elements, jurisdictions and duty in each (the person's id is set later).
 fn decide_person(
     case: &Case,
     rows: &[CustomerExposure],
     located: &Located,
     free_text: &FreeTextByCustomer<'_>,
+    value_guesses: &ValueGuesses,
     rules: &RuleSet,
     breach_date: Option<NaiveDate>,
     rows_of: &[usize],
@@ -420,14 +425,14 @@ fn decide_person(
     for i in rows_of {
         let row = &rows[*i];
         let kinds = free_text.kinds.get(row.customer_id.as_str()).cloned().unwrap_or_default();
-        let e = exposed_elements(case, row, &kinds);
+        let e = exposed_elements(case, row, &kinds, value_guesses);
         let confirmed_kinds = free_text.confirmed.get(row.customer_id.as_str()).cloned().unwrap_or_default();
         let e_confirmed = if row.assumed_fields.is_empty() && confirmed_kinds == kinds {
             e.clone()
         } else {
             let mut without = row.clone();
             without.exposed_fields.retain(|f| !row.assumed_fields.contains(f));
-            exposed_elements(case, &without, &confirmed_kinds)
+            exposed_elements(case, &without, &confirmed_kinds, value_guesses)
         };
         exposed.merge(e);
         confirmed.merge(e_confirmed);
@@ -766,19 +771,19 @@ mod tests {
         let case = fixture_case();
         let none = BTreeSet::new();
         // Name, e-mail, phone: no element at all.
-        let e = exposed_elements(&case, &row(&["customers.full_name", "customers.email", "customers.phone"]), &none);
+        let e = exposed_elements(&case, &row(&["customers.full_name", "customers.email", "customers.phone"]), &none, &ValueGuesses::new());
         assert!(e.name && e.elements.is_empty() && !e.secret);
         // A card number column: the number, not the number with its code.
-        let e = exposed_elements(&case, &row(&["customers.card_number"]), &none);
+        let e = exposed_elements(&case, &row(&["customers.card_number"]), &none, &ValueGuesses::new());
         assert_eq!(e.elements.iter().collect::<Vec<_>>(), ["credit_cards"]);
         assert!(!e.name);
         // Free text: an SSN; a password with the e-mail is an online credential, without it only a secret.
         let kinds: BTreeSet<Kind> = [Kind::Ssn, Kind::Password].into_iter().collect();
-        let e = exposed_elements(&case, &row(&["customers.email"]), &kinds);
+        let e = exposed_elements(&case, &row(&["customers.email"]), &kinds, &ValueGuesses::new());
         assert_eq!(e.elements.iter().collect::<Vec<_>>(), ["online_credentials", "social_security_numbers"]);
-        let e = exposed_elements(&case, &row(&["customers.full_name"]), &[Kind::Password].into_iter().collect());
+        let e = exposed_elements(&case, &row(&["customers.full_name"]), &[Kind::Password].into_iter().collect(), &ValueGuesses::new());
         assert!(e.secret && e.elements.is_empty());
-        let e = exposed_elements(&case, &row(&[]), &[Kind::Iban, Kind::DateOfBirth].into_iter().collect());
+        let e = exposed_elements(&case, &row(&[]), &[Kind::Iban, Kind::DateOfBirth].into_iter().collect(), &ValueGuesses::new());
         assert_eq!(e.elements.iter().collect::<Vec<_>>(), ["bank_account_numbers", "dates_of_birth"]);
     }
 

@@ -662,6 +662,7 @@ mod tests {
     // Issue 17, item 1. Tex. Bus. & Com. Code 521.002(a)(2)(A)(ii): "driver's license number or
     // government-issued identification number" - a passport number is one.
     #[test]
+    #[allow(non_snake_case)] // the statute's own paragraph letters
     fn texas_passport_number_is_government_id_521_002_a_2_A_ii() {
         let d = decide(&rule("US-TX"), &exposed(true, &["passport_numbers"], false));
         assert_eq!(d.notify, Notify::Required);
@@ -678,6 +679,7 @@ mod tests {
     // Issue 17, item 2. 521.002(a)(2)(A)(iii): account number "in combination with any required security
     // code, access code, or password that would permit access to an individual's financial account".
     #[test]
+    #[allow(non_snake_case)] // the statute's own paragraph letters
     fn texas_password_beside_account_number_is_assess_521_002_a_2_A_iii() {
         let d = decide(&rule("US-TX"), &exposed(true, &["bank_account_numbers"], true));
         assert_eq!(d.notify, Notify::Assess);
