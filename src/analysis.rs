@@ -106,6 +106,7 @@ pub fn analyze(case: &Case, settings: &Settings, rejects: &mut dyn RejectSink, u
     clock.lap("resolve");
 
     let (mut rows, mut summary) = exposure::expose(case, &collected, std::mem::take(&mut resolved.customers));
+    let value_guesses = scanner.take_value_guesses();
     let (findings, scanned) = scanner.finish();
     crate::legal::evaluate::apply_findings(&mut rows, &mut summary, &findings);
     clock.lap("exposure+scan");
@@ -121,7 +122,7 @@ pub fn analyze(case: &Case, settings: &Settings, rejects: &mut dyn RejectSink, u
         return Err(Error::Strict(warnings::strict_message(&warnings)));
     }
 
-    let legal = crate::legal::evaluate::evaluate(case, &rows, &summary, &findings, scanned, &rules, &settings.legal);
+    let legal = crate::legal::evaluate::evaluate(case, &rows, &summary, &findings, scanned, &value_guesses, &rules, &settings.legal);
     drop(phase);
     clock.lap("legal");
 

@@ -49,7 +49,8 @@ fn people_jurisdictions_and_duties() {
     let fay = person(&people, "C007");
     assert_eq!(fay["notify"], "required");
     assert!(fay["basis"].contains("US-NY: name + social_security_numbers"), "{}", fay["basis"]);
-    assert!(fay["deadline"].starts_with("2019-11-27 (30 calendar days"), "{}", fay["deadline"]);
+    // A 2019 breach: New York's 30-day limit dates from 2024-12-21, so the law then in force decides.
+    assert!(fay["deadline"].starts_with("the most expedient time possible"), "{}", fay["deadline"]);
     assert!(fay["evidence"].contains("found_in tickets.subject[T-3]: government_issued_ids"), "{}", fay["evidence"]);
 
     // A card number without its code: Massachusetts counts it.
@@ -83,8 +84,8 @@ fn people_jurisdictions_and_duties() {
     assert_eq!(kim["customer_ids"], "C012;C013");
     assert_eq!(kim["jurisdiction"], "GB;US-NY");
     assert_eq!(kim["email"], "kim@example.com");
-    // Two numbers in one cell are no longer "a phone number": the cell is neutralised like any other.
-    assert_eq!(kim["phone"], "'+1 212-555-0123; 020 7946 0960");
+    // Two numbers in one cell: every part is a phone number, so no apostrophe (issue 17 item 13).
+    assert_eq!(kim["phone"], "+1 212-555-0123; 020 7946 0960");
     assert_eq!(kim["notify"], "assess");
     assert!(kim["basis"].contains("UK-GDPR") && kim["basis"].contains("US-NY: no listed data element exposed"), "{}", kim["basis"]);
 

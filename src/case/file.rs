@@ -25,6 +25,10 @@ pub struct CaseFile {
     pub exports: Vec<ExportSection>,
     #[serde(default)]
     pub organisation: OrganisationSection,
+    /// `"table.column" = "hashed"`: columns stored hashed, encrypted or tokenised (or `plain`, against a
+    /// guess); the legal stage applies each statute's encryption clause to them.
+    #[serde(default)]
+    pub protection: BTreeMap<String, String>,
 }
 
 #[derive(Debug, Deserialize)]

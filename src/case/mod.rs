@@ -50,6 +50,45 @@ pub struct Case {
     pub assume_tz: Option<crate::read::timefmt::Zone>,
     /// `[organisation]`: who notifies (action list, letters).
     pub organisation: crate::case::organisation::Organisation,
+    /// `[protection]`: columns declared hashed, encrypted, tokenised or plain.
+    pub protection: BTreeMap<crate::case::schema::FieldId, Protection>,
+}
+
+/// How a column's values are stored, as `[protection]` declares it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Protection {
+    /// Stored as written (overrides a guess from the column's name or values).
+    Plain,
+    Hashed,
+    Encrypted,
+    /// Encrypted, and the key (or the means to decrypt) was exposed too.
+    EncryptedKeyExposed,
+    Tokenised,
+}
+
+impl Protection {
+    pub const NAMES: [&'static str; 5] = ["plain", "hashed", "encrypted", "encrypted_key_exposed", "tokenised"];
+
+    pub fn parse(text: &str) -> Option<Protection> {
+        Some(match text {
+            "plain" => Protection::Plain,
+            "hashed" => Protection::Hashed,
+            "encrypted" => Protection::Encrypted,
+            "encrypted_key_exposed" => Protection::EncryptedKeyExposed,
+            "tokenised" | "tokenized" => Protection::Tokenised,
+            _ => return None,
+        })
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Protection::Plain => "plain",
+            Protection::Hashed => "hashed",
+            Protection::Encrypted => "encrypted",
+            Protection::EncryptedKeyExposed => "encrypted, key exposed",
+            Protection::Tokenised => "tokenised",
+        }
+    }
 }
 
 /// Overrides from the command line.
@@ -146,6 +185,13 @@ impl Case {
             exports.push(crate::case::exports::build(path, &dir, &schema, i, section)?);
         }
         let organisation = crate::case::organisation::Organisation::from_section(&parsed.organisation).map_err(|e| bad(format!("[organisation] {e}")))?;
+        let mut protection = BTreeMap::new();
+        for (field, value) in &parsed.protection {
+            let id = schema.field(field).ok_or_else(|| bad(format!("[protection] `{field}` is not a `table.column` of the case's tables")))?;
+            let p = Protection::parse(value.trim())
+                .ok_or_else(|| bad(format!("[protection] `{field}` = `{value}`: expected one of {}", Protection::NAMES.join(", "))))?;
+            protection.insert(id, p);
+        }
         let mut names: Vec<&str> = logs.iter().map(|l| l.name.as_str()).collect();
         names.sort();
         if let Some(w) = names.windows(2).find(|w| w[0] == w[1]) {
@@ -170,6 +216,7 @@ impl Case {
             exports,
             assume_tz,
             organisation,
+            protection,
         })
     }
 }

@@ -8,12 +8,11 @@ use chrono::NaiveDate;
 
 use crate::case::Case;
 use crate::classes::DataClass;
-use crate::legal::freetext::{Finding, Kind};
+use crate::legal::freetext::{Finding, Kind, ValueGuesses};
 use crate::legal::people::{self, MergeStats, RowKeys};
 use crate::legal::report::{AssumedDuty, FreeTextReport, JurisdictionSummary, LegalReport, Options, Outcome, Per, Person, DISCLAIMER};
-use crate::legal::rules::{self, Counts, Decision, Exposed, Notify, Rule, RuleSet};
+use crate::legal::rules::{self, Counts, Decision, Exposed, Notify, Protected, Rule, RuleSet};
 use crate::legal::{deadline, jurisdiction, statement};
-use crate::read::timefmt::Timestamp;
 use crate::stages::exposure::{CustomerExposure, ExposureSummary};
 
 /// Adds the classes found in free text to the customers' rows and corrects the summary: a class found
@@ -76,111 +75,201 @@ pub fn apply_findings(rows: &mut [CustomerExposure], summary: &mut ExposureSumma
 }
 
 /// The rules' elements one customer row exposed: from its exposed columns (by class and column name)
-/// and the kinds found in its free text.
-pub fn exposed_elements(case: &Case, row: &CustomerExposure, kinds: &BTreeSet<Kind>) -> Exposed {
+/// and the kinds found in its free text. An element that only hashed, encrypted or tokenised columns
+/// gave (declared in `[protection]`, or guessed from the column's name) is marked so the statute's
+/// encryption clause can be applied.
+pub fn exposed_elements(case: &Case, row: &CustomerExposure, kinds: &BTreeSet<Kind>, values: &ValueGuesses) -> Exposed {
     let mut e = Exposed::default();
-    let (mut card, mut card_code, mut bank, mut bank_code, mut login) = (false, false, false, false, false);
+    // Element → (plain source seen, protected sources).
+    let mut sources: BTreeMap<&'static str, (bool, Vec<Protected>)> = BTreeMap::new();
+    fn add(sources: &mut BTreeMap<&'static str, (bool, Vec<Protected>)>, element: &'static str, protected: Option<Protected>) {
+        let entry = sources.entry(element).or_default();
+        match protected {
+            Some(p) => entry.1.push(p),
+            None => entry.0 = true,
+        }
+    }
+    let mut login = false;
+    let mut login_protected: Option<Protected> = None;
     for field in &row.exposed_fields {
         let Some(id) = case.schema.field(field) else { continue };
         let Some(class) = case.schema.field_classes[id] else { continue };
         let column = field.rsplit('.').next().unwrap_or(field).to_lowercase();
-        let has = |words: &[&str]| words.iter().any(|w| column.contains(w));
+        let words: Vec<&str> = column.split(|c: char| !c.is_ascii_alphanumeric()).filter(|w| !w.is_empty()).collect();
+        let has = |parts: &[&str]| parts.iter().any(|w| column.contains(w));
+        let word = |parts: &[&str]| parts.iter().any(|w| words.contains(w));
+        let protected = protection_of(case, id, field, &words, values.get(&(row.customer_id.clone(), id)).copied());
         match class {
             DataClass::Names => e.name = true,
             DataClass::EmailAddresses | DataClass::Usernames => login = true,
             DataClass::CreditCards => {
-                if has(&["cvv", "cvc", "csc", "security_code", "expir", "exp_"]) {
-                    card_code = true;
+                if has(&["cvv", "cvc", "csc", "security_code", "expir", "exp_"]) || word(&["pin"]) {
+                    add(&mut sources, "credit_cards_with_code", protected);
                 } else {
-                    card = true;
+                    add(&mut sources, "credit_cards", protected);
                 }
             }
             DataClass::BankAccountNumbers => {
-                if has(&["pin", "code", "password"]) {
-                    bank_code = true;
+                // A bank's identifier (BIC/SWIFT, routing or sort code) is no account number.
+                if word(&["bic", "swift", "routing", "aba", "sort", "sortcode", "blz", "bsb"]) || has(&["sort_code", "bank_code", "bank_name", "routing", "swift"]) {
+                    continue;
+                }
+                if word(&["pin", "code", "password", "passcode"]) {
+                    add(&mut sources, "bank_account_numbers_with_code", protected);
                 } else {
-                    bank = true;
+                    add(&mut sources, "bank_account_numbers", protected);
                 }
             }
             DataClass::GovernmentIssuedIds => {
                 let element = if has(&["ssn", "social"]) {
                     "social_security_numbers"
-                } else if has(&["driver", "licen"]) {
+                } else if has(&["driver", "licen", "dl_number"]) || word(&["dl"]) {
                     "drivers_licenses"
                 } else if has(&["passport"]) {
                     "passport_numbers"
-                } else if has(&["itin", "tin", "tax"]) {
-                    "taxpayer_ids"
                 } else if has(&["military"]) {
                     "military_ids"
+                } else if word(&["itin", "tin", "tax", "ein"]) || has(&["taxpayer", "tax_id"]) {
+                    "taxpayer_ids"
                 } else {
+                    // A state or national id card, or an id of unknown type.
                     "government_issued_ids"
                 };
-                e.elements.insert(element.to_string());
+                add(&mut sources, element, protected);
             }
-            DataClass::Passwords => e.secret = true,
-            DataClass::DatesOfBirth => {
-                e.elements.insert("dates_of_birth".to_string());
+            DataClass::Passwords => {
+                e.secret = true;
+                if let Some(p) = protected {
+                    login_protected.get_or_insert(p);
+                } else {
+                    add(&mut sources, "online_credentials", None);
+                }
+            }
+            DataClass::DatesOfBirth => add(&mut sources, "dates_of_birth", protected),
+            DataClass::GeographicLocations => {
+                // Coordinates, never a country, state, region or city.
+                if word(&["lat", "latitude", "lon", "lng", "long", "longitude", "geo", "geolocation", "coordinates", "coords", "gps", "latlng", "latlon", "geohash"])
+                    || has(&["latitude", "longitude", "geoloc", "coordinate"])
+                {
+                    add(&mut sources, "precise_geolocation", None);
+                }
             }
             _ => {}
         }
     }
     for kind in kinds {
         match kind {
-            Kind::CardNumber => card = true,
-            Kind::Ssn => {
-                e.elements.insert("social_security_numbers".to_string());
+            Kind::CardNumber => add(&mut sources, "credit_cards", None),
+            Kind::Ssn => add(&mut sources, "social_security_numbers", None),
+            Kind::Iban => add(&mut sources, "bank_account_numbers", None),
+            Kind::Password => {
+                e.secret = true;
+                add(&mut sources, "online_credentials", None);
             }
-            Kind::Iban => bank = true,
-            Kind::Password => e.secret = true,
-            Kind::DateOfBirth => {
-                e.elements.insert("dates_of_birth".to_string());
-            }
+            Kind::DateOfBirth => add(&mut sources, "dates_of_birth", None),
         }
     }
-    if card {
-        e.elements.insert("credit_cards".to_string());
-        if card_code {
-            e.elements.insert("credit_cards_with_code".to_string());
-        }
-    }
-    if bank {
-        e.elements.insert("bank_account_numbers".to_string());
-        if bank_code {
-            e.elements.insert("bank_account_numbers_with_code".to_string());
-        }
-    }
+    // A password column gives credentials only with a login (an e-mail or user name) beside it.
+    let credentials = sources.remove("online_credentials");
     if e.secret && login {
-        e.elements.insert("online_credentials".to_string());
+        match credentials {
+            Some((true, _)) => add(&mut sources, "online_credentials", None),
+            _ => {
+                if let Some(p) = login_protected {
+                    add(&mut sources, "online_credentials", Some(p));
+                }
+            }
+        }
+    }
+    for (element, (plain, protected)) in sources {
+        e.elements.insert(element.to_string());
+        if !plain {
+            if let Some(p) = protected.into_iter().next() {
+                e.protected.insert(element.to_string(), p);
+            }
+        }
     }
     e
 }
 
+/// Whether an exposed column's values are protected: as `[protection]` declares, else guessed from the
+/// column's name (`password_hash`, `ssn_encrypted`, `card_token`, `enc_...`) or from the look of its exposed
+/// cells (`looked`: bcrypt/argon2/SHA hex, `enc:`, `tok_`).
+fn protection_of(case: &Case, id: crate::case::schema::FieldId, field: &str, words: &[&str], looked: Option<&'static str>) -> Option<Protected> {
+    use crate::case::Protection;
+    if let Some(p) = case.protection.get(&id) {
+        return match p {
+            Protection::Plain => None,
+            _ => Some(Protected { what: format!("{field}: {} (declared in [protection])", p.as_str()), declared: true, key_exposed: *p == Protection::EncryptedKeyExposed }),
+        };
+    }
+    let guessed = |how: &str| Some(Protected { what: format!("{field}: {how} (guessed from the column's name)"), declared: false, key_exposed: false });
+    if words.iter().any(|w| ["hash", "hashed", "digest", "bcrypt", "argon2", "sha1", "sha256", "sha512", "md5", "pbkdf2", "scrypt"].contains(w)) {
+        guessed("hashed")
+    } else if words.iter().any(|w| ["enc", "encrypted", "cipher", "ciphertext", "crypt"].contains(w)) {
+        guessed("encrypted")
+    } else if words.iter().any(|w| ["token", "tokenised", "tokenized", "tok"].contains(w)) {
+        guessed("tokenised")
+    } else {
+        looked.map(|how| Protected { what: format!("{field}: {how} (guessed from its values)"), declared: false, key_exposed: false })
+    }
+}
+
 /// Groups the rows into people, finds their jurisdictions and decides their duties, in four phases: locate
 /// each row, group rows into people, decide each person's duties, summarise.
+#[allow(clippy::too_many_arguments)]
 pub fn evaluate(
     case: &Case,
     rows: &[CustomerExposure],
     summary: &ExposureSummary,
     findings: &[Finding],
     columns_scanned: Vec<String>,
+    value_guesses: &ValueGuesses,
     rules: &RuleSet,
     options: &Options,
 ) -> Outcome {
     let free_text = FreeTextByCustomer::new(findings);
     let located = locate(rows);
-    let (members, merges) = group_people(&located.keys, options.per);
-    let window_end = case.window.until.or_else(|| rows.iter().map(|r| r.last_access).max());
-    let mut persons: Vec<Person> =
-        members.iter().map(|rows_of| decide_person(case, rows, &located, &free_text, rules, window_end, rows_of)).collect();
+    let (members, person_of_row, merges) = group_people(rows, &located.keys, options.per);
+    // The law in force on the date of the breach (its first access) decides.
+    let breach_date = rows.iter().map(|r| r.first_access).min().map(|t| t.date_naive());
+    let mut persons: Vec<(Person, usize)> = members
+        .iter()
+        .map(|rows_of| (decide_person(case, rows, &located, &free_text, value_guesses, rules, breach_date, rows_of), person_of_row[rows_of[0]]))
+        .collect();
     // No two people share a customer: an unstable sort is as deterministic, and needs no buffer.
-    persons.sort_unstable_by(|a, b| a.customer_ids.cmp(&b.customer_ids));
+    persons.sort_unstable_by(|a, b| a.0.customer_ids.cmp(&b.0.customer_ids));
+    let (mut persons, person_of): (Vec<Person>, Vec<usize>) = persons.into_iter().unzip();
     let width = persons.len().to_string().len().max(4);
     for (i, p) in persons.iter_mut().enumerate() {
         p.person_id = format!("P{:0width$}", i + 1);
     }
-    let report = summarise_report(case, rows, summary, findings, columns_scanned, rules, options, &persons, &free_text, located.rows_jurisdiction_from, merges);
+    let jurisdictions = summarise(&persons, &person_of, rules, case.discovered, breach_date);
+    fill_regulators(&mut persons, &jurisdictions, rules);
+    let report = summarise_report(case, rows, summary, findings, columns_scanned, rules, options, &persons, &free_text, located.rows_jurisdiction_from, merges, jurisdictions);
     Outcome { people: persons, report }
+}
+
+/// Each person's `regulator` column: per jurisdiction where a duty may apply, the regulator when its
+/// notice is due (or a question), and why not where the threshold is not reached.
+fn fill_regulators(persons: &mut [Person], summaries: &[JurisdictionSummary], rules: &RuleSet) {
+    for p in persons.iter_mut() {
+        p.regulator.clear();
+        for (j, duty) in &p.duties {
+            let (Some(rule), Some(s)) = (rules.for_jurisdiction(j), summaries.iter().find(|s| &s.jurisdiction == j)) else { continue };
+            if *duty == Notify::NotRequired {
+                continue;
+            }
+            let who = rule.regulator.as_deref().unwrap_or("none");
+            let counted = format!("{} notified, {} to assess", s.notify_required, s.notify_assess);
+            p.regulator.push(match s.regulator_notice.as_str() {
+                "required" => format!("{}: {who}", rule.id),
+                "assess" => format!("{}: {who} (assess: threshold {} people, {counted})", rule.id, s.regulator_threshold.unwrap_or(0)),
+                "not_required" => format!("{}: {who} not required (threshold {} people, {counted})", rule.id, s.regulator_threshold.unwrap_or(0)),
+                _ => format!("{}: none", rule.id),
+            });
+        }
+    }
 }
 
 /// The free-text findings by customer: the rules' kinds found, and where.
@@ -212,6 +301,8 @@ struct Located {
     keys: Vec<RowKeys>,
     jurisdiction: Vec<String>,
     rows_jurisdiction_from: BTreeMap<String, usize>,
+    /// Rows whose state was inferred from a bare state code (row, `US-XX`), named in the basis.
+    inferred_state: Vec<(usize, String)>,
 }
 
 /// Phase 1: each row's grouping keys and jurisdiction. Phone numbers are parsed and jurisdictions found on
@@ -225,6 +316,12 @@ fn locate(rows: &[CustomerExposure]) -> Located {
                 let phone = people::parse_phone(&row.phone, &row.country);
                 let (mut j, mut source) = jurisdiction::jurisdiction(&row.country, &row.region, None);
                 if source == jurisdiction::Source::None {
+                    let calling_code = phone.as_ref().map(|p| p.code().value());
+                    if let Some(state) = jurisdiction::us_state_code_without_country(&row.country, &row.region, calling_code) {
+                        (j, source) = (format!("US-{state}"), jurisdiction::Source::UsStateCode);
+                    }
+                }
+                if source == jurisdiction::Source::None {
                     if let Some(country) = phone.as_ref().and_then(people::phone_country) {
                         (j, source) = jurisdiction::jurisdiction(&row.country, &row.region, Some(&country));
                     }
@@ -233,10 +330,19 @@ fn locate(rows: &[CustomerExposure]) -> Located {
             })
             .collect()
     };
-    let mut located = Located { keys: Vec::with_capacity(rows.len()), jurisdiction: Vec::with_capacity(rows.len()), rows_jurisdiction_from: BTreeMap::new() };
-    for (row, (j, source, phone)) in rows.iter().zip(places) {
+    let mut located = Located {
+        keys: Vec::with_capacity(rows.len()),
+        jurisdiction: Vec::with_capacity(rows.len()),
+        rows_jurisdiction_from: BTreeMap::new(),
+        inferred_state: Vec::new(),
+    };
+    for (i, (row, (j, source, phone))) in rows.iter().zip(places).enumerate() {
+        if source == jurisdiction::Source::UsStateCode {
+            located.inferred_state.push((i, j.clone()));
+        }
         let from = match source {
             jurisdiction::Source::Address => "country/region column",
+            jurisdiction::Source::UsStateCode => "region column's US state code (no country)",
             jurisdiction::Source::Phone => "phone number",
             jurisdiction::Source::None => "unknown",
         };
@@ -247,13 +353,23 @@ fn locate(rows: &[CustomerExposure]) -> Located {
     located
 }
 
-/// Phase 2: the rows of each person (one person per row with `--per record`).
-fn group_people(keys: &[RowKeys], per: Per) -> (Vec<Vec<usize>>, MergeStats) {
-    let (groups, merges) = match per {
-        Per::Person => people::group(keys),
+/// Phase 2: the rows of each person (one person per row with `--per record`), and each row's person (the
+/// people thresholds count, whatever `--per` says).
+fn group_people(rows: &[CustomerExposure], keys: &[RowKeys], per: Per) -> (Vec<Vec<usize>>, Vec<usize>, MergeStats) {
+    let (person_of_row, mut merges) = people::group(keys);
+    merges.shared_email_kept_apart = merges
+        .shared_email_rows
+        .iter()
+        .map(|people| people.iter().map(|rows_of| rows_of.iter().map(|i| rows[*i].customer_id.clone()).collect()).collect())
+        .collect();
+    let groups: Vec<usize> = match per {
+        Per::Person => person_of_row.clone(),
         Per::Record => {
-            let groups: Vec<usize> = (0..keys.len()).collect();
-            (groups, MergeStats { rows: keys.len(), people: keys.len(), rows_merged: 0, by_reason: BTreeMap::new(), people_with_different_names: 0 })
+            merges.people = keys.len();
+            merges.rows_merged = 0;
+            merges.by_reason.clear();
+            merges.people_with_different_names = 0;
+            (0..keys.len()).collect()
         }
     };
     let group_count = groups.iter().copied().max().map(|m| m + 1).unwrap_or(0);
@@ -261,17 +377,19 @@ fn group_people(keys: &[RowKeys], per: Per) -> (Vec<Vec<usize>>, MergeStats) {
     for (row, g) in groups.iter().enumerate() {
         members[*g].push(row);
     }
-    (members, merges)
+    (members, person_of_row, merges)
 }
 
+#[allow(clippy::too_many_arguments)]
 /// Phase 3: one person's exposed elements, jurisdictions and duty in each (the person's id is set later).
 fn decide_person(
     case: &Case,
     rows: &[CustomerExposure],
     located: &Located,
     free_text: &FreeTextByCustomer<'_>,
+    value_guesses: &ValueGuesses,
     rules: &RuleSet,
-    window_end: Option<Timestamp>,
+    breach_date: Option<NaiveDate>,
     rows_of: &[usize],
 ) -> Person {
     let keys = &located.keys;
@@ -307,22 +425,17 @@ fn decide_person(
     for i in rows_of {
         let row = &rows[*i];
         let kinds = free_text.kinds.get(row.customer_id.as_str()).cloned().unwrap_or_default();
-        let e = exposed_elements(case, row, &kinds);
+        let e = exposed_elements(case, row, &kinds, value_guesses);
         let confirmed_kinds = free_text.confirmed.get(row.customer_id.as_str()).cloned().unwrap_or_default();
         let e_confirmed = if row.assumed_fields.is_empty() && confirmed_kinds == kinds {
             e.clone()
         } else {
             let mut without = row.clone();
             without.exposed_fields.retain(|f| !row.assumed_fields.contains(f));
-            exposed_elements(case, &without, &confirmed_kinds)
+            exposed_elements(case, &without, &confirmed_kinds, value_guesses)
         };
-        exposed.name |= e.name;
-        exposed.secret |= e.secret;
-        exposed.elements.extend(e.elements);
-        let e = e_confirmed;
-        confirmed.name |= e.name;
-        confirmed.secret |= e.secret;
-        confirmed.elements.extend(e.elements);
+        exposed.merge(e);
+        confirmed.merge(e_confirmed);
         confirmed_classes.extend(row.data_classes.iter().filter(|c| !row.assumed_classes.contains(c)).copied());
         classes.extend(row.data_classes.iter().copied());
         customer_ids.insert(row.customer_id.clone());
@@ -333,31 +446,31 @@ fn decide_person(
     }
     let mut notify = Notify::NotRequired;
     let mut notify_without_assumed = Notify::NotRequired;
-    let (mut basis, mut deadlines, mut regulators) = (Vec::new(), Vec::new(), Vec::new());
+    let (mut basis, mut deadlines) = (Vec::new(), Vec::new());
     let mut duties = Vec::with_capacity(jurisdictions.len());
     for j in &jurisdictions {
-        let (decision, rule) = decide_in(rules, j, &exposed);
+        let (decision, rule) = decide_in(rules, j, &exposed, breach_date);
         notify = notify.min(decision.notify);
-        notify_without_assumed = notify_without_assumed.min(decide_in(rules, j, &confirmed).0.notify);
+        notify_without_assumed = notify_without_assumed.min(decide_in(rules, j, &confirmed, breach_date).0.notify);
         duties.push((j.clone(), decision.notify));
         let mut reason = decision.reason.clone();
-        if let (Some(rule), Some(end)) = (rule, window_end) {
-            if let Some(effective) = rule.effective {
-                if effective > end.date_naive() {
-                    reason.push_str(&format!(" [rule as in force from {effective}, after the accesses: check the law then in force]"));
-                }
+        if let (Some(rule), Some(date)) = (rule, breach_date) {
+            if let Some(note) = law_at_breach(rule, date) {
+                reason.push_str(&format!(" [{note}]"));
             }
+        }
+        if located.inferred_state.iter().any(|(i, state)| rows_of.contains(i) && state == j) {
+            reason.push_str(&format!(" [{j} inferred from the region column's US state (no country column, no non-US phone)]"));
         }
         basis.push(reason);
         if let Some(rule) = rule {
             if decision.notify != Notify::NotRequired {
-                deadlines.push(deadline::individual(rule, case.discovered));
-            }
-            if decision.notify != Notify::NotRequired {
-                regulators.push(format!("{}: {}", rule.id, rule.regulator.as_deref().unwrap_or("none")));
+                let rule = breach_date.map(|d| rule.in_force_on(d).0).unwrap_or(std::borrow::Cow::Borrowed(rule));
+                deadlines.push(deadline::individual(&rule, case.discovered));
             }
         }
     }
+    let regulators = Vec::new();
     let mut assumed_classes: Vec<DataClass> = classes.iter().filter(|c| !confirmed_classes.contains(c)).copied().collect();
     assumed_classes.sort_by_key(|c| c.as_str());
     let mut data_classes: Vec<DataClass> = classes.into_iter().collect();
@@ -399,8 +512,8 @@ fn summarise_report(
     free_text: &FreeTextByCustomer<'_>,
     rows_jurisdiction_from: BTreeMap<String, usize>,
     merges: MergeStats,
+    jurisdictions: Vec<JurisdictionSummary>,
 ) -> LegalReport {
-    let jurisdictions = summarise(persons, rules, case.discovered);
     let mut notify: BTreeMap<String, usize> = BTreeMap::new();
     for p in persons {
         *notify.entry(p.notify.as_str().to_string()).or_default() += 1;
@@ -451,9 +564,12 @@ fn summarise_report(
 }
 
 /// The decision in one jurisdiction, with the rule used (none: no rule, `unknown` or a bare `US`).
-fn decide_in<'r>(rules: &'r RuleSet, jurisdiction: &str, exposed: &Exposed) -> (Decision, Option<&'r Rule>) {
+fn decide_in<'r>(rules: &'r RuleSet, jurisdiction: &str, exposed: &Exposed, breach_date: Option<NaiveDate>) -> (Decision, Option<&'r Rule>) {
     match rules.for_jurisdiction(jurisdiction) {
-        Some(rule) => (rules::decide(rule, exposed), Some(rule)),
+        Some(rule) => match breach_date {
+            Some(date) => (rules::decide(&rule.in_force_on(date).0, exposed), Some(rule)),
+            None => (rules::decide(rule, exposed), Some(rule)),
+        },
         None => {
             let reason = if jurisdiction == jurisdiction::UNKNOWN {
                 "jurisdiction unknown (no country, region or readable phone number): counsel to establish where the person lives".to_string()
@@ -467,40 +583,94 @@ fn decide_in<'r>(rules: &'r RuleSet, jurisdiction: &str, exposed: &Exposed) -> (
     }
 }
 
-fn summarise(persons: &[Person], rules: &RuleSet, discovered: Option<NaiveDate>) -> Vec<JurisdictionSummary> {
-    let mut by_jurisdiction: BTreeMap<&str, Vec<&Person>> = BTreeMap::new();
-    for p in persons {
+/// Where the law in force on the breach date differs from the current rule: which version decided, and
+/// the current law beside it; or a warning where the rule took effect after the breach and the file has no
+/// earlier version. `None` when the current rule was already in force.
+fn law_at_breach(rule: &Rule, date: NaiveDate) -> Option<String> {
+    let (_, version) = rule.in_force_on(date);
+    match (version, rule.effective) {
+        (Some(v), _) => Some(format!(
+            "decided under the law in force at the breach (first access {date}): the version before {} ({}); current law: {}",
+            v.until,
+            v.sources,
+            v.changed_by
+        )),
+        (None, Some(effective)) if effective > date => Some(format!(
+            "rule as in force from {effective}, after the breach (first access {date}): no earlier version in the rules file; check the law then in force"
+        )),
+        _ => None,
+    }
+}
+
+fn summarise(persons: &[Person], person_of: &[usize], rules: &RuleSet, discovered: Option<NaiveDate>, breach_date: Option<NaiveDate>) -> Vec<JurisdictionSummary> {
+    let mut by_jurisdiction: BTreeMap<&str, Vec<(&Person, usize)>> = BTreeMap::new();
+    for (p, person) in persons.iter().zip(person_of) {
         for j in &p.jurisdictions {
-            by_jurisdiction.entry(j).or_default().push(p);
+            by_jurisdiction.entry(j).or_default().push((p, *person));
         }
     }
+    // Everyone notified, wherever they live (a CRA threshold that counts all persons notified).
+    let mut everyone: BTreeMap<usize, Notify> = BTreeMap::new();
+    for (p, person) in persons.iter().zip(person_of) {
+        let e = everyone.entry(*person).or_insert(Notify::NotRequired);
+        *e = (*e).min(p.notify);
+    }
+    let all_required = everyone.values().filter(|n| **n == Notify::Required).count();
+    let all_assess = everyone.values().filter(|n| **n == Notify::Assess).count();
     let mut out = Vec::new();
     for (j, people) in by_jurisdiction {
         let rule = rules.for_jurisdiction(j);
         let duty = |p: &Person| p.duties.iter().find(|(of, _)| of == j).map_or(Notify::Assess, |(_, notify)| *notify);
-        let required = people.iter().filter(|p| duty(p) == Notify::Required).count();
-        let assess = people.iter().filter(|p| duty(p) == Notify::Assess).count();
-        let not_required = people.len() - required - assess;
-        let (regulator_notice, cra_notice) = match rule {
-            Some(rule) => (
-                threshold_status(rule.regulator.is_some(), rule.regulator_threshold, rule.regulator_counts, people.len(), required, assess),
-                threshold_status(rule.cra_threshold.is_some(), rule.cra_threshold.unwrap_or(0), Counts::Notified, people.len(), required, assess),
-            ),
+        // Thresholds count people, not rows (`--per record` lists one person's rows apart): a person's
+        // strongest duty here counts once.
+        let mut by_person: BTreeMap<usize, Notify> = BTreeMap::new();
+        for (p, person) in &people {
+            let d = by_person.entry(*person).or_insert(Notify::NotRequired);
+            *d = (*d).min(duty(p));
+        }
+        let required = by_person.values().filter(|n| **n == Notify::Required).count();
+        let assess = by_person.values().filter(|n| **n == Notify::Assess).count();
+        let not_required = by_person.len() - required - assess;
+        let in_force = match (rule, breach_date) {
+            (Some(r), Some(d)) => Some(r.in_force_on(d).0),
+            (Some(r), None) => Some(std::borrow::Cow::Borrowed(r)),
+            _ => None,
+        };
+        let (regulator_notice, cra_notice) = match in_force.as_deref() {
+            Some(rule) => {
+                let (cra_people, cra_required, cra_assess) =
+                    if rule.cra_counts_all_persons { (everyone.len(), all_required, all_assess) } else { (by_person.len(), required, assess) };
+                (
+                    threshold_status(rule.regulator.is_some(), rule.regulator_threshold, rule.regulator_counts, by_person.len(), required, assess),
+                    threshold_status(rule.cra_threshold.is_some(), rule.cra_threshold.unwrap_or(0), Counts::Notified, cra_people, cra_required, cra_assess),
+                )
+            }
             None => ("assess".to_string(), "assess".to_string()),
         };
+        let law_at_breach = match (rule, breach_date) {
+            (Some(r), Some(d)) => law_at_breach(r, d).unwrap_or_default(),
+            _ => String::new(),
+        };
+        let mut individual_deadline = in_force.as_deref().map(|r| deadline::individual(r, discovered)).unwrap_or_default();
+        if let (Some(current), Some(_)) = (rule, in_force.as_deref()) {
+            let now = deadline::individual(current, discovered);
+            if now != individual_deadline {
+                individual_deadline = format!("{individual_deadline} (law at the breach; current law: {})", now);
+            }
+        }
         out.push(JurisdictionSummary {
             jurisdiction: j.to_string(),
             rule: rule.map(|r| r.id.clone()),
             citation: rule.map(|r| r.citation.clone()).unwrap_or_default(),
-            people: people.len(),
+            people: by_person.len(),
             notify_required: required,
             notify_assess: assess,
             notify_not_required: not_required,
-            individual_deadline: rule.map(|r| deadline::individual(r, discovered)).unwrap_or_default(),
+            individual_deadline,
             regulator: rule.and_then(|r| r.regulator.clone()).unwrap_or_else(|| if rule.is_some() { "none".into() } else { String::new() }),
             regulator_threshold: rule.filter(|r| r.regulator.is_some()).map(|r| r.regulator_threshold),
             regulator_notice,
-            regulator_deadline: rule.map(|r| deadline::regulator(r, discovered)).unwrap_or_default(),
+            regulator_deadline: in_force.as_deref().map(|r| deadline::regulator(r, discovered)).unwrap_or_default(),
             cra_threshold: rule.and_then(|r| r.cra_threshold),
             cra_notice,
             effective: rule
@@ -512,6 +682,7 @@ fn summarise(persons: &[Person], rules: &RuleSet, discovered: Option<NaiveDate>)
             confidence: rule.map(|r| r.confidence.clone()).unwrap_or_default(),
             last_checked: rule.map(|r| r.last_checked),
             rule_notes: rule.map(|r| r.notes.clone()).unwrap_or_default(),
+            law_at_breach,
         });
     }
     out
@@ -565,7 +736,7 @@ mod tests {
     }
 
     fn regulator_notice(j: &str, people: Vec<Person>) -> JurisdictionSummary {
-        summarise(&people, &RuleSet::builtin(), NaiveDate::from_ymd_opt(2019, 10, 28)).into_iter().find(|s| s.jurisdiction == j).unwrap()
+        summarise(&people, &(0..people.len()).collect::<Vec<_>>(), &RuleSet::builtin(), NaiveDate::from_ymd_opt(2019, 10, 28), None).into_iter().find(|s| s.jurisdiction == j).unwrap()
     }
 
     fn fixture_case() -> Case {
@@ -600,19 +771,19 @@ mod tests {
         let case = fixture_case();
         let none = BTreeSet::new();
         // Name, e-mail, phone: no element at all.
-        let e = exposed_elements(&case, &row(&["customers.full_name", "customers.email", "customers.phone"]), &none);
+        let e = exposed_elements(&case, &row(&["customers.full_name", "customers.email", "customers.phone"]), &none, &ValueGuesses::new());
         assert!(e.name && e.elements.is_empty() && !e.secret);
         // A card number column: the number, not the number with its code.
-        let e = exposed_elements(&case, &row(&["customers.card_number"]), &none);
+        let e = exposed_elements(&case, &row(&["customers.card_number"]), &none, &ValueGuesses::new());
         assert_eq!(e.elements.iter().collect::<Vec<_>>(), ["credit_cards"]);
         assert!(!e.name);
         // Free text: an SSN; a password with the e-mail is an online credential, without it only a secret.
         let kinds: BTreeSet<Kind> = [Kind::Ssn, Kind::Password].into_iter().collect();
-        let e = exposed_elements(&case, &row(&["customers.email"]), &kinds);
+        let e = exposed_elements(&case, &row(&["customers.email"]), &kinds, &ValueGuesses::new());
         assert_eq!(e.elements.iter().collect::<Vec<_>>(), ["online_credentials", "social_security_numbers"]);
-        let e = exposed_elements(&case, &row(&["customers.full_name"]), &[Kind::Password].into_iter().collect());
+        let e = exposed_elements(&case, &row(&["customers.full_name"]), &[Kind::Password].into_iter().collect(), &ValueGuesses::new());
         assert!(e.secret && e.elements.is_empty());
-        let e = exposed_elements(&case, &row(&[]), &[Kind::Iban, Kind::DateOfBirth].into_iter().collect());
+        let e = exposed_elements(&case, &row(&[]), &[Kind::Iban, Kind::DateOfBirth].into_iter().collect(), &ValueGuesses::new());
         assert_eq!(e.elements.iter().collect::<Vec<_>>(), ["bank_account_numbers", "dates_of_birth"]);
     }
 

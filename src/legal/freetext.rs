@@ -3,7 +3,7 @@
 //! are scanned (reading only the touched rows' cells); each finding names the class, the column and the
 //! record, never the matched value.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use std::sync::OnceLock;
 
@@ -172,6 +172,39 @@ pub fn iban_valid(iban: &str) -> bool {
 /// What a scan found, and the columns it scanned (`table.column`).
 pub type Scan = (Vec<Finding>, Vec<String>);
 
+/// Per (customer, column): how the exposed cells of a card, bank, id or password column look when every
+/// one of them looks protected (`bcrypt hash`, `encrypted (enc: prefix)`, `token`...). A guess from the
+/// values: it may only make a duty a question (see `legal::rules::decide`).
+pub type ValueGuesses = BTreeMap<(String, FieldId), &'static str>;
+
+/// How a cell's value looks when it is stored protected, or `None` (plain, or cannot tell).
+pub fn looks_protected(value: &str) -> Option<&'static str> {
+    let v = value.trim();
+    if v.is_empty() {
+        return None;
+    }
+    let lower = v.to_ascii_lowercase();
+    if ["$2a$", "$2b$", "$2x$", "$2y$"].iter().any(|p| v.starts_with(p)) {
+        return Some("bcrypt hash");
+    }
+    if lower.starts_with("$argon2") {
+        return Some("argon2 hash");
+    }
+    if ["$1$", "$5$", "$6$", "$pbkdf2", "pbkdf2_sha256$", "$scrypt$", "scrypt:", "sha1$", "sha256$"].iter().any(|p| lower.starts_with(p)) {
+        return Some("crypt-style hash");
+    }
+    if [32, 40, 56, 64, 96, 128].contains(&v.len()) && v.chars().all(|c| c.is_ascii_hexdigit()) {
+        return Some("hex digest (MD5/SHA)");
+    }
+    if ["enc:", "enc(", "encrypted:", "vault:v", "aes:", "kms:", "-----begin pgp message"].iter().any(|p| lower.starts_with(p)) {
+        return Some("encrypted value");
+    }
+    if ["tok_", "tkn_", "token_", "pm_", "card_", "src_"].iter().any(|p| lower.starts_with(p)) && v.len() >= 10 && !v.contains(' ') {
+        return Some("token");
+    }
+    None
+}
+
 /// Scans the exposed free-text cells of the touched rows while resolve reads them (see
 /// [`crate::stages::resolve::resolve`]): every table is read once, and only the cells a touch exposed are
 /// looked at.
@@ -181,6 +214,10 @@ pub struct RowScanner<'c> {
     free: Vec<Vec<(usize, FieldId, String)>>,
     findings: Vec<Finding>,
     scanned_columns: BTreeSet<String>,
+    /// Per table, its card, bank, id and password columns (their cells are looked at for protection).
+    protectable: Vec<Vec<(usize, FieldId)>>,
+    /// (customer, field) → how every exposed cell looked (`None` once a plain one was seen).
+    values: BTreeMap<(String, FieldId), Option<&'static str>>,
 }
 
 impl<'c> RowScanner<'c> {
@@ -206,12 +243,34 @@ impl<'c> RowScanner<'c> {
                 }
             }
         }
-        RowScanner { case, free, findings: Vec::new(), scanned_columns }
+        let protectable = case
+            .schema
+            .tables
+            .iter()
+            .map(|spec| {
+                (0..spec.file.columns.len())
+                    .filter(|c| *c != spec.key_index)
+                    .filter(|c| {
+                        matches!(
+                            case.schema.field_classes[spec.field(*c)],
+                            Some(DataClass::Passwords | DataClass::CreditCards | DataClass::BankAccountNumbers | DataClass::GovernmentIssuedIds)
+                        )
+                    })
+                    .map(|c| (c, spec.field(c)))
+                    .collect()
+            })
+            .collect();
+        RowScanner { case, free, findings: Vec::new(), scanned_columns, protectable, values: BTreeMap::new() }
     }
 
     /// Whether rows of `table_id` need showing to [`RowScanner::row`].
     pub fn wants(&self, table_id: usize) -> bool {
-        !self.free[table_id].is_empty()
+        !self.free[table_id].is_empty() || !self.protectable[table_id].is_empty()
+    }
+
+    /// The columns whose every exposed cell looked protected, per customer (taken before `finish`).
+    pub fn take_value_guesses(&mut self) -> ValueGuesses {
+        std::mem::take(&mut self.values).into_iter().filter_map(|(k, v)| v.map(|how| (k, how))).collect()
     }
 
     /// A touched row of `table_id`, and its touch (the fields it exposed, and which only under an assumption).
@@ -223,6 +282,18 @@ impl<'c> RowScanner<'c> {
             Some((_, i)) => row[*i].trim(),
             None => key,
         };
+        if !customer.is_empty() {
+            for (c, field) in &self.protectable[table_id] {
+                if !exposed.contains(*field) || row[*c].trim().is_empty() {
+                    continue;
+                }
+                let looks = looks_protected(&row[*c]);
+                let entry = self.values.entry((customer.to_string(), *field)).or_insert(looks);
+                if looks.is_none() {
+                    *entry = None;
+                }
+            }
+        }
         for (c, field, found_in) in &self.free[table_id] {
             if !exposed.contains(*field) {
                 continue;
@@ -313,6 +384,19 @@ mod tests {
             let number: String = digits.iter().map(|d| char::from_digit(*d, 10).unwrap()).collect();
             let text = format!("{prefix} {number} {suffix}");
             proptest::prop_assert!(scan(&text).contains(&Kind::CardNumber));
+        }
+    }
+
+    // Issue 17, item 4: hashed, encrypted and tokenised values are told from their look.
+    #[test]
+    fn protected_values_are_recognised_4() {
+        assert_eq!(looks_protected("$2b$12$R9h/cIPz0gi.URNNX3kh2OPST9/PgBkqquzi.Ss7KIUgO2t0jWMUW"), Some("bcrypt hash"));
+        assert_eq!(looks_protected("$argon2id$v=19$m=65536,t=3,p=4$c2FsdA$aGFzaA"), Some("argon2 hash"));
+        assert_eq!(looks_protected("5e884898da28047151d0e56f8dc6292773603d0d6aabbdd62a11ef721d1542d8"), Some("hex digest (MD5/SHA)"));
+        assert_eq!(looks_protected("enc:AQICAHh..."), Some("encrypted value"));
+        assert_eq!(looks_protected("tok_1N3T00LkdIwHu7ixt44h1F8k"), Some("token"));
+        for plain in ["hunter22", "4111111111111111", "123-45-6789", "GB82WEST12345698765432", "X1234567", "", "tok_ en"] {
+            assert_eq!(looks_protected(plain), None, "{plain}");
         }
     }
 

@@ -9,6 +9,8 @@ pub const UNKNOWN: &str = "unknown";
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Source {
     Address,
+    /// A region cell holding a US state code, with no country column (inferred, named in the basis).
+    UsStateCode,
     Phone,
     None,
 }
@@ -62,7 +64,30 @@ pub fn us_state(cell: &str) -> Option<&'static str> {
     let t = cell.trim();
     let t = t.strip_prefix("US-").or_else(|| t.strip_prefix("us-")).unwrap_or(t);
     let lower = t.to_lowercase();
+    // Other common spellings of DC and the Virgin Islands.
+    let alias = match lower.trim_end_matches('.').replace(['.', ','], "").as_str() {
+        "washington dc" | "dc" | "district of columbia" | "washington district of columbia" => Some("DC"),
+        "us virgin islands" | "virgin islands" | "usvi" => Some("VI"),
+        _ => None,
+    };
+    if alias.is_some() {
+        return alias;
+    }
     US_STATES.iter().find(|(code, name)| code.eq_ignore_ascii_case(t) || *name == lower).map(|(code, _)| *code)
+}
+
+/// A two-letter region that is a US state code in a row without any country: the state, when no phone
+/// number outside the North American plan contradicts it (`WA` with a +61 number is Western Australia).
+/// `phone_calling_code` is the row's phone number's country calling code, where it could be read.
+pub fn us_state_code_without_country(country: &str, region: &str, phone_calling_code: Option<u16>) -> Option<&'static str> {
+    let code = region.trim();
+    if !country.trim().is_empty() || code.len() != 2 || !code.chars().all(|c| c.is_ascii_alphabetic()) {
+        return None;
+    }
+    if phone_calling_code.is_some_and(|c| c != 1) {
+        return None;
+    }
+    us_state(code)
 }
 
 /// The jurisdiction of a person from their country and region cells and, failing those, the phone's
@@ -112,5 +137,24 @@ mod tests {
         assert_eq!(jurisdiction("", "", None), (UNKNOWN.to_string(), Source::None));
         assert_eq!(jurisdiction("Atlantis", "", None).0, UNKNOWN);
         assert_eq!(jurisdiction("", "Texas", None).0, "US-TX");
+    }
+
+    #[test]
+    fn full_state_names_and_dc_spellings() {
+        assert_eq!(jurisdiction("US", "Washington DC", None).0, "US-DC");
+        assert_eq!(jurisdiction("", "Washington, D.C.", None).0, "US-DC");
+        assert_eq!(jurisdiction("", "New York", None).0, "US-NY");
+        assert_eq!(jurisdiction("USA", "new york", None).0, "US-NY");
+    }
+
+    #[test]
+    fn a_bare_state_code_is_the_state_unless_a_foreign_phone_says_otherwise() {
+        assert_eq!(us_state_code_without_country("", "CA", None), Some("CA"));
+        assert_eq!(us_state_code_without_country("", "wa", Some(1)), Some("WA"));
+        // An Australian WA with a +61 number stays Australian.
+        assert_eq!(us_state_code_without_country("", "WA", Some(61)), None);
+        // A country column decides on its own; a non-state code is nothing.
+        assert_eq!(us_state_code_without_country("AU", "WA", None), None);
+        assert_eq!(us_state_code_without_country("", "ON", None), None);
     }
 }

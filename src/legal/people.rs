@@ -90,6 +90,39 @@ pub struct MergeStats {
     pub by_reason: BTreeMap<String, usize>,
     /// People whose rows carry different names (merged by e-mail): worth a look before letters go out.
     pub people_with_different_names: usize,
+    /// Rows that share an e-mail address but whose names disagree (family members with one mailbox):
+    /// kept apart as different people. Each entry: the rows of each person sharing the address (row
+    /// indices here; customer ids in the report).
+    #[serde(skip)]
+    pub shared_email_rows: Vec<Vec<Vec<usize>>>,
+    /// The same as customer ids, per shared address: one list per person (dropped by `--redact`).
+    pub shared_email_kept_apart: Vec<Vec<Vec<String>>>,
+    /// How many addresses are shared by rows kept apart.
+    pub shared_emails: usize,
+}
+
+/// Whether two normalised names (see [`normalise_name`]) can be one person's: every word of the shorter
+/// matches a word of the longer (equal, or an initial of it), and the longer's other words are initials
+/// ("A Lee" and "Ann B Lee" agree; "Ann Lee" and "Bob Lee" do not). An empty name agrees with any.
+pub fn names_agree(a: &str, b: &str) -> bool {
+    if a.is_empty() || b.is_empty() || a == b {
+        return true;
+    }
+    let (short, long): (Vec<&str>, Vec<&str>) = {
+        let (x, y): (Vec<&str>, Vec<&str>) = (a.split(' ').collect(), b.split(' ').collect());
+        if x.len() <= y.len() { (x, y) } else { (y, x) }
+    };
+    let mut used = vec![false; long.len()];
+    for w in &short {
+        let matches = |l: &str| l == *w || (w.chars().count() == 1 && l.starts_with(w)) || (l.chars().count() == 1 && w.starts_with(l));
+        // Prefer an exact match, then an initial.
+        let pick = (0..long.len()).find(|i| !used[*i] && long[*i] == *w).or_else(|| (0..long.len()).find(|i| !used[*i] && matches(long[*i])));
+        match pick {
+            Some(i) => used[i] = true,
+            None => return false,
+        }
+    }
+    long.iter().zip(&used).all(|(w, u)| *u || w.chars().count() == 1)
 }
 
 /// Groups rows into people. Returns, for each row, the index of its group (groups numbered in order of
@@ -112,15 +145,30 @@ pub fn group(rows: &[RowKeys]) -> (Vec<usize>, MergeStats) {
             *by_reason.entry(reason.to_string()).or_default() += 1;
         }
     };
-    let mut first_email: HashMap<&str, usize> = HashMap::new();
+    // Per address: the people using it so far (a row of each, and their names).
+    let mut by_email: HashMap<&str, Vec<(usize, Vec<&str>)>> = HashMap::new();
     let mut first_phone_name: HashMap<(&str, &str), usize> = HashMap::new();
     for (i, row) in rows.iter().enumerate() {
         if let Some(email) = &row.email {
-            match first_email.get(email.as_str()) {
-                Some(&j) => union(&mut parent, j, i, "same e-mail address"),
-                None => {
-                    first_email.insert(email, i);
+            let people = by_email.entry(email.as_str()).or_default();
+            let name = row.name.as_str();
+            // The same mailbox is one person only where the names agree (or one side has none).
+            let fits: Vec<usize> = (0..people.len()).filter(|p| people[*p].1.iter().all(|n| names_agree(n, name))).collect();
+            let chosen = match fits.as_slice() {
+                [] => None,
+                [one] => Some(*one),
+                // A row without a name beside several people of one mailbox: whose it is cannot be told.
+                _ if name.is_empty() => None,
+                [first, ..] => Some(*first),
+            };
+            match chosen {
+                Some(p) => {
+                    union(&mut parent, people[p].0, i, "same e-mail address");
+                    if !name.is_empty() {
+                        people[p].1.push(name);
+                    }
                 }
+                None => people.push((i, if name.is_empty() { vec![] } else { vec![name] })),
             }
         }
         if let Some(phone) = &row.phone {
@@ -148,7 +196,27 @@ pub fn group(rows: &[RowKeys]) -> (Vec<usize>, MergeStats) {
         }
     }
     let people_with_different_names = names.values().filter(|n| n.len() > 1).count();
-    let stats = MergeStats { rows: rows.len(), people: ids.len(), rows_merged: rows.len() - ids.len(), by_reason, people_with_different_names };
+    // Addresses used by more than one person: each person's rows, in row order.
+    let mut shared: BTreeMap<&str, BTreeMap<usize, Vec<usize>>> = BTreeMap::new();
+    for (i, row) in rows.iter().enumerate() {
+        if let Some(email) = &row.email {
+            if by_email.get(email.as_str()).is_some_and(|p| p.len() > 1) {
+                shared.entry(email.as_str()).or_default().entry(groups[i]).or_default().push(i);
+            }
+        }
+    }
+    let mut shared_email_rows: Vec<Vec<Vec<usize>>> = shared.into_values().map(|people| people.into_values().collect()).filter(|p: &Vec<Vec<usize>>| p.len() > 1).collect();
+    shared_email_rows.sort();
+    let stats = MergeStats {
+        rows: rows.len(),
+        people: ids.len(),
+        rows_merged: rows.len() - ids.len(),
+        by_reason,
+        people_with_different_names,
+        shared_emails: shared_email_rows.len(),
+        shared_email_rows,
+        shared_email_kept_apart: Vec::new(),
+    };
     (groups, stats)
 }
 

@@ -114,6 +114,9 @@ pub struct JurisdictionSummary {
     pub last_checked: Option<NaiveDate>,
     /// The rule's notes: scope limits, exceptions, corrections found when it was checked.
     pub rule_notes: String,
+    /// Where the law in force on the breach date (its first access) is not the current rule: which version
+    /// decided and the current law beside it, or a warning that no earlier version is recorded.
+    pub law_at_breach: String,
 }
 
 #[derive(Clone, Debug, Serialize)]

@@ -147,6 +147,97 @@ pub struct Rule {
     pub cra_threshold: Option<u64>,
     #[serde(default)]
     pub notes: String,
+    // Corrections to how the rule is applied (tools/rule-corrections.toml, issue 17); each defaults to the
+    // reading the research table gives.
+    /// The statute's government-ID element is worded generically ("government-issued identification
+    /// number", "other unique identification number issued on a government document"): a passport, military,
+    /// tax, national or state ID number is that element. Without it, a specific ID the rule does not list is
+    /// a question for counsel (`assess`), never silently `not_required`.
+    #[serde(default)]
+    pub government_id_generic: bool,
+    /// The elements of `elements_alone` count without the name only where they would let someone assume
+    /// the person's identity (Maine, Georgia): without the name they are a question (`assess`).
+    #[serde(default)]
+    pub elements_alone_conditional: bool,
+    /// Elements that make the duty a question (`assess`) rather than required (Japan: an account number
+    /// alone may or may not cause property damage).
+    #[serde(default)]
+    pub elements_assess: Vec<String>,
+    /// Whom the statute reaches where it is not every business that holds the data (Georgia: information
+    /// brokers and government data collectors): a duty is then `assess` with this reason.
+    #[serde(default)]
+    pub scope: String,
+    /// The consumer-reporting-agency threshold counts every person notified, wherever they live (Texas:
+    /// "more than 10,000 persons"), not only the jurisdiction's residents.
+    #[serde(default)]
+    pub cra_counts_all_persons: bool,
+    /// An access that may have been for a wrongful purpose (an insider's) makes the breach reportable at
+    /// any count: the ground and its citation (Japan, APPI Enforcement Rules Art. 7(iii)); empty: none.
+    #[serde(default)]
+    pub wrongful_purpose_reportable: String,
+    /// Earlier versions of the rule, for breaches before `effective` (the law in force on the date of the
+    /// breach decides).
+    #[serde(default)]
+    pub earlier: Vec<EarlierVersion>,
+}
+
+/// The rule as it stood before an amendment: what differed, and until when (the day the next version took
+/// effect). Fields left out are as in the current rule.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct EarlierVersion {
+    /// The first day the next version applied (this one applies to breaches before it).
+    pub until: NaiveDate,
+    /// The law that made the change (for the basis).
+    pub changed_by: String,
+    /// The statute text or source this version was checked against.
+    pub sources: String,
+    #[serde(default)]
+    pub individual_deadline_days: Option<u32>,
+    pub individual_deadline: Option<String>,
+    #[serde(default)]
+    pub elements_with_name: Option<Vec<String>>,
+    #[serde(default)]
+    pub elements_alone: Option<Vec<String>>,
+    #[serde(default)]
+    pub regulator_threshold: Option<u64>,
+    #[serde(default)]
+    pub regulator_deadline: Option<String>,
+}
+
+impl Rule {
+    /// The rule as in force on `date` (the first access of the breach): the current rule from its
+    /// effective date, else the earlier version covering `date` where the file records one. The flag says
+    /// whether an earlier version was used.
+    pub fn in_force_on(&self, date: NaiveDate) -> (std::borrow::Cow<'_, Rule>, Option<&EarlierVersion>) {
+        let mut versions: Vec<&EarlierVersion> = self.earlier.iter().filter(|v| date < v.until).collect();
+        versions.sort_by_key(|v| v.until);
+        let Some(version) = versions.first().copied() else { return (std::borrow::Cow::Borrowed(self), None) };
+        // Later versions' changes apply first, then this one's: each field takes the earliest value that
+        // still covers `date`.
+        let mut rule = self.clone();
+        for v in versions.iter().rev() {
+            if v.individual_deadline.is_some() || v.individual_deadline_days.is_some() {
+                rule.individual_deadline_days = v.individual_deadline_days;
+                if let Some(text) = &v.individual_deadline {
+                    rule.individual_deadline = text.clone();
+                }
+            }
+            if let Some(list) = &v.elements_with_name {
+                rule.elements_with_name = list.clone();
+            }
+            if let Some(list) = &v.elements_alone {
+                rule.elements_alone = list.clone();
+            }
+            if let Some(t) = v.regulator_threshold {
+                rule.regulator_threshold = t;
+            }
+            if let Some(text) = &v.regulator_deadline {
+                rule.regulator_deadline = text.clone();
+            }
+        }
+        (std::borrow::Cow::Owned(rule), Some(version))
+    }
 }
 
 #[derive(Debug, Deserialize)]
@@ -210,7 +301,8 @@ impl RuleSet {
             if !matches!(rule.name_required.as_str(), "yes" | "no" | "partial") {
                 return Err(bad(format!("bad rules file: rule `{}`: name_required must be yes, no or partial", rule.id)));
             }
-            for element in rule.elements_with_name.iter().chain(&rule.elements_alone) {
+            let earlier = rule.earlier.iter().flat_map(|v| v.elements_with_name.iter().chain(&v.elements_alone).flatten());
+            for element in rule.elements_with_name.iter().chain(&rule.elements_alone).chain(&rule.elements_assess).chain(earlier) {
                 if !known.contains(element.as_str()) {
                     return Err(bad(format!("bad rules file: rule `{}` lists unknown element `{element}`", rule.id)));
                 }
@@ -248,6 +340,40 @@ pub struct Exposed {
     pub elements: BTreeSet<String>,
     /// A password or secret was exposed (whether it opens a financial account is unknown).
     pub secret: bool,
+    /// Elements that rest only on hashed, encrypted or tokenised cells, and how that is known.
+    pub protected: BTreeMap<String, Protected>,
+}
+
+impl Exposed {
+    /// Adds another row's exposure: an element stays protected only while every row that exposed it did
+    /// so in protected form.
+    pub fn merge(&mut self, other: Exposed) {
+        self.name |= other.name;
+        self.secret |= other.secret;
+        for element in other.elements {
+            match other.protected.get(&element) {
+                Some(p) if !self.elements.contains(&element) => {
+                    self.protected.insert(element.clone(), p.clone());
+                }
+                Some(_) => {}
+                None => {
+                    self.protected.remove(&element);
+                }
+            }
+            self.elements.insert(element);
+        }
+    }
+}
+
+/// An element that was exposed only in protected form.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Protected {
+    /// For the basis: `customers.password_hash: hashed (guessed from the column's name)`.
+    pub what: String,
+    /// The case declared it (`[protection]`); otherwise it is a guess.
+    pub declared: bool,
+    /// The case declared that the key (or the means to read it) was exposed too.
+    pub key_exposed: bool,
 }
 
 /// The duty of one person under one rule and why.
@@ -259,56 +385,166 @@ pub struct Decision {
     pub reason: String,
 }
 
+/// Specific identity documents a statute's generic government-ID wording covers (the SSN is always listed
+/// on its own).
+const SPECIFIC_IDS: [&str; 4] = ["drivers_licenses", "passport_numbers", "military_ids", "taxpayer_ids"];
+
 /// Decides the duty to notify one person under `rule`.
 pub fn decide(rule: &Rule, exposed: &Exposed) -> Decision {
     let has = |e: &str| exposed.elements.contains(e);
-    let mut triggered = BTreeSet::new();
-    let mut questions = BTreeSet::new();
-    let with_name_ok = exposed.name || rule.name_required == "no";
-    for (list, needs_name) in [(&rule.elements_alone, false), (&rule.elements_with_name, true)] {
-        for element in list {
-            let element = element.as_str();
-            if has(element) {
-                if !needs_name || with_name_ok {
-                    triggered.insert(element.to_string());
-                } else if rule.name_required == "partial" {
-                    questions.insert(format!("{element} without the name (the statute counts some elements without a name)"));
+    let in_with = |e: &str| rule.elements_with_name.iter().any(|x| x == e);
+    let in_alone = |e: &str| rule.elements_alone.iter().any(|x| x == e);
+    let name_needed = rule.name_required != "no";
+    let name_ok = exposed.name || !name_needed;
+    // Triggered elements, as shown: those that needed the name, those that did not.
+    let mut with_name: BTreeSet<String> = BTreeSet::new();
+    let mut alone: BTreeSet<String> = BTreeSet::new();
+    let mut questions: BTreeSet<String> = BTreeSet::new();
+    let mut notes: Vec<String> = Vec::new();
+    let mut triggering: BTreeSet<String> = BTreeSet::new();
+    for element in &exposed.elements {
+        // The element as the statute lists it.
+        let (listed, shown) = if in_with(element) || in_alone(element) || rule.elements_assess.contains(element) {
+            (element.clone(), element.clone())
+        } else if SPECIFIC_IDS.contains(&element.as_str()) && (in_with("government_issued_ids") || in_alone("government_issued_ids")) {
+            if rule.government_id_generic {
+                ("government_issued_ids".to_string(), format!("government_issued_ids ({element})"))
+            } else {
+                if name_ok || in_alone("government_issued_ids") {
+                    questions.insert(format!(
+                        "{element} exposed: government_issued_ids if the statute's identification-number wording covers it"
+                    ));
+                    triggering.insert(element.clone());
                 }
-            } else if matches!(element, "account_passwords" | "financial_access_codes") && exposed.secret && (!needs_name || with_name_ok) {
+                continue;
+            }
+        } else if element == "government_issued_ids" && ID_ELEMENTS.iter().any(|id| in_with(id) || in_alone(id)) {
+            let candidates: Vec<&str> = ID_ELEMENTS.iter().copied().filter(|id| in_with(id) || in_alone(id)).collect();
+            if name_ok || candidates.iter().any(|id| in_alone(id)) {
+                questions.insert(format!("a government id of unknown type was exposed: {} if it is one", candidates.join(" or ")));
+                triggering.insert(element.clone());
+            }
+            continue;
+        } else {
+            continue;
+        };
+        let path = if rule.elements_assess.contains(&listed) {
+            questions.insert(format!("{shown}: reportable under this law only where it may cause harm (counsel to assess)"));
+            triggering.insert(listed.clone());
+            continue;
+        } else if in_with(&listed) && exposed.name && name_needed {
+            &mut with_name
+        } else if in_alone(&listed) {
+            if rule.elements_alone_conditional && !exposed.name {
+                questions.insert(format!(
+                    "{shown} without the name: counts only if it would let someone assume the person's identity"
+                ));
+                triggering.insert(listed.clone());
+                continue;
+            }
+            &mut alone
+        } else if in_with(&listed) && !name_needed {
+            &mut alone
+        } else if in_with(&listed) && rule.name_required == "partial" {
+            questions.insert(format!("{shown} without the name (the statute counts some elements without a name)"));
+            triggering.insert(listed.clone());
+            continue;
+        } else {
+            continue;
+        };
+        // Hashed, encrypted or tokenised: the statute's encryption clause decides.
+        if let Some(p) = exposed.protected.get(element) {
+            let harbour = rule.encryption_safe_harbor.as_deref().unwrap_or("");
+            match harbour {
+                "yes" | "yes_unless_key" if p.key_exposed && harbour == "yes_unless_key" => {
+                    notes.push(format!("{shown} rests on {} with its key also exposed: the encryption safe harbour does not apply", p.what));
+                }
+                "yes" | "yes_unless_key" if p.key_exposed => {
+                    questions.insert(format!("{shown} rests on {} with its key also exposed: the statute's encryption exemption has no key clause", p.what));
+                    triggering.insert(listed.clone());
+                    continue;
+                }
+                "yes" | "yes_unless_key" if p.declared => {
+                    notes.push(format!("{shown} rests on {}: the statute's encryption safe harbour applies", p.what));
+                    continue;
+                }
+                "yes" | "yes_unless_key" => {
+                    questions.insert(format!(
+                        "{shown} rests on {}: if so, the statute's encryption safe harbour applies (declare it in [protection] to settle it)",
+                        p.what
+                    ));
+                    triggering.insert(listed.clone());
+                    continue;
+                }
+                _ => notes.push(format!("{shown} rests on {}, but this law has no encryption safe harbour", p.what)),
+            }
+        }
+        path.insert(shown);
+        triggering.insert(listed);
+    }
+    // A password beside an account or card number may be the code that permits access to it.
+    if exposed.secret {
+        for (number, with_code) in [("bank_account_numbers", "bank_account_numbers_with_code"), ("credit_cards", "credit_cards_with_code")] {
+            if has(number) && !has(with_code) && ((in_with(with_code) && name_ok) || in_alone(with_code)) {
+                questions.insert(format!(
+                    "a password was exposed with the {}: {with_code} if it permits access to the account",
+                    if number == "credit_cards" { "card number" } else { "account number" }
+                ));
+                triggering.insert(with_code.to_string());
+            }
+        }
+        for element in ["account_passwords", "financial_access_codes"] {
+            if (in_with(element) && name_ok) || in_alone(element) {
                 questions.insert(format!("a password or code was exposed: {element} if it opens a financial account"));
-            } else if ID_ELEMENTS.contains(&element)
-                && has("government_issued_ids")
-                && !rule.elements_with_name.iter().chain(&rule.elements_alone).any(|e| e == "government_issued_ids")
-                && (!needs_name || with_name_ok)
-            {
-                questions.insert(format!("a government id of unknown type was exposed: {element} if it is one"));
+                triggering.insert(element.to_string());
             }
         }
     }
-    if !triggered.is_empty() {
-        let list: Vec<String> = triggered.into_iter().collect();
-        let mut reason = format!("{}: {}{}", rule.id, if with_name_ok && rule.name_required != "no" { "name + " } else { "" }, list.join(" + "));
+    let mut triggered = Vec::new();
+    if !with_name.is_empty() {
+        triggered.push(format!("name + {}", with_name.iter().cloned().collect::<Vec<_>>().join(" + ")));
+    }
+    if !alone.is_empty() {
+        triggered.push(alone.iter().cloned().collect::<Vec<_>>().join(" + "));
+    }
+    let notes = if notes.is_empty() { String::new() } else { format!(" ({})", notes.join("; ")) };
+    let mut decision = if !triggered.is_empty() {
+        let mut reason = format!("{}: {}{notes}", rule.id, triggered.join("; "));
         if rule.risk_of_harm_exception {
             reason.push_str(" (a documented no-harm finding may remove the duty)");
         }
-        return Decision { notify: Notify::Required, triggering: list, reason };
-    }
-    if !questions.is_empty() {
+        if !rule.scope.is_empty() {
+            reason.push_str(&format!("; the statute reaches only {}: required if the organisation is one", rule.scope));
+            Decision { notify: Notify::Assess, triggering: triggering.into_iter().collect(), reason }
+        } else {
+            Decision { notify: Notify::Required, triggering: triggering.into_iter().collect(), reason }
+        }
+    } else if !questions.is_empty() {
         let list: Vec<String> = questions.into_iter().collect();
-        return Decision { notify: Notify::Assess, reason: format!("{}: {}", rule.id, list.join("; ")), triggering: list };
+        let mut reason = format!("{}: {}{notes}", rule.id, list.join("; "));
+        if !rule.scope.is_empty() {
+            reason.push_str(&format!("; the statute reaches only {}", rule.scope));
+        }
+        Decision { notify: Notify::Assess, reason, triggering: triggering.into_iter().collect() }
+    } else {
+        match rule.otherwise {
+            Otherwise::Assess => Decision {
+                notify: Notify::Assess,
+                triggering: vec![],
+                reason: format!("{}: personal data exposed; the duty turns on a risk assessment{notes}", rule.id),
+            },
+            Otherwise::NotRequired => Decision {
+                notify: Notify::NotRequired,
+                triggering: vec![],
+                reason: format!("{}: no listed data element exposed{notes}", rule.id),
+            },
+        }
+    };
+    if !rule.wrongful_purpose_reportable.is_empty() && decision.notify != Notify::Required {
+        decision.reason = format!("{}: {}; on the data alone: {}", rule.id, rule.wrongful_purpose_reportable, decision.reason);
+        decision.notify = Notify::Required;
     }
-    match rule.otherwise {
-        Otherwise::Assess => Decision {
-            notify: Notify::Assess,
-            triggering: vec![],
-            reason: format!("{}: personal data exposed; the duty turns on a risk assessment", rule.id),
-        },
-        Otherwise::NotRequired => Decision {
-            notify: Notify::NotRequired,
-            triggering: vec![],
-            reason: format!("{}: no listed data element exposed", rule.id),
-        },
-    }
+    decision
 }
 
 #[cfg(test)]
@@ -316,7 +552,7 @@ mod tests {
     use super::*;
 
     fn exposed(name: bool, elements: &[&str], secret: bool) -> Exposed {
-        Exposed { name, elements: elements.iter().map(|e| e.to_string()).collect(), secret }
+        Exposed { name, elements: elements.iter().map(|e| e.to_string()).collect(), secret, ..Default::default() }
     }
 
     #[test]
@@ -409,13 +645,111 @@ mod tests {
     fn risk_regimes_assess_and_appi_requires_for_cards() {
         let rules = RuleSet::builtin();
         let plain = exposed(true, &[], false);
-        for j in ["DE", "GB", "CA", "AU", "JP", "BR", "SG"] {
+        for j in ["DE", "GB", "CA", "AU", "BR", "SG"] {
             assert_eq!(decide(rules.for_jurisdiction(j).unwrap(), &plain).notify, Notify::Assess, "{j}");
         }
         let card = exposed(true, &["credit_cards"], false);
         assert_eq!(decide(rules.for_jurisdiction("JP").unwrap(), &card).notify, Notify::Required);
+        assert!(decide(rules.for_jurisdiction("JP").unwrap(), &card).reason.starts_with("JP-APPI: credit_cards"));
         assert_eq!(decide(rules.for_jurisdiction("SG").unwrap(), &card).notify, Notify::Required);
         assert_eq!(decide(rules.for_jurisdiction("DE").unwrap(), &card).notify, Notify::Assess);
+    }
+
+    fn rule(id: &str) -> Rule {
+        RuleSet::builtin().for_jurisdiction(id).unwrap().clone()
+    }
+
+    // Issue 17, item 1. Tex. Bus. & Com. Code 521.002(a)(2)(A)(ii): "driver's license number or
+    // government-issued identification number" - a passport number is one.
+    #[test]
+    #[allow(non_snake_case)] // the statute's own paragraph letters
+    fn texas_passport_number_is_government_id_521_002_a_2_A_ii() {
+        let d = decide(&rule("US-TX"), &exposed(true, &["passport_numbers"], false));
+        assert_eq!(d.notify, Notify::Required);
+        assert_eq!(d.reason, "US-TX: name + government_issued_ids (passport_numbers)");
+        // Massachusetts lists a "state-issued identification card number" only: a passport is a question.
+        let d = decide(&rule("US-MA"), &exposed(true, &["passport_numbers"], false));
+        assert_eq!(d.notify, Notify::Assess, "{}", d.reason);
+        assert!(d.reason.contains("passport_numbers exposed: government_issued_ids if"), "{}", d.reason);
+        // California lists passports itself.
+        assert_eq!(decide(&rule("US-CA"), &exposed(true, &["passport_numbers"], false)).notify, Notify::Required);
+        assert_eq!(decide(&rule("US-TX"), &exposed(true, &["military_ids"], false)).notify, Notify::Required);
+    }
+
+    // Issue 17, item 2. 521.002(a)(2)(A)(iii): account number "in combination with any required security
+    // code, access code, or password that would permit access to an individual's financial account".
+    #[test]
+    #[allow(non_snake_case)] // the statute's own paragraph letters
+    fn texas_password_beside_account_number_is_assess_521_002_a_2_A_iii() {
+        let d = decide(&rule("US-TX"), &exposed(true, &["bank_account_numbers"], true));
+        assert_eq!(d.notify, Notify::Assess);
+        assert!(d.reason.contains("a password was exposed with the account number: bank_account_numbers_with_code"), "{}", d.reason);
+        // Without the password: nothing listed.
+        assert_eq!(decide(&rule("US-TX"), &exposed(true, &["bank_account_numbers"], false)).notify, Notify::NotRequired);
+    }
+
+    // Issue 17, item 12: "name +" only where the element needs the name (Cal. Civ. Code 1798.82(h)(2):
+    // credentials count alone).
+    #[test]
+    fn name_is_printed_only_for_elements_that_need_it_12() {
+        let d = decide(&rule("US-CA"), &exposed(true, &["online_credentials"], true));
+        assert_eq!(d.reason, "US-CA: online_credentials");
+        let d = decide(&rule("US-CA"), &exposed(true, &["online_credentials", "social_security_numbers"], true));
+        assert_eq!(d.reason, "US-CA: name + social_security_numbers; online_credentials");
+    }
+
+    // Issue 17, item 4: Cal. Civ. Code 1798.82(a), (i)(1): encrypted data counts only with its key.
+    #[test]
+    fn hashed_password_follows_the_encryption_clause_1798_82() {
+        let mut e = exposed(true, &["online_credentials"], true);
+        e.protected.insert(
+            "online_credentials".into(),
+            Protected { what: "customers.password_hash: hashed (guessed from the column's name)".into(), declared: false, key_exposed: false },
+        );
+        let d = decide(&rule("US-CA"), &e);
+        assert_eq!(d.notify, Notify::Assess);
+        assert!(d.reason.contains("customers.password_hash: hashed (guessed"), "{}", d.reason);
+        // Declared: the safe harbour applies.
+        e.protected.get_mut("online_credentials").unwrap().declared = true;
+        assert_eq!(decide(&rule("US-CA"), &e).notify, Notify::NotRequired);
+        // The key exposed too: California's clause ("unless the key ... was also acquired") no longer shields.
+        e.protected.get_mut("online_credentials").unwrap().key_exposed = true;
+        assert_eq!(decide(&rule("US-CA"), &e).notify, Notify::Required);
+    }
+
+    // Issue 17, item 14. 10 M.R.S. 1347(6)(E), O.C.G.A. 10-1-911(6)(E): elements without the name only
+    // if sufficient to assume the identity; O.C.G.A. 10-1-911(2),(3): brokers and data collectors only;
+    // APPI Enforcement Rules Art. 7(ii),(iii).
+    #[test]
+    fn maine_georgia_and_japan_conditions_14() {
+        let ssn_alone = exposed(false, &["social_security_numbers"], false);
+        let d = decide(&rule("US-ME"), &ssn_alone);
+        assert_eq!(d.notify, Notify::Assess);
+        assert!(d.reason.contains("without the name: counts only if it would let someone assume"), "{}", d.reason);
+        assert_eq!(decide(&rule("US-ME"), &exposed(true, &["social_security_numbers"], false)).notify, Notify::Required);
+        let d = decide(&rule("US-GA"), &exposed(true, &["social_security_numbers"], false));
+        assert_eq!(d.notify, Notify::Assess);
+        assert!(d.reason.contains("the statute reaches only information brokers"), "{}", d.reason);
+        // Japan: an account number alone is a question on the data, but the insider ground reports anyway.
+        let d = decide(&rule("JP"), &exposed(false, &["bank_account_numbers"], false));
+        assert_eq!(d.notify, Notify::Required);
+        assert!(d.reason.contains("Art. 7(iii)") && d.reason.contains("on the data alone: JP-APPI: bank_account_numbers: reportable"), "{}", d.reason);
+        let mut jp = rule("JP");
+        jp.wrongful_purpose_reportable.clear();
+        assert_eq!(decide(&jp, &exposed(false, &["bank_account_numbers"], false)).notify, Notify::Assess);
+    }
+
+    // Issue 17, item 9. N.Y. Gen. Bus. Law 899-aa(2): 30 days only from 2024-12-21 (S2659-B).
+    #[test]
+    fn new_york_before_2024_12_21_has_no_day_count_899_aa_2() {
+        let ny = rule("US-NY");
+        let (old, version) = ny.in_force_on(NaiveDate::from_ymd_opt(2019, 6, 6).unwrap());
+        assert!(version.is_some());
+        assert_eq!(old.individual_deadline_days, None);
+        assert!(old.individual_deadline.starts_with("the most expedient time possible"));
+        let (now, version) = ny.in_force_on(NaiveDate::from_ymd_opt(2025, 1, 10).unwrap());
+        assert!(version.is_none());
+        assert_eq!(now.individual_deadline_days, Some(30));
     }
 
     #[test]

@@ -181,16 +181,44 @@ pub fn neutralise(cell: &str) -> std::borrow::Cow<'_, str> {
         return cell.into();
     }
     let safe = SAFE.get_or_init(|| Regex::new(r"^(?:[+-]?\d+(?:\.\d+)?|\+\d[\d ().\-]{3,}\d)$").expect("static regex"));
-    if safe.is_match(cell) {
+    if safe.is_match(cell) || is_phone_list(cell) {
         cell.into()
     } else {
         format!("'{cell}").into()
     }
 }
 
+/// A cell whose every `;`-separated part is a phone number (a person's numbers, merged): written as it
+/// is, so mail merge reads it. A part starting with `+` must read as an international number
+/// (`phonenumber`); every part holds only a phone number's characters and 6 to 15 digits.
+fn is_phone_list(cell: &str) -> bool {
+    let parts: Vec<&str> = cell.split(';').map(str::trim).collect();
+    parts.len() > 1
+        && parts.iter().all(|part| {
+            let digits = part.chars().filter(char::is_ascii_digit).count();
+            (6..=15).contains(&digits)
+                && part.chars().all(|c| c.is_ascii_digit() || " +()-./".contains(c))
+                && part.chars().skip(1).all(|c| c != '+')
+                && (!part.starts_with('+') || phonenumber::parse(None, part).is_ok())
+        })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Issue 17 item 13: a cell of several phone numbers is left as it is (a stray `'` breaks mail merge);
+    /// anything else starting with `+ - = @` stays neutralised.
+    #[test]
+    fn phone_lists_are_not_neutralised_13() {
+        assert_eq!(neutralise("+1 937-555-0101; +1 717-555-0102"), "+1 937-555-0101; +1 717-555-0102");
+        assert_eq!(neutralise("+1 212-555-0123; 020 7946 0960"), "+1 212-555-0123; 020 7946 0960");
+        assert_eq!(neutralise("+1-555 Ltd @example"), "'+1-555 Ltd @example");
+        assert_eq!(neutralise("+1 937-555-0101; =cmd|' /C calc'!A0"), "'+1 937-555-0101; =cmd|' /C calc'!A0");
+        assert_eq!(neutralise("+1 937-555-0101; @SUM(A1)"), "'+1 937-555-0101; @SUM(A1)");
+        assert_eq!(neutralise("-1; -2"), "'-1; -2");
+        assert_eq!(neutralise("+1+1; +2"), "'+1+1; +2");
+    }
 
     #[test]
     fn formulas_are_neutralised_numbers_and_phones_are_not() {

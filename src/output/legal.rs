@@ -27,7 +27,7 @@ pub const PEOPLE_HEADER: [&str; 16] = [
     "note",
 ];
 
-pub const JURISDICTIONS_HEADER: [&str; 20] = [
+pub const JURISDICTIONS_HEADER: [&str; 21] = [
     "jurisdiction",
     "rule",
     "citation",
@@ -47,6 +47,7 @@ pub const JURISDICTIONS_HEADER: [&str; 20] = [
     "last_checked",
     "rules_version",
     "rule_notes",
+    "law_at_breach",
     "note",
 ];
 
@@ -126,6 +127,7 @@ pub fn jurisdictions_csv(rows: &[JurisdictionSummary], rules_version: &str, exce
                 j.last_checked.map(|d| d.to_string()).unwrap_or_default(),
                 rules_version.to_string(),
                 j.rule_notes.clone(),
+                j.law_at_breach.clone(),
                 DISCLAIMER.to_string(),
         ];
         write_row(&mut w, &cells.each_ref().map(String::as_str)).expect("writing to memory");
@@ -149,6 +151,12 @@ pub fn summary(legal: &LegalReport) -> String {
     out.push_str(")\n");
     if m.people_with_different_names > 0 {
         out.push_str(&format!("{} person(s) merged from rows with different names: check them before letters go out\n", m.people_with_different_names));
+    }
+    if m.shared_emails > 0 {
+        out.push_str(&format!(
+            "{} e-mail address(es) shared by rows whose names disagree: kept as different people (report.json legal.merges.shared_email_kept_apart); check them before letters go out\n",
+            m.shared_emails
+        ));
     }
     let from: Vec<String> = legal.rows_jurisdiction_from.iter().map(|(k, v)| format!("{k} {v}")).collect();
     if !from.is_empty() {

@@ -31,6 +31,7 @@ pub fn redact(report: &mut Report) {
     }
     if let Some(legal) = &mut report.legal {
         legal.free_text.findings.clear();
+        legal.merges.shared_email_kept_apart.clear();
         legal.outputs.clear();
     }
 }
