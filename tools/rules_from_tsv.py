@@ -1,13 +1,14 @@
 #!/usr/bin/env python3
 """Writes rules/notification-rules.toml: the US rows converted from the shared research table
 us-state-breach-rules.tsv (checked against statute text; see its confidence/notes columns) and the
-international rules kept by hand in tools/international-rules.toml.
+international rules kept by hand in tools/international-rules.toml, each rule completed with its action-list
+data from tools/rule-actions.toml (keyed by rule id).
 
 Usage: python3 tools/rules_from_tsv.py /work/shared/research/us-state-breach-rules.tsv > rules/notification-rules.toml
 """
-import csv, json, re, sys, os
+import csv, json, re, sys, os, tomllib
 
-VERSION = "2026-11-29.1"
+VERSION = "2026-12-05.1"  # 2026-12-05: action-list data (tools/rule-actions.toml)
 CHECKED = "2026-11-29"  # date the research table was delivered and converted
 
 def s(v):
@@ -16,6 +17,41 @@ def s(v):
 def lst(v):
     items = [x.strip() for x in v.split(";") if x.strip()]
     return "[" + ", ".join(s(x) for x in items) + "]"
+
+def toml_value(v):
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, int):
+        return str(v)
+    if isinstance(v, str):
+        return s(v)
+    if isinstance(v, list):
+        return "[" + ", ".join(toml_value(x) for x in v) + "]"
+    if isinstance(v, dict):
+        return "{ " + ", ".join(f"{k} = {toml_value(x)}" for k, x in v.items()) + " }"
+    raise ValueError(f"unsupported value {v!r}")
+
+def action_lines(actions, rule_id, existing):
+    """The rule-actions.toml keys of `rule_id` as TOML lines; a key the rule already has is an error."""
+    lines = []
+    for key, value in actions.pop(rule_id, {}).items():
+        if re.search(rf"^{re.escape(key)} =", existing, re.M):
+            raise SystemExit(f"tools/rule-actions.toml: [{rule_id}] {key} is already set by the rule")
+        lines.append(f"{key} = {toml_value(value)}")
+    return lines
+
+def with_actions(text, actions):
+    """The hand-kept rules with each [[rules]] block completed from `actions`."""
+    blocks = re.split(r"(?m)^(?=\[\[rules\]\]$)", text)
+    out = []
+    for block in blocks:
+        m = re.search(r'(?m)^id = "([^"]+)"$', block)
+        if m:
+            body = block.rstrip("\n")
+            extra = action_lines(actions, m.group(1), body)
+            block = "\n".join([body] + extra) + "\n\n"
+        out.append(block)
+    return "".join(out)
 
 def main(path):
     out = []
@@ -26,6 +62,9 @@ def main(path):
     out.append("")
     with open(path, newline="", encoding="utf-8") as f:
         rows = list(csv.DictReader(f, delimiter="\t"))
+    here = os.path.dirname(os.path.abspath(__file__))
+    with open(os.path.join(here, "rule-actions.toml"), "rb") as f:
+        actions = tomllib.load(f)
     for r in rows:
         code = r["code"]
         jur = [f"US-{code}"]
@@ -61,10 +100,15 @@ def main(path):
         if r["cra_threshold"].strip():
             out.append(f"cra_threshold = {int(r['cra_threshold'])}")
         out.append(f"notes = {s(r['notes'])}")
+        start = len(out) - 1
+        while start > 0 and out[start - 1] != "[[rules]]":
+            start -= 1
+        out.extend(action_lines(actions, "US-" + code, "\n".join(out[start:])))
         out.append("")
-    here = os.path.dirname(os.path.abspath(__file__))
     with open(os.path.join(here, "international-rules.toml"), encoding="utf-8") as f:
-        out.append(f.read().rstrip("\n"))
+        out.append(with_actions(f.read(), actions).rstrip("\n"))
+    if actions:
+        raise SystemExit(f"tools/rule-actions.toml names rules that do not exist: {', '.join(actions)}")
     print("\n".join(out))
 
 if __name__ == "__main__":
