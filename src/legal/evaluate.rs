@@ -4,15 +4,13 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use chrono::NaiveDate;
-
 use crate::case::Case;
 use crate::classes::DataClass;
 use crate::legal::freetext::{Finding, Kind};
 use crate::legal::people::{self, MergeStats, RowKeys};
 use crate::legal::report::{AssumedDuty, FreeTextReport, JurisdictionSummary, LegalReport, Options, Outcome, Per, Person, DISCLAIMER};
 use crate::legal::rules::{self, Counts, Decision, Exposed, Notify, Rule, RuleSet};
-use crate::legal::{deadline, jurisdiction, statement};
+use crate::legal::{actions, deadline, jurisdiction, statement};
 use crate::read::timefmt::Timestamp;
 use crate::stages::exposure::{CustomerExposure, ExposureSummary};
 
@@ -351,7 +349,7 @@ fn decide_person(
         basis.push(reason);
         if let Some(rule) = rule {
             if decision.notify != Notify::NotRequired {
-                deadlines.push(deadline::individual(rule, case.discovered));
+                deadlines.push(deadline::individual(rule, &case.clock));
             }
             if decision.notify != Notify::NotRequired {
                 regulators.push(format!("{}: {}", rule.id, rule.regulator.as_deref().unwrap_or("none")));
@@ -382,6 +380,7 @@ fn decide_person(
         found_in: found_in.into_iter().collect(),
         segments: segments.into_iter().collect(),
         duties,
+        elements: exposed.elements.iter().cloned().collect(),
     }
 }
 
@@ -400,7 +399,7 @@ fn summarise_report(
     rows_jurisdiction_from: BTreeMap<String, usize>,
     merges: MergeStats,
 ) -> LegalReport {
-    let jurisdictions = summarise(persons, rules, case.discovered);
+    let jurisdictions = summarise(persons, rules, &case.clock);
     let mut notify: BTreeMap<String, usize> = BTreeMap::new();
     for p in persons {
         *notify.entry(p.notify.as_str().to_string()).or_default() += 1;
@@ -421,6 +420,7 @@ fn summarise_report(
         findings: findings.to_vec(),
     };
     let statement = statement::build(case, rows, summary, persons, &free_text_report.columns_scanned);
+    let (actions, action_notes) = actions::build(case, rules, persons, &jurisdictions);
     LegalReport {
         note: DISCLAIMER,
         rules_source: rules.source.clone(),
@@ -446,6 +446,8 @@ fn summarise_report(
                 assumed_classes: p.assumed_classes.clone(),
             })
             .collect(),
+        actions,
+        action_notes,
         outputs: BTreeMap::new(),
     }
 }
@@ -467,7 +469,7 @@ fn decide_in<'r>(rules: &'r RuleSet, jurisdiction: &str, exposed: &Exposed) -> (
     }
 }
 
-fn summarise(persons: &[Person], rules: &RuleSet, discovered: Option<NaiveDate>) -> Vec<JurisdictionSummary> {
+fn summarise(persons: &[Person], rules: &RuleSet, clock: &crate::case::clock::Clock) -> Vec<JurisdictionSummary> {
     let mut by_jurisdiction: BTreeMap<&str, Vec<&Person>> = BTreeMap::new();
     for p in persons {
         for j in &p.jurisdictions {
@@ -496,11 +498,11 @@ fn summarise(persons: &[Person], rules: &RuleSet, discovered: Option<NaiveDate>)
             notify_required: required,
             notify_assess: assess,
             notify_not_required: not_required,
-            individual_deadline: rule.map(|r| deadline::individual(r, discovered)).unwrap_or_default(),
+            individual_deadline: rule.map(|r| deadline::individual(r, clock)).unwrap_or_default(),
             regulator: rule.and_then(|r| r.regulator.clone()).unwrap_or_else(|| if rule.is_some() { "none".into() } else { String::new() }),
             regulator_threshold: rule.filter(|r| r.regulator.is_some()).map(|r| r.regulator_threshold),
             regulator_notice,
-            regulator_deadline: rule.map(|r| deadline::regulator(r, discovered)).unwrap_or_default(),
+            regulator_deadline: rule.map(|r| deadline::regulator(r, clock)).unwrap_or_default(),
             cra_threshold: rule.and_then(|r| r.cra_threshold),
             cra_notice,
             effective: rule
@@ -561,11 +563,12 @@ mod tests {
             found_in: vec![],
             segments: vec![],
             duties: vec![(j.to_string(), notify)],
+            elements: vec![],
         }
     }
 
     fn regulator_notice(j: &str, people: Vec<Person>) -> JurisdictionSummary {
-        summarise(&people, &RuleSet::builtin(), NaiveDate::from_ymd_opt(2019, 10, 28)).into_iter().find(|s| s.jurisdiction == j).unwrap()
+        summarise(&people, &RuleSet::builtin(), &crate::case::clock::Clock { discovered: chrono::NaiveDate::from_ymd_opt(2019, 10, 28), ..Default::default() }).into_iter().find(|s| s.jurisdiction == j).unwrap()
     }
 
     fn fixture_case() -> Case {

@@ -564,6 +564,30 @@ fn legal_section(h: &mut String, l: &crate::legal::report::LegalReport) {
         }),
         usize::MAX,
     );
+    h.push_str("<h3 id=\"actions\">Action list for counsel</h3>\n");
+    for note in &l.action_notes {
+        let _ = writeln!(h, "<div class=\"banner bad\">{}</div>", esc(note));
+    }
+    table(
+        h,
+        &["status", "recipient", "duty", "jurisdictions", "people", "due", "deadline", "channel", "contents", "citation"],
+        l.actions.iter().map(|a| {
+            let channel = if a.channel_address.is_empty() { esc(&a.channel) } else { format!("{}<br><span class=\"mono\">{}</span>", esc(&a.channel), esc(&a.channel_address)) };
+            vec![
+                esc(a.status.as_str()),
+                esc(&a.recipient),
+                esc(a.duty),
+                esc(&a.jurisdictions.join(", ")),
+                a.people.to_string(),
+                when(&a.due),
+                esc(&a.deadline),
+                channel,
+                esc(&a.contents),
+                esc(&a.citation),
+            ]
+        }),
+        usize::MAX,
+    );
     if !l.statement.lines.is_empty() {
         h.push_str("<h3>Statement</h3>\n<ul>\n");
         for line in &l.statement.lines {
