@@ -16,11 +16,11 @@ struct Customer(&'static str, &'static str, bool);
 /// Writes a case with `customers` (each viewed once by the actor), `[case]` extra lines and an
 /// `[organisation]` section (empty: none); returns the case file.
 fn write_case(dir: &Path, customers: &[Customer], case_extra: &str, organisation: &str) -> PathBuf {
-    let mut table = String::from("customer_id,full_name,email,country,state,ssn\n");
+    let mut table = String::from("customer_id,full_name,email,country,state,ssn,mailing_address\n");
     let mut log = String::from("event_time,user_name,entity,entity_id,fields_viewed\n");
     for (i, Customer(country, state, ssn)) in customers.iter().enumerate() {
         let id = format!("C{:04}", i + 1);
-        writeln!(table, "{id},Person {i},p{i}@example.com,{country},{state},900-00-{:04}", i + 1).unwrap();
+        writeln!(table, "{id},Person {i},p{i}@example.com,{country},{state},900-00-{:04},\"{i} Main St, Springfield\"", i + 1).unwrap();
         let fields = if *ssn { "full_name|email|country|state|ssn" } else { "full_name|email|country|state" };
         writeln!(log, "2019-06-06T09:{:02}:{:02}Z,k.walsh,Customer,{id},{fields}", (i / 60) % 60, i % 60).unwrap();
     }
@@ -152,6 +152,7 @@ fn item_11_texas_attorney_general_above_and_below_the_threshold() {
     let (_dir, rows) = actions(&many(250, || Customer("US", "TX", true)), clock, "");
     let ag = find(&rows, "regulator_notice", "US-TX");
     assert_eq!((ag["status"].as_str(), ag["people"].as_str(), ag["due"].as_str()), ("required", "250", "2019-12-04"));
+    assert_eq!(ag["recipient"], "Texas: AG");
     assert!(ag["deadline"].contains("30 calendar days from determined 2019-11-04"), "{}", ag["deadline"]);
     assert_eq!(ag["channel_address"], "https://www.texasattorneygeneral.gov/consumer-protection/data-breach-reporting");
     assert!(ag["contents"].contains("whether law enforcement is investigating"), "{}", ag["contents"]);
@@ -174,7 +175,7 @@ fn item_11_texas_attorney_general_above_and_below_the_threshold() {
 #[test]
 fn california_credit_monitoring_for_the_people_whose_ssn_was_seen() {
     let customers = [Customer("US", "CA", true), Customer("US", "CA", true), Customer("US", "CA", false)];
-    let (_dir, rows) = actions(&customers, DISCOVERED, "");
+    let (dir, rows) = actions(&customers, DISCOVERED, "");
     let offer = find(&rows, "credit_monitoring", "US-CA");
     assert_eq!((offer["status"].as_str(), offer["people"].as_str()), ("required", "2"));
     assert!(offer["contents"].starts_with("12 months: "), "{}", offer["contents"]);
@@ -185,6 +186,10 @@ fn california_credit_monitoring_for_the_people_whose_ssn_was_seen() {
     let ag = find(&rows, "regulator_notice", "US-CA");
     assert_eq!(ag["status"], "not_required");
     assert_eq!(ag["channel_address"], "https://oag.ca.gov/privacy/databreach/report-a-breach");
+    // Letters go by post: the people list carries the mailing address (not exposed here, still listed).
+    let people = read_csv(&dir.path().join("affected_people.csv"));
+    let first = people.iter().find(|p| p["customer_ids"] == "C0001").unwrap();
+    assert_eq!(first["address"], "0 Main St, Springfield");
 }
 
 /// Privacy Act 1988 (Cth) s. 26WH(2): a suspected eligible data breach is assessed within 30 days of

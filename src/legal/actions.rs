@@ -177,7 +177,11 @@ fn regulator_notice(rule: &Rule, j: &JurisdictionSummary, clock: &crate::case::c
     regulator_filing(
         rule,
         Action {
-            recipient: rule.regulator.clone().unwrap_or_default(),
+            // US rules name the office only ("AG"): the state says whose.
+            recipient: match &rule.regulator {
+                Some(r) if rule.id.starts_with("US-") => format!("{}: {r}", rule.name),
+                other => other.clone().unwrap_or_default(),
+            },
             duty: "regulator_notice",
             status: status(&j.regulator_notice),
             jurisdictions: vec![j.jurisdiction.clone()],

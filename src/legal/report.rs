@@ -68,6 +68,8 @@ pub struct Person {
     pub name: String,
     pub email: String,
     pub phone: String,
+    /// Every distinct postal address among the person's rows (the customers table's `address` role).
+    pub address: String,
     pub jurisdictions: Vec<String>,
     pub data_classes: Vec<DataClass>,
     /// Of `data_classes`, those that rest only on assumed views for every row of the person.

@@ -8,11 +8,12 @@ use crate::legal::report::{Action, JurisdictionSummary, LegalReport, Person, DIS
 use crate::output::files::neutralise;
 use crate::read::timefmt::format_utc;
 
-pub const PEOPLE_HEADER: [&str; 16] = [
+pub const PEOPLE_HEADER: [&str; 17] = [
     "person_id",
     "name",
     "email",
     "phone",
+    "address",
     "jurisdiction",
     "data_classes",
     "assumed_classes",
@@ -101,6 +102,7 @@ pub fn write_people_csv(people: &[Person], excel: bool, out: impl Write) -> std:
                 &p.name,
                 &p.email,
                 &p.phone,
+                &p.address,
                 &p.jurisdictions.join(";"),
                 &classes.join(";"),
                 &assumed.join(";"),
