@@ -192,7 +192,8 @@ mod tests {
         // Monday 2019-10-28 + 14 business days = Friday 2019-11-15.
         assert_eq!(regulator_due(rules.for_jurisdiction("US-VT").unwrap(), &c).date.as_deref(), Some("2019-11-15"));
         assert_eq!(regulator_due(rules.for_jurisdiction("US-PR").unwrap(), &c).date.as_deref(), Some("2019-11-07"));
-        for (j, due) in [("US-FL", "2019-12-04"), ("US-CO", "2019-12-04"), ("US-WA", "2019-11-27")] {
+        // Ala. Code 8-38-6: 45 days after determination; NMSA 57-12C-10: 45 calendar days after discovery.
+        for (j, due) in [("US-FL", "2019-12-04"), ("US-CO", "2019-12-04"), ("US-WA", "2019-11-27"), ("US-AL", "2019-12-19"), ("US-NM", "2019-12-12")] {
             assert_eq!(regulator_due(rules.for_jurisdiction(j).unwrap(), &c).date.as_deref(), Some(due), "{j}");
         }
         // Without `determined`, a determination clock counts from discovery (never later than the law's) and says so.
