@@ -164,7 +164,8 @@ fn item_11_texas_attorney_general_above_and_below_the_threshold() {
 
     let (_dir, rows) = actions(&many(249, || Customer("US", "TX", true)), clock, "");
     let ag = find(&rows, "regulator_notice", "US-TX");
-    assert_eq!((ag["status"].as_str(), ag["people"].as_str()), ("not_required", "249"));
+    assert_eq!((ag["status"].as_str(), ag["people"].as_str(), ag["due"].as_str()), ("not_required", "249", ""));
+    assert!(ag["deadline"].starts_with("2019-12-04 (30 calendar days"), "{}", ag["deadline"]);
     assert!(ag["basis"].contains("at least 250"), "{}", ag["basis"]);
     assert_eq!(find(&rows, "individual_notice", "US-TX")["status"], "required");
 }
@@ -219,14 +220,17 @@ fn discovered_determined_and_a_law_enforcement_delay_move_the_due_dates() {
 
     let (_dir, determined) = actions(&customers, "discovered = \"2019-10-28\"\ndetermined = \"2019-11-15\"", "");
     assert_eq!(due(&determined, "individual_notice", "US-TX"), "2020-01-14");
-    assert_eq!(due(&determined, "regulator_notice", "US-TX"), "2019-12-15");
+    // One Texan: below the AG's threshold, so no due date; the deadline says how it would run.
+    assert!(find(&determined, "regulator_notice", "US-TX")["deadline"].starts_with("2019-12-15 (30 calendar days from determined"));
     assert_eq!(due(&determined, "individual_notice", "US-WA"), "2019-11-27");
 
     let (dir, delayed) = actions(&customers, "discovered = \"2019-10-28\"\ndetermined = \"2019-11-15\"\nlaw_enforcement_delay_until = \"2020-02-20\"", "");
     assert_eq!(due(&delayed, "individual_notice", "US-TX"), "2020-02-20");
     assert!(find(&delayed, "individual_notice", "US-TX")["deadline"].contains("without it 2020-01-14"));
-    assert_eq!(due(&delayed, "regulator_notice", "US-TX"), "2019-12-15", "the AG's notice is not delayed");
+    assert!(find(&delayed, "regulator_notice", "US-TX")["deadline"].starts_with("2019-12-15 ("), "the AG's notice is not delayed");
     assert_eq!(due(&delayed, "individual_notice", "US-WA"), "2020-02-20");
+    let report = read_json(&dir.path().join("report.json"));
+    assert_eq!((report["case"]["determined"].as_str(), report["case"]["law_enforcement_delay_until"].as_str()), (Some("2019-11-15"), Some("2020-02-20")));
     let people = read_csv(&dir.path().join("affected_people.csv"));
     let tx = people.iter().find(|p| p["jurisdiction"] == "US-TX").unwrap();
     assert!(tx["deadline"].starts_with("2020-02-20 (law enforcement delay until 2020-02-20"), "{}", tx["deadline"]);

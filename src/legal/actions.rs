@@ -76,6 +76,10 @@ pub fn build(case: &Case, rules: &RuleSet, persons: &[Person], summaries: &[Juri
     if clock.discovered.is_none() {
         notes.push("no `discovered` date in [case]: no due date is computed; add `discovered = \"YYYY-MM-DD\"` (and `determined` where statutes count from it)".to_string());
     }
+    // A duty that does not apply has no due date (its `deadline` still says how it would be counted).
+    for a in actions.iter_mut().filter(|a| a.status == Notify::NotRequired) {
+        a.due.clear();
+    }
     actions.sort_by(|a, b| {
         (a.status, a.due.is_empty(), &a.due, &a.recipient, a.duty).cmp(&(b.status, b.due.is_empty(), &b.due, &b.recipient, b.duty))
     });

@@ -109,6 +109,12 @@ pub fn render(report: &Report, rows: &[CustomerExposure]) -> String {
     if let Some(d) = &case.discovered {
         let _ = writeln!(h, "<p class=\"meta\">Discovered: {}</p>", esc(d));
     }
+    if let Some(d) = &case.determined {
+        let _ = writeln!(h, "<p class=\"meta\">Determined (confirmed): {}</p>", esc(d));
+    }
+    if let Some(d) = &case.law_enforcement_delay_until {
+        let _ = writeln!(h, "<p class=\"meta\">Law enforcement delay until: {}</p>", esc(d));
+    }
     let _ = writeln!(h, "<p class=\"meta\">Case file: <span class=\"mono\">{}</span></p>\n</header>", esc(&case.file));
 
     warnings_section(&mut h, report, rows);
