@@ -111,6 +111,9 @@ pub struct LegalArgs {
     /// Per-jurisdiction summary CSV [default: jurisdictions.csv beside the case file].
     #[arg(long, value_name = "FILE")]
     pub jurisdictions: Option<PathBuf>,
+    /// Counsel's action list CSV, one row per recipient and duty [default: actions.csv beside the case file].
+    #[arg(long, value_name = "FILE")]
+    pub actions: Option<PathBuf>,
     /// Notification rules file (TOML) instead of the built-in rules.
     #[arg(long, value_name = "FILE")]
     pub rules: Option<PathBuf>,

@@ -43,7 +43,7 @@ fn audit_only_case_is_reproducible() {
 #[test]
 fn parallel_and_sequential_runs_write_identical_outputs() {
     let tmp = tempfile::tempdir().unwrap();
-    let outputs = ["affected_customers.csv", "report.json", "rejects.csv", "affected_people.csv", "jurisdictions.csv", "report.html"];
+    let outputs = ["affected_customers.csv", "report.json", "rejects.csv", "affected_people.csv", "jurisdictions.csv", "actions.csv", "report.html"];
     // The same case folder for both runs (report.json names the case file); each run's outputs are moved aside.
     let case = tmp.path().join("case");
     copy_dir(&repo().join("examples/support-insider"), &case);

@@ -30,6 +30,8 @@ fn analyze(case: &Path, extra: &[&str]) -> (Value, String) {
         .arg(out.path().join("people.csv"))
         .arg("--jurisdictions")
         .arg(out.path().join("jurisdictions.csv"))
+        .arg("--actions")
+        .arg(out.path().join("actions.csv"))
         .args(extra)
         .assert()
         .success();

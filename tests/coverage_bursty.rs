@@ -82,6 +82,8 @@ fn coverage(dir: &Path, case: &Path) -> Value {
         .arg(dir.join("people.csv"))
         .arg("--jurisdictions")
         .arg(dir.join("jurisdictions.csv"))
+        .arg("--actions")
+        .arg(dir.join("actions.csv"))
         .assert()
         .success();
     let report: Value = serde_json::from_slice(&std::fs::read(dir.join("report.json")).unwrap()).unwrap();

@@ -59,6 +59,8 @@ fn analyze_with_rejects(case: &str) -> (String, serde_json::Value, String) {
         .arg(dir.path().join("people.csv"))
         .arg("--jurisdictions")
         .arg(dir.path().join("jurisdictions.csv"))
+        .arg("--actions")
+        .arg(dir.path().join("actions.csv"))
         .arg("--quiet")
         .assert()
         .success();

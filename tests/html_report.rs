@@ -78,6 +78,8 @@ fn html_report_renders_in_chromium_and_shows_the_reports_numbers() {
         .arg(dir.path().join("people.csv"))
         .arg("--jurisdictions")
         .arg(dir.path().join("jurisdictions.csv"))
+        .arg("--actions")
+        .arg(dir.path().join("actions.csv"))
         .arg("--html")
         .arg(&html)
         .arg("--quiet")

@@ -218,6 +218,8 @@ fn access_after_the_account_was_disabled_is_a_loud_finding() {
             .arg(dir.path().join("people.csv"))
             .arg("--jurisdictions")
             .arg(dir.path().join("jurisdictions.csv"))
+            .arg("--actions")
+            .arg(dir.path().join("actions.csv"))
             .arg("--force")
             .args(extra)
             .assert()

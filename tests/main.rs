@@ -17,6 +17,7 @@ mod html_report;
 mod insider;
 mod inspect_cli;
 mod legal;
+mod legal_actions;
 mod legal_decisions;
 mod malformed;
 mod parallel_files;

@@ -63,7 +63,7 @@ fn several_files_case() -> (tempfile::TempDir, PathBuf) {
     (tmp, dir)
 }
 
-const OUTPUTS: [&str; 5] = ["affected_customers.csv", "rejects.csv", "report.json", "affected_people.csv", "jurisdictions.csv"];
+const OUTPUTS: [&str; 6] = ["affected_customers.csv", "rejects.csv", "report.json", "affected_people.csv", "jurisdictions.csv", "actions.csv"];
 
 /// Runs `analyze` with `in_flight` files at a time, its outputs beside the case file; then moves them
 /// (and the manifest) into `out` (outputs name their own paths, so both runs write to the same place).

@@ -46,6 +46,8 @@ fn analyze_with(case_file: &Path, extra: &[&str]) -> Analyzed {
         .arg(dir.path().join("p.csv"))
         .arg("--jurisdictions")
         .arg(dir.path().join("j.csv"))
+        .arg("--actions")
+        .arg(dir.path().join("actions.csv"))
         .assert()
         .success();
     let listed = csv::Reader::from_path(&list).unwrap().records().map(|r| r.unwrap()[0].to_string()).collect();

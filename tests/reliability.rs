@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use crate::common::*;
 use predicates::prelude::*;
 
-const OUTPUTS: [&str; 6] = ["affected_customers.csv", "report.json", "rejects.csv", "affected_people.csv", "jurisdictions.csv", "manifest.json"];
+const OUTPUTS: [&str; 7] = ["affected_customers.csv", "report.json", "rejects.csv", "affected_people.csv", "jurisdictions.csv", "actions.csv", "manifest.json"];
 
 fn analyze(case_dir: &Path) -> assert_cmd::assert::Assert {
     bin().arg("analyze").arg(case_dir.join("case.toml")).assert()
@@ -63,9 +63,9 @@ fn manifest_lists_every_input_and_output_and_verify_checks_them() {
     let outputs: Vec<&str> = manifest["outputs"].as_array().unwrap().iter().map(|e| e["path"].as_str().unwrap()).collect();
     let mut sorted = outputs.clone();
     sorted.sort();
-    assert_eq!(sorted, ["affected_customers.csv", "affected_people.csv", "jurisdictions.csv", "rejects.csv", "report.json"]);
+    assert_eq!(sorted, ["actions.csv", "affected_customers.csv", "affected_people.csv", "jurisdictions.csv", "rejects.csv", "report.json"]);
 
-    bin().arg("verify").arg(&dir).assert().code(0).stderr(predicate::str::contains("all 11 files"));
+    bin().arg("verify").arg(&dir).assert().code(0).stderr(predicate::str::contains("all 12 files"));
     bin().arg("verify").arg(dir.join("manifest.json")).assert().code(0);
 
     // A changed output (same size) and a changed log are both found.

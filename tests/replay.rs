@@ -13,6 +13,8 @@ fn queries_without_a_key_are_replayed_and_their_row_counts_checked() {
         .arg(out.join("people.csv"))
         .arg("--jurisdictions")
         .arg(out.join("jurisdictions.csv"))
+        .arg("--actions")
+        .arg(out.join("actions.csv"))
         .assert()
         .success();
     let rows = read_csv(&dir.join("affected_customers.csv"));

@@ -33,7 +33,7 @@ fn run_analyze(case_file: &Path) -> std::process::Output {
     let dir = tempfile::tempdir().unwrap();
     let mut cmd = bin();
     cmd.arg("analyze").arg(case_file).arg("--quiet");
-    for (flag, name) in [("--out", "a.csv"), ("--report", "r.json"), ("--rejects", "rej.csv"), ("--people", "p.csv"), ("--jurisdictions", "j.csv")] {
+    for (flag, name) in [("--out", "a.csv"), ("--report", "r.json"), ("--rejects", "rej.csv"), ("--people", "p.csv"), ("--jurisdictions", "j.csv"), ("--actions", "act.csv")] {
         cmd.arg(flag).arg(dir.path().join(name));
     }
     cmd.output().unwrap()
@@ -55,6 +55,8 @@ fn analyze(case_file: &Path) -> Analyzed {
         .arg(dir.path().join("people.csv"))
         .arg("--jurisdictions")
         .arg(dir.path().join("jurisdictions.csv"))
+        .arg("--actions")
+        .arg(dir.path().join("actions.csv"))
         .arg("--quiet")
         .assert()
         .success();

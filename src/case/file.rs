@@ -40,6 +40,10 @@ pub struct CaseSection {
     pub since: Option<String>,
     pub until: Option<String>,
     pub discovered: Option<String>,
+    /// When the breach was determined (confirmed); some statutes' clocks run from it.
+    pub determined: Option<String>,
+    /// Until when law enforcement asked that notice to individuals wait.
+    pub law_enforcement_delay_until: Option<String>,
     /// `report` (default) or `include`: whether whole-table reads put every row on the list.
     pub table_access: Option<String>,
     /// Shortest silence reported as a log gap (`2h`, `90min`, `1d`) (the coverage gap finder).

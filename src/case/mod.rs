@@ -10,6 +10,7 @@ use crate::error::{Error, Result};
 use crate::read::timefmt;
 use crate::read::timefmt::{DayEnd, Timestamp};
 
+pub mod clock;
 pub mod exports;
 pub mod file;
 pub mod logs;
@@ -33,6 +34,8 @@ pub struct Case {
     pub actors: Vec<String>,
     pub window: Window,
     pub discovered: Option<NaiveDate>,
+    /// The dates deadlines run from: `discovered`, `determined`, `law_enforcement_delay_until`.
+    pub clock: crate::case::clock::Clock,
     pub table_access: TableAccessPolicy,
     pub schema: Schema,
     pub logs: Vec<LogSpec>,
@@ -142,12 +145,25 @@ impl Case {
                 return Err(bad(format!("the window is empty: since {} is after until {}", timefmt::format_utc(&s), timefmt::format_utc(&u))));
             }
         }
-        let discovered = parsed
-            .case
-            .discovered
-            .as_deref()
-            .map(|d| parse_date(d, assume_tz).map_err(|e| bad(format!("discovered: {e}"))))
-            .transpose()?;
+        // The clock dates: an error names the key's line and says what to write.
+        let at_key = |key: &str, message: String| {
+            let (line, column) = clock::key_position(&text, key);
+            if line > 0 {
+                Error::input_at(path, line, column, message)
+            } else {
+                bad(message)
+            }
+        };
+        let clock_date = |key: &str, value: &Option<String>| {
+            value.as_deref().map(|d| clock::parse_date(key, d, assume_tz).map_err(|e| at_key(key, e))).transpose()
+        };
+        let clock = clock::Clock {
+            discovered: clock_date("discovered", &parsed.case.discovered)?,
+            determined: clock_date("determined", &parsed.case.determined)?,
+            law_enforcement_delay_until: clock_date("law_enforcement_delay_until", &parsed.case.law_enforcement_delay_until)?,
+        };
+        clock.check().map_err(|(key, e)| at_key(key, e))?;
+        let discovered = clock.discovered;
 
         let table_access = match parsed.case.table_access.as_deref() {
             None | Some("report") => TableAccessPolicy::Report,
@@ -206,6 +222,7 @@ impl Case {
             actors,
             window: Window { since, until },
             discovered,
+            clock,
             table_access,
             schema,
             logs,
@@ -245,12 +262,6 @@ fn check_people(people: &BTreeMap<String, Vec<String>>) -> Result<BTreeMap<Strin
         out.insert(person.trim().to_string(), list);
     }
     Ok(out)
-}
-
-fn parse_date(text: &str, assume_tz: Option<crate::read::timefmt::Zone>) -> Result<NaiveDate, String> {
-    NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d")
-        .or_else(|_| timefmt::parse_zoned_in(text, assume_tz).map(|t| t.date_naive()).map_err(|_| ()))
-        .map_err(|_| format!("`{text}` is not a date (YYYY-MM-DD)"))
 }
 
 fn toml_error(path: &Path, text: &str, err: toml::de::Error) -> Error {

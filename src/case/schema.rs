@@ -19,10 +19,12 @@ pub enum Role {
     Country,
     Region,
     Segment,
+    /// The postal address letters go to (affected_people.csv `address`).
+    Address,
 }
 
 impl Role {
-    pub const ALL: [Role; 6] = [Role::Name, Role::Email, Role::Phone, Role::Country, Role::Region, Role::Segment];
+    pub const ALL: [Role; 7] = [Role::Name, Role::Email, Role::Phone, Role::Country, Role::Region, Role::Segment, Role::Address];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -32,6 +34,7 @@ impl Role {
             Role::Country => "country",
             Role::Region => "region",
             Role::Segment => "segment",
+            Role::Address => "address",
         }
     }
 
@@ -44,6 +47,7 @@ impl Role {
             Role::Country => &["country", "country_code", "nation"],
             Role::Region => &["region", "state", "province", "county", "state_code"],
             Role::Segment => &["segment", "account_type", "customer_type", "type", "tier"],
+            Role::Address => &["mailing_address", "postal_address", "address", "street_address", "home_address"],
         }
     }
 }
@@ -239,7 +243,7 @@ pub(crate) fn build_schema(case_path: &Path, dir: &Path, parsed: &CaseFile) -> R
         let role = Role::ALL
             .into_iter()
             .find(|r| r.as_str() == role_name)
-            .ok_or_else(|| bad(format!("[customers.columns] unknown role `{role_name}` (roles: name, email, phone, country, region, segment)")))?;
+            .ok_or_else(|| bad(format!("[customers.columns] unknown role `{role_name}` (roles: name, email, phone, country, region, segment, address)")))?;
         let index = match columns {
             ColumnNames::One(column) => column_of(role_name, column)?,
             ColumnNames::Several(parts) if role == Role::Name && !parts.is_empty() => {
@@ -289,6 +293,7 @@ pub(crate) fn build_schema(case_path: &Path, dir: &Path, parsed: &CaseFile) -> R
             Role::Phone => Some(DataClass::PhoneNumbers),
             Role::Country | Role::Region => Some(DataClass::GeographicLocations),
             Role::Segment => None,
+            Role::Address => Some(DataClass::PhysicalAddresses),
         };
         field_classes[*index] = class;
     }

@@ -51,6 +51,7 @@ pub fn output_paths(case_dir: &Path, args: &AnalyzeArgs) -> BTreeMap<OutputRole,
         OutputRole::Rejects => args.rejects.clone(),
         OutputRole::AffectedPeople => args.legal.people.clone(),
         OutputRole::Jurisdictions => args.legal.jurisdictions.clone(),
+        OutputRole::Actions => args.legal.actions.clone(),
         OutputRole::HtmlReport => args.html.clone(),
         OutputRole::Manifest => args.manifest.clone().or_else(|| args.report.as_deref().and_then(Path::parent).map(|dir| dir.join("manifest.json"))),
     };

@@ -12,7 +12,7 @@ use crate::legal::freetext::{Finding, Kind, ValueGuesses};
 use crate::legal::people::{self, MergeStats, RowKeys};
 use crate::legal::report::{AssumedDuty, FreeTextReport, JurisdictionSummary, LegalReport, Options, Outcome, Per, Person, DISCLAIMER};
 use crate::legal::rules::{self, Counts, Decision, Exposed, Notify, Protected, Rule, RuleSet};
-use crate::legal::{deadline, jurisdiction, statement};
+use crate::legal::{actions, deadline, jurisdiction, statement};
 use crate::stages::exposure::{CustomerExposure, ExposureSummary};
 
 /// Adds the classes found in free text to the customers' rows and corrects the summary: a class found
@@ -244,7 +244,7 @@ pub fn evaluate(
     for (i, p) in persons.iter_mut().enumerate() {
         p.person_id = format!("P{:0width$}", i + 1);
     }
-    let jurisdictions = summarise(&persons, &person_of, rules, case.discovered, breach_date);
+    let jurisdictions = summarise(&persons, &person_of, rules, &case.clock, breach_date);
     fill_regulators(&mut persons, &jurisdictions, rules);
     let report = summarise_report(case, rows, summary, findings, columns_scanned, rules, options, &persons, &free_text, located.rows_jurisdiction_from, merges, jurisdictions);
     Outcome { people: persons, report }
@@ -466,7 +466,7 @@ fn decide_person(
         if let Some(rule) = rule {
             if decision.notify != Notify::NotRequired {
                 let rule = breach_date.map(|d| rule.in_force_on(d).0).unwrap_or(std::borrow::Cow::Borrowed(rule));
-                deadlines.push(deadline::individual(&rule, case.discovered));
+                deadlines.push(deadline::individual(&rule, &case.clock));
             }
         }
     }
@@ -480,6 +480,7 @@ fn decide_person(
         name: distinct(&|i| (rows[i].name.clone(), keys[i].name.clone())),
         email: distinct(&|i| (rows[i].email.clone(), keys[i].email.clone().unwrap_or_else(|| rows[i].email.trim().to_lowercase()))),
         phone: distinct(&|i| (rows[i].phone.clone(), keys[i].phone.clone().unwrap_or_else(|| rows[i].phone.trim().to_string()))),
+        address: distinct(&|i| (rows[i].address.clone(), rows[i].address.split_whitespace().collect::<Vec<_>>().join(" ").to_lowercase())),
         jurisdictions: jurisdictions.into_iter().collect(),
         data_classes,
         assumed_classes,
@@ -495,6 +496,7 @@ fn decide_person(
         found_in: found_in.into_iter().collect(),
         segments: segments.into_iter().collect(),
         duties,
+        elements: exposed.elements.iter().cloned().collect(),
     }
 }
 
@@ -534,6 +536,7 @@ fn summarise_report(
         findings: findings.to_vec(),
     };
     let statement = statement::build(case, rows, summary, persons, &free_text_report.columns_scanned);
+    let (actions, action_notes) = actions::build(case, rules, persons, &jurisdictions);
     LegalReport {
         note: DISCLAIMER,
         rules_source: rules.source.clone(),
@@ -559,6 +562,8 @@ fn summarise_report(
                 assumed_classes: p.assumed_classes.clone(),
             })
             .collect(),
+        actions,
+        action_notes,
         outputs: BTreeMap::new(),
     }
 }
@@ -602,7 +607,7 @@ fn law_at_breach(rule: &Rule, date: NaiveDate) -> Option<String> {
     }
 }
 
-fn summarise(persons: &[Person], person_of: &[usize], rules: &RuleSet, discovered: Option<NaiveDate>, breach_date: Option<NaiveDate>) -> Vec<JurisdictionSummary> {
+fn summarise(persons: &[Person], person_of: &[usize], rules: &RuleSet, clock: &crate::case::clock::Clock, breach_date: Option<NaiveDate>) -> Vec<JurisdictionSummary> {
     let mut by_jurisdiction: BTreeMap<&str, Vec<(&Person, usize)>> = BTreeMap::new();
     for (p, person) in persons.iter().zip(person_of) {
         for j in &p.jurisdictions {
@@ -651,9 +656,9 @@ fn summarise(persons: &[Person], person_of: &[usize], rules: &RuleSet, discovere
             (Some(r), Some(d)) => law_at_breach(r, d).unwrap_or_default(),
             _ => String::new(),
         };
-        let mut individual_deadline = in_force.as_deref().map(|r| deadline::individual(r, discovered)).unwrap_or_default();
+        let mut individual_deadline = in_force.as_deref().map(|r| deadline::individual(r, clock)).unwrap_or_default();
         if let (Some(current), Some(_)) = (rule, in_force.as_deref()) {
-            let now = deadline::individual(current, discovered);
+            let now = deadline::individual(current, clock);
             if now != individual_deadline {
                 individual_deadline = format!("{individual_deadline} (law at the breach; current law: {})", now);
             }
@@ -670,7 +675,7 @@ fn summarise(persons: &[Person], person_of: &[usize], rules: &RuleSet, discovere
             regulator: rule.and_then(|r| r.regulator.clone()).unwrap_or_else(|| if rule.is_some() { "none".into() } else { String::new() }),
             regulator_threshold: rule.filter(|r| r.regulator.is_some()).map(|r| r.regulator_threshold),
             regulator_notice,
-            regulator_deadline: in_force.as_deref().map(|r| deadline::regulator(r, discovered)).unwrap_or_default(),
+            regulator_deadline: in_force.as_deref().map(|r| deadline::regulator(r, clock)).unwrap_or_default(),
             cra_threshold: rule.and_then(|r| r.cra_threshold),
             cra_notice,
             effective: rule
@@ -717,6 +722,7 @@ mod tests {
             name: "A".into(),
             email: String::new(),
             phone: String::new(),
+            address: String::new(),
             jurisdictions: vec![j.to_string()],
             data_classes: vec![],
             assumed_classes: vec![],
@@ -732,11 +738,12 @@ mod tests {
             found_in: vec![],
             segments: vec![],
             duties: vec![(j.to_string(), notify)],
+            elements: vec![],
         }
     }
 
     fn regulator_notice(j: &str, people: Vec<Person>) -> JurisdictionSummary {
-        summarise(&people, &(0..people.len()).collect::<Vec<_>>(), &RuleSet::builtin(), NaiveDate::from_ymd_opt(2019, 10, 28), None).into_iter().find(|s| s.jurisdiction == j).unwrap()
+        summarise(&people, &(0..people.len()).collect::<Vec<_>>(), &RuleSet::builtin(), &crate::case::clock::Clock { discovered: NaiveDate::from_ymd_opt(2019, 10, 28), ..Default::default() }, None).into_iter().find(|s| s.jurisdiction == j).unwrap()
     }
 
     fn fixture_case() -> Case {
@@ -754,6 +761,7 @@ mod tests {
             country: String::new(),
             region: String::new(),
             segment: String::new(),
+            address: String::new(),
             data_classes: vec![],
             assumed_classes: vec![],
             exposed_fields: fields.iter().map(|f| f.to_string()).collect(),

@@ -3,6 +3,7 @@
 //! else to tell; a per-jurisdiction summary; and a statement of what was and was not exposed.
 //! Decision support for counsel, never legal advice.
 
+pub mod actions;
 pub mod deadline;
 pub mod evaluate;
 pub mod freetext;

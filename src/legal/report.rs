@@ -43,7 +43,7 @@ pub struct Statement {
 }
 
 /// The one line every legal output carries.
-pub const DISCLAIMER: &str = "Decision support for counsel, not legal advice: counsel decides who is notified.";
+pub const DISCLAIMER: &str = "Decision support for counsel, not legal advice: counsel decides who is notified. `not_required` means no element the statute lists was found in the fields seen; sector duties (HIPAA, GLBA, NYDFS Part 500, PCI DSS, SEC), contracts and the law at the breach date beyond the rules file are not covered.";
 
 /// One row per person (default) or one per customer row.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -68,6 +68,8 @@ pub struct Person {
     pub name: String,
     pub email: String,
     pub phone: String,
+    /// Every distinct postal address among the person's rows (the customers table's `address` role).
+    pub address: String,
     pub jurisdictions: Vec<String>,
     pub data_classes: Vec<DataClass>,
     /// Of `data_classes`, those that rest only on assumed views for every row of the person.
@@ -88,6 +90,39 @@ pub struct Person {
     /// The duty in each of the person's jurisdictions.
     /// The person's duty in each of their jurisdictions, sorted by jurisdiction.
     pub duties: Vec<(String, Notify)>,
+    /// The rules' elements exposed for the person (all their rows), for duties that turn on one element
+    /// (credit monitoring after an SSN).
+    pub elements: Vec<String>,
+}
+
+/// One row of counsel's action list: one recipient and one duty.
+#[derive(Clone, Debug, Serialize)]
+pub struct Action {
+    /// Who is told or what is done: a regulator by name, `individuals in US-TX`, the consumer reporting
+    /// agencies, the organisation's own assessment.
+    pub recipient: String,
+    /// `regulator_notice`, `individual_notice`, `cra_notice`, `credit_monitoring` or `assessment`.
+    pub duty: &'static str,
+    /// `required`, `assess` or `not_required` (a threshold not met, no one to notify).
+    pub status: Notify,
+    pub jurisdictions: Vec<String>,
+    pub rule: String,
+    /// The people the duty concerns (the count the threshold compares, for a regulator).
+    pub people: usize,
+    /// The computed due date (`YYYY-MM-DD`, or a UTC time for a deadline in hours); empty where the law
+    /// sets no days or the case gives no date to count from.
+    pub due: String,
+    /// How the date was counted, or the statute's wording.
+    pub deadline: String,
+    /// Why this status: thresholds, counts, conditions.
+    pub basis: String,
+    /// How to file: the channel's name and address as the rules file holds them.
+    pub channel: String,
+    pub channel_address: String,
+    /// What the filing or offer must contain.
+    pub contents: String,
+    pub citation: String,
+    pub last_checked: Option<NaiveDate>,
 }
 
 /// The duties in one jurisdiction.
@@ -154,6 +189,10 @@ pub struct LegalReport {
     pub statement: Statement,
     /// People whose duty depends on assumed views (see `exposure.views`).
     pub duties_resting_on_assumed_views: Vec<AssumedDuty>,
+    /// Counsel's action list (also actions.csv): one row per recipient and duty.
+    pub actions: Vec<Action>,
+    /// What the action list could not settle (no lead authority named, no date to count from), with the fix.
+    pub action_notes: Vec<String>,
     pub outputs: BTreeMap<String, String>,
 }
 

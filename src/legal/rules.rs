@@ -85,6 +85,16 @@ pub enum DayUnit {
     Business,
 }
 
+/// The date a statute's clock runs from: `discovered` (the case's `discovered`: discovery or notification of
+/// the breach) or `determined` (the case's `determined`: when the breach was confirmed).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ClockFrom {
+    #[default]
+    Discovered,
+    Determined,
+}
+
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Counts {
@@ -179,6 +189,47 @@ pub struct Rule {
     /// breach decides).
     #[serde(default)]
     pub earlier: Vec<EarlierVersion>,
+    // ---- What counsel's action list needs (tools/rule-actions.toml): when each clock starts, where and
+    // how the regulator is told, what the filing holds, credit monitoring, assessments.
+    /// The date the individual deadline's days run from.
+    #[serde(default)]
+    pub individual_deadline_from: ClockFrom,
+    /// The date the regulator deadline's days or hours run from.
+    #[serde(default)]
+    pub regulator_deadline_from: ClockFrom,
+    /// The statute lets notice to individuals wait for a law-enforcement delay (the case's
+    /// `law_enforcement_delay_until` then moves the individual due date).
+    #[serde(default)]
+    pub law_enforcement_delay: bool,
+    /// How the regulator is told: the channel's name (an online form, a portal, written notice) and its
+    /// address (URL or postal), as the regulator publishes them.
+    #[serde(default)]
+    pub regulator_channel: String,
+    #[serde(default)]
+    pub regulator_channel_address: String,
+    /// What the regulator filing must contain.
+    #[serde(default)]
+    pub regulator_contents: String,
+    /// Months of credit monitoring (or identity-theft protection) to offer at no cost.
+    #[serde(default)]
+    pub credit_monitoring_months: Option<u32>,
+    /// The elements whose exposure triggers the credit-monitoring duty.
+    #[serde(default)]
+    pub credit_monitoring_elements: Vec<String>,
+    /// The duty's wording and conditions.
+    #[serde(default)]
+    pub credit_monitoring: String,
+    /// Days within which a suspected breach must be assessed (Australia: 30), counted from `discovered`.
+    #[serde(default)]
+    pub assessment_days: Option<u32>,
+    #[serde(default)]
+    pub assessment: String,
+    /// Supervisory authorities by country (GDPR: the lead authority is the main establishment's).
+    #[serde(default)]
+    pub authorities: BTreeMap<String, String>,
+    /// What the action data above was checked against.
+    #[serde(default)]
+    pub action_sources: String,
 }
 
 /// The rule as it stood before an amendment: what differed, and until when (the day the next version took
@@ -302,10 +353,13 @@ impl RuleSet {
                 return Err(bad(format!("bad rules file: rule `{}`: name_required must be yes, no or partial", rule.id)));
             }
             let earlier = rule.earlier.iter().flat_map(|v| v.elements_with_name.iter().chain(&v.elements_alone).flatten());
-            for element in rule.elements_with_name.iter().chain(&rule.elements_alone).chain(&rule.elements_assess).chain(earlier) {
+            for element in rule.elements_with_name.iter().chain(&rule.elements_alone).chain(&rule.elements_assess).chain(&rule.credit_monitoring_elements).chain(earlier) {
                 if !known.contains(element.as_str()) {
                     return Err(bad(format!("bad rules file: rule `{}` lists unknown element `{element}`", rule.id)));
                 }
+            }
+            if rule.credit_monitoring_months.is_some() && rule.credit_monitoring_elements.is_empty() {
+                return Err(bad(format!("bad rules file: rule `{}` sets credit_monitoring_months but no credit_monitoring_elements", rule.id)));
             }
             if rule.jurisdictions.is_empty() {
                 return Err(bad(format!("bad rules file: rule `{}` names no jurisdiction", rule.id)));
@@ -750,6 +804,30 @@ mod tests {
         let (now, version) = ny.in_force_on(NaiveDate::from_ymd_opt(2025, 1, 10).unwrap());
         assert!(version.is_none());
         assert_eq!(now.individual_deadline_days, Some(30));
+    }
+
+    /// Issue 17 item 11: the action data of tools/rule-actions.toml reaches the built-in rules.
+    #[test]
+    fn action_data_is_in_the_builtin_rules() {
+        let rules = RuleSet::builtin();
+        let tx = rules.for_jurisdiction("US-TX").unwrap();
+        // Tex. Bus. & Com. Code 521.053(i) (S.B. 768, 2023): the AG within 30 days after determination.
+        assert_eq!((tx.regulator_deadline_days, tx.regulator_deadline_from), (Some(30), ClockFrom::Determined));
+        assert_eq!(tx.individual_deadline_from, ClockFrom::Determined);
+        assert!(tx.regulator_channel_address.starts_with("https://www.texasattorneygeneral.gov/"));
+        // 9 V.S.A. 2435(b)(3): 14 business days from discovery.
+        let vt = rules.for_jurisdiction("US-VT").unwrap();
+        assert_eq!((vt.regulator_deadline_days, vt.regulator_deadline_unit), (Some(14), DayUnit::Business));
+        // Credit monitoring: CA 12, CT 24, MA 18, DC 18, DE 12 months.
+        for (j, months) in [("US-CA", 12), ("US-CT", 24), ("US-MA", 18), ("US-DC", 18), ("US-DE", 12)] {
+            let rule = rules.for_jurisdiction(j).unwrap();
+            assert_eq!(rule.credit_monitoring_months, Some(months), "{j}");
+            assert!(rule.credit_monitoring_elements.contains(&"social_security_numbers".to_string()), "{j}");
+        }
+        assert_eq!(rules.for_jurisdiction("AU").unwrap().assessment_days, Some(30));
+        assert_eq!(rules.for_jurisdiction("IE").unwrap().authorities["IE"], "Data Protection Commission (DPC)");
+        let missing = BUILTIN.replacen("credit_monitoring_elements = [\"social_security_numbers\", \"drivers_licenses\", \"government_issued_ids\"]\n", "", 1);
+        assert!(RuleSet::parse(&missing, "x").unwrap_err().2.contains("no credit_monitoring_elements"));
     }
 
     #[test]

@@ -109,6 +109,12 @@ pub fn render(report: &Report, rows: &[CustomerExposure]) -> String {
     if let Some(d) = &case.discovered {
         let _ = writeln!(h, "<p class=\"meta\">Discovered: {}</p>", esc(d));
     }
+    if let Some(d) = &case.determined {
+        let _ = writeln!(h, "<p class=\"meta\">Determined (confirmed): {}</p>", esc(d));
+    }
+    if let Some(d) = &case.law_enforcement_delay_until {
+        let _ = writeln!(h, "<p class=\"meta\">Law enforcement delay until: {}</p>", esc(d));
+    }
     let _ = writeln!(h, "<p class=\"meta\">Case file: <span class=\"mono\">{}</span></p>\n</header>", esc(&case.file));
 
     warnings_section(&mut h, report, rows);
@@ -560,6 +566,30 @@ fn legal_section(h: &mut String, l: &crate::legal::report::LegalReport) {
                 esc(&j.regulator),
                 esc(&j.regulator_notice),
                 esc(&j.regulator_deadline),
+            ]
+        }),
+        usize::MAX,
+    );
+    h.push_str("<h3 id=\"actions\">Action list for counsel</h3>\n");
+    for note in &l.action_notes {
+        let _ = writeln!(h, "<div class=\"banner bad\">{}</div>", esc(note));
+    }
+    table(
+        h,
+        &["status", "recipient", "duty", "jurisdictions", "people", "due", "deadline", "channel", "contents", "citation"],
+        l.actions.iter().map(|a| {
+            let channel = if a.channel_address.is_empty() { esc(&a.channel) } else { format!("{}<br><span class=\"mono\">{}</span>", esc(&a.channel), esc(&a.channel_address)) };
+            vec![
+                esc(a.status.as_str()),
+                esc(&a.recipient),
+                esc(a.duty),
+                esc(&a.jurisdictions.join(", ")),
+                a.people.to_string(),
+                when(&a.due),
+                esc(&a.deadline),
+                channel,
+                esc(&a.contents),
+                esc(&a.citation),
             ]
         }),
         usize::MAX,

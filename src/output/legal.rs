@@ -4,15 +4,16 @@
 use std::collections::BTreeMap;
 use std::io::Write;
 
-use crate::legal::report::{JurisdictionSummary, LegalReport, Person, DISCLAIMER};
+use crate::legal::report::{Action, JurisdictionSummary, LegalReport, Person, DISCLAIMER};
 use crate::output::files::neutralise;
 use crate::read::timefmt::format_utc;
 
-pub const PEOPLE_HEADER: [&str; 16] = [
+pub const PEOPLE_HEADER: [&str; 17] = [
     "person_id",
     "name",
     "email",
     "phone",
+    "address",
     "jurisdiction",
     "data_classes",
     "assumed_classes",
@@ -51,6 +52,25 @@ pub const JURISDICTIONS_HEADER: [&str; 21] = [
     "note",
 ];
 
+pub const ACTIONS_HEADER: [&str; 16] = [
+    "recipient",
+    "duty",
+    "status",
+    "jurisdictions",
+    "rule",
+    "people",
+    "due",
+    "deadline",
+    "basis",
+    "channel",
+    "channel_address",
+    "contents",
+    "citation",
+    "last_checked",
+    "rules_version",
+    "note",
+];
+
 fn writer<W: Write>(excel: bool, mut out: W) -> std::io::Result<csv::Writer<W>> {
     if excel {
         out.write_all("\u{feff}".as_bytes())?;
@@ -83,6 +103,7 @@ pub fn write_people_csv(people: &[Person], excel: bool, out: impl Write) -> std:
                 &p.name,
                 &p.email,
                 &p.phone,
+                &p.address,
                 &p.jurisdictions.join(";"),
                 &classes.join(";"),
                 &assumed.join(";"),
@@ -129,6 +150,34 @@ pub fn jurisdictions_csv(rows: &[JurisdictionSummary], rules_version: &str, exce
                 j.rule_notes.clone(),
                 j.law_at_breach.clone(),
                 DISCLAIMER.to_string(),
+        ];
+        write_row(&mut w, &cells.each_ref().map(String::as_str)).expect("writing to memory");
+    }
+    w.into_inner().expect("writing to memory")
+}
+
+/// Counsel's action list, one row per recipient and duty.
+pub fn actions_csv(actions: &[Action], rules_version: &str, excel: bool) -> Vec<u8> {
+    let mut w = writer(excel, Vec::new()).expect("writing to memory");
+    w.write_record(ACTIONS_HEADER).expect("writing to memory");
+    for a in actions {
+        let cells = [
+            a.recipient.clone(),
+            a.duty.to_string(),
+            a.status.as_str().to_string(),
+            a.jurisdictions.join(";"),
+            a.rule.clone(),
+            a.people.to_string(),
+            a.due.clone(),
+            a.deadline.clone(),
+            a.basis.clone(),
+            a.channel.clone(),
+            a.channel_address.clone(),
+            a.contents.clone(),
+            a.citation.clone(),
+            a.last_checked.map(|d| d.to_string()).unwrap_or_default(),
+            rules_version.to_string(),
+            DISCLAIMER.to_string(),
         ];
         write_row(&mut w, &cells.each_ref().map(String::as_str)).expect("writing to memory");
     }
@@ -206,6 +255,16 @@ pub fn summary(legal: &LegalReport) -> String {
     if !legal.jurisdictions.is_empty() {
         out.push_str(&format!("{table}\n"));
     }
+    let required: Vec<&Action> = legal.actions.iter().filter(|a| a.status == crate::legal::rules::Notify::Required).collect();
+    let assess = legal.actions.iter().filter(|a| a.status == crate::legal::rules::Notify::Assess).count();
+    out.push_str(&format!("Actions for counsel: {} required, {assess} to assess (actions.csv)", required.len()));
+    if let Some(first) = required.iter().filter(|a| !a.due.is_empty()).min_by(|a, b| a.due.cmp(&b.due)) {
+        out.push_str(&format!("; first due {}: {} ({})", first.due, first.recipient, first.duty));
+    }
+    out.push('\n');
+    for note in &legal.action_notes {
+        out.push_str(&format!("!! {note}\n"));
+    }
     out.push_str(&format!("Rules: {} (version {})\n", legal.rules_source, legal.rules_version));
     out.push_str(&format!("{DISCLAIMER}\n"));
     out
@@ -214,6 +273,29 @@ pub fn summary(legal: &LegalReport) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn action_cells_are_neutralised() {
+        let action = Action {
+            recipient: "=HYPERLINK(\"x\")".into(),
+            duty: "regulator_notice",
+            status: crate::legal::rules::Notify::Required,
+            jurisdictions: vec!["US-TX".into()],
+            rule: "US-TX".into(),
+            people: 250,
+            due: "2019-12-04".into(),
+            deadline: String::new(),
+            basis: "+1".into(),
+            channel: String::new(),
+            channel_address: String::new(),
+            contents: String::new(),
+            citation: String::new(),
+            last_checked: None,
+        };
+        let text = String::from_utf8(actions_csv(&[action], "1", false)).unwrap();
+        assert!(text.starts_with("recipient,duty,status,jurisdictions,rule,people,due,"), "{text}");
+        assert!(text.contains("\"'=HYPERLINK(\"\"x\"\")\",regulator_notice,required,US-TX,US-TX,250,2019-12-04,"), "{text}");
+    }
 
     #[test]
     fn excel_mode_has_bom_and_crlf() {

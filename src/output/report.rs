@@ -137,6 +137,11 @@ pub struct CaseInfo {
     pub since: Option<String>,
     pub until: Option<String>,
     pub discovered: Option<String>,
+    /// When the breach was determined (confirmed), and the end of a law-enforcement delay: the other clock dates.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub determined: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub law_enforcement_delay_until: Option<String>,
     pub table_access: String,
 }
 
@@ -238,6 +243,8 @@ pub fn build(case: &Case, collected: Collected, replayed: Vec<ReplayedQuery>, re
             since: case.window.since.as_ref().map(format_utc),
             until: case.window.until.as_ref().map(format_utc),
             discovered: case.discovered.map(|d| d.to_string()),
+            determined: case.clock.determined.map(|d| d.to_string()),
+            law_enforcement_delay_until: case.clock.law_enforcement_delay_until.map(|d| d.to_string()),
             table_access: match case.table_access {
                 crate::case::settings::TableAccessPolicy::Report => "report".into(),
                 crate::case::settings::TableAccessPolicy::Include => "include".into(),

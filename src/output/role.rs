@@ -8,6 +8,7 @@ use serde::Serialize;
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum OutputRole {
+    Actions,
     AffectedPeople,
     HtmlReport,
     Jurisdictions,
@@ -18,7 +19,8 @@ pub enum OutputRole {
 }
 
 impl OutputRole {
-    pub const ALL: [OutputRole; 7] = [
+    pub const ALL: [OutputRole; 8] = [
+        OutputRole::Actions,
         OutputRole::AffectedPeople,
         OutputRole::HtmlReport,
         OutputRole::Jurisdictions,
@@ -31,6 +33,7 @@ impl OutputRole {
     /// The name in report.json's `outputs` and in the manifest.
     pub fn name(self) -> &'static str {
         match self {
+            OutputRole::Actions => "actions",
             OutputRole::AffectedPeople => "affected_people",
             OutputRole::HtmlReport => "html_report",
             OutputRole::Jurisdictions => "jurisdictions",
@@ -44,6 +47,7 @@ impl OutputRole {
     /// The file name beside the case file when no path is given (the HTML report has none: it is asked for).
     pub fn default_file(self) -> Option<&'static str> {
         match self {
+            OutputRole::Actions => Some("actions.csv"),
             OutputRole::AffectedPeople => Some("affected_people.csv"),
             OutputRole::HtmlReport => None,
             OutputRole::Jurisdictions => Some("jurisdictions.csv"),

@@ -111,7 +111,7 @@ pub fn write(case: &Case, analysis: Analysis, outputs: &Outputs, rejects: Reject
     let shown: BTreeMap<OutputRole, String> = outputs.paths.iter().map(|(role, path)| (*role, display_path(path, &case.dir))).collect();
     legal.report.outputs = shown
         .iter()
-        .filter(|(role, _)| matches!(role, OutputRole::AffectedPeople | OutputRole::Jurisdictions))
+        .filter(|(role, _)| matches!(role, OutputRole::AffectedPeople | OutputRole::Jurisdictions | OutputRole::Actions))
         .map(|(role, path)| (role.name().to_string(), path.clone()))
         .collect();
     let named = shown.iter().map(|(role, path)| (role.name().to_string(), path.clone())).collect();
@@ -147,6 +147,11 @@ pub fn write(case: &Case, analysis: Analysis, outputs: &Outputs, rejects: Reject
         let legal_report = report.legal.as_ref().expect("set above");
         let csv = crate::output::legal::jurisdictions_csv(&legal_report.jurisdictions, &legal_report.rules_version, excel);
         files.push((OutputRole::Jurisdictions, write_temp(path, &csv)?));
+    }
+    if let Some(path) = outputs.path(OutputRole::Actions) {
+        let legal_report = report.legal.as_ref().expect("set above");
+        let csv = crate::output::legal::actions_csv(&legal_report.actions, &legal_report.rules_version, excel);
+        files.push((OutputRole::Actions, write_temp(path, &csv)?));
     }
     if let Some(path) = outputs.path(OutputRole::HtmlReport) {
         let shown_rows = if outputs.options.redact { &[][..] } else { &rows[..] };

@@ -28,6 +28,8 @@ pub struct CustomerExposure {
     pub phone: String,
     pub country: String,
     pub region: String,
+    /// The postal address (the `address` role), empty when the table has none.
+    pub address: String,
     pub segment: String,
     pub data_classes: Vec<DataClass>,
     /// Of `data_classes`, those that rest only on assumed views (no access whose fields the log gave or the
@@ -166,6 +168,7 @@ pub fn expose(case: &Case, collected: &Collected, customers: Vec<AffectedCustome
             country: role(Role::Country),
             region: role(Role::Region),
             segment: role(Role::Segment),
+            address: role(Role::Address),
             data_classes,
             assumed_classes,
             exposed_fields,
