@@ -747,9 +747,17 @@ mod tests {
         assert!(version.is_some());
         assert_eq!(old.individual_deadline_days, None);
         assert!(old.individual_deadline.starts_with("the most expedient time possible"));
-        let (now, version) = ny.in_force_on(NaiveDate::from_ymd_opt(2025, 1, 10).unwrap());
+        // Before the SHIELD Act (2019-10-23) credentials and card numbers without a code were no element.
+        let credentials = exposed(true, &["online_credentials", "credit_cards"], false);
+        assert_eq!(decide(&old, &credentials).notify, Notify::NotRequired);
+        let (shield, _) = ny.in_force_on(NaiveDate::from_ymd_opt(2020, 1, 10).unwrap());
+        assert_eq!(decide(&shield, &credentials).notify, Notify::Required);
+        assert_eq!(shield.individual_deadline_days, None);
+        assert!(!shield.elements_with_name.contains(&"medical_information".to_string()));
+        let (now, version) = ny.in_force_on(NaiveDate::from_ymd_opt(2025, 4, 10).unwrap());
         assert!(version.is_none());
         assert_eq!(now.individual_deadline_days, Some(30));
+        assert!(now.elements_with_name.contains(&"medical_information".to_string()));
     }
 
     #[test]
