@@ -476,7 +476,11 @@ pub fn decide(rule: &Rule, exposed: &Exposed) -> Decision {
                     triggering.insert(listed.clone());
                     continue;
                 }
-                _ => notes.push(format!("{shown} rests on {}, but this law has no encryption safe harbour", p.what)),
+                "no" => notes.push(format!("{shown} rests on {}, but this law has no encryption safe harbour", p.what)),
+                _ => notes.push(format!(
+                    "{shown} rests on {}; the rules file records no encryption clause for this law: counsel to check whether one applies",
+                    p.what
+                )),
             }
         }
         path.insert(shown);
