@@ -204,15 +204,17 @@ fn regulator_column_follows_the_threshold_8() {
     assert!(ann["regulator"].starts_with("US-CA: AG not required (threshold 501 people, 1 notified"), "{}", ann["regulator"]);
 }
 
-/// Item 9. N.Y. Gen. Bus. Law 899-aa(2): the 30-day limit dates from 2024-12-21 (S2659-B); a 2019 breach
-/// is decided under the law then in force, the current law shown beside it, in jurisdictions.csv too.
+/// Item 9. N.Y. Gen. Bus. Law 899-aa(2): the 30-day limit dates from 2024-12-21 (S2659-B); a June 2019
+/// breach is decided under the law then in force (before the SHIELD Act of 2019-10-23), the current law
+/// shown beside it, in jurisdictions.csv too.
 #[test]
 fn new_york_2019_breach_gets_the_law_then_in_force_899_aa_2() {
     let (people, jurisdictions, _) = run("customer_id,full_name,country,state,ssn\nC1,Ann Lee,US,NY,123-45-6789\n", "2019-06-06", "", &[]);
     let ann = person(&people, "C1");
     assert_eq!(ann["notify"], "required");
     assert!(ann["deadline"].starts_with("the most expedient time possible"), "{}", ann["deadline"]);
-    assert!(ann["basis"].contains("decided under the law in force at the breach (first access 2019-06-06): the version before 2024-12-21"), "{}", ann["basis"]);
+    assert!(ann["basis"].contains("decided under the law in force at the breach (first access 2019-06-06): the version before 2019-10-23"), "{}", ann["basis"]);
+    assert!(ann["basis"].contains("changed since by: SHIELD Act"), "{}", ann["basis"]);
     let ny = jurisdiction(&jurisdictions, "US-NY");
     assert!(ny["individual_deadline"].starts_with("the most expedient time possible"), "{}", ny["individual_deadline"]);
     assert!(ny["individual_deadline"].contains("current law: 2019-07-06 (30 calendar days"), "{}", ny["individual_deadline"]);

@@ -594,12 +594,18 @@ fn decide_in<'r>(rules: &'r RuleSet, jurisdiction: &str, exposed: &Exposed, brea
 fn law_at_breach(rule: &Rule, date: NaiveDate) -> Option<String> {
     let (_, version) = rule.in_force_on(date);
     match (version, rule.effective) {
-        (Some(v), _) => Some(format!(
-            "decided under the law in force at the breach (first access {date}): the version before {} ({}); current law: {}",
-            v.until,
-            v.sources,
-            v.changed_by
-        )),
+        (Some(v), _) => {
+            // Every change made since the breach, oldest first.
+            let mut since: Vec<&rules::EarlierVersion> = rule.earlier.iter().filter(|e| date < e.until).collect();
+            since.sort_by_key(|e| e.until);
+            let changes: Vec<&str> = since.iter().map(|e| e.changed_by.as_str()).collect();
+            Some(format!(
+                "decided under the law in force at the breach (first access {date}): the version before {} ({}); changed since by: {}",
+                v.until,
+                v.sources,
+                changes.join("; ")
+            ))
+        }
         (None, Some(effective)) if effective > date => Some(format!(
             "rule as in force from {effective}, after the breach (first access {date}): no earlier version in the rules file; check the law then in force"
         )),

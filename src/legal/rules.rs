@@ -530,7 +530,11 @@ pub fn decide(rule: &Rule, exposed: &Exposed) -> Decision {
                     triggering.insert(listed.clone());
                     continue;
                 }
-                _ => notes.push(format!("{shown} rests on {}, but this law has no encryption safe harbour", p.what)),
+                "no" => notes.push(format!("{shown} rests on {}, but this law has no encryption safe harbour", p.what)),
+                _ => notes.push(format!(
+                    "{shown} rests on {}; the rules file records no encryption clause for this law: counsel to check whether one applies",
+                    p.what
+                )),
             }
         }
         path.insert(shown);
@@ -801,9 +805,17 @@ mod tests {
         assert!(version.is_some());
         assert_eq!(old.individual_deadline_days, None);
         assert!(old.individual_deadline.starts_with("the most expedient time possible"));
-        let (now, version) = ny.in_force_on(NaiveDate::from_ymd_opt(2025, 1, 10).unwrap());
+        // Before the SHIELD Act (2019-10-23) credentials and card numbers without a code were no element.
+        let credentials = exposed(true, &["online_credentials", "credit_cards"], false);
+        assert_eq!(decide(&old, &credentials).notify, Notify::NotRequired);
+        let (shield, _) = ny.in_force_on(NaiveDate::from_ymd_opt(2020, 1, 10).unwrap());
+        assert_eq!(decide(&shield, &credentials).notify, Notify::Required);
+        assert_eq!(shield.individual_deadline_days, None);
+        assert!(!shield.elements_with_name.contains(&"medical_information".to_string()));
+        let (now, version) = ny.in_force_on(NaiveDate::from_ymd_opt(2025, 4, 10).unwrap());
         assert!(version.is_none());
         assert_eq!(now.individual_deadline_days, Some(30));
+        assert!(now.elements_with_name.contains(&"medical_information".to_string()));
     }
 
     /// Issue 17 item 11: the action data of tools/rule-actions.toml reaches the built-in rules.
