@@ -166,6 +166,41 @@ fn profile_flags_the_insider_against_peers_with_reasons() {
     assert!(String::from_utf8(out.stderr).unwrap().contains("1 row(s) flagged"));
 }
 
+/// The demo (the committed example): colleagues work office hours in Berlin (`[profile] time_zone`), the insider
+/// mostly in the evening and at weekends. `profile` shows it: the insider's two accounts have the highest
+/// after-hours shares every month, and grouped under one person the share is flagged against the peers; `suspects`
+/// still ranks k.walsh first.
+#[test]
+fn profile_on_the_demo_shows_the_insiders_after_hours_work() {
+    let case = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/support-insider/case.toml");
+    let out = bin().arg("profile").arg(&case).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let rows = csv_rows(&String::from_utf8(out.stdout).unwrap());
+    let months = ["2019-06", "2019-07", "2019-08", "2019-09"];
+    for month in months {
+        let mut by_share: Vec<(&str, f64)> = rows[1..].iter().filter(|r| r[2] == month).map(|r| (r[0].as_str(), r[5].parse::<f64>().unwrap())).collect();
+        by_share.sort_by(|a, b| b.1.total_cmp(&a.1));
+        assert_eq!(by_share.len(), 7, "{month}: {by_share:?}");
+        let top: std::collections::BTreeSet<&str> = by_share[..2].iter().map(|(a, _)| *a).collect();
+        assert_eq!(top, ["k.walsh", "rpt_k.walsh"].into(), "{month}: {by_share:?}");
+        assert!(by_share[..2].iter().all(|(_, s)| *s >= 0.7) && by_share[2..].iter().all(|(_, s)| *s == 0.0), "{month}: {by_share:?}");
+    }
+    let out = bin().arg("profile").arg(&case).args(["--alias", "rpt_k.walsh=k.walsh"]).output().unwrap();
+    assert!(out.status.success());
+    let rows = csv_rows(&String::from_utf8(out.stdout).unwrap());
+    for month in months {
+        let walsh = rows.iter().find(|r| r[0] == "k.walsh" && r[2] == month).unwrap();
+        assert!(walsh[8].contains("after_hours_share") && walsh[8].contains("vs peer median 0.00"), "{month}: {walsh:?}");
+        let ranked_first = rows[1..].iter().filter(|r| r[2] == month).max_by(|a, b| a[5].parse::<f64>().unwrap().total_cmp(&b[5].parse::<f64>().unwrap())).unwrap();
+        assert_eq!(ranked_first[0], "k.walsh");
+        assert!(rows.iter().filter(|r| r[2] == month && r[0] != "k.walsh").all(|r| !r[8].contains("after_hours_share")), "{month}");
+    }
+    let victims = case.with_file_name("victims.csv");
+    let out = bin().arg("suspects").arg(&case).arg("--victims").arg(&victims).output().unwrap();
+    assert!(out.status.success());
+    assert_eq!(csv_rows(&String::from_utf8(out.stdout).unwrap())[1][0], "k.walsh");
+}
+
 #[test]
 fn profile_flags_the_planted_insider_in_a_generated_case() {
     let dir = tempfile::tempdir().unwrap();

@@ -102,8 +102,9 @@ fn without_the_log_zone_every_syslog_record_is_rejected_and_the_warning_names_th
     assert!(rejects.contains("syslog time `Dec 30 09:15:04` has no time zone (nor year): set `time_zone` for this log"), "{rejects}");
     let warning = report["warnings"].as_array().unwrap().iter().find(|w| w["code"] == "actor_records_rejected").unwrap_or_else(|| panic!("{}", report["warnings"]));
     assert!(warning["fix"].as_str().unwrap().contains("time_zone"), "{warning}");
-    let by_actor = &report["rejected_by_actor"];
-    assert!(by_actor.to_string().contains("missing_zone"), "{by_actor}");
+    // k.walsh's five QUERY records in one file and one in the other, all for want of the zone.
+    let by_actor = &report["rejected_by_actor"][0];
+    assert_eq!((&by_actor["actor"], &by_actor["source"], &by_actor["records"], &by_actor["missing_zone"]), (&"k.walsh".into(), &"mariadb-syslog".into(), &6.into(), &6.into()), "{by_actor}");
 }
 
 #[test]

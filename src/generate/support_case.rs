@@ -8,6 +8,11 @@
 //! the insider's failed requests, accesses outside the window (one only by its time zone), HEAD requests,
 //! an aggregate query, a query with no key, and a ticket number that does not exist.
 //!
+//! The support team works in Berlin (the portal servers log +02:00, and the case's `[profile] time_zone` is
+//! `Europe/Berlin`): colleagues' work falls on weekdays between 08:00 and 18:00 local time; the insider's
+//! lookups are mostly (85%) in the evening or at weekends, so that `breachscope profile` shows the after-hours
+//! share standing out.
+//!
 //! For the insider hunt (`suspects`, `profile`): optional extra honest agents (`agent01`... with `agent01`
 //! four times as busy), and `victims.csv`, customers of the insider's who reported scam calls (by email,
 //! some typed in capitals) some days after the insider's last look. Both come from their own random
@@ -17,7 +22,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::io::Write;
 use std::path::Path;
 
-use chrono::{Duration, TimeZone, Utc};
+use chrono::{Datelike, Duration, NaiveDate, TimeZone, Utc};
 use rand::seq::IndexedRandom;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -101,7 +106,55 @@ fields = "fields_viewed"               # a list separated by | ; , or spaces; ba
 
 [logs.tables]                          # the log's names for tables → the case's tables
 Customer = "customers"
+
+[profile]                              # for `breachscope profile`: the team's working hours, in its zone
+time_zone = "Europe/Berlin"
+work_hours = "08:00-18:00"
 "#;
+
+/// The support team's zone (the portal servers' +02:00 in summer).
+const OFFICE_ZONE: chrono_tz::Tz = chrono_tz::Europe::Berlin;
+
+/// The hour of the day of the case's events, from its own random stream (the days come from the main one, so the
+/// rest of the case is what it was before hours were given).
+struct Clock(ChaCha8Rng);
+
+impl Clock {
+    fn new(seed: u64) -> Clock {
+        Clock(ChaCha8Rng::seed_from_u64(seed ^ 0x0ff1_ce00))
+    }
+
+    /// A colleague's time on the day of `day` (a time drawn in the window): on a weekday between 08:00 and 18:00
+    /// Berlin time (a weekend day moves to the Monday after, still in the window, which ends on a Monday).
+    fn office(&mut self, day: Timestamp) -> Timestamp {
+        let mut date = day.date_naive();
+        while matches!(date.weekday(), chrono::Weekday::Sat | chrono::Weekday::Sun) {
+            date += Duration::days(1);
+        }
+        let seconds = self.0.random_range(8 * 3600..18 * 3600);
+        at_local(date, seconds)
+    }
+
+    /// One of the insider's lookups on the day of `day`: mostly (85%) after hours, on a weekday evening (19:00 to
+    /// midnight) or at the weekend (09:00 to 23:00); else in office hours.
+    fn insider(&mut self, day: Timestamp) -> Timestamp {
+        if !self.0.random_bool(0.85) {
+            return self.office(day);
+        }
+        let date = day.date_naive();
+        let seconds = match date.weekday() {
+            chrono::Weekday::Sat | chrono::Weekday::Sun => self.0.random_range(9 * 3600..23 * 3600),
+            _ => self.0.random_range(19 * 3600..24 * 3600),
+        };
+        at_local(date, seconds)
+    }
+}
+
+/// `seconds` after midnight of `date` in Berlin (summer time all through the window: no skipped hour).
+fn at_local(date: NaiveDate, seconds: i64) -> Timestamp {
+    let local = date.and_hms_opt(0, 0, 0).expect("valid") + Duration::seconds(seconds);
+    OFFICE_ZONE.from_local_datetime(&local).single().expect("summer time: every local time exists once").with_timezone(&Utc)
+}
 
 const FIRST: [&str; 24] = [
     "James", "Mary", "Robert", "Patricia", "John", "Jennifer", "Michael", "Linda", "David", "Elizabeth", "William", "Barbara", "Richard",
@@ -243,6 +296,7 @@ pub fn generate(dir: &Path, opts: &GenerateOptions) -> Result<GenerateSummary> {
     let window_start = Utc.with_ymd_and_hms(2019, 6, 1, 0, 0, 0).single().expect("valid");
     let window_days = 122; // June to September (30 + 31 + 31 + 30 days)
     let in_window = |rng: &mut ChaCha8Rng| window_start + Duration::seconds(rng.random_range(0..window_days * 86_400));
+    let mut clock = Clock::new(opts.seed);
 
     // The insider's targets: consumers only (no business or government customer was affected).
     let consumers: Vec<usize> = (0..customers.len()).filter(|i| customers[*i].segment == "consumer").collect();
@@ -254,7 +308,7 @@ pub fn generate(dir: &Path, opts: &GenerateOptions) -> Result<GenerateSummary> {
     let mut batch: Vec<(String, usize)> = Vec::new();
     for (n, &ci) in affected.iter().enumerate() {
         let c = &customers[ci];
-        let t = in_window(&mut rng);
+        let t = clock.insider(in_window(&mut rng));
         let channel = n % 5;
         match channel {
             0 | 1 if !c.tickets.is_empty() => {
@@ -288,7 +342,7 @@ pub fn generate(dir: &Path, opts: &GenerateOptions) -> Result<GenerateSummary> {
         }
         // Some customers are looked up twice.
         if n % 7 == 0 {
-            let t2 = in_window(&mut rng);
+            let t2 = clock.insider(in_window(&mut rng));
             logs.crm_row(t2, "k.walsh", "view", "Customer", &c.id, "email;phone");
             truth.entry(c.id.clone()).or_default().add(t2, &["customers.email", "customers.phone"], CRM);
         }
@@ -296,7 +350,7 @@ pub fn generate(dir: &Path, opts: &GenerateOptions) -> Result<GenerateSummary> {
 
     if !batch.is_empty() {
         pg_statement += 1;
-        let t = in_window(&mut rng);
+        let t = clock.insider(in_window(&mut rng));
         flush_ticket_batch(&mut logs, &mut truth, &customers, &mut batch, t, pg_statement);
     }
 
@@ -315,7 +369,7 @@ pub fn generate(dir: &Path, opts: &GenerateOptions) -> Result<GenerateSummary> {
         let after = Utc.with_ymd_and_hms(2019, 10, 1, 0, 0, 0).single().expect("valid") + Duration::hours(rng.random_range(0..400));
         logs.portal_line(after, "k.walsh", &format!("/support/customers/{}", trap(&mut rng)), 200, &mut rng);
         // The prefix-named colleague and the actor's name inside another account's URL.
-        logs.portal_line(in_window(&mut rng), "k.walshe", &format!("/support/customers/{}", trap(&mut rng)), 200, &mut rng);
+        logs.portal_line(clock.office(in_window(&mut rng)), "k.walshe", &format!("/support/customers/{}", trap(&mut rng)), 200, &mut rng);
         logs.portal_line(in_window(&mut rng), "j.smith", &format!("/support/search?q=k.walsh&customer={}", trap(&mut rng)), 200, &mut rng);
         // HEAD requests show nothing.
         logs.portal_line_method(in_window(&mut rng), "k.walsh", "HEAD", &format!("/support/customers/{}", trap(&mut rng)), 200, &mut rng);
@@ -327,13 +381,13 @@ pub fn generate(dir: &Path, opts: &GenerateOptions) -> Result<GenerateSummary> {
         format!("10.20.1.17 - k.walsh [01/Jun/2019:01:30:00 +0200] \"GET /support/customers/{tz_trap} HTTP/1.1\" 200 4312 \"-\" \"Mozilla/5.0 (Windows NT 10.0; Win64; x64)\""),
     ));
     // A ticket number that does not exist: an unresolved key, not a customer.
-    logs.portal_line(in_window(&mut rng), "k.walsh", "/support/tickets/T-999999", 200, &mut rng);
+    logs.portal_line(clock.insider(in_window(&mut rng)), "k.walsh", "/support/tickets/T-999999", 200, &mut rng);
     // An aggregate and a query without a key.
     pg_statement += 1;
-    logs.pg_statement(in_window(&mut rng), "rpt_k.walsh", pg_statement, "SELECT state, count(*)\n  FROM customers\n GROUP BY state", "<none>", false);
+    logs.pg_statement(clock.insider(in_window(&mut rng)), "rpt_k.walsh", pg_statement, "SELECT state, count(*)\n  FROM customers\n GROUP BY state", "<none>", false);
     // A query without a key: replayed against the customers table, it selects the Vermont consumers.
     pg_statement += 1;
-    let t = in_window(&mut rng);
+    let t = clock.insider(in_window(&mut rng));
     logs.pg_statement(t, "rpt_k.walsh", pg_statement, "SELECT full_name, phone FROM customers WHERE state = 'VT' AND account_type = 'consumer'", "<none>", false);
     for c in customers.iter().filter(|c| c.state == "VT" && c.segment == "consumer") {
         truth.entry(c.id.clone()).or_default().add_replayed(t, &["customers.full_name", "customers.phone"], PG);
@@ -343,7 +397,7 @@ pub fn generate(dir: &Path, opts: &GenerateOptions) -> Result<GenerateSummary> {
     for _ in 0..opts.events {
         let who = *COLLEAGUES.choose(&mut rng).expect("non-empty");
         let c = customers.choose(&mut rng).expect("customers exist");
-        let t = in_window(&mut rng);
+        let t = clock.office(in_window(&mut rng));
         match rng.random_range(0..10) {
             0..6 => {
                 let path = match c.tickets.choose(&mut rng) {
@@ -369,7 +423,7 @@ pub fn generate(dir: &Path, opts: &GenerateOptions) -> Result<GenerateSummary> {
         let share = if a == 0 { 4 } else { 1 };
         for _ in 0..(opts.events / 8).max(1) * share {
             let c = customers.choose(&mut extra_rng).expect("customers exist");
-            let t = in_window(&mut extra_rng);
+            let t = clock.office(in_window(&mut extra_rng));
             match c.tickets.choose(&mut extra_rng) {
                 Some(ticket) if extra_rng.random_bool(0.7) => logs.portal_line(t, &who, &format!("/support/tickets/{ticket}"), 200, &mut extra_rng),
                 _ => logs.crm_row(t, &who, "view", "Customer", &c.id, "full_name|email|phone"),
@@ -535,4 +589,37 @@ impl Logs {
 fn write(dir: &Path, name: &str, bytes: &[u8]) -> Result<()> {
     let path = dir.join(name);
     std::fs::write(&path, bytes).map_err(|source| Error::Write { path, source })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::Timelike;
+
+    fn local(t: &Timestamp) -> chrono::DateTime<chrono_tz::Tz> {
+        t.with_timezone(&OFFICE_ZONE)
+    }
+
+    fn office_hours(t: &Timestamp) -> bool {
+        let l = local(t);
+        !matches!(l.weekday(), chrono::Weekday::Sat | chrono::Weekday::Sun) && (8..18).contains(&l.hour())
+    }
+
+    #[test]
+    fn colleagues_work_office_hours_and_the_insider_mostly_after_them() {
+        let mut rng = ChaCha8Rng::seed_from_u64(7);
+        let mut clock = Clock::new(7);
+        let window = (Utc.with_ymd_and_hms(2019, 6, 1, 0, 0, 0).unwrap(), Utc.with_ymd_and_hms(2019, 9, 30, 23, 59, 59).unwrap());
+        let mut after = 0;
+        for _ in 0..2000 {
+            let day = window.0 + Duration::seconds(rng.random_range(0..122 * 86_400));
+            let t = clock.office(day);
+            assert!(office_hours(&t) && t >= window.0 && t <= window.1, "{t}");
+            let t = clock.insider(day);
+            // After hours the insider works on the drawn day itself (the month's counts stay as drawn).
+            assert!(t >= window.0 && t <= window.1 && (office_hours(&t) || local(&t).date_naive() == day.date_naive()), "{day} {t}");
+            after += usize::from(!office_hours(&t));
+        }
+        assert!((1600..1800).contains(&after), "{after} of 2000 after hours");
+    }
 }

@@ -198,6 +198,15 @@ mod tests {
     }
 
     #[test]
+    fn record_path_is_refused_for_formats_that_do_not_read_it() {
+        let settings = ParserSettings { record_path: Some("message".into()), ..Default::default() };
+        let path = std::path::Path::new("x.log");
+        let err = parser_for(Format::MysqlAudit, &settings, b"", path).err().expect("refused").to_string();
+        assert!(err.contains("record_path is read for mongodb-audit logs") && err.contains("mysql-audit"), "{err}");
+        assert!(parser_for(Format::MongodbAudit, &settings, b"", path).is_ok());
+    }
+
+    #[test]
     fn files_close_to_a_supported_format_are_named() {
         assert_eq!(near_miss(CSVLOG.as_bytes()).map(|(_, f)| f), Some(Format::Pgaudit));
         assert_eq!(near_miss(PERCONA_CSV.as_bytes()).map(|(_, f)| f), Some(Format::MysqlAudit));

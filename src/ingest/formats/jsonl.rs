@@ -47,7 +47,8 @@ fn key_paths(value: &Value, prefix: &str, out: &mut Vec<String>) {
     }
 }
 
-fn lookup<'a>(value: &'a Value, path: &str) -> Option<&'a Value> {
+/// A key by its whole name (`user.name`), else a dotted path through nested objects.
+pub fn lookup<'a>(value: &'a Value, path: &str) -> Option<&'a Value> {
     if let Some(v) = value.get(path) {
         return Some(v);
     }

@@ -100,7 +100,7 @@ const ENVELOPE_KEYS: [&str; 2] = ["message", "log"];
 /// The record inside an envelope (the `record_path` key, else `message`/`log`), or the value itself.
 fn enveloped(line: u64, v: &Value, raw: &[u8], path: Option<&str>, zone: Option<Zone>) -> Parsed {
     if let Some(path) = path {
-        return match lookup(v, path) {
+        return match super::jsonl::lookup(v, path) {
             Some(inner) => match unwrap(inner) {
                 Some(record) => self::record(line, &record, raw, zone),
                 None => Parsed::Rejected(Rejection::new(line, 1, format!("`{path}` (record_path) holds no JSON record"), raw)),
@@ -151,11 +151,6 @@ fn cri_message(text: &str) -> Option<&str> {
     let (time, stream, tag, rest) = (parts.next()?, parts.next()?, parts.next()?, parts.next()?);
     (time.contains('T') && time.as_bytes().first().is_some_and(u8::is_ascii_digit) && matches!(stream, "stdout" | "stderr") && matches!(tag, "F" | "P"))
         .then_some(rest)
-}
-
-/// A dotted path (`event.original`), or a key with dots in its name.
-fn lookup<'a>(value: &'a Value, path: &str) -> Option<&'a Value> {
-    value.get(path).or_else(|| path.split('.').try_fold(value, |v, part| v.get(part)))
 }
 
 /// The reason for a record that is no audit record, naming the key that holds one where a key does.

@@ -76,7 +76,9 @@ fn mariadb_syslog_fields() -> &'static Regex {
 /// `"%s %.*s", syslog_info, message`), or a file line forwarded through syslog, with its own timestamp.
 fn syslog_fields(message: &str) -> Option<regex::Captures<'_>> {
     let message = message.trim_end();
-    if let Some(c) = mariadb_line().captures(message.trim_start()) {
+    // A forwarded file line: only with the plugin's `YYYYMMDD HH:MM:SS` (a server host of ten digits must not
+    // be taken for an epoch time, shifting the account).
+    if let Some(c) = mariadb_line().captures(message.trim_start()).filter(|c| c[1].contains(' ')) {
         return Some(c);
     }
     let re = mariadb_syslog_fields();
@@ -824,7 +826,9 @@ Jun  3 10:00:00 db1 mysql-server_auditing:  db1,k.walsh,10.0.0.9,62,515,QUERY,cr
 Jun  3 10:00:01 db1 systemd[1]: Started Session 4 of user root.\n\
 Dec 31 23:59:00 db1 mysql-server_auditing: prod-eu db1,app_rw,10.0.0.7,70,900,QUERY,crm,'select 1',0\n\
 Jun  3 10:00:02 db1 mysql-server_auditing:  db1,k.walsh,10.0.0.9,62,516,QUERY,crm,'select email from customers where customer_id = \\'C2\n\
-Jun  3 10:00:03 db1 mysql-server_auditing: garbage\n";
+Jun  3 10:00:03 db1 mysql-server_auditing: garbage\n\
+Jun  3 10:00:04 db1 mysql-server_auditing:  1234567890,k.walsh,10.0.0.9,63,600,QUERY,crm,'select 2',0\n\
+Jun  3 10:00:05 db1 mysql-server_auditing: 20190603 10:00:05,db1,k.walsh,10.0.0.9,64,700,QUERY,crm,'select 3',0\n";
         let window = |s: &str, u: &str| Window {
             since: Some(chrono::DateTime::parse_from_rfc3339(s).unwrap().to_utc()),
             until: Some(chrono::DateTime::parse_from_rfc3339(u).unwrap().to_utc()),
@@ -841,12 +845,16 @@ Jun  3 10:00:03 db1 mysql-server_auditing: garbage\n";
         let dublin = Zone::parse("Europe/Dublin").unwrap();
         let out = parse(Some(dublin), window("2019-06-01T00:00:00Z", "2020-01-31T00:00:00Z"));
         let ev = events(&out);
-        assert_eq!(ev.len(), 2, "{out:?}");
+        assert_eq!(ev.len(), 4, "{out:?}");
         assert_eq!((ev[0].line, ev[0].actor.as_deref()), (3, Some("k.walsh")));
+        // A server host of digits is a host, not an epoch time; a forwarded file line keeps its own time.
+        let by_line = |n: u64| ev.iter().find(|e| e.line == n).unwrap_or_else(|| panic!("line {n}: {out:?}"));
+        assert_eq!(by_line(8).actor.as_deref(), Some("k.walsh"));
+        assert_eq!((by_line(9).actor.as_deref(), by_line(9).time.to_rfc3339()), (Some("k.walsh"), "2019-06-03T09:00:05+00:00".to_string()));
         assert!(matches!(&ev[0].payload, Payload::Sql { statement: StatementText::Logged(s), .. } if s.ends_with("customer_id = 'C1'")));
         // Read in the log's zone (Irish summer time), in the window's year; December in the window's first year.
         assert_eq!(ev[0].time.to_rfc3339(), "2019-06-03T09:00:00+00:00");
-        assert_eq!((ev[1].actor.as_deref(), ev[1].time.to_rfc3339()), (Some("app_rw"), "2019-12-31T23:59:00+00:00".to_string()));
+        assert_eq!((by_line(5).actor.as_deref(), by_line(5).time.to_rfc3339()), (Some("app_rw"), "2019-12-31T23:59:00+00:00".to_string()));
         assert!(out.iter().any(|p| matches!(p, Parsed::Ignored { line: 4, .. })), "{out:?}");
         let rejected: Vec<&Rejection> = out.iter().filter_map(|p| if let Parsed::Rejected(r) = p { Some(r) } else { None }).collect();
         assert_eq!(rejected.len(), 2, "{out:?}");
@@ -856,11 +864,12 @@ Jun  3 10:00:03 db1 mysql-server_auditing: garbage\n";
         let out = parse(None, window("2019-06-01T00:00:00Z", "2019-09-30T00:00:00Z"));
         assert!(events(&out).is_empty());
         let zoneless: Vec<&Rejection> = out.iter().filter_map(|p| if let Parsed::Rejected(r) = p { Some(r) } else { None }).filter(|r| r.missing_zone()).collect();
-        assert_eq!(zoneless.iter().map(|r| r.actor.as_deref()).collect::<Vec<_>>(), [Some("k.walsh"), Some("app_rw")]);
+        assert_eq!(zoneless.iter().map(|r| r.actor.as_deref()).collect::<Vec<_>>(), [Some("k.walsh"), Some("app_rw"), Some("k.walsh"), Some("k.walsh")]);
         // Without a window there is no year: refused, never guessed.
         let out = parse(Some(dublin), Window::default());
         assert!(out.iter().any(|p| matches!(p, Parsed::Rejected(r) if r.reason.contains("no year"))), "{out:?}");
-        assert!(events(&out).is_empty());
+        // Only the forwarded file line, which has its own date, is read.
+        assert_eq!(events(&out).iter().map(|e| e.line).collect::<Vec<_>>(), [9]);
     }
 
     #[test]
