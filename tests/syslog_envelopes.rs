@@ -27,6 +27,8 @@ fn analyze(case_file: &Path, out: &Path) -> (BTreeMap<String, BTreeMap<String, S
         .arg(out.join("p.csv"))
         .arg("--jurisdictions")
         .arg(out.join("j.csv"))
+        .arg("--actions")
+        .arg(out.join("actions.csv"))
         .arg("--quiet")
         .assert()
         .success();
