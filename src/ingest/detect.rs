@@ -2,7 +2,7 @@
 
 use crate::error::{Error, Result};
 use crate::ingest::event::{Format, LogParser, ParserSettings};
-use crate::ingest::formats::{cloudtrail, combined, generic_csv, jsonl, mongodb, mysql_audit, pgaudit, salesforce, zendesk};
+use crate::ingest::formats::{cloudtrail, combined, generic_csv, jsonl, mongodb, mssql_audit, mysql_audit, oracle_audit, pgaudit, salesforce, zendesk};
 use crate::ingest::prefilter;
 
 /// Guesses the format from the first bytes of a file (decompressed). Order matters: a pgaudit csvlog is
@@ -48,6 +48,12 @@ fn detect_audit_format(text: &str, first: &str) -> Option<Format> {
     if zendesk::looks_like(first) {
         return Some(Format::Zendesk);
     }
+    if mssql_audit::looks_like(text) {
+        return Some(Format::MssqlAudit);
+    }
+    if oracle_audit::looks_like(unquoted) {
+        return Some(Format::OracleAudit);
+    }
     None
 }
 
@@ -71,6 +77,8 @@ pub fn parser_for(format: Format, settings: &ParserSettings, sample: &[u8], path
         Format::Cloudtrail => Box::new(cloudtrail::CloudtrailParser { time_zone: settings.time_zone }),
         Format::Salesforce => Box::new(salesforce::SalesforceParser::new(settings, sample).map_err(|m| Error::input(path, m))?),
         Format::Zendesk => Box::new(zendesk::ZendeskParser::new(settings, sample).map_err(|m| Error::input(path, m))?),
+        Format::MssqlAudit => Box::new(mssql_audit::MssqlAuditParser),
+        Format::OracleAudit => Box::new(oracle_audit::OracleAuditParser::new(settings)),
     })
 }
 
@@ -158,6 +166,8 @@ pub fn near_miss(sample: &[u8]) -> Option<(&'static str, Format)> {
         Format::Cloudtrail => Some(("an AWS CloudTrail log", Format::Cloudtrail)),
         Format::Salesforce => Some(("a Salesforce EventLogFile", Format::Salesforce)),
         Format::Zendesk => Some(("a Zendesk access-log export", Format::Zendesk)),
+        Format::MssqlAudit => Some(("SQL Server Audit records (fn_get_audit_file output)", Format::MssqlAudit)),
+        Format::OracleAudit => Some(("an Oracle UNIFIED_AUDIT_TRAIL export", Format::OracleAudit)),
     }
 }
 
@@ -192,6 +202,18 @@ mod tests {
         assert_eq!(resolve_format(None, DIGEST.as_bytes(), path).unwrap(), Format::Cloudtrail);
         assert_eq!(looks_unlike(Format::Cloudtrail, DIGEST.as_bytes()), None);
         assert!(resolve_format(Some("nonsense"), b"", path).is_err());
+    }
+
+    #[test]
+    fn enterprise_audit_exports_are_detected() {
+        for (text, format) in [
+            (include_str!("../../testdata/logs/mssql-audit/CRM_Audit_fn_get_audit_file.csv"), Format::MssqlAudit),
+            (include_str!("../../testdata/logs/oracle-audit/unified_audit_trail_19c.csv"), Format::OracleAudit),
+            (include_str!("../../testdata/logs/oracle-audit/unified_audit_trail_12c.csv"), Format::OracleAudit),
+        ] {
+            assert_eq!(detect_format(text.as_bytes()), Some(format));
+            assert_eq!(near_miss(text.as_bytes()).map(|(_, f)| f), Some(format));
+        }
     }
 
     #[test]

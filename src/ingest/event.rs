@@ -295,10 +295,12 @@ pub enum Format {
     Cloudtrail,
     Salesforce,
     Zendesk,
+    MssqlAudit,
+    OracleAudit,
 }
 
 impl Format {
-    pub const ALL: [Format; 9] = [
+    pub const ALL: [Format; 11] = [
         Format::Combined,
         Format::Pgaudit,
         Format::Csv,
@@ -308,6 +310,8 @@ impl Format {
         Format::Cloudtrail,
         Format::Salesforce,
         Format::Zendesk,
+        Format::MssqlAudit,
+        Format::OracleAudit,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -321,6 +325,8 @@ impl Format {
             Format::Cloudtrail => "cloudtrail",
             Format::Salesforce => "salesforce",
             Format::Zendesk => "zendesk",
+            Format::MssqlAudit => "mssql-audit",
+            Format::OracleAudit => "oracle-audit",
         }
     }
 
@@ -335,6 +341,8 @@ impl Format {
             Format::Cloudtrail => "AWS CloudTrail (Records file, JSON Lines or EventBridge): DynamoDB and S3 data events",
             Format::Salesforce => "Salesforce Event Monitoring EventLogFile CSV",
             Format::Zendesk => "Zendesk access-log export (JSON Lines or CSV)",
+            Format::MssqlAudit => "SQL Server Audit records (sys.fn_get_audit_file output as CSV)",
+            Format::OracleAudit => "Oracle Unified Auditing (UNIFIED_AUDIT_TRAIL exported as CSV)",
         }
     }
 
@@ -349,6 +357,8 @@ impl Format {
             "cloudtrail" | "aws" => Some(Format::Cloudtrail),
             "salesforce" | "eventlogfile" => Some(Format::Salesforce),
             "zendesk" => Some(Format::Zendesk),
+            "mssql-audit" | "mssql" | "sqlserver" | "sql-server" | "sqlaudit" => Some(Format::MssqlAudit),
+            "oracle-audit" | "oracle" | "unified-audit" => Some(Format::OracleAudit),
             _ => None,
         }
     }

@@ -1,0 +1,123 @@
+//! Enterprise database audit trails end to end (issue 21): SQL Server Audit (`fn_get_audit_file` CSV) and Oracle
+//! Unified Auditing (`UNIFIED_AUDIT_TRAIL` CSV), detected by `inspect`, and the case in testdata/cases/enterprise-db:
+//! which customers are listed, with which classes, fields and evidence.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use crate::common::{bin, read_csv, read_json, repo};
+
+fn inspect(file: &Path, extra: &[&str]) -> String {
+    let out = bin().arg("inspect").arg(file).args(["-n", "50"]).args(extra).env("NO_COLOR", "1").output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// `records:  R read = E access events + I ignored + J rejected`
+fn counts(stdout: &str) -> Vec<u64> {
+    let line = stdout.lines().find(|l| l.starts_with("records:")).unwrap_or_else(|| panic!("{stdout}"));
+    line.split(|c: char| !c.is_ascii_digit()).filter(|s| !s.is_empty()).map(|s| s.parse().unwrap()).collect()
+}
+
+#[test]
+fn sql_server_and_oracle_exports_are_detected_and_read() {
+    let logs = repo().join("testdata/logs");
+    let out = inspect(&logs.join("mssql-audit/CRM_Audit_fn_get_audit_file.csv"), &[]);
+    assert!(out.contains("format:   mssql-audit"), "{out}");
+    // 9 records: 7 events, the login, and the second object's record of the join (counted once).
+    assert_eq!(counts(&out), [9, 7, 2, 0], "{out}");
+    assert!(out.contains("succeeded = 0 (permission check failed)"), "{out}");
+    assert!(out.contains("2019-06-03T09:02:40.175221Z") && out.contains("ACME\\k.walsh"), "{out}");
+
+    let out = inspect(&logs.join("oracle-audit/unified_audit_trail_19c.csv"), &[]);
+    assert!(out.contains("format:   oracle-audit"), "{out}");
+    assert_eq!(counts(&out), [7, 4, 3, 0], "{out}");
+    // EVENT_TIMESTAMP_UTC is read, not the Berlin EVENT_TIMESTAMP beside it.
+    assert!(out.contains("2019-06-04T09:02:41.904417Z") && out.contains("ORA-01031"), "{out}");
+
+    // Oracle 12c: EVENT_TIMESTAMP only, without a zone: rejected with the fix until the zone is given.
+    let file = logs.join("oracle-audit/unified_audit_trail_12c.csv");
+    let out = inspect(&file, &[]);
+    assert_eq!(counts(&out), [3, 0, 0, 3], "{out}");
+    assert!(out.contains("EVENT_TIMESTAMP `03-JUN-19 11.00.07.208815000 AM` has no time zone") && out.contains("set `time_zone`"), "{out}");
+    let out = inspect(&file, &["--time-zone", "Europe/Berlin"]);
+    assert_eq!(counts(&out), [3, 3, 0, 0], "{out}");
+    assert!(out.contains("2019-05-31T23:30:12.664019Z") && out.contains("2019-06-03T13:47:19.100362Z"), "{out}");
+}
+
+#[test]
+fn enterprise_db_case_lists_the_customers_with_their_classes() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    bin()
+        .arg("analyze")
+        .arg(repo().join("testdata/cases/enterprise-db/case.toml"))
+        .args(["--out", d.join("a.csv").to_str().unwrap(), "--report", d.join("r.json").to_str().unwrap()])
+        .args(["--rejects", d.join("rej.csv").to_str().unwrap(), "--people", d.join("p.csv").to_str().unwrap()])
+        .args(["--jurisdictions", d.join("j.csv").to_str().unwrap(), "--quiet"])
+        .assert()
+        .success();
+    let rows: BTreeMap<String, BTreeMap<String, String>> =
+        read_csv(&d.join("a.csv")).into_iter().map(|r| (r["customer_id"].clone(), r)).collect();
+    let expected = std::fs::read_to_string(repo().join("testdata/cases/enterprise-db/expected_customers.txt")).unwrap();
+    assert_eq!(rows.keys().cloned().collect::<Vec<_>>(), expected.lines().collect::<Vec<_>>());
+    let row = |key: &str, column: &str| rows[key][column].clone();
+    // SQL Server: T-SQL brackets and TOP (C001), a join through tickets counted once (C002, C003), a key-less filter
+    // replayed (C005: the Vermont business customer, email only).
+    assert_eq!(row("C001", "data_classes"), "email_addresses;names;phone_numbers");
+    assert_eq!((row("C001", "sources").as_str(), row("C001", "evidence").as_str()), ("sqlserver", "named"));
+    for key in ["C002", "C003"] {
+        assert_eq!(row(key, "exposed_fields"), "customers.full_name;tickets.subject;tickets.ticket_number");
+        assert_eq!((row(key, "data_classes").as_str(), row(key, "access_count").as_str()), ("names;support_tickets", "1"));
+    }
+    assert_eq!((row("C005", "data_classes").as_str(), row("C005", "evidence").as_str()), ("email_addresses", "replayed"));
+    // Oracle: binds substituted (:B1 = C006, :tn = T-7 → C007), EVENT_TIMESTAMP_UTC read.
+    assert_eq!((row("C006", "data_classes").as_str(), row("C006", "sources").as_str()), ("names;phone_numbers", "oracle-19c"));
+    assert_eq!(row("C006", "first_access"), "2019-06-04T09:02:41.904417Z");
+    assert_eq!(row("C007", "exposed_fields"), "customers.email;tickets.subject");
+    // Oracle 12c, Berlin time without a zone, read in the declared zone: 11:00 Berlin is 09:00 UTC.
+    assert_eq!(row("C008", "data_classes"), "email_addresses;geographic_locations;names;phone_numbers");
+    assert_eq!((row("C008", "first_access").as_str(), row("C008", "sources").as_str()), ("2019-06-03T09:00:07.208815Z", "oracle-12c"));
+    // C004: refused by SQL Server (succeeded False), read after the window, and read at 01:30 Berlin on 1 June,
+    // which is 31 May in UTC: never listed. C002's read by ACME\j.doe and SCOTT's are other accounts'.
+    assert!(!rows.contains_key("C004"));
+
+    let report = read_json(&d.join("r.json"));
+    let input = |suffix: &str| report["inputs"].as_array().unwrap().iter().find(|i| i["path"].as_str().unwrap().ends_with(suffix)).unwrap().clone();
+    let sql_server = input("CRM_Audit_fn_get_audit_file.csv");
+    assert_eq!(sql_server["format"], "mssql-audit");
+    assert_eq!(sql_server["ignored_by_reason"]["failed request"], 1);
+    assert_eq!(sql_server["ignored_by_reason"]["statement already logged (record of another object of the same statement)"], 1);
+    assert_eq!(input("unified_audit_trail_19c.csv")["ignored_by_reason"]["failed request"], 1);
+    assert_eq!(input("unified_audit_trail_12c.csv")["ignored_by_reason"]["outside the case window"], 1);
+    // A stored procedure and a PL/SQL call may return any rows: unresolved, with the reason, never "nothing".
+    let unresolved: Vec<(String, String)> = report["unresolved_queries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|q| (q["source"].as_str().unwrap().to_string(), q["reason"].as_str().unwrap().to_string()))
+        .collect();
+    assert_eq!(unresolved.len(), 2, "{unresolved:?}");
+    assert!(unresolved.iter().any(|(s, r)| s == "sqlserver" && r.contains("stored procedure")), "{unresolved:?}");
+    assert!(unresolved.iter().any(|(s, r)| s == "oracle-12c" && r.contains("PL/SQL")), "{unresolved:?}");
+    assert_eq!(std::fs::read_to_string(d.join("rej.csv")).unwrap().lines().count(), 1, "header only");
+}
+
+#[test]
+fn oracle_export_without_its_zone_is_loud() {
+    // The 12c export's times have no zone: without `time_zone` its records are rejected and the actor's rejected
+    // records are a warning that names the fix.
+    let dir = tempfile::tempdir().unwrap();
+    let case = dir.path().join("case");
+    crate::common::copy_dir(&repo().join("testdata/cases/enterprise-db"), &case);
+    let toml = std::fs::read_to_string(case.join("case.toml")).unwrap().replace("../../logs", &repo().join("testdata/logs").to_string_lossy());
+    std::fs::write(case.join("case.toml"), toml.replace("time_zone = \"Europe/Berlin\"", "")).unwrap();
+    bin().arg("analyze").arg(case.join("case.toml")).arg("--quiet").assert().success();
+    let report = read_json(&case.join("report.json"));
+    let codes: Vec<&str> = report["warnings"].as_array().unwrap().iter().map(|w| w["code"].as_str().unwrap()).collect();
+    assert!(codes.contains(&"actor_records_rejected"), "{codes:?}");
+    let list: Vec<String> = read_csv(&case.join("affected_customers.csv")).into_iter().map(|r| r["customer_id"].clone()).collect();
+    assert!(!list.contains(&"C008".to_string()), "{list:?}");
+    let rejects = std::fs::read_to_string(case.join("rejects.csv")).unwrap();
+    assert_eq!(rejects.matches("has no time zone").count(), 3, "{rejects}");
+}
