@@ -121,3 +121,54 @@ fn oracle_export_without_its_zone_is_loud() {
     let rejects = std::fs::read_to_string(case.join("rejects.csv")).unwrap();
     assert_eq!(rejects.matches("has no time zone").count(), 3, "{rejects}");
 }
+
+#[test]
+fn snowflake_access_history_joined_to_query_history() {
+    let out = inspect(&repo().join("testdata/logs/snowflake/access_history.csv"), &[]);
+    assert!(out.contains("format:   snowflake-access"), "{out}");
+    assert_eq!(counts(&out), [6, 6, 0, 0], "{out}");
+    assert!(out.contains("2019-06-05T09:10:11.482Z"), "QUERY_START_TIME's offset honoured: {out}");
+
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    bin()
+        .arg("analyze")
+        .arg(repo().join("testdata/cases/snowflake/case.toml"))
+        .args(["--out", d.join("a.csv").to_str().unwrap(), "--report", d.join("r.json").to_str().unwrap()])
+        .args(["--rejects", d.join("rej.csv").to_str().unwrap(), "--people", d.join("p.csv").to_str().unwrap()])
+        .args(["--jurisdictions", d.join("j.csv").to_str().unwrap(), "--quiet"])
+        .assert()
+        .success();
+    let rows: BTreeMap<String, BTreeMap<String, String>> =
+        read_csv(&d.join("a.csv")).into_iter().map(|r| (r["customer_id"].clone(), r)).collect();
+    let expected = std::fs::read_to_string(repo().join("testdata/cases/snowflake/expected_customers.txt")).unwrap();
+    assert_eq!(rows.keys().cloned().collect::<Vec<_>>(), expected.lines().collect::<Vec<_>>());
+    let row = |key: &str, column: &str| rows[key][column].clone();
+    // The key predicate names C001 and C002; ACCESS_HISTORY's column list gives the fields.
+    assert_eq!((row("C002", "exposed_fields").as_str(), row("C002", "evidence").as_str()), ("customers.customer_id;customers.email;customers.full_name", "named"));
+    assert_eq!(row("C002", "data_classes"), "email_addresses;names");
+    // `state = 'VT'` is replayed (C001, C005); the columns read were PHONE and STATE.
+    assert_eq!((row("C005", "data_classes").as_str(), row("C005", "evidence").as_str()), ("geographic_locations;phone_numbers", "replayed"));
+    assert_eq!(row("C001", "data_classes"), "email_addresses;geographic_locations;names;phone_numbers");
+    // A ticket read names its customer.
+    assert_eq!((row("C006", "data_classes").as_str(), row("C006", "exposed_fields").as_str()), ("support_tickets", "tickets.subject;tickets.ticket_number"));
+    // C003's query failed (EXECUTION_STATUS FAIL); C007 was J_DOE's.
+    let report = read_json(&d.join("r.json"));
+    assert_eq!(report["inputs"][0]["ignored_by_reason"]["failed request"], 1);
+    // The view's rows are unknown: unresolved, loud, with the base columns it read.
+    let unresolved = report["unresolved_queries"].as_array().unwrap();
+    assert_eq!(unresolved.len(), 1, "{unresolved:?}");
+    assert!(unresolved[0]["reason"].as_str().unwrap().contains("VIP_CUSTOMERS"), "{unresolved:?}");
+
+    // Without the QUERY_HISTORY export the rows are not known: every read is unresolved, nothing is listed by guess.
+    let case = d.join("noqh");
+    crate::common::copy_dir(&repo().join("testdata/cases/snowflake"), &case);
+    let toml = std::fs::read_to_string(case.join("case.toml")).unwrap().replace("../../logs", &repo().join("testdata/logs").to_string_lossy());
+    std::fs::write(case.join("case.toml"), toml.replace("query_history = \"query_history.csv\"", "")).unwrap();
+    bin().arg("analyze").arg(case.join("case.toml")).arg("--quiet").assert().success();
+    assert!(read_csv(&case.join("affected_customers.csv")).is_empty());
+    let report = read_json(&case.join("report.json"));
+    let reasons: Vec<&str> = report["unresolved_queries"].as_array().unwrap().iter().map(|q| q["reason"].as_str().unwrap()).collect();
+    assert_eq!(reasons.len(), 5, "{reasons:?}");
+    assert!(reasons.iter().all(|r| r.contains("query_history")), "{reasons:?}");
+}

@@ -111,6 +111,9 @@ pub struct LogSection {
     pub time_zone: Option<String>,
     /// A CSV naming the log's account ids (Salesforce USER_ID, Zendesk user_id).
     pub users: Option<String>,
+    /// Snowflake: the QUERY_HISTORY export (CSV) whose QUERY_TEXT and EXECUTION_STATUS the ACCESS_HISTORY rows
+    /// are joined to by QUERY_ID.
+    pub query_history: Option<String>,
     /// The log's character encoding (default: `--encoding`, else utf-8).
     pub encoding: Option<String>,
     /// What a view of a record shows where the log does not say: `TABLE` or `TABLE:ACTION` (a case table or

@@ -112,6 +112,8 @@ pub struct LogSpec {
     pub time_zone: Option<crate::read::timefmt::Zone>,
     /// Account ids → names, from the log's `users` table.
     pub users: BTreeMap<String, String>,
+    /// Snowflake: the QUERY_HISTORY export joined to the ACCESS_HISTORY rows (`query_history`), checked to exist.
+    pub query_history: Option<std::path::PathBuf>,
     /// The files' character encoding: the log's `encoding`, else `--encoding`, else UTF-8.
     pub encoding: crate::read::encoding::TextEncoding,
     /// What views of records show where the log does not say (`[logs.views]`), most specific first: the
@@ -204,6 +206,11 @@ pub(crate) fn build_log(case_path: &Path, dir: &Path, schema: &Schema, index: us
         Some(p) => crate::read::accounts::load(&dir.join(p))?,
         None => BTreeMap::new(),
     };
+    let query_history = match &section.query_history {
+        Some(p) if !dir.join(p).is_file() => return Err(bad(format!("query_history: `{p}` is not a file (the QUERY_HISTORY export, relative to the case file)"))),
+        Some(p) => Some(dir.join(p)),
+        None => None,
+    };
 
     let mut actions = BTreeMap::new();
     for (name, kind) in &section.actions {
@@ -231,6 +238,7 @@ pub(crate) fn build_log(case_path: &Path, dir: &Path, schema: &Schema, index: us
         table_names,
         time_zone,
         users,
+        query_history,
         encoding,
         views,
         attributes,

@@ -52,6 +52,7 @@ pub fn run(args: &InspectArgs, ui: &Ui, inputs: &input::InputDefaults) -> Result
         time_zone,
         users,
         log_format,
+        query_history: source.as_ref().and_then(|log| log.query_history.clone()),
     };
     let parser = ingest::detect::parser_for(format, &settings, &sample, &args.file)?;
     let bytes = std::fs::metadata(&args.file).map(|m| m.len()).unwrap_or(0);

@@ -256,6 +256,7 @@ pub(crate) mod testing {
             table_names: BTreeMap::new(),
             time_zone: None,
             users: BTreeMap::new(),
+            query_history: None,
             encoding: Default::default(),
             views: Vec::new(),
             attributes: BTreeMap::new(),

@@ -21,7 +21,7 @@ use sqlparser::ast::{InTarget,
     BinaryOperator, CastKind, CopySource, DataType, Expr, GroupByExpr, Ident, ObjectName, ObjectNamePart, OrderByKind, Query, Select,
     SelectItem, SelectItemQualifiedWildcardKind, SetExpr, Statement, TableAlias, TableFactor, UnaryOperator, Value,
 };
-use sqlparser::dialect::{Dialect, GenericDialect, MsSqlDialect, MySqlDialect, OracleDialect, PostgreSqlDialect};
+use sqlparser::dialect::{Dialect, GenericDialect, MsSqlDialect, MySqlDialect, OracleDialect, PostgreSqlDialect, SnowflakeDialect};
 use sqlparser::parser::Parser;
 
 use crate::evidence::access::{Access, FieldsFrom, RecordAccess, ReplayQuery};
@@ -48,6 +48,8 @@ pub enum SqlDialect {
     MsSql,
     /// Oracle Unified Auditing (`"X"` is a name, `:name` / `:1` binds).
     Oracle,
+    /// Snowflake query text (`"X"` is a name).
+    Snowflake,
 }
 
 impl SqlDialect {
@@ -58,6 +60,7 @@ impl SqlDialect {
             Some(Format::Pgaudit | Format::Cloudtrail) => SqlDialect::PostgreSql,
             Some(Format::MssqlAudit) => SqlDialect::MsSql,
             Some(Format::OracleAudit) => SqlDialect::Oracle,
+            Some(Format::SnowflakeAccess) => SqlDialect::Snowflake,
             _ => SqlDialect::Unknown,
         }
     }
@@ -69,6 +72,7 @@ impl SqlDialect {
             SqlDialect::Unknown => &[&PostgreSqlDialect {}, &MySqlDialect {}, &MsSqlDialect {}, &GenericDialect {}],
             SqlDialect::MsSql => &[&MsSqlDialect {}, &GenericDialect {}],
             SqlDialect::Oracle => &[&OracleDialect {}, &GenericDialect {}, &PostgreSqlDialect {}],
+            SqlDialect::Snowflake => &[&SnowflakeDialect {}, &GenericDialect {}, &PostgreSqlDialect {}],
         }
     }
 }

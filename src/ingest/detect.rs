@@ -2,7 +2,7 @@
 
 use crate::error::{Error, Result};
 use crate::ingest::event::{Format, LogParser, ParserSettings};
-use crate::ingest::formats::{cloudtrail, combined, generic_csv, jsonl, mongodb, mssql_audit, mysql_audit, oracle_audit, pgaudit, salesforce, zendesk};
+use crate::ingest::formats::{cloudtrail, combined, generic_csv, jsonl, mongodb, mssql_audit, mysql_audit, oracle_audit, pgaudit, salesforce, snowflake, zendesk};
 use crate::ingest::prefilter;
 
 /// Guesses the format from the first bytes of a file (decompressed). Order matters: a pgaudit csvlog is
@@ -54,6 +54,9 @@ fn detect_audit_format(text: &str, first: &str) -> Option<Format> {
     if oracle_audit::looks_like(unquoted) {
         return Some(Format::OracleAudit);
     }
+    if snowflake::looks_like(text) {
+        return Some(Format::SnowflakeAccess);
+    }
     None
 }
 
@@ -79,6 +82,7 @@ pub fn parser_for(format: Format, settings: &ParserSettings, sample: &[u8], path
         Format::Zendesk => Box::new(zendesk::ZendeskParser::new(settings, sample).map_err(|m| Error::input(path, m))?),
         Format::MssqlAudit => Box::new(mssql_audit::MssqlAuditParser),
         Format::OracleAudit => Box::new(oracle_audit::OracleAuditParser::new(settings)),
+        Format::SnowflakeAccess => Box::new(snowflake::SnowflakeParser::new(settings).map_err(|m| Error::input(path, m))?),
     })
 }
 
@@ -168,6 +172,7 @@ pub fn near_miss(sample: &[u8]) -> Option<(&'static str, Format)> {
         Format::Zendesk => Some(("a Zendesk access-log export", Format::Zendesk)),
         Format::MssqlAudit => Some(("SQL Server Audit records (fn_get_audit_file output)", Format::MssqlAudit)),
         Format::OracleAudit => Some(("an Oracle UNIFIED_AUDIT_TRAIL export", Format::OracleAudit)),
+        Format::SnowflakeAccess => Some(("a Snowflake ACCESS_HISTORY export", Format::SnowflakeAccess)),
     }
 }
 

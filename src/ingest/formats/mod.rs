@@ -11,4 +11,5 @@ pub mod mysql_audit;
 pub mod oracle_audit;
 pub mod pgaudit;
 pub mod salesforce;
+pub mod snowflake;
 pub mod zendesk;
