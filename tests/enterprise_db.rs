@@ -172,3 +172,40 @@ fn snowflake_access_history_joined_to_query_history() {
     assert_eq!(reasons.len(), 5, "{reasons:?}");
     assert!(reasons.iter().all(|r| r.contains("query_history")), "{reasons:?}");
 }
+
+#[test]
+fn bigquery_table_data_reads_joined_to_their_jobs() {
+    let out = inspect(&repo().join("testdata/logs/bigquery/data_access_gcloud.json"), &[]);
+    assert!(out.contains("format:   bigquery-audit"), "{out}");
+    // 11 entries, newest first: 5 reads (the join's two tableDataRead entries are one), 5 job records.
+    assert_eq!(counts(&out), [11, 5, 6, 0], "{out}");
+
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    bin()
+        .arg("analyze")
+        .arg(repo().join("testdata/cases/bigquery/case.toml"))
+        .args(["--out", d.join("a.csv").to_str().unwrap(), "--report", d.join("r.json").to_str().unwrap()])
+        .args(["--rejects", d.join("rej.csv").to_str().unwrap(), "--people", d.join("p.csv").to_str().unwrap()])
+        .args(["--jurisdictions", d.join("j.csv").to_str().unwrap(), "--quiet"])
+        .assert()
+        .success();
+    let rows: BTreeMap<String, BTreeMap<String, String>> =
+        read_csv(&d.join("a.csv")).into_iter().map(|r| (r["customer_id"].clone(), r)).collect();
+    let expected = std::fs::read_to_string(repo().join("testdata/cases/bigquery/expected_customers.txt")).unwrap();
+    assert_eq!(rows.keys().cloned().collect::<Vec<_>>(), expected.lines().collect::<Vec<_>>());
+    let row = |key: &str, column: &str| rows[key][column].clone();
+    // tableDataRead.fields decide the fields: C005 (replayed `account_type = 'business'`) showed email and account_type.
+    assert_eq!((row("C005", "exposed_fields").as_str(), row("C005", "evidence").as_str()), ("customers.account_type;customers.email", "replayed"));
+    assert_eq!(row("C005", "data_classes"), "email_addresses");
+    // C003: named by its key (name, phone), then selected by the business filter (email): two accesses.
+    assert_eq!((row("C003", "data_classes").as_str(), row("C003", "access_count").as_str()), ("email_addresses;names;phone_numbers", "2"));
+    // The join's two tables are one job, one access: the ticket's customer with the fields of both tables.
+    assert_eq!((row("C007", "data_classes").as_str(), row("C007", "access_count").as_str()), ("email_addresses;support_tickets", "1"));
+    // The read whose job text is not in the export: unresolved, with its fields and the fix.
+    let report = read_json(&d.join("r.json"));
+    let unresolved = report["unresolved_queries"].as_array().unwrap();
+    assert_eq!(unresolved.len(), 1, "{unresolved:?}");
+    assert!(unresolved[0]["reason"].as_str().unwrap().contains("jobInsertion/jobChange"), "{unresolved:?}");
+    assert_eq!(unresolved[0]["fields"], serde_json::json!(["customers.customer_id", "customers.full_name", "customers.phone"]));
+}

@@ -21,7 +21,7 @@ use sqlparser::ast::{InTarget,
     BinaryOperator, CastKind, CopySource, DataType, Expr, GroupByExpr, Ident, ObjectName, ObjectNamePart, OrderByKind, Query, Select,
     SelectItem, SelectItemQualifiedWildcardKind, SetExpr, Statement, TableAlias, TableFactor, UnaryOperator, Value,
 };
-use sqlparser::dialect::{Dialect, GenericDialect, MsSqlDialect, MySqlDialect, OracleDialect, PostgreSqlDialect, SnowflakeDialect};
+use sqlparser::dialect::{BigQueryDialect, Dialect, GenericDialect, MsSqlDialect, MySqlDialect, OracleDialect, PostgreSqlDialect, SnowflakeDialect};
 use sqlparser::parser::Parser;
 
 use crate::evidence::access::{Access, FieldsFrom, RecordAccess, ReplayQuery};
@@ -50,6 +50,8 @@ pub enum SqlDialect {
     Oracle,
     /// Snowflake query text (`"X"` is a name).
     Snowflake,
+    /// BigQuery GoogleSQL (`` `project.dataset.table` ``).
+    BigQuery,
 }
 
 impl SqlDialect {
@@ -61,6 +63,7 @@ impl SqlDialect {
             Some(Format::MssqlAudit) => SqlDialect::MsSql,
             Some(Format::OracleAudit) => SqlDialect::Oracle,
             Some(Format::SnowflakeAccess) => SqlDialect::Snowflake,
+            Some(Format::BigqueryAudit) => SqlDialect::BigQuery,
             _ => SqlDialect::Unknown,
         }
     }
@@ -73,6 +76,7 @@ impl SqlDialect {
             SqlDialect::MsSql => &[&MsSqlDialect {}, &GenericDialect {}],
             SqlDialect::Oracle => &[&OracleDialect {}, &GenericDialect {}, &PostgreSqlDialect {}],
             SqlDialect::Snowflake => &[&SnowflakeDialect {}, &GenericDialect {}, &PostgreSqlDialect {}],
+            SqlDialect::BigQuery => &[&BigQueryDialect {}, &GenericDialect {}, &MySqlDialect {}],
         }
     }
 }
@@ -874,9 +878,13 @@ fn colon_binds(text: &str) -> Vec<String> {
 fn name_parts(name: &ObjectName) -> Vec<String> {
     name.0
         .iter()
-        .map(|p| match p {
-            ObjectNamePart::Identifier(ident) => ident.value.clone(),
-            other => other.to_string(),
+        .flat_map(|p| match p {
+            // BigQuery quotes a whole path in one pair of backticks: `project.dataset.table`.
+            ObjectNamePart::Identifier(ident) if ident.quote_style == Some('`') && ident.value.contains('.') => {
+                ident.value.split('.').map(str::to_string).collect::<Vec<_>>()
+            }
+            ObjectNamePart::Identifier(ident) => vec![ident.value.clone()],
+            other => vec![other.to_string()],
         })
         .collect()
 }

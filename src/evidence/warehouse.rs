@@ -50,7 +50,10 @@ pub fn interpret(
     let Some(query) = query else {
         return vec![Access::Unresolved {
             statement: format!("query {query_id} on {}", names.join(", ")),
-            reason: "the access record names the columns read, not the rows, and the query text is not at hand: give the log `query_history` (a QUERY_HISTORY export holding this QUERY_ID) so the query's filter is read".into(),
+            reason: match dialect {
+                sql::SqlDialect::BigQuery => "the entry names the fields read, not the rows, and the job's query text is not in the file: export the job's jobInsertion/jobChange entries with its reads (same time range, all data access entries)".into(),
+                _ => "the access record names the columns read, not the rows, and the query text is not at hand: give the log `query_history` (a QUERY_HISTORY export holding this QUERY_ID) so the query's filter is read".into(),
+            },
             fields: Some(fields),
         }];
     };

@@ -2,7 +2,7 @@
 
 use crate::error::{Error, Result};
 use crate::ingest::event::{Format, LogParser, ParserSettings};
-use crate::ingest::formats::{cloudtrail, combined, generic_csv, jsonl, mongodb, mssql_audit, mysql_audit, oracle_audit, pgaudit, salesforce, snowflake, zendesk};
+use crate::ingest::formats::{bigquery, cloudtrail, combined, generic_csv, jsonl, mongodb, mssql_audit, mysql_audit, oracle_audit, pgaudit, salesforce, snowflake, zendesk};
 use crate::ingest::prefilter;
 
 /// Guesses the format from the first bytes of a file (decompressed). Order matters: a pgaudit csvlog is
@@ -57,6 +57,9 @@ fn detect_audit_format(text: &str, first: &str) -> Option<Format> {
     if snowflake::looks_like(text) {
         return Some(Format::SnowflakeAccess);
     }
+    if bigquery::looks_like(text) {
+        return Some(Format::BigqueryAudit);
+    }
     None
 }
 
@@ -83,6 +86,7 @@ pub fn parser_for(format: Format, settings: &ParserSettings, sample: &[u8], path
         Format::MssqlAudit => Box::new(mssql_audit::MssqlAuditParser),
         Format::OracleAudit => Box::new(oracle_audit::OracleAuditParser::new(settings)),
         Format::SnowflakeAccess => Box::new(snowflake::SnowflakeParser::new(settings).map_err(|m| Error::input(path, m))?),
+        Format::BigqueryAudit => Box::new(bigquery::BigqueryParser),
     })
 }
 
@@ -173,6 +177,7 @@ pub fn near_miss(sample: &[u8]) -> Option<(&'static str, Format)> {
         Format::MssqlAudit => Some(("SQL Server Audit records (fn_get_audit_file output)", Format::MssqlAudit)),
         Format::OracleAudit => Some(("an Oracle UNIFIED_AUDIT_TRAIL export", Format::OracleAudit)),
         Format::SnowflakeAccess => Some(("a Snowflake ACCESS_HISTORY export", Format::SnowflakeAccess)),
+        Format::BigqueryAudit => Some(("a BigQuery Cloud Audit Logs export", Format::BigqueryAudit)),
     }
 }
 
@@ -210,11 +215,13 @@ mod tests {
     }
 
     #[test]
-    fn enterprise_audit_exports_are_detected() {
+    fn enterprise_and_warehouse_audit_exports_are_detected() {
         for (text, format) in [
             (include_str!("../../testdata/logs/mssql-audit/CRM_Audit_fn_get_audit_file.csv"), Format::MssqlAudit),
             (include_str!("../../testdata/logs/oracle-audit/unified_audit_trail_19c.csv"), Format::OracleAudit),
             (include_str!("../../testdata/logs/oracle-audit/unified_audit_trail_12c.csv"), Format::OracleAudit),
+            (include_str!("../../testdata/logs/snowflake/access_history.csv"), Format::SnowflakeAccess),
+            (include_str!("../../testdata/logs/bigquery/data_access_gcloud.json"), Format::BigqueryAudit),
         ] {
             assert_eq!(detect_format(text.as_bytes()), Some(format));
             assert_eq!(near_miss(text.as_bytes()).map(|(_, f)| f), Some(format));

@@ -308,10 +308,11 @@ pub enum Format {
     MssqlAudit,
     OracleAudit,
     SnowflakeAccess,
+    BigqueryAudit,
 }
 
 impl Format {
-    pub const ALL: [Format; 12] = [
+    pub const ALL: [Format; 13] = [
         Format::Combined,
         Format::Pgaudit,
         Format::Csv,
@@ -324,6 +325,7 @@ impl Format {
         Format::MssqlAudit,
         Format::OracleAudit,
         Format::SnowflakeAccess,
+        Format::BigqueryAudit,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -340,6 +342,7 @@ impl Format {
             Format::MssqlAudit => "mssql-audit",
             Format::OracleAudit => "oracle-audit",
             Format::SnowflakeAccess => "snowflake-access",
+            Format::BigqueryAudit => "bigquery-audit",
         }
     }
 
@@ -357,6 +360,7 @@ impl Format {
             Format::MssqlAudit => "SQL Server Audit records (sys.fn_get_audit_file output as CSV)",
             Format::OracleAudit => "Oracle Unified Auditing (UNIFIED_AUDIT_TRAIL exported as CSV)",
             Format::SnowflakeAccess => "Snowflake ACCESS_HISTORY export (CSV or JSON), joined to QUERY_HISTORY by QUERY_ID",
+            Format::BigqueryAudit => "BigQuery Cloud Audit Logs, data access (JSON): tableDataRead joined to its job's query",
         }
     }
 
@@ -374,6 +378,7 @@ impl Format {
             "mssql-audit" | "mssql" | "sqlserver" | "sql-server" | "sqlaudit" => Some(Format::MssqlAudit),
             "oracle-audit" | "oracle" | "unified-audit" => Some(Format::OracleAudit),
             "snowflake-access" | "snowflake" | "access_history" => Some(Format::SnowflakeAccess),
+            "bigquery-audit" | "bigquery" | "gcp-audit" => Some(Format::BigqueryAudit),
             _ => None,
         }
     }

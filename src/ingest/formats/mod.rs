@@ -1,6 +1,7 @@
 //! One parser per log format; each file says which exports it reads and from which public samples its
 //! layout was taken.
 
+pub mod bigquery;
 pub mod cloudtrail;
 pub mod combined;
 pub mod generic_csv;
