@@ -209,3 +209,38 @@ fn bigquery_table_data_reads_joined_to_their_jobs() {
     assert!(unresolved[0]["reason"].as_str().unwrap().contains("jobInsertion/jobChange"), "{unresolved:?}");
     assert_eq!(unresolved[0]["fields"], serde_json::json!(["customers.customer_id", "customers.full_name", "customers.phone"]));
 }
+
+#[test]
+fn m365_dynamics_reads_and_sharepoint_downloads_of_a_declared_export() {
+    let out = inspect(&repo().join("testdata/logs/m365/audit_log_search_2019-06.csv"), &[]);
+    assert!(out.contains("format:   m365-audit"), "{out}");
+    assert_eq!(counts(&out), [6, 5, 1, 0], "{out}");
+
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    bin()
+        .arg("analyze")
+        .arg(repo().join("testdata/cases/m365/case.toml"))
+        .args(["--out", d.join("a.csv").to_str().unwrap(), "--report", d.join("r.json").to_str().unwrap()])
+        .args(["--rejects", d.join("rej.csv").to_str().unwrap(), "--people", d.join("p.csv").to_str().unwrap()])
+        .args(["--jurisdictions", d.join("j.csv").to_str().unwrap(), "--quiet"])
+        .assert()
+        .success();
+    let rows: BTreeMap<String, BTreeMap<String, String>> =
+        read_csv(&d.join("a.csv")).into_iter().map(|r| (r["customer_id"].clone(), r)).collect();
+    let expected = std::fs::read_to_string(repo().join("testdata/cases/m365/expected_customers.txt")).unwrap();
+    assert_eq!(rows.keys().cloned().collect::<Vec<_>>(), expected.lines().collect::<Vec<_>>());
+    // The contact GUID is found through the customers' `ids` column; the declared view says what a Retrieve shows.
+    assert_eq!((rows["C001"]["data_classes"].as_str(), rows["C001"]["assumed_classes"].as_str()), ("email_addresses;names;phone_numbers", ""));
+    // The downloaded file held C004 and C006 with name and email (its URL matched with %20 for the space).
+    for key in ["C004", "C006"] {
+        assert_eq!(rows[key]["exposed_fields"], "customers.customer_id;customers.email;customers.full_name");
+        assert_eq!(rows[key]["data_classes"], "email_addresses;names");
+    }
+    let report = read_json(&d.join("r.json"));
+    assert_eq!(report["inputs"][0]["ignored_by_reason"]["SharePoint/OneDrive file not declared in [[exports]]"], 1);
+    // RetrieveMultiple names the entity, not the rows: unresolved.
+    let unresolved = report["unresolved_queries"].as_array().unwrap();
+    assert_eq!(unresolved.len(), 1, "{unresolved:?}");
+    assert!(unresolved[0]["statement"].as_str().unwrap().contains("RetrieveMultiple"), "{unresolved:?}");
+}

@@ -184,6 +184,8 @@ pub struct ExportSection {
     pub key: Option<String>,
     /// Salesforce: the report id (15 or 18 characters).
     pub report_id: Option<String>,
+    /// SharePoint/OneDrive: the file's URL as the Microsoft 365 audit log names it (`ObjectId`).
+    pub url: Option<String>,
 }
 
 /// A role's column in `[customers.columns]`: one column, or (for `name`) several joined with a space

@@ -2,7 +2,7 @@
 
 use crate::error::{Error, Result};
 use crate::ingest::event::{Format, LogParser, ParserSettings};
-use crate::ingest::formats::{bigquery, cloudtrail, combined, generic_csv, jsonl, mongodb, mssql_audit, mysql_audit, oracle_audit, pgaudit, salesforce, snowflake, zendesk};
+use crate::ingest::formats::{bigquery, cloudtrail, combined, generic_csv, jsonl, m365_audit, mongodb, mssql_audit, mysql_audit, oracle_audit, pgaudit, salesforce, snowflake, zendesk};
 use crate::ingest::prefilter;
 
 /// Guesses the format from the first bytes of a file (decompressed). Order matters: a pgaudit csvlog is
@@ -60,6 +60,9 @@ fn detect_audit_format(text: &str, first: &str) -> Option<Format> {
     if bigquery::looks_like(text) {
         return Some(Format::BigqueryAudit);
     }
+    if m365_audit::looks_like(unquoted) {
+        return Some(Format::M365Audit);
+    }
     None
 }
 
@@ -87,6 +90,7 @@ pub fn parser_for(format: Format, settings: &ParserSettings, sample: &[u8], path
         Format::OracleAudit => Box::new(oracle_audit::OracleAuditParser::new(settings)),
         Format::SnowflakeAccess => Box::new(snowflake::SnowflakeParser::new(settings).map_err(|m| Error::input(path, m))?),
         Format::BigqueryAudit => Box::new(bigquery::BigqueryParser),
+        Format::M365Audit => Box::new(m365_audit::M365Parser),
     })
 }
 
@@ -178,6 +182,7 @@ pub fn near_miss(sample: &[u8]) -> Option<(&'static str, Format)> {
         Format::OracleAudit => Some(("an Oracle UNIFIED_AUDIT_TRAIL export", Format::OracleAudit)),
         Format::SnowflakeAccess => Some(("a Snowflake ACCESS_HISTORY export", Format::SnowflakeAccess)),
         Format::BigqueryAudit => Some(("a BigQuery Cloud Audit Logs export", Format::BigqueryAudit)),
+        Format::M365Audit => Some(("a Microsoft 365 unified audit log export", Format::M365Audit)),
     }
 }
 
@@ -222,6 +227,7 @@ mod tests {
             (include_str!("../../testdata/logs/oracle-audit/unified_audit_trail_12c.csv"), Format::OracleAudit),
             (include_str!("../../testdata/logs/snowflake/access_history.csv"), Format::SnowflakeAccess),
             (include_str!("../../testdata/logs/bigquery/data_access_gcloud.json"), Format::BigqueryAudit),
+            (include_str!("../../testdata/logs/m365/audit_log_search_2019-06.csv"), Format::M365Audit),
         ] {
             assert_eq!(detect_format(text.as_bytes()), Some(format));
             assert_eq!(near_miss(text.as_bytes()).map(|(_, f)| f), Some(format));

@@ -309,10 +309,11 @@ pub enum Format {
     OracleAudit,
     SnowflakeAccess,
     BigqueryAudit,
+    M365Audit,
 }
 
 impl Format {
-    pub const ALL: [Format; 13] = [
+    pub const ALL: [Format; 14] = [
         Format::Combined,
         Format::Pgaudit,
         Format::Csv,
@@ -326,6 +327,7 @@ impl Format {
         Format::OracleAudit,
         Format::SnowflakeAccess,
         Format::BigqueryAudit,
+        Format::M365Audit,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -343,6 +345,7 @@ impl Format {
             Format::OracleAudit => "oracle-audit",
             Format::SnowflakeAccess => "snowflake-access",
             Format::BigqueryAudit => "bigquery-audit",
+            Format::M365Audit => "m365-audit",
         }
     }
 
@@ -361,6 +364,7 @@ impl Format {
             Format::OracleAudit => "Oracle Unified Auditing (UNIFIED_AUDIT_TRAIL exported as CSV)",
             Format::SnowflakeAccess => "Snowflake ACCESS_HISTORY export (CSV or JSON), joined to QUERY_HISTORY by QUERY_ID",
             Format::BigqueryAudit => "BigQuery Cloud Audit Logs, data access (JSON): tableDataRead joined to its job's query",
+            Format::M365Audit => "Microsoft 365 unified audit log export (CSV with AuditData): Dynamics 365 reads, SharePoint/OneDrive downloads",
         }
     }
 
@@ -379,6 +383,7 @@ impl Format {
             "oracle-audit" | "oracle" | "unified-audit" => Some(Format::OracleAudit),
             "snowflake-access" | "snowflake" | "access_history" => Some(Format::SnowflakeAccess),
             "bigquery-audit" | "bigquery" | "gcp-audit" => Some(Format::BigqueryAudit),
+            "m365-audit" | "m365" | "o365" | "unified-audit-log" => Some(Format::M365Audit),
             _ => None,
         }
     }

@@ -6,6 +6,7 @@ pub mod cloudtrail;
 pub mod combined;
 pub mod generic_csv;
 pub mod jsonl;
+pub mod m365_audit;
 pub mod mongodb;
 pub mod mssql_audit;
 pub mod mysql_audit;
