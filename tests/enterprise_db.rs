@@ -19,6 +19,26 @@ fn counts(stdout: &str) -> Vec<u64> {
     line.split(|c: char| !c.is_ascii_digit()).filter(|s| !s.is_empty()).map(|s| s.parse().unwrap()).collect()
 }
 
+/// Runs `analyze` on testdata/cases/<case> into a temporary folder (a.csv, r.json, rej.csv): the listed rows by
+/// customer key, after checking they are the case's expected customers.
+fn analyze(case: &str) -> (tempfile::TempDir, BTreeMap<String, BTreeMap<String, String>>) {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    bin()
+        .arg("analyze")
+        .arg(repo().join("testdata/cases").join(case).join("case.toml"))
+        .args(["--out", d.join("a.csv").to_str().unwrap(), "--report", d.join("r.json").to_str().unwrap()])
+        .args(["--rejects", d.join("rej.csv").to_str().unwrap(), "--people", d.join("p.csv").to_str().unwrap()])
+        .args(["--jurisdictions", d.join("j.csv").to_str().unwrap(), "--quiet"])
+        .assert()
+        .success();
+    let rows: BTreeMap<String, BTreeMap<String, String>> =
+        read_csv(&d.join("a.csv")).into_iter().map(|r| (r["customer_id"].clone(), r)).collect();
+    let expected = std::fs::read_to_string(repo().join("testdata/cases").join(case).join("expected_customers.txt")).unwrap();
+    assert_eq!(rows.keys().cloned().collect::<Vec<_>>(), expected.lines().collect::<Vec<_>>());
+    (dir, rows)
+}
+
 #[test]
 fn sql_server_and_oracle_exports_are_detected_and_read() {
     let logs = repo().join("testdata/logs");
@@ -47,20 +67,8 @@ fn sql_server_and_oracle_exports_are_detected_and_read() {
 
 #[test]
 fn enterprise_db_case_lists_the_customers_with_their_classes() {
-    let dir = tempfile::tempdir().unwrap();
+    let (dir, rows) = analyze("enterprise-db");
     let d = dir.path();
-    bin()
-        .arg("analyze")
-        .arg(repo().join("testdata/cases/enterprise-db/case.toml"))
-        .args(["--out", d.join("a.csv").to_str().unwrap(), "--report", d.join("r.json").to_str().unwrap()])
-        .args(["--rejects", d.join("rej.csv").to_str().unwrap(), "--people", d.join("p.csv").to_str().unwrap()])
-        .args(["--jurisdictions", d.join("j.csv").to_str().unwrap(), "--quiet"])
-        .assert()
-        .success();
-    let rows: BTreeMap<String, BTreeMap<String, String>> =
-        read_csv(&d.join("a.csv")).into_iter().map(|r| (r["customer_id"].clone(), r)).collect();
-    let expected = std::fs::read_to_string(repo().join("testdata/cases/enterprise-db/expected_customers.txt")).unwrap();
-    assert_eq!(rows.keys().cloned().collect::<Vec<_>>(), expected.lines().collect::<Vec<_>>());
     let row = |key: &str, column: &str| rows[key][column].clone();
     // SQL Server: T-SQL brackets and TOP (C001), a join through tickets counted once (C002, C003), a key-less filter
     // replayed (C005: the Vermont business customer, email only).
@@ -129,20 +137,8 @@ fn snowflake_access_history_joined_to_query_history() {
     assert_eq!(counts(&out), [6, 6, 0, 0], "{out}");
     assert!(out.contains("2019-06-05T09:10:11.482Z"), "QUERY_START_TIME's offset honoured: {out}");
 
-    let dir = tempfile::tempdir().unwrap();
+    let (dir, rows) = analyze("snowflake");
     let d = dir.path();
-    bin()
-        .arg("analyze")
-        .arg(repo().join("testdata/cases/snowflake/case.toml"))
-        .args(["--out", d.join("a.csv").to_str().unwrap(), "--report", d.join("r.json").to_str().unwrap()])
-        .args(["--rejects", d.join("rej.csv").to_str().unwrap(), "--people", d.join("p.csv").to_str().unwrap()])
-        .args(["--jurisdictions", d.join("j.csv").to_str().unwrap(), "--quiet"])
-        .assert()
-        .success();
-    let rows: BTreeMap<String, BTreeMap<String, String>> =
-        read_csv(&d.join("a.csv")).into_iter().map(|r| (r["customer_id"].clone(), r)).collect();
-    let expected = std::fs::read_to_string(repo().join("testdata/cases/snowflake/expected_customers.txt")).unwrap();
-    assert_eq!(rows.keys().cloned().collect::<Vec<_>>(), expected.lines().collect::<Vec<_>>());
     let row = |key: &str, column: &str| rows[key][column].clone();
     // The key predicate names C001 and C002; ACCESS_HISTORY's column list gives the fields.
     assert_eq!((row("C002", "exposed_fields").as_str(), row("C002", "evidence").as_str()), ("customers.customer_id;customers.email;customers.full_name", "named"));
@@ -180,20 +176,8 @@ fn bigquery_table_data_reads_joined_to_their_jobs() {
     // 11 entries, newest first: 5 reads (the join's two tableDataRead entries are one), 5 job records.
     assert_eq!(counts(&out), [11, 5, 6, 0], "{out}");
 
-    let dir = tempfile::tempdir().unwrap();
+    let (dir, rows) = analyze("bigquery");
     let d = dir.path();
-    bin()
-        .arg("analyze")
-        .arg(repo().join("testdata/cases/bigquery/case.toml"))
-        .args(["--out", d.join("a.csv").to_str().unwrap(), "--report", d.join("r.json").to_str().unwrap()])
-        .args(["--rejects", d.join("rej.csv").to_str().unwrap(), "--people", d.join("p.csv").to_str().unwrap()])
-        .args(["--jurisdictions", d.join("j.csv").to_str().unwrap(), "--quiet"])
-        .assert()
-        .success();
-    let rows: BTreeMap<String, BTreeMap<String, String>> =
-        read_csv(&d.join("a.csv")).into_iter().map(|r| (r["customer_id"].clone(), r)).collect();
-    let expected = std::fs::read_to_string(repo().join("testdata/cases/bigquery/expected_customers.txt")).unwrap();
-    assert_eq!(rows.keys().cloned().collect::<Vec<_>>(), expected.lines().collect::<Vec<_>>());
     let row = |key: &str, column: &str| rows[key][column].clone();
     // tableDataRead.fields decide the fields: C005 (replayed `account_type = 'business'`) showed email and account_type.
     assert_eq!((row("C005", "exposed_fields").as_str(), row("C005", "evidence").as_str()), ("customers.account_type;customers.email", "replayed"));
@@ -216,20 +200,8 @@ fn m365_dynamics_reads_and_sharepoint_downloads_of_a_declared_export() {
     assert!(out.contains("format:   m365-audit"), "{out}");
     assert_eq!(counts(&out), [6, 5, 1, 0], "{out}");
 
-    let dir = tempfile::tempdir().unwrap();
+    let (dir, rows) = analyze("m365");
     let d = dir.path();
-    bin()
-        .arg("analyze")
-        .arg(repo().join("testdata/cases/m365/case.toml"))
-        .args(["--out", d.join("a.csv").to_str().unwrap(), "--report", d.join("r.json").to_str().unwrap()])
-        .args(["--rejects", d.join("rej.csv").to_str().unwrap(), "--people", d.join("p.csv").to_str().unwrap()])
-        .args(["--jurisdictions", d.join("j.csv").to_str().unwrap(), "--quiet"])
-        .assert()
-        .success();
-    let rows: BTreeMap<String, BTreeMap<String, String>> =
-        read_csv(&d.join("a.csv")).into_iter().map(|r| (r["customer_id"].clone(), r)).collect();
-    let expected = std::fs::read_to_string(repo().join("testdata/cases/m365/expected_customers.txt")).unwrap();
-    assert_eq!(rows.keys().cloned().collect::<Vec<_>>(), expected.lines().collect::<Vec<_>>());
     // The contact GUID is found through the customers' `ids` column; the declared view says what a Retrieve shows.
     assert_eq!((rows["C001"]["data_classes"].as_str(), rows["C001"]["assumed_classes"].as_str()), ("email_addresses;names;phone_numbers", ""));
     // The downloaded file held C004 and C006 with name and email (its URL matched with %20 for the space).

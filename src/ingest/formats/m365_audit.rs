@@ -27,12 +27,7 @@ pub struct M365Parser;
 
 /// Whether a file's start is a unified audit log export (a header with `AuditData` and the operation column).
 pub fn looks_like(text: &str) -> bool {
-    let mut lines = text.lines().map(str::trim).filter(|l| !l.is_empty());
-    let Some(mut header) = lines.next() else { return false };
-    if header.starts_with("#TYPE") {
-        header = lines.next().unwrap_or_default();
-    }
-    let columns: Vec<String> = header.split(',').map(|c| c.trim().trim_matches('"').to_ascii_lowercase()).collect();
+    let columns = csv_records::header_columns(text);
     columns.iter().any(|c| c == "auditdata") && columns.iter().any(|c| c == "operation" || c == "operations")
 }
 
@@ -88,14 +83,7 @@ impl LogParser for M365Parser {
     }
 
     fn parse(&self, input: &mut dyn BufRead, sink: &mut dyn FnMut(Parsed)) -> std::io::Result<()> {
-        // `Export-Csv` (Windows PowerShell) writes `#TYPE ...` before the header.
-        let start = input.fill_buf()?;
-        let skipped = if start.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(start).starts_with(b"#TYPE") {
-            input.read_until(b'\n', &mut Vec::new())?;
-            1
-        } else {
-            0
-        };
+        let skipped = csv_records::skip_export_csv_type_line(input)?;
         csv_records::read(input, &mut |record| {
             let mut parsed = match record {
                 CsvRecord::Row { line, get, raw } => row(line, get, raw),

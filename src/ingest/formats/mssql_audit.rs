@@ -34,13 +34,7 @@ pub struct MssqlAuditParser;
 
 /// Whether a file's start is `fn_get_audit_file` output with its header (after an `Export-Csv` `#TYPE` line).
 pub fn looks_like(text: &str) -> bool {
-    let mut lines = text.trim_start_matches('\u{feff}').lines().map(str::trim).filter(|l| !l.is_empty());
-    let Some(mut header) = lines.next() else { return false };
-    if header.starts_with("#TYPE") {
-        let Some(next) = lines.next() else { return false };
-        header = next;
-    }
-    let columns: Vec<String> = header.split(',').map(|c| c.trim().trim_matches('"').to_ascii_lowercase()).collect();
+    let columns = csv_records::header_columns(text);
     ["event_time", "action_id", "server_principal_name"].iter().all(|c| columns.iter().any(|h| h == c))
 }
 
@@ -182,15 +176,7 @@ impl LogParser for MssqlAuditParser {
     }
 
     fn parse(&self, input: &mut dyn BufRead, sink: &mut dyn FnMut(Parsed)) -> std::io::Result<()> {
-        // `Export-Csv` (Windows PowerShell) writes `#TYPE System.Data.DataRow` before the header.
-        let start = input.fill_buf()?;
-        let skipped = if start.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(start).starts_with(b"#TYPE") {
-            let mut first = Vec::new();
-            input.read_until(b'\n', &mut first)?;
-            1
-        } else {
-            0
-        };
+        let skipped = csv_records::skip_export_csv_type_line(input)?;
         let mut state = State::default();
         let mut shifted = |mut p: Parsed| {
             p.shift_lines(skipped);
