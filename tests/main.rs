@@ -9,6 +9,7 @@ mod audit_scale;
 mod coverage;
 mod coverage_bursty;
 mod declared_formats;
+mod enterprise_db;
 mod example_case;
 mod formats_e2e;
 mod formats_props;

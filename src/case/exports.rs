@@ -18,6 +18,8 @@ pub struct Export {
     pub bucket: Option<String>,
     pub object_key: Option<String>,
     pub report_id: Option<String>,
+    /// A SharePoint/OneDrive file's URL.
+    pub url: Option<String>,
     /// Keys of every row of the export, in file order (duplicates removed).
     pub keys: Vec<String>,
     /// Case-table columns the export holds.
@@ -32,6 +34,11 @@ impl Export {
         self.object_key.as_deref() == Some(key) && (self.bucket.is_none() || self.bucket.as_deref() == bucket)
     }
 
+    /// Whether this export is the SharePoint/OneDrive file at `url` (percent-escapes, case and a trailing `/` aside).
+    pub fn is_document(&self, url: &str) -> bool {
+        self.url.as_deref().is_some_and(|u| normalise_url(u) == normalise_url(url))
+    }
+
     /// Whether this export is the report `id` (15- and 18-character ids match).
     pub fn is_report(&self, id: &str) -> bool {
         use crate::read::accounts::normalise_id;
@@ -39,11 +46,32 @@ impl Export {
     }
 }
 
+/// `https://acme.sharepoint.com/sites/crm/Shared%20Documents/x.csv` and `.../Shared Documents/x.csv` are one file.
+fn normalise_url(url: &str) -> String {
+    let bytes = url.trim().trim_end_matches('/').as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = |b: u8| (b as char).to_digit(16);
+        match (bytes[i], bytes.get(i + 1).copied().and_then(hex), bytes.get(i + 2).copied().and_then(hex)) {
+            (b'%', Some(h), Some(l)) => {
+                out.push((h * 16 + l) as u8);
+                i += 3;
+            }
+            (b, _, _) => {
+                out.push(b);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).to_lowercase()
+}
+
 pub fn build(case_path: &Path, dir: &Path, schema: &Schema, index: usize, section: &ExportSection) -> Result<Export> {
     let bad = |message: String| Error::input(case_path, format!("[[exports]] #{} ({}): {message}", index + 1, section.path));
     let table = schema.table(&section.table).ok_or_else(|| bad(format!("table `{}` is not a case table", section.table)))?;
-    if section.report_id.is_none() && section.key.is_none() {
-        return Err(bad("say which object this is: `bucket` and `key` (S3) or `report_id` (Salesforce)".into()));
+    if section.report_id.is_none() && section.key.is_none() && section.url.is_none() {
+        return Err(bad("say which object this is: `bucket` and `key` (S3), `report_id` (Salesforce) or `url` (SharePoint/OneDrive)".into()));
     }
     if section.bucket.is_some() && section.key.is_none() {
         return Err(bad("`bucket` without the object `key`".into()));
@@ -80,6 +108,7 @@ pub fn build(case_path: &Path, dir: &Path, schema: &Schema, index: usize, sectio
         bucket: section.bucket.clone(),
         object_key: section.key.clone(),
         report_id: section.report_id.clone(),
+        url: section.url.clone(),
         keys,
         fields,
         unknown_fields,

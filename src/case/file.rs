@@ -122,6 +122,9 @@ pub struct LogSection {
     /// mongodb-audit logs inside a shipper's JSON envelope: the dotted path of the key holding each record
     /// (`message`, `event.original`, `mongoaudit`), as a JSON string or an object.
     pub record_path: Option<String>,
+    /// Snowflake: the QUERY_HISTORY export (CSV) whose QUERY_TEXT and EXECUTION_STATUS the ACCESS_HISTORY rows
+    /// are joined to by QUERY_ID.
+    pub query_history: Option<String>,
     /// The log's character encoding (default: `--encoding`, else utf-8).
     pub encoding: Option<String>,
     /// What a view of a record shows where the log does not say: `TABLE` or `TABLE:ACTION` (a case table or
@@ -192,6 +195,8 @@ pub struct ExportSection {
     pub key: Option<String>,
     /// Salesforce: the report id (15 or 18 characters).
     pub report_id: Option<String>,
+    /// SharePoint/OneDrive: the file's URL as the Microsoft 365 audit log names it (`ObjectId`).
+    pub url: Option<String>,
 }
 
 /// A role's column in `[customers.columns]`: one column, or (for `name`) several joined with a space

@@ -114,6 +114,8 @@ pub struct LogSpec {
     pub users: BTreeMap<String, String>,
     /// `record_path`: where each audit record sits in a shipper's JSON envelope (dotted path).
     pub record_path: Option<String>,
+    /// Snowflake: the QUERY_HISTORY export joined to the ACCESS_HISTORY rows (`query_history`), checked to exist.
+    pub query_history: Option<std::path::PathBuf>,
     /// The files' character encoding: the log's `encoding`, else `--encoding`, else UTF-8.
     pub encoding: crate::read::encoding::TextEncoding,
     /// What views of records show where the log does not say (`[logs.views]`), most specific first: the
@@ -206,6 +208,11 @@ pub(crate) fn build_log(case_path: &Path, dir: &Path, schema: &Schema, index: us
         Some(p) => crate::read::accounts::load(&dir.join(p))?,
         None => BTreeMap::new(),
     };
+    let query_history = match &section.query_history {
+        Some(p) if !dir.join(p).is_file() => return Err(bad(format!("query_history: `{p}` is not a file (the QUERY_HISTORY export, relative to the case file)"))),
+        Some(p) => Some(dir.join(p)),
+        None => None,
+    };
 
     let mut actions = BTreeMap::new();
     for (name, kind) in &section.actions {
@@ -234,6 +241,7 @@ pub(crate) fn build_log(case_path: &Path, dir: &Path, schema: &Schema, index: us
         time_zone,
         users,
         record_path: section.record_path.clone().filter(|p| !p.trim().is_empty()),
+        query_history,
         encoding,
         views,
         attributes,

@@ -59,6 +59,7 @@ pub fn run(args: &InspectArgs, ui: &Ui, inputs: &input::InputDefaults) -> Result
         log_format,
         window: window.unwrap_or_default(),
         record_path: args.record_path.clone().or(source.as_ref().and_then(|log| log.record_path.clone())),
+        query_history: source.as_ref().and_then(|log| log.query_history.clone()),
     };
     let parser = ingest::detect::parser_for(format, &settings, &sample, &args.file)?;
     let bytes = std::fs::metadata(&args.file).map(|m| m.len()).unwrap_or(0);

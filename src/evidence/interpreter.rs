@@ -257,6 +257,7 @@ pub(crate) mod testing {
             time_zone: None,
             users: BTreeMap::new(),
             record_path: None,
+            query_history: None,
             encoding: Default::default(),
             views: Vec::new(),
             attributes: BTreeMap::new(),

@@ -12,6 +12,7 @@ pub mod record;
 pub mod route;
 pub mod sql;
 pub mod view;
+pub mod warehouse;
 
 use crate::evidence::access::Access;
 use crate::evidence::interpreter::Interpreter;
@@ -45,6 +46,9 @@ impl Interpreter<'_> {
             Payload::RecordView { action, tables, records } => vec![view::record_view(self, action, tables, records)],
             Payload::TableRead { action, tables, rows } => vec![view::table_read(self, action, tables, *rows)],
             Payload::Helpdesk { method, url, status } => vec![helpdesk::interpret(self, method, url, *status)],
+            Payload::ColumnRead { query_id, query, objects, rows } => {
+                warehouse::interpret(self, query_id, query.as_deref(), objects, *rows, sql::SqlDialect::of(format))
+            }
         }
     }
 }

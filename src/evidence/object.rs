@@ -14,6 +14,7 @@ pub fn interpret(it: &Interpreter<'_>, store: &str, container: Option<&str>, nam
             .iter()
             .find(|e| e.is_object(container, name))
             .or_else(|| container.is_none().then(|| it.exports.iter().find(|e| e.object_key.as_deref() == Some(name))).flatten()),
+        "sharepoint" => it.exports.iter().find(|e| e.is_document(name)),
         _ => it.exports.iter().find(|e| e.is_report(name)),
     };
     if let Some(e) = found {
@@ -24,6 +25,7 @@ pub fn interpret(it: &Interpreter<'_>, store: &str, container: Option<&str>, nam
     }
     match store {
         "s3" => Access::Nothing("S3 object not declared in [[exports]]".into()),
+        "sharepoint" => Access::Nothing("SharePoint/OneDrive file not declared in [[exports]]".into()),
         _ => Access::Unresolved {
             statement: match rows {
                 Some(n) => format!("Salesforce report {name} ({n} rows)"),

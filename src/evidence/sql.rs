@@ -21,7 +21,7 @@ use sqlparser::ast::{InTarget,
     BinaryOperator, CastKind, CopySource, DataType, Expr, GroupByExpr, Ident, ObjectName, ObjectNamePart, OrderByKind, Query, Select,
     SelectItem, SelectItemQualifiedWildcardKind, SetExpr, Statement, TableAlias, TableFactor, UnaryOperator, Value,
 };
-use sqlparser::dialect::{Dialect, GenericDialect, MsSqlDialect, MySqlDialect, PostgreSqlDialect};
+use sqlparser::dialect::{BigQueryDialect, Dialect, GenericDialect, MsSqlDialect, MySqlDialect, OracleDialect, PostgreSqlDialect, SnowflakeDialect};
 use sqlparser::parser::Parser;
 
 use crate::evidence::access::{Access, FieldsFrom, RecordAccess, ReplayQuery};
@@ -44,6 +44,14 @@ pub enum SqlDialect {
     PostgreSql,
     /// A generic export (`query` column of a CSV or JSON Lines log): PostgreSQL, MySQL, SQL Server in turn.
     Unknown,
+    /// SQL Server Audit (T-SQL: `[x]` is a name, `TOP n`, `@variables`).
+    MsSql,
+    /// Oracle Unified Auditing (`"X"` is a name, `:name` / `:1` binds).
+    Oracle,
+    /// Snowflake query text (`"X"` is a name).
+    Snowflake,
+    /// BigQuery GoogleSQL (`` `project.dataset.table` ``).
+    BigQuery,
 }
 
 impl SqlDialect {
@@ -52,6 +60,10 @@ impl SqlDialect {
         match format {
             Some(Format::MysqlAudit) => SqlDialect::MySql,
             Some(Format::Pgaudit | Format::Cloudtrail) => SqlDialect::PostgreSql,
+            Some(Format::MssqlAudit) => SqlDialect::MsSql,
+            Some(Format::OracleAudit) => SqlDialect::Oracle,
+            Some(Format::SnowflakeAccess) => SqlDialect::Snowflake,
+            Some(Format::BigqueryAudit) => SqlDialect::BigQuery,
             _ => SqlDialect::Unknown,
         }
     }
@@ -61,6 +73,10 @@ impl SqlDialect {
             SqlDialect::MySql => &[&MySqlDialect {}, &GenericDialect {}, &PostgreSqlDialect {}],
             SqlDialect::PostgreSql => &[&PostgreSqlDialect {}, &GenericDialect {}, &MySqlDialect {}],
             SqlDialect::Unknown => &[&PostgreSqlDialect {}, &MySqlDialect {}, &MsSqlDialect {}, &GenericDialect {}],
+            SqlDialect::MsSql => &[&MsSqlDialect {}, &GenericDialect {}],
+            SqlDialect::Oracle => &[&OracleDialect {}, &GenericDialect {}, &PostgreSqlDialect {}],
+            SqlDialect::Snowflake => &[&SnowflakeDialect {}, &GenericDialect {}, &PostgreSqlDialect {}],
+            SqlDialect::BigQuery => &[&BigQueryDialect {}, &GenericDialect {}, &MySqlDialect {}],
         }
     }
 }
@@ -91,6 +107,10 @@ pub fn interpret(
         // A statement the parser refuses may still be plainly an administration statement (MySQL writes a
         // password as `IDENTIFIED BY <secret>`, MariaDB as `*****`): told by its first words.
         Err(_) if admin_words(text).is_some() => return vec![Access::Nothing(admin_words(text).unwrap_or_default().into())],
+        Err(_) if plsql_block(text) => {
+            let reason = "a PL/SQL block or procedure call ran: the rows it returned are not in the log".to_string();
+            return vec![Access::Unresolved { statement: text.clone(), reason, fields: None }];
+        }
         Err(e) => return vec![Access::Unresolved { statement: text.clone(), reason: format!("SQL could not be parsed: {e}"), fields: None }],
     };
     let ctx = Context { it, parameters, text, rows: if statements.len() == 1 { rows } else { None } };
@@ -99,6 +119,12 @@ pub fn interpret(
         out.push(Access::Nothing("empty statement".into()));
     }
     out
+}
+
+/// An Oracle PL/SQL block or call (`BEGIN pkg.proc(:1); END;`, `DECLARE ...`, `CALL ...`), which sqlparser does not read.
+fn plsql_block(text: &str) -> bool {
+    let first = without_comments(text).split_whitespace().next().unwrap_or_default().to_ascii_uppercase();
+    matches!(first.as_str(), "BEGIN" | "DECLARE" | "CALL")
 }
 
 /// Parses in the dialect's parsers in turn; the error is the first parser's (the log's own dialect).
@@ -308,6 +334,8 @@ impl Context<'_> {
             Statement::Insert(_) | Statement::Update(_) | Statement::Delete(_) | Statement::Merge(_) => {
                 Access::Nothing("write statement".into())
             }
+            // A stored procedure (T-SQL `EXEC`, `EXECUTE name`) may return any rows of any table: not "nothing".
+            Statement::Execute { .. } => self.unresolved("a stored procedure or prepared statement ran: the rows it returned are not in the log"),
             other => Access::Nothing(admin_statement(other).unwrap_or("not a read statement").into()),
         }
     }
@@ -334,7 +362,7 @@ impl Context<'_> {
 
     /// `query` is the query whose body this SELECT is (for ORDER BY and LIMIT); `None` inside a UNION.
     fn select(&self, select: &Select, query: Option<&Query>) -> Access {
-        let limited = query.is_some_and(|q| q.limit_clause.is_some() || q.fetch.is_some());
+        let limited = select.top.is_some() || query.is_some_and(|q| q.limit_clause.is_some() || q.fetch.is_some());
         let mut scope = Vec::new();
         for from in &select.from {
             for factor in std::iter::once(&from.relation).chain(from.joins.iter().map(|j| &j.relation)) {
@@ -417,7 +445,20 @@ impl Context<'_> {
         if query.fetch.is_some() || query.with.is_some() {
             return self.unresolved_rows("FETCH / WITH queries are not replayed yet", fields);
         }
-        if query.limit_clause.is_some() {
+        // T-SQL `TOP n` is a LIMIT (replayed as one); `TOP n PERCENT` / `WITH TIES` are not replayed.
+        let top = match &select.top {
+            None => None,
+            Some(top) if top.percent || top.with_ties => return self.unresolved_rows("TOP ... PERCENT / WITH TIES is not replayed", fields),
+            Some(top) => match &top.quantity {
+                Some(sqlparser::ast::TopQuantity::Constant(n)) => Some(*n),
+                Some(sqlparser::ast::TopQuantity::Expr(e)) => match self.literal(e) {
+                    Ok(Some(n)) if n.parse::<u64>().is_ok() => n.parse::<u64>().ok(),
+                    _ => return self.unresolved_rows(format!("TOP {e}: the number of rows is not known"), fields),
+                },
+                None => return self.unresolved_rows("TOP without a number is not replayed", fields),
+            },
+        };
+        if query.limit_clause.is_some() || top.is_some() {
             let orders_by_key = match query.order_by.as_ref().map(|o| &o.kind) {
                 Some(OrderByKind::Expressions(exprs)) => exprs.iter().any(|o| {
                     self.column(&o.expr, scope).is_some_and(|(t, c)| self.it.schema.tables[t].key_index == c)
@@ -425,7 +466,8 @@ impl Context<'_> {
                 _ => false,
             };
             if !orders_by_key {
-                return self.unresolved_rows("LIMIT without ORDER BY on a key: which rows is not determined", fields);
+                let limit = if top.is_some() { "TOP" } else { "LIMIT" };
+                return self.unresolved_rows(format!("{limit} without ORDER BY on a key: which rows is not determined"), fields);
             }
         }
 
@@ -461,6 +503,9 @@ impl Context<'_> {
                     Some((slot, t, c)) => {
                         columns.insert((t, c));
                         *e = qualified(slot, &schema.tables[t].file.columns[c]);
+                    }
+                    None if e.to_string().starts_with('@') => {
+                        failure = Some(format!("`{e}` is a T-SQL variable or parameter: its value is not in the log"))
                     }
                     None => failure = Some(format!("`{e}` is not a column of the case's tables")),
                 },
@@ -521,6 +566,8 @@ impl Context<'_> {
         }
         if let Some(limit) = &query.limit_clause {
             sql.push_str(&format!("{limit}"));
+        } else if let Some(n) = top {
+            sql.push_str(&format!(" LIMIT {n}"));
         }
         for (_, t, _) in &outputs {
             columns.insert((*t, schema.tables[*t].key_index));
@@ -625,6 +672,9 @@ impl Context<'_> {
     }
 
     fn parameter(&self, placeholder: &str) -> Result<String, String> {
+        if let Some(name) = placeholder.strip_prefix(':') {
+            return named_bind(self.text, name, self.parameters);
+        }
         let index: Option<usize> = placeholder.strip_prefix('$').and_then(|n| n.parse().ok());
         match (self.parameters, index) {
             (Parameters::Values(values), Some(i)) if i >= 1 && i <= values.len() => Ok(values[i - 1].clone()),
@@ -748,12 +798,93 @@ fn merge(a: Access, b: Access, ctx: &Context<'_>) -> Access {
 }
 
 /// The parts of a name, without their quotes (`` `crm`.`customers` `` → `crm`, `customers`).
+/// An Oracle bind (`:name`, `:1`, `:b1`): Oracle binds by position, and its audit trail logs the values in the
+/// order of the statement's bind positions (`SQL_BINDS` `#1(..):v #2(..):w`). The positions are the placeholders in
+/// text order (quotes and comments skipped); where fewer values were logged than there are placeholders, one value
+/// per distinct name (a name used twice is bound once). A name whose positions hold different values, or a count that
+/// fits neither, is not guessed.
+fn named_bind(text: &str, name: &str, parameters: &Parameters) -> Result<String, String> {
+    let values = match parameters {
+        Parameters::Values(values) => values,
+        Parameters::NotLogged => return Err("the statement uses bind parameters and they were not logged".into()),
+        Parameters::None => return Err(format!("bind parameter :{name} has no logged value")),
+    };
+    let occurrences = colon_binds(text);
+    let mut distinct: Vec<&String> = Vec::new();
+    for o in &occurrences {
+        if !distinct.iter().any(|d| d.eq_ignore_ascii_case(o)) {
+            distinct.push(o);
+        }
+    }
+    let positions: Vec<usize> = if values.len() == occurrences.len() {
+        occurrences.iter().enumerate().filter(|(_, o)| o.eq_ignore_ascii_case(name)).map(|(i, _)| i).collect()
+    } else if values.len() == distinct.len() {
+        distinct.iter().position(|d| d.eq_ignore_ascii_case(name)).into_iter().collect()
+    } else {
+        return Err(format!("{} bind value(s) logged for {} bind position(s): which value is :{name} is not known", values.len(), occurrences.len()));
+    };
+    let mut found = positions.iter().map(|i| &values[*i]);
+    let first = found.next().ok_or_else(|| format!("bind parameter :{name} has no logged value"))?;
+    if found.any(|v| v != first) {
+        return Err(format!("bind parameter :{name} has different values at its positions"));
+    }
+    Ok(first.clone())
+}
+
+/// The `:name` placeholders of a statement in text order, outside quotes and comments (`::` casts are not binds).
+fn colon_binds(text: &str) -> Vec<String> {
+    let b = text.as_bytes();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < b.len() {
+        match b[i] {
+            q @ (b'\'' | b'"') => {
+                i += 1;
+                while i < b.len() && b[i] != q {
+                    i += 1;
+                }
+                i += 1;
+            }
+            b'-' if b.get(i + 1) == Some(&b'-') => {
+                while i < b.len() && b[i] != b'\n' {
+                    i += 1;
+                }
+            }
+            b'/' if b.get(i + 1) == Some(&b'*') => {
+                i += 2;
+                while i + 1 < b.len() && !(b[i] == b'*' && b[i + 1] == b'/') {
+                    i += 1;
+                }
+                i += 2;
+            }
+            b':' if b.get(i + 1) == Some(&b':') => i += 2,
+            b':' => {
+                let start = i + 1;
+                let mut end = start;
+                while end < b.len() && (b[end].is_ascii_alphanumeric() || matches!(b[end], b'_' | b'$' | b'#')) {
+                    end += 1;
+                }
+                if end > start {
+                    out.push(text[start..end].to_string());
+                }
+                i = end.max(i + 1);
+            }
+            _ => i += 1,
+        }
+    }
+    out
+}
+
 fn name_parts(name: &ObjectName) -> Vec<String> {
     name.0
         .iter()
-        .map(|p| match p {
-            ObjectNamePart::Identifier(ident) => ident.value.clone(),
-            other => other.to_string(),
+        .flat_map(|p| match p {
+            // BigQuery quotes a whole path in one pair of backticks: `project.dataset.table`.
+            ObjectNamePart::Identifier(ident) if ident.quote_style == Some('`') && ident.value.contains('.') => {
+                ident.value.split('.').map(str::to_string).collect::<Vec<_>>()
+            }
+            ObjectNamePart::Identifier(ident) => vec![ident.value.clone()],
+            other => vec![other.to_string()],
         })
         .collect()
 }
@@ -783,6 +914,51 @@ mod tests {
         let log = testing::log();
         let it = Interpreter::new(&schema, &log);
         interpret(&it, &StatementText::Logged(sql.into()), &params, Some("READ"), None, SqlDialect::Unknown)
+    }
+
+    fn run_in(sql: &str, params: Parameters, dialect: SqlDialect) -> Vec<Access> {
+        let schema = testing::schema();
+        let log = testing::log();
+        let it = Interpreter::new(&schema, &log);
+        interpret(&it, &StatementText::Logged(sql.into()), &params, Some("SL"), None, dialect)
+    }
+
+    #[test]
+    fn t_sql_brackets_top_variables_and_procedures() {
+        let one_in = |sql: &str| run_in(sql, Parameters::None, SqlDialect::MsSql).remove(0);
+        let (_, keys, fields) = records(one_in("SELECT TOP 1 [email] FROM [crm].[dbo].[customers] WHERE [customer_id] = N'C1'"));
+        assert_eq!((keys, fields), (vec!["C1".to_string()], vec!["customers.email".to_string()]));
+        // TOP is a LIMIT: replayed only when ordered by the key, and then with the same number of rows.
+        match one_in("SELECT TOP 5 [email] FROM [dbo].[customers] WHERE [state] = 'VT' ORDER BY [customer_id]") {
+            Access::Replay(q) => assert!(q.sql.ends_with(" LIMIT 5"), "{}", q.sql),
+            other => panic!("{other:?}"),
+        }
+        let a = one_in("SELECT TOP 5 email FROM customers WHERE state = 'VT'");
+        assert!(matches!(&a, Access::Unresolved { reason, fields: Some(_), .. } if reason.starts_with("TOP without ORDER BY")), "{a:?}");
+        assert!(matches!(one_in("SELECT TOP 10 email FROM customers"), Access::Unresolved { .. }));
+        let a = one_in("SELECT email FROM customers WHERE customer_id = @id");
+        assert!(matches!(&a, Access::Unresolved { reason, .. } if reason.contains("`@id` is a T-SQL variable")), "{a:?}");
+        // A stored procedure may return any rows: never "nothing".
+        let a = one_in("EXEC dbo.get_customer @id = 5");
+        assert!(matches!(&a, Access::Unresolved { reason, .. } if reason.contains("stored procedure")), "{a:?}");
+    }
+
+    #[test]
+    fn oracle_binds_are_taken_by_position() {
+        let run_o = |sql: &str, values: &[&str]| {
+            run_in(sql, Parameters::Values(values.iter().map(|v| v.to_string()).collect()), SqlDialect::Oracle).remove(0)
+        };
+        let (_, keys, _) = records(run_o("SELECT email FROM crm.customers WHERE customer_id = :1", &["C5"]));
+        assert_eq!(keys, ["C5"]);
+        let (_, keys, _) = records(run_o("SELECT email FROM customers WHERE customer_id = :b OR customer_id = :a", &["C1", "C2"]));
+        assert_eq!(keys, ["C1", "C2"]);
+        // One value per distinct name, or one per position: both read; a ':' inside a string is no bind.
+        let (_, keys, _) = records(run_o("SELECT email FROM customers WHERE customer_id IN (:x, :x) AND full_name <> 'a:b'", &["C3"]));
+        assert_eq!(keys, ["C3", "C3"]);
+        let a = run_o("SELECT email FROM customers WHERE customer_id = :x OR customer_id = :y", &["C1"]);
+        assert!(matches!(&a, Access::Unresolved { reason, .. } if reason.contains("1 bind value(s) logged for 2")), "{a:?}");
+        let a = run_o("SELECT email FROM customers WHERE customer_id IN (:x, :y, :x)", &["C1", "C2", "C9"]);
+        assert!(matches!(&a, Access::Unresolved { reason, .. } if reason.contains("different values")), "{a:?}");
     }
 
     fn one(sql: &str) -> Access {

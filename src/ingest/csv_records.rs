@@ -57,3 +57,25 @@ fn reject_or_fail(e: csv::Error, line: u64, visit: &mut dyn FnMut(CsvRecord<'_>)
     visit(CsvRecord::Rejected(Rejection::new(line, 0, e.to_string(), b"")));
     Ok(())
 }
+
+/// Windows PowerShell's `Export-Csv` writes `#TYPE <class>` before the header: consumes that line when it is there
+/// and returns how many lines were skipped (0 or 1), to add to the rows' line numbers.
+pub fn skip_export_csv_type_line(input: &mut dyn BufRead) -> std::io::Result<u64> {
+    let start = input.fill_buf()?;
+    if start.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(start).starts_with(b"#TYPE") {
+        input.read_until(b'\n', &mut Vec::new())?;
+        return Ok(1);
+    }
+    Ok(0)
+}
+
+/// The header's column names (lower case, quotes and BOM removed) of a CSV file's start, after an `Export-Csv`
+/// `#TYPE` line: for telling formats apart.
+pub fn header_columns(text: &str) -> Vec<String> {
+    let mut lines = text.trim_start_matches('\u{feff}').lines().map(str::trim).filter(|l| !l.is_empty());
+    let mut header = lines.next().unwrap_or_default();
+    if header.starts_with("#TYPE") {
+        header = lines.next().unwrap_or_default();
+    }
+    header.split(',').map(|c| c.trim().trim_matches('"').to_ascii_lowercase()).collect()
+}

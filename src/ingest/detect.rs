@@ -2,7 +2,7 @@
 
 use crate::error::{Error, Result};
 use crate::ingest::event::{Format, LogParser, ParserSettings};
-use crate::ingest::formats::{cloudtrail, combined, generic_csv, jsonl, mongodb, mysql_audit, pgaudit, salesforce, zendesk};
+use crate::ingest::formats::{bigquery, cloudtrail, combined, generic_csv, jsonl, m365_audit, mongodb, mssql_audit, mysql_audit, oracle_audit, pgaudit, salesforce, snowflake, zendesk};
 use crate::ingest::prefilter;
 
 /// Guesses the format from the first bytes of a file (decompressed). Order matters: a pgaudit csvlog is
@@ -48,6 +48,21 @@ fn detect_audit_format(text: &str, first: &str) -> Option<Format> {
     if zendesk::looks_like(first) {
         return Some(Format::Zendesk);
     }
+    if mssql_audit::looks_like(text) {
+        return Some(Format::MssqlAudit);
+    }
+    if oracle_audit::looks_like(unquoted) {
+        return Some(Format::OracleAudit);
+    }
+    if snowflake::looks_like(text) {
+        return Some(Format::SnowflakeAccess);
+    }
+    if bigquery::looks_like(text) {
+        return Some(Format::BigqueryAudit);
+    }
+    if m365_audit::looks_like(unquoted) {
+        return Some(Format::M365Audit);
+    }
     None
 }
 
@@ -74,6 +89,11 @@ pub fn parser_for(format: Format, settings: &ParserSettings, sample: &[u8], path
         Format::Cloudtrail => Box::new(cloudtrail::CloudtrailParser { time_zone: settings.time_zone }),
         Format::Salesforce => Box::new(salesforce::SalesforceParser::new(settings, sample).map_err(|m| Error::input(path, m))?),
         Format::Zendesk => Box::new(zendesk::ZendeskParser::new(settings, sample).map_err(|m| Error::input(path, m))?),
+        Format::MssqlAudit => Box::new(mssql_audit::MssqlAuditParser),
+        Format::OracleAudit => Box::new(oracle_audit::OracleAuditParser::new(settings)),
+        Format::SnowflakeAccess => Box::new(snowflake::SnowflakeParser::new(settings).map_err(|m| Error::input(path, m))?),
+        Format::BigqueryAudit => Box::new(bigquery::BigqueryParser),
+        Format::M365Audit => Box::new(m365_audit::M365Parser),
     })
 }
 
@@ -161,6 +181,11 @@ pub fn near_miss(sample: &[u8]) -> Option<(&'static str, Format)> {
         Format::Cloudtrail => Some(("an AWS CloudTrail log", Format::Cloudtrail)),
         Format::Salesforce => Some(("a Salesforce EventLogFile", Format::Salesforce)),
         Format::Zendesk => Some(("a Zendesk access-log export", Format::Zendesk)),
+        Format::MssqlAudit => Some(("SQL Server Audit records (fn_get_audit_file output)", Format::MssqlAudit)),
+        Format::OracleAudit => Some(("an Oracle UNIFIED_AUDIT_TRAIL export", Format::OracleAudit)),
+        Format::SnowflakeAccess => Some(("a Snowflake ACCESS_HISTORY export", Format::SnowflakeAccess)),
+        Format::BigqueryAudit => Some(("a BigQuery Cloud Audit Logs export", Format::BigqueryAudit)),
+        Format::M365Audit => Some(("a Microsoft 365 unified audit log export", Format::M365Audit)),
     }
 }
 
@@ -204,6 +229,21 @@ mod tests {
         let err = parser_for(Format::MysqlAudit, &settings, b"", path).err().expect("refused").to_string();
         assert!(err.contains("record_path is read for mongodb-audit logs") && err.contains("mysql-audit"), "{err}");
         assert!(parser_for(Format::MongodbAudit, &settings, b"", path).is_ok());
+    }
+
+    #[test]
+    fn enterprise_and_warehouse_audit_exports_are_detected() {
+        for (text, format) in [
+            (include_str!("../../testdata/logs/mssql-audit/CRM_Audit_fn_get_audit_file.csv"), Format::MssqlAudit),
+            (include_str!("../../testdata/logs/oracle-audit/unified_audit_trail_19c.csv"), Format::OracleAudit),
+            (include_str!("../../testdata/logs/oracle-audit/unified_audit_trail_12c.csv"), Format::OracleAudit),
+            (include_str!("../../testdata/logs/snowflake/access_history.csv"), Format::SnowflakeAccess),
+            (include_str!("../../testdata/logs/bigquery/data_access_gcloud.json"), Format::BigqueryAudit),
+            (include_str!("../../testdata/logs/m365/audit_log_search_2019-06.csv"), Format::M365Audit),
+        ] {
+            assert_eq!(detect_format(text.as_bytes()), Some(format));
+            assert_eq!(near_miss(text.as_bytes()).map(|(_, f)| f), Some(format));
+        }
     }
 
     #[test]

@@ -82,6 +82,9 @@ pub enum Payload {
     /// A helpdesk access-log request (Zendesk): the request path, read through the case's routes or the built-in
     /// ticket and user paths.
     Helpdesk { method: String, url: String, status: u16 },
+    /// A warehouse query with the columns it read of each table (Snowflake ACCESS_HISTORY), and its text where
+    /// known (joined from QUERY_HISTORY): the text says which rows, the columns which fields.
+    ColumnRead { query_id: String, query: Option<String>, objects: Vec<(String, Vec<String>)>, rows: Option<u64> },
 }
 
 /// One table's part of a key-value read request.
@@ -157,6 +160,13 @@ impl Payload {
                 format!("{action} {}{}", tables.join(","), rows.map(|n| format!(" [{n} rows]")).unwrap_or_default())
             }
             Payload::Helpdesk { method, url, status } => format!("{method} {url} -> {status}"),
+            Payload::ColumnRead { query_id, query, objects, .. } => {
+                let read: Vec<String> = objects.iter().map(|(t, c)| format!("{t}({})", c.join(","))).collect();
+                match query {
+                    Some(q) => format!("{} [{}]", q.split_whitespace().collect::<Vec<_>>().join(" "), read.join(" ")),
+                    None => format!("query {query_id} read {}", read.join(" ")),
+                }
+            }
         };
         if text.chars().count() > 160 {
             format!("{}…", text.chars().take(160).collect::<String>())
@@ -295,10 +305,15 @@ pub enum Format {
     Cloudtrail,
     Salesforce,
     Zendesk,
+    MssqlAudit,
+    OracleAudit,
+    SnowflakeAccess,
+    BigqueryAudit,
+    M365Audit,
 }
 
 impl Format {
-    pub const ALL: [Format; 9] = [
+    pub const ALL: [Format; 14] = [
         Format::Combined,
         Format::Pgaudit,
         Format::Csv,
@@ -308,6 +323,11 @@ impl Format {
         Format::Cloudtrail,
         Format::Salesforce,
         Format::Zendesk,
+        Format::MssqlAudit,
+        Format::OracleAudit,
+        Format::SnowflakeAccess,
+        Format::BigqueryAudit,
+        Format::M365Audit,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -321,6 +341,11 @@ impl Format {
             Format::Cloudtrail => "cloudtrail",
             Format::Salesforce => "salesforce",
             Format::Zendesk => "zendesk",
+            Format::MssqlAudit => "mssql-audit",
+            Format::OracleAudit => "oracle-audit",
+            Format::SnowflakeAccess => "snowflake-access",
+            Format::BigqueryAudit => "bigquery-audit",
+            Format::M365Audit => "m365-audit",
         }
     }
 
@@ -335,6 +360,11 @@ impl Format {
             Format::Cloudtrail => "AWS CloudTrail (Records file, JSON Lines or EventBridge): DynamoDB and S3 data events",
             Format::Salesforce => "Salesforce Event Monitoring EventLogFile CSV",
             Format::Zendesk => "Zendesk access-log export (JSON Lines or CSV)",
+            Format::MssqlAudit => "SQL Server Audit records (sys.fn_get_audit_file output as CSV)",
+            Format::OracleAudit => "Oracle Unified Auditing (UNIFIED_AUDIT_TRAIL exported as CSV)",
+            Format::SnowflakeAccess => "Snowflake ACCESS_HISTORY export (CSV or JSON), joined to QUERY_HISTORY by QUERY_ID",
+            Format::BigqueryAudit => "BigQuery Cloud Audit Logs, data access (JSON): tableDataRead joined to its job's query",
+            Format::M365Audit => "Microsoft 365 unified audit log export (CSV with AuditData): Dynamics 365 reads, SharePoint/OneDrive downloads",
         }
     }
 
@@ -349,6 +379,11 @@ impl Format {
             "cloudtrail" | "aws" => Some(Format::Cloudtrail),
             "salesforce" | "eventlogfile" => Some(Format::Salesforce),
             "zendesk" => Some(Format::Zendesk),
+            "mssql-audit" | "mssql" | "sqlserver" | "sql-server" | "sqlaudit" => Some(Format::MssqlAudit),
+            "oracle-audit" | "oracle" | "unified-audit" => Some(Format::OracleAudit),
+            "snowflake-access" | "snowflake" | "access_history" => Some(Format::SnowflakeAccess),
+            "bigquery-audit" | "bigquery" | "gcp-audit" => Some(Format::BigqueryAudit),
+            "m365-audit" | "m365" | "o365" | "unified-audit-log" => Some(Format::M365Audit),
             _ => None,
         }
     }
@@ -373,6 +408,8 @@ pub struct ParserSettings {
     pub time_zone: Option<crate::read::timefmt::Zone>,
     /// Account ids → names (Salesforce `USER_ID`, Zendesk `user_id`); unmapped ids stay as they are.
     pub users: std::collections::BTreeMap<String, String>,
+    /// Snowflake ACCESS_HISTORY: the QUERY_HISTORY export its rows are joined to by QUERY_ID.
+    pub query_history: Option<std::path::PathBuf>,
     /// Web logs: the server's own format string (Apache `LogFormat` or nginx `log_format`); `None`: the
     /// common/combined layouts, read by the combined parser's account rule.
     pub log_format: Option<String>,

@@ -486,6 +486,7 @@ pub fn read_logs_with(case: &Case, ui: &Ui, visitor: &mut impl LogVisitor) -> Re
             log_format: log.log_format.clone(),
             window: case.window,
             record_path: log.record_path.clone(),
+            query_history: log.query_history.clone(),
         })
         .collect();
     let interpreters: Vec<Interpreter> = case.logs.iter().map(|log| Interpreter::new(&case.schema, log).with_exports(&case.exports)).collect();
