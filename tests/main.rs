@@ -25,6 +25,7 @@ mod prefilter_properties;
 mod progress_terminal;
 mod reliability;
 mod replay;
+mod table_files;
 mod views;
 mod web_log_properties;
 mod warnings;
