@@ -325,3 +325,35 @@ fn a_corrupt_parquet_workbook_or_json_file_is_one_line_naming_it() {
         assert_eq!(stderr.trim().lines().count(), 1, "{file}: one line: {stderr}");
     }
 }
+
+/// A declared export (a Salesforce report) saved as Excel or Parquet names the same rows as its CSV.
+#[test]
+fn a_declared_export_as_a_workbook_or_parquet_names_the_same_rows() {
+    let case_dir = common::repo().join("testdata/cases/salesforce");
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::copy(common::repo().join("testdata/cases/table-files/vip-contacts.xlsx"), tmp.path().join("vip-contacts.xlsx")).unwrap();
+    write_parquet(&case_dir.join("exports/vip-contacts.csv"), &[], &tmp.path().join("vip-contacts.parquet"), 1);
+    // The case as it is, and with its export as each kind of file; every other path made absolute.
+    let text = std::fs::read_to_string(case_dir.join("case.toml")).unwrap();
+    let absolute = |text: &str| {
+        let dir = case_dir.to_string_lossy();
+        text.replace("path = \"customers.csv\"", &format!("path = \"{dir}/customers.csv\""))
+            .replace("path = \"../../", &format!("path = \"{dir}/../../"))
+            .replace("users = \"users.csv\"", &format!("users = \"{dir}/users.csv\""))
+    };
+    let mut lists = Vec::new();
+    for export in ["exports/vip-contacts.csv", "vip-contacts.xlsx", "vip-contacts.parquet"] {
+        let path = if export.starts_with("exports/") { case_dir.join(export) } else { tmp.path().join(export) };
+        let case_text = absolute(&text).replace("path = \"exports/vip-contacts.csv\"", &format!("path = \"{}\"", path.display()));
+        assert!(case_text.contains(&path.display().to_string()), "{case_text}");
+        let case = tmp.path().join(export.replace(['/', '.'], "-")).join("case.toml");
+        std::fs::create_dir_all(case.parent().unwrap()).unwrap();
+        std::fs::write(&case, case_text).unwrap();
+        let (code, stderr, list) = analyze(&case);
+        assert_eq!(code, 0, "{export}: {stderr}");
+        lists.push(list);
+    }
+    assert!(lists[0].contains("0035j00000AbCd3AAA") && lists[0].contains("0035j00000AbCd4AAA"), "the export's rows are listed: {}", lists[0]);
+    assert_eq!(lists[1], lists[0], "the export as a workbook");
+    assert_eq!(lists[2], lists[0], "the export as Parquet");
+}
