@@ -249,6 +249,11 @@ fn a_parquet_logs_rejected_row_is_named_by_its_row_number() {
     let rejects = common::read_csv(&case.parent().unwrap().join("rejects.csv"));
     assert_eq!(rejects.len(), 1, "{rejects:?}");
     assert_eq!(rejects[0]["line"], "3", "the third row, not the CSV text's sixth line: {rejects:?}");
+    // `inspect` names it the same way.
+    let out = common::bin().arg("inspect").arg(dir.join("logs/multi.parquet")).arg("--case").arg(&case).output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{stdout}{}", String::from_utf8_lossy(&out.stderr));
+    assert!(stdout.contains("rejected line 3 column "), "{stdout}");
 }
 
 #[test]

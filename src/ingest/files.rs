@@ -230,7 +230,7 @@ fn read_file(file: &LogFile<'_>, interest: Option<AccountsOfInterest<'_>>, bars:
 }
 
 /// A record of a Parquet file's CSV text, its line turned into its row's number.
-fn as_row(parsed: &mut Parsed, rows: &crate::read::parquet::RowLines) {
+pub fn as_row(parsed: &mut Parsed, rows: &crate::read::parquet::RowLines) {
     match parsed {
         Parsed::Event(e) | Parsed::EventAt(e, _) => e.line = rows.row_of(e.line),
         Parsed::Ignored { line, .. } => *line = rows.row_of(*line),

@@ -221,6 +221,9 @@ impl RowLines {
     }
 }
 
+/// The most bytes of text [`CsvText`] hands over at once.
+const BLOCK: usize = 1 << 20;
+
 /// A Parquet file as CSV text (a header row, then one record per row), produced one row group at a time as it
 /// is read: a CSV-style log written as Parquet goes through the same parser as its CSV export.
 pub struct CsvText {
@@ -299,7 +302,10 @@ impl std::io::BufRead for CsvText {
         while self.position >= self.buffer.len() && self.next_group < self.rows.groups() {
             self.next_group().map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, e.to_string()))?;
         }
-        Ok(&self.buffer[self.position.min(self.buffer.len())..])
+        // At most a block at a time, as a file is read: a reader cutting pieces at what it is given then
+        // holds pieces of its own size, not a row group's text each.
+        let start = self.position.min(self.buffer.len());
+        Ok(&self.buffer[start..(start + BLOCK).min(self.buffer.len())])
     }
 
     fn consume(&mut self, amount: usize) {
