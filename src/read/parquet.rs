@@ -31,8 +31,8 @@ pub struct ParquetRows {
     metadata: FileMetadataRef,
 }
 
-/// A polars error on one line, after the file's name.
-fn one_line(error: impl std::fmt::Display) -> String {
+/// An error's message on one line (polars' and calamine's may hold several), to follow the file's name.
+pub(crate) fn one_line(error: impl std::fmt::Display) -> String {
     error.to_string().split_whitespace().collect::<Vec<_>>().join(" ")
 }
 

@@ -13,6 +13,7 @@ use std::path::{Path, PathBuf};
 use calamine::{DataRef, Reader, Xlsx};
 
 use crate::error::{Error, Result};
+use crate::read::parquet::one_line;
 
 /// Whether a file starting with `head` is a zip archive (an `.xlsx` workbook is one).
 pub fn is_zip(head: &[u8]) -> bool {
@@ -35,10 +36,6 @@ type Workbook = Xlsx<BufReader<std::fs::File>>;
 fn open_workbook(path: &Path) -> Result<Workbook> {
     let file = std::fs::File::open(path).map_err(|source| Error::Read { path: path.to_path_buf(), source })?;
     Xlsx::new(BufReader::new(file)).map_err(|e| Error::input(path, format!("not a readable Excel workbook (.xlsx): {}", one_line(e))))
-}
-
-fn one_line(error: impl std::fmt::Display) -> String {
-    error.to_string().split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 /// `A`, `B`, ..., `Z`, `AA`: a 0-based column as Excel names it.
