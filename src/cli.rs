@@ -233,6 +233,9 @@ pub struct GenerateArgs {
     /// Write only the customers and tickets tables and one CSV audit log, streamed (any size; the benchmark's case).
     #[arg(long)]
     pub audit_only: bool,
+    /// Also write the tables and the CSV audit log as Parquet, with case_parquet.toml naming them.
+    #[arg(long)]
+    pub parquet: bool,
     #[arg(long)]
     pub force: bool,
 }

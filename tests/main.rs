@@ -29,6 +29,7 @@ mod progress_terminal;
 mod reliability;
 mod syslog_envelopes;
 mod replay;
+mod table_files;
 mod views;
 mod web_log_properties;
 mod warnings;

@@ -8,7 +8,7 @@ use std::path::Path;
 use crate::case::file::ExportSection;
 use crate::case::schema::{FieldId, Schema, TableId};
 use crate::error::{Error, Result};
-use crate::read::table::TableFile;
+use crate::read::table::{Declared, TableFile};
 
 /// A checked export with its rows' keys.
 #[derive(Clone, Debug)]
@@ -77,7 +77,8 @@ pub fn build(case_path: &Path, dir: &Path, schema: &Schema, index: usize, sectio
         return Err(bad("`bucket` without the object `key`".into()));
     }
     let spec = &schema.tables[table];
-    let file = TableFile::open(&dir.join(&section.path))?;
+    let declared = Declared { format: section.format.as_deref(), sheet: section.sheet.as_deref() };
+    let file = TableFile::open_declared(&dir.join(&section.path), Default::default(), declared)?;
     let key_name = section.key_column.clone().unwrap_or_else(|| spec.key.clone());
     let key_index = file
         .column_index(&key_name)

@@ -71,6 +71,10 @@ pub struct CustomersSection {
     /// The attributes a key-value or document store keeps of a row (columns of the table): what a whole-item
     /// read (DynamoDB `GetItem`, MongoDB `find` without a projection) shows.
     pub attributes: Option<Vec<String>>,
+    /// The kind of file (`csv`, `tsv`, `parquet`, `xlsx`, `json`); default: told by its name or first bytes.
+    pub format: Option<String>,
+    /// An Excel workbook's sheet holding the table (default: its only sheet).
+    pub sheet: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -89,6 +93,10 @@ pub struct LinkedTableSection {
     pub ids: Vec<String>,
     /// As `[customers] attributes`.
     pub attributes: Option<Vec<String>>,
+    /// As `[customers] format`.
+    pub format: Option<String>,
+    /// As `[customers] sheet`.
+    pub sheet: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -186,7 +194,7 @@ pub struct OrganisationSection {
 pub struct ExportSection {
     /// The case table whose rows the export holds.
     pub table: String,
-    /// The CSV the object contained (relative to the case file).
+    /// The file the object contained (CSV, Parquet, xlsx or JSON; relative to the case file).
     pub path: String,
     /// The column of the CSV holding the table's key (default: the table's key column name).
     pub key_column: Option<String>,
@@ -197,6 +205,10 @@ pub struct ExportSection {
     pub report_id: Option<String>,
     /// SharePoint/OneDrive: the file's URL as the Microsoft 365 audit log names it (`ObjectId`).
     pub url: Option<String>,
+    /// As `[customers] format`: the kind of file the export is.
+    pub format: Option<String>,
+    /// As `[customers] sheet`.
+    pub sheet: Option<String>,
 }
 
 /// A role's column in `[customers.columns]`: one column, or (for `name`) several joined with a space

@@ -8,7 +8,7 @@ use std::path::Path;
 use crate::case::file::{CaseFile, ColumnNames};
 use crate::classes::{self, DataClass};
 use crate::error::{Error, Result};
-use crate::read::table::TableFile;
+use crate::read::table::{Declared, TableFile};
 
 /// Roles of customer columns that the notification list shows.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -164,6 +164,11 @@ pub fn attribute_fields(table: &TableSpec, names: &[String]) -> std::result::Res
     Ok(fields)
 }
 
+/// A table's `format` and `sheet` keys.
+fn declared<'a>(format: &'a Option<String>, sheet: &'a Option<String>) -> Declared<'a> {
+    Declared { format: format.as_deref(), sheet: sheet.as_deref() }
+}
+
 pub(crate) fn build_schema(case_path: &Path, dir: &Path, parsed: &CaseFile) -> Result<Schema> {
     let bad = |message: String| Error::input(case_path, message);
     let mut tables = Vec::new();
@@ -173,7 +178,11 @@ pub(crate) fn build_schema(case_path: &Path, dir: &Path, parsed: &CaseFile) -> R
         Some(name) => crate::read::encoding::TextEncoding::parse(name).map_err(|m| bad(format!("{section} encoding: {m}"))),
         None => Ok(crate::read::encoding::TextEncoding::UTF8),
     };
-    let customers_file = TableFile::open_encoded(&dir.join(&parsed.customers.path), table_encoding("[customers]", &parsed.customers.encoding)?)?;
+    let customers_file = TableFile::open_declared(
+        &dir.join(&parsed.customers.path),
+        table_encoding("[customers]", &parsed.customers.encoding)?,
+        declared(&parsed.customers.format, &parsed.customers.sheet),
+    )?;
     let key_index = customers_file
         .column_index(&parsed.customers.key)
         .ok_or_else(|| bad(format!("[customers] key `{}` is not a column of {}", parsed.customers.key, customers_file.path.display())))?;
@@ -197,7 +206,8 @@ pub(crate) fn build_schema(case_path: &Path, dir: &Path, parsed: &CaseFile) -> R
         if section.name == "customers" || tables.iter().any(|t: &TableSpec| t.name == section.name) {
             return Err(bad(format!("[[tables]] name `{}` is used twice", section.name)));
         }
-        let file = TableFile::open_encoded(&dir.join(&section.path), table_encoding(&format!("[[tables]] {}:", section.name), &section.encoding)?)?;
+        let encoding = table_encoding(&format!("[[tables]] {}:", section.name), &section.encoding)?;
+        let file = TableFile::open_declared(&dir.join(&section.path), encoding, declared(&section.format, &section.sheet))?;
         let key_index = file
             .column_index(&section.key)
             .ok_or_else(|| bad(format!("[[tables]] {}: key `{}` is not a column of {}", section.name, section.key, file.path.display())))?;

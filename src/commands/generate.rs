@@ -26,6 +26,10 @@ pub fn run(args: &GenerateArgs, ui: &Ui) -> Result<i32> {
         summary.log_lines,
         summary.affected
     ));
+    if args.parquet {
+        let written = crate::generate::parquet::write_parquet_copy(&args.dir)?;
+        ui.note(&format!("wrote {} as Parquet, and case_parquet.toml naming them", written.join(", ")));
+    }
     if let Some((written, possible)) = summary.victims {
         if written < opts.victims {
             ui.warn(&format!(

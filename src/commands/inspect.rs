@@ -64,7 +64,9 @@ pub fn run(args: &InspectArgs, ui: &Ui, inputs: &input::InputDefaults) -> Result
     let parser = ingest::detect::parser_for(format, &settings, &sample, &args.file)?;
     let bytes = std::fs::metadata(&args.file).map(|m| m.len()).unwrap_or(0);
     let bar = ui.file_bar("inspect", bytes);
-    let mut reader = input::open_encoded(&args.file, encoding, &bar)?;
+    let (mut reader, digest) = input::open_hashed(&args.file, encoding, &bar)?;
+    // A Parquet file is parsed as the CSV text of its rows: records are named by their row.
+    let rows = digest.row_lines();
 
     let (mut read, mut events, mut rejected) = (0u64, 0u64, 0u64);
     let mut ignored: BTreeMap<String, u64> = BTreeMap::new();
@@ -72,7 +74,10 @@ pub fn run(args: &InspectArgs, ui: &Ui, inputs: &input::InputDefaults) -> Result
     let mut first_events: Vec<(RawEvent, Option<RecordPlace>)> = Vec::new();
     let mut first_rejects: Vec<Rejection> = Vec::new();
     parser
-        .parse(&mut reader, &mut |p| {
+        .parse(&mut reader, &mut |mut p| {
+            if let Some(rows) = &rows {
+                ingest::files::as_row(&mut p, rows);
+            }
             read += 1;
             let (event, place) = match p {
                 Parsed::Event(e) => (e, None),

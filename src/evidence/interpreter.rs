@@ -212,7 +212,7 @@ pub(crate) mod testing {
     fn table(name: &str, columns: &[&str], key: usize, customer: Option<usize>, first_field: usize) -> TableSpec {
         TableSpec {
             name: name.into(),
-            file: TableFile { path: format!("{name}.csv").into(), delimiter: b',', columns: columns.iter().map(|c| c.to_string()).collect(), encoding: Default::default() },
+            file: TableFile { path: format!("{name}.csv").into(), delimiter: b',', columns: columns.iter().map(|c| c.to_string()).collect(), encoding: Default::default(), kind: Default::default() },
             key: columns[key].into(),
             key_index: key,
             customer_column: customer.map(|c| (columns[c].to_string(), c)),

@@ -19,7 +19,7 @@ pub fn detect_format(sample: &[u8]) -> Option<Format> {
     if let Some(format) = detect_audit_format(&text, first) {
         return Some(format);
     }
-    if first.starts_with('{') {
+    if first.starts_with('{') || crate::read::json_array::looks_like(sample) {
         return Some(Format::Jsonl);
     }
     if first.contains(',') || first.contains('\t') {
@@ -81,6 +81,9 @@ pub fn parser_for(format: Format, settings: &ParserSettings, sample: &[u8], path
             pgaudit::PgauditParser::new(settings.log_line_prefix.as_deref(), sample).map_err(|m| Error::input(path, m))?.in_zone(settings.time_zone),
         ),
         Format::Csv => {
+            if json_start(sample) {
+                return Err(Error::input(path, "this file is JSON, not CSV: set `format = \"jsonl\"` for this log (JSON Lines or a JSON array)"));
+            }
             Box::new(generic_csv::CsvParser::new(&settings.map, sample).map_err(|m| Error::input(path, near_miss_hint(sample, m)))?.in_zone(settings.time_zone))
         }
         Format::Jsonl => Box::new(jsonl::JsonlParser::new(&settings.map).map_err(|m| Error::input(path, near_miss_hint(sample, m)))?.in_zone(settings.time_zone)),
@@ -97,6 +100,12 @@ pub fn parser_for(format: Format, settings: &ParserSettings, sample: &[u8], path
     })
 }
 
+/// Whether a file starts (after a byte-order mark and whitespace) with a JSON object or array of objects.
+fn json_start(sample: &[u8]) -> bool {
+    let text = sample.strip_prefix(b"\xef\xbb\xbf").unwrap_or(sample);
+    text.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{') || crate::read::json_array::looks_like(sample)
+}
+
 /// As [`parser_for`], for a reader that will use only the events of some accounts (when given): parsers
 /// that can (the generic CSV) then count other accounts' records cheaply (see [`prefilter`]).
 pub fn parser_for_accounts(
@@ -107,7 +116,7 @@ pub fn parser_for_accounts(
     interest: Option<prefilter::AccountsOfInterest<'_>>,
 ) -> Result<Box<dyn LogParser>> {
     match (format, interest) {
-        (Format::Csv, Some(interest)) => {
+        (Format::Csv, Some(interest)) if !json_start(sample) => {
             let parser =
                 generic_csv::CsvParser::new(&settings.map, sample).map_err(|m| Error::input(path, near_miss_hint(sample, m)))?.in_zone(settings.time_zone);
             Ok(Box::new(parser.only_accounts(interest)))

@@ -209,7 +209,15 @@ fn read_file(file: &LogFile<'_>, interest: Option<AccountsOfInterest<'_>>, bars:
         let result = (|| {
             let (reader, digest) = input::open_hashed(path, file.encoding, &bar)?;
             let mut reader = Stoppable { inner: reader, stop };
-            super::pipeline::parse(parser.as_ref(), &mut reader, &mut |p| emit(FileItem::Record(p))).map_err(read_error)?;
+            // A Parquet file is parsed as the CSV text of its rows: a record's line is given as its row.
+            let rows = digest.row_lines();
+            let mut record = |mut p: Parsed| {
+                if let Some(rows) = &rows {
+                    as_row(&mut p, rows);
+                }
+                emit(FileItem::Record(p))
+            };
+            super::pipeline::parse(parser.as_ref(), &mut reader, &mut record).map_err(read_error)?;
             drop(reader);
             digest.finish().map_err(read_error)
         })();
@@ -219,6 +227,16 @@ fn read_file(file: &LogFile<'_>, interest: Option<AccountsOfInterest<'_>>, bars:
     let end = read();
     bars.file_done(bytes);
     emit(FileItem::End(end));
+}
+
+/// A record of a Parquet file's CSV text, its line turned into its row's number.
+pub fn as_row(parsed: &mut Parsed, rows: &crate::read::parquet::RowLines) {
+    match parsed {
+        Parsed::Event(e) | Parsed::EventAt(e, _) => e.line = rows.row_of(e.line),
+        Parsed::Ignored { line, .. } => *line = rows.row_of(*line),
+        Parsed::Rejected(r) => r.line = rows.row_of(r.line),
+        Parsed::OtherAccounts(_) => {}
+    }
 }
 
 /// The progress bars of the files being read (one at a time, or several drawn together), under the case's

@@ -1,5 +1,6 @@
 //! Opening exports: plain, gzip or zstd (told by their first bytes, not their names), transcoded to UTF-8
-//! from the export's encoding, and log globs.
+//! from the export's encoding, and log globs. A Parquet file (told by its first bytes) is opened as the CSV
+//! text of its rows (see [`crate::read::parquet::CsvText`]).
 
 use std::fs::File;
 use std::io::{BufRead, BufReader, Read};
@@ -68,8 +69,16 @@ pub fn open_hashed(path: &Path, encoding: TextEncoding, bar: &indicatif::Progres
     let mut file = File::open(path).map_err(read_err)?;
     let mut head = [0u8; 4];
     let n = read_up_to(&mut file, &mut head).map_err(read_err)?;
+    if crate::read::parquet::is_parquet(&head[..n]) {
+        // A Parquet file is read as the CSV text of its rows (a CSV-style log exported from a warehouse); its
+        // digest is taken from the file itself when reading ends.
+        let text = crate::read::parquet::CsvText::new(crate::read::parquet::ParquetRows::open(path)?, bar.clone());
+        let rows = Some(text.row_lines());
+        let digest = RawDigest { path: path.to_path_buf(), state: Arc::new(Mutex::new(DigestState::default())), rows };
+        return Ok((Box::new(text), digest));
+    }
     let compression = Compression::detect(&head[..n]);
-    let digest = RawDigest { path: path.to_path_buf(), state: Arc::new(Mutex::new(DigestState::default())) };
+    let digest = RawDigest { path: path.to_path_buf(), state: Arc::new(Mutex::new(DigestState::default())), rows: None };
     let file = bar.wrap_read(HashingReader { inner: File::open(path).map_err(read_err)?, state: Arc::clone(&digest.state) });
     let mut decompressed: Box<dyn Read + Send> = match compression {
         Compression::None => Box::new(file),
@@ -94,9 +103,17 @@ struct DigestState {
 pub struct RawDigest {
     path: PathBuf,
     state: Arc<Mutex<DigestState>>,
+    /// A Parquet file read as CSV text: its lines turned back into row numbers.
+    rows: Option<Arc<crate::read::parquet::RowLines>>,
 }
 
 impl RawDigest {
+    /// For a Parquet file (read as CSV text), the row numbers of the text's lines: a record's line should be
+    /// given as its row.
+    pub fn row_lines(&self) -> Option<Arc<crate::read::parquet::RowLines>> {
+        self.rows.clone()
+    }
+
     /// The hex SHA-256 and size of the whole file: the bytes read so far and, when the reader stopped early
     /// (an error, a parser done before the end), the rest of the file read now.
     pub fn finish(self) -> std::io::Result<(String, u64)> {

@@ -1,5 +1,6 @@
 //! Reading the case's tables (customers and linked tables): CSV or TSV, UTF-8 with or without BOM,
-//! CRLF or LF, quoted fields with newlines, plain/gzip/zstd. Streamed row by row.
+//! CRLF or LF, quoted fields with newlines, plain/gzip/zstd; or Parquet, an Excel workbook's sheet or a JSON
+//! array (see [`TableKind`]), whose cells are handed over as text like a CSV's. Streamed row by row.
 
 use std::path::{Path, PathBuf};
 
@@ -8,7 +9,10 @@ use crate::error::{Error, Result};
 use crate::read::csv_pieces;
 use crate::read::pieces::{ChunkEnd, ChunkParser, LineNumbered};
 use crate::read::input;
+use crate::read::json_array::JsonRows;
 use crate::read::keys::{KeyCheck, KeyType};
+use crate::read::parquet::ParquetRows;
+use crate::read::xlsx::XlsxRows;
 
 /// A table file: its path, delimiter and header.
 #[derive(Clone, Debug)]
@@ -18,7 +22,32 @@ pub struct TableFile {
     pub columns: Vec<String>,
     /// The file's character encoding (transcoded to UTF-8 as it is read).
     pub encoding: TextEncoding,
+    /// CSV text, or another kind of file whose rows are read as text cells.
+    pub kind: TableKind,
 }
+
+/// The kind of file a table is: told by the case's `format` key, else by the file's name (`.parquet`,
+/// `.xlsx`, `.json`), else by its first bytes (Parquet, a zip); CSV otherwise.
+#[derive(Clone, Debug, Default)]
+pub enum TableKind {
+    #[default]
+    Csv,
+    Parquet,
+    /// One sheet of an Excel workbook (`sheet`).
+    Xlsx(XlsxRows),
+    /// A JSON array of objects.
+    Json(JsonRows),
+}
+
+/// What the case says of a table file (`format`, `sheet`).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Declared<'a> {
+    pub format: Option<&'a str>,
+    pub sheet: Option<&'a str>,
+}
+
+/// The kinds a table's `format` may name.
+const KINDS: &str = "csv, tsv, parquet, xlsx, json";
 
 impl TableFile {
     /// Opens `path` and reads its header. The delimiter is a tab for `.tsv`/`.tab` names, or when the
@@ -29,11 +58,44 @@ impl TableFile {
 
     /// As [`TableFile::open`], for a file in `encoding`.
     pub fn open_encoded(path: &Path, encoding: TextEncoding) -> Result<TableFile> {
+        TableFile::open_declared(path, encoding, Declared::default())
+    }
+
+    /// As [`TableFile::open_encoded`], with the kind of file and the sheet the case declares.
+    pub fn open_declared(path: &Path, encoding: TextEncoding, declared: Declared<'_>) -> Result<TableFile> {
+        let kind = kind_of(path, declared.format)?;
+        let text_only = |what: &str| Error::input(path, format!("`{what}` is for {}, not a {kind} file", if what == "sheet" { "Excel workbooks (.xlsx)" } else { "text tables (CSV, JSON)" }));
+        if declared.sheet.is_some() && kind != "xlsx" {
+            return Err(text_only("sheet"));
+        }
+        if encoding != TextEncoding::UTF8 && (kind == "parquet" || kind == "xlsx") {
+            return Err(text_only("encoding"));
+        }
+        let (columns, kind) = match kind {
+            "parquet" => (ParquetRows::open(path)?.columns, TableKind::Parquet),
+            "xlsx" => {
+                let sheet = XlsxRows::open(path, declared.sheet)?;
+                (sheet.columns.clone(), TableKind::Xlsx(sheet))
+            }
+            "json" => {
+                let rows = JsonRows::open(path, encoding)?;
+                (rows.columns.clone(), TableKind::Json(rows))
+            }
+            _ => return TableFile::open_csv(path, encoding, (kind == "tsv").then_some(b'\t')),
+        };
+        if columns.iter().any(|c| c.is_empty()) {
+            return Err(Error::input(path, "a column has no name"));
+        }
+        Ok(TableFile { path: path.to_path_buf(), delimiter: b',', columns, encoding, kind })
+    }
+
+    /// A CSV table (`delimiter`: declared, else told from the name and header).
+    fn open_csv(path: &Path, encoding: TextEncoding, delimiter: Option<u8>) -> Result<TableFile> {
         let sample = input::sample_encoded(path, 64 * 1024, encoding)?;
         if sample.is_empty() {
             return Err(Error::input(path, "the table is empty (no header row)"));
         }
-        let delimiter = delimiter_for(path, &sample);
+        let delimiter = delimiter.unwrap_or_else(|| delimiter_for(path, &sample));
         let mut reader = csv_reader(input::open_encoded(path, encoding, &indicatif::ProgressBar::hidden())?, delimiter);
         let header = reader.byte_headers().map_err(|e| csv_error(path, e, Some(1)))?.clone();
         let mut columns = Vec::with_capacity(header.len());
@@ -47,7 +109,7 @@ impl TableFile {
             }
             columns.push(name);
         }
-        Ok(TableFile { path: path.to_path_buf(), delimiter, columns, encoding })
+        Ok(TableFile { path: path.to_path_buf(), delimiter, columns, encoding, kind: TableKind::Csv })
     }
 
     pub fn column_index(&self, name: &str) -> Option<usize> {
@@ -74,6 +136,33 @@ impl TableFile {
             Some(k) => (Some(k.column), Some(k.wanted), k.check, k.key_hashes),
             None => (None, None, None, None),
         };
+        if !matches!(self.kind, TableKind::Csv) {
+            // Cells already split: each row's key is checked, hashed and tested here, one row after another.
+            let mut rows_read = 0;
+            let mut each = |line: u64, record: &csv::StringRecord| -> Result<()> {
+                rows_read += 1;
+                if let Some(column) = column {
+                    let raw = &record[column];
+                    if let Some((check, key_type)) = check.as_mut() {
+                        check.note(line, raw, *key_type);
+                    }
+                    if let Some((hashes, key_type)) = hashes.as_mut() {
+                        hashes.extend(hash_of(raw, *key_type));
+                    }
+                    if !wanted.is_none_or(|wanted| wanted(raw)) {
+                        return Ok(());
+                    }
+                }
+                visit(line, record)
+            };
+            match &self.kind {
+                TableKind::Parquet => ParquetRows::open(&self.path)?.for_each_row(&mut each)?,
+                TableKind::Xlsx(sheet) => sheet.for_each_row(&mut each)?,
+                TableKind::Json(rows) => rows.for_each_row(&mut each)?,
+                TableKind::Csv => unreachable!("CSV is read below"),
+            }
+            return Ok(rows_read);
+        }
         let reader = TableRows {
             delimiter: self.delimiter,
             columns: self.columns.len(),
@@ -279,6 +368,44 @@ impl csv_pieces::RecordHandler for PieceRows<'_, '_> {
             sink(TableItem::Passed { rows: std::mem::take(&mut self.passed), key_hashes: std::mem::take(&mut self.hashes) });
         }
     }
+}
+
+/// The kind of file at `path`: `csv`, `tsv`, `parquet`, `xlsx` or `json` (see [`TableKind`]).
+fn kind_of(path: &Path, declared: Option<&str>) -> Result<&'static str> {
+    if let Some(format) = declared {
+        return match format.trim().to_ascii_lowercase().as_str() {
+            "csv" => Ok("csv"),
+            "tsv" => Ok("tsv"),
+            "parquet" => Ok("parquet"),
+            "xlsx" | "excel" => Ok("xlsx"),
+            "json" => Ok("json"),
+            other => Err(Error::input(path, format!("unknown table format `{other}` (known: {KINDS})"))),
+        };
+    }
+    let name = path.file_name().map(|n| n.to_string_lossy().to_lowercase()).unwrap_or_default();
+    let name = name.trim_end_matches(".gz").trim_end_matches(".zst").trim_end_matches(".zstd");
+    if name.ends_with(".parquet") {
+        return Ok("parquet");
+    }
+    if name.ends_with(".xlsx") || name.ends_with(".xlsm") {
+        return Ok("xlsx");
+    }
+    if name.ends_with(".json") {
+        return Ok("json");
+    }
+    let mut head = [0u8; 8];
+    let n = std::fs::File::open(path).and_then(|mut f| std::io::Read::read(&mut f, &mut head)).map_err(|source| Error::Read { path: path.to_path_buf(), source })?;
+    let head = &head[..n];
+    if crate::read::parquet::is_parquet(head) {
+        return Ok("parquet");
+    }
+    if crate::read::xlsx::is_zip(head) {
+        return Ok("xlsx");
+    }
+    if head.starts_with(&[0xD0, 0xCF, 0x11, 0xE0]) || name.ends_with(".xls") {
+        return Err(Error::input(path, "an Excel 97-2003 workbook (.xls): save it as .xlsx (or CSV) and name that file"));
+    }
+    Ok("csv")
 }
 
 fn csv_reader(input: Box<dyn std::io::BufRead + Send>, delimiter: u8) -> csv::Reader<Box<dyn std::io::BufRead + Send>> {
