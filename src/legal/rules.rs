@@ -147,6 +147,13 @@ pub struct Rule {
     pub cra_threshold: Option<u64>,
     #[serde(default)]
     pub notes: String,
+    /// Months of free credit monitoring / identity-theft protection the rule requires be offered, where the
+    /// elements of its `notice.credit_monitoring_elements` were exposed (none: no such duty).
+    #[serde(default)]
+    pub credit_monitoring_months: Option<u32>,
+    /// What a notice to individuals must and must not say (`[rules.notice]`; none: the plain-language default).
+    #[serde(default)]
+    pub notice: Option<crate::legal::notice::NoticeRule>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -214,6 +221,9 @@ impl RuleSet {
                 if !known.contains(element.as_str()) {
                     return Err(bad(format!("bad rules file: rule `{}` lists unknown element `{element}`", rule.id)));
                 }
+            }
+            if let Some(notice) = &rule.notice {
+                notice.check(&rule.id, &ELEMENTS).map_err(bad)?;
             }
             if rule.jurisdictions.is_empty() {
                 return Err(bad(format!("bad rules file: rule `{}` names no jurisdiction", rule.id)));
@@ -416,6 +426,28 @@ mod tests {
         assert_eq!(decide(rules.for_jurisdiction("JP").unwrap(), &card).notify, Notify::Required);
         assert_eq!(decide(rules.for_jurisdiction("SG").unwrap(), &card).notify, Notify::Required);
         assert_eq!(decide(rules.for_jurisdiction("DE").unwrap(), &card).notify, Notify::Assess);
+    }
+
+    #[test]
+    fn builtin_notice_rules_carry_the_content_rules_and_credit_monitoring() {
+        let rules = RuleSet::builtin();
+        let ca = rules.for_jurisdiction("US-CA").unwrap();
+        let notice = ca.notice.as_ref().expect("California has content rules");
+        assert_eq!(notice.title.as_deref(), Some("Notice of Data Breach"));
+        let headings: Vec<&str> = notice.sections.iter().map(|s| s.heading.as_str()).collect();
+        assert_eq!(headings, ["What Happened", "What Information Was Involved", "What We Are Doing", "What You Can Do", "For More Information"]);
+        assert_eq!(notice.min_font_pt, Some(10));
+        assert!(notice.citation.contains("1798.82(d)"));
+        let ma = rules.for_jurisdiction("US-MA").unwrap().notice.as_ref().unwrap();
+        assert!(ma.forbids("nature_of_breach") && ma.forbids("number_affected"));
+        assert!(rules.for_jurisdiction("US-IL").unwrap().notice.as_ref().unwrap().agencies.contains(&"ftc".to_string()));
+        let months: Vec<(&str, Option<u32>)> =
+            ["US-CA", "US-CT", "US-MA", "US-DC", "US-DE", "US-TX"].iter().map(|j| (*j, rules.for_jurisdiction(j).unwrap().credit_monitoring_months)).collect();
+        assert_eq!(months, [("US-CA", Some(12)), ("US-CT", Some(24)), ("US-MA", Some(18)), ("US-DC", Some(18)), ("US-DE", Some(12)), ("US-TX", None)]);
+        assert!(rules.for_jurisdiction("DE").unwrap().notice.as_ref().unwrap().requires("dpo_contact"));
+        // A misspelt clause in a notice table is refused when the rules load.
+        let bad = BUILTIN.replacen("\"police_report\"", "\"police_reports\"", 1);
+        assert!(RuleSet::parse(&bad, "x").unwrap_err().2.contains("unknown clause `police_reports`"));
     }
 
     #[test]
