@@ -13,6 +13,7 @@ use crate::read::timefmt::{DayEnd, Timestamp};
 pub mod exports;
 pub mod file;
 pub mod logs;
+pub mod notice;
 pub mod organisation;
 pub mod schema;
 pub mod settings;
@@ -50,6 +51,8 @@ pub struct Case {
     pub assume_tz: Option<crate::read::timefmt::Zone>,
     /// `[organisation]`: who notifies (action list, letters).
     pub organisation: crate::case::organisation::Organisation,
+    /// `[notice]`: what the letters say that the analysis cannot know.
+    pub notice: crate::case::notice::Notice,
 }
 
 /// Overrides from the command line.
@@ -146,6 +149,7 @@ impl Case {
             exports.push(crate::case::exports::build(path, &dir, &schema, i, section)?);
         }
         let organisation = crate::case::organisation::Organisation::from_section(&parsed.organisation).map_err(|e| bad(format!("[organisation] {e}")))?;
+        let notice = crate::case::notice::Notice::from_section(&parsed.notice, &schema.customers().file.columns).map_err(|e| bad(format!("[notice] {e}")))?;
         let mut names: Vec<&str> = logs.iter().map(|l| l.name.as_str()).collect();
         names.sort();
         if let Some(w) = names.windows(2).find(|w| w[0] == w[1]) {
@@ -170,6 +174,7 @@ impl Case {
             exports,
             assume_tz,
             organisation,
+            notice,
         })
     }
 }
