@@ -17,6 +17,7 @@ mod html_report;
 mod insider;
 mod inspect_cli;
 mod legal;
+mod letters;
 mod malformed;
 mod parallel_files;
 mod parser_properties;
