@@ -139,11 +139,6 @@ fn with_draft_mark(text: String) -> String {
     }
 }
 
-fn line_col(text: &str, offset: usize) -> (u64, u64) {
-    let before = &text[..offset];
-    (before.matches('\n').count() as u64 + 1, before.rsplit('\n').next().map_or(0, |l| l.chars().count()) as u64 + 1)
-}
-
 /// The field a clause is printed by (for the check that a template can print what its rule requires).
 fn clause_field(clause: &str) -> Option<&'static str> {
     Some(match clause {
@@ -225,7 +220,7 @@ pub fn check(template: &Template, rule: &NoticeRule, has_agencies: bool) -> Vec<
 /// Markers that are no merge field (a typo would print nothing): the first, as (line, column, name).
 pub fn unknown_marker(template: &Template) -> Option<(u64, u64, String)> {
     marker_re().captures_iter(&template.text).find(|c| !FIELDS.contains(&&c[1])).map(|c| {
-        let (line, column) = line_col(&template.text, c.get(0).expect("whole match").start());
+        let (line, column) = crate::legal::rules::line_col(&template.text, c.get(0).expect("whole match").start());
         (line, column, c[1].to_string())
     })
 }
