@@ -41,6 +41,41 @@ pub enum Command {
     Profile(ProfileArgs),
     /// Re-hash the inputs and outputs of an analyze run against its manifest.json (exit 1 on any difference).
     Verify(VerifyArgs),
+    /// After analyze: DRAFT notice letters per person and jurisdiction, and regulator filing drafts.
+    Letters(LettersArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct LettersArgs {
+    /// The case file (TOML) that analyze ran on; its [organisation] and [notice] fill the letters.
+    pub case: PathBuf,
+    /// Folder for the letters, templates, filings, index and manifest [default: letters/ beside the case file].
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// Your own templates: US-CA.html, a rule id (EU-GDPR.html) or default.html, with {{field}} markers.
+    #[arg(long, value_name = "DIR")]
+    pub template: Option<PathBuf>,
+    /// Also draft letters for people whose duty is `assess` (default: only `required`).
+    #[arg(long, value_name = "NOTIFY", value_parser = ["assess"])]
+    pub include: Vec<String>,
+    /// Printable files (HTML, PDF) for only N letters, spread over the jurisdictions; letters.csv has all.
+    #[arg(long, value_name = "N")]
+    pub sample: Option<usize>,
+    /// The analyze run's manifest [default: manifest.json beside the case file].
+    #[arg(long, value_name = "FILE")]
+    pub manifest: Option<PathBuf>,
+    /// The rules file analyze used [default: the one its manifest names].
+    #[arg(long, value_name = "FILE")]
+    pub rules: Option<PathBuf>,
+    /// Fail (exit 4, nothing written) when any clause is a placeholder or any point is left to counsel.
+    #[arg(long)]
+    pub strict: bool,
+    /// HTML letters only, even where Chromium is installed.
+    #[arg(long)]
+    pub no_pdf: bool,
+    /// Overwrite existing files in the output folder.
+    #[arg(long)]
+    pub force: bool,
 }
 
 #[derive(Debug, Args)]

@@ -8,6 +8,7 @@
 //!   coverage → warnings → legal.
 //! - [`insider`]: finding the insider (activity, suspects, profile).
 //! - [`legal`]: people, jurisdictions, duties; [`coverage`]: what the logs could have missed.
+//! - [`letters`]: after analyze, from its outputs: notice drafts per jurisdiction and regulator filing drafts.
 //! - [`stages`]: collect, replay, resolve, exposure, warnings.
 //! - [`evidence`]: what one access event exposes (records, fields).
 //! - [`ingest`]: log formats → access events.
@@ -30,6 +31,7 @@ pub mod generate;
 pub mod ingest;
 pub mod insider;
 pub mod legal;
+pub mod letters;
 pub mod output;
 pub mod read;
 pub mod stages;

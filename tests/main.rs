@@ -20,6 +20,7 @@ mod inspect_cli;
 mod legal;
 mod legal_actions;
 mod legal_decisions;
+mod letters;
 mod malformed;
 mod parallel_files;
 mod parser_properties;

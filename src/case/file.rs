@@ -29,6 +29,8 @@ pub struct CaseFile {
     /// guess); the legal stage applies each statute's encryption clause to them.
     #[serde(default)]
     pub protection: BTreeMap<String, String>,
+    #[serde(default)]
+    pub notice: NoticeSection,
 }
 
 #[derive(Debug, Deserialize)]
@@ -186,6 +188,27 @@ pub struct OrganisationSection {
     pub website: Option<String>,
     pub dpo_name: Option<String>,
     pub dpo_contact: Option<String>,
+}
+
+/// `[notice]` as written (checked into `case::notice::Notice`): what the letters say that the analysis
+/// cannot know.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NoticeSection {
+    pub what_happened: Option<String>,
+    pub what_we_are_doing: Option<String>,
+    pub likely_consequences: Option<String>,
+    pub contact: Option<String>,
+    pub notice_date: Option<String>,
+    pub law_enforcement_delayed: Option<bool>,
+    pub signatory: Option<String>,
+    #[serde(default)]
+    pub address: Vec<String>,
+    pub credit_monitoring_provider: Option<String>,
+    pub credit_monitoring_months: Option<u32>,
+    pub credit_monitoring_url: Option<String>,
+    pub credit_monitoring_code: Option<String>,
+    pub credit_monitoring_enrol_by: Option<String>,
 }
 
 /// `[[exports]]` as written.

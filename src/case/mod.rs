@@ -14,6 +14,7 @@ pub mod clock;
 pub mod exports;
 pub mod file;
 pub mod logs;
+pub mod notice;
 pub mod organisation;
 pub mod schema;
 pub mod settings;
@@ -55,6 +56,8 @@ pub struct Case {
     pub organisation: crate::case::organisation::Organisation,
     /// `[protection]`: columns declared hashed, encrypted, tokenised or plain.
     pub protection: BTreeMap<crate::case::schema::FieldId, Protection>,
+    /// `[notice]`: what the letters say that the analysis cannot know.
+    pub notice: crate::case::notice::Notice,
 }
 
 /// How a column's values are stored, as `[protection]` declares it.
@@ -208,6 +211,7 @@ impl Case {
                 .ok_or_else(|| bad(format!("[protection] `{field}` = `{value}`: expected one of {}", Protection::NAMES.join(", "))))?;
             protection.insert(id, p);
         }
+        let notice = crate::case::notice::Notice::from_section(&parsed.notice, &schema.customers().file.columns).map_err(|e| bad(format!("[notice] {e}")))?;
         let mut names: Vec<&str> = logs.iter().map(|l| l.name.as_str()).collect();
         names.sort();
         if let Some(w) = names.windows(2).find(|w| w[0] == w[1]) {
@@ -234,6 +238,7 @@ impl Case {
             assume_tz,
             organisation,
             protection,
+            notice,
         })
     }
 }

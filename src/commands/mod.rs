@@ -4,6 +4,7 @@ pub mod analyze;
 pub mod demo;
 pub mod generate;
 pub mod inspect;
+pub mod letters;
 pub mod profile;
 pub mod suspects;
 pub mod verify;
@@ -30,5 +31,6 @@ pub fn run(cli: Cli) -> Result<i32> {
         Command::Suspects(args) => suspects::run(&args, &ui, &inputs),
         Command::Profile(args) => profile::run(&args, &ui, &inputs),
         Command::Verify(args) => verify::run(&args, &ui),
+        Command::Letters(args) => letters::run(&args, &ui, &inputs),
     }
 }

@@ -8,6 +8,7 @@ pub mod deadline;
 pub mod evaluate;
 pub mod freetext;
 pub mod jurisdiction;
+pub mod notice;
 pub mod people;
 pub mod report;
 pub mod rules;

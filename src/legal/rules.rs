@@ -230,6 +230,9 @@ pub struct Rule {
     /// What the action data above was checked against.
     #[serde(default)]
     pub action_sources: String,
+    /// What a notice to individuals must and must not say (`[rules.notice]`; none: the plain-language default).
+    #[serde(default)]
+    pub notice: Option<crate::legal::notice::NoticeRule>,
 }
 
 /// The rule as it stood before an amendment: what differed, and until when (the day the next version took
@@ -361,6 +364,9 @@ impl RuleSet {
             if rule.credit_monitoring_months.is_some() && rule.credit_monitoring_elements.is_empty() {
                 return Err(bad(format!("bad rules file: rule `{}` sets credit_monitoring_months but no credit_monitoring_elements", rule.id)));
             }
+            if let Some(notice) = &rule.notice {
+                notice.check(&rule.id).map_err(bad)?;
+            }
             if rule.jurisdictions.is_empty() {
                 return Err(bad(format!("bad rules file: rule `{}` names no jurisdiction", rule.id)));
             }
@@ -378,7 +384,8 @@ impl RuleSet {
     }
 }
 
-fn line_col(text: &str, offset: usize) -> (u64, u64) {
+/// The 1-based line and column (in characters) of byte `offset` in `text`.
+pub fn line_col(text: &str, offset: usize) -> (u64, u64) {
     let before = &text[..offset.min(text.len())];
     let line = before.matches('\n').count() as u64 + 1;
     let column = before.rsplit('\n').next().map(|l| l.chars().count()).unwrap_or(0) as u64 + 1;
@@ -840,6 +847,28 @@ mod tests {
         assert_eq!(rules.for_jurisdiction("IE").unwrap().authorities["IE"], "Data Protection Commission (DPC)");
         let missing = BUILTIN.replacen("credit_monitoring_elements = [\"social_security_numbers\", \"drivers_licenses\", \"government_issued_ids\"]\n", "", 1);
         assert!(RuleSet::parse(&missing, "x").unwrap_err().2.contains("no credit_monitoring_elements"));
+    }
+
+    #[test]
+    fn builtin_notice_rules_carry_the_content_rules_and_credit_monitoring() {
+        let rules = RuleSet::builtin();
+        let ca = rules.for_jurisdiction("US-CA").unwrap();
+        let notice = ca.notice.as_ref().expect("California has content rules");
+        assert_eq!(notice.title.as_deref(), Some("Notice of Data Breach"));
+        let headings: Vec<&str> = notice.sections.iter().map(|s| s.heading.as_str()).collect();
+        assert_eq!(headings, ["What Happened", "What Information Was Involved", "What We Are Doing", "What You Can Do", "For More Information"]);
+        assert_eq!(notice.min_font_pt, Some(10));
+        assert!(notice.citation.contains("1798.82(d)"));
+        let ma = rules.for_jurisdiction("US-MA").unwrap().notice.as_ref().unwrap();
+        assert!(ma.forbids("nature_of_breach") && ma.forbids("number_affected"));
+        assert!(rules.for_jurisdiction("US-IL").unwrap().notice.as_ref().unwrap().agencies.contains(&"ftc".to_string()));
+        let months: Vec<(&str, Option<u32>)> =
+            ["US-CA", "US-CT", "US-MA", "US-DC", "US-DE", "US-TX"].iter().map(|j| (*j, rules.for_jurisdiction(j).unwrap().credit_monitoring_months)).collect();
+        assert_eq!(months, [("US-CA", Some(12)), ("US-CT", Some(24)), ("US-MA", Some(18)), ("US-DC", Some(18)), ("US-DE", Some(12)), ("US-TX", None)]);
+        assert!(rules.for_jurisdiction("DE").unwrap().notice.as_ref().unwrap().requires("dpo_contact"));
+        // A misspelt clause in a notice table is refused when the rules load.
+        let bad = BUILTIN.replacen("\"police_report\"", "\"police_reports\"", 1);
+        assert!(RuleSet::parse(&bad, "x").unwrap_err().2.contains("unknown clause `police_reports`"));
     }
 
     #[test]
