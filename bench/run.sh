@@ -5,8 +5,9 @@
 #   BENCH_EVENTS=1000000 bench/run.sh # a smaller run
 #
 # Environment: BENCH_DATA (cache folder for generated cases, default bench/data), BENCH_CUSTOMERS (1000000),
-# BENCH_EVENTS (10000000), BENCH_AFFECTED (68000), BENCH_SEED (2019), BENCH_RUNS (3), BENCH_BIN (a binary to
-# time instead of building target/release/breachscope).
+# BENCH_EVENTS (10000000), BENCH_AFFECTED (68000), BENCH_SEED (2019), BENCH_RUNS (5 interleaved runs), BENCH_BIN
+# (a binary to time instead of building target/release/breachscope), BENCH_BASELINE (another breachscope binary
+# timed in the same runs: prints the A/B ratio and exits non-zero when its outputs differ).
 # Needs: cargo, python3 (a venv with DuckDB from PyPI is made under bench/.venv), /usr/bin/time.
 set -euo pipefail
 
@@ -17,7 +18,7 @@ customers="${BENCH_CUSTOMERS:-1000000}"
 events="${BENCH_EVENTS:-10000000}"
 affected="${BENCH_AFFECTED:-68000}"
 seed="${BENCH_SEED:-2019}"
-runs="${BENCH_RUNS:-3}"
+runs="${BENCH_RUNS:-5}"
 
 [ -x /usr/bin/time ] || { echo "bench: /usr/bin/time is missing (apt-get install time)" >&2; exit 1; }
 
@@ -59,30 +60,57 @@ measure() {
   echo "$wall $rss" >> "$out/$name.times"
 }
 
+# Interleaved pairs (issue 20): breachscope then DuckDB in each run, so a slow spell of the machine falls on
+# both; the ratio is taken per pair and its median printed. BENCH_BASELINE (another breachscope binary) is timed
+# in the same pairs, for A/B comparisons of a change.
 for i in $(seq "$runs"); do
   echo "== run $i of $runs" >&2
   measure breachscope "$bin" -q analyze "$case_dir/case.toml" --force \
     --out "$out/breachscope.csv" --report "$out/report.json" --rejects "$out/rejects.csv" \
-    --people "$out/people.csv" --jurisdictions "$out/jurisdictions.csv"
+    --people "$out/people.csv" --jurisdictions "$out/jurisdictions.csv" --actions "$out/actions.csv" \
+    --manifest "$out/manifest.json"
   measure duckdb "$py" bench/duckdb_query.py "$case_dir" "$out/duckdb.csv"
+  if [ -n "${BENCH_BASELINE:-}" ]; then
+    measure baseline "$BENCH_BASELINE" -q analyze "$case_dir/case.toml" --force \
+      --out "$out/baseline.csv" --report "$out/baseline-report.json" --rejects "$out/baseline-rejects.csv" \
+      --people "$out/baseline-people.csv" --jurisdictions "$out/baseline-jurisdictions.csv" \
+      --actions "$out/baseline-actions.csv" --manifest "$out/baseline-manifest.json"
+  fi
   measure grep grep -F -c k.walsh "$log"
 done
 
 median() { sort -n | awk '{v[NR]=$1} END {print (NR%2 ? v[(NR+1)/2] : (v[NR/2]+v[NR/2+1])/2)}'; }
+tools="breachscope duckdb grep"
+[ -n "${BENCH_BASELINE:-}" ] && tools="breachscope baseline duckdb grep"
 declare -A wall rss
-for name in breachscope duckdb grep; do
+for name in $tools; do
   wall[$name]=$(awk '{print $1}' "$out/$name.times" | median)
   rss[$name]=$(awk '{print $2}' "$out/$name.times" | median)
 done
+# ratio_of A B COLUMN: the median over the pairs of A's figure / B's figure
+ratio_of() { paste -d' ' "$out/$1.times" "$out/$2.times" | awk -v c="$3" '{n=split($0,f," "); print f[c]/f[c+2]}' | median; }
 
 echo
 echo "case: $case_dir ($(du -h "$log" | cut -f1) audit log, $customers customers, $events other events, $affected affected)"
-echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GB", $2/1048576}' /proc/meminfo); $runs runs each, medians"
+echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GB", $2/1048576}' /proc/meminfo), load $(cut -d' ' -f1-3 /proc/loadavg); $runs interleaved runs each, medians"
 printf '%-12s %10s %14s\n' tool "wall (s)" "peak RSS (MB)"
-for name in breachscope duckdb grep; do
+for name in $tools; do
   printf '%-12s %10.2f %14.0f\n' "$name" "${wall[$name]}" "$(echo "${rss[$name]} / 1024" | bc -l)"
 done
-printf 'breachscope / DuckDB: wall %.2f, memory %.2f\n' "$(echo "${wall[breachscope]} / ${wall[duckdb]}" | bc -l)" "$(echo "${rss[breachscope]} / ${rss[duckdb]}" | bc -l)"
+printf 'breachscope / DuckDB (median of the per-run ratios): wall %.2f, memory %.2f\n' "$(ratio_of breachscope duckdb 1)" "$(ratio_of breachscope duckdb 2)"
+printf 'per run, wall ratio:%s\n' "$(paste -d' ' "$out/breachscope.times" "$out/duckdb.times" | awk '{printf " %.2f", $1/$3}')"
+if [ -n "${BENCH_BASELINE:-}" ]; then
+  printf 'breachscope / baseline (median of the per-run ratios): wall %.3f, memory %.3f\n' "$(ratio_of breachscope baseline 1)" "$(ratio_of breachscope baseline 2)"
+  # A change must not change a byte of the outputs (report.json apart from paths and times).
+  for f in breachscope.csv:baseline.csv people.csv:baseline-people.csv jurisdictions.csv:baseline-jurisdictions.csv \
+           rejects.csv:baseline-rejects.csv actions.csv:baseline-actions.csv; do
+    if ! cmp -s "$out/${f%%:*}" "$out/${f##*:}"; then
+      echo "OUTPUTS DIFFER from the baseline's: ${f%%:*}" >&2
+      exit 1
+    fi
+  done
+  echo "outputs identical to the baseline's"
+fi
 
 # Both must name the same customers.
 tail -n +2 "$out/breachscope.csv" | cut -d, -f1 | sort > "$out/ids.breachscope"

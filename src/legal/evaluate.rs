@@ -313,20 +313,29 @@ fn locate(rows: &[CustomerExposure]) -> Located {
         use rayon::prelude::*;
         rows.par_iter()
             .map(|row| {
-                let phone = people::parse_phone(&row.phone, &row.country);
+                // Most numbers are North American in a common shape: their E.164 form without the parser,
+                // which is then asked only when the address does not give the jurisdiction.
+                let nanp = people::nanp_e164(&row.phone, &row.country);
+                let mut phone = None;
+                if nanp.is_none() {
+                    phone = people::parse_phone(&row.phone, &row.country);
+                }
                 let (mut j, mut source) = jurisdiction::jurisdiction(&row.country, &row.region, None);
                 if source == jurisdiction::Source::None {
-                    let calling_code = phone.as_ref().map(|p| p.code().value());
+                    let calling_code = if nanp.is_some() { Some(1) } else { phone.as_ref().map(|p| p.code().value()) };
                     if let Some(state) = jurisdiction::us_state_code_without_country(&row.country, &row.region, calling_code) {
                         (j, source) = (format!("US-{state}"), jurisdiction::Source::UsStateCode);
                     }
                 }
                 if source == jurisdiction::Source::None {
+                    if nanp.is_some() {
+                        phone = people::parse_phone(&row.phone, &row.country);
+                    }
                     if let Some(country) = phone.as_ref().and_then(people::phone_country) {
                         (j, source) = jurisdiction::jurisdiction(&row.country, &row.region, Some(&country));
                     }
                 }
-                (j, source, phone.as_ref().map(people::e164))
+                (j, source, nanp.or_else(|| phone.as_ref().map(people::e164)))
             })
             .collect()
     };

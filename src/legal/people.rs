@@ -63,6 +63,82 @@ pub fn parse_phone(cell: &str, country: &str) -> Option<phonenumber::PhoneNumber
     phonenumber::parse(region, t).ok()
 }
 
+/// The regions of the North American Numbering Plan (calling code 1), as the phone metadata lists them.
+const NANP_REGIONS: [&str; 25] = [
+    "US", "CA", "AG", "AI", "AS", "BB", "BM", "BS", "DM", "DO", "GD", "GU", "JM", "KN", "KY", "LC", "MP", "MS", "PR", "SX",
+    "TC", "TT", "VC", "VG", "VI",
+];
+
+/// A North American number's E.164 form without the `phonenumber` parser, for the shapes where its answer is
+/// known: `+1` and ten digits (`+14155550199`, `+1 4155550199`, `+1 (415) 555-0199`, `+1-415-555-0199`), or the
+/// ten digits alone with a NANP country (`(415) 555-0199`, `415.555.0199`), the area code starting 2-9. `None`
+/// for every other cell (the parser reads those). Why: the parser matches regular expressions under one global
+/// lock, and customer tables are mostly such numbers (68,000 of them took most of the legal phase); the
+/// property tests below check that the answers are the parser's.
+pub fn nanp_e164(cell: &str, country: &str) -> Option<String> {
+    let t = cell.trim();
+    let (plus, rest) = match t.strip_prefix('+') {
+        Some(rest) => (true, rest),
+        None => (false, t),
+    };
+    // The digit runs and the text between them (before the first, between each two, after the last).
+    let mut runs: Vec<&str> = Vec::with_capacity(4);
+    let mut gaps: Vec<&str> = Vec::with_capacity(5);
+    let bytes = rest.as_bytes();
+    let mut i = 0;
+    while i <= bytes.len() {
+        let gap_start = i;
+        while i < bytes.len() && !bytes[i].is_ascii_digit() {
+            i += 1;
+        }
+        gaps.push(&rest[gap_start..i]);
+        if i == bytes.len() || runs.len() == 4 {
+            break;
+        }
+        let run_start = i;
+        while i < bytes.len() && bytes[i].is_ascii_digit() {
+            i += 1;
+        }
+        runs.push(&rest[run_start..i]);
+    }
+    if gaps.len() != runs.len() + 1 || !gaps.last().is_some_and(|g| g.is_empty()) {
+        return None;
+    }
+    let plain = |g: &str| matches!(g, " " | "-" | ".");
+    let closing = |g: &str| matches!(g, ")" | ") " | ")-");
+    let lens: Vec<usize> = runs.iter().map(|r| r.len()).collect();
+    let national: String = match (plus, lens.as_slice()) {
+        (true, [11]) if runs[0].starts_with('1') && gaps[0].is_empty() => runs[0][1..].to_string(),
+        (true, [1, 10]) if runs[0] == "1" && gaps[0].is_empty() && plain(gaps[1]) => runs[1].to_string(),
+        (true, [1, 3, 3, 4]) if runs[0] == "1" && gaps[0].is_empty() && plain(gaps[3]) => {
+            let bracketed = matches!(gaps[1], " (" | "(") && closing(gaps[2]);
+            if !(bracketed || (plain(gaps[1]) && plain(gaps[2]))) {
+                return None;
+            }
+            [runs[1], runs[2], runs[3]].concat()
+        }
+        (false, [10]) if gaps[0].is_empty() && is_nanp_country(country) => runs[0].to_string(),
+        (false, [3, 3, 4]) if plain(gaps[2]) && is_nanp_country(country) => {
+            let bracketed = gaps[0] == "(" && closing(gaps[1]);
+            if !(bracketed || (gaps[0].is_empty() && plain(gaps[1]))) {
+                return None;
+            }
+            [runs[0], runs[1], runs[2]].concat()
+        }
+        _ => return None,
+    };
+    if !(b'2'..=b'9').contains(&national.as_bytes()[0]) {
+        return None;
+    }
+    Some(format!("+1{national}"))
+}
+
+fn is_nanp_country(country: &str) -> bool {
+    let t = country.trim();
+    // The common spellings first: no allocation for them.
+    t == "US" || t == "CA" || country_code(t).is_some_and(|c| NANP_REGIONS.contains(&c.as_str()))
+}
+
 pub fn e164(number: &phonenumber::PhoneNumber) -> String {
     number.format().mode(phonenumber::Mode::E164).to_string()
 }
@@ -223,6 +299,82 @@ pub fn group(rows: &[RowKeys]) -> (Vec<usize>, MergeStats) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The parser's answer for a cell (the slow path).
+    fn parsed_e164(cell: &str, country: &str) -> Option<String> {
+        parse_phone(cell, country).map(|n| e164(&n))
+    }
+
+    #[test]
+    fn nanp_numbers_in_common_shapes_skip_the_parser() {
+        for (cell, country) in [
+            ("+1 201-555-0123", "US"),
+            ("+1 (415) 555.0199", "DE"),
+            ("+14155550199", ""),
+            ("(415) 555-0199", "US"),
+            ("415 555 0199", "Canada"),
+            ("4155550199", "PR"),
+        ] {
+            let fast = nanp_e164(cell, country);
+            assert!(fast.is_some(), "{cell} {country}");
+            assert_eq!(fast, parsed_e164(cell, country), "{cell} {country}");
+        }
+        // Other shapes are the parser's: another calling code, an area code starting 0/1, no NANP country for
+        // a national number, an extension, letters.
+        for (cell, country) in [
+            ("+44 20 7946 0958", "GB"),
+            ("+1 015-555-0123", "US"),
+            ("415 555 0199", "GB"),
+            ("415 555 0199", ""),
+            ("+1 415 555 0199 ext 12", "US"),
+            ("+1 415 555 0199 x12", "US"),
+            ("1-800-FLOWERS", "US"),
+            ("+1 415 555 01999", "US"),
+        ] {
+            assert_eq!(nanp_e164(cell, country), None, "{cell} {country}");
+        }
+    }
+
+    proptest::proptest! {
+        /// Whatever the cell, the shortcut either declines or gives the parser's own E.164 answer.
+        #[test]
+        fn nanp_shortcut_agrees_with_the_parser(
+            plus in proptest::bool::ANY,
+            one in proptest::bool::ANY,
+            groups in proptest::collection::vec(proptest::sample::select(vec!["415", "555", "0199", "201", "015", "4155550199", "1", "12", "99999", "800"]), 1..5),
+            seps in proptest::collection::vec(proptest::sample::select(vec!["", " ", "-", ".", "(", ")", ") ", " (", ")-", "  ", "/", "x", " ext "]), 6),
+            country in proptest::sample::select(vec!["US", "CA", "PR", "JM", "GB", "DE", "", "us", "United States", "Canada", "MX"]),
+            lead in proptest::sample::select(vec!["", "(", " "]),
+        ) {
+            let mut cell = String::new();
+            if plus { cell.push('+'); }
+            if one { cell.push('1'); cell.push_str(seps[5]); }
+            cell.push_str(lead);
+            for (i, g) in groups.iter().enumerate() {
+                cell.push_str(g);
+                if i + 1 < groups.len() { cell.push_str(seps[i % 5]); }
+            }
+            if let Some(fast) = nanp_e164(&cell, country) {
+                proptest::prop_assert_eq!(Some(fast), parsed_e164(&cell, country), "cell {:?} country {:?}", cell, country);
+            }
+        }
+
+        /// Ten NANP digits in any of the accepted shapes are always taken by the shortcut.
+        #[test]
+        fn nanp_shortcut_takes_plain_north_american_numbers(area in 200u32..1000, exchange in 0u32..1000, line in 0u32..10000,
+            sep in proptest::sample::select(vec!["", " ", "-", "."]), country in proptest::sample::select(vec!["US", "CA", "PR"])) {
+            let cell = format!("+1 {area:03}{sep}{exchange:03}{sep}{line:04}");
+            let fast = nanp_e164(&cell, country);
+            proptest::prop_assert!(fast.is_some());
+            proptest::prop_assert_eq!(fast, parsed_e164(&cell, country));
+            for shape in [format!("+1 ({area:03}) {exchange:03}-{line:04}"), format!("+1{area:03}{exchange:03}{line:04}"),
+                          format!("({area:03}) {exchange:03}-{line:04}"), format!("{area:03}{sep}{exchange:03}{sep}{line:04}")] {
+                let fast = nanp_e164(&shape, country);
+                proptest::prop_assert!(fast.is_some(), "{}", shape);
+                proptest::prop_assert_eq!(fast.clone(), parsed_e164(&shape, country), "{}", shape);
+            }
+        }
+    }
 
     #[test]
     fn gmail_ignores_dots_and_tags_other_providers_do_not() {
