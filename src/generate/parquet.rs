@@ -5,7 +5,8 @@
 
 use std::path::Path;
 
-use polars::prelude::{Column, DataFrame, ParquetWriter};
+use polars::prelude::{Column, DataFrame};
+use polars_io::prelude::ParquetWriter;
 
 use crate::error::{Error, Result};
 use crate::read::table::TableFile;

@@ -11,8 +11,9 @@
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
-use polars::io::parquet::metadata::FileMetadataRef;
-use polars::prelude::{DataFrame, DataType, ParallelStrategy, ParquetReader, SerReader, Series, StringChunked, TimeUnit};
+use polars::prelude::{DataFrame, DataType, Series, StringChunked, TimeUnit};
+use polars_io::prelude::{FileMetadataRef, ParallelStrategy, ParquetReader};
+use polars_io::SerReader;
 
 use crate::error::{Error, Result};
 
@@ -318,7 +319,7 @@ impl std::io::BufRead for CsvText {
 pub fn write_parquet(path: &Path, frame: &DataFrame, group_rows: usize) -> Result<()> {
     let failed = |e: polars::prelude::PolarsError| Error::input(path, format!("cannot write Parquet: {}", one_line(e)));
     let file = std::fs::File::create(path).map_err(|source| Error::Write { path: path.to_path_buf(), source })?;
-    let mut writer = polars::prelude::ParquetWriter::new(file).batched(frame.schema()).map_err(failed)?;
+    let mut writer = polars_io::prelude::ParquetWriter::new(file).batched(frame.schema()).map_err(failed)?;
     let mut offset = 0;
     while offset < frame.height() {
         let mut group = frame.slice(offset as i64, group_rows.max(1));
