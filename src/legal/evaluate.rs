@@ -2,7 +2,6 @@
 //! people, each person's jurisdiction, and under that jurisdiction's rule whether they must be notified,
 //! why, by when and whom else to tell; a per-jurisdiction summary; and the statement.
 
-use rayon::prelude::*;
 use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::NaiveDate;
@@ -234,9 +233,8 @@ pub fn evaluate(
     let (members, person_of_row, merges) = group_people(rows, &located.keys, options.per);
     // The law in force on the date of the breach (its first access) decides.
     let breach_date = rows.iter().map(|r| r.first_access).min().map(|t| t.date_naive());
-    // Each person is decided on their own: on every core, collected in order.
     let mut persons: Vec<(Person, usize)> = members
-        .par_iter()
+        .iter()
         .map(|rows_of| (decide_person(case, rows, &located, &free_text, value_guesses, rules, breach_date, rows_of), person_of_row[rows_of[0]]))
         .collect();
     // No two people share a customer: an unstable sort is as deterministic, and needs no buffer.
@@ -312,6 +310,7 @@ struct Located {
 /// address does not give the jurisdiction.
 fn locate(rows: &[CustomerExposure]) -> Located {
     let places: Vec<(String, jurisdiction::Source, Option<String>)> = {
+        use rayon::prelude::*;
         rows.par_iter()
             .map(|row| {
                 // Most numbers are North American in a common shape: their E.164 form without the parser,
