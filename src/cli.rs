@@ -29,6 +29,8 @@ pub struct Cli {
 pub enum Command {
     /// Analyse a case: read its logs, find what the actors touched, write the notification list and report.
     Analyze(AnalyzeArgs),
+    /// Read log files of a case and write one part per file (or byte range) for `analyze --parts`.
+    Scan(ScanArgs),
     /// Write the bundled example case into DIR, analyse it and print the summary.
     Demo(DemoArgs),
     /// Tell a log file's format and record count, and show its first parsed events.
@@ -74,6 +76,37 @@ pub struct LettersArgs {
     #[arg(long)]
     pub no_pdf: bool,
     /// Overwrite existing files in the output folder.
+    #[arg(long)]
+    pub force: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ScanArgs {
+    /// The case file (TOML).
+    pub case: PathBuf,
+    /// Only these log files of the case [default: all of them].
+    #[arg(long, value_name = "PATH", num_args = 1.., conflicts_with = "stdin")]
+    pub files: Vec<PathBuf>,
+    /// Read one of the case's log files from stdin (as stored: gzip and zstd are told by their bytes).
+    #[arg(long, requires = "file_name")]
+    pub stdin: bool,
+    /// With --stdin: the file as the case names it (its path relative to the case file's folder).
+    #[arg(long, value_name = "NAME", requires = "stdin")]
+    pub file_name: Option<String>,
+    /// With --stdin: the file's log (its `name` in the case file); checked.
+    #[arg(long, value_name = "NAME", requires = "stdin")]
+    pub source: Option<String>,
+    /// Only the records starting in bytes START..END of one uncompressed file (see the README). With
+    /// --stdin, stdin holds the file's first min(START, 65536) bytes, then its bytes from START on.
+    #[arg(long, value_name = "START:END")]
+    pub byte_range: Option<String>,
+    /// Only the file's SHA-256 and size (for a file scanned in byte ranges).
+    #[arg(long, conflicts_with = "byte_range")]
+    pub digest_only: bool,
+    /// The folder to write the parts into (created if missing).
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+    /// Overwrite parts already in the folder.
     #[arg(long)]
     pub force: bool,
 }
@@ -128,6 +161,9 @@ pub struct AnalyzeArgs {
     /// Fail (exit 4, nothing written) when any log record is rejected.
     #[arg(long)]
     pub strict: bool,
+    /// Merge the parts `scan` wrote into these folders instead of reading the logs.
+    #[arg(long, value_name = "DIR", num_args = 1..)]
+    pub parts: Vec<PathBuf>,
     /// Write only a summary report.json (and --html) without personal data, safe to share widely: counts,
     /// no customer names, emails, phones, keys, statements or request paths; no notification list,
     /// legal CSVs or rejects.

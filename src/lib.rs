@@ -33,6 +33,7 @@ pub mod insider;
 pub mod legal;
 pub mod letters;
 pub mod output;
+pub mod parts;
 pub mod read;
 pub mod stages;
 pub mod timings;
