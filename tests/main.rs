@@ -24,6 +24,7 @@ mod letters;
 mod malformed;
 mod parallel_files;
 mod parser_properties;
+mod parts;
 mod postgres_e2e;
 mod prefilter_properties;
 mod progress_terminal;

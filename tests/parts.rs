@@ -1,0 +1,185 @@
+//! `scan` + `analyze --parts` against the plain `analyze`, on every fixture case: the same notification
+//! list, people, jurisdictions, actions and rejects byte for byte, the same report.json, and a manifest
+//! that differs only in the command line and times (and lists every log with the hash its part recorded).
+//! Also the parts' checks: another case file, a missing or duplicate part, byte ranges that do not tile.
+
+use std::path::{Path, PathBuf};
+
+use crate::common::{bin, copy_dir, repo};
+
+/// Every case file under testdata/cases.
+fn fixture_cases() -> Vec<PathBuf> {
+    fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
+        let mut entries: Vec<PathBuf> = std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().path()).collect();
+        entries.sort();
+        for path in entries {
+            if path.is_dir() {
+                walk(&path, out);
+            } else if path.extension().is_some_and(|e| e == "toml") && path.parent().is_some_and(|p| p.join("customers.csv").exists() || p.file_name().is_some()) {
+                out.push(path);
+            }
+        }
+    }
+    let mut out = Vec::new();
+    walk(&repo().join("testdata/cases"), &mut out);
+    out
+}
+
+const OUTPUTS: [(&str, &str); 7] = [
+    ("--out", "affected_customers.csv"),
+    ("--report", "report.json"),
+    ("--rejects", "rejects.csv"),
+    ("--people", "affected_people.csv"),
+    ("--jurisdictions", "jurisdictions.csv"),
+    ("--actions", "actions.csv"),
+    ("--manifest", "manifest.json"),
+];
+
+/// Runs analyze on `case` with every output in `out`; returns (exit code, stderr).
+fn analyze(case: &Path, out: &Path, extra: &[&str]) -> (i32, String) {
+    std::fs::create_dir_all(out).unwrap();
+    let mut cmd = bin();
+    cmd.arg("-q").arg("analyze").arg(case);
+    for (flag, name) in OUTPUTS {
+        cmd.arg(flag).arg(out.join(name));
+    }
+    let output = cmd.args(extra).output().unwrap();
+    (output.status.code().unwrap_or(-1), String::from_utf8_lossy(&output.stderr).into_owned())
+}
+
+fn scan(case: &Path, parts: &Path, extra: &[&str]) -> std::process::Output {
+    bin().arg("-q").arg("scan").arg(case).arg("--out").arg(parts).args(extra).output().unwrap()
+}
+
+/// The manifest without what differs between runs (command line, times, the outputs' hashes: report.json
+/// is compared on its own).
+fn manifest_sans_run(path: &Path) -> serde_json::Value {
+    let mut m = crate::common::read_json(path);
+    let obj = m.as_object_mut().unwrap();
+    for key in ["command_line", "started_at", "finished_at", "working_directory"] {
+        obj.remove(key);
+    }
+    m
+}
+
+/// The outputs of the plain run and of the run from parts are the same; `what` names the run.
+fn assert_same_outputs(plain: &Path, merged: &Path, what: &str) {
+    for (_, name) in OUTPUTS {
+        let (a, b) = (plain.join(name), merged.join(name));
+        assert_eq!(a.exists(), b.exists(), "{what}: {name} written by one run only");
+        if !a.exists() {
+            continue;
+        }
+        if name == "manifest.json" {
+            assert_eq!(manifest_sans_run(&a), manifest_sans_run(&b), "{what}: manifest");
+        } else {
+            let (x, y) = (std::fs::read(&a).unwrap(), std::fs::read(&b).unwrap());
+            assert!(x == y, "{what}: {name} differs:\n--- plain\n{}\n--- parts\n{}", String::from_utf8_lossy(&x), String::from_utf8_lossy(&y));
+        }
+    }
+}
+
+/// Plain analyze, then scan + analyze --parts writing to the same output paths (so report.json, which
+/// names them, can be compared byte for byte).
+fn plain_and_parts(case: &Path, work: &Path, scans: &[Vec<String>]) -> (i32, String, PathBuf, PathBuf) {
+    let out = work.join("out");
+    let (code, stderr) = analyze(case, &out, &[]);
+    let plain = work.join("plain");
+    std::fs::rename(&out, &plain).unwrap();
+    let parts = work.join("parts");
+    for extra in scans {
+        let extra: Vec<&str> = extra.iter().map(String::as_str).collect();
+        let scanned = scan(case, &parts, &extra);
+        assert!(scanned.status.success(), "{}: scan {extra:?}: {}", case.display(), String::from_utf8_lossy(&scanned.stderr));
+    }
+    let (merged_code, merged_stderr) = analyze(case, &out, &["--parts", parts.to_str().unwrap()]);
+    assert_eq!((code, stderr.trim()), (merged_code, merged_stderr.trim()), "{}: exit code and messages", case.display());
+    (code, stderr, plain, out)
+}
+
+#[test]
+fn scan_and_analyze_parts_equal_analyze_on_every_fixture_case() {
+    let cases = fixture_cases();
+    assert!(cases.len() >= 25, "the fixture cases are found: {cases:?}");
+    let mut with_customers = 0;
+    for case in cases {
+        let rel = case.strip_prefix(repo().join("testdata/cases")).unwrap().to_path_buf();
+        let work = tempfile::tempdir().unwrap();
+        // A copy (cases name logs in testdata/logs): analyze and scan write nothing into the repository.
+        copy_dir(&repo().join("testdata"), &work.path().join("testdata"));
+        let case = work.path().join("testdata/cases").join(&rel);
+        let (code, stderr, plain, merged) = plain_and_parts(&case, work.path(), &[vec![]]);
+        if code != 0 {
+            eprintln!("{}: exit {code} in both runs: {}", rel.display(), stderr.lines().next().unwrap_or(""));
+            continue;
+        }
+        assert_same_outputs(&plain, &merged, &rel.display().to_string());
+        // Which customers with which classes, read from the lists (not only bytes).
+        let listed = crate::common::read_csv(&merged.join("affected_customers.csv"));
+        with_customers += usize::from(!listed.is_empty());
+        let manifest = crate::common::read_json(&merged.join("manifest.json"));
+        let logs: Vec<&serde_json::Value> = manifest["inputs"].as_array().unwrap().iter().filter(|e| e["role"] == "log").collect();
+        let part_hashes: Vec<String> = std::fs::read_dir(work.path().join("parts"))
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.to_string_lossy().ends_with(".part.json"))
+            .map(|p| crate::common::read_json(&p)["extent"]["sha256"].as_str().unwrap().to_string())
+            .collect();
+        assert_eq!(logs.len(), part_hashes.len(), "{}: every log file in the manifest has its part", rel.display());
+        for entry in logs {
+            assert!(part_hashes.contains(&entry["sha256"].as_str().unwrap().to_string()), "{}: {entry}", rel.display());
+        }
+    }
+    assert!(with_customers >= 15, "most fixture cases list customers ({with_customers})");
+}
+
+/// A copy of the generic-multi case (a CSV and a JSON-lines audit log).
+fn csv_case(dir: &Path) -> PathBuf {
+    copy_dir(&repo().join("testdata"), &dir.join("testdata"));
+    dir.join("testdata/cases/generic-multi/case.toml")
+}
+
+#[test]
+fn parts_from_another_case_or_missing_or_twice_are_refused() {
+    let work = tempfile::tempdir().unwrap();
+    let case = csv_case(work.path());
+    let parts = work.path().join("parts");
+    assert!(scan(&case, &parts, &[]).status.success());
+    let out = work.path().join("out");
+    // One part removed: the error names the file.
+    let jsons: Vec<PathBuf> = {
+        let mut v: Vec<PathBuf> = std::fs::read_dir(&parts).unwrap().map(|e| e.unwrap().path()).filter(|p| p.to_string_lossy().ends_with(".part.json")).collect();
+        v.sort();
+        v
+    };
+    assert!(jsons.len() >= 2, "{jsons:?}");
+    let first = crate::common::read_json(&jsons[0]);
+    let file = first["file"].as_str().unwrap().to_string();
+    let moved = work.path().join("aside.json");
+    std::fs::rename(&jsons[0], &moved).unwrap();
+    let (code, stderr) = analyze(&case, &out, &["--parts", parts.to_str().unwrap()]);
+    assert_ne!(code, 0);
+    assert!(stderr.contains(&format!("no part for the log file {file}")), "{stderr}");
+    assert_eq!(stderr.trim().lines().count(), 1, "one line: {stderr}");
+    assert!(!out.join("report.json").exists(), "nothing written");
+    // The same part twice (a second folder).
+    std::fs::rename(&moved, &jsons[0]).unwrap();
+    let again = work.path().join("again");
+    assert!(scan(&case, &again, &["--files".into(), file.clone()].iter().map(String::as_str).collect::<Vec<_>>()).status.success());
+    let (code, stderr) = analyze(&case, &out, &["--parts", parts.to_str().unwrap(), again.to_str().unwrap()]);
+    assert_ne!(code, 0);
+    assert!(stderr.contains(&format!("the log file {file} has more than one part")), "{stderr}");
+    // Another case file (edited after the scan): refused.
+    let text = std::fs::read_to_string(&case).unwrap();
+    std::fs::write(&case, format!("{text}\n# edited\n")).unwrap();
+    let (code, stderr) = analyze(&case, &out, &["--parts", parts.to_str().unwrap()]);
+    assert_ne!(code, 0);
+    assert!(stderr.contains("made from another case file"), "{stderr}");
+    // Another version of breachscope: refused.
+    std::fs::write(&case, &text).unwrap();
+    let edited = std::fs::read_to_string(&jsons[0]).unwrap().replacen(&format!("\"version\": \"{}\"", env!("CARGO_PKG_VERSION")), "\"version\": \"0.0.1\"", 1);
+    std::fs::write(&jsons[0], edited).unwrap();
+    let (code, stderr) = analyze(&case, &out, &["--parts", parts.to_str().unwrap()]);
+    assert_ne!(code, 0);
+    assert!(stderr.contains("made by breachscope 0.0.1"), "{stderr}");
+}
