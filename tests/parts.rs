@@ -183,3 +183,107 @@ fn parts_from_another_case_or_missing_or_twice_are_refused() {
     assert_ne!(code, 0);
     assert!(stderr.contains("made by breachscope 0.0.1"), "{stderr}");
 }
+
+/// A generated CSV audit case (a few thousand rows) with a record whose quoted field holds a newline and
+/// a broken last line; returns the case file and the byte offset just inside the quoted field.
+fn generated_csv_case(dir: &Path) -> (PathBuf, u64) {
+    let case_dir = dir.join("gen");
+    let made = bin().args(["-q", "generate", "--audit-only", "--customers", "500", "--events", "3000", "--affected", "40"]).arg(&case_dir).output().unwrap();
+    assert!(made.status.success(), "{}", String::from_utf8_lossy(&made.stderr));
+    let log = case_dir.join("logs/crm_audit.csv");
+    let text = std::fs::read_to_string(&log).unwrap();
+    let middle = text[text.len() / 2..].find('\n').unwrap() + text.len() / 2 + 1;
+    let quoted = "2019-07-03T09:00:00Z,k.walsh,view,Customer,C0000001,\"full_name|\nemail\",success\n";
+    let inside = (middle + quoted.find('\n').unwrap() - 2) as u64;
+    let text = format!("{}{quoted}{}garbage,\"never closed\n", &text[..middle], &text[middle..]);
+    std::fs::write(&log, text).unwrap();
+    (case_dir.join("case.toml"), inside)
+}
+
+fn range_scans(file: &str, bounds: &[u64]) -> Vec<Vec<String>> {
+    let mut scans: Vec<Vec<String>> =
+        bounds.windows(2).map(|w| vec!["--files".into(), file.into(), "--byte-range".into(), format!("{}:{}", w[0], w[1])]).collect();
+    scans.push(vec!["--files".into(), file.into(), "--digest-only".into()]);
+    scans
+}
+
+#[test]
+fn a_log_in_byte_ranges_gives_what_the_whole_log_gives() {
+    let work = tempfile::tempdir().unwrap();
+    let (case, _) = generated_csv_case(work.path());
+    let size = std::fs::metadata(case.with_file_name("logs/crm_audit.csv")).unwrap().len();
+    // Three ranges, the last past the file's end; boundaries fall inside lines.
+    let bounds = [0, size / 3 + 7, 2 * size / 3 + 13, size + 1000];
+    let (code, stderr, plain, merged) = plain_and_parts(&case, work.path(), &range_scans("logs/crm_audit.csv", &bounds));
+    assert_eq!(code, 0, "{stderr}");
+    assert_same_outputs(&plain, &merged, "three byte ranges");
+    let report = std::fs::read(merged.join("report.json")).unwrap();
+    assert!(std::fs::read(plain.join("report.json")).unwrap() == report, "report.json byte for byte");
+    let rejects = crate::common::read_csv(&merged.join("rejects.csv"));
+    assert_eq!(rejects.len(), 1, "{rejects:?}");
+    assert!(rejects[0]["line"].parse::<u64>().unwrap() > 3000, "the last line's number, counted over the ranges: {rejects:?}");
+    assert!(!crate::common::read_csv(&merged.join("affected_customers.csv")).is_empty());
+}
+
+#[test]
+fn byte_ranges_that_miss_bytes_overlap_or_cut_a_record_are_refused() {
+    let work = tempfile::tempdir().unwrap();
+    let (case, inside) = generated_csv_case(work.path());
+    let size = std::fs::metadata(case.with_file_name("logs/crm_audit.csv")).unwrap().len();
+    let out = work.path().join("out");
+    let refused = |name: &str, bounds: &[&[u64]]| -> String {
+        let parts = work.path().join(name);
+        for b in bounds {
+            for scan_args in range_scans("logs/crm_audit.csv", b).iter().filter(|a| a.iter().any(|x| x == "--byte-range")) {
+                let args: Vec<&str> = scan_args.iter().map(String::as_str).collect();
+                let s = scan(&case, &parts, &args);
+                assert!(s.status.success(), "{}", String::from_utf8_lossy(&s.stderr));
+            }
+        }
+        let digest = scan(&case, &parts, &["--files", "logs/crm_audit.csv", "--digest-only"]);
+        assert!(digest.status.success());
+        let (code, stderr) = analyze(&case, &out, &["--parts", parts.to_str().unwrap()]);
+        assert_ne!(code, 0, "{name}");
+        assert!(!out.join("report.json").exists(), "{name}: nothing written");
+        stderr
+    };
+    let gap = refused("gap", &[&[0, 1000], &[2000, size]]);
+    assert!(gap.contains("bytes 1000..2000 are in no range"), "{gap}");
+    let overlap = refused("overlap", &[&[0, 2000], &[1000, size]]);
+    assert!(overlap.contains("the range 1000:") && overlap.contains("overlaps"), "{overlap}");
+    let short = refused("short", &[&[0, 1000]]);
+    assert!(short.contains("no byte range reaches the file's end"), "{short}");
+    let cut = refused("cut", &[&[0, inside], &[inside, size]]);
+    assert!(cut.contains("a record goes on across byte"), "{cut}");
+}
+
+#[test]
+fn a_byte_range_of_a_compressed_file_is_refused_and_stdin_reads_like_the_file() {
+    let work = tempfile::tempdir().unwrap();
+    let (case, _) = generated_csv_case(work.path());
+    let log = case.with_file_name("logs/crm_audit.csv");
+    let bytes = std::fs::read(&log).unwrap();
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    std::io::Write::write_all(&mut gz, &bytes).unwrap();
+    std::fs::write(&log, gz.finish().unwrap()).unwrap();
+    let parts = work.path().join("parts");
+    let s = scan(&case, &parts, &["--files", "logs/crm_audit.csv", "--byte-range", "0:1000"]);
+    assert!(!s.status.success());
+    let stderr = String::from_utf8_lossy(&s.stderr);
+    assert!(stderr.contains("crm_audit.csv") && stderr.contains("gzip compressed: byte ranges need an uncompressed file"), "{stderr}");
+    // The gzip file's bytes on stdin give the part the file gives.
+    let from_file = work.path().join("from_file");
+    assert!(scan(&case, &from_file, &[]).status.success());
+    let piped = bin()
+        .args(["-q", "scan"])
+        .arg(&case)
+        .args(["--stdin", "--file-name", "logs/crm_audit.csv", "--source", "logs/crm_audit.csv", "--out"])
+        .arg(&parts)
+        .write_stdin(std::fs::read(&log).unwrap())
+        .output()
+        .unwrap();
+    assert!(piped.status.success(), "{}", String::from_utf8_lossy(&piped.stderr));
+    for name in ["000000-logs_crm_audit.csv.part.json", "000000-logs_crm_audit.csv.parquet"] {
+        assert!(std::fs::read(from_file.join(name)).unwrap() == std::fs::read(parts.join(name)).unwrap(), "{name}");
+    }
+}

@@ -94,8 +94,8 @@ impl RangeBytes {
             return Some(0);
         }
         let from = (at - self.start) as usize;
-        if from > self.bytes.len() {
-            return None;
+        if from >= self.bytes.len() {
+            return self.to_end.then_some(self.bytes.len());
         }
         match memchr::memchr(b'\n', &self.bytes[from..]) {
             Some(i) => Some(from + i + 1),
