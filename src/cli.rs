@@ -103,9 +103,16 @@ pub struct ScanArgs {
     /// Only the file's SHA-256 and size (for a file scanned in byte ranges).
     #[arg(long, conflicts_with = "byte_range")]
     pub digest_only: bool,
+    /// The files of logs listed elsewhere (JSON: each log's `path` as written → its files, URIs or paths
+    /// relative to the case file's folder), instead of matched here; analyze --parts takes the same.
+    #[arg(long, value_name = "FILE")]
+    pub listing: Option<PathBuf>,
+    /// Print the case's log files (JSON: index, file as shown, log, path) on stdout and write nothing.
+    #[arg(long, conflicts_with_all = ["stdin", "byte_range", "digest_only"])]
+    pub list: bool,
     /// The folder to write the parts into (created if missing).
-    #[arg(long, value_name = "DIR")]
-    pub out: PathBuf,
+    #[arg(long, value_name = "DIR", required_unless_present = "list")]
+    pub out: Option<PathBuf>,
     /// Overwrite parts already in the folder.
     #[arg(long)]
     pub force: bool,
@@ -164,6 +171,9 @@ pub struct AnalyzeArgs {
     /// Merge the parts `scan` wrote into these folders instead of reading the logs.
     #[arg(long, value_name = "DIR", num_args = 1..)]
     pub parts: Vec<PathBuf>,
+    /// With --parts: the listing the parts were scanned with (see `scan --listing`).
+    #[arg(long, value_name = "FILE", requires = "parts")]
+    pub listing: Option<PathBuf>,
     /// Write only a summary report.json (and --html) without personal data, safe to share widely: counts,
     /// no customer names, emails, phones, keys, statements or request paths; no notification list,
     /// legal CSVs or rejects.

@@ -27,6 +27,7 @@ pub fn run(args: &AnalyzeArgs, ui: &Ui, inputs: &crate::read::input::InputDefaul
         disabled_at: args.disabled_at.clone(),
         all_accounts: false,
         inputs: *inputs,
+        listing: args.listing.as_deref().map(crate::commands::scan::load_listing).transpose()?,
     };
     let mut case = Case::load(&args.case, &overrides)?;
     if args.strict_coverage {

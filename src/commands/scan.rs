@@ -16,11 +16,23 @@ use crate::stages::collect::{self, RejectSink};
 use crate::ui::Ui;
 
 pub fn run(args: &ScanArgs, ui: &Ui, inputs: &crate::read::input::InputDefaults, reading: &Reading) -> Result<i32> {
-    let case = Case::load(&args.case, &Overrides { inputs: *inputs, ..Default::default() })?;
+    let listing = args.listing.as_deref().map(load_listing).transpose()?;
+    let case = Case::load(&args.case, &Overrides { inputs: *inputs, listing, ..Default::default() })?;
     let case_sha256 = crate::parts::sha256_of(&case.file)?;
     let range = args.byte_range.as_deref().map(parse_range).transpose()?;
     let files = collect::case_files(&case);
     let shown: Vec<String> = files.iter().map(|(_, p)| crate::read::input::display_path(p, &case.dir)).collect();
+    if args.list {
+        let listed: Vec<serde_json::Value> = files
+            .iter()
+            .enumerate()
+            .map(|(i, (source, path))| serde_json::json!({"index": i, "file": shown[i], "source": case.logs[*source].name, "pattern": case.logs[*source].pattern, "path": path.to_string_lossy()}))
+            .collect();
+        let text = serde_json::to_string_pretty(&listed).expect("a list serialises");
+        std::io::Write::write_all(&mut std::io::stdout().lock(), format!("{text}\n").as_bytes()).map_err(|source| Error::Write { path: "<stdout>".into(), source })?;
+        return Ok(exit::OK);
+    }
+    let out_dir = args.out.clone().expect("clap requires --out without --list");
     // The files to read, by their index in the case.
     let chosen: Vec<usize> = if args.stdin {
         let name = args.file_name.as_deref().expect("clap requires --file-name with --stdin");
@@ -41,7 +53,7 @@ pub fn run(args: &ScanArgs, ui: &Ui, inputs: &crate::read::input::InputDefaults,
         let flag = if args.digest_only { "--digest-only" } else { "--byte-range" };
         return Err(Error::Usage(format!("{flag} reads one file: name it with --files PATH or --stdin --file-name NAME")));
     }
-    std::fs::create_dir_all(&args.out).map_err(|source| Error::Write { path: args.out.clone(), source })?;
+    std::fs::create_dir_all(&out_dir).map_err(|source| Error::Write { path: out_dir.clone(), source })?;
     let new_part = |index: usize, extent: Extent, collected, rejects| NewPart {
         case: &case,
         case_sha256: &case_sha256,
@@ -56,7 +68,7 @@ pub fn run(args: &ScanArgs, ui: &Ui, inputs: &crate::read::input::InputDefaults,
     if args.digest_only {
         let index = chosen[0];
         let (sha256, bytes) = if args.stdin { digest_of(&mut std::io::stdin().lock(), Path::new("<stdin>"))? } else { digest_of_path(files[index].1)? };
-        let written = crate::parts::write(&args.out, new_part(index, Extent::Digest { sha256, bytes }, None, Vec::new()), args.force)?;
+        let written = crate::parts::write(&out_dir, new_part(index, Extent::Digest { sha256, bytes }, None, Vec::new()), args.force)?;
         ui.note(&format!("scan: {} bytes of {} hashed: {}", bytes, shown[index], written.display()));
         return Ok(exit::OK);
     }
@@ -108,7 +120,7 @@ pub fn run(args: &ScanArgs, ui: &Ui, inputs: &crate::read::input::InputDefaults,
                 Extent::Whole { sha256, bytes }
             }
         };
-        crate::parts::write(&args.out, new_part(index, extent, Some(collected), rejects), args.force)?;
+        crate::parts::write(&out_dir, new_part(index, extent, Some(collected), rejects), args.force)?;
         written += 1;
         Ok(())
     };
@@ -124,7 +136,7 @@ pub fn run(args: &ScanArgs, ui: &Ui, inputs: &crate::read::input::InputDefaults,
             _ => e,
         });
     }
-    ui.note(&format!("scan: {written} part(s) written to {}", args.out.display()));
+    ui.note(&format!("scan: {written} part(s) written to {}", out_dir.display()));
     Ok(exit::OK)
 }
 
@@ -277,4 +289,12 @@ impl ReadSeek for std::io::StdinLock<'_> {
     fn seek_to(&mut self, _at: u64) -> std::io::Result<()> {
         Err(std::io::Error::other("stdin cannot seek"))
     }
+}
+
+/// A `--listing` file: each log's `path` as written in the case → its files.
+pub fn load_listing(path: &Path) -> Result<BTreeMap<String, Vec<String>>> {
+    let bytes = std::fs::read(path).map_err(|source| Error::Read { path: path.to_path_buf(), source })?;
+    serde_json::from_slice(&bytes).map_err(|e| {
+        Error::input_at(path, e.line() as u64, e.column() as u64, format!("not a listing (a JSON object: each log's path as written in the case → a list of its files): {e}"))
+    })
 }
