@@ -42,6 +42,9 @@ except ImportError:  # Python < 3.11
 # As breachscope's RANGE_HEAD: bytes of a file's start sent before a range that starts later.
 RANGE_HEAD = 64 * 1024
 CHUNK = 1 << 20
+DEFAULT_SPLIT = 256 << 20
+# Marks breachscope's message in a failed task's exception (built so that it is not in this source).
+FAILED = "BREACHSCOPE" + "_FAILED: "
 GLOB_CHARS = "*?["
 
 
@@ -100,27 +103,27 @@ def case_logs(case_path):
     with open(case_path, "rb") as f:
         data = f.read()
     if tomllib is None:
-        fail("Python 3.11 or later is needed (tomllib)")
+        raise BreachscopeFailed("Python 3.11 or later is needed (tomllib)")
     case = tomllib.loads(data.decode("utf-8"))
     return [(log["path"], log.get("format")) for log in case.get("logs", [])]
 
 
-def plan(args, binary, work):
+def plan(case, split_bytes, binary, work):
     """The listing (every log's files) and the tasks."""
-    logs = case_logs(args.case)
+    logs = case_logs(case)
     uri_listing = {}
     for pattern, _ in logs:
         if is_uri(pattern):
             files = list_uri(pattern)
             if not files:
-                fail(f"{pattern}: no log file matches this URI")
+                raise BreachscopeFailed(f"{pattern}: no log file matches this URI")
             uri_listing[pattern] = files
     listing_path = os.path.join(work, "listing.json")
     with open(listing_path, "w") as f:
         json.dump(uri_listing, f)
-    listed = run([binary, "-q", "scan", args.case, "--listing", listing_path, "--list"])
+    listed = run([binary, "-q", "scan", case, "--listing", listing_path, "--list"])
     if listed.returncode != 0:
-        fail(breachscope_error(listed.stderr))
+        raise BreachscopeFailed(breachscope_error(listed.stderr))
     files = json.loads(listed.stdout)
     # Every log listed (local ones as breachscope matched them), for the executors, which have no logs.
     listing = {}
@@ -133,13 +136,14 @@ def plan(args, binary, work):
     for f in files:
         filesys, inner = filesystem(f["path"])
         size = filesys.get_file_info(inner).size
-        with filesys.open_input_stream(inner) as stream:
+        with filesys.open_input_stream(inner, compression=None) as stream:
             head = stream.read(4)
         plain = not (head.startswith(b"\x1f\x8b") or head.startswith(b"\x28\xb5\x2f\xfd") or head.startswith(b"PAR1"))
         base = {"file": f["file"], "source": f["source"], "path": f["path"]}
-        if plain and formats.get(f["pattern"]) == "csv" and size > args.split_bytes:
-            for start in range(0, size, args.split_bytes):
-                tasks.append(dict(base, kind="range", start=start, end=min(start + args.split_bytes, size) if start + args.split_bytes < size else size + 1))
+        if plain and formats.get(f["pattern"]) == "csv" and size > split_bytes:
+            for start in range(0, size, split_bytes):
+                end = start + split_bytes if start + split_bytes < size else size + 1
+                tasks.append(dict(base, kind="range", start=start, end=end))
             tasks.append(dict(base, kind="digest"))
         else:
             tasks.append(dict(base, kind="whole"))
@@ -153,6 +157,7 @@ def case_archive(case, listing_path, work, skip):
         listing = json.load(f)
     logs = {os.path.normpath(os.path.join(case_dir, p)) for files in listing.values() for p in files if not is_uri(p)}
     archive = os.path.join(work, "breachscope-case.zip")
+    named = None
     skip_dirs = {os.path.abspath(p) for p in [work, *skip]}
     with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as z:
         for root, dirs, names in os.walk(case_dir):
@@ -163,7 +168,11 @@ def case_archive(case, listing_path, work, skip):
                     continue
                 z.write(full, os.path.relpath(full, case_dir))
         z.write(listing_path, "__breachscope_listing.json")
-    return archive
+    # Named by its content: a Spark context takes each file name once.
+    with open(archive, "rb") as f:
+        named = os.path.join(work, f"breachscope-case-{hashlib.sha256(f.read()).hexdigest()[:16]}.zip")
+    os.rename(archive, named)
+    return named
 
 
 def task_runner(binary_name, archive_name, case_name, parts_dir, env):
@@ -211,7 +220,7 @@ def task_runner(binary_name, archive_name, case_name, parts_dir, env):
                                 break
                             proc.stdin.write(chunk)
                 else:
-                    with filesys.open_input_stream(inner) as f:
+                    with filesys.open_input_stream(inner, compression=None) as f:
                         while True:
                             chunk = f.read(CHUNK)
                             if not chunk:
@@ -222,7 +231,7 @@ def task_runner(binary_name, archive_name, case_name, parts_dir, env):
                 pass  # a range: breachscope read what it needs and closed its input
             stderr = proc.stderr.read().decode("utf-8", "replace")
             if proc.wait() != 0:
-                raise RuntimeError("BREACHSCOPE_FAILED " + breachscope_error(stderr))
+                raise RuntimeError(FAILED + breachscope_error(stderr))
             written = sorted(os.listdir(out))
             dest_fs, dest = filesystem(parts_dir)
             # The Parquet file first: a part's JSON names a complete part.
@@ -236,67 +245,45 @@ def task_runner(binary_name, archive_name, case_name, parts_dir, env):
     return run_task
 
 
-def main():
-    p = argparse.ArgumentParser(description="Run breachscope's log scan as Spark tasks and the analysis on the driver.")
-    p.add_argument("case", help="the case file (TOML); its log paths may be local or URIs (s3://, gs://, abfss://, hdfs://, file://)")
-    p.add_argument("--out", required=True, help="folder for the outputs (notification list, report.json, manifest...)")
-    p.add_argument("--master", help="Spark master URL (default: spark-submit's, else local[*])")
-    p.add_argument("--binary", default="breachscope", help="the breachscope binary (default: breachscope on the PATH)")
-    p.add_argument("--parts", help="where the tasks write the parts: a folder or a URI (default: OUT/parts)")
-    p.add_argument("--split-bytes", type=int, default=256 << 20, help="plain CSV logs larger than this are read in byte ranges of this size (default 256 MiB)")
-    p.add_argument("--force", action="store_true", help="overwrite outputs and parts")
-    p.add_argument("analyze_args", nargs="*", help="after --: more flags for breachscope analyze (--html FILE, --per record...)")
-    args = p.parse_args()
+class BreachscopeFailed(Exception):
+    """breachscope (a task's scan, or the analysis) failed; the message is breachscope's own line."""
 
-    binary = shutil.which(args.binary) or (args.binary if os.path.isfile(args.binary) else None)
-    if not binary:
-        fail(f"{args.binary}: no such binary (give --binary PATH or put breachscope on the PATH)")
-    binary = os.path.abspath(binary)
-    args.case = os.path.abspath(args.case)
-    out = os.path.abspath(args.out)
+
+def run_case(sc, case, out, binary, parts=None, split_bytes=DEFAULT_SPLIT, force=False, analyze_args=(), quiet=False):
+    """Scans the case's logs as Spark tasks on `sc` and analyses the parts on the driver, writing the
+    outputs into `out`. Returns analyze's exit code; raises BreachscopeFailed when a task fails."""
+    case = os.path.abspath(case)
+    out = os.path.abspath(out)
     os.makedirs(out, exist_ok=True)
-    parts_dir = args.parts or os.path.join(out, "parts")
+    parts_dir = parts or os.path.join(out, "parts")
     if not is_uri(parts_dir):
         parts_dir = os.path.abspath(parts_dir)
-        if os.path.isdir(parts_dir) and os.listdir(parts_dir) and not args.force:
-            fail(f"{parts_dir}: the parts folder is not empty (give --force to replace its parts, or another --parts)")
-        if args.force and os.path.isdir(parts_dir):
+        if os.path.isdir(parts_dir) and os.listdir(parts_dir) and not force:
+            raise BreachscopeFailed(f"{parts_dir}: the parts folder is not empty (give --force to replace its parts, or another --parts)")
+        if force and os.path.isdir(parts_dir):
             shutil.rmtree(parts_dir)
     dest_fs, dest = filesystem(parts_dir)
     dest_fs.create_dir(dest, recursive=True)
-
     work = tempfile.mkdtemp(prefix="breachscope-spark-")
     try:
-        listing, tasks = plan(args, binary, work)
-        archive = case_archive(args.case, listing, work, [out] + ([] if is_uri(parts_dir) else [parts_dir]))
-
-        # In local mode the workers are this machine's: the Python running this script (with pyarrow).
-        if (args.master or os.environ.get("MASTER", "local")).startswith("local"):
-            os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
-        from pyspark.sql import SparkSession
-
-        builder = SparkSession.builder.appName("breachscope")
-        if args.master:
-            builder = builder.master(args.master)
-        spark = builder.getOrCreate()
-        sc = spark.sparkContext
-        sc.setLogLevel("ERROR")
+        listing, tasks = plan(case, split_bytes, binary, work)
+        archive = case_archive(case, listing, work, [out] + ([] if is_uri(parts_dir) else [parts_dir]))
         sc.addFile(binary)
         sc.addFile(archive)
+        if __name__ != "__main__":
+            # Imported (as the tests do): the tasks' functions live in this module, which the workers import.
+            sc.addPyFile(os.path.abspath(__file__))
         env = {k: v for k, v in os.environ.items() if k.startswith("BREACHSCOPE_")}
-        runner = task_runner(os.path.basename(binary), os.path.basename(archive), os.path.basename(args.case), parts_dir, env)
-        print(f"breachscope-spark: {len(tasks)} task(s) for {len({t['file'] for t in tasks})} log file(s)", file=sys.stderr)
+        runner = task_runner(os.path.basename(binary), os.path.basename(archive), os.path.basename(case), parts_dir, env)
+        if not quiet:
+            print(f"breachscope-spark: {len(tasks)} task(s) for {len({t['file'] for t in tasks})} log file(s)", file=sys.stderr)
         try:
             sc.parallelize(tasks, max(1, len(tasks))).map(runner).collect()
         except Exception as e:  # a task's breachscope error, as breachscope said it
             text = str(e)
-            marker = "BREACHSCOPE_FAILED "
-            if marker in text:
-                fail(text[text.index(marker) + len(marker):].splitlines()[0])
+            if FAILED in text:
+                raise BreachscopeFailed(text[text.rindex(FAILED) + len(FAILED):].splitlines()[0]) from None
             raise
-        finally:
-            spark.stop()
-
         # The parts on the driver (copied here when they went to object storage).
         local_parts = parts_dir
         if is_uri(parts_dir):
@@ -304,17 +291,61 @@ def main():
 
             local_parts = os.path.join(work, "parts")
             pafs.copy_files(parts_dir, local_parts)
-        cmd = [binary, "analyze", args.case, "--listing", listing, "--parts", local_parts]
+        cmd = [binary] + (["-q"] if quiet else []) + ["analyze", case, "--listing", listing, "--parts", local_parts]
         for flag, name in [("--out", "affected_customers.csv"), ("--report", "report.json"), ("--rejects", "rejects.csv"),
                            ("--people", "affected_people.csv"), ("--jurisdictions", "jurisdictions.csv"),
                            ("--actions", "actions.csv"), ("--manifest", "manifest.json")]:
             cmd += [flag, os.path.join(out, name)]
-        if args.force:
+        if force:
             cmd.append("--force")
-        cmd += args.analyze_args
-        sys.exit(subprocess.run(cmd).returncode)
+        cmd += list(analyze_args)
+        return subprocess.run(cmd).returncode
     finally:
         shutil.rmtree(work, ignore_errors=True)
+
+
+def spark_context(master=None):
+    """A Spark context (the session's); in local mode the workers run this Python (with pyarrow)."""
+    if (master or os.environ.get("MASTER", "local")).startswith("local"):
+        os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+    from pyspark.sql import SparkSession
+
+    builder = SparkSession.builder.appName("breachscope")
+    if master:
+        builder = builder.master(master)
+    spark = builder.getOrCreate()
+    spark.sparkContext.setLogLevel("ERROR")
+    return spark
+
+
+def find_binary(name):
+    binary = shutil.which(name) or (name if os.path.isfile(name) else None)
+    if not binary:
+        raise BreachscopeFailed(f"{name}: no such binary (give --binary PATH or put breachscope on the PATH)")
+    return os.path.abspath(binary)
+
+
+def main():
+    p = argparse.ArgumentParser(description="Run breachscope's log scan as Spark tasks and the analysis on the driver.")
+    p.add_argument("case", help="the case file (TOML); its log paths may be local or URIs (s3://, gs://, abfss://, hdfs://, file://)")
+    p.add_argument("--out", required=True, help="folder for the outputs (notification list, report.json, manifest...)")
+    p.add_argument("--master", help="Spark master URL (default: spark-submit's, else local[*])")
+    p.add_argument("--binary", default="breachscope", help="the breachscope binary (default: breachscope on the PATH)")
+    p.add_argument("--parts", help="where the tasks write the parts: a folder or a URI (default: OUT/parts)")
+    p.add_argument("--split-bytes", type=int, default=DEFAULT_SPLIT, help="plain CSV logs larger than this are read in byte ranges of this size (default 256 MiB)")
+    p.add_argument("--force", action="store_true", help="overwrite outputs and parts")
+    p.add_argument("analyze_args", nargs="*", help="after --: more flags for breachscope analyze (--html FILE, --per record...)")
+    args = p.parse_args()
+    try:
+        binary = find_binary(args.binary)
+        spark = spark_context(args.master)
+        try:
+            code = run_case(spark.sparkContext, args.case, args.out, binary, args.parts, args.split_bytes, args.force, args.analyze_args)
+        finally:
+            spark.stop()
+    except BreachscopeFailed as e:
+        fail(str(e))
+    sys.exit(code)
 
 
 if __name__ == "__main__":

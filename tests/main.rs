@@ -31,6 +31,7 @@ mod progress_terminal;
 mod reliability;
 mod syslog_envelopes;
 mod replay;
+mod spark;
 mod table_files;
 mod views;
 mod web_log_properties;

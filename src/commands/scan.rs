@@ -132,7 +132,7 @@ pub fn run(args: &ScanArgs, ui: &Ui, inputs: &crate::read::input::InputDefaults,
     if let Err(e) = result {
         // A file taken from stdin is named as the case names it, not by its temporary copy.
         return Err(match (&temp_path, args.file_name.as_deref()) {
-            (Some(temp), Some(name)) => Error::Usage(e.to_string().replace(&temp.display().to_string(), &files[chosen[0]].1.display().to_string()).replace("<stdin>", name)),
+            (Some(temp), Some(name)) => Error::Usage(e.to_string().replace(&temp.display().to_string(), name).replace("<stdin>", name)),
             _ => e,
         });
     }
