@@ -110,6 +110,10 @@ pub struct ScanArgs {
     /// Print the case's log files (JSON: index, file as shown, log, path) on stdout and write nothing.
     #[arg(long, conflicts_with_all = ["stdin", "byte_range", "digest_only"])]
     pub list: bool,
+    /// Also keep every account's activity, so that `suspects --parts` and `profile --parts` can run from
+    /// the parts (the file is read a second time).
+    #[arg(long)]
+    pub all_accounts: bool,
     /// The folder to write the parts into (created if missing).
     #[arg(long, value_name = "DIR", required_unless_present = "list")]
     pub out: Option<PathBuf>,
@@ -221,6 +225,12 @@ pub struct SuspectsArgs {
     #[arg(long = "alias", value_name = "ACCOUNT=PERSON")]
     pub aliases: Vec<String>,
     /// Overwrite an existing --out file.
+    /// Read every account's activity from parts `scan --all-accounts` wrote into these folders.
+    #[arg(long, value_name = "DIR", num_args = 1..)]
+    pub parts: Vec<PathBuf>,
+    /// With --parts: the listing the parts were scanned with (see `scan --listing`).
+    #[arg(long, value_name = "FILE", requires = "parts")]
+    pub listing: Option<PathBuf>,
     #[arg(long)]
     pub force: bool,
 }
@@ -236,6 +246,12 @@ pub struct ProfileArgs {
     #[arg(long = "alias", value_name = "ACCOUNT=PERSON")]
     pub aliases: Vec<String>,
     /// Overwrite an existing --out file.
+    /// Read every account's activity from parts `scan --all-accounts` wrote into these folders.
+    #[arg(long, value_name = "DIR", num_args = 1..)]
+    pub parts: Vec<PathBuf>,
+    /// With --parts: the listing the parts were scanned with (see `scan --listing`).
+    #[arg(long, value_name = "FILE", requires = "parts")]
+    pub listing: Option<PathBuf>,
     #[arg(long)]
     pub force: bool,
 }

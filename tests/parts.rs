@@ -287,3 +287,34 @@ fn a_byte_range_of_a_compressed_file_is_refused_and_stdin_reads_like_the_file() 
         assert!(std::fs::read(from_file.join(name)).unwrap() == std::fs::read(parts.join(name)).unwrap(), "{name}");
     }
 }
+
+#[test]
+fn suspects_and_profile_from_all_accounts_parts_equal_reading_the_logs() {
+    let work = tempfile::tempdir().unwrap();
+    copy_dir(&repo().join("testdata"), &work.path().join("testdata"));
+    let case = work.path().join("testdata/cases/peers/case.toml");
+    let victims = case.with_file_name("victims.csv");
+    let parts = work.path().join("parts");
+    let scanned = scan(&case, &parts, &["--all-accounts"]);
+    assert!(scanned.status.success(), "{}", String::from_utf8_lossy(&scanned.stderr));
+    let run = |args: &[&str], out: &Path| {
+        let o = bin().arg("-q").args(args).arg("--out").arg(out).output().unwrap();
+        assert!(o.status.success(), "{args:?}: {}", String::from_utf8_lossy(&o.stderr));
+        std::fs::read(out).unwrap()
+    };
+    let case_arg = case.to_str().unwrap();
+    let parts_arg = parts.to_str().unwrap();
+    let plain = run(&["suspects", case_arg, "--victims", victims.to_str().unwrap()], &work.path().join("s1.csv"));
+    let merged = run(&["suspects", case_arg, "--victims", victims.to_str().unwrap(), "--parts", parts_arg], &work.path().join("s2.csv"));
+    assert!(plain == merged, "suspects:\n{}\n---\n{}", String::from_utf8_lossy(&plain), String::from_utf8_lossy(&merged));
+    assert!(String::from_utf8_lossy(&plain).lines().count() > 3, "accounts ranked");
+    let plain = run(&["profile", case_arg], &work.path().join("p1.csv"));
+    let merged = run(&["profile", case_arg, "--parts", parts_arg], &work.path().join("p2.csv"));
+    assert!(plain == merged, "profile:\n{}\n---\n{}", String::from_utf8_lossy(&plain), String::from_utf8_lossy(&merged));
+    // Parts scanned without --all-accounts cannot answer: refused, naming the fix.
+    let only = work.path().join("only");
+    assert!(scan(&case, &only, &[]).status.success());
+    let o = bin().args(["-q", "profile", case_arg, "--parts", only.to_str().unwrap()]).output().unwrap();
+    assert!(!o.status.success());
+    assert!(String::from_utf8_lossy(&o.stderr).contains("scanned without --all-accounts"), "{}", String::from_utf8_lossy(&o.stderr));
+}

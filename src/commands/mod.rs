@@ -32,8 +32,8 @@ pub fn run(cli: Cli) -> Result<i32> {
         Command::Demo(args) => demo::run(&args, &ui),
         Command::Inspect(args) => inspect::run(&args, &ui, &inputs),
         Command::Generate(args) => generate::run(&args, &ui),
-        Command::Suspects(args) => suspects::run(&args, &ui, &inputs),
-        Command::Profile(args) => profile::run(&args, &ui, &inputs),
+        Command::Suspects(args) => suspects::run(&args, &ui, &inputs, &reading),
+        Command::Profile(args) => profile::run(&args, &ui, &inputs, &reading),
         Command::Verify(args) => verify::run(&args, &ui),
         Command::Letters(args) => letters::run(&args, &ui, &inputs),
     }

@@ -17,7 +17,8 @@ use crate::ui::Ui;
 
 pub fn run(args: &ScanArgs, ui: &Ui, inputs: &crate::read::input::InputDefaults, reading: &Reading) -> Result<i32> {
     let listing = args.listing.as_deref().map(load_listing).transpose()?;
-    let case = Case::load(&args.case, &Overrides { inputs: *inputs, listing, ..Default::default() })?;
+    let case = Case::load(&args.case, &Overrides { inputs: *inputs, listing, all_accounts: args.all_accounts, ..Default::default() })?;
+    let reading = &Reading { all_accounts: args.all_accounts, ..reading.clone() };
     let case_sha256 = crate::parts::sha256_of(&case.file)?;
     let range = args.byte_range.as_deref().map(parse_range).transpose()?;
     let files = collect::case_files(&case);
@@ -54,7 +55,7 @@ pub fn run(args: &ScanArgs, ui: &Ui, inputs: &crate::read::input::InputDefaults,
         return Err(Error::Usage(format!("{flag} reads one file: name it with --files PATH or --stdin --file-name NAME")));
     }
     std::fs::create_dir_all(&out_dir).map_err(|source| Error::Write { path: out_dir.clone(), source })?;
-    let new_part = |index: usize, extent: Extent, collected, rejects| NewPart {
+    let new_part = |index: usize, extent: Extent, collected, rejects, activity| NewPart {
         case: &case,
         case_sha256: &case_sha256,
         reading,
@@ -63,12 +64,13 @@ pub fn run(args: &ScanArgs, ui: &Ui, inputs: &crate::read::input::InputDefaults,
         extent,
         collected,
         rejects,
+        activity,
     };
 
     if args.digest_only {
         let index = chosen[0];
         let (sha256, bytes) = if args.stdin { digest_of(&mut std::io::stdin().lock(), Path::new("<stdin>"))? } else { digest_of_path(files[index].1)? };
-        let written = crate::parts::write(&out_dir, new_part(index, Extent::Digest { sha256, bytes }, None, Vec::new()), args.force)?;
+        let written = crate::parts::write(&out_dir, new_part(index, Extent::Digest { sha256, bytes }, None, Vec::new(), None), args.force)?;
         ui.note(&format!("scan: {} bytes of {} hashed: {}", bytes, shown[index], written.display()));
         return Ok(exit::OK);
     }
@@ -103,7 +105,16 @@ pub fn run(args: &ScanArgs, ui: &Ui, inputs: &crate::read::input::InputDefaults,
         }
         None => None,
     };
-    let reading_spec = collect::Reading { only: Some(chosen.clone()), shown_as, range: range_bytes.as_ref().map(|(i, r)| (*i, r)) };
+    let reading_spec = collect::Reading { only: Some(chosen.clone()), shown_as: shown_as.clone(), range: range_bytes.as_ref().map(|(i, r)| (*i, r)) };
+    // --all-accounts: every account's activity, file by file (a second reading of each file).
+    let mut activities: BTreeMap<usize, crate::insider::activity::AllActivity> = BTreeMap::new();
+    if args.all_accounts {
+        for &index in &chosen {
+            let one = collect::Reading { only: Some(vec![index]), shown_as: shown_as.clone(), range: range_bytes.as_ref().map(|(i, r)| (*i, r)) };
+            let all = crate::insider::activity::gather_in(&case_read, &case_read.profile, ui, &one).map_err(|e| named_as(e, &temp_path, args.file_name.as_deref()))?;
+            activities.insert(index, all);
+        }
+    }
 
     // Each file's part is written as the file ends; its rejects are the ones sent since the last file.
     let mut next = chosen.iter();
@@ -120,7 +131,7 @@ pub fn run(args: &ScanArgs, ui: &Ui, inputs: &crate::read::input::InputDefaults,
                 Extent::Whole { sha256, bytes }
             }
         };
-        crate::parts::write(&out_dir, new_part(index, extent, Some(collected), rejects), args.force)?;
+        crate::parts::write(&out_dir, new_part(index, extent, Some(collected), rejects, activities.remove(&index)), args.force)?;
         written += 1;
         Ok(())
     };
@@ -130,11 +141,7 @@ pub fn run(args: &ScanArgs, ui: &Ui, inputs: &crate::read::input::InputDefaults,
         collect::collect_each(&case_read, ui, &mut sink, &reading_spec, &mut |c| write(c, std::mem::take(&mut *taken.borrow_mut())))
     };
     if let Err(e) = result {
-        // A file taken from stdin is named as the case names it, not by its temporary copy.
-        return Err(match (&temp_path, args.file_name.as_deref()) {
-            (Some(temp), Some(name)) => Error::Usage(e.to_string().replace(&temp.display().to_string(), name).replace("<stdin>", name)),
-            _ => e,
-        });
+        return Err(named_as(e, &temp_path, args.file_name.as_deref()));
     }
     ui.note(&format!("scan: {written} part(s) written to {}", out_dir.display()));
     Ok(exit::OK)
@@ -297,4 +304,19 @@ pub fn load_listing(path: &Path) -> Result<BTreeMap<String, Vec<String>>> {
     serde_json::from_slice(&bytes).map_err(|e| {
         Error::input_at(path, e.line() as u64, e.column() as u64, format!("not a listing (a JSON object: each log's path as written in the case → a list of its files): {e}"))
     })
+}
+
+/// A file taken from stdin is named in errors as the case names it, not by its temporary copy.
+fn named_as(e: Error, temp: &Option<PathBuf>, name: Option<&str>) -> Error {
+    match (temp, name) {
+        (Some(temp), Some(name)) => Error::Usage(e.to_string().replace(&temp.display().to_string(), name).replace("<stdin>", name)),
+        _ => e,
+    }
+}
+
+/// Every account's activity from the parts in `dirs` (`suspects --parts`, `profile --parts`).
+pub fn activity_from_parts(case: &Case, dirs: &[PathBuf], reading: &Reading) -> Result<crate::insider::activity::AllActivity> {
+    let case_sha256 = crate::parts::sha256_of(&case.file)?;
+    let parts = crate::parts::load(case, &case_sha256, reading, dirs)?;
+    crate::parts::merge_activity(case, parts)
 }

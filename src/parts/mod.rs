@@ -9,6 +9,7 @@
 //! size, with the case file's SHA-256 and breachscope's version) and `<stem>.parquet` (the actors' events:
 //! see [`events`]). The JSON is written last: a part without it was not finished and is not read.
 
+pub mod activity;
 pub mod events;
 
 use std::collections::BTreeMap;
@@ -103,6 +104,9 @@ pub struct PartFile {
     pub summary: Summary,
     /// The file's rejected records, in order.
     pub rejects: Vec<Rejection>,
+    /// `scan --all-accounts`: every account's activity (for `suspects` and `profile`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub activity: Option<activity::ActivityPart>,
 }
 
 /// SHA-256 (hex) of a file's bytes.
@@ -133,6 +137,8 @@ pub struct NewPart<'a> {
     /// The file's collect result (`None`: a digest part).
     pub collected: Option<Collected>,
     pub rejects: Vec<Rejection>,
+    /// `scan --all-accounts`: the file's every-account activity.
+    pub activity: Option<crate::insider::activity::AllActivity>,
 }
 
 /// Writes a part into `dir` (temporary files renamed into place; an existing part is an error unless
@@ -156,6 +162,18 @@ pub fn write(dir: &Path, part: NewPart<'_>, force: bool) -> Result<PathBuf> {
         }
         None => (Summary::default(), None, 0),
     };
+    let activity = match part.activity {
+        Some(all) => {
+            let name = format!("{stem}.activity.parquet");
+            let path = dir.join(&name);
+            check_writable(&path, force)?;
+            let mut out = AtomicFile::create(&path)?;
+            let written = activity::write(part.case, all, &name, &mut out, &path)?;
+            files.push(out);
+            Some(written)
+        }
+        None => None,
+    };
     let file = PartFile {
         part_format: FORMAT,
         tool: env!("CARGO_PKG_NAME").to_string(),
@@ -170,6 +188,7 @@ pub fn write(dir: &Path, part: NewPart<'_>, force: bool) -> Result<PathBuf> {
         event_rows,
         summary,
         rejects: part.rejects,
+        activity,
     };
     let mut json = serde_json::to_vec_pretty(&file).map_err(|e| Error::input(&json_path, format!("cannot write the part: {e}")))?;
     json.push(b'\n');
@@ -212,6 +231,7 @@ pub struct LoadedPart {
     pub path: PathBuf,
     pub file: PartFile,
     pub collected: Option<Collected>,
+    pub activity: Option<crate::insider::activity::AllActivity>,
 }
 
 /// Reads every part (`*.part.json`) in `dirs`, checking each was made from this case file (`case_sha256`)
@@ -250,10 +270,13 @@ pub fn load(case: &Case, case_sha256: &str, reading: &Reading, dirs: &[PathBuf])
             ));
         }
         let file: PartFile = serde_json::from_value(head).map_err(|e| Error::input(&path, format!("not a breachscope part: {e}")))?;
-        if &file.reading != reading {
+        if (&file.reading.encoding, &file.reading.assume_tz) != (&reading.encoding, &reading.assume_tz) {
             return Err(Error::input(
                 &path,
-                format!("scanned with {:?}, this run reads with {:?}: give the same --encoding, --assume-tz and --all-accounts, or scan again", file.reading, reading),
+                format!(
+                    "scanned with --encoding {:?} --assume-tz {:?}, this run reads with {:?} {:?}: give the same, or scan again",
+                    file.reading.encoding, file.reading.assume_tz, reading.encoding, reading.assume_tz
+                ),
             ));
         }
         let expected = files.get(file.file_index).map(|(_, p)| crate::read::input::display_path(p, &case.dir));
@@ -268,7 +291,14 @@ pub fn load(case: &Case, case_sha256: &str, reading: &Reading, dirs: &[PathBuf])
             Some(name) => Some(restore(case, &path, &mut file, &path.with_file_name(name))?),
             None => None,
         };
-        parts.push(LoadedPart { path, file, collected });
+        let activity = match file.activity.take() {
+            Some(a) => {
+                let events = path.with_file_name(&a.events);
+                Some(activity::read(case, a, &events)?)
+            }
+            None => None,
+        };
+        parts.push(LoadedPart { path, file, collected, activity });
     }
     Ok(parts)
 }
@@ -315,16 +345,22 @@ fn restore(case: &Case, json: &Path, file: &mut PartFile, events_path: &Path) ->
     Ok(c)
 }
 
-/// Merges `parts` into the run's collect result in the case's file order, after checking that every log
-/// file of the case has exactly one complete set of parts: one whole-file part, or byte ranges that tile
-/// the file with one digest part. The parts' rejected records go to `rejects` in the same order.
-pub fn merge(case: &Case, parts: Vec<LoadedPart>, rejects: &mut dyn RejectSink) -> Result<Collected> {
+/// One log file's parts, checked: a whole-file part, or byte ranges (each with the lines before it) that
+/// tile the file, with the file's digest.
+enum FileParts {
+    Whole(LoadedPart),
+    Ranges { ranges: Vec<(LoadedPart, u64)>, digest: (String, u64), shown: String },
+}
+
+/// Checks that every log file of the case has exactly one complete set of parts (one whole-file part, or
+/// byte ranges that tile the file with one digest part) and puts them in the case's file order.
+fn in_file_order(case: &Case, parts: Vec<LoadedPart>) -> Result<Vec<FileParts>> {
     let files = crate::stages::collect::case_files(case);
     let mut per_file: Vec<Vec<LoadedPart>> = (0..files.len()).map(|_| Vec::new()).collect();
     for part in parts {
         per_file[part.file.file_index].push(part);
     }
-    let mut out = Collected::new(case);
+    let mut out = Vec::new();
     for (index, mut parts) in per_file.into_iter().enumerate() {
         let shown = crate::read::input::display_path(files[index].1, &case.dir);
         let fix = format!("scan it with `breachscope scan {} --files {shown} --out DIR`", case.file.display());
@@ -344,9 +380,7 @@ pub fn merge(case: &Case, parts: Vec<LoadedPart>, rejects: &mut dyn RejectSink) 
             return Err(Error::Usage(format!("--parts: the log file {shown} has more than one part ({}): keep one", named(&parts))));
         }
         if wholes == 1 {
-            let part = parts.pop().expect("one part");
-            feed_rejects(&part, rejects)?;
-            out.merge(part.collected.expect("a whole part has events"), false);
+            out.push(FileParts::Whole(parts.pop().expect("one part")));
             continue;
         }
         // Byte ranges, with one digest part.
@@ -357,7 +391,7 @@ pub fn merge(case: &Case, parts: Vec<LoadedPart>, rejects: &mut dyn RejectSink) 
                 case.file.display()
             )));
         }
-        let (sha256, bytes) = digests.into_iter().next().expect("one digest");
+        let digest = digests.into_iter().next().expect("one digest");
         let mut ranges: Vec<LoadedPart> = parts.into_iter().filter(|p| matches!(p.file.extent, Extent::Range { .. })).collect();
         let range_of = |p: &LoadedPart| match &p.file.extent {
             Extent::Range { start, end, outcome } => (*start, *end, *outcome),
@@ -370,7 +404,7 @@ pub fn merge(case: &Case, parts: Vec<LoadedPart>, rejects: &mut dyn RejectSink) 
         let mut expected_start = 0u64;
         let mut lines = 0u64;
         let mut next_record = Some(0u64);
-        let mut merged: Option<Collected> = None;
+        let mut checked = Vec::new();
         for part in ranges {
             let (start, end, outcome) = range_of(&part);
             if start != expected_start {
@@ -394,24 +428,76 @@ pub fn merge(case: &Case, parts: Vec<LoadedPart>, rejects: &mut dyn RejectSink) 
                     )))
                 }
             }
-            feed_rejects_shifted(&part, lines, rejects)?;
-            let mut c = part.collected.expect("a range part has events");
-            c.shift_lines(lines, &shown);
+            checked.push((part, lines));
             lines += outcome.newlines;
-            match merged.as_mut() {
-                Some(m) => m.merge(c, true),
-                None => merged = Some(c),
-            }
             expected_start = end;
         }
         if next_record.is_some() {
-            return Err(Error::Usage(format!("--parts: the log file {shown}: no byte range reaches the file's end (byte {bytes}); scan the rest with --byte-range {expected_start}:{bytes}")));
+            return Err(Error::Usage(format!(
+                "--parts: the log file {shown}: no byte range reaches the file's end (byte {}); scan the rest with --byte-range {expected_start}:{}",
+                digest.1, digest.1
+            )));
         }
-        let mut merged = merged.expect("at least one range");
-        merged.files[0].digest = Some((sha256, bytes));
-        out.merge(merged, false);
+        out.push(FileParts::Ranges { ranges: checked, digest, shown });
+    }
+    Ok(out)
+}
+
+/// Merges `parts` into the run's collect result in the case's file order, after checking that every log
+/// file of the case has exactly one complete set of parts (see [`in_file_order`]). The parts' rejected
+/// records go to `rejects` in the same order.
+pub fn merge(case: &Case, parts: Vec<LoadedPart>, rejects: &mut dyn RejectSink) -> Result<Collected> {
+    let mut out = Collected::new(case);
+    for file in in_file_order(case, parts)? {
+        match file {
+            FileParts::Whole(part) => {
+                feed_rejects(&part, rejects)?;
+                out.merge(part.collected.expect("a whole part has events"), false);
+            }
+            FileParts::Ranges { ranges, digest, shown } => {
+                let mut merged: Option<Collected> = None;
+                for (part, lines) in ranges {
+                    feed_rejects_shifted(&part, lines, rejects)?;
+                    let mut c = part.collected.expect("a range part has events");
+                    c.shift_lines(lines, &shown);
+                    match merged.as_mut() {
+                        Some(m) => m.merge(c, true),
+                        None => merged = Some(c),
+                    }
+                }
+                let mut merged = merged.expect("at least one range");
+                merged.files[0].digest = Some(digest);
+                out.merge(merged, false);
+            }
+        }
     }
     out.finish();
+    Ok(out)
+}
+
+/// Every account's activity (`suspects --parts`, `profile --parts`), merged in the case's file order from
+/// parts scanned with `--all-accounts`.
+pub fn merge_activity(case: &Case, parts: Vec<LoadedPart>) -> Result<crate::insider::activity::AllActivity> {
+    let mut out = crate::insider::activity::AllActivity::default();
+    let take = |part: LoadedPart| {
+        part.activity.ok_or_else(|| Error::input(&part.path, "scanned without --all-accounts: scan again with `breachscope scan CASE --all-accounts`"))
+    };
+    for file in in_file_order(case, parts)? {
+        match file {
+            FileParts::Whole(part) => out.merge(take(part)?, false),
+            FileParts::Ranges { ranges, .. } => {
+                let mut merged: Option<crate::insider::activity::AllActivity> = None;
+                for (part, _) in ranges {
+                    let a = take(part)?;
+                    match merged.as_mut() {
+                        Some(m) => m.merge(a, true),
+                        None => merged = Some(a),
+                    }
+                }
+                out.merge(merged.expect("at least one range"), false);
+            }
+        }
+    }
     Ok(out)
 }
 

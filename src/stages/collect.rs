@@ -487,6 +487,17 @@ pub fn read_logs(
     on_rejected: impl FnMut(&str, &Rejection) -> Result<()>,
     visit: impl FnMut(&LogEvent<'_>) -> std::result::Result<(), Unused>,
 ) -> Result<Vec<FileCounts>> {
+    read_logs_of(case, ui, &Reading::default(), on_rejected, visit)
+}
+
+/// As [`read_logs`], reading the files `reading` says, the way it says.
+pub fn read_logs_of(
+    case: &Case,
+    ui: &Ui,
+    reading: &Reading<'_>,
+    on_rejected: impl FnMut(&str, &Rejection) -> Result<()>,
+    visit: impl FnMut(&LogEvent<'_>) -> std::result::Result<(), Unused>,
+) -> Result<Vec<FileCounts>> {
     struct Closures<R, V>(R, V);
     impl<R, V> LogVisitor for Closures<R, V>
     where
@@ -500,7 +511,7 @@ pub fn read_logs(
             (self.1)(e)
         }
     }
-    read_logs_with(case, ui, &mut Closures(on_rejected, visit))
+    read_logs_in(case, ui, &mut Closures(on_rejected, visit), reading)
 }
 
 /// Which of the case's files to read, and how: all of them from their paths by default.
