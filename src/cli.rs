@@ -224,13 +224,13 @@ pub struct SuspectsArgs {
     /// Group an account under a person: ACCOUNT=PERSON (repeatable); adds to the case's [people].
     #[arg(long = "alias", value_name = "ACCOUNT=PERSON")]
     pub aliases: Vec<String>,
-    /// Overwrite an existing --out file.
     /// Read every account's activity from parts `scan --all-accounts` wrote into these folders.
     #[arg(long, value_name = "DIR", num_args = 1..)]
     pub parts: Vec<PathBuf>,
     /// With --parts: the listing the parts were scanned with (see `scan --listing`).
     #[arg(long, value_name = "FILE", requires = "parts")]
     pub listing: Option<PathBuf>,
+    /// Overwrite an existing --out file.
     #[arg(long)]
     pub force: bool,
 }
@@ -245,13 +245,13 @@ pub struct ProfileArgs {
     /// Group an account under a person: ACCOUNT=PERSON (repeatable); adds to the case's [people].
     #[arg(long = "alias", value_name = "ACCOUNT=PERSON")]
     pub aliases: Vec<String>,
-    /// Overwrite an existing --out file.
     /// Read every account's activity from parts `scan --all-accounts` wrote into these folders.
     #[arg(long, value_name = "DIR", num_args = 1..)]
     pub parts: Vec<PathBuf>,
     /// With --parts: the listing the parts were scanned with (see `scan --listing`).
     #[arg(long, value_name = "FILE", requires = "parts")]
     pub listing: Option<PathBuf>,
+    /// Overwrite an existing --out file.
     #[arg(long)]
     pub force: bool,
 }
