@@ -326,7 +326,7 @@ def find_binary(name):
 
 
 def main():
-    p = argparse.ArgumentParser(description="Run breachscope's log scan as Spark tasks and the analysis on the driver.")
+    p = argparse.ArgumentParser(description="Run breachscope's log scan as Spark tasks and the analysis on the driver.", epilog="Flags after -- go to breachscope analyze (--html FILE, --per record, --strict...).")
     p.add_argument("case", help="the case file (TOML); its log paths may be local or URIs (s3://, gs://, abfss://, hdfs://, file://)")
     p.add_argument("--out", required=True, help="folder for the outputs (notification list, report.json, manifest...)")
     p.add_argument("--master", help="Spark master URL (default: spark-submit's, else local[*])")
@@ -334,8 +334,11 @@ def main():
     p.add_argument("--parts", help="where the tasks write the parts: a folder or a URI (default: OUT/parts)")
     p.add_argument("--split-bytes", type=int, default=DEFAULT_SPLIT, help="plain CSV logs larger than this are read in byte ranges of this size (default 256 MiB)")
     p.add_argument("--force", action="store_true", help="overwrite outputs and parts")
-    p.add_argument("analyze_args", nargs="*", help="after --: more flags for breachscope analyze (--html FILE, --per record...)")
-    args = p.parse_args()
+    argv = sys.argv[1:]
+    # After `--`: more flags for breachscope analyze (--html FILE, --per record...).
+    analyze_args = argv[argv.index("--") + 1:] if "--" in argv else []
+    args = p.parse_args(argv[: argv.index("--")] if "--" in argv else argv)
+    args.analyze_args = analyze_args
     try:
         binary = find_binary(args.binary)
         spark = spark_context(args.master)
