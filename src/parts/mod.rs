@@ -190,7 +190,7 @@ pub fn write(dir: &Path, part: NewPart<'_>, force: bool) -> Result<PathBuf> {
         rejects: part.rejects,
         activity,
     };
-    let mut json = serde_json::to_vec_pretty(&file).map_err(|e| Error::input(&json_path, format!("cannot write the part: {e}")))?;
+    let mut json = serde_json::to_vec(&file).map_err(|e| Error::input(&json_path, format!("cannot write the part: {e}")))?;
     json.push(b'\n');
     let mut out = AtomicFile::create(&json_path)?;
     std::io::Write::write_all(&mut out, &json).map_err(|source| Error::Write { path: json_path.clone(), source })?;
