@@ -177,8 +177,9 @@ fn parts_from_another_case_or_missing_or_twice_are_refused() {
     assert!(stderr.contains("made from another case file"), "{stderr}");
     // Another version of breachscope: refused.
     std::fs::write(&case, &text).unwrap();
-    let edited = std::fs::read_to_string(&jsons[0]).unwrap().replacen(&format!("\"version\": \"{}\"", env!("CARGO_PKG_VERSION")), "\"version\": \"0.0.1\"", 1);
-    std::fs::write(&jsons[0], edited).unwrap();
+    let mut edited = crate::common::read_json(&jsons[0]);
+    edited["version"] = serde_json::json!("0.0.1");
+    std::fs::write(&jsons[0], serde_json::to_vec(&edited).unwrap()).unwrap();
     let (code, stderr) = analyze(&case, &out, &["--parts", parts.to_str().unwrap()]);
     assert_ne!(code, 0);
     assert!(stderr.contains("made by breachscope 0.0.1"), "{stderr}");
