@@ -171,7 +171,7 @@ pub struct Unaccounted {
 
 
 /// A set of field (or source) numbers stored as its length and the numbers in it (parts, see
-/// [`crate::stages::merge`]).
+/// `stages/merge.rs`).
 pub mod bits {
     use fixedbitset::FixedBitSet;
     use serde::{Deserialize, Deserializer, Serialize, Serializer};
@@ -682,7 +682,7 @@ fn take_event(event: &RawEvent, place: Option<&RecordPlace>, f: &FileInRead<'_>,
 }
 
 /// Reads all logs of the case and gathers what the actors touched: each file into a [`Collected`] of its
-/// own, merged in the case's file order (see [`crate::stages::merge`]; `analyze --parts` merges the same
+/// own, merged in the case's file order (see `stages/merge.rs`; `analyze --parts` merges the same
 /// values, read back from parts).
 pub fn collect(case: &Case, ui: &Ui, rejects: &mut dyn RejectSink) -> Result<Collected> {
     let mut out = Collected::new(case);
