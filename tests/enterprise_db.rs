@@ -29,7 +29,7 @@ fn analyze(case: &str) -> (tempfile::TempDir, BTreeMap<String, BTreeMap<String, 
         .arg(repo().join("testdata/cases").join(case).join("case.toml"))
         .args(["--out", d.join("a.csv").to_str().unwrap(), "--report", d.join("r.json").to_str().unwrap()])
         .args(["--rejects", d.join("rej.csv").to_str().unwrap(), "--people", d.join("p.csv").to_str().unwrap()])
-        .args(["--jurisdictions", d.join("j.csv").to_str().unwrap(), "--quiet"])
+        .args(["--jurisdictions", d.join("j.csv").to_str().unwrap(), "--actions", d.join("act.csv").to_str().unwrap(), "--quiet"])
         .assert()
         .success();
     let rows: BTreeMap<String, BTreeMap<String, String>> =

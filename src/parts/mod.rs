@@ -226,16 +226,56 @@ fn summary_of(c: Collected) -> Summary {
     }
 }
 
-/// A part read back: its JSON, and (but for a digest part) its file's collect result.
-pub struct LoadedPart {
-    pub path: PathBuf,
-    pub file: PartFile,
-    pub collected: Option<Collected>,
-    pub activity: Option<crate::insider::activity::AllActivity>,
+/// What a part's JSON says of where it belongs (read first, for the checks; the rest is read when the part
+/// is merged, one part at a time, so memory holds one part and the merged result, however many parts).
+#[derive(Debug, Deserialize)]
+pub struct PartHeader {
+    pub part_format: Option<u32>,
+    pub version: Option<String>,
+    pub case_sha256: Option<String>,
+    pub reading: Reading,
+    pub file_index: usize,
+    pub file: String,
+    pub extent: Extent,
 }
 
-/// Reads every part (`*.part.json`) in `dirs`, checking each was made from this case file (`case_sha256`)
-/// by this version of breachscope, reading the logs the same way.
+/// A part found and checked (its header read).
+pub struct LoadedPart {
+    pub path: PathBuf,
+    pub file: PartHeader,
+}
+
+/// A part read whole: its JSON, and (but for a digest part) its file's collect result and, from
+/// `--all-accounts` parts, every account's activity.
+struct OpenPart {
+    file: PartFile,
+    collected: Option<Collected>,
+    activity: Option<crate::insider::activity::AllActivity>,
+}
+
+impl LoadedPart {
+    fn open(&self, case: &Case) -> Result<OpenPart> {
+        let path = &self.path;
+        let bytes = std::fs::read(path).map_err(|source| Error::Read { path: path.clone(), source })?;
+        let mut file: PartFile =
+            serde_json::from_slice(&bytes).map_err(|e| Error::input_at(path, e.line() as u64, e.column() as u64, format!("not a breachscope part: {e}")))?;
+        let collected = match file.events.clone() {
+            Some(name) => Some(restore(case, path, &mut file, &path.with_file_name(name))?),
+            None => None,
+        };
+        let activity = match file.activity.take() {
+            Some(a) => {
+                let events = path.with_file_name(&a.events);
+                Some(activity::read(case, a, &events)?)
+            }
+            None => None,
+        };
+        Ok(OpenPart { file, collected, activity })
+    }
+}
+
+/// Finds every part (`*.part.json`) in `dirs`, checking each was made from this case file (`case_sha256`)
+/// by this version of breachscope, reading the logs the same way, for a file of the case.
 pub fn load(case: &Case, case_sha256: &str, reading: &Reading, dirs: &[PathBuf]) -> Result<Vec<LoadedPart>> {
     let mut paths = Vec::new();
     for dir in dirs {
@@ -257,19 +297,25 @@ pub fn load(case: &Case, case_sha256: &str, reading: &Reading, dirs: &[PathBuf])
     let mut parts = Vec::new();
     for path in paths {
         let bytes = std::fs::read(&path).map_err(|source| Error::Read { path: path.clone(), source })?;
-        let head: serde_json::Value =
-            serde_json::from_slice(&bytes).map_err(|e| Error::input_at(&path, e.line() as u64, e.column() as u64, format!("not a breachscope part: {e}")))?;
-        let made_by = head.get("version").and_then(|v| v.as_str()).unwrap_or("?");
-        if head.get("part_format").and_then(|v| v.as_u64()) != Some(u64::from(FORMAT)) || made_by != version {
+        #[derive(Deserialize)]
+        struct Made {
+            part_format: Option<u32>,
+            version: Option<String>,
+            case_sha256: Option<String>,
+        }
+        let not_part = |e: serde_json::Error| Error::input_at(&path, e.line() as u64, e.column() as u64, format!("not a breachscope part: {e}"));
+        let made: Made = serde_json::from_slice(&bytes).map_err(not_part)?;
+        let made_by = made.version.as_deref().unwrap_or("?");
+        if made.part_format != Some(FORMAT) || made_by != version {
             return Err(Error::input(&path, format!("made by breachscope {made_by}, this is {version}: scan the logs again with this version")));
         }
-        if head.get("case_sha256").and_then(|v| v.as_str()) != Some(case_sha256) {
+        if made.case_sha256.as_deref() != Some(case_sha256) {
             return Err(Error::input(
                 &path,
                 format!("made from another case file (or another version of {}): scan the logs again with this case file", case.file.display()),
             ));
         }
-        let file: PartFile = serde_json::from_value(head).map_err(|e| Error::input(&path, format!("not a breachscope part: {e}")))?;
+        let file: PartHeader = serde_json::from_slice(&bytes).map_err(not_part)?;
         if (&file.reading.encoding, &file.reading.assume_tz) != (&reading.encoding, &reading.assume_tz) {
             return Err(Error::input(
                 &path,
@@ -286,19 +332,7 @@ pub fn load(case: &Case, case_sha256: &str, reading: &Reading, dirs: &[PathBuf])
                 format!("names {} as the case's file #{}, which is {}: the case's logs changed since the scan; scan again", file.file, file.file_index + 1, expected.as_deref().unwrap_or("none")),
             ));
         }
-        let mut file = file;
-        let collected = match file.events.clone() {
-            Some(name) => Some(restore(case, &path, &mut file, &path.with_file_name(name))?),
-            None => None,
-        };
-        let activity = match file.activity.take() {
-            Some(a) => {
-                let events = path.with_file_name(&a.events);
-                Some(activity::read(case, a, &events)?)
-            }
-            None => None,
-        };
-        parts.push(LoadedPart { path, file, collected, activity });
+        parts.push(LoadedPart { path, file });
     }
     Ok(parts)
 }
@@ -451,14 +485,16 @@ pub fn merge(case: &Case, parts: Vec<LoadedPart>, rejects: &mut dyn RejectSink) 
     for file in in_file_order(case, parts)? {
         match file {
             FileParts::Whole(part) => {
-                feed_rejects(&part, rejects)?;
-                out.merge(part.collected.expect("a whole part has events"), false);
+                let open = part.open(case)?;
+                feed_rejects(&open, rejects)?;
+                out.merge(open.collected.ok_or_else(|| no_events(&part))?, false);
             }
             FileParts::Ranges { ranges, digest, shown } => {
                 let mut merged: Option<Collected> = None;
                 for (part, lines) in ranges {
-                    feed_rejects_shifted(&part, lines, rejects)?;
-                    let mut c = part.collected.expect("a range part has events");
+                    let open = part.open(case)?;
+                    feed_rejects_shifted(&open, lines, rejects)?;
+                    let mut c = open.collected.ok_or_else(|| no_events(&part))?;
                     c.shift_lines(lines, &shown);
                     match merged.as_mut() {
                         Some(m) => m.merge(c, true),
@@ -480,7 +516,7 @@ pub fn merge(case: &Case, parts: Vec<LoadedPart>, rejects: &mut dyn RejectSink) 
 pub fn merge_activity(case: &Case, parts: Vec<LoadedPart>) -> Result<crate::insider::activity::AllActivity> {
     let mut out = crate::insider::activity::AllActivity::default();
     let take = |part: LoadedPart| {
-        part.activity.ok_or_else(|| Error::input(&part.path, "scanned without --all-accounts: scan again with `breachscope scan CASE --all-accounts`"))
+        part.open(case)?.activity.ok_or_else(|| Error::input(&part.path, "scanned without --all-accounts: scan again with `breachscope scan CASE --all-accounts`"))
     };
     for file in in_file_order(case, parts)? {
         match file {
@@ -501,15 +537,89 @@ pub fn merge_activity(case: &Case, parts: Vec<LoadedPart>) -> Result<crate::insi
     Ok(out)
 }
 
-fn feed_rejects(part: &LoadedPart, sink: &mut dyn RejectSink) -> Result<()> {
+fn no_events(part: &LoadedPart) -> Error {
+    Error::input(&part.path, "names no event table: scan the file again")
+}
+
+fn feed_rejects(part: &OpenPart, sink: &mut dyn RejectSink) -> Result<()> {
     feed_rejects_shifted(part, 0, sink)
 }
 
-fn feed_rejects_shifted(part: &LoadedPart, lines: u64, sink: &mut dyn RejectSink) -> Result<()> {
+fn feed_rejects_shifted(part: &OpenPart, lines: u64, sink: &mut dyn RejectSink) -> Result<()> {
     for r in &part.file.rejects {
         let mut r = r.clone();
         r.line += lines;
         sink.reject(&part.file.file, &r)?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::stages::collect::{self, Reading as Files};
+    use crate::stages::testing;
+
+    fn quiet() -> crate::ui::Ui {
+        crate::ui::Ui { quiet: true, color: false, progress: false }
+    }
+
+    /// Writes the case's one log as a part into `dir`.
+    fn scan(case: &Case, dir: &Path) {
+        let sha = sha256_of(&case.file).unwrap();
+        let mut rejects: Vec<(String, Rejection)> = Vec::new();
+        let mut parts = Vec::new();
+        collect::collect_each(case, &quiet(), &mut rejects, &Files::default(), &mut |c| {
+            parts.push(c);
+            Ok(())
+        })
+        .unwrap();
+        let c = parts.pop().unwrap();
+        let (sha256, bytes) = c.files[0].digest.clone().unwrap();
+        let part = NewPart {
+            case,
+            case_sha256: &sha,
+            reading: &Reading::default(),
+            file_index: 0,
+            file: "audit.csv",
+            extent: Extent::Whole { sha256, bytes },
+            collected: Some(c),
+            rejects: rejects.into_iter().map(|(_, r)| r).collect(),
+            activity: None,
+        };
+        write(dir, part, false).unwrap();
+    }
+
+    #[test]
+    fn a_part_read_back_merges_to_what_collect_gathers() {
+        let dir = tempfile::tempdir().unwrap();
+        let case = testing::case(dir.path());
+        let parts = dir.path().join("parts");
+        std::fs::create_dir(&parts).unwrap();
+        scan(&case, &parts);
+        let loaded = load(&case, &sha256_of(&case.file).unwrap(), &Reading::default(), &[parts.clone()]).unwrap();
+        let mut from_parts = Vec::new();
+        let merged = merge(&case, loaded, &mut from_parts).unwrap();
+        let mut direct_rejects = Vec::new();
+        let direct = collect::collect(&case, &quiet(), &mut direct_rejects).unwrap();
+
+        assert_eq!(from_parts, direct_rejects, "the rejects, with their file");
+        let keys = |c: &Collected| -> Vec<(usize, String, u64, Vec<usize>)> {
+            let mut v: Vec<_> = c.touched.iter().enumerate().flat_map(|(t, m)| m.iter().map(move |(k, x)| (t, k.clone(), x.count, x.fields.ones().collect()))).collect();
+            v.sort();
+            v
+        };
+        assert_eq!(keys(&merged), keys(&direct));
+        assert_eq!(keys(&merged).len(), 2, "C1 and T2");
+        let counts = |c: &Collected| c.files.iter().map(|f| (f.path.clone(), f.read, f.used, f.ignored, f.rejected, f.digest.clone())).collect::<Vec<_>>();
+        assert_eq!(counts(&merged), counts(&direct));
+        assert_eq!(merged.actor_events, direct.actor_events);
+        assert_eq!(merged.actor_records, direct.actor_records);
+        assert_eq!(merged.coverage.marks.len(), direct.coverage.marks.len());
+        assert_eq!(merged.events_per_day, direct.events_per_day);
+
+        // Scanned again into the same folder: refused without --force.
+        let err = std::panic::catch_unwind(|| scan(&case, &parts)).err();
+        assert!(err.is_some(), "an existing part is not overwritten");
+    }
 }
