@@ -169,6 +169,16 @@ fn parts_from_another_case_or_missing_or_twice_are_refused() {
     let (code, stderr) = analyze(&case, &out, &["--parts", parts.to_str().unwrap(), again.to_str().unwrap()]);
     assert_ne!(code, 0);
     assert!(stderr.contains(&format!("the log file {file} has more than one part")), "{stderr}");
+    // Files named out of the case's order are written as the case's files they are.
+    let reordered = work.path().join("reordered");
+    let names: Vec<String> = jsons.iter().map(|j| crate::common::read_json(j)["file"].as_str().unwrap().to_string()).collect();
+    let mut args = vec!["--files".to_string()];
+    args.extend(names.iter().rev().cloned());
+    assert!(scan(&case, &reordered, &args.iter().map(String::as_str).collect::<Vec<_>>()).status.success());
+    for json in &jsons {
+        let again = crate::common::read_json(&reordered.join(json.file_name().unwrap()));
+        assert_eq!(again, crate::common::read_json(json), "{}", json.display());
+    }
     // Another case file (edited after the scan): refused.
     let text = std::fs::read_to_string(&case).unwrap();
     std::fs::write(&case, format!("{text}\n# edited\n")).unwrap();

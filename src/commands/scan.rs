@@ -48,7 +48,11 @@ pub fn run(args: &ScanArgs, ui: &Ui, inputs: &crate::read::input::InputDefaults,
     } else if args.files.is_empty() {
         (0..files.len()).collect()
     } else {
-        args.files.iter().map(|p| find_file(&case, &shown, &files, p)).collect::<Result<_>>()?
+        // In the case's order (the order they are read in), each once.
+        let mut chosen = args.files.iter().map(|p| find_file(&case, &shown, &files, p)).collect::<Result<Vec<usize>>>()?;
+        chosen.sort_unstable();
+        chosen.dedup();
+        chosen
     };
     if (range.is_some() || args.digest_only) && chosen.len() != 1 {
         let flag = if args.digest_only { "--digest-only" } else { "--byte-range" };
