@@ -43,6 +43,8 @@ except ImportError:  # Python < 3.11
 RANGE_HEAD = 64 * 1024
 CHUNK = 1 << 20
 DEFAULT_SPLIT = 256 << 20
+# Bytes of files one Spark task scans, about (small files are grouped).
+DEFAULT_BATCH = 256 << 20
 # Marks breachscope's message in a failed task's exception (built so that it is not in this source).
 FAILED = "BREACHSCOPE" + "_FAILED: "
 GLOB_CHARS = "*?["
@@ -139,12 +141,12 @@ def plan(case, split_bytes, binary, work):
         with filesys.open_input_stream(inner, compression=None) as stream:
             head = stream.read(4)
         plain = not (head.startswith(b"\x1f\x8b") or head.startswith(b"\x28\xb5\x2f\xfd") or head.startswith(b"PAR1"))
-        base = {"file": f["file"], "source": f["source"], "path": f["path"]}
+        base = {"file": f["file"], "source": f["source"], "path": f["path"], "bytes": size}
         if plain and formats.get(f["pattern"]) == "csv" and size > split_bytes:
             for start in range(0, size, split_bytes):
                 end = start + split_bytes if start + split_bytes < size else size + 1
-                tasks.append(dict(base, kind="range", start=start, end=end))
-            tasks.append(dict(base, kind="digest"))
+                tasks.append(dict(base, kind="range", start=start, end=end, bytes=min(split_bytes, size - start)))
+            tasks.append(dict(base, kind="digest", bytes=0))
         else:
             tasks.append(dict(base, kind="whole"))
     return listing_path, tasks
@@ -175,8 +177,23 @@ def case_archive(case, listing_path, work, skip):
     return named
 
 
+def batches(tasks, batch_bytes):
+    """Tasks grouped into Spark tasks of about `batch_bytes` each (CloudTrail delivers many small files: a
+    Spark task per file would cost more to schedule than to read), in order."""
+    out, current, size = [], [], 0
+    for t in tasks:
+        if current and size + t["bytes"] > batch_bytes:
+            out.append(current)
+            current, size = [], 0
+        current.append(t)
+        size += t["bytes"]
+    if current:
+        out.append(current)
+    return out
+
+
 def task_runner(binary_name, archive_name, case_name, parts_dir, env):
-    """The function each Spark task runs (closes over plain values only)."""
+    """The function each Spark task runs on its batch of files (closes over plain values only)."""
 
     def run_task(task):
         from pyspark import SparkFiles
@@ -242,14 +259,17 @@ def task_runner(binary_name, archive_name, case_name, parts_dir, env):
         finally:
             shutil.rmtree(out, ignore_errors=True)
 
-    return run_task
+    def run_batch(batch):
+        return [name for task in batch for name in run_task(task)]
+
+    return run_batch
 
 
 class BreachscopeFailed(Exception):
     """breachscope (a task's scan, or the analysis) failed; the message is breachscope's own line."""
 
 
-def run_case(sc, case, out, binary, parts=None, split_bytes=DEFAULT_SPLIT, force=False, analyze_args=(), quiet=False):
+def run_case(sc, case, out, binary, parts=None, split_bytes=DEFAULT_SPLIT, force=False, analyze_args=(), quiet=False, batch_bytes=DEFAULT_BATCH):
     """Scans the case's logs as Spark tasks on `sc` and analyses the parts on the driver, writing the
     outputs into `out`. Returns analyze's exit code; raises BreachscopeFailed when a task fails."""
     case = os.path.abspath(case)
@@ -275,10 +295,15 @@ def run_case(sc, case, out, binary, parts=None, split_bytes=DEFAULT_SPLIT, force
             sc.addPyFile(os.path.abspath(__file__))
         env = {k: v for k, v in os.environ.items() if k.startswith("BREACHSCOPE_")}
         runner = task_runner(os.path.basename(binary), os.path.basename(archive), os.path.basename(case), parts_dir, env)
+        # At least 4 Spark tasks per slot, so that every executor core has work (sizes are as stored: a
+        # compressed file reads as several times its size).
+        total = sum(t["bytes"] for t in tasks)
+        batch_bytes = max(1, min(batch_bytes, total // (4 * max(1, sc.defaultParallelism)) + 1))
         if not quiet:
-            print(f"breachscope-spark: {len(tasks)} task(s) for {len({t['file'] for t in tasks})} log file(s)", file=sys.stderr)
+            print(f"breachscope-spark: {len(tasks)} scan(s) of {len({t['file'] for t in tasks})} log file(s) in {len(batches(tasks, batch_bytes))} Spark task(s)", file=sys.stderr)
         try:
-            sc.parallelize(tasks, max(1, len(tasks))).map(runner).collect()
+            grouped = batches(tasks, batch_bytes)
+            sc.parallelize(grouped, max(1, len(grouped))).map(runner).collect()
         except Exception as e:  # a task's breachscope error, as breachscope said it
             text = str(e)
             if FAILED in text:
@@ -333,6 +358,7 @@ def main():
     p.add_argument("--binary", default="breachscope", help="the breachscope binary (default: breachscope on the PATH)")
     p.add_argument("--parts", help="where the tasks write the parts: a folder or a URI (default: OUT/parts)")
     p.add_argument("--split-bytes", type=int, default=DEFAULT_SPLIT, help="plain CSV logs larger than this are read in byte ranges of this size (default 256 MiB)")
+    p.add_argument("--batch-bytes", type=int, default=DEFAULT_BATCH, help="small files are grouped into Spark tasks of about this many bytes (default 256 MiB; 0: a task per file)")
     p.add_argument("--force", action="store_true", help="overwrite outputs and parts")
     argv = sys.argv[1:]
     # After `--`: more flags for breachscope analyze (--html FILE, --per record...).
@@ -343,7 +369,7 @@ def main():
         binary = find_binary(args.binary)
         spark = spark_context(args.master)
         try:
-            code = run_case(spark.sparkContext, args.case, args.out, binary, args.parts, args.split_bytes, args.force, args.analyze_args)
+            code = run_case(spark.sparkContext, args.case, args.out, binary, args.parts, args.split_bytes, args.force, args.analyze_args, batch_bytes=args.batch_bytes)
         finally:
             spark.stop()
     except BreachscopeFailed as e:
