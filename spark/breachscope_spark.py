@@ -68,8 +68,9 @@ def filesystem(uri_or_path):
     return fs.LocalFileSystem(), os.path.abspath(uri_or_path)
 
 
-def list_uri(pattern):
-    """The files a URI pattern (`s3://bucket/logs/*.json.gz`) matches, as URIs, sorted."""
+def list_uri(pattern, sizes):
+    """The files a URI pattern (`s3://bucket/logs/*.json.gz`) matches, as URIs, sorted; their sizes go into
+    `sizes` (the listing has them: no request per file)."""
     from pyarrow import fs as pafs
 
     scheme, rest = pattern.split("://", 1)
@@ -83,12 +84,17 @@ def list_uri(pattern):
     filesys, base = pafs.FileSystem.from_uri(base_uri)
     if len(fixed) == len(parts):
         info = filesys.get_file_info(base)
-        return [pattern] if info.type == pafs.FileType.File else []
+        if info.type != pafs.FileType.File:
+            return []
+        sizes[pattern] = info.size
+        return [pattern]
     prefix = base_uri[: len(base_uri) - len(base)] if base_uri.endswith(base) else f"{scheme}://"
     wanted = base + "/" + "/".join(parts[len(fixed):]) if base else "/".join(parts[len(fixed):])
     infos = filesys.get_file_info(pafs.FileSelector(base, recursive="**" in pattern or len(parts) - len(fixed) > 1))
-    found = sorted(i.path for i in infos if i.type == pafs.FileType.File and fnmatch.fnmatchcase(i.path, wanted))
-    return [prefix + p for p in found]
+    found = sorted((i.path, i.size) for i in infos if i.type == pafs.FileType.File and fnmatch.fnmatchcase(i.path, wanted))
+    for p, size in found:
+        sizes[prefix + p] = size
+    return [prefix + p for p, _ in found]
 
 
 def run(cmd, **kw):
@@ -114,9 +120,10 @@ def plan(case, split_bytes, binary, work):
     """The listing (every log's files) and the tasks."""
     logs = case_logs(case)
     uri_listing = {}
+    sizes = {}
     for pattern, _ in logs:
         if is_uri(pattern):
-            files = list_uri(pattern)
+            files = list_uri(pattern, sizes)
             if not files:
                 raise BreachscopeFailed(f"{pattern}: no log file matches this URI")
             uri_listing[pattern] = files
@@ -137,12 +144,15 @@ def plan(case, split_bytes, binary, work):
     tasks = []
     for f in files:
         filesys, inner = filesystem(f["path"])
-        size = filesys.get_file_info(inner).size
-        with filesys.open_input_stream(inner, compression=None) as stream:
-            head = stream.read(4)
-        plain = not (head.startswith(b"\x1f\x8b") or head.startswith(b"\x28\xb5\x2f\xfd") or head.startswith(b"PAR1"))
+        size = sizes[f["path"]] if f["path"] in sizes else filesys.get_file_info(inner).size
         base = {"file": f["file"], "source": f["source"], "path": f["path"], "bytes": size}
-        if plain and formats.get(f["pattern"]) == "csv" and size > split_bytes:
+        splittable = formats.get(f["pattern"]) == "csv" and size > split_bytes
+        if splittable:
+            # Only a big CSV log is opened here: compressed and Parquet files are read whole.
+            with filesys.open_input_stream(inner, compression=None) as stream:
+                head = stream.read(4)
+            splittable = not (head.startswith(b"\x1f\x8b") or head.startswith(b"\x28\xb5\x2f\xfd") or head.startswith(b"PAR1"))
+        if splittable:
             for start in range(0, size, split_bytes):
                 end = start + split_bytes if start + split_bytes < size else size + 1
                 tasks.append(dict(base, kind="range", start=start, end=end, bytes=min(split_bytes, size - start)))
