@@ -482,34 +482,55 @@ fn in_file_order(case: &Case, parts: Vec<LoadedPart>) -> Result<Vec<FileParts>> 
 /// records go to `rejects` in the same order.
 pub fn merge(case: &Case, parts: Vec<LoadedPart>, rejects: &mut dyn RejectSink) -> Result<Collected> {
     let mut out = Collected::new(case);
-    for file in in_file_order(case, parts)? {
-        match file {
-            FileParts::Whole(part) => {
-                let open = part.open(case)?;
-                feed_rejects(&open, rejects)?;
-                out.merge(open.collected.ok_or_else(|| no_events(&part))?, false);
-            }
-            FileParts::Ranges { ranges, digest, shown } => {
-                let mut merged: Option<Collected> = None;
-                for (part, lines) in ranges {
-                    let open = part.open(case)?;
-                    feed_rejects_shifted(&open, lines, rejects)?;
-                    let mut c = open.collected.ok_or_else(|| no_events(&part))?;
-                    c.shift_lines(lines, &shown);
-                    match merged.as_mut() {
-                        Some(m) => m.merge(c, true),
-                        None => merged = Some(c),
-                    }
+    let files = in_file_order(case, parts)?;
+    // Parts are read (JSON and Parquet parsed) on every core, a window at a time, and merged in order: memory
+    // holds one window of parts and the merged result.
+    for window in files.chunks(OPEN_WINDOW) {
+        let wanted: Vec<&LoadedPart> = window
+            .iter()
+            .flat_map(|f| match f {
+                FileParts::Whole(part) => vec![part],
+                FileParts::Ranges { ranges, .. } => ranges.iter().map(|(p, _)| p).collect(),
+            })
+            .collect();
+        let opened: Vec<Result<OpenPart>> = {
+            use rayon::prelude::*;
+            wanted.par_iter().map(|p| p.open(case)).collect()
+        };
+        let mut opened = opened.into_iter();
+        let mut next = || opened.next().expect("one opened part per part");
+        for file in window {
+            match file {
+                FileParts::Whole(part) => {
+                    let open = next()?;
+                    feed_rejects(&open, rejects)?;
+                    out.merge(open.collected.ok_or_else(|| no_events(part))?, false);
                 }
-                let mut merged = merged.expect("at least one range");
-                merged.files[0].digest = Some(digest);
-                out.merge(merged, false);
+                FileParts::Ranges { ranges, digest, shown } => {
+                    let mut merged: Option<Collected> = None;
+                    for (part, lines) in ranges {
+                        let open = next()?;
+                        feed_rejects_shifted(&open, *lines, rejects)?;
+                        let mut c = open.collected.ok_or_else(|| no_events(part))?;
+                        c.shift_lines(*lines, shown);
+                        match merged.as_mut() {
+                            Some(m) => m.merge(c, true),
+                            None => merged = Some(c),
+                        }
+                    }
+                    let mut merged = merged.expect("at least one range");
+                    merged.files[0].digest = Some(digest.clone());
+                    out.merge(merged, false);
+                }
             }
         }
     }
     out.finish();
     Ok(out)
 }
+
+/// Log files whose parts are read at once by [`merge`].
+const OPEN_WINDOW: usize = 64;
 
 /// Every account's activity (`suspects --parts`, `profile --parts`), merged in the case's file order from
 /// parts scanned with `--all-accounts`.
