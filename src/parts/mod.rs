@@ -227,7 +227,8 @@ fn summary_of(c: Collected) -> Summary {
 }
 
 /// What a part's JSON says of where it belongs (read first, for the checks; the rest is read when the part
-/// is merged, one part at a time, so memory holds one part and the merged result, however many parts).
+/// is merged, a window of files at a time, so memory holds a window of parts and the merged result, however
+/// many parts there are).
 #[derive(Debug, Deserialize)]
 pub struct PartHeader {
     pub part_format: Option<u32>,
