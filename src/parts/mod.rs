@@ -619,7 +619,7 @@ mod tests {
         let parts = dir.path().join("parts");
         std::fs::create_dir(&parts).unwrap();
         scan(&case, &parts);
-        let loaded = load(&case, &sha256_of(&case.file).unwrap(), &Reading::default(), &[parts.clone()]).unwrap();
+        let loaded = load(&case, &sha256_of(&case.file).unwrap(), &Reading::default(), std::slice::from_ref(&parts)).unwrap();
         let mut from_parts = Vec::new();
         let merged = merge(&case, loaded, &mut from_parts).unwrap();
         let mut direct_rejects = Vec::new();
