@@ -61,12 +61,21 @@ pub struct Analysis {
     pub warnings: Vec<Warning>,
 }
 
+/// Where the analysis gets collect's result: the logs read here, or parts merged (`analyze --parts`).
+pub type Collect<'a> = &'a mut dyn FnMut(&Case, &Ui, &mut dyn RejectSink) -> Result<Collected>;
+
 /// Runs the stages in order. Rejected records go to `rejects` as they are read.
 pub fn analyze(case: &Case, settings: &Settings, rejects: &mut dyn RejectSink, ui: &Ui) -> Result<Analysis> {
+    analyze_from(case, settings, rejects, ui, &mut |case, ui, sink| collect::collect(case, ui, sink))
+}
+
+/// As [`analyze`], with collect's result from `collect` (which sends the rejected records to the sink it is
+/// given, in file order).
+pub fn analyze_from(case: &Case, settings: &Settings, rejects: &mut dyn RejectSink, ui: &Ui, collect: Collect<'_>) -> Result<Analysis> {
     let mut clock = Stopwatch::start();
     let rules = RuleSet::load(settings.legal.rules.as_deref())?;
     let mut counted = CountingSink { inner: rejects, count: 0, first: None };
-    let mut collected = collect::collect(case, ui, &mut counted)?;
+    let mut collected = collect(case, ui, &mut counted)?;
     clock.lap("read logs");
     if settings.strict && counted.count > 0 {
         // The actors' own rejected records are the `actor_records_rejected` warning: named first.

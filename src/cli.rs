@@ -29,6 +29,8 @@ pub struct Cli {
 pub enum Command {
     /// Analyse a case: read its logs, find what the actors touched, write the notification list and report.
     Analyze(AnalyzeArgs),
+    /// Read log files of a case and write one part per file (or byte range) for `analyze --parts`.
+    Scan(ScanArgs),
     /// Write the bundled example case into DIR, analyse it and print the summary.
     Demo(DemoArgs),
     /// Tell a log file's format and record count, and show its first parsed events.
@@ -74,6 +76,48 @@ pub struct LettersArgs {
     #[arg(long)]
     pub no_pdf: bool,
     /// Overwrite existing files in the output folder.
+    #[arg(long)]
+    pub force: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ScanArgs {
+    /// The case file (TOML).
+    pub case: PathBuf,
+    /// Only these log files of the case [default: all of them].
+    #[arg(long, value_name = "PATH", num_args = 1.., conflicts_with = "stdin")]
+    pub files: Vec<PathBuf>,
+    /// Read one of the case's log files from stdin (as stored: gzip and zstd are told by their bytes).
+    #[arg(long, requires = "file_name")]
+    pub stdin: bool,
+    /// With --stdin: the file as the case names it (its path relative to the case file's folder).
+    #[arg(long, value_name = "NAME", requires = "stdin")]
+    pub file_name: Option<String>,
+    /// With --stdin: the file's log (its `name` in the case file); checked.
+    #[arg(long, value_name = "NAME", requires = "stdin")]
+    pub source: Option<String>,
+    /// Only the records starting in bytes START..END of one uncompressed file (see the README). With
+    /// --stdin, stdin holds the file's first min(START, 65536) bytes, then its bytes from START on.
+    #[arg(long, value_name = "START:END")]
+    pub byte_range: Option<String>,
+    /// Only the file's SHA-256 and size (for a file scanned in byte ranges).
+    #[arg(long, conflicts_with = "byte_range")]
+    pub digest_only: bool,
+    /// The files of logs listed elsewhere (JSON: each log's `path` as written → its files, URIs or paths
+    /// relative to the case file's folder), instead of matched here; analyze --parts takes the same.
+    #[arg(long, value_name = "FILE")]
+    pub listing: Option<PathBuf>,
+    /// Print the case's log files (JSON: index, file as shown, log, path) on stdout and write nothing.
+    #[arg(long, conflicts_with_all = ["stdin", "byte_range", "digest_only"])]
+    pub list: bool,
+    /// Also keep every account's activity, so that `suspects --parts` and `profile --parts` can run from
+    /// the parts (the file is read a second time).
+    #[arg(long)]
+    pub all_accounts: bool,
+    /// The folder to write the parts into (created if missing).
+    #[arg(long, value_name = "DIR", required_unless_present = "list")]
+    pub out: Option<PathBuf>,
+    /// Overwrite parts already in the folder.
     #[arg(long)]
     pub force: bool,
 }
@@ -128,6 +172,12 @@ pub struct AnalyzeArgs {
     /// Fail (exit 4, nothing written) when any log record is rejected.
     #[arg(long)]
     pub strict: bool,
+    /// Merge the parts `scan` wrote into these folders instead of reading the logs.
+    #[arg(long, value_name = "DIR", num_args = 1..)]
+    pub parts: Vec<PathBuf>,
+    /// With --parts: the listing the parts were scanned with (see `scan --listing`).
+    #[arg(long, value_name = "FILE", requires = "parts")]
+    pub listing: Option<PathBuf>,
     /// Write only a summary report.json (and --html) without personal data, safe to share widely: counts,
     /// no customer names, emails, phones, keys, statements or request paths; no notification list,
     /// legal CSVs or rejects.
@@ -174,6 +224,12 @@ pub struct SuspectsArgs {
     /// Group an account under a person: ACCOUNT=PERSON (repeatable); adds to the case's [people].
     #[arg(long = "alias", value_name = "ACCOUNT=PERSON")]
     pub aliases: Vec<String>,
+    /// Read every account's activity from parts `scan --all-accounts` wrote into these folders.
+    #[arg(long, value_name = "DIR", num_args = 1..)]
+    pub parts: Vec<PathBuf>,
+    /// With --parts: the listing the parts were scanned with (see `scan --listing`).
+    #[arg(long, value_name = "FILE", requires = "parts")]
+    pub listing: Option<PathBuf>,
     /// Overwrite an existing --out file.
     #[arg(long)]
     pub force: bool,
@@ -189,6 +245,12 @@ pub struct ProfileArgs {
     /// Group an account under a person: ACCOUNT=PERSON (repeatable); adds to the case's [people].
     #[arg(long = "alias", value_name = "ACCOUNT=PERSON")]
     pub aliases: Vec<String>,
+    /// Read every account's activity from parts `scan --all-accounts` wrote into these folders.
+    #[arg(long, value_name = "DIR", num_args = 1..)]
+    pub parts: Vec<PathBuf>,
+    /// With --parts: the listing the parts were scanned with (see `scan --listing`).
+    #[arg(long, value_name = "FILE", requires = "parts")]
+    pub listing: Option<PathBuf>,
     /// Overwrite an existing --out file.
     #[arg(long)]
     pub force: bool,

@@ -3,6 +3,7 @@
 //! The tree names the architecture; the data flows one way, down this list:
 //!
 //! - [`commands`]: one file per command; [`cli`] turns flags into the case's settings (no library sees a flag).
+//! - [`parts`]: `scan`'s parts (one log file's collect result) written and merged back (`analyze --parts`).
 //! - [`output`]: writes an [`analysis::Analysis`]: CSVs, report.json, HTML, rejects, manifest.
 //! - [`analysis`]: runs the stages in their order, written once: collect → replay → resolve → exposure →
 //!   coverage → warnings → legal.
@@ -33,6 +34,7 @@ pub mod insider;
 pub mod legal;
 pub mod letters;
 pub mod output;
+pub mod parts;
 pub mod read;
 pub mod stages;
 pub mod timings;

@@ -125,10 +125,29 @@ pub struct LogSpec {
     pub attributes: BTreeMap<TableId, Vec<FieldId>>,
 }
 
-pub(crate) fn build_log(case_path: &Path, dir: &Path, schema: &Schema, index: usize, section: &LogSection, inputs: &crate::read::input::InputDefaults) -> Result<LogSpec> {
+pub(crate) fn build_log(
+    case_path: &Path,
+    dir: &Path,
+    schema: &Schema,
+    index: usize,
+    section: &LogSection,
+    inputs: &crate::read::input::InputDefaults,
+    listing: Option<&BTreeMap<String, Vec<String>>>,
+) -> Result<LogSpec> {
     let label = section.name.clone().unwrap_or_else(|| section.path.clone());
     let bad = |message: String| Error::input(case_path, format!("[[logs]] #{} ({label}): {message}", index + 1));
-    let files = crate::read::input::expand_glob(dir, &section.path)?;
+    let files = match listing.and_then(|l| l.get(&section.path)) {
+        // Listed elsewhere: a URI as given, a relative path from the case's folder.
+        Some(listed) if listed.is_empty() => return Err(bad(format!("the listing gives no file for `{}`: a missing log must never look like a quiet one", section.path))),
+        Some(listed) => listed.iter().map(|f| if f.contains("://") { std::path::PathBuf::from(f) } else { dir.join(f) }).collect(),
+        None if section.path.contains("://") => {
+            return Err(bad(format!(
+                "`{}` is a URI: breachscope reads files on this machine; list the log's files with --listing FILE (the Spark driver does, see spark/README.md)",
+                section.path
+            )))
+        }
+        None => crate::read::input::expand_glob(dir, &section.path)?,
+    };
 
     let mut table_names = BTreeMap::new();
     for (log_name, case_table) in &section.tables {

@@ -108,6 +108,9 @@ pub struct Overrides {
     pub all_accounts: bool,
     /// `--encoding` (and other defaults for reading the logs).
     pub inputs: crate::read::input::InputDefaults,
+    /// `--listing`: the files of logs (by their `path` as written) listed elsewhere (object storage, HDFS,
+    /// or files not on this machine: the Spark driver lists them), instead of matched on this machine.
+    pub listing: Option<BTreeMap<String, Vec<String>>>,
 }
 
 impl Case {
@@ -194,7 +197,7 @@ impl Case {
         let profile = crate::case::settings::ProfileSettings::from_section(&parsed.profile, &schema).map_err(|e| bad(format!("[profile] {e}")))?;
         let mut logs = Vec::with_capacity(parsed.logs.len());
         for (i, section) in parsed.logs.iter().enumerate() {
-            logs.push(build_log(path, &dir, &schema, i, section, &overrides.inputs)?);
+            logs.push(build_log(path, &dir, &schema, i, section, &overrides.inputs, overrides.listing.as_ref())?);
         }
         if logs.is_empty() {
             return Err(bad("no [[logs]]: the case names no access log to read".into()));

@@ -13,7 +13,13 @@ use crate::output::write::{self, OutputRole, Outputs, RunRecord, WriteOptions};
 use crate::read::timefmt::format_utc;
 use crate::ui::Ui;
 
-pub fn run(args: &AnalyzeArgs, ui: &Ui, inputs: &crate::read::input::InputDefaults) -> Result<i32> {
+pub fn run(args: &AnalyzeArgs, ui: &Ui, inputs: &crate::read::input::InputDefaults, reading: &crate::parts::Reading) -> Result<i32> {
+    if !args.parts.is_empty() {
+        let overridden = [("--actor", !args.actors.is_empty()), ("--since", args.since.is_some()), ("--until", args.until.is_some()), ("--disabled-at", args.disabled_at.is_some())];
+        if let Some((flag, _)) = overridden.iter().find(|(_, given)| *given) {
+            return Err(Error::Usage(format!("--parts: {flag} changes what the scan kept; set it in the case file and scan again")));
+        }
+    }
     let overrides = Overrides {
         actors: args.actors.clone(),
         since: args.since.clone(),
@@ -21,6 +27,7 @@ pub fn run(args: &AnalyzeArgs, ui: &Ui, inputs: &crate::read::input::InputDefaul
         disabled_at: args.disabled_at.clone(),
         all_accounts: false,
         inputs: *inputs,
+        listing: args.listing.as_deref().map(crate::commands::scan::load_listing).transpose()?,
     };
     let mut case = Case::load(&args.case, &overrides)?;
     if args.strict_coverage {
@@ -35,7 +42,17 @@ pub fn run(args: &AnalyzeArgs, ui: &Ui, inputs: &crate::read::input::InputDefaul
     };
     let options = WriteOptions { force: args.force, redact: args.redact, excel: args.legal.excel };
     let outputs = Outputs::plan(output_paths(&case.dir, args), options)?;
-    let report = analyze_and_write(&case, &settings, &outputs, ui)?;
+    let report = if args.parts.is_empty() {
+        analyze_and_write(&case, &settings, &outputs, ui)?
+    } else {
+        // The parts are checked (case, version, one complete set per log file) before anything is written.
+        let case_sha256 = crate::parts::sha256_of(&case.file)?;
+        let parts = crate::parts::load(&case, &case_sha256, reading, &args.parts)?;
+        let mut parts = Some(parts);
+        analyze_and_write_from(&case, &settings, &outputs, ui, &mut |case, _ui, sink| {
+            crate::parts::merge(case, parts.take().expect("merged once"), sink)
+        })?
+    };
     if !ui.quiet {
         eprint!("{}", report::summary(&report));
     }
@@ -64,12 +81,17 @@ pub fn output_paths(case_dir: &Path, args: &AnalyzeArgs) -> BTreeMap<OutputRole,
 /// Runs the analysis and writes every output of `outputs`; returns the report. The case file and tables are
 /// hashed for the manifest while the logs are read.
 pub fn analyze_and_write(case: &Case, settings: &Settings, outputs: &Outputs, ui: &Ui) -> Result<Report> {
+    analyze_and_write_from(case, settings, outputs, ui, &mut |case, ui, sink| crate::stages::collect::collect(case, ui, sink))
+}
+
+/// As [`analyze_and_write`], with collect's result from `collect` (the logs read, or parts merged).
+pub fn analyze_and_write_from(case: &Case, settings: &Settings, outputs: &Outputs, ui: &Ui, collect: analysis::Collect<'_>) -> Result<Report> {
     let started_at = format_utc(&chrono::Utc::now());
     let manifest_dir = outputs.manifest_dir();
     let report = std::thread::scope(|scope| {
         let case_and_tables = scope.spawn(|| crate::output::manifest::case_and_tables(case, manifest_dir));
         let mut rejects = outputs.rejects()?;
-        let analysis = analysis::analyze(case, settings, &mut rejects, ui)?;
+        let analysis = analysis::analyze_from(case, settings, &mut rejects, ui, collect)?;
         let record = RunRecord {
             started_at,
             rules_source: settings.legal.rules.as_ref().map_or("built-in".to_string(), |p| p.display().to_string()),

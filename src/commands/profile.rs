@@ -13,14 +13,21 @@ use crate::insider::profile;
 use crate::ui::Ui;
 use crate::insider::victims::CustomerIndex;
 
-pub fn run(args: &ProfileArgs, ui: &Ui, inputs: &crate::read::input::InputDefaults) -> Result<i32> {
-    let case = Case::load(&args.case, &Overrides { all_accounts: true, inputs: *inputs, ..Default::default() })?;
+pub fn run(args: &ProfileArgs, ui: &Ui, inputs: &crate::read::input::InputDefaults, reading: &crate::parts::Reading) -> Result<i32> {
+    let listing = args.listing.as_deref().map(crate::commands::scan::load_listing).transpose()?;
+    let case = Case::load(&args.case, &Overrides { all_accounts: true, inputs: *inputs, listing, ..Default::default() })?;
     if let Some(out) = &args.out {
         crate::output::files::check_writable(out, args.force)?;
     }
     let index = CustomerIndex::read(&case)?;
     let assignments = profile::read_assignments(&case)?;
-    let activity::Gathered { groups, touches } = activity::gather_groups(&case, &args.aliases, &index.keys, ui)?;
+    let activity::Gathered { groups, touches } = if args.parts.is_empty() {
+        activity::gather_groups(&case, &args.aliases, &index.keys, ui)?
+    } else {
+        let all = crate::commands::scan::activity_from_parts(&case, &args.parts, reading)?;
+        all.warn_rejected(ui);
+        activity::gather_groups_from(&case, &args.aliases, &index.keys, ui, all)?
+    };
     let rows = profile::profile(&groups, &touches, assignments.as_ref(), &case.profile);
 
     let csv = profile::to_csv(&rows);

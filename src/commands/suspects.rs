@@ -20,8 +20,9 @@ use crate::ui::Ui;
 use crate::insider::victims;
 use crate::insider::victims::CustomerIndex;
 
-pub fn run(args: &SuspectsArgs, ui: &Ui, inputs: &crate::read::input::InputDefaults) -> Result<i32> {
-    let case = Case::load(&args.case, &Overrides { all_accounts: true, inputs: *inputs, ..Default::default() })?;
+pub fn run(args: &SuspectsArgs, ui: &Ui, inputs: &crate::read::input::InputDefaults, reading: &crate::parts::Reading) -> Result<i32> {
+    let listing = args.listing.as_deref().map(crate::commands::scan::load_listing).transpose()?;
+    let case = Case::load(&args.case, &Overrides { all_accounts: true, inputs: *inputs, listing, ..Default::default() })?;
     if let Some(out) = &args.out {
         crate::output::files::check_writable(out, args.force)?;
     }
@@ -36,7 +37,13 @@ pub fn run(args: &SuspectsArgs, ui: &Ui, inputs: &crate::read::input::InputDefau
             format!("none of its {} row(s) matched a customer of the case (by {})", victims.rows, columns_text(&victims.columns)),
         ));
     }
-    let activity::Gathered { groups, touches } = activity::gather_groups(&case, &args.aliases, &index.keys, ui)?;
+    let activity::Gathered { groups, touches } = if args.parts.is_empty() {
+        activity::gather_groups(&case, &args.aliases, &index.keys, ui)?
+    } else {
+        let all = crate::commands::scan::activity_from_parts(&case, &args.parts, reading)?;
+        all.warn_rejected(ui);
+        activity::gather_groups_from(&case, &args.aliases, &index.keys, ui, all)?
+    };
     let rows = suspects::rank(&touches.per_group, &victims.customers, index.keys.len());
     let reached: BTreeMap<String, BTreeSet<String>> =
         touches.per_group.iter().map(|(g, t)| (g.clone(), suspects::victims_reached(t, &victims.customers))).collect();

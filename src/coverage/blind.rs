@@ -109,7 +109,7 @@ pub fn max_placeholder(sql: &str) -> usize {
 }
 
 /// Where an actor's blind record is.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, serde::Deserialize)]
 pub struct LineRef {
     pub file: String,
     pub line: u64,
@@ -134,9 +134,12 @@ impl LineRef {
 pub const LINE_LIMIT: usize = 1000;
 
 /// One kind of blind spot in one source.
-#[derive(Clone, Debug, Default, Serialize)]
+#[derive(Clone, Debug, Default, Serialize, serde::Deserialize)]
 pub struct BlindSpot {
+    /// Not read back from a part: set again from the spot's place in [`BlindKind::ALL`].
+    #[serde(skip_deserializing)]
     pub kind: &'static str,
+    #[serde(skip_deserializing)]
     pub description: &'static str,
     /// Records of every account; `None` where only the actors' events are examined (whole-table reads).
     pub records: Option<u64>,
@@ -168,6 +171,22 @@ impl BlindSpot {
         if let Some(r) = self.records.as_mut() {
             *r += n;
         }
+    }
+
+    /// Adds the same spot of the files read after this one's.
+    pub fn merge(&mut self, other: BlindSpot) {
+        if let (Some(r), Some(theirs)) = (self.records.as_mut(), other.records) {
+            *r += theirs;
+        }
+        self.actor_events += other.actor_events;
+        for line in other.actor_lines {
+            if self.actor_lines.len() < LINE_LIMIT {
+                self.actor_lines.push(line);
+            } else {
+                self.actor_lines_cut = true;
+            }
+        }
+        self.actor_lines_cut |= other.actor_lines_cut;
     }
 
     pub fn add_actor_line(&mut self, line: LineRef) {

@@ -32,7 +32,7 @@ fn slot(hour: i64) -> (usize, usize) {
 pub use crate::ingest::prefilter::HourTally as HourCell;
 
 /// Events per UTC hour of one source (all accounts).
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, Serialize, serde::Deserialize)]
 pub struct HourlyHistogram {
     pub cells: BTreeMap<i64, HourCell>,
 }

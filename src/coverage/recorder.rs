@@ -5,6 +5,7 @@
 use std::collections::{BTreeMap, HashMap};
 
 use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
 
 use crate::case::Case;
 use crate::coverage::blind::{BlindKind, BlindSpot, LineRef};
@@ -13,7 +14,7 @@ use crate::ingest::event::{RawEvent, RecordPlace};
 use crate::ingest::prefilter::{HourTally, OtherAccountsTally};
 use crate::read::timefmt::{Timestamp, Window};
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub(crate) struct FileRecord {
     pub(crate) source: usize,
     pub(crate) path: String,
@@ -23,11 +24,12 @@ pub(crate) struct FileRecord {
     pub(crate) per_day: BTreeMap<NaiveDate, u64>,
     /// Other accounts' records per hour, from parsers' tallies, not yet in `per_day`, `first`, `last` and
     /// the source's histogram (see [`CoverageRecorder::settled`]): merging into a hash map per tally is
-    /// cheaper than into the ordered maps.
+    /// cheaper than into the ordered maps. Settled before a part is written, so not stored.
+    #[serde(skip)]
     pub(crate) pending_hours: HashMap<i64, HourTally, foldhash::fast::FixedState>,
 }
 
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub(crate) struct SourceRecord {
     pub(crate) hist: HourlyHistogram,
     /// Events inside the case's window (every account).
@@ -36,7 +38,7 @@ pub(crate) struct SourceRecord {
 }
 
 /// An event of one of the case's actors (any time, any outcome): for "activity around a gap".
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub(crate) struct ActorMark {
     pub(crate) time: Timestamp,
     pub(crate) file: u32,
@@ -47,9 +49,12 @@ pub(crate) struct ActorMark {
 }
 
 /// Fed by collect: one call per file, per event and per rejected record.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct CoverageRecorder {
+    /// The case's (not stored in a part: see [`CoverageRecorder::restore`]).
+    #[serde(skip)]
     pub(crate) actors: Vec<String>,
+    #[serde(skip)]
     pub(crate) window: Window,
     pub(crate) sources: Vec<SourceRecord>,
     pub(crate) files: Vec<FileRecord>,
@@ -135,6 +140,86 @@ impl CoverageRecorder {
                 record: place.cloned(),
             });
             source.blind[kind.index()].add(line);
+        }
+    }
+}
+
+impl FileRecord {
+    /// Adds another byte range of the same file.
+    fn merge(&mut self, other: FileRecord) {
+        self.events += other.events;
+        self.first = match (self.first, other.first) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+        self.last = match (self.last, other.last) {
+            (Some(a), Some(b)) => Some(a.max(b)),
+            (a, b) => a.or(b),
+        };
+        for (day, n) in other.per_day {
+            *self.per_day.entry(day).or_default() += n;
+        }
+        crate::ingest::prefilter::merge_hours(&mut self.pending_hours, &other.pending_hours);
+    }
+}
+
+impl CoverageRecorder {
+    /// Adds what `other` recorded from the files read after this recording's (in the case's order): their
+    /// files follow, the sources' histograms, counts and blind spots add up, the actors' marks follow.
+    /// `same_file`: `other`'s first file is the next byte range of this recording's last file.
+    pub fn merge(&mut self, other: CoverageRecorder, same_file: bool) {
+        let same_file = same_file && !self.files.is_empty();
+        let offset = if same_file { self.files.len() - 1 } else { self.files.len() };
+        for (source, theirs) in self.sources.iter_mut().zip(other.sources) {
+            source.hist.merge(&theirs.hist);
+            source.in_window += theirs.in_window;
+            for (spot, their_spot) in source.blind.iter_mut().zip(theirs.blind) {
+                spot.merge(their_spot);
+            }
+        }
+        let mut files = other.files.into_iter();
+        if same_file {
+            if let Some(first) = files.next() {
+                self.files.last_mut().expect("same_file has a last file").merge(first);
+            }
+        }
+        self.files.extend(files);
+        self.marks.extend(other.marks.into_iter().map(|mut m| {
+            m.file += offset as u32;
+            m
+        }));
+    }
+
+    /// Every tallied hour moved into place (as [`CoverageRecorder::settled`]), in place.
+    pub fn settle(&mut self) {
+        *self = self.settled();
+    }
+
+    /// Adds `lines` to every line number recorded (a byte range's lines, counted from its start, moved on
+    /// to the file's).
+    pub fn shift_lines(&mut self, lines: u64) {
+        for m in &mut self.marks {
+            m.line += lines;
+        }
+        for source in &mut self.sources {
+            for spot in &mut source.blind {
+                for l in &mut spot.actor_lines {
+                    l.line += lines;
+                }
+            }
+        }
+    }
+
+    /// After reading back from a part: what is not stored there (the blind spots' names, the window).
+    pub fn restore(&mut self, case: &Case) {
+        let blank = CoverageRecorder::new(case);
+        self.window = blank.window;
+        self.actors = blank.actors;
+        for (source, fresh) in self.sources.iter_mut().zip(blank.sources) {
+            for (spot, fresh) in source.blind.iter_mut().zip(fresh.blind) {
+                spot.kind = fresh.kind;
+                spot.description = fresh.description;
+            }
         }
     }
 }

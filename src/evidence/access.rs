@@ -4,7 +4,7 @@
 use crate::case::schema::{FieldId, TableId};
 
 /// How strongly the log backs a customer's exposure. Ordered: `Named` is the strongest.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Grade {
     /// The actor read a whole table with no filter: every row is potentially exposed.
@@ -30,7 +30,7 @@ impl Grade {
 }
 
 /// Where the fields an access exposed come from.
-#[derive(Clone, Debug, Default, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
 pub enum FieldsFrom {
     /// The log says (a select list, a projection, a fields column), or a route's `fields`.
     #[default]
@@ -50,7 +50,7 @@ impl FieldsFrom {
 /// The built-in defaults for views whose fields no log line and no case key gives: each shows every column
 /// of the record's case table (or the `attributes` a store keeps), which may say more or less than the view
 /// showed.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize)]
 pub enum DefaultView {
     /// A Salesforce record page (URI, Lightning) or REST/SOAP retrieval of one record.
     RecordPage,
@@ -165,7 +165,7 @@ pub enum Access {
 }
 
 /// A logged query to re-run against the case's tables (loaded as text) to find the rows it selected.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ReplayQuery {
     /// The statement as logged.
     pub statement: String,

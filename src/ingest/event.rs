@@ -24,7 +24,7 @@ pub struct RawEvent {
 
 /// Where a record sits in a file whose records share lines (a CloudTrail `{"Records": [...]}` file is written on
 /// one line, so "line 1" names none of them): its index in the file's `Records` array and its own id.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct RecordPlace {
     /// 0-based, as `.Records[index]` addresses it (jq).
     pub index: u64,
@@ -195,7 +195,7 @@ pub enum Parameters {
 }
 
 /// A record that could not be read.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, serde::Deserialize)]
 pub struct Rejection {
     pub line: u64,
     /// 1-based byte column or field number where the problem is; 0 when it concerns the whole record.

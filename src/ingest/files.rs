@@ -41,6 +41,76 @@ pub struct LogFile<'a> {
     pub settings: &'a ParserSettings,
     /// The progress bar's label.
     pub label: &'a str,
+    /// Only the records of this byte range are read (see [`RangeBytes`]).
+    pub range: Option<&'a RangeBytes>,
+}
+
+/// Bytes of a file's start given with a byte range (its head), when the range starts later: enough to tell
+/// the format and read the header.
+pub const RANGE_HEAD: usize = SAMPLE;
+/// Bytes read past a range's end, at most, for its last record (a quoted field may hold newlines).
+pub const RANGE_LOOKAHEAD: usize = 1 << 20;
+
+/// One byte range `[start, end)` of a plain (uncompressed) log file, read by itself (`scan --byte-range`).
+/// The range's records are those starting at its first line start: the file's start for `start` 0, else
+/// just after the first newline at or after `start`; they end where the next range's start (the first line
+/// start at or after `end`), so ranges that tile a file read each record once. Lines are numbered from the
+/// range's first line; the merge moves them on (by the earlier ranges' newlines).
+#[derive(Debug)]
+pub struct RangeBytes {
+    /// The file's first bytes (up to [`RANGE_HEAD`]; all of them that `bytes` does not already start with).
+    pub head: Vec<u8>,
+    pub start: u64,
+    pub end: u64,
+    /// The file's bytes from `start` on, through the first line start at or after `end` and up to
+    /// [`RANGE_LOOKAHEAD`] bytes more (or to the file's end).
+    pub bytes: Vec<u8>,
+    /// `bytes` reach the file's end.
+    pub to_end: bool,
+    /// Set once the range is read.
+    pub outcome: std::sync::OnceLock<RangeOutcome>,
+}
+
+/// What reading a range found.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct RangeOutcome {
+    /// Where its records start and end in the file (the next range's records start at `last`).
+    pub first: u64,
+    pub last: u64,
+    /// Newlines in `first..last`: the lines the next range's numbering is moved on by.
+    pub newlines: u64,
+    /// Where the record after the range really starts: `last`, unless the range's last record goes on past
+    /// `last` (a quoted newline), which the merge then refuses. `None`: at the file's end.
+    pub next_record: Option<u64>,
+    /// The range reaches the file's end.
+    pub to_end: bool,
+}
+
+impl RangeBytes {
+    /// The offset in `bytes` of the first line start at or after file offset `at` (`at` ≥ `start`), if
+    /// `bytes` holds it.
+    fn line_start(&self, at: u64) -> Option<usize> {
+        if at == 0 {
+            return Some(0);
+        }
+        let from = (at - self.start) as usize;
+        if from >= self.bytes.len() {
+            return self.to_end.then_some(self.bytes.len());
+        }
+        match memchr::memchr(b'\n', &self.bytes[from..]) {
+            Some(i) => Some(from + i + 1),
+            None if self.to_end => Some(self.bytes.len()),
+            None => None,
+        }
+    }
+
+    /// The range's own bytes (`first..last` as offsets into `bytes`), or why they cannot be told.
+    pub fn own(&self) -> std::result::Result<(usize, usize), String> {
+        let too_long = || format!("no line ends within {RANGE_LOOKAHEAD} bytes after byte {}: a record that long cannot be read in byte ranges; scan the file whole", self.end);
+        let first = self.line_start(self.start).ok_or_else(too_long)?;
+        let last = if self.end <= self.start { first } else { self.line_start(self.end).ok_or_else(too_long)?.max(first) };
+        Ok((first, last))
+    }
 }
 
 /// What reading a file hands over, in this order: `Start` (once its format is known and its parser
@@ -192,6 +262,12 @@ impl Batch {
 /// Reads one file, handing its items to `emit`; once `stop` is set, its reading ends (with an error)
 /// at the next block of input.
 fn read_file(file: &LogFile<'_>, interest: Option<AccountsOfInterest<'_>>, bars: &Bars, stop: &AtomicBool, emit: &mut dyn FnMut(FileItem)) {
+    if let Some(range) = file.range {
+        let end = read_range(file, range, interest, emit);
+        bars.file_done(range.end.saturating_sub(range.start));
+        emit(FileItem::End(end));
+        return;
+    }
     let path = file.path;
     let read_error = |source| Error::Read { path: path.to_path_buf(), source };
     let bytes = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
@@ -227,6 +303,58 @@ fn read_file(file: &LogFile<'_>, interest: Option<AccountsOfInterest<'_>>, bars:
     let end = read();
     bars.file_done(bytes);
     emit(FileItem::End(end));
+}
+
+/// Reads the records of one byte range of a plain file (see [`RangeBytes`]); the digest it ends with is
+/// empty (a range cannot hash the whole file: `scan --digest-only` does).
+fn read_range(file: &LogFile<'_>, range: &RangeBytes, interest: Option<AccountsOfInterest<'_>>, emit: &mut dyn FnMut(FileItem)) -> Result<(String, u64)> {
+    let path = file.path;
+    let refuse = |m: String| Error::input(path, format!("--byte-range {}:{}: {m}", range.start, range.end));
+    // The file's first bytes: the head, and the range's bytes where they follow on from it.
+    let joined;
+    let head: &[u8] = if range.head.len() as u64 == range.start && range.head.len() < SAMPLE {
+        joined = [&range.head[..], &range.bytes[..range.bytes.len().min(SAMPLE - range.head.len())]].concat();
+        &joined
+    } else {
+        &range.head
+    };
+    match input::Compression::detect(head) {
+        input::Compression::None if crate::read::parquet::is_parquet(head) => {
+            return Err(refuse("a Parquet file cannot be read in byte ranges; scan it whole".into()))
+        }
+        input::Compression::None => {}
+        other => return Err(refuse(format!("the file is {} compressed: byte ranges need an uncompressed file; scan it whole", if other == input::Compression::Gzip { "gzip" } else { "zstd" }))),
+    }
+    if file.encoding != TextEncoding::UTF8 || head.starts_with(&[0xff, 0xfe]) || head.starts_with(&[0xfe, 0xff]) {
+        return Err(refuse("byte ranges need a UTF-8 file; scan it whole".into()));
+    }
+    let sample = &head[..head.len().min(SAMPLE)];
+    let format = match file.settings.log_format {
+        Some(_) => crate::ingest::event::Format::Combined,
+        None => crate::ingest::detect::resolve_format(file.format, sample, path)?,
+    };
+    let parser = crate::ingest::detect::parser_for_accounts(format, file.settings, sample, path, interest)?;
+    let Some(chunker) = parser.chunked() else {
+        return Err(refuse(format!("{format} logs cannot be read in byte ranges (CSV audit logs can); scan the file whole")));
+    };
+    let (first, last) = range.own().map_err(refuse)?;
+    emit(FileItem::Start(format));
+    let own = &range.bytes[first..last];
+    let lookahead = &range.bytes[last..];
+    let end = chunker.parse_chunk(own, lookahead, range.start == 0, &mut |p| emit(FileItem::Record(p)));
+    let at = |offset: usize| range.start + offset as u64;
+    let to_end = range.to_end && last == range.bytes.len();
+    let next_record = match end {
+        _ if to_end => None,
+        crate::read::pieces::ChunkEnd::NextRecordAt(offset) => Some(at(last + offset)),
+        crate::read::pieces::ChunkEnd::EndOfInput if lookahead.is_empty() => Some(at(last)),
+        crate::read::pieces::ChunkEnd::EndOfInput => {
+            return Err(refuse(format!("the record before byte {} goes on for more than {RANGE_LOOKAHEAD} bytes; scan the file whole", at(last))))
+        }
+    };
+    let newlines = memchr::memchr_iter(b'\n', own).count() as u64;
+    let _ = range.outcome.set(RangeOutcome { first: at(first), last: at(last), newlines, next_record, to_end });
+    Ok((String::new(), 0))
 }
 
 /// A record of a Parquet file's CSV text, its line turned into its row's number.
@@ -383,7 +511,7 @@ mod tests {
         let settings = ParserSettings::default();
         let files: Vec<LogFile> = paths
             .iter()
-            .map(|path| LogFile { path, format: Some("combined"), encoding: TextEncoding::UTF8, settings: &settings, label: "portal" })
+            .map(|path| LogFile { path, format: Some("combined"), encoding: TextEncoding::UTF8, settings: &settings, label: "portal", range: None })
             .collect();
         let mut seen = Vec::new();
         let result = read_in_order(&files, None, &QUIET, in_flight, &mut |index, item| {

@@ -40,7 +40,7 @@ pub struct OtherAccountsTally {
     dense: DenseHours,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq)]
+#[derive(Clone, Copy, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct HourTally {
     pub count: u64,
     pub first: Timestamp,

@@ -11,7 +11,7 @@ use chrono::Datelike;
 use crate::case::Case;
 
 use crate::case::schema::CUSTOMERS;
-use crate::stages::collect::{read_logs, FileCounts};
+use crate::stages::collect::{read_logs_of, FileCounts, Reading};
 use crate::error::{Error, Result};
 use crate::evidence::access::Access;
 use crate::ingest::event::{IgnoreReason, Payload};
@@ -32,7 +32,7 @@ pub fn month_label(m: Month) -> String {
 }
 
 /// One record (or, after resolution, one customer) as an account touched it.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct KeyTouch {
     pub first: Timestamp,
     pub months: BTreeSet<Month>,
@@ -44,13 +44,13 @@ impl KeyTouch {
         self.months.insert(month_of(&t));
     }
 
-    fn merge(&mut self, other: &KeyTouch) {
+    pub fn merge(&mut self, other: &KeyTouch) {
         self.first = self.first.min(other.first);
         self.months.extend(other.months.iter().copied());
     }
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct MonthStats {
     /// Successful events that reached case data (named records, whole tables, unresolved queries).
     pub events: u64,
@@ -81,7 +81,7 @@ pub struct Activity {
 }
 
 impl Activity {
-    fn new(account: &str, tables: usize) -> Activity {
+    pub fn new(account: &str, tables: usize) -> Activity {
         Activity { accounts: vec![account.to_string()], touched: vec![HashMap::new(); tables], ..Default::default() }
     }
 
@@ -99,6 +99,13 @@ impl Activity {
         self.whole_table_reads += other.whole_table_reads;
         self.unresolved_queries += other.unresolved_queries;
     }
+
+    /// The same account's activity in the files read after these.
+    fn merge_later(&mut self, other: Activity) {
+        let accounts = std::mem::take(&mut self.accounts);
+        self.merge(Activity { accounts: Vec::new(), ..other });
+        self.accounts = accounts;
+    }
 }
 
 /// All accounts' activity, with the record counts of the files read.
@@ -109,14 +116,61 @@ pub struct AllActivity {
     pub rejected: u64,
 }
 
+impl AllActivity {
+    /// Adds the activity of the files read after these (in the case's order; `same_file`: `other` is the
+    /// next byte range of this one's last file). Used by `suspects --parts` and `profile --parts`.
+    pub fn merge(&mut self, other: AllActivity, same_file: bool) {
+        for (account, activity) in other.accounts {
+            match self.accounts.get_mut(&account) {
+                Some(mine) => mine.merge_later(activity),
+                None => {
+                    self.accounts.insert(account, activity);
+                }
+            }
+        }
+        let mut files = other.files.into_iter();
+        if same_file && !self.files.is_empty() {
+            if let Some(next) = files.next() {
+                let last = self.files.last_mut().expect("a last file");
+                last.read += next.read;
+                last.used += next.used;
+                last.ignored += next.ignored;
+                last.rejected += next.rejected;
+                last.events += next.events;
+                for (reason, n) in next.ignored_by_reason {
+                    *last.ignored_by_reason.entry(reason).or_default() += n;
+                }
+            }
+        }
+        self.files.extend(files);
+        self.rejected += other.rejected;
+    }
+
+    /// The warning when records could not be read.
+    pub fn warn_rejected(&self, ui: &Ui) {
+        if self.rejected > 0 {
+            ui.warn(&format!("{} log record(s) could not be read; run `breachscope analyze` for the rejects file", self.rejected));
+        }
+    }
+}
+
 /// Reads every log of the case for every account.
 pub fn gather(case: &Case, settings: &ProfileSettings, ui: &Ui) -> Result<AllActivity> {
+    let all = gather_in(case, settings, ui, &Reading::default())?;
+    all.warn_rejected(ui);
+    Ok(all)
+}
+
+/// As [`gather`], reading the files `reading` says (`scan --all-accounts`, one file at a time), without the
+/// warning.
+pub fn gather_in(case: &Case, settings: &ProfileSettings, ui: &Ui, reading: &Reading<'_>) -> Result<AllActivity> {
     let tables = case.schema.tables.len();
     let mut accounts: BTreeMap<String, Activity> = BTreeMap::new();
     let mut rejected = 0u64;
-    let files = read_logs(
+    let files = read_logs_of(
         case,
         ui,
+        reading,
         |_, _| {
             rejected += 1;
             Ok(())
@@ -187,9 +241,6 @@ pub fn gather(case: &Case, settings: &ProfileSettings, ui: &Ui) -> Result<AllAct
             Ok(())
         },
     )?;
-    if rejected > 0 {
-        ui.warn(&format!("{rejected} log record(s) could not be read; run `breachscope analyze` for the rejects file"));
-    }
     Ok(AllActivity { accounts, files, rejected })
 }
 
@@ -309,7 +360,11 @@ pub struct Gathered {
 /// Reads every log for every account, groups accounts into people, and resolves what each touched to
 /// customers (`customer_keys`: the customers table's keys).
 pub fn gather_groups(case: &Case, aliases: &[String], customer_keys: &HashSet<String>, ui: &Ui) -> Result<Gathered> {
-    let all = gather(case, &case.profile, ui)?;
+    gather_groups_from(case, aliases, customer_keys, ui, gather(case, &case.profile, ui)?)
+}
+
+/// As [`gather_groups`], from every account's activity already gathered (`--parts`).
+pub fn gather_groups_from(case: &Case, aliases: &[String], customer_keys: &HashSet<String>, ui: &Ui, all: AllActivity) -> Result<Gathered> {
     let people = people_with_aliases(case, aliases, &all.accounts, ui)?;
     let groups = group(all.accounts, &people)?;
     let touches = resolve_customers(case, &groups, customer_keys)?;

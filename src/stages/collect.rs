@@ -6,7 +6,7 @@
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 use fixedbitset::FixedBitSet;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::case::Case;
 
@@ -99,13 +99,14 @@ impl Touch {
 }
 
 /// Which views of one source were declared and which assumed, as applied to the actors' accesses.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct ViewUse {
     /// Declared views and store attributes applied (`[logs.views] customers`) → accesses.
     pub declared: BTreeMap<String, u64>,
     /// Built-in defaults applied → per table, accesses.
     pub assumed: BTreeMap<DefaultView, BTreeMap<TableId, u64>>,
     /// Fields shown under an assumed view.
+    #[serde(with = "bits")]
     pub assumed_fields: FixedBitSet,
 }
 
@@ -129,7 +130,7 @@ impl ViewUse {
 }
 
 /// Records counted, with where the first few are (file, line).
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct Lines {
     pub count: u64,
     pub first: Vec<(String, u64)>,
@@ -149,7 +150,7 @@ impl Lines {
 
 /// A source's records that may be the actors' and whose content the analysis could not use: a statement
 /// that something was NOT exposed cannot rest on them.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct Unaccounted {
     /// Rejected records whose account is an actor's (per actor).
     pub rejected_of_actor: BTreeMap<String, Lines>,
@@ -160,6 +161,7 @@ pub struct Unaccounted {
     /// Successful accesses in the window without an account (web `-`) that reached case data.
     pub without_account: Lines,
     /// The fields they showed, where known.
+    #[serde(with = "bits")]
     pub without_account_fields: FixedBitSet,
     /// Some of them returned fields the log does not show.
     pub without_account_unknown_fields: bool,
@@ -167,6 +169,35 @@ pub struct Unaccounted {
     pub without_account_unread: u64,
 }
 
+
+/// A set of field (or source) numbers stored as its length and the numbers in it (parts, see
+/// `stages/merge.rs`).
+pub mod bits {
+    use fixedbitset::FixedBitSet;
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    #[derive(Serialize, Deserialize)]
+    struct Stored {
+        len: usize,
+        ones: Vec<usize>,
+    }
+
+    pub fn serialize<S: Serializer>(set: &FixedBitSet, s: S) -> Result<S::Ok, S::Error> {
+        Stored { len: set.len(), ones: set.ones().collect() }.serialize(s)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<FixedBitSet, D::Error> {
+        let stored = Stored::deserialize(d)?;
+        let mut set = FixedBitSet::with_capacity(stored.len);
+        for i in stored.ones {
+            if i >= stored.len {
+                return Err(serde::de::Error::custom(format!("bit {i} outside a set of {}", stored.len)));
+            }
+            set.insert(i);
+        }
+        Ok(set)
+    }
+}
 
 /// The longest record key read (bytes): longer is not a key but a broken or hostile line (a 60 MB request
 /// path), rejected rather than carried into the outputs.
@@ -186,7 +217,7 @@ impl From<IgnoreReason> for Unused {
 }
 
 /// Record counts for one input file. `read = used + ignored + rejected`.
-#[derive(Clone, Debug, Default, Serialize)]
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct FileCounts {
     pub source: String,
     pub path: String,
@@ -305,6 +336,9 @@ pub struct Collected {
     /// Records of other accounts whose names are near an actor's (`K.Walsh` → `k.walsh`; see
     /// [`crate::read::near`]).
     pub near_accounts: BTreeMap<String, u64>,
+    /// Records of near-named accounts met one by one, in the order first met (capped as
+    /// [`crate::read::near::NearCounts`] caps them); moved into `near_accounts` by [`Collected::finish`].
+    pub near_met: Vec<(String, u64)>,
 }
 
 /// An actor's records that one source rejected (its account could be read, not the rest).
@@ -423,6 +457,10 @@ pub struct LogEvent<'a> {
 pub trait LogVisitor {
     /// A new file starts (`file_index` counts files across all logs).
     fn begin_file(&mut self, _source_index: usize, _file_index: usize, _file: &str) {}
+    /// A file (or the byte range of one) is read whole; `counts` are its record counts.
+    fn end_file(&mut self, _counts: &FileCounts) -> Result<()> {
+        Ok(())
+    }
     /// A record that could not be read.
     fn rejected(&mut self, file_index: usize, file: &str, rejection: &Rejection) -> Result<()>;
     /// An event: `Ok(())` when used, `Err(reason)` when ignored.
@@ -449,6 +487,17 @@ pub fn read_logs(
     on_rejected: impl FnMut(&str, &Rejection) -> Result<()>,
     visit: impl FnMut(&LogEvent<'_>) -> std::result::Result<(), Unused>,
 ) -> Result<Vec<FileCounts>> {
+    read_logs_of(case, ui, &Reading::default(), on_rejected, visit)
+}
+
+/// As [`read_logs`], reading the files `reading` says, the way it says.
+pub fn read_logs_of(
+    case: &Case,
+    ui: &Ui,
+    reading: &Reading<'_>,
+    on_rejected: impl FnMut(&str, &Rejection) -> Result<()>,
+    visit: impl FnMut(&LogEvent<'_>) -> std::result::Result<(), Unused>,
+) -> Result<Vec<FileCounts>> {
     struct Closures<R, V>(R, V);
     impl<R, V> LogVisitor for Closures<R, V>
     where
@@ -462,12 +511,35 @@ pub fn read_logs(
             (self.1)(e)
         }
     }
-    read_logs_with(case, ui, &mut Closures(on_rejected, visit))
+    read_logs_in(case, ui, &mut Closures(on_rejected, visit), reading)
+}
+
+/// Which of the case's files to read, and how: all of them from their paths by default.
+#[derive(Default)]
+pub struct Reading<'a> {
+    /// Indexes, in the case's file order (every file of the first log, then of the second...), of the files
+    /// to read; `None`: all.
+    pub only: Option<Vec<usize>>,
+    /// Files shown in outputs under another name than their path's (a file's bytes taken from stdin into a
+    /// temporary file are shown as the case's file).
+    pub shown_as: BTreeMap<usize, String>,
+    /// One file read in a byte range (its index, its bytes).
+    pub range: Option<(usize, &'a ingest::files::RangeBytes)>,
+}
+
+/// Every file of the case, in the case's order: (index of its log, path).
+pub fn case_files(case: &Case) -> Vec<(usize, &std::path::Path)> {
+    case.logs.iter().enumerate().flat_map(|(source, log)| log.files.iter().map(move |p| (source, p.as_path()))).collect()
 }
 
 /// As [`read_logs`], with a visitor that also sees where each file starts. Several files may be read at
 /// once (see [`ingest::files`]); the visitor still sees them one after another in the case's order.
 pub fn read_logs_with(case: &Case, ui: &Ui, visitor: &mut impl LogVisitor) -> Result<Vec<FileCounts>> {
+    read_logs_in(case, ui, visitor, &Reading::default())
+}
+
+/// As [`read_logs_with`], reading the files `reading` says, the way it says.
+pub fn read_logs_in(case: &Case, ui: &Ui, visitor: &mut impl LogVisitor, reading: &Reading<'_>) -> Result<Vec<FileCounts>> {
     // A mistake in a server format string is one error naming it, before anything is read.
     for (i, log) in case.logs.iter().enumerate() {
         if let Some(layout) = &log.log_format {
@@ -499,10 +571,19 @@ pub fn read_logs_with(case: &Case, ui: &Ui, visitor: &mut impl LogVisitor) -> Re
     // Every file of every log, in the case's order, with the index of its log.
     let mut files = Vec::new();
     let mut sources = Vec::new();
+    let mut shown = Vec::new();
+    let mut case_index = 0;
     for (source_index, log) in case.logs.iter().enumerate() {
         for (path, label) in log.files.iter().zip(&labels[source_index]) {
-            files.push(LogFile { path, format: log.format.as_deref(), encoding: log.encoding, settings: &settings[source_index], label });
+            let index = case_index;
+            case_index += 1;
+            if reading.only.as_ref().is_some_and(|only| !only.contains(&index)) {
+                continue;
+            }
+            let range = reading.range.filter(|(i, _)| *i == index).map(|(_, r)| r);
+            files.push(LogFile { path, format: log.format.as_deref(), encoding: log.encoding, settings: &settings[source_index], label, range });
             sources.push(source_index);
+            shown.push(reading.shown_as.get(&index).cloned());
         }
     }
     // The parsers' copy of the accounts the visitor wants, so that the visitor is free while they read.
@@ -515,7 +596,7 @@ pub fn read_logs_with(case: &Case, ui: &Ui, visitor: &mut impl LogVisitor) -> Re
         let log = &case.logs[source_index];
         match item {
             FileItem::Start(format) => {
-                let display = crate::read::input::display_path(files[file_index].path, &case.dir);
+                let display = shown[file_index].clone().unwrap_or_else(|| crate::read::input::display_path(files[file_index].path, &case.dir));
                 visitor.begin_file(source_index, file_index, &display);
                 let counts = FileCounts { source: log.name.clone(), path: display.clone(), format: format.to_string(), ..Default::default() };
                 current = Some((counts, display, format));
@@ -530,6 +611,7 @@ pub fn read_logs_with(case: &Case, ui: &Ui, visitor: &mut impl LogVisitor) -> Re
                 let (mut counts, _, _) = current.take().expect("a file ends after its start");
                 counts.digest = Some(digest);
                 debug_assert!(counts.reconciles());
+                visitor.end_file(&counts)?;
                 done.push(counts);
             }
         }
@@ -599,41 +681,60 @@ fn take_event(event: &RawEvent, place: Option<&RecordPlace>, f: &FileInRead<'_>,
     Ok(())
 }
 
-/// Reads all logs of the case and gathers what the actors touched.
+/// Reads all logs of the case and gathers what the actors touched: each file into a [`Collected`] of its
+/// own, merged in the case's file order (see `stages/merge.rs`; `analyze --parts` merges the same
+/// values, read back from parts).
 pub fn collect(case: &Case, ui: &Ui, rejects: &mut dyn RejectSink) -> Result<Collected> {
     let mut out = Collected::new(case);
-    let mut visitor = CaseVisitor {
-        case,
-        actors: case.actors.iter().map(String::as_str).collect(),
-        out: &mut out,
-        rejects,
-        coverage_files: Vec::new(),
-        file_sources: Vec::new(),
-        near_names: NearNames::new(&case.actors),
-        near: NearCounts::default(),
-    };
-    let files = read_logs_with(case, ui, &mut visitor)?;
-    for (account, n) in visitor.near.take() {
-        *out.near_accounts.entry(account).or_default() += n;
-    }
-    out.files = files;
+    collect_each(case, ui, rejects, &Reading::default(), &mut |file| {
+        out.merge(file, false);
+        Ok(())
+    })?;
+    out.finish();
     Ok(out)
 }
 
-/// The analysis's visitor: coverage for every record, touches for the actors' events.
+/// Reads the files `reading` names and hands each file's own [`Collected`] to `each_file` as the file
+/// ends (its `files` holds the file's counts, with its digest). Rejected records go to `rejects` as they
+/// come.
+pub fn collect_each(
+    case: &Case,
+    ui: &Ui,
+    rejects: &mut dyn RejectSink,
+    reading: &Reading<'_>,
+    each_file: &mut dyn FnMut(Collected) -> Result<()>,
+) -> Result<()> {
+    let mut visitor = CaseVisitor {
+        case,
+        actors: case.actors.iter().map(String::as_str).collect(),
+        out: Collected::new(case),
+        rejects,
+        source: 0,
+        near_names: NearNames::new(&case.actors),
+        near: NearCounts::default(),
+        each_file,
+    };
+    read_logs_in(case, ui, &mut visitor, reading)?;
+    Ok(())
+}
+
+/// The analysis's visitor: coverage for every record, touches for the actors' events, gathered per file.
 struct CaseVisitor<'a> {
     case: &'a Case,
     actors: HashSet<&'a str>,
-    out: &'a mut Collected,
+    /// The current file's.
+    out: Collected,
     rejects: &'a mut dyn RejectSink,
-    /// Coverage's handle for each file index.
-    coverage_files: Vec<usize>,
-    /// The source of each file index.
-    file_sources: Vec<usize>,
+    /// The current file's source.
+    source: usize,
     /// The actors' names, to count records of accounts named like them.
     near_names: NearNames,
     near: NearCounts,
+    each_file: &'a mut dyn FnMut(Collected) -> Result<()>,
 }
+
+/// The current file's handle in its own coverage recording (one file each).
+const COVERAGE_FILE: usize = 0;
 
 impl CaseVisitor<'_> {
     /// Counts one record of `actor` (an actor of the case).
@@ -649,27 +750,37 @@ impl CaseVisitor<'_> {
 
 impl LogVisitor for CaseVisitor<'_> {
     fn begin_file(&mut self, source_index: usize, _file_index: usize, file: &str) {
-        self.coverage_files.push(self.out.coverage.begin_file(source_index, file));
-        self.file_sources.push(source_index);
+        self.out = Collected::new(self.case);
+        self.near = NearCounts::default();
+        let handle = self.out.coverage.begin_file(source_index, file);
+        debug_assert_eq!(handle, COVERAGE_FILE);
+        self.source = source_index;
+    }
+
+    fn end_file(&mut self, counts: &FileCounts) -> Result<()> {
+        let mut file = std::mem::take(&mut self.out);
+        file.files = vec![counts.clone()];
+        file.near_met = self.near.take();
+        (self.each_file)(file)
     }
 
     fn only_accounts(&self) -> Option<AccountsOfInterest<'_>> {
         Some(AccountsOfInterest { accounts: &self.case.actors, window: self.case.window })
     }
 
-    fn other_accounts(&mut self, file_index: usize, tally: &OtherAccountsTally) {
-        self.out.coverage.other_accounts(self.coverage_files[file_index], tally);
-        self.out.unaccounted[self.file_sources[file_index]].without_account_unread += tally.without_account;
+    fn other_accounts(&mut self, _file_index: usize, tally: &OtherAccountsTally) {
+        self.out.coverage.other_accounts(COVERAGE_FILE, tally);
+        self.out.unaccounted[self.source].without_account_unread += tally.without_account;
         for (account, n) in &tally.near {
             *self.out.near_accounts.entry(account.clone()).or_default() += n;
         }
     }
 
-    fn rejected(&mut self, file_index: usize, file: &str, rejection: &Rejection) -> Result<()> {
+    fn rejected(&mut self, _file_index: usize, file: &str, rejection: &Rejection) -> Result<()> {
         let actor = rejection.actor.as_deref().filter(|a| self.actors.contains(a));
-        self.out.coverage.rejected(self.coverage_files[file_index], rejection.line, actor);
+        self.out.coverage.rejected(COVERAGE_FILE, rejection.line, actor);
         // Whose the rejected record was, for the statement: an actor's, another account's, or unknown.
-        let unaccounted = &mut self.out.unaccounted[self.file_sources[file_index]];
+        let unaccounted = &mut self.out.unaccounted[self.source];
         match rejection.actor.as_deref() {
             Some(a) if self.actors.contains(a) => unaccounted.rejected_of_actor.entry(a.to_string()).or_default().add(file, rejection.line),
             Some(_) => unaccounted.rejected_of_others += 1,
@@ -678,8 +789,8 @@ impl LogVisitor for CaseVisitor<'_> {
         // The actors' rejected records, per source, for the warning (with the fix when a zone is missing).
         if let Some(actor) = actor {
             self.actor_record(actor);
-            let source_index = self.file_sources[file_index];
-            let out = &mut *self.out;
+            let source_index = self.source;
+            let out = &mut self.out;
             let entry = match out.actor_rejects.iter().position(|r| r.actor == actor && r.source_index == source_index) {
                 Some(i) => &mut out.actor_rejects[i],
                 None => {
@@ -703,14 +814,14 @@ impl LogVisitor for CaseVisitor<'_> {
     }
 
     fn event(&mut self, e: &LogEvent<'_>) -> std::result::Result<(), Unused> {
-        self.out.coverage.event(self.coverage_files[e.file_index], e.event, e.place);
+        self.out.coverage.event(COVERAGE_FILE, e.event, e.place);
         match e.event.actor.as_deref() {
             Some(a) if self.actors.contains(a) => self.actor_record(a),
             Some(a) => self.near.note(&self.near_names, a),
             None => {}
         }
         let ctx = EventContext { source_index: e.source_index, source: &e.log.name, file: e.file, format: e.format, place: e.place };
-        consider(e.event, &self.actors, self.case, e.interpreter, &ctx, self.out)
+        consider(e.event, &self.actors, self.case, e.interpreter, &ctx, &mut self.out)
     }
 }
 

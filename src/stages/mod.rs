@@ -4,6 +4,7 @@
 
 pub mod collect;
 pub mod exposure;
+pub mod merge;
 pub mod origin;
 pub mod replay;
 pub mod resolve;
