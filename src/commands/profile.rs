@@ -21,13 +21,7 @@ pub fn run(args: &ProfileArgs, ui: &Ui, inputs: &crate::read::input::InputDefaul
     }
     let index = CustomerIndex::read(&case)?;
     let assignments = profile::read_assignments(&case)?;
-    let activity::Gathered { groups, touches } = if args.parts.is_empty() {
-        activity::gather_groups(&case, &args.aliases, &index.keys, ui)?
-    } else {
-        let all = crate::commands::scan::activity_from_parts(&case, &args.parts, reading)?;
-        all.warn_rejected(ui);
-        activity::gather_groups_from(&case, &args.aliases, &index.keys, ui, all)?
-    };
+    let activity::Gathered { groups, touches } = crate::commands::scan::gather_activity(&case, &args.aliases, &index.keys, &args.parts, reading, ui)?;
     let rows = profile::profile(&groups, &touches, assignments.as_ref(), &case.profile);
 
     let csv = profile::to_csv(&rows);

@@ -318,6 +318,25 @@ fn named_as(e: Error, temp: &Option<PathBuf>, name: Option<&str>) -> Error {
     }
 }
 
+/// The activity `suspects` and `profile` rank, per person and alias: read from the logs, or from the parts in
+/// `parts` when some are given (their rejected records warned about).
+pub fn gather_activity(
+    case: &Case,
+    aliases: &[String],
+    customer_keys: &std::collections::HashSet<String>,
+    parts: &[PathBuf],
+    reading: &Reading,
+    ui: &crate::ui::Ui,
+) -> Result<crate::insider::activity::Gathered> {
+    use crate::insider::activity;
+    if parts.is_empty() {
+        return activity::gather_groups(case, aliases, customer_keys, ui);
+    }
+    let all = activity_from_parts(case, parts, reading)?;
+    all.warn_rejected(ui);
+    activity::gather_groups_from(case, aliases, customer_keys, ui, all)
+}
+
 /// Every account's activity from the parts in `dirs` (`suspects --parts`, `profile --parts`).
 pub fn activity_from_parts(case: &Case, dirs: &[PathBuf], reading: &Reading) -> Result<crate::insider::activity::AllActivity> {
     let case_sha256 = crate::parts::sha256_of(&case.file)?;

@@ -37,13 +37,7 @@ pub fn run(args: &SuspectsArgs, ui: &Ui, inputs: &crate::read::input::InputDefau
             format!("none of its {} row(s) matched a customer of the case (by {})", victims.rows, columns_text(&victims.columns)),
         ));
     }
-    let activity::Gathered { groups, touches } = if args.parts.is_empty() {
-        activity::gather_groups(&case, &args.aliases, &index.keys, ui)?
-    } else {
-        let all = crate::commands::scan::activity_from_parts(&case, &args.parts, reading)?;
-        all.warn_rejected(ui);
-        activity::gather_groups_from(&case, &args.aliases, &index.keys, ui, all)?
-    };
+    let activity::Gathered { groups, touches } = crate::commands::scan::gather_activity(&case, &args.aliases, &index.keys, &args.parts, reading, ui)?;
     let rows = suspects::rank(&touches.per_group, &victims.customers, index.keys.len());
     let reached: BTreeMap<String, BTreeSet<String>> =
         touches.per_group.iter().map(|(g, t)| (g.clone(), suspects::victims_reached(t, &victims.customers))).collect();
