@@ -21,6 +21,7 @@ set -euo pipefail
 
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
+. bench/lib.sh
 data="${BENCH_DATA:-bench/data}"
 source_case="${BENCH_CASE:-$data/c1000000-e10000000-a68000-s2019}"
 parts="${BENCH_FILES:-4}"
@@ -105,7 +106,6 @@ prepare() {
 
 out="$(mktemp -d)"
 trap 'rm -rf "$out"' EXIT
-median() { sort -n | awk '{v[NR]=$1} END {print (NR%2 ? v[(NR+1)/2] : (v[NR/2]+v[NR/2+1])/2)}'; }
 
 # log_phase CASE [ENV...]: seconds of breachscope's `read logs` phase in one analyze run
 log_phase() {

@@ -13,6 +13,7 @@ set -euo pipefail
 
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
+. bench/lib.sh
 data="${BENCH_DATA:-bench/data}"
 customers="${BENCH_CUSTOMERS:-1000000}"
 events="${BENCH_EVENTS:-10000000}"
@@ -42,14 +43,6 @@ case_dir="$(cd "$case_dir" && pwd)"
 out="$(mktemp -d)"
 trap 'rm -rf "$out"' EXIT
 
-measure() {
-  local name="$1"; shift
-  /usr/bin/time -v -o "$out/$name.time" "$@" > "$out/$name.stdout"
-  local wall rss
-  wall=$(awk -F': ' '/Elapsed \(wall clock\)/ {n=split($2,p,":"); s=0; for(i=1;i<=n;i++) s=s*60+p[i]; print s}' "$out/$name.time")
-  rss=$(awk -F': ' '/Maximum resident set size/ {print $2}' "$out/$name.time")
-  echo "$wall $rss" >> "$out/$name.times"
-}
 
 for i in $(seq "$runs"); do
   echo "== run $i of $runs" >&2
@@ -62,7 +55,6 @@ for i in $(seq "$runs"); do
   done
 done
 
-median() { sort -n | awk '{v[NR]=$1} END {print (NR%2 ? v[(NR+1)/2] : (v[NR/2]+v[NR/2+1])/2)}'; }
 echo
 echo "case: $case_dir ($customers customers, $events other events, $affected affected)"
 for f in customers tickets logs/crm_audit; do

@@ -13,6 +13,7 @@ set -euo pipefail
 
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
+. bench/lib.sh
 data="${BENCH_DATA:-bench/data}"
 customers="${BENCH_CUSTOMERS:-1000000}"
 events="${BENCH_EVENTS:-10000000}"
@@ -50,15 +51,6 @@ log="$case_dir/logs/crm_audit.csv"
 out="$(mktemp -d)"
 trap 'rm -rf "$out"' EXIT
 
-# measure NAME CMD...: appends "seconds peak_kb" of one run to $out/NAME.times
-measure() {
-  local name="$1"; shift
-  /usr/bin/time -v -o "$out/$name.time" "$@" > "$out/$name.stdout"
-  local wall rss
-  wall=$(awk -F': ' '/Elapsed \(wall clock\)/ {n=split($2,p,":"); s=0; for(i=1;i<=n;i++) s=s*60+p[i]; print s}' "$out/$name.time")
-  rss=$(awk -F': ' '/Maximum resident set size/ {print $2}' "$out/$name.time")
-  echo "$wall $rss" >> "$out/$name.times"
-}
 
 # Interleaved pairs (issue 20): breachscope then DuckDB in each run, so a slow spell of the machine falls on
 # both; the ratio is taken per pair and its median printed. BENCH_BASELINE (another breachscope binary) is timed
@@ -79,7 +71,6 @@ for i in $(seq "$runs"); do
   measure grep grep -F -c k.walsh "$log"
 done
 
-median() { sort -n | awk '{v[NR]=$1} END {print (NR%2 ? v[(NR+1)/2] : (v[NR/2]+v[NR/2+1])/2)}'; }
 tools="breachscope duckdb grep"
 [ -n "${BENCH_BASELINE:-}" ] && tools="breachscope baseline duckdb grep"
 declare -A wall rss
