@@ -131,15 +131,7 @@ impl AllActivity {
         let mut files = other.files.into_iter();
         if same_file && !self.files.is_empty() {
             if let Some(next) = files.next() {
-                let last = self.files.last_mut().expect("a last file");
-                last.read += next.read;
-                last.used += next.used;
-                last.ignored += next.ignored;
-                last.rejected += next.rejected;
-                last.events += next.events;
-                for (reason, n) in next.ignored_by_reason {
-                    *last.ignored_by_reason.entry(reason).or_default() += n;
-                }
+                self.files.last_mut().expect("a last file").add_range(next);
             }
         }
         self.files.extend(files);

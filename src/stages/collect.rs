@@ -236,6 +236,18 @@ pub struct FileCounts {
 }
 
 impl FileCounts {
+    /// Adds the counts of the next byte range of the same file (the digest is left as it is).
+    pub fn add_range(&mut self, next: FileCounts) {
+        self.read += next.read;
+        self.used += next.used;
+        self.ignored += next.ignored;
+        self.rejected += next.rejected;
+        self.events += next.events;
+        for (reason, n) in next.ignored_by_reason {
+            *self.ignored_by_reason.entry(reason).or_default() += n;
+        }
+    }
+
     pub fn reconciles(&self) -> bool {
         self.read == self.used + self.ignored + self.rejected && self.ignored == self.ignored_by_reason.values().sum::<u64>()
     }

@@ -99,13 +99,7 @@ impl Collected {
         let mut files = other.files.into_iter();
         if same_file {
             if let Some(next) = files.next() {
-                let last = self.files.last_mut().expect("same_file has a last file");
-                last.read += next.read;
-                last.used += next.used;
-                last.ignored += next.ignored;
-                last.rejected += next.rejected;
-                last.events += next.events;
-                add_counts(&mut last.ignored_by_reason, next.ignored_by_reason);
+                self.files.last_mut().expect("same_file has a last file").add_range(next);
             }
         }
         self.files.extend(files);
