@@ -32,13 +32,7 @@ for tool in gzip zstd taskset; do
   command -v "$tool" > /dev/null || { echo "bench: $tool is missing" >&2; exit 1; }
 done
 
-if [ -n "${BENCH_BIN:-}" ]; then
-  bin="$BENCH_BIN"
-else
-  echo "== building release" >&2
-  cargo build --release --quiet
-  bin="$root/target/release/breachscope"
-fi
+bin="$(bench_binary)"
 
 if [ ! -f "$source_case/case.toml" ]; then
   echo "== no plain case at $source_case: generating it (as bench/run.sh does)" >&2

@@ -12,3 +12,15 @@ measure() {
 
 # median: the median of the numbers on stdin, one a line
 median() { sort -n | awk '{v[NR]=$1} END {print (NR%2 ? v[(NR+1)/2] : (v[NR/2]+v[NR/2+1])/2)}'; }
+
+# bench_binary: the breachscope binary to time, as an absolute path: $BENCH_BIN (e.g. another version), else
+# a release build made now (in $CARGO_TARGET_DIR when set). Needs $root, the repository.
+bench_binary() {
+  if [ -n "${BENCH_BIN:-}" ]; then
+    echo "$(cd "$(dirname "$BENCH_BIN")" && pwd)/$(basename "$BENCH_BIN")"
+  else
+    echo "== building release" >&2
+    cargo build --release --quiet >&2
+    echo "${CARGO_TARGET_DIR:-$root/target}/release/breachscope"
+  fi
+}

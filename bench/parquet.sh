@@ -22,13 +22,7 @@ seed="${BENCH_SEED:-2019}"
 runs="${BENCH_RUNS:-3}"
 
 [ -x /usr/bin/time ] || { echo "bench: /usr/bin/time is missing (apt-get install time)" >&2; exit 1; }
-if [ -n "${BENCH_BIN:-}" ]; then
-  bin="$BENCH_BIN"
-else
-  echo "== building release" >&2
-  cargo build --release --quiet
-  bin="${CARGO_TARGET_DIR:-$root/target}/release/breachscope"
-fi
+bin="$(bench_binary)"
 
 case_dir="$data/c$customers-e$events-a$affected-s$seed-parquet"
 if [ ! -f "$case_dir/case_parquet.toml" ]; then

@@ -23,13 +23,7 @@ runs="${BENCH_RUNS:-5}"
 
 [ -x /usr/bin/time ] || { echo "bench: /usr/bin/time is missing (apt-get install time)" >&2; exit 1; }
 
-if [ -n "${BENCH_BIN:-}" ]; then
-  bin="$BENCH_BIN"            # a breachscope binary to time instead of building one (e.g. another version)
-else
-  echo "== building release" >&2
-  cargo build --release --quiet
-  bin="$root/target/release/breachscope"
-fi
+bin="$(bench_binary)"
 
 if [ ! -x bench/.venv/bin/python ]; then
   echo "== making bench/.venv with DuckDB" >&2

@@ -23,6 +23,7 @@ set -euo pipefail
 
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
+. bench/lib.sh
 events="${BENCH_EVENTS:-1000000}"
 customers="${BENCH_CUSTOMERS:-$((events / 10))}"
 affected="${BENCH_AFFECTED:-$((events * 68 / 10000))}"
@@ -31,13 +32,7 @@ jobs="${BENCH_JOBS:-$(nproc)}"
 data="${BENCH_DATA:-bench/data}"
 python="${BENCH_PYTHON:-python3}"
 
-if [ -n "${BENCH_BIN:-}" ]; then
-  bin="$(cd "$(dirname "$BENCH_BIN")" && pwd)/$(basename "$BENCH_BIN")"
-else
-  echo "== building release" >&2
-  cargo build --release --quiet
-  bin="$root/target/release/breachscope"
-fi
+bin="$(bench_binary)"
 
 source_case="$data/c$customers-e$events-a$affected-s2019"
 if [ ! -f "$source_case/case.toml" ]; then
