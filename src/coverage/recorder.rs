@@ -2,7 +2,7 @@
 //! account: this is about the log's own rhythm), per file the first and last event and events per day,
 //! the blind spots of each record, and the times of the actors' events.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
@@ -11,7 +11,7 @@ use crate::case::Case;
 use crate::coverage::blind::{BlindKind, BlindSpot, LineRef};
 use crate::coverage::histogram::HourlyHistogram;
 use crate::ingest::event::{RawEvent, RecordPlace};
-use crate::ingest::prefilter::{HourTally, OtherAccountsTally};
+use crate::ingest::prefilter::{HourTallies, OtherAccountsTally};
 use crate::read::timefmt::{Timestamp, Window};
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -26,7 +26,7 @@ pub(crate) struct FileRecord {
     /// the source's histogram (see [`CoverageRecorder::settled`]): merging into a hash map per tally is
     /// cheaper than into the ordered maps. Settled before a part is written, so not stored.
     #[serde(skip)]
-    pub(crate) pending_hours: HashMap<i64, HourTally, foldhash::fast::FixedState>,
+    pub(crate) pending_hours: HourTallies,
 }
 
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
@@ -75,7 +75,7 @@ impl CoverageRecorder {
 
     /// Starts a file of source `source`; returns the file's index for the other calls.
     pub fn begin_file(&mut self, source: usize, path: &str) -> usize {
-        self.files.push(FileRecord { source, path: path.to_string(), events: 0, first: None, last: None, per_day: BTreeMap::new(), pending_hours: HashMap::default() });
+        self.files.push(FileRecord { source, path: path.to_string(), events: 0, first: None, last: None, per_day: BTreeMap::new(), pending_hours: HourTallies::default() });
         self.files.len() - 1
     }
 
@@ -92,7 +92,7 @@ impl CoverageRecorder {
     pub fn other_accounts(&mut self, file: usize, tally: &OtherAccountsTally) {
         let f = &mut self.files[file];
         f.events += tally.records;
-        crate::ingest::prefilter::merge_hours(&mut f.pending_hours, &tally.hours);
+        f.pending_hours.merge(&tally.hours);
         let source = &mut self.sources[f.source];
         source.in_window += tally.in_window;
         source.blind[BlindKind::NoAccount.index()].add_records(tally.without_account);
@@ -103,7 +103,7 @@ impl CoverageRecorder {
         let mut rec = self.clone();
         for f in &mut rec.files {
             let source = &mut rec.sources[f.source];
-            for (hour, cell) in std::mem::take(&mut f.pending_hours) {
+            for (hour, &cell) in std::mem::take(&mut f.pending_hours).iter() {
                 f.first = Some(f.first.map_or(cell.first, |t| t.min(cell.first)));
                 f.last = Some(f.last.map_or(cell.last, |t| t.max(cell.last)));
                 *f.per_day.entry(cell.first.date_naive()).or_default() += cell.count;
@@ -159,7 +159,7 @@ impl FileRecord {
         for (day, n) in other.per_day {
             *self.per_day.entry(day).or_default() += n;
         }
-        crate::ingest::prefilter::merge_hours(&mut self.pending_hours, &other.pending_hours);
+        self.pending_hours.merge(&other.pending_hours);
     }
 }
 

@@ -251,7 +251,7 @@ impl Batch {
     fn push(&mut self, item: FileItem) -> bool {
         self.bytes += match &item {
             FileItem::Record(Parsed::Rejected(r)) => 128 + r.raw.len() + r.reason.len(),
-            FileItem::Record(Parsed::OtherAccounts(tally)) => 128 + 48 * tally.hours.capacity(),
+            FileItem::Record(Parsed::OtherAccounts(tally)) => 128 + tally.hours.bytes(),
             _ => 512,
         };
         self.items.push(item);

@@ -31,13 +31,10 @@ pub struct OtherAccountsTally {
     /// Of those, records inside the window.
     pub in_window: u64,
     /// Per UTC hour (hours since the epoch): count, first and last time.
-    pub hours: HashMap<i64, HourTally, foldhash::fast::FixedState>,
+    pub hours: HourTallies,
     /// Of those, records of accounts near the wanted ones (see [`crate::read::near`]): the names the
     /// logs hold that look like an actor's, for the warning when an actor appears in no log.
     pub near: BTreeMap<String, u64>,
-    /// Hours near the first one seen, counted in place before they go to `hours` (a log's records
-    /// mostly fall within a few years: a slot per hour is far cheaper than a map lookup per record).
-    dense: DenseHours,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -47,81 +44,165 @@ pub struct HourTally {
     pub last: Timestamp,
 }
 
-/// Hour slots from `base` (hours since the epoch) on.
-#[derive(Clone, Debug, Default, PartialEq)]
-struct DenseHours {
+/// Counts per UTC hour (hours since the epoch). A log's records mostly fall within a few years: the hours
+/// near the first one are slots of a vector (a slot per hour is far cheaper than a map lookup per record,
+/// and tallies of the same file merge slot by slot); hours far from it go to a map.
+#[derive(Clone, Debug, Default)]
+pub struct HourTallies {
+    /// The hour of `slots[0]`.
     base: i64,
     slots: Vec<Option<HourTally>>,
-    /// The slots used lie in `lowest..=highest`.
-    lowest: usize,
-    highest: usize,
+    far: HashMap<i64, HourTally, foldhash::fast::FixedState>,
 }
 
-/// Hours a [`DenseHours`] spans: about eleven months (made for every piece of a file: kept small).
-const DENSE_HOURS: i64 = 1 << 13;
+/// Hours a new [`HourTallies`] spans (about eleven months, centred on its first hour): made for every
+/// piece of a file, and trimmed to the hours used when the piece's tally is sent.
+const DENSE_HOURS: usize = 1 << 13;
+/// Hours the slots may grow to when tallies merge (about 7.5 years); hours beyond go to the map.
+const MOST_DENSE_HOURS: usize = 1 << 16;
+
+impl HourTallies {
+    /// Counts a record of `time`.
+    #[inline]
+    pub fn add(&mut self, time: Timestamp) {
+        self.add_cell(time.timestamp().div_euclid(3600), HourTally { count: 1, first: time, last: time });
+    }
+
+    /// Adds a count of hour `hour`.
+    #[inline]
+    pub fn add_cell(&mut self, hour: i64, cell: HourTally) {
+        if self.slots.is_empty() && self.far.is_empty() {
+            self.base = hour - (DENSE_HOURS / 2) as i64;
+            self.slots = vec![None; DENSE_HOURS];
+        }
+        match usize::try_from(hour - self.base) {
+            Ok(i) if i < self.slots.len() => match &mut self.slots[i] {
+                Some(mine) => mine.merge(&cell),
+                slot => *slot = Some(cell),
+            },
+            _ => {
+                self.far.entry(hour).and_modify(|mine| mine.merge(&cell)).or_insert(cell);
+            }
+        }
+    }
+
+    /// The slots cut down to the hours used (before a tally is sent on).
+    pub fn trimmed(mut self) -> HourTallies {
+        let Some(first) = self.slots.iter().position(Option::is_some) else {
+            self.slots = Vec::new();
+            return self;
+        };
+        let last = self.slots.iter().rposition(Option::is_some).expect("a slot is used");
+        self.slots.truncate(last + 1);
+        self.slots.drain(..first);
+        self.slots.shrink_to_fit();
+        self.base += first as i64;
+        self
+    }
+
+    /// Adds another tally's hours.
+    pub fn merge(&mut self, other: &HourTallies) {
+        if self.slots.is_empty() && self.far.is_empty() {
+            self.clone_from(other);
+            return;
+        }
+        if !other.slots.is_empty() {
+            self.cover(other.base, other.base + other.slots.len() as i64);
+            for (i, cell) in other.slots.iter().enumerate() {
+                if let Some(cell) = cell {
+                    self.add_cell(other.base + i as i64, *cell);
+                }
+            }
+        }
+        for (hour, cell) in &other.far {
+            self.add_cell(*hour, *cell);
+        }
+    }
+
+    /// Grows the slots to hours `from..to` where the span stays within [`MOST_DENSE_HOURS`].
+    fn cover(&mut self, from: i64, to: i64) {
+        let (low, high) = (self.base.min(from), (self.base + self.slots.len() as i64).max(to));
+        if (low, high) == (self.base, self.base + self.slots.len() as i64) || high - low > MOST_DENSE_HOURS as i64 {
+            return;
+        }
+        let mut slots = vec![None; (high - low) as usize];
+        let at = (self.base - low) as usize;
+        slots[at..at + self.slots.len()].copy_from_slice(&self.slots);
+        self.slots = slots;
+        self.base = low;
+        // Hours of the map the slots now cover move into them.
+        let far = std::mem::take(&mut self.far);
+        for (hour, cell) in far {
+            self.add_cell(hour, cell);
+        }
+    }
+
+    /// The hours counted, in no particular order.
+    pub fn iter(&self) -> impl Iterator<Item = (i64, &HourTally)> + '_ {
+        let dense = self.slots.iter().enumerate().filter_map(|(i, c)| c.as_ref().map(|c| (self.base + i as i64, c)));
+        dense.chain(self.far.iter().map(|(h, c)| (*h, c)))
+    }
+
+    /// The count of hour `hour`, if any.
+    pub fn get(&self, hour: i64) -> Option<&HourTally> {
+        match usize::try_from(hour - self.base) {
+            Ok(i) if i < self.slots.len() => self.slots[i].as_ref(),
+            _ => self.far.get(&hour),
+        }
+    }
+
+    /// Hours counted.
+    pub fn len(&self) -> usize {
+        self.slots.iter().filter(|c| c.is_some()).count() + self.far.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Bytes held, about.
+    pub fn bytes(&self) -> usize {
+        std::mem::size_of::<Option<HourTally>>() * self.slots.capacity() + 48 * self.far.capacity()
+    }
+}
+
+/// Equal when the same hours have the same counts, however they are held.
+impl PartialEq for HourTallies {
+    fn eq(&self, other: &HourTallies) -> bool {
+        self.len() == other.len() && self.iter().all(|(hour, cell)| other.get(hour) == Some(cell))
+    }
+}
 
 impl OtherAccountsTally {
     /// Records flushed to the reader at a time: keeps the tally's memory and the reader's view current.
     pub const FLUSH_AT: u64 = 1 << 16;
 
+    #[inline]
     pub fn add(&mut self, time: Timestamp, has_account: bool, window: &Window) {
         self.records += 1;
         self.without_account += u64::from(!has_account);
         self.in_window += u64::from(window.contains(&time));
-        let hour = time.timestamp().div_euclid(3600);
-        if self.dense.slots.is_empty() {
-            let half = DENSE_HOURS as usize / 2;
-            self.dense = DenseHours { base: hour - half as i64, slots: vec![None; DENSE_HOURS as usize], lowest: half, highest: half };
-        }
-        let slot = match usize::try_from(hour - self.dense.base) {
-            Ok(i) if i < self.dense.slots.len() => {
-                self.dense.lowest = self.dense.lowest.min(i);
-                self.dense.highest = self.dense.highest.max(i);
-                &mut self.dense.slots[i]
-            }
-            _ => {
-                add_to(self.hours.entry(hour).or_insert(HourTally { count: 0, first: time, last: time }), time);
-                return;
-            }
-        };
-        match slot {
-            Some(cell) => add_to(cell, time),
-            None => *slot = Some(HourTally { count: 1, first: time, last: time }),
-        }
+        self.hours.add(time);
     }
 
     pub fn is_empty(&self) -> bool {
         self.records == 0
     }
 
-    /// The tally with every hour in `hours` (as sent to the reader).
+    /// The tally as sent to the reader (its hours trimmed to those used).
     pub fn finished(mut self) -> OtherAccountsTally {
-        let dense = std::mem::take(&mut self.dense);
-        if dense.slots.is_empty() {
-            return self;
-        }
-        for (i, cell) in dense.slots[dense.lowest..=dense.highest].iter().enumerate() {
-            if let Some(cell) = cell {
-                self.hours.entry(dense.base + (dense.lowest + i) as i64).and_modify(|c| c.merge(cell)).or_insert(*cell);
-            }
-        }
+        self.hours = std::mem::take(&mut self.hours).trimmed();
         self
     }
 }
 
 impl HourTally {
     /// Adds another count of the same hour.
+    #[inline]
     pub fn merge(&mut self, other: &HourTally) {
         self.count += other.count;
         self.first = self.first.min(other.first);
         self.last = self.last.max(other.last);
-    }
-}
-
-/// Adds `other`'s hours to `hours`.
-pub fn merge_hours<S: std::hash::BuildHasher>(hours: &mut HashMap<i64, HourTally, S>, other: &HashMap<i64, HourTally, impl std::hash::BuildHasher>) {
-    for (hour, cell) in other {
-        hours.entry(*hour).and_modify(|c| c.merge(cell)).or_insert(*cell);
     }
 }
 
@@ -131,7 +212,7 @@ impl OtherAccountsTally {
         self.records += other.records;
         self.without_account += other.without_account;
         self.in_window += other.in_window;
-        merge_hours(&mut self.hours, &other.hours);
+        self.hours.merge(&other.hours);
         self.add_near(other.near.iter().map(|(a, n)| (a.clone(), *n)));
     }
 
@@ -141,12 +222,6 @@ impl OtherAccountsTally {
             *self.near.entry(account).or_default() += n;
         }
     }
-}
-
-fn add_to(cell: &mut HourTally, time: Timestamp) {
-    cell.count += 1;
-    cell.first = cell.first.min(time);
-    cell.last = cell.last.max(time);
 }
 
 #[cfg(test)]
@@ -166,9 +241,34 @@ mod tests {
         let tally = tally.finished();
         assert_eq!((tally.records, tally.without_account, tally.in_window), (5, 1, 2));
         assert_eq!(tally.hours.len(), 3);
-        assert_eq!(tally.hours[&0].count, 2);
-        let h = tally.hours[&(t("2019-06-03T10:00:00Z").timestamp() / 3600)];
+        assert_eq!(tally.hours.get(0).unwrap().count, 2);
+        let h = *tally.hours.get(t("2019-06-03T10:00:00Z").timestamp() / 3600).unwrap();
         assert_eq!((h.count, h.first, h.last), (2, t("2019-06-03T10:05:00Z"), t("2019-06-03T10:40:00Z")));
     }
 
+
+    /// Tallies of pieces merged (trimmed, with hours far apart, so that slots grow and the map is used)
+    /// count what one tally of every record counts.
+    #[test]
+    fn hour_tallies_merged_in_pieces_equal_one_tally() {
+        let base = crate::read::timefmt::parse_zoned("2019-06-03T10:00:00Z").unwrap();
+        // Hours spread over ±12 years around the base, in a fixed pseudo-random order.
+        let times: Vec<Timestamp> = (0..5000u64)
+            .map(|i| {
+                let x = i.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407) >> 33;
+                base + chrono::Duration::seconds((x % (24 * 365 * 3600 * 12)) as i64 * if i % 3 == 0 { -1 } else { 1 })
+            })
+            .collect();
+        let mut whole = HourTallies::default();
+        times.iter().for_each(|t| whole.add(*t));
+        let mut merged = HourTallies::default();
+        for piece in times.chunks(700) {
+            let mut tally = HourTallies::default();
+            piece.iter().for_each(|t| tally.add(*t));
+            merged.merge(&tally.trimmed());
+        }
+        assert_eq!(merged, whole);
+        assert_eq!(merged.iter().map(|(_, c)| c.count).sum::<u64>(), 5000);
+        assert!(!merged.far.is_empty() && merged.slots.len() > DENSE_HOURS, "both ways of holding hours are tested");
+    }
 }

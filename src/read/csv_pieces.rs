@@ -49,7 +49,9 @@ pub fn plain_cells<const N: usize>(text: &[u8], delimiter: u8, at: [usize; N]) -
         }
         start = end + 1;
         if cells > last {
-            return (cells + memchr::memchr_iter(delimiter, &text[start..]).count() + 1, found);
+            // A plain count, not memchr's: the rest of a log line is tens of bytes, where memchr's setup per
+            // call cost more than the count (a tenth of the log's reading, perf).
+            return (cells + text[start..].iter().filter(|b| **b == delimiter).count() + 1, found);
         }
     }
 }
