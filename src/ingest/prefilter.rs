@@ -55,11 +55,17 @@ pub struct HourTallies {
     far: HashMap<i64, HourTally, foldhash::fast::FixedState>,
 }
 
-/// Hours a new [`HourTallies`] spans (about eleven months, centred on its first hour): made for every
-/// piece of a file, and trimmed to the hours used when the piece's tally is sent.
-const DENSE_HOURS: usize = 1 << 13;
-/// Hours the slots may grow to when tallies merge (about 7.5 years); hours beyond go to the map.
-const MOST_DENSE_HOURS: usize = 1 << 16;
+/// Hours the slots may span (about 7.5 years); hours beyond go to the map.
+const MOST_DENSE_HOURS: i64 = 1 << 16;
+/// Hours a new tally's slots span (about eleven months, centred on its first hour). A tally is made for
+/// every 2 MB piece of a log: its slots come from the thread's spare ones (see [`HourTallies::trimmed`]),
+/// as a new vector for each piece cost more in zeroed pages than the piece's counting.
+const NEW_HOURS: usize = 1 << 13;
+
+thread_local! {
+    /// Slots of a trimmed tally, all empty again, for the thread's next tally.
+    static SPARE_SLOTS: std::cell::Cell<Vec<Option<HourTally>>> = const { std::cell::Cell::new(Vec::new()) };
+}
 
 impl HourTallies {
     /// Counts a record of `time`.
@@ -71,32 +77,44 @@ impl HourTallies {
     /// Adds a count of hour `hour`.
     #[inline]
     pub fn add_cell(&mut self, hour: i64, cell: HourTally) {
-        if self.slots.is_empty() && self.far.is_empty() {
-            self.base = hour - (DENSE_HOURS / 2) as i64;
-            self.slots = vec![None; DENSE_HOURS];
-        }
         match usize::try_from(hour - self.base) {
             Ok(i) if i < self.slots.len() => match &mut self.slots[i] {
                 Some(mine) => mine.merge(&cell),
                 slot => *slot = Some(cell),
             },
-            _ => {
-                self.far.entry(hour).and_modify(|mine| mine.merge(&cell)).or_insert(cell);
-            }
+            _ => self.add_outside(hour, cell),
         }
     }
 
-    /// The slots cut down to the hours used (before a tally is sent on).
+    /// [`HourTallies::add_cell`] for an hour outside the slots: the first hour gets the slots; a later one
+    /// goes to the map.
+    #[cold]
+    fn add_outside(&mut self, hour: i64, cell: HourTally) {
+        if self.slots.is_empty() && self.far.is_empty() {
+            let mut slots = SPARE_SLOTS.take();
+            if slots.len() != NEW_HOURS {
+                slots = vec![None; NEW_HOURS];
+            }
+            self.slots = slots;
+            self.base = hour - (NEW_HOURS / 2) as i64;
+            return self.add_cell(hour, cell);
+        }
+        self.far.entry(hour).and_modify(|mine| mine.merge(&cell)).or_insert(cell);
+    }
+
+    /// The slots cut down to the hours used (before a tally is sent on); the full ones, emptied, are
+    /// kept for the thread's next tally.
     pub fn trimmed(mut self) -> HourTallies {
-        let Some(first) = self.slots.iter().position(Option::is_some) else {
-            self.slots = Vec::new();
-            return self;
-        };
-        let last = self.slots.iter().rposition(Option::is_some).expect("a slot is used");
-        self.slots.truncate(last + 1);
-        self.slots.drain(..first);
-        self.slots.shrink_to_fit();
-        self.base += first as i64;
+        let mut slots = std::mem::take(&mut self.slots);
+        if let Some(first) = slots.iter().position(Option::is_some) {
+            let last = slots.iter().rposition(Option::is_some).expect("a slot is used");
+            self.slots = slots[first..=last].to_vec();
+            self.base += first as i64;
+            slots[first..=last].fill(None);
+        }
+        if slots.len() == NEW_HOURS {
+            SPARE_SLOTS.set(slots);
+        }
         self
     }
 
@@ -106,11 +124,20 @@ impl HourTallies {
             self.clone_from(other);
             return;
         }
-        if !other.slots.is_empty() {
-            self.cover(other.base, other.base + other.slots.len() as i64);
+        let (from, to) = (other.base, other.base + other.slots.len() as i64);
+        if !other.slots.is_empty() && self.cover(from, to) {
+            let at = (from - self.base) as usize;
+            for (mine, theirs) in self.slots[at..at + other.slots.len()].iter_mut().zip(&other.slots) {
+                match (mine, theirs) {
+                    (Some(mine), Some(theirs)) => mine.merge(theirs),
+                    (mine @ None, Some(theirs)) => *mine = Some(*theirs),
+                    (_, None) => {}
+                }
+            }
+        } else {
             for (i, cell) in other.slots.iter().enumerate() {
                 if let Some(cell) = cell {
-                    self.add_cell(other.base + i as i64, *cell);
+                    self.add_cell(from + i as i64, *cell);
                 }
             }
         }
@@ -119,15 +146,22 @@ impl HourTallies {
         }
     }
 
-    /// Grows the slots to hours `from..to` where the span stays within [`MOST_DENSE_HOURS`].
-    fn cover(&mut self, from: i64, to: i64) {
-        let (low, high) = (self.base.min(from), (self.base + self.slots.len() as i64).max(to));
-        if (low, high) == (self.base, self.base + self.slots.len() as i64) || high - low > MOST_DENSE_HOURS as i64 {
-            return;
+    /// Grows the slots to cover hours `from..to` (with the hours they hold) where the span stays within
+    /// [`MOST_DENSE_HOURS`]; whether they cover them now.
+    fn cover(&mut self, from: i64, to: i64) -> bool {
+        let (base, end) = (self.base, self.base + self.slots.len() as i64);
+        let (low, high) = if self.slots.is_empty() { (from, to) } else { (base.min(from), end.max(to)) };
+        if !self.slots.is_empty() && (low, high) == (base, end) {
+            return true;
+        }
+        if high - low > MOST_DENSE_HOURS {
+            return false;
         }
         let mut slots = vec![None; (high - low) as usize];
-        let at = (self.base - low) as usize;
-        slots[at..at + self.slots.len()].copy_from_slice(&self.slots);
+        if !self.slots.is_empty() {
+            let at = (base - low) as usize;
+            slots[at..at + self.slots.len()].copy_from_slice(&self.slots);
+        }
         self.slots = slots;
         self.base = low;
         // Hours of the map the slots now cover move into them.
@@ -135,6 +169,7 @@ impl HourTallies {
         for (hour, cell) in far {
             self.add_cell(hour, cell);
         }
+        true
     }
 
     /// The hours counted, in no particular order.
@@ -269,6 +304,6 @@ mod tests {
         }
         assert_eq!(merged, whole);
         assert_eq!(merged.iter().map(|(_, c)| c.count).sum::<u64>(), 5000);
-        assert!(!merged.far.is_empty() && merged.slots.len() > DENSE_HOURS, "both ways of holding hours are tested");
+        assert!(!merged.far.is_empty() && merged.slots.len() > 1 << 13, "both ways of holding hours are tested");
     }
 }
