@@ -47,74 +47,96 @@ pub fn enabled() -> bool {
 
 /// Bytes of a piece (more when a line is longer).
 const PIECE: usize = 2 << 20;
-/// Pieces parsed at once, on all cores.
-const PIECES_PER_ROUND: usize = 4;
+/// Pieces read ahead of the sink (parsed or being parsed), on all cores.
+const PIECES_IN_FLIGHT: usize = 6;
 
 /// As `chunker.parse_rest(input, true, sink)`, in pieces parsed on every core: a thread reads the input
-/// and cuts it into pieces of whole lines (cut after a newline, but for the input's end); pieces are parsed in parallel, each as if a record started there; then, in
-/// order, each piece's guess is checked against where the previous piece's last record really ended (a
-/// quoted field may hold newlines). A wrong guess is parsed again from the right place; a record longer
-/// than a piece and the next one sends the rest of the file to the one-piece-after-another way. Records
-/// reach the sink in file order with their lines, exactly as the parser alone would deliver them.
+/// and cuts it into pieces of whole lines (cut after a newline, but for the input's end); each piece is
+/// parsed on the thread pool as soon as the next one (its lookahead) has been read, as if a record started
+/// there; then, in order, each piece's guess is checked against where the previous piece's last record
+/// really ended (a quoted field may hold newlines). A wrong guess is parsed again from the right place; a
+/// record longer than a piece and the next one sends the rest of the file to the one-piece-after-another
+/// way. Records reach the sink in file order with their lines, exactly as the parser alone would deliver
+/// them.
 pub fn parse_chunked<T: LineNumbered + Send>(chunker: &dyn ChunkParser<T>, input: &mut (dyn BufRead + Send), sink: &mut dyn FnMut(T)) -> std::io::Result<()> {
-    parse_in_pieces(chunker, input, sink, PIECE, PIECES_PER_ROUND)
+    parse_in_pieces(chunker, input, sink, PIECE, PIECES_IN_FLIGHT)
 }
 
-/// [`parse_chunked`] with pieces of `piece_size` bytes, `per_round` at a time (small in tests).
+/// A piece's records, where it ended, and its newlines.
+type Parsed<T> = (Vec<T>, ChunkEnd, u64);
+
+/// [`parse_chunked`] with pieces of `piece_size` bytes, at most `in_flight` read and not yet handed to the
+/// sink (small in tests). Pieces are parsed as a stream, not in rounds: while the sink takes one piece's
+/// records on this thread, the pool parses the next ones (in rounds, both cores waited for the slower
+/// piece of each round and for the sink).
 pub(crate) fn parse_in_pieces<T: LineNumbered + Send>(
     chunker: &dyn ChunkParser<T>,
     input: &mut (dyn BufRead + Send),
     sink: &mut dyn FnMut(T),
     piece_size: usize,
-    per_round: usize,
+    in_flight: usize,
 ) -> std::io::Result<()> {
+    if rayon::current_thread_index().is_some() {
+        // This thread waits for the pool's parses: on a pool thread, every pool thread could end up waiting.
+        return chunker.parse_rest(input, true, sink);
+    }
+    let in_flight = in_flight.max(2);
     std::thread::scope(|scope| {
         // Made inside the scope: however this closure returns, the receiver is dropped before the scope
         // waits for the reading thread, which then cannot stay blocked on a full channel.
-        let (piece_tx, piece_rx) = mpsc::sync_channel::<std::io::Result<Vec<u8>>>(per_round + 2);
+        let (piece_tx, piece_rx) = mpsc::sync_channel::<std::io::Result<Vec<u8>>>(2);
         // Pieces parsed go back to the reading thread to be filled again: a new 2 MB buffer per piece was
         // a page fault per 4 KB of the file (a tenth of the reading, perf).
-        let (used_tx, used_rx) = mpsc::sync_channel::<Vec<u8>>(2 * per_round + 2);
+        let (used_tx, used_rx) = mpsc::sync_channel::<Vec<u8>>(in_flight + 2);
         scope.spawn(move || cut_pieces(input, &piece_tx, &used_rx, piece_size));
-        let mut pieces: VecDeque<Vec<u8>> = VecDeque::new();
-        let mut input_done = false;
-        let mut input_error = None;
-        // Lines before `pieces[0]`, where its first record starts, and whether it holds the header.
-        let (mut lines_before, mut start, mut first) = (0u64, 0usize, true);
-        loop {
-            while !input_done && pieces.len() <= per_round {
-                match piece_rx.recv() {
-                    Ok(Ok(piece)) => pieces.push_back(piece),
-                    Ok(Err(e)) => {
-                        input_error = Some(e);
-                        input_done = true;
+        let (parsed_tx, parsed_rx) = mpsc::channel::<(usize, Parsed<T>)>();
+        rayon::in_place_scope(|pool| {
+            // Pieces read and not yet handed to the sink: `pieces[0]` is piece number `done`.
+            let mut pieces: VecDeque<std::sync::Arc<Vec<u8>>> = VecDeque::new();
+            let mut parsed: std::collections::BTreeMap<usize, Parsed<T>> = std::collections::BTreeMap::new();
+            let (mut done, mut spawned) = (0usize, 0usize);
+            let mut input_done = false;
+            let mut input_error = None;
+            // Lines before piece `done`, and where its first record starts.
+            let (mut lines_before, mut start) = (0u64, 0usize);
+            loop {
+                // Read on while few pieces are in flight.
+                while !input_done && pieces.len() < in_flight {
+                    match piece_rx.recv() {
+                        Ok(Ok(piece)) => pieces.push_back(std::sync::Arc::new(piece)),
+                        Ok(Err(e)) => {
+                            input_error = Some(e);
+                            input_done = true;
+                        }
+                        Err(_) => input_done = true,
                     }
-                    Err(_) => input_done = true,
+                    // Every piece with its lookahead (or known to be the last) goes to the pool.
+                    while spawned < done + pieces.len() && (spawned + 1 < done + pieces.len() || input_done) {
+                        let own = pieces[spawned - done].clone();
+                        let lookahead = pieces.get(spawned + 1 - done).cloned();
+                        let (k, tx) = (spawned, parsed_tx.clone());
+                        pool.spawn(move |_| {
+                            let (records, end) = parse_piece(chunker, &own, lookahead.as_deref().map_or(&[][..], |p| &p[..]), k == 0);
+                            let _ = tx.send((k, (records, end, count_newlines(&own))));
+                        });
+                        spawned += 1;
+                    }
                 }
-            }
-            if pieces.is_empty() {
-                break;
-            }
-            // Every piece but the last has its lookahead; the last waits for the next round, unless the
-            // input has ended.
-            let ready = if input_done { pieces.len() } else { pieces.len() - 1 };
-            // Each piece's records and end, and its newlines (counted on the parsing cores too).
-            let parsed: Vec<((Vec<T>, ChunkEnd), u64)> = {
-                use rayon::prelude::*;
-                let pieces = &pieces;
-                (0..ready)
-                    .into_par_iter()
-                    .map(|k| {
-                        let own = if k == 0 { &pieces[0][start..] } else { &pieces[k][..] };
-                        let lookahead = pieces.get(k + 1).map_or(&[][..], |p| &p[..]);
-                        (parse_piece(chunker, own, lookahead, first && k == 0), count_newlines(&pieces[k]))
-                    })
-                    .collect()
-            };
-            for (k, ((mut records, mut end), newlines)) in parsed.into_iter().enumerate() {
-                let piece = &pieces[k];
-                let lookahead = pieces.get(k + 1);
-                if k > 0 && start != 0 {
+                if pieces.is_empty() {
+                    break;
+                }
+                // The next piece in order, once parsed.
+                let (mut records, mut end, newlines) = loop {
+                    if let Some(p) = parsed.remove(&done) {
+                        break p;
+                    }
+                    let (k, p) = parsed_rx.recv().expect("a sender is held here");
+                    parsed.insert(k, p);
+                };
+                let piece = pieces.pop_front().expect("not empty");
+                let lookahead = pieces.front();
+                let first = done == 0;
+                if start != 0 {
                     // The previous piece's last record went on into this one: parse it again from where
                     // the next record really starts.
                     (records, end) = parse_piece(chunker, &piece[start..], lookahead.map_or(&[][..], |p| &p[..]), false);
@@ -122,10 +144,11 @@ pub(crate) fn parse_in_pieces<T: LineNumbered + Send>(
                 let base = lines_before + count_newlines(&piece[..start]);
                 if end == ChunkEnd::EndOfInput && !(input_done && lookahead.is_none()) {
                     // A record outgrew this piece and the next: read the rest one piece after another.
-                    let mut rest: VecDeque<Vec<u8>> = pieces.drain(k..).collect();
+                    let mut rest: VecDeque<Vec<u8>> = std::iter::once(&piece).chain(pieces.iter()).map(|p| p.to_vec()).collect();
                     rest[0].drain(..start);
+                    drop((piece, pieces));
                     let mut reader = RestReader { pieces: rest, more: if input_done { None } else { Some(&piece_rx) }, pos: 0 };
-                    chunker.parse_rest(&mut reader, first && k == 0, &mut |mut p| {
+                    chunker.parse_rest(&mut reader, first, &mut |mut p| {
                         p.shift_lines(base);
                         sink(p)
                     })?;
@@ -140,17 +163,16 @@ pub(crate) fn parse_in_pieces<T: LineNumbered + Send>(
                     ChunkEnd::NextRecordAt(offset) => offset,
                     ChunkEnd::EndOfInput => 0,
                 };
-                if k == 0 {
-                    first = false;
+                done += 1;
+                // Its parse and the previous piece's (which read it as lookahead) have ended.
+                if let Ok(buffer) = std::sync::Arc::try_unwrap(piece) {
+                    let _ = used_tx.try_send(buffer);
                 }
             }
-            for used in pieces.drain(..ready) {
-                let _ = used_tx.try_send(used);
-            }
-        }
-        // Let the reading thread end (it may be waiting to send) before the scope joins it.
-        drop(piece_rx);
-        input_error.map_or(Ok(()), Err)
+            // Let the reading thread end (it may be waiting to send) before the scope joins it.
+            drop(piece_rx);
+            input_error.map_or(Ok(()), Err)
+        })
     })
 }
 
