@@ -5,6 +5,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::NaiveDate;
+use rayon::prelude::*;
 
 use crate::case::Case;
 use crate::classes::DataClass;
@@ -233,9 +234,11 @@ pub fn evaluate(
     let (members, person_of_row, merges) = group_people(rows, &located.keys, options.per);
     // The law in force on the date of the breach (its first access) decides.
     let breach_date = rows.iter().map(|r| r.first_access).min().map(|t| t.date_naive());
+    let law = RulesAtBreach::new(rules, breach_date);
+    // Each person decided on every core (a person's decision reads only shared data).
     let mut persons: Vec<(Person, usize)> = members
-        .iter()
-        .map(|rows_of| (decide_person(case, rows, &located, &free_text, value_guesses, rules, breach_date, rows_of), person_of_row[rows_of[0]]))
+        .par_iter()
+        .map(|rows_of| (decide_person(case, rows, &located, &free_text, value_guesses, &law, rows_of), person_of_row[rows_of[0]]))
         .collect();
     // No two people share a customer: an unstable sort is as deterministic, and needs no buffer.
     persons.sort_unstable_by(|a, b| a.0.customer_ids.cmp(&b.0.customer_ids));
@@ -397,8 +400,7 @@ fn decide_person(
     located: &Located,
     free_text: &FreeTextByCustomer<'_>,
     value_guesses: &ValueGuesses,
-    rules: &RuleSet,
-    breach_date: Option<NaiveDate>,
+    law: &RulesAtBreach<'_>,
     rows_of: &[usize],
 ) -> Person {
     let keys = &located.keys;
@@ -458,24 +460,22 @@ fn decide_person(
     let (mut basis, mut deadlines) = (Vec::new(), Vec::new());
     let mut duties = Vec::with_capacity(jurisdictions.len());
     for j in &jurisdictions {
-        let (decision, rule) = decide_in(rules, j, &exposed, breach_date);
+        let in_force = law.of(j);
+        let decision = decide_in(in_force, j, &exposed);
         notify = notify.min(decision.notify);
-        notify_without_assumed = notify_without_assumed.min(decide_in(rules, j, &confirmed, breach_date).0.notify);
+        notify_without_assumed = notify_without_assumed.min(decide_in(in_force, j, &confirmed).notify);
         duties.push((j.clone(), decision.notify));
-        let mut reason = decision.reason.clone();
-        if let (Some(rule), Some(date)) = (rule, breach_date) {
-            if let Some(note) = law_at_breach(rule, date) {
-                reason.push_str(&format!(" [{note}]"));
-            }
+        let mut reason = decision.reason;
+        if let Some((_, Some(note))) = in_force {
+            reason.push_str(&format!(" [{note}]"));
         }
         if located.inferred_state.iter().any(|(i, state)| rows_of.contains(i) && state == j) {
             reason.push_str(&format!(" [{j} inferred from the region column's US state (no country column, no non-US phone)]"));
         }
         basis.push(reason);
-        if let Some(rule) = rule {
+        if let Some((rule, _)) = in_force {
             if decision.notify != Notify::NotRequired {
-                let rule = breach_date.map(|d| rule.in_force_on(d).0).unwrap_or(std::borrow::Cow::Borrowed(rule));
-                deadlines.push(deadline::individual(&rule, &case.clock));
+                deadlines.push(deadline::individual(rule, &case.clock));
             }
         }
     }
@@ -577,13 +577,38 @@ fn summarise_report(
     }
 }
 
-/// The decision in one jurisdiction, with the rule used (none: no rule, `unknown` or a bare `US`).
-fn decide_in<'r>(rules: &'r RuleSet, jurisdiction: &str, exposed: &Exposed, breach_date: Option<NaiveDate>) -> (Decision, Option<&'r Rule>) {
-    match rules.for_jurisdiction(jurisdiction) {
-        Some(rule) => match breach_date {
-            Some(date) => (rules::decide(&rule.in_force_on(date).0, exposed), Some(rule)),
-            None => (rules::decide(rule, exposed), Some(rule)),
-        },
+/// The rules as in force on the date of the breach, with the note saying so where that is not the current
+/// rule: made once for all people (a rule with earlier versions was rebuilt several times per person).
+struct RulesAtBreach<'r> {
+    rules: &'r RuleSet,
+    /// Per rule of `rules.rules`: the rule in force, and the note from [`law_at_breach`].
+    in_force: Vec<(std::borrow::Cow<'r, Rule>, Option<String>)>,
+}
+
+impl<'r> RulesAtBreach<'r> {
+    fn new(rules: &'r RuleSet, breach_date: Option<NaiveDate>) -> RulesAtBreach<'r> {
+        let in_force = rules
+            .rules
+            .iter()
+            .map(|rule| match breach_date {
+                Some(date) => (rule.in_force_on(date).0, law_at_breach(rule, date)),
+                None => (std::borrow::Cow::Borrowed(rule), None),
+            })
+            .collect();
+        RulesAtBreach { rules, in_force }
+    }
+
+    /// `jurisdiction`'s rule as in force at the breach, and the note; `None`: no rule.
+    fn of(&self, jurisdiction: &str) -> Option<(&Rule, Option<&str>)> {
+        self.rules.index_of(jurisdiction).map(|i| (&*self.in_force[i].0, self.in_force[i].1.as_deref()))
+    }
+}
+
+/// The decision in one jurisdiction under `in_force` (see [`RulesAtBreach::of`]; none: no rule, `unknown`
+/// or a bare `US`).
+fn decide_in(in_force: Option<(&Rule, Option<&str>)>, jurisdiction: &str, exposed: &Exposed) -> Decision {
+    match in_force {
+        Some((rule, _)) => rules::decide(rule, exposed),
         None => {
             let reason = if jurisdiction == jurisdiction::UNKNOWN {
                 "jurisdiction unknown (no country, region or readable phone number): counsel to establish where the person lives".to_string()
@@ -592,7 +617,7 @@ fn decide_in<'r>(rules: &'r RuleSet, jurisdiction: &str, exposed: &Exposed, brea
             } else {
                 format!("no rule for {jurisdiction} in the rules file")
             };
-            (Decision { notify: Notify::Assess, triggering: vec![], reason }, None)
+            Decision { notify: Notify::Assess, triggering: vec![], reason }
         }
     }
 }

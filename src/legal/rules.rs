@@ -382,6 +382,11 @@ impl RuleSet {
     pub fn for_jurisdiction(&self, jurisdiction: &str) -> Option<&Rule> {
         self.by_jurisdiction.get(jurisdiction).map(|i| &self.rules[*i])
     }
+
+    /// The index in `rules` of `jurisdiction`'s rule.
+    pub fn index_of(&self, jurisdiction: &str) -> Option<usize> {
+        self.by_jurisdiction.get(jurisdiction).copied()
+    }
 }
 
 /// The 1-based line and column (in characters) of byte `offset` in `text`.
