@@ -301,6 +301,10 @@ impl PieceRows<'_, '_> {
     fn pass(&mut self, key: &[u8], line: u64, sink: &mut dyn FnMut(TableItem)) {
         self.passed += 1;
         if let Some(key_type) = self.table.hash_keys {
+            if self.hashes.capacity() == 0 {
+                // About a piece's rows at once: grown from nothing, the vector took a page fault per row.
+                self.hashes.reserve(1 << 15);
+            }
             self.hashes.extend(hash_of(std::str::from_utf8(key).expect("checked"), key_type));
         }
         if let Some(key_type) = self.table.key_type {
