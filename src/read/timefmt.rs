@@ -151,7 +151,13 @@ pub fn parse_assume_tz(text: &str) -> Result<Zone, String> {
 /// RFC 3339 with a `Z` and whole seconds unless the value has sub-second digits.
 pub fn format_utc(t: &Timestamp) -> String {
     if t.timestamp_subsec_nanos() == 0 {
-        t.format("%Y-%m-%dT%H:%M:%SZ").to_string()
+        if (0..=9999).contains(&t.year()) {
+            // The same text as the strftime form below, written directly: strftime parses its pattern on
+            // every call, and a run formats a time per person and row.
+            t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+        } else {
+            t.format("%Y-%m-%dT%H:%M:%SZ").to_string()
+        }
     } else {
         t.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true)
     }
@@ -383,6 +389,19 @@ impl Window {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn format_utc_writes_whole_seconds_as_strftime_does() {
+        for text in ["2019-06-01T10:00:00Z", "0001-01-01T00:00:00Z", "9999-12-31T23:59:59Z", "1969-12-31T23:59:59Z"] {
+            let t = parse_zoned(text).unwrap();
+            assert_eq!(format_utc(&t), t.format("%Y-%m-%dT%H:%M:%SZ").to_string());
+            assert_eq!(format_utc(&t), text);
+        }
+        let far = chrono::NaiveDate::from_ymd_opt(12345, 1, 2).unwrap().and_hms_opt(3, 4, 5).unwrap().and_utc();
+        assert_eq!(format_utc(&far), far.format("%Y-%m-%dT%H:%M:%SZ").to_string());
+        assert_eq!(far.year(), 12345);
+    }
+
     use super::*;
 
     fn utc(s: &str) -> Timestamp {

@@ -86,7 +86,10 @@ impl LogParser for CsvParser {
 
 impl ChunkParser<Parsed> for CsvParser {
     fn parse_chunk(&self, own: &[u8], lookahead: &[u8], first: bool, sink: &mut dyn FnMut(Parsed)) -> ChunkEnd {
-        csv_pieces::parse_chunk(&mut LogRecords::new(self), own, lookahead, first, sink)
+        let mut records = LogRecords::new(self);
+        // One check of the piece instead of one per line (plain lines lie within `own`).
+        records.ascii_piece = own.is_ascii();
+        csv_pieces::parse_chunk(&mut records, own, lookahead, first, sink)
     }
 
     fn parse_rest(&self, input: &mut dyn BufRead, first: bool, sink: &mut dyn FnMut(Parsed)) -> std::io::Result<()> {
@@ -106,6 +109,8 @@ struct LogRecords<'p> {
     status: Option<usize>,
     query: Option<usize>,
     tally: OtherAccountsTally,
+    /// The piece being read is ASCII: its lines need no UTF-8 check of their own.
+    ascii_piece: bool,
     /// Records of accounts near the wanted ones since the last flush.
     near: NearCounts,
 }
@@ -124,6 +129,7 @@ impl<'p> LogRecords<'p> {
             status: parser.index(&parser.map.status),
             query: parser.index(&parser.map.query),
             tally: OtherAccountsTally::default(),
+            ascii_piece: false,
             near: NearCounts::default(),
         }
     }
@@ -145,12 +151,14 @@ impl<'p> LogRecords<'p> {
     fn other_account_time<'t>(&self, text: &'t [u8], wanted: &[String]) -> Option<(crate::read::timefmt::Timestamp, Option<&'t str>)> {
         // Splitting at an ASCII delimiter keeps every cell valid UTF-8 (and cuts at char boundaries) when
         // the line is.
-        let line = std::str::from_utf8(text).ok()?;
+        if !self.ascii_piece && std::str::from_utf8(text).is_err() {
+            return None;
+        }
         let (cells, [time, actor]) = csv_pieces::plain_cells(text, self.parser.delimiter, [self.time, self.actor]);
         if cells != self.parser.columns.len() {
             return None;
         }
-        let (time, actor) = (&line[time], &line[actor]);
+        let (time, actor) = (std::str::from_utf8(&text[time]).ok()?, std::str::from_utf8(&text[actor]).ok()?);
         let account = mapping::account_of(actor);
         if account.is_some_and(|a| wanted.iter().any(|w| w == a)) {
             return None;
