@@ -2,7 +2,10 @@
 //! normalised e-mail addresses are equal (case; dots and `+tags` only for providers that ignore them), or
 //! their phone numbers are equal in E.164 and their normalised names are equal.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
+
+// Maps keyed by rows' addresses and numbers: SipHash's protection is not needed for a case's own tables.
+use foldhash::{HashMap, HashMapExt};
 
 use crate::legal::jurisdiction::country_code;
 
@@ -218,7 +221,12 @@ pub fn group(rows: &[RowKeys]) -> (Vec<usize>, MergeStats) {
         if ra != rb {
             let (lo, hi) = if ra < rb { (ra, rb) } else { (rb, ra) };
             parent[hi] = lo;
-            *by_reason.entry(reason.to_string()).or_default() += 1;
+            match by_reason.get_mut(reason) {
+                Some(n) => *n += 1,
+                None => {
+                    by_reason.insert(reason.to_string(), 1);
+                }
+            }
         }
     };
     // Per address: the people using it so far (a row of each, and their names).
