@@ -347,4 +347,33 @@ mod chunked_tests {
         assert_eq!(got.len(), whole_lines);
         assert!(got.iter().enumerate().all(|(i, p)| matches!(p, Parsed::Event(e) if e.line == i as u64 + 2)));
     }
+
+    /// A parser that panics on a piece after the first.
+    struct PanicsLater;
+
+    impl crate::read::pieces::ChunkParser<Parsed> for PanicsLater {
+        fn parse_chunk(&self, own: &[u8], _lookahead: &[u8], first: bool, _sink: &mut dyn FnMut(Parsed)) -> crate::read::pieces::ChunkEnd {
+            assert!(first, "a bug in a parser ({} bytes)", own.len());
+            crate::read::pieces::ChunkEnd::NextRecordAt(0)
+        }
+        fn parse_rest(&self, _input: &mut dyn std::io::BufRead, _first: bool, _sink: &mut dyn FnMut(Parsed)) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    /// A parse that panics on the pool is raised again in the reader, not waited for forever.
+    #[test]
+    fn a_panic_while_parsing_a_piece_reaches_the_reader() {
+        let text = "x\n".repeat(10_000);
+        let (done_tx, done_rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let result = std::panic::catch_unwind(|| {
+                let mut input = std::io::BufReader::with_capacity(100, text.as_bytes());
+                parse_in_pieces(&PanicsLater, &mut input, &mut |_| {}, 1000, 3)
+            });
+            done_tx.send(result.is_err()).unwrap();
+        });
+        let panicked = done_rx.recv_timeout(std::time::Duration::from_secs(60)).expect("the reader returned");
+        assert!(panicked);
+    }
 }

@@ -65,6 +65,10 @@ pub fn parse_chunked<T: LineNumbered + Send>(chunker: &dyn ChunkParser<T>, input
 /// A piece's records, where it ended, and its newlines.
 type Parsed<T> = (Vec<T>, ChunkEnd, u64);
 
+/// A piece's parse as sent back by the pool: its panic, if it panicked, to be raised again here (a parse
+/// that never reported would leave the reader waiting forever).
+type ParseResult<T> = std::thread::Result<Parsed<T>>;
+
 /// [`parse_chunked`] with pieces of `piece_size` bytes, at most `in_flight` read and not yet handed to the
 /// sink (small in tests). Pieces are parsed as a stream, not in rounds: while the sink takes one piece's
 /// records on this thread, the pool parses the next ones (in rounds, both cores waited for the slower
@@ -89,11 +93,11 @@ pub(crate) fn parse_in_pieces<T: LineNumbered + Send>(
         // a page fault per 4 KB of the file (a tenth of the reading, perf).
         let (used_tx, used_rx) = mpsc::sync_channel::<Vec<u8>>(in_flight + 2);
         scope.spawn(move || cut_pieces(input, &piece_tx, &used_rx, piece_size));
-        let (parsed_tx, parsed_rx) = mpsc::channel::<(usize, Parsed<T>)>();
+        let (parsed_tx, parsed_rx) = mpsc::channel::<(usize, ParseResult<T>)>();
         rayon::in_place_scope(|pool| {
             // Pieces read and not yet handed to the sink: `pieces[0]` is piece number `done`.
             let mut pieces: VecDeque<std::sync::Arc<Vec<u8>>> = VecDeque::new();
-            let mut parsed: std::collections::BTreeMap<usize, Parsed<T>> = std::collections::BTreeMap::new();
+            let mut parsed: std::collections::BTreeMap<usize, ParseResult<T>> = std::collections::BTreeMap::new();
             let (mut done, mut spawned) = (0usize, 0usize);
             let mut input_done = false;
             let mut input_error = None;
@@ -116,8 +120,11 @@ pub(crate) fn parse_in_pieces<T: LineNumbered + Send>(
                         let lookahead = pieces.get(spawned + 1 - done).cloned();
                         let (k, tx) = (spawned, parsed_tx.clone());
                         pool.spawn(move |_| {
-                            let (records, end) = parse_piece(chunker, &own, lookahead.as_deref().map_or(&[][..], |p| &p[..]), k == 0);
-                            let _ = tx.send((k, (records, end, count_newlines(&own))));
+                            let parse = std::panic::AssertUnwindSafe(|| {
+                                let (records, end) = parse_piece(chunker, &own, lookahead.as_deref().map_or(&[][..], |p| &p[..]), k == 0);
+                                (records, end, count_newlines(&own))
+                            });
+                            let _ = tx.send((k, std::panic::catch_unwind(parse)));
                         });
                         spawned += 1;
                     }
@@ -128,7 +135,7 @@ pub(crate) fn parse_in_pieces<T: LineNumbered + Send>(
                 // The next piece in order, once parsed.
                 let (mut records, mut end, newlines) = loop {
                     if let Some(p) = parsed.remove(&done) {
-                        break p;
+                        break p.unwrap_or_else(|panic| std::panic::resume_unwind(panic));
                     }
                     let (k, p) = parsed_rx.recv().expect("a sender is held here");
                     parsed.insert(k, p);
