@@ -89,7 +89,16 @@ pub fn analyze_and_write_from(case: &Case, settings: &Settings, outputs: &Output
     let started_at = format_utc(&chrono::Utc::now());
     let manifest_dir = outputs.manifest_dir();
     let report = std::thread::scope(|scope| {
-        let case_and_tables = scope.spawn(|| crate::output::manifest::case_and_tables(case, manifest_dir));
+        let case_and_tables = scope.spawn(|| {
+            // The hashing waits for a core the reading of the logs leaves free (they use both): it needs
+            // only to be done by the time the manifest is written.
+            #[cfg(target_os = "linux")]
+            // SAFETY: lowers the priority of this thread only (Linux threads have their own nice value).
+            unsafe {
+                libc::setpriority(libc::PRIO_PROCESS, libc::gettid() as libc::id_t, 19);
+            }
+            crate::output::manifest::case_and_tables(case, manifest_dir)
+        });
         let mut rejects = outputs.rejects()?;
         let analysis = analysis::analyze_from(case, settings, &mut rejects, ui, collect)?;
         let record = RunRecord {
