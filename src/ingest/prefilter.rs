@@ -87,17 +87,27 @@ impl HourTallies {
     }
 
     /// [`HourTallies::add_cell`] for an hour outside the slots: the first hour gets the slots; a later one
-    /// goes to the map.
+    /// has them grow to it (to twice their span at least) where the span stays within
+    /// [`MOST_DENSE_HOURS`], else it goes to the map (a log spanning more than the first slots, half a year
+    /// from a first record at one end, would otherwise send a map look-up per record).
     #[cold]
     fn add_outside(&mut self, hour: i64, cell: HourTally) {
         if self.slots.is_empty() && self.far.is_empty() {
             let mut slots = SPARE_SLOTS.take();
-            if slots.len() != NEW_HOURS {
+            if slots.len() < NEW_HOURS {
                 slots = vec![None; NEW_HOURS];
             }
+            self.base = hour - (slots.len() / 2) as i64;
             self.slots = slots;
-            self.base = hour - (NEW_HOURS / 2) as i64;
             return self.add_cell(hour, cell);
+        }
+        if !self.slots.is_empty() {
+            let (base, end) = (self.base, self.base + self.slots.len() as i64);
+            let span = end - base;
+            let (low, high) = if hour < base { (hour.min(end - 2 * span), end) } else { (base, (hour + 1).max(base + 2 * span)) };
+            if high - low <= MOST_DENSE_HOURS && self.cover(low, high) {
+                return self.add_cell(hour, cell);
+            }
         }
         self.far.entry(hour).and_modify(|mine| mine.merge(&cell)).or_insert(cell);
     }
@@ -112,7 +122,7 @@ impl HourTallies {
             self.base += first as i64;
             slots[first..=last].fill(None);
         }
-        if slots.len() == NEW_HOURS {
+        if slots.len() >= NEW_HOURS {
             SPARE_SLOTS.set(slots);
         }
         self
