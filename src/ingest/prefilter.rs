@@ -101,13 +101,8 @@ impl HourTallies {
             self.slots = slots;
             return self.add_cell(hour, cell);
         }
-        if !self.slots.is_empty() {
-            let (base, end) = (self.base, self.base + self.slots.len() as i64);
-            let span = end - base;
-            let (low, high) = if hour < base { (hour.min(end - 2 * span), end) } else { (base, (hour + 1).max(base + 2 * span)) };
-            if high - low <= MOST_DENSE_HOURS && self.cover(low, high) {
-                return self.add_cell(hour, cell);
-            }
+        if !self.slots.is_empty() && self.cover(hour, hour + 1) {
+            return self.add_cell(hour, cell);
         }
         self.far.entry(hour).and_modify(|mine| mine.merge(&cell)).or_insert(cell);
     }
@@ -157,15 +152,21 @@ impl HourTallies {
     }
 
     /// Grows the slots to cover hours `from..to` (with the hours they hold) where the span stays within
-    /// [`MOST_DENSE_HOURS`]; whether they cover them now.
+    /// [`MOST_DENSE_HOURS`]; whether they cover them now. They grow to twice their span at least, toward
+    /// the hours added, so that a file's tallies coming in time order do not copy them piece after piece.
     fn cover(&mut self, from: i64, to: i64) -> bool {
         let (base, end) = (self.base, self.base + self.slots.len() as i64);
-        let (low, high) = if self.slots.is_empty() { (from, to) } else { (base.min(from), end.max(to)) };
+        let (mut low, mut high) = if self.slots.is_empty() { (from, to) } else { (base.min(from), end.max(to)) };
         if !self.slots.is_empty() && (low, high) == (base, end) {
             return true;
         }
         if high - low > MOST_DENSE_HOURS {
             return false;
+        }
+        let span = end - base;
+        let (wider_low, wider_high) = (if low < base { low.min(end - 2 * span) } else { low }, if high > end { high.max(base + 2 * span) } else { high });
+        if !self.slots.is_empty() && wider_high - wider_low <= MOST_DENSE_HOURS {
+            (low, high) = (wider_low, wider_high);
         }
         let mut slots = vec![None; (high - low) as usize];
         if !self.slots.is_empty() {
