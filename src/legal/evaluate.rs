@@ -313,7 +313,6 @@ struct Located {
 /// address does not give the jurisdiction.
 fn locate(rows: &[CustomerExposure]) -> Located {
     let places: Vec<(String, jurisdiction::Source, Option<String>)> = {
-        use rayon::prelude::*;
         rows.par_iter()
             .map(|row| {
                 // Most numbers are North American in a common shape: their E.164 form without the parser,
