@@ -119,11 +119,14 @@ pub fn read_records<H: RecordHandler>(
 /// The records that start in `own` (`first`: the file's first piece, starting with its header), reading on
 /// into `lookahead` for one that goes on past `own`; see `read::pieces::ChunkParser::parse_chunk`.
 pub fn parse_chunk<H: RecordHandler>(handler: &mut H, own: &[u8], lookahead: &[u8], first: bool, sink: &mut dyn FnMut(H::Item)) -> ChunkEnd {
-    if first || quoted_often(own) {
+    // Most pieces have neither quotes nor carriage returns: then no line needs looking at for them, and
+    // their quotes need no counting.
+    let plain_piece = memchr::memchr2(b'"', b'\r', own).is_none();
+    if first || (!plain_piece && quoted_often(own)) {
         // The header (and a byte-order mark) are the csv reader's, and so is a piece full of quotes.
         with_reader(handler, own, lookahead, first, sink)
     } else {
-        plain_lines(handler, own, lookahead, sink)
+        plain_lines(handler, own, lookahead, plain_piece, sink)
     }
 }
 
@@ -139,11 +142,10 @@ fn quoted_often(piece: &[u8]) -> bool {
 }
 
 /// [`parse_chunk`] for a piece after the first, line by line.
-fn plain_lines<H: RecordHandler>(handler: &mut H, own: &[u8], lookahead: &[u8], sink: &mut dyn FnMut(H::Item)) -> ChunkEnd {
+/// (`plain_piece`: `own` has neither quotes nor carriage returns).
+fn plain_lines<H: RecordHandler>(handler: &mut H, own: &[u8], lookahead: &[u8], plain_piece: bool, sink: &mut dyn FnMut(H::Item)) -> ChunkEnd {
     let mut record = csv::ByteRecord::new();
     let (mut pos, mut line) = (0usize, 1u64);
-    // Most pieces have neither: then no line needs looking at for them.
-    let plain_piece = memchr::memchr2(b'"', b'\r', own).is_none();
     while pos < own.len() {
         let Some(length) = memchr::memchr(b'\n', &own[pos..]) else {
             // The input's last line, without a newline: the csv reader's.

@@ -101,7 +101,9 @@ impl LineLookup {
     /// or at the end of the input without one, the record's own.
     pub fn record_line(&self, start: u64, end: u64, fields: &[u8]) -> u64 {
         let last_line = self.line_of_byte(end.saturating_sub(1).max(start));
-        let mut inside = memchr::memchr_iter(b'\n', fields).count() as u64;
+        // A plain count, not memchr's: a record is tens of bytes, where memchr's setup per call cost more
+        // than the count (an eighth of reading a quoted table, perf).
+        let mut inside = fields.iter().filter(|b| **b == b'\n').count() as u64;
         if self.is_end(end) && fields.last() == Some(&b'\n') {
             inside -= 1;
         }

@@ -271,6 +271,11 @@ pub fn parse_any(text: &str) -> Result<Timestamp, String> {
 
 /// As [`parse_any`], reading a time without a zone in `zoneless` when given.
 pub fn parse_any_in(text: &str, zoneless: Option<Zone>) -> Result<Timestamp, String> {
+    // The common form first, as it is (no digits-only check, no trimming): a log has one per record.
+    // Such a text is never an epoch number and has nothing to trim, so the answer is the one below.
+    if let Some(t) = parse_rfc3339_common(text.as_bytes()) {
+        return Ok(t);
+    }
     if let Some(t) = parse_epoch(text) {
         return Ok(t);
     }

@@ -87,8 +87,8 @@ impl LogParser for CsvParser {
 impl ChunkParser<Parsed> for CsvParser {
     fn parse_chunk(&self, own: &[u8], lookahead: &[u8], first: bool, sink: &mut dyn FnMut(Parsed)) -> ChunkEnd {
         let mut records = LogRecords::new(self);
-        // One check of the piece instead of one per line (plain lines lie within `own`).
-        records.ascii_piece = own.is_ascii();
+        // One UTF-8 check of the piece instead of one per cell (plain lines lie within `own`).
+        records.piece = simdutf8::basic::from_utf8(own).ok();
         csv_pieces::parse_chunk(&mut records, own, lookahead, first, sink)
     }
 
@@ -109,8 +109,8 @@ struct LogRecords<'p> {
     status: Option<usize>,
     query: Option<usize>,
     tally: OtherAccountsTally,
-    /// The piece being read is ASCII: its lines need no UTF-8 check of their own.
-    ascii_piece: bool,
+    /// The piece being read, where it is valid UTF-8: its lines need no check of their own.
+    piece: Option<&'p str>,
     /// Records of accounts near the wanted ones since the last flush.
     near: NearCounts,
 }
@@ -129,7 +129,7 @@ impl<'p> LogRecords<'p> {
             status: parser.index(&parser.map.status),
             query: parser.index(&parser.map.query),
             tally: OtherAccountsTally::default(),
-            ascii_piece: false,
+            piece: None,
             near: NearCounts::default(),
         }
     }
@@ -148,17 +148,21 @@ impl<'p> LogRecords<'p> {
 
     /// The time of a plain line that is another account's well-formed record, and its account (if it
     /// names one); `None` for any other line.
-    fn other_account_time<'t>(&self, text: &'t [u8], wanted: &[String]) -> Option<(crate::read::timefmt::Timestamp, Option<&'t str>)> {
+    fn other_account_time<'t>(&self, text: &'t [u8], wanted: &[String]) -> Option<(crate::read::timefmt::Timestamp, Option<&'t str>)>
+    where
+        'p: 't,
+    {
         // Splitting at an ASCII delimiter keeps every cell valid UTF-8 (and cuts at char boundaries) when
         // the line is.
-        if !self.ascii_piece && std::str::from_utf8(text).is_err() {
-            return None;
-        }
-        let (cells, [time, actor]) = csv_pieces::plain_cells(text, self.parser.delimiter, [self.time, self.actor]);
+        let text = match self.piece.and_then(|piece| text_within(piece, text)) {
+            Some(line) => line,
+            None => std::str::from_utf8(text).ok()?,
+        };
+        let (cells, [time, actor]) = csv_pieces::plain_cells(text.as_bytes(), self.parser.delimiter, [self.time, self.actor]);
         if cells != self.parser.columns.len() {
             return None;
         }
-        let (time, actor) = (std::str::from_utf8(&text[time]).ok()?, std::str::from_utf8(&text[actor]).ok()?);
+        let (time, actor) = (text.get(time)?, text.get(actor)?);
         let account = mapping::account_of(actor);
         if account.is_some_and(|a| wanted.iter().any(|w| w == a)) {
             return None;
@@ -251,6 +255,13 @@ impl csv_pieces::RecordHandler for LogRecords<'_> {
     }
 }
 
+/// `bytes` as the text of `piece` they are (`None` when they are not a part of it that starts and ends at
+/// characters' bounds).
+fn text_within<'t>(piece: &'t str, bytes: &[u8]) -> Option<&'t str> {
+    let start = (bytes.as_ptr() as usize).checked_sub(piece.as_ptr() as usize)?;
+    piece.get(start..start.checked_add(bytes.len())?).filter(|text| text.as_ptr() == bytes.as_ptr())
+}
+
 /// The record re-joined with its delimiter, for the rejects file.
 fn raw_of(record: &csv::ByteRecord, delimiter: u8) -> Vec<u8> {
     let mut writer = csv::WriterBuilder::new().delimiter(delimiter).terminator(csv::Terminator::Any(b'\n')).from_writer(Vec::new());
@@ -294,6 +305,18 @@ mod tests {
         assert!(matches!(&out[0], Parsed::Rejected(r) if r.reason.contains("2 fields")));
         // An open quote runs to the end of the input, newline included: still the line it starts on.
         assert!(matches!(&out[2], Parsed::Rejected(r) if r.reason.contains("2 fields")));
+    }
+
+    #[test]
+    fn text_within_a_piece_is_found_only_where_it_lies() {
+        let piece = "ab,é\ncd";
+        let bytes = piece.as_bytes();
+        assert_eq!(text_within(piece, &bytes[3..5]), Some("é"));
+        assert_eq!(text_within(piece, &bytes[6..]), Some("cd"));
+        // Inside a character, or elsewhere in memory (even with the same content): not the piece's text.
+        assert_eq!(text_within(piece, &bytes[4..5]), None);
+        assert_eq!(text_within(piece, b"cd"), None);
+        assert_eq!(text_within(&piece[..2], &bytes[1..3]), None);
     }
 
     #[test]
