@@ -219,6 +219,11 @@ pub fn parse_zoned_in(text: &str, zoneless: Option<Zone>) -> Result<Timestamp, S
     if let Some(t) = parse_common(text.as_bytes()) {
         return Ok(t);
     }
+    if let Some(Zone::Fixed(offset)) = zoneless {
+        if let Some(t) = parse_zoneless_fixed(text.as_bytes(), offset) {
+            return Ok(t);
+        }
+    }
     parse_zoned_general(text, zoneless)
 }
 
@@ -354,6 +359,22 @@ fn parse_sql_utc(text: &[u8]) -> Option<Timestamp> {
     rfc3339[10] = b'T';
     rfc3339[body.len()] = b'Z';
     parse_rfc3339_common(&rfc3339[..=body.len()])
+}
+
+/// A time without a zone (MySQL's `2019-07-13 08:15:38`, `2019-07-13T08:15:38.5`) in a fixed `offset` (a log's
+/// `time_zone` or `--assume-tz` such as `UTC` or `+02:00`), read at fixed positions as the RFC 3339 text it
+/// stands for. Anything else is `None`, left to the general reader, which gives the same answers (a property
+/// test checks them).
+fn parse_zoneless_fixed(text: &[u8], offset: FixedOffset) -> Option<Timestamp> {
+    if !(19..=29).contains(&text.len()) || !matches!(text[10], b'T' | b' ') {
+        return None;
+    }
+    let mut rfc3339 = [0u8; 30];
+    rfc3339[..text.len()].copy_from_slice(text);
+    rfc3339[10] = b'T';
+    rfc3339[text.len()] = b'Z';
+    let as_if_utc = parse_rfc3339_common(&rfc3339[..=text.len()])?;
+    as_if_utc.checked_sub_signed(chrono::TimeDelta::seconds(i64::from(offset.local_minus_utc())))
 }
 
 fn parse_naive(body: &str) -> Option<NaiveDateTime> {
@@ -647,6 +668,45 @@ mod tests {
             }
             // Through every entry point, the answer is the general reader's.
             proptest::prop_assert_eq!(parse_zoned(&text), parse_zoned_general(text.trim(), None), "{}", text);
+        }
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(2048))]
+        /// Times without a zone in a fixed offset: the fixed-position reader gives the general reader's
+        /// answer, and answers nothing it refuses.
+        #[test]
+        fn zoneless_fixed_reader_agrees_with_the_general_reader(
+            year in 0u32..10000, month in 0u32..14, day in 0u32..33, hour in 0u32..26, minute in 0u32..62, second in 0u32..62,
+            fraction in proptest::option::of("[0-9]{0,11}"), tail in "(|Z| |\\+02)", separator in "(T|t| )",
+            offset_minutes in -(26 * 60)..(26 * 60i32), noise in proptest::option::of(0usize..32),
+        ) {
+            let mut text = format!("{year:04}-{month:02}-{day:02}{separator}{hour:02}:{minute:02}:{second:02}");
+            if let Some(f) = fraction {
+                text = format!("{text}.{f}");
+            }
+            text.push_str(&tail);
+            if let Some(at) = noise {
+                let at = at.min(text.len());
+                text.insert(at, 'x');
+            }
+            let Some(offset) = FixedOffset::east_opt(offset_minutes * 60) else { return Ok(()) };
+            if let Some(fast) = parse_zoneless_fixed(text.as_bytes(), offset) {
+                proptest::prop_assert_eq!(Ok(fast), parse_zoned_general(text.trim(), Some(Zone::Fixed(offset))), "{} {}", text, offset);
+            }
+            proptest::prop_assert_eq!(parse_zoned_in(&text, Some(Zone::Fixed(offset))), parse_zoned_general(text.trim(), Some(Zone::Fixed(offset))), "{}", text);
+        }
+    }
+
+    #[test]
+    fn zoneless_times_in_a_fixed_offset_are_read_at_fixed_positions() {
+        let plus2 = FixedOffset::east_opt(7200).unwrap();
+        assert_eq!(parse_zoneless_fixed(b"2019-07-13 08:15:38", plus2), Some(utc("2019-07-13T06:15:38Z")));
+        assert_eq!(parse_zoneless_fixed(b"2019-07-13T08:15:38.25", FixedOffset::east_opt(0).unwrap()), Some(utc("2019-07-13T08:15:38.25Z")));
+        assert_eq!(parse_any_in("2019-07-13 08:15:38", Some(Zone::Fixed(plus2))), Ok(utc("2019-07-13T06:15:38Z")));
+        // A zone written in the text is the text's own: not this reader's.
+        for other in ["2019-07-13 08:15:38Z", "2019-07-13 08:15:38+02", "2019-07-13 08:15:38 UTC", "2016-12-31 23:59:60"] {
+            assert_eq!(parse_zoneless_fixed(other.as_bytes(), plus2), None, "{other}");
         }
     }
 
