@@ -190,7 +190,16 @@ pub fn write(case: &Case, analysis: Analysis, outputs: &Outputs, rejects: Reject
     let mut all: Vec<AtomicFile> = files.into_iter().map(|(_, f)| f).collect();
     all.push(write_temp(manifest_path, &manifest_json)?);
     commit_all(all)?;
+    // What is left of the analysis is freed on a thread of its own, which the process does not wait for:
+    // freeing its hundreds of thousands of values took 0.15 s after the outputs were in place (10M
+    // benchmark, where the whole run is 3 s).
+    drop_in_background((resolved, rows, legal.people, rules, table_rows));
     Ok(report)
+}
+
+/// Drops `value` on a new thread (inline if none can be started).
+fn drop_in_background<T: Send + 'static>(value: T) {
+    let _ = std::thread::Builder::new().name("drop".into()).spawn(move || drop(value));
 }
 
 /// `bytes` in a temporary file for `path`, not yet committed.
