@@ -3,7 +3,7 @@
 //! last access, how many accesses, and from which sources. Every record read is accounted for:
 //! read = used + ignored (by reason) + rejected.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashSet};
 
 use fixedbitset::FixedBitSet;
 use serde::{Deserialize, Serialize};
@@ -302,8 +302,9 @@ pub struct TableAccess {
 
 #[derive(Debug, Default)]
 pub struct Collected {
-    /// Per case table: key → touch.
-    pub touched: Vec<HashMap<String, Touch>>,
+    /// Per case table: key → touch (hashed with foldhash, as resolve's own maps: resolve looks up every
+    /// row it hands over, and std's SipHash stood out in its profile).
+    pub touched: Vec<foldhash::HashMap<String, Touch>>,
     pub files: Vec<FileCounts>,
     pub unresolved_queries: Vec<UnresolvedQuery>,
     pub table_accesses: Vec<TableAccess>,
@@ -387,7 +388,7 @@ impl Collected {
     pub fn new(case: &Case) -> Collected {
         let field_count = case.schema.field_count();
         Collected {
-            touched: vec![HashMap::new(); case.schema.tables.len()],
+            touched: vec![foldhash::HashMap::default(); case.schema.tables.len()],
             possibly_exposed: FixedBitSet::with_capacity(field_count),
             field_count,
             source_count: case.logs.len(),
