@@ -338,14 +338,17 @@ mod chunked_tests {
         let text = format!("{HEADER}{rows}");
         let cut = &text.as_bytes()[..text.len() / 2];
         let parser = parser(false);
-        let mut got = Vec::new();
-        let mut input = std::io::BufReader::with_capacity(1000, tests::Failing(cut));
-        let result = parse_in_pieces(&parser, &mut input, &mut |p| got.push(p), 4096, 2);
-        assert_eq!(result.unwrap_err().kind(), std::io::ErrorKind::UnexpectedEof);
-        // Every whole line before the error, in order, with its line.
-        let whole_lines = cut.iter().filter(|b| **b == b'\n').count() - 1;
-        assert_eq!(got.len(), whole_lines);
-        assert!(got.iter().enumerate().all(|(i, p)| matches!(p, Parsed::Event(e) if e.line == i as u64 + 2)));
+        // Whatever the sizes of reads and pieces: the error may come in the middle of a piece.
+        for (read_size, piece_size) in [(1000, 4096), (7, 64), (100, 512), (4096, 1000), (333, 50_000)] {
+            let mut got = Vec::new();
+            let mut input = std::io::BufReader::with_capacity(read_size, tests::Failing(cut));
+            let result = parse_in_pieces(&parser, &mut input, &mut |p| got.push(p), piece_size, 2);
+            assert_eq!(result.unwrap_err().kind(), std::io::ErrorKind::UnexpectedEof);
+            // Every whole line before the error, in order, with its line.
+            let whole_lines = cut.iter().filter(|b| **b == b'\n').count() - 1;
+            assert_eq!(got.len(), whole_lines, "reads of {read_size}, pieces of {piece_size}");
+            assert!(got.iter().enumerate().all(|(i, p)| matches!(p, Parsed::Event(e) if e.line == i as u64 + 2)));
+        }
     }
 
     /// A parser that panics on a piece after the first.

@@ -214,6 +214,11 @@ fn cut_pieces(input: &mut (dyn BufRead + Send), pieces: &SyncSender<std::io::Res
                 Ok(buf) => buf,
                 Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
                 Err(e) => {
+                    // The whole lines read before the error are parsed first.
+                    if let Some(last) = memchr::memrchr(b'\n', &bytes) {
+                        bytes.truncate(last + 1);
+                        let _ = pieces.send(Ok(bytes));
+                    }
                     let _ = pieces.send(Err(e));
                     return;
                 }
