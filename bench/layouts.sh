@@ -2,7 +2,8 @@
 # The benchmark on another layout of the same job (issue 20): the 10M-event case's log rewritten with other
 # column names, another time shape (PostgreSQL csvlog's `2019-07-13 08:15:38.000 UTC` instead of
 # `2019-07-13T08:15:38Z`) and no status column, and the case and the reference query without the window and
-# status filters: breachscope vs DuckDB, interleaved pairs, medians and the median of the per-pair ratios;
+# status filters (bench/duckdb_query.py's `other` layout): breachscope vs DuckDB, interleaved pairs, medians and the
+# median of the per-pair ratios;
 # exits non-zero when the two lists differ in length.
 #
 #   bench/layouts.sh                  # on bench/data/c1000000-e10000000-a68000-s2019 (made by bench/run.sh)
@@ -38,92 +39,29 @@ if [ ! -f "$dir/.complete" ]; then
        /^[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]T[0-9][0-9]:[0-9][0-9]:[0-9][0-9]Z,/ {
          print substr($0, 1, 10) " " substr($0, 12, 8) ".000 UTC" substr($0, 21); next }
        { print }' "$source_case/logs/crm_audit.csv" > "$dir/logs/audit_export.csv"
-  cat > "$dir/case.toml" <<'TOML'
-[case]
-name = "Support database insider (another export layout, no window)"
-actors = ["k.walsh"]
-discovered = "2019-10-28"
-
-[customers]
-path = "customers.csv"
-key = "customer_id"
-
-[customers.columns]
-name = "full_name"
-email = "email"
-phone = "phone"
-country = "country"
-region = "state"
-segment = "account_type"
-
-[[tables]]
-name = "tickets"
-path = "tickets.csv"
-key = "ticket_number"
-customer = "customer_id"
-
-[[logs]]
-path = "logs/audit_export.csv"
-format = "csv"
-
-[logs.map]
-time = "ts"
-actor = "actor_login"
-action = "action"
-table = "object_type"
-record = "object_id"
-fields = "columns"
-
-[logs.tables]
-Customer = "customers"
-Ticket = "tickets"
-TOML
+  # The source case, its log's columns renamed, without its window and status column.
+  sed -e '0,/^name = /s|^name = .*|name = "Support database insider (another export layout, no window)"|' \
+      -e '/^since = /d' -e '/^until = /d' -e '/^status = /d' \
+      -e 's|^path = "logs/crm_audit.csv"|path = "logs/audit_export.csv"|' \
+      -e 's|^time = "event_time"|time = "ts"|' -e 's|^actor = "user_name"|actor = "actor_login"|' -e 's|^action = "event_type"|action = "action"|' \
+      -e 's|^table = "entity"|table = "object_type"|' -e 's|^record = "entity_id"|record = "object_id"|' \
+      -e 's|^fields = "fields_viewed"|fields = "columns"|' "$source_case/case.toml" > "$dir/case.toml"
+  for field in 'name = "full_name"' 'action = "action"' 'time = "ts"' 'actor = "actor_login"' 'table = "object_type"' 'record = "object_id"' 'fields = "columns"' 'path = "logs/audit_export.csv"'; do
+    grep -qF "$field" "$dir/case.toml" || { echo "bench: $source_case/case.toml is not the benchmark's case ($field)" >&2; exit 1; }
+  done
   touch "$dir/.complete"
 fi
 dir="$(cd "$dir" && pwd)"
 
 out="$(mktemp -d)"
 trap 'rm -rf "$out"' EXIT
-cat > "$out/query.py" <<'PY'
-import sys
-import duckdb
-case, out = sys.argv[1], sys.argv[2]
-SQL = f"""
-COPY (
-  WITH ev AS (
-    SELECT strptime(ts, '%Y-%m-%d %H:%M:%S.%g UTC') AS t, object_type AS entity, object_id AS entity_id, columns AS fields_viewed
-    FROM read_csv('{case}/logs/audit_export.csv', header = true, all_varchar = true)
-    WHERE actor_login = 'k.walsh'
-  ),
-  keyed AS (
-    SELECT ev.t, ev.entity, ev.fields_viewed,
-           CASE WHEN ev.entity = 'Customer' THEN ev.entity_id ELSE tk.customer_id END AS customer_id
-    FROM ev LEFT JOIN read_csv('{case}/tickets.csv', header = true, all_varchar = true) tk
-      ON ev.entity = 'Ticket' AND tk.ticket_number = ev.entity_id
-  )
-  SELECT c.customer_id, c.full_name, c.email, c.phone, c.country, c.state, c.account_type,
-         strftime(min(k.t), '%Y-%m-%dT%H:%M:%SZ') AS first_access,
-         strftime(max(k.t), '%Y-%m-%dT%H:%M:%SZ') AS last_access,
-         count(*) AS access_count,
-         string_agg(DISTINCT k.entity || ':' || replace(k.fields_viewed, chr(10), ''), ';') AS fields
-  FROM keyed k
-  JOIN read_csv('{case}/customers.csv', header = true, all_varchar = true) c ON c.customer_id = k.customer_id
-  GROUP BY ALL
-  ORDER BY c.customer_id
-) TO '{out}' (HEADER, DELIMITER ',');
-"""
-con = duckdb.connect()
-con.execute("SET threads = 2")
-con.execute(SQL)
-PY
-
 for i in $(seq "$runs"); do
   echo "== run $i of $runs" >&2
   measure breachscope "$bin" -q analyze "$dir/case.toml" --force \
     --out "$out/breachscope.csv" --report "$out/report.json" --rejects "$out/rejects.csv" \
     --people "$out/people.csv" --jurisdictions "$out/jurisdictions.csv" --actions "$out/actions.csv" \
     --manifest "$out/manifest.json"
-  measure duckdb bench/.venv/bin/python "$out/query.py" "$dir" "$out/duckdb.csv"
+  measure duckdb bench/.venv/bin/python bench/duckdb_query.py "$dir" "$out/duckdb.csv" other
 done
 
 ratio_of() { paste -d' ' "$out/$1.times" "$out/$2.times" | awk -v c="$3" '{n=split($0,f," "); print f[c]/f[c+2]}' | median; }

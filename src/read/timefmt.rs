@@ -614,6 +614,22 @@ mod tests {
         assert!(parse_epoch("12a").is_none());
     }
 
+    /// A time text drawn by the property tests below: the date, `separator`, the time, `.fraction` if any and
+    /// `zone`, written as they are, then a stray `x` at `noise` (if any).
+    fn drawn_time(date: (u32, u32, u32), separator: &str, time: (u32, u32, u32), fraction: Option<String>, zone: &str, noise: Option<usize>) -> String {
+        let ((year, month, day), (hour, minute, second)) = (date, time);
+        let mut text = format!("{year:04}-{month:02}-{day:02}{separator}{hour:02}:{minute:02}:{second:02}");
+        if let Some(f) = fraction {
+            text = format!("{text}.{f}");
+        }
+        text.push_str(zone);
+        if let Some(at) = noise {
+            let at = at.min(text.len());
+            text.insert(at, 'x');
+        }
+        text
+    }
+
     proptest::proptest! {
         /// The fixed-position reader gives chrono's answer, and answers nothing chrono refuses.
         #[test]
@@ -622,16 +638,7 @@ mod tests {
             fraction in proptest::option::of("[0-9]{0,11}"), zone in "(Z|z|[+-][0-9]{2}:?[0-9]{2}|[+-]2[3-5]:[0-9]{2}|)",
             separator in "(T|t| )", noise in proptest::option::of(0usize..30),
         ) {
-            let mut text = format!("{year:04}-{month:02}-{day:02}{separator}{hour:02}:{minute:02}:{second:02}");
-            if let Some(f) = fraction {
-                text = format!("{text}.{f}");
-            }
-            text.push_str(&zone);
-            if let Some(at) = noise {
-                // A stray character somewhere.
-                let at = at.min(text.len());
-                text.insert(at, 'x');
-            }
+            let text = drawn_time((year, month, day), &separator, (hour, minute, second), fraction, &zone, noise);
             let chrono = DateTime::parse_from_rfc3339(&text).ok().map(|t| t.with_timezone(&Utc));
             if let Some(fast) = parse_rfc3339_common(text.as_bytes()) {
                 proptest::prop_assert_eq!(Some(fast), chrono, "{}", text);
@@ -654,15 +661,7 @@ mod tests {
             fraction in proptest::option::of("[0-9]{0,11}"), zone in "( UTC|\\+00| utc|UTC| UTC |\\+00:00| \\+00|Z UTC|\\+02 UTC|)",
             separator in "(T| |  )", noise in proptest::option::of(0usize..32),
         ) {
-            let mut text = format!("{year:04}-{month:02}-{day:02}{separator}{hour:02}:{minute:02}:{second:02}");
-            if let Some(f) = fraction {
-                text = format!("{text}.{f}");
-            }
-            text.push_str(&zone);
-            if let Some(at) = noise {
-                let at = at.min(text.len());
-                text.insert(at, 'x');
-            }
+            let text = drawn_time((year, month, day), &separator, (hour, minute, second), fraction, &zone, noise);
             if let Some(fast) = parse_sql_utc(text.as_bytes()) {
                 proptest::prop_assert_eq!(Ok(fast), parse_zoned_general(text.trim(), None), "{}", text);
             }
@@ -681,15 +680,7 @@ mod tests {
             fraction in proptest::option::of("[0-9]{0,11}"), tail in "(|Z| |\\+02)", separator in "(T|t| )",
             offset_minutes in -(26 * 60)..(26 * 60i32), noise in proptest::option::of(0usize..32),
         ) {
-            let mut text = format!("{year:04}-{month:02}-{day:02}{separator}{hour:02}:{minute:02}:{second:02}");
-            if let Some(f) = fraction {
-                text = format!("{text}.{f}");
-            }
-            text.push_str(&tail);
-            if let Some(at) = noise {
-                let at = at.min(text.len());
-                text.insert(at, 'x');
-            }
+            let text = drawn_time((year, month, day), &separator, (hour, minute, second), fraction, &tail, noise);
             let Some(offset) = FixedOffset::east_opt(offset_minutes * 60) else { return Ok(()) };
             if let Some(fast) = parse_zoneless_fixed(text.as_bytes(), offset) {
                 proptest::prop_assert_eq!(Ok(fast), parse_zoned_general(text.trim(), Some(Zone::Fixed(offset))), "{} {}", text, offset);
