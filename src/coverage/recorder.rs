@@ -103,7 +103,7 @@ impl CoverageRecorder {
         let mut rec = self.clone();
         for f in &mut rec.files {
             let source = &mut rec.sources[f.source];
-            for (hour, &cell) in std::mem::take(&mut f.pending_hours).iter() {
+            for (hour, cell) in std::mem::take(&mut f.pending_hours).iter() {
                 f.first = Some(f.first.map_or(cell.first, |t| t.min(cell.first)));
                 f.last = Some(f.last.map_or(cell.last, |t| t.max(cell.last)));
                 *f.per_day.entry(cell.first.date_naive()).or_default() += cell.count;
