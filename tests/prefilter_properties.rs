@@ -143,5 +143,5 @@ fn only_the_accounts_own_records_are_read_in_full() {
     let t = |s: &str| breachscope::read::timefmt::parse_zoned(s).unwrap();
     assert_eq!((counted.records, counted.without_account, counted.in_window), (3, 1, 0));
     assert_eq!(counted.near.iter().collect::<Vec<_>>(), [(&"k.walshe".to_string(), &1)], "the colleague named like the actor is counted by name");
-    assert_eq!(counted.hours.iter().map(|(_, c)| *c).collect::<Vec<_>>(), [HourTally { count: 3, first: t("2019-06-03T10:01:00Z"), last: t("2019-06-03T10:03:00Z") }]);
+    assert_eq!(counted.hours.iter().map(|(_, c)| c).collect::<Vec<_>>(), [HourTally { count: 3, first: t("2019-06-03T10:01:00Z"), last: t("2019-06-03T10:03:00Z") }]);
 }
