@@ -80,6 +80,7 @@ impl Slot {
 
     #[inline]
     fn of(cell: &HourTally, hour: i64) -> Slot {
+        debug_assert!([cell.first, cell.last].iter().all(|t| t.timestamp().div_euclid(3600) == hour), "{cell:?} is not of hour {hour}");
         Slot { count: cell.count, first: Slot::place(&cell.first, hour), last: Slot::place(&cell.last, hour) }
     }
 

@@ -192,7 +192,7 @@ pub fn write(case: &Case, analysis: Analysis, outputs: &Outputs, rejects: Reject
     commit_all(all)?;
     // What is left of the analysis is freed on a thread of its own, which the process does not wait for:
     // freeing its hundreds of thousands of values took 0.15 s after the outputs were in place (10M
-    // benchmark, where the whole run is 3 s).
+    // benchmark).
     drop_in_background((resolved, rows, legal.people, rules, table_rows));
     Ok(report)
 }
