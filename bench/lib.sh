@@ -24,3 +24,41 @@ bench_binary() {
     echo "${CARGO_TARGET_DIR:-$root/target}/release/breachscope"
   fi
 }
+
+# measure_analyze NAME BIN CASE_TOML: measure (NAME) of BIN's analyze of the case with every output on, written
+# as $out/NAME.csv (the list), $out/NAME-people.csv, -jurisdictions.csv, -actions.csv, -rejects.csv,
+# -report.json and -manifest.json.
+measure_analyze() {
+  local name="$1" binary="$2" case_toml="$3"
+  measure "$name" "$binary" -q analyze "$case_toml" --force \
+    --out "$out/$name.csv" --report "$out/$name-report.json" --rejects "$out/$name-rejects.csv" \
+    --people "$out/$name-people.csv" --jurisdictions "$out/$name-jurisdictions.csv" \
+    --actions "$out/$name-actions.csv" --manifest "$out/$name-manifest.json"
+}
+
+# ratio_of A B COLUMN: the median over the interleaved runs of A's figure / B's figure (column 1: wall time,
+# 2: peak memory) in $out/A.times and $out/B.times.
+ratio_of() { paste -d' ' "$out/$1.times" "$out/$2.times" | awk -v c="$3" '{n=split($0,f," "); print f[c]/f[c+2]}' | median; }
+
+# duckdb_python: the python of bench/.venv, made with DuckDB from PyPI when missing. Needs $root.
+duckdb_python() {
+  if [ ! -x "$root/bench/.venv/bin/python" ]; then
+    echo "== making bench/.venv with DuckDB" >&2
+    python3 -m venv "$root/bench/.venv"
+    "$root/bench/.venv/bin/pip" install --quiet duckdb
+  fi
+  echo "$root/bench/.venv/bin/python"
+}
+
+# same_customers: whether $out/breachscope.csv and $out/duckdb.csv list the same customer ids (first column);
+# says so, or says how they differ and fails.
+same_customers() {
+  tail -n +2 "$out/breachscope.csv" | cut -d, -f1 | sort > "$out/ids.breachscope"
+  tail -n +2 "$out/duckdb.csv" | cut -d, -f1 | sort > "$out/ids.duckdb"
+  if cmp -s "$out/ids.breachscope" "$out/ids.duckdb"; then
+    echo "same customers: $(wc -l < "$out/ids.breachscope") ids"
+  else
+    echo "DIFFERENT customers: breachscope $(wc -l < "$out/ids.breachscope"), DuckDB $(wc -l < "$out/ids.duckdb")" >&2
+    return 1
+  fi
+}

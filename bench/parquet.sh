@@ -43,9 +43,7 @@ for i in $(seq "$runs"); do
   for kind in csv parquet; do
     case_file="$case_dir/case.toml"
     [ "$kind" = parquet ] && case_file="$case_dir/case_parquet.toml"
-    measure "$kind" "$bin" -q analyze "$case_file" --force --out "$out/$kind.csv" --report "$out/$kind.json" \
-      --rejects "$out/$kind-rejects.csv" --people "$out/$kind-people.csv" --jurisdictions "$out/$kind-jurisdictions.csv" \
-      --manifest "$out/$kind-manifest.json"
+    measure_analyze "$kind" "$bin" "$case_file"
   done
 done
 

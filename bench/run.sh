@@ -25,12 +25,7 @@ runs="${BENCH_RUNS:-5}"
 
 bin="$(bench_binary)"
 
-if [ ! -x bench/.venv/bin/python ]; then
-  echo "== making bench/.venv with DuckDB" >&2
-  python3 -m venv bench/.venv
-  bench/.venv/bin/pip install --quiet duckdb
-fi
-py="$root/bench/.venv/bin/python"
+py="$(duckdb_python)"
 
 case_dir="$data/c$customers-e$events-a$affected-s$seed"
 if [ ! -f "$case_dir/case.toml" ]; then
@@ -51,16 +46,10 @@ trap 'rm -rf "$out"' EXIT
 # in the same pairs, for A/B comparisons of a change.
 for i in $(seq "$runs"); do
   echo "== run $i of $runs" >&2
-  measure breachscope "$bin" -q analyze "$case_dir/case.toml" --force \
-    --out "$out/breachscope.csv" --report "$out/report.json" --rejects "$out/rejects.csv" \
-    --people "$out/people.csv" --jurisdictions "$out/jurisdictions.csv" --actions "$out/actions.csv" \
-    --manifest "$out/manifest.json"
+  measure_analyze breachscope "$bin" "$case_dir/case.toml"
   measure duckdb "$py" bench/duckdb_query.py "$case_dir" "$out/duckdb.csv"
   if [ -n "${BENCH_BASELINE:-}" ]; then
-    measure baseline "$BENCH_BASELINE" -q analyze "$case_dir/case.toml" --force \
-      --out "$out/baseline.csv" --report "$out/baseline-report.json" --rejects "$out/baseline-rejects.csv" \
-      --people "$out/baseline-people.csv" --jurisdictions "$out/baseline-jurisdictions.csv" \
-      --actions "$out/baseline-actions.csv" --manifest "$out/baseline-manifest.json"
+    measure_analyze baseline "$BENCH_BASELINE" "$case_dir/case.toml"
   fi
   measure grep grep -F -c k.walsh "$log"
 done
@@ -72,8 +61,6 @@ for name in $tools; do
   wall[$name]=$(awk '{print $1}' "$out/$name.times" | median)
   rss[$name]=$(awk '{print $2}' "$out/$name.times" | median)
 done
-# ratio_of A B COLUMN: the median over the pairs of A's figure / B's figure
-ratio_of() { paste -d' ' "$out/$1.times" "$out/$2.times" | awk -v c="$3" '{n=split($0,f," "); print f[c]/f[c+2]}' | median; }
 
 echo
 echo "case: $case_dir ($(du -h "$log" | cut -f1) audit log, $customers customers, $events other events, $affected affected)"
@@ -87,10 +74,9 @@ printf 'per run, wall ratio:%s\n' "$(paste -d' ' "$out/breachscope.times" "$out/
 if [ -n "${BENCH_BASELINE:-}" ]; then
   printf 'breachscope / baseline (median of the per-run ratios): wall %.3f, memory %.3f\n' "$(ratio_of breachscope baseline 1)" "$(ratio_of breachscope baseline 2)"
   # A change must not change a byte of the outputs (report.json apart from paths and times).
-  for f in breachscope.csv:baseline.csv people.csv:baseline-people.csv jurisdictions.csv:baseline-jurisdictions.csv \
-           rejects.csv:baseline-rejects.csv actions.csv:baseline-actions.csv; do
-    if ! cmp -s "$out/${f%%:*}" "$out/${f##*:}"; then
-      echo "OUTPUTS DIFFER from the baseline's: ${f%%:*}" >&2
+  for f in .csv -people.csv -jurisdictions.csv -rejects.csv -actions.csv; do
+    if ! cmp -s "$out/breachscope$f" "$out/baseline$f"; then
+      echo "OUTPUTS DIFFER from the baseline's: breachscope$f" >&2
       exit 1
     fi
   done
@@ -98,11 +84,4 @@ if [ -n "${BENCH_BASELINE:-}" ]; then
 fi
 
 # Both must name the same customers.
-tail -n +2 "$out/breachscope.csv" | cut -d, -f1 | sort > "$out/ids.breachscope"
-tail -n +2 "$out/duckdb.csv" | cut -d, -f1 | sort > "$out/ids.duckdb"
-if cmp -s "$out/ids.breachscope" "$out/ids.duckdb"; then
-  echo "same customers: $(wc -l < "$out/ids.breachscope") ids"
-else
-  echo "DIFFERENT customers: breachscope $(wc -l < "$out/ids.breachscope"), DuckDB $(wc -l < "$out/ids.duckdb")" >&2
-  exit 1
-fi
+same_customers

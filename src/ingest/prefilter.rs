@@ -348,7 +348,6 @@ mod tests {
         assert_eq!((h.count, h.first, h.last), (2, t("2019-06-03T10:05:00Z"), t("2019-06-03T10:40:00Z")));
     }
 
-
     /// A slot keeps a time to the nanosecond, a leap second included, and orders times as they are ordered.
     #[test]
     fn slots_keep_times_exactly_leap_seconds_included() {
