@@ -6,6 +6,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use fixedbitset::FixedBitSet;
+use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::case::Case;
@@ -143,62 +144,77 @@ pub struct ExposureSummary {
     pub views: Vec<SourceViews>,
 }
 
+/// Customers per name (of a class, segment, source...), while [`expose`] counts.
+type Counts<'a> = BTreeMap<&'a str, usize>;
+
 /// The affected customers' rows, made from `customers` (resolve's, taken over: their values move into the
 /// rows).
 pub fn expose(case: &Case, collected: &Collected, customers: Vec<AffectedCustomer>) -> (Vec<CustomerExposure>, ExposureSummary) {
     let schema = &case.schema;
-    let mut rows = Vec::with_capacity(customers.len());
-    for mut c in customers {
-        let names = |set: &FixedBitSet| -> Vec<String> { set.ones().map(|f| schema.field_names[f].clone()).collect::<BTreeSet<_>>().into_iter().collect() };
-        let classes = |set: &FixedBitSet| -> BTreeSet<DataClass> { set.ones().filter_map(|f| schema.field_classes[f]).collect() };
-        let exposed_fields = names(&c.touch.fields);
-        let assumed_fields = names(&c.touch.assumed);
-        let mut data_classes: Vec<DataClass> = classes(&c.touch.fields).into_iter().collect();
-        data_classes.sort_by_key(|c| c.as_str());
-        let confirmed = classes(&c.touch.confirmed());
-        let mut assumed_classes: Vec<DataClass> = classes(&c.touch.assumed).into_iter().filter(|k| !confirmed.contains(k)).collect();
-        assumed_classes.sort_by_key(|c| c.as_str());
-        let sources: Vec<String> = c.touch.sources.ones().map(|s| case.logs[s].name.clone()).collect::<BTreeSet<_>>().into_iter().collect();
-        let mut role = |r: Role| c.roles.iter_mut().find(|(of, _)| *of == r).map(|(_, value)| std::mem::take(value)).unwrap_or_default();
-        rows.push(CustomerExposure {
-            customer_id: c.key,
-            name: role(Role::Name),
-            email: role(Role::Email),
-            phone: role(Role::Phone),
-            country: role(Role::Country),
-            region: role(Role::Region),
-            segment: role(Role::Segment),
-            address: role(Role::Address),
-            data_classes,
-            assumed_classes,
-            exposed_fields,
-            assumed_fields,
-            first_access: c.touch.first,
-            last_access: c.touch.last,
-            access_count: c.touch.count,
-            sources,
-            evidence: c.touch.grade,
-        });
-    }
+    // Each customer's row made on every core (68,000 customers: sets and copies of names, 40 ms on one).
+    let rows: Vec<CustomerExposure> = customers
+        .into_par_iter()
+        .map(|mut c| {
+            let names = |set: &FixedBitSet| -> Vec<String> { set.ones().map(|f| schema.field_names[f].clone()).collect::<BTreeSet<_>>().into_iter().collect() };
+            let classes = |set: &FixedBitSet| -> BTreeSet<DataClass> { set.ones().filter_map(|f| schema.field_classes[f]).collect() };
+            let exposed_fields = names(&c.touch.fields);
+            let assumed_fields = names(&c.touch.assumed);
+            let mut data_classes: Vec<DataClass> = classes(&c.touch.fields).into_iter().collect();
+            data_classes.sort_by_key(|c| c.as_str());
+            let confirmed = classes(&c.touch.confirmed());
+            let mut assumed_classes: Vec<DataClass> = classes(&c.touch.assumed).into_iter().filter(|k| !confirmed.contains(k)).collect();
+            assumed_classes.sort_by_key(|c| c.as_str());
+            let sources: Vec<String> = c.touch.sources.ones().map(|s| case.logs[s].name.clone()).collect::<BTreeSet<_>>().into_iter().collect();
+            let mut role = |r: Role| c.roles.iter_mut().find(|(of, _)| *of == r).map(|(_, value)| std::mem::take(value)).unwrap_or_default();
+            CustomerExposure {
+                customer_id: c.key,
+                name: role(Role::Name),
+                email: role(Role::Email),
+                phone: role(Role::Phone),
+                country: role(Role::Country),
+                region: role(Role::Region),
+                segment: role(Role::Segment),
+                address: role(Role::Address),
+                data_classes,
+                assumed_classes,
+                exposed_fields,
+                assumed_fields,
+                first_access: c.touch.first,
+                last_access: c.touch.last,
+                access_count: c.touch.count,
+                sources,
+                evidence: c.touch.grade,
+            }
+        })
+        .collect();
 
     let mut summary = ExposureSummary { customers_affected: rows.len(), ..Default::default() };
+    // Counted by borrowed names, made owned once at the end (not a string per row and count).
+    let (mut by_class, mut by_class_assumed, mut by_segment, mut by_source, mut by_evidence, mut by_field) =
+        <(Counts, Counts, Counts, Counts, Counts, Counts)>::default();
     for row in &rows {
         for class in &row.data_classes {
-            *summary.by_class.entry(class.to_string()).or_default() += 1;
+            *by_class.entry(class.as_str()).or_default() += 1;
         }
         for class in &row.assumed_classes {
-            *summary.by_class_assumed.entry(class.to_string()).or_default() += 1;
+            *by_class_assumed.entry(class.as_str()).or_default() += 1;
         }
-        let segment = if row.segment.is_empty() { "(none)".to_string() } else { row.segment.clone() };
-        *summary.by_segment.entry(segment).or_default() += 1;
+        *by_segment.entry(if row.segment.is_empty() { "(none)" } else { &row.segment }).or_default() += 1;
         for source in &row.sources {
-            *summary.by_source.entry(source.clone()).or_default() += 1;
+            *by_source.entry(source).or_default() += 1;
         }
-        *summary.by_evidence.entry(row.evidence.as_str().to_string()).or_default() += 1;
+        *by_evidence.entry(row.evidence.as_str()).or_default() += 1;
         for field in &row.exposed_fields {
-            *summary.by_field.entry(field.clone()).or_default() += 1;
+            *by_field.entry(field).or_default() += 1;
         }
     }
+    let owned = |counts: Counts| counts.into_iter().map(|(name, n)| (name.to_string(), n)).collect();
+    summary.by_class = owned(by_class);
+    summary.by_class_assumed = owned(by_class_assumed);
+    summary.by_segment = owned(by_segment);
+    summary.by_source = owned(by_source);
+    summary.by_evidence = owned(by_evidence);
+    summary.by_field = owned(by_field);
     let mut held: BTreeMap<DataClass, Vec<String>> = BTreeMap::new();
     for (field, class) in schema.field_classes.iter().enumerate() {
         if let Some(class) = class {
