@@ -14,7 +14,7 @@ use crate::case::schema::{Role, TableId, TableSpec, CUSTOMERS};
 use crate::stages::collect::{Collected, Touch};
 use crate::error::Result;
 use crate::evidence::access::Grade;
-use crate::read::keys::{KeyCheck, KeyType};
+use crate::read::keys::{KeyCheck, KeySieve, KeyType};
 use crate::read::table::KeyFilter;
 
 /// A customer row reached by the actors.
@@ -167,7 +167,11 @@ pub fn resolve(case: &Case, collected: &Collected, on_row: &mut dyn FnMut(TableI
         // Usually a row per key: room for them all at once (growing would hold two copies for a while).
         resolved.customers.reserve_exact(per_customer.len());
         let mut check = key_check(case, customers);
-        let wanted = |raw: &str| !per_customer.is_empty() && per_customer.contains_key(customers.canonical_key(raw).as_ref());
+        let sieve = KeySieve::new(per_customer.keys().map(String::as_str));
+        let wanted = |raw: &str| {
+            let key = customers.canonical_key(raw);
+            !per_customer.is_empty() && sieve.may_hold(&key) && per_customer.contains_key(key.as_ref())
+        };
         let keys = KeyFilter {
             column: customers.key_index,
             wanted: &wanted,
@@ -341,7 +345,11 @@ fn linked_customers_checked<'k>(
     if wanted.is_empty() {
         return Ok((links, 0));
     }
-    let is_wanted = |raw: &str| wanted.contains(spec.canonical_key(raw).as_ref());
+    let sieve = KeySieve::new(wanted.iter().copied());
+    let is_wanted = |raw: &str| {
+        let key = spec.canonical_key(raw);
+        sieve.may_hold(&key) && wanted.contains(key.as_ref())
+    };
     let keys = KeyFilter { column: spec.key_index, wanted: &is_wanted, check: check.map(|c| (c, spec.key_type)), key_hashes: None };
     let rows_read = spec.file.for_each_row_with_key(keys, |_, row| {
         let key = spec.canonical_key(&row[spec.key_index]);
