@@ -136,8 +136,16 @@ pub fn write(case: &Case, analysis: Analysis, outputs: &Outputs, rejects: Reject
     if let (Some(list), Some(people)) = (outputs.path(OutputRole::NotificationList), outputs.path(OutputRole::AffectedPeople)) {
         // The two long lists are written at the same time, one on each core.
         let (list_file, people_file) = std::thread::scope(|scope| {
-            let list_file = scope.spawn(|| write_temp_with(list, |file| crate::output::notification::write_csv(&rows, file)));
-            let people_file = write_temp_with(people, |file| crate::output::legal::write_people_csv(&legal.people, excel, file));
+            let list_file = scope.spawn(|| {
+                write_temp_with(list, |file| {
+                    crate::output::notification::write_csv(&rows, &mut *file)?;
+                    file.sync_now()
+                })
+            });
+            let people_file = write_temp_with(people, |file| {
+                crate::output::legal::write_people_csv(&legal.people, excel, &mut *file)?;
+                file.sync_now()
+            });
             (list_file.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)), people_file)
         });
         files.push((OutputRole::NotificationList, list_file?));
