@@ -412,12 +412,16 @@ fn decide_person(
     let keys = &located.keys;
     // Every distinct value among the person's rows, in row order (same name, address or number
     // written differently counts once), so no address or name of a merged row is lost.
-    let distinct = |get: &dyn Fn(usize) -> (String, String)| {
+    let distinct = |value: &dyn Fn(&CustomerExposure) -> &str, key: &dyn Fn(usize) -> String| {
+        if let [only] = rows_of {
+            // Most people have one row: its value, with no key made to compare it with others.
+            return value(&rows[*only]).trim().to_string();
+        }
         let mut seen = BTreeSet::new();
         let mut out: Vec<String> = Vec::new();
         for i in rows_of {
-            let (value, key) = get(*i);
-            if !value.trim().is_empty() && seen.insert(key) {
+            let value = value(&rows[*i]);
+            if !value.trim().is_empty() && seen.insert(key(*i)) {
                 out.push(value.trim().to_string());
             }
         }
@@ -490,10 +494,10 @@ fn decide_person(
     data_classes.sort_by_key(|c| c.as_str());
     Person {
         person_id: String::new(),
-        name: distinct(&|i| (rows[i].name.clone(), keys[i].name.clone())),
-        email: distinct(&|i| (rows[i].email.clone(), keys[i].email.clone().unwrap_or_else(|| rows[i].email.trim().to_lowercase()))),
-        phone: distinct(&|i| (rows[i].phone.clone(), keys[i].phone.clone().unwrap_or_else(|| rows[i].phone.trim().to_string()))),
-        address: distinct(&|i| (rows[i].address.clone(), rows[i].address.split_whitespace().collect::<Vec<_>>().join(" ").to_lowercase())),
+        name: distinct(&|r| &r.name, &|i| keys[i].name.clone()),
+        email: distinct(&|r| &r.email, &|i| keys[i].email.clone().unwrap_or_else(|| rows[i].email.trim().to_lowercase())),
+        phone: distinct(&|r| &r.phone, &|i| keys[i].phone.clone().unwrap_or_else(|| rows[i].phone.trim().to_string())),
+        address: distinct(&|r| &r.address, &|i| rows[i].address.split_whitespace().collect::<Vec<_>>().join(" ").to_lowercase()),
         jurisdictions: jurisdictions.into_iter().collect(),
         data_classes,
         assumed_classes,
