@@ -122,36 +122,73 @@ pub fn parse_chunk<H: RecordHandler>(handler: &mut H, own: &[u8], lookahead: &[u
     // Most pieces have neither quotes nor carriage returns: then no line needs looking at for them, and
     // their quotes need no counting.
     let plain_piece = memchr::memchr2(b'"', b'\r', own).is_none();
-    if first || (!plain_piece && quoted_often(own)) {
-        // The header (and a byte-order mark) are the csv reader's, and so is a piece full of quotes.
+    if first {
+        // The header (and a byte-order mark) are the csv reader's.
         with_reader(handler, own, lookahead, first, sink)
     } else {
         plain_lines(handler, own, lookahead, plain_piece, sink)
     }
 }
 
-/// Bytes a csv reader reads in about the time it takes to set one up (measured: tens of microseconds).
-/// Small in unit tests, whose pieces are a few bytes: both ways of reading a piece with quotes are taken.
-const READER_SETUP_BYTES: usize = if cfg!(test) { 8 } else { 16 << 10 };
+/// Records of a piece that [`plain_lines`] hands to a csv reader of their own (a quoted field over several
+/// lines, a carriage return) before it gives the rest of the piece to one reader: setting one up costs
+/// about as much as reading 16 KB with it (a table whose every row has a quoted newline). Small in unit
+/// tests, whose pieces are a few bytes: both ways are taken.
+const OWN_READERS: usize = if cfg!(test) { 2 } else { 8 };
 
-/// Bytes at the start of a piece whose quotes tell [`quoted_often`] how often the piece is quoted.
-const QUOTES_SAMPLE: usize = if cfg!(test) { 64 } else { 64 << 10 };
-
-/// Whether quoted lines are so frequent in `piece` that one csv reader for all of it is cheaper than one
-/// for each of them (a table with a quoted column: every line). Told from the piece's start: counting a
-/// log's few quotes through all of every piece was 1 % of the reading, and either way reads the piece
-/// exactly the same.
-fn quoted_often(piece: &[u8]) -> bool {
-    let sample = &piece[..piece.len().min(QUOTES_SAMPLE)];
-    // Two quotes a quoted field.
-    memchr::memchr_iter(b'"', sample).count() / 2 * READER_SETUP_BYTES > sample.len()
+/// A line's `text` (without its newline) that has quotes but no carriage return, split into `record` as
+/// the csv reader splits it, when every quote of it belongs to a field quoted whole that ends on the line
+/// (`"Lee, Ann"`, `"say ""hi"""`); `false` otherwise (a field going on to the next line, a quote inside an
+/// unquoted field, text after a closing quote), for the csv reader to read. Each quoted record had a csv
+/// reader of its own (about 7 µs), or a piece with many a reader for all of it: the tickets table's
+/// subjects, a log's quoted field lists.
+pub fn split_quoted_line(text: &[u8], delimiter: u8, record: &mut csv::ByteRecord) -> bool {
+    record.clear();
+    let mut unescaped = Vec::new();
+    let mut pos = 0;
+    loop {
+        if text.get(pos) == Some(&b'"') {
+            let mut start = pos + 1;
+            unescaped.clear();
+            loop {
+                let Some(quote) = memchr::memchr(b'"', &text[start..]).map(|n| start + n) else { return false };
+                let next = text.get(quote + 1).copied();
+                if next == Some(b'"') {
+                    // `""`: a quote inside the field.
+                    unescaped.extend_from_slice(&text[start..=quote]);
+                    start = quote + 2;
+                    continue;
+                }
+                if next.is_some_and(|b| b != delimiter) {
+                    return false;
+                }
+                unescaped.extend_from_slice(&text[start..quote]);
+                record.push_field(&unescaped);
+                if next.is_none() {
+                    return true;
+                }
+                pos = quote + 2;
+                break;
+            }
+        } else {
+            let end = memchr::memchr(delimiter, &text[pos..]).map_or(text.len(), |n| pos + n);
+            if memchr::memchr(b'"', &text[pos..end]).is_some() {
+                return false;
+            }
+            record.push_field(&text[pos..end]);
+            if end == text.len() {
+                return true;
+            }
+            pos = end + 1;
+        }
+    }
 }
 
 /// [`parse_chunk`] for a piece after the first, line by line.
 /// (`plain_piece`: `own` has neither quotes nor carriage returns).
 fn plain_lines<H: RecordHandler>(handler: &mut H, own: &[u8], lookahead: &[u8], plain_piece: bool, sink: &mut dyn FnMut(H::Item)) -> ChunkEnd {
     let mut record = csv::ByteRecord::new();
-    let (mut pos, mut line) = (0usize, 1u64);
+    let (mut pos, mut line, mut own_readers) = (0usize, 1u64, 0usize);
     while pos < own.len() {
         let Some(length) = memchr::memchr(b'\n', &own[pos..]) else {
             // The input's last line, without a newline: the csv reader's.
@@ -163,8 +200,19 @@ fn plain_lines<H: RecordHandler>(handler: &mut H, own: &[u8], lookahead: &[u8], 
             text = body;
         }
         if !plain_piece && memchr::memchr2(b'"', b'\r', text).is_some() {
-            // The records starting on this line, through the csv reader; on after them.
+            if memchr::memchr(b'\r', text).is_none() && split_quoted_line(text, handler.delimiter(), &mut record) {
+                handler.record(&record, line, sink);
+                pos += length + 1;
+                line += 1;
+                continue;
+            }
             handler.flush(sink);
+            if own_readers == OWN_READERS {
+                // Many records that need a reader: one reader for the rest of the piece.
+                return shifted(handler, line, sink, |handler, sink| with_reader(handler, &own[pos..], lookahead, false, sink));
+            }
+            own_readers += 1;
+            // The records starting on this line, through the csv reader; on after them.
             let this_line = &own[pos..pos + length + 1];
             let next = shifted(handler, line, sink, |handler, sink| {
                 match read_records(handler, std::io::Read::chain(&own[pos..], lookahead), false, Some(this_line), sink) {
@@ -221,6 +269,60 @@ fn chunk_end(offset: usize, lookahead: &[u8]) -> ChunkEnd {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    /// What the csv reader reads from `text` as one line: its record, if it is one record on one line.
+    fn csv_reader_record(text: &[u8]) -> Option<csv::ByteRecord> {
+        let mut line = text.to_vec();
+        line.push(b'\n');
+        let mut reader = csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(&line[..]);
+        let mut record = csv::ByteRecord::new();
+        reader.read_byte_record(&mut record).ok()?;
+        (reader.position().byte() == line.len() as u64).then_some(record)
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(4096))]
+        /// Fields quoted whole, with quotes, delimiters and newlines inside, and broken ones (a quote inside
+        /// an unquoted field, text after a closing quote): where the splitter gives a record, it is the csv
+        /// reader's, and it gives one for every line of fields quoted whole.
+        #[test]
+        fn a_quoted_line_is_split_as_the_csv_reader_splits_it(
+            fields in proptest::collection::vec((proptest::collection::vec(prop_oneof![Just("a"), Just("Lee"), Just(","), Just("\""), Just(" "), Just("é"), Just("\n")], 0..5), 0u8..8), 1..6),
+        ) {
+            let mut text = Vec::new();
+            let mut whole = true;
+            for (i, (parts, how)) in fields.iter().enumerate() {
+                if i > 0 {
+                    text.push(b',');
+                }
+                let inner = parts.concat();
+                match how {
+                    // Quoted whole, inner quotes doubled.
+                    0..=4 => text.extend_from_slice(format!("\"{}\"", inner.replace('"', "\"\"")).as_bytes()),
+                    // As it is (a quote or a delimiter inside breaks it).
+                    5 | 6 => {
+                        whole &= !inner.contains(['"', ',']);
+                        text.extend_from_slice(inner.as_bytes())
+                    }
+                    // Text after the closing quote.
+                    _ => {
+                        whole = false;
+                        text.extend_from_slice(format!("\"{inner}\"x").as_bytes())
+                    }
+                }
+            }
+            // The splitter is given lines with quotes (and never an empty line: the csv reader skips those).
+            prop_assume!(text.contains(&b'"'));
+            let lines_inside = text.contains(&b'\n');
+            let mut record = csv::ByteRecord::new();
+            if !lines_inside && split_quoted_line(&text, b',', &mut record) {
+                prop_assert_eq!(Some(record), csv_reader_record(&text));
+            } else {
+                prop_assert!(lines_inside || !whole, "a line of fields quoted whole was not split: {:?}", String::from_utf8_lossy(&text));
+            }
+        }
+    }
 
     #[test]
     fn plain_cells_finds_the_cells_asked_for_and_counts_all() {
