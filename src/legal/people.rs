@@ -207,28 +207,7 @@ pub fn names_agree(a: &str, b: &str) -> bool {
 /// Groups rows into people. Returns, for each row, the index of its group (groups numbered in order of
 /// their first row) and the counts.
 pub fn group(rows: &[RowKeys]) -> (Vec<usize>, MergeStats) {
-    let mut parent: Vec<usize> = (0..rows.len()).collect();
-    fn find(parent: &mut [usize], mut i: usize) -> usize {
-        while parent[i] != i {
-            parent[i] = parent[parent[i]];
-            i = parent[i];
-        }
-        i
-    }
-    let mut by_reason: BTreeMap<String, usize> = BTreeMap::new();
-    let mut union = |parent: &mut Vec<usize>, a: usize, b: usize, reason: &str| {
-        let (ra, rb) = (find(parent, a), find(parent, b));
-        if ra != rb {
-            let (lo, hi) = if ra < rb { (ra, rb) } else { (rb, ra) };
-            parent[hi] = lo;
-            match by_reason.get_mut(reason) {
-                Some(n) => *n += 1,
-                None => {
-                    by_reason.insert(reason.to_string(), 1);
-                }
-            }
-        }
-    };
+    let mut joined = Joined::new(rows.len());
     // Per address, the people using it so far, in order (a row of each, and their names). Kept in flat
     // lists linked by index, not a vector per address and per person: a list per row was most of the
     // grouping's time, in allocating and freeing (68,000 rows: 70 ms).
@@ -251,7 +230,7 @@ pub fn group(rows: &[RowKeys]) -> (Vec<usize>, MergeStats) {
             };
             match chosen {
                 Some(p) => {
-                    union(&mut parent, people[p as usize].row, i, "same e-mail address");
+                    joined.join(people[p as usize].row, i, "same e-mail address");
                     if !name.is_empty() {
                         people[p as usize].names = push_name(&mut names, name, people[p as usize].names);
                     }
@@ -273,7 +252,7 @@ pub fn group(rows: &[RowKeys]) -> (Vec<usize>, MergeStats) {
         if let Some(phone) = &row.phone {
             if !row.name.is_empty() {
                 match first_phone_name.get(&(phone.as_str(), row.name.as_str())) {
-                    Some(&j) => union(&mut parent, j, i, "same phone number and name"),
+                    Some(&j) => joined.join(j, i, "same phone number and name"),
                     None => {
                         first_phone_name.insert((phone, &row.name), i);
                     }
@@ -286,7 +265,7 @@ pub fn group(rows: &[RowKeys]) -> (Vec<usize>, MergeStats) {
     let mut groups = Vec::with_capacity(rows.len());
     let mut group_names: Vec<(&str, bool)> = Vec::new();
     for (i, row) in rows.iter().enumerate() {
-        let root = find(&mut parent, i);
+        let root = joined.root(i);
         if group_of_root[root] == usize::MAX {
             group_of_root[root] = group_names.len();
             group_names.push(("", false));
@@ -316,13 +295,49 @@ pub fn group(rows: &[RowKeys]) -> (Vec<usize>, MergeStats) {
         rows: rows.len(),
         people: group_names.len(),
         rows_merged: rows.len() - group_names.len(),
-        by_reason,
+        by_reason: joined.by_reason,
         people_with_different_names,
         shared_emails: shared_email_rows.len(),
         shared_email_rows,
         shared_email_kept_apart: Vec::new(),
     };
     (groups, stats)
+}
+
+/// Rows joined into people (union-find over row indexes; a group's root is its lowest row), with the joins
+/// counted by reason.
+struct Joined {
+    parent: Vec<usize>,
+    by_reason: BTreeMap<String, usize>,
+}
+
+impl Joined {
+    fn new(rows: usize) -> Joined {
+        Joined { parent: (0..rows).collect(), by_reason: BTreeMap::new() }
+    }
+
+    fn root(&mut self, mut i: usize) -> usize {
+        while self.parent[i] != i {
+            self.parent[i] = self.parent[self.parent[i]];
+            i = self.parent[i];
+        }
+        i
+    }
+
+    /// Joins the groups of rows `a` and `b`, counted under `reason` when they were apart.
+    fn join(&mut self, a: usize, b: usize, reason: &str) {
+        let (ra, rb) = (self.root(a), self.root(b));
+        if ra != rb {
+            let (lo, hi) = if ra < rb { (ra, rb) } else { (rb, ra) };
+            self.parent[hi] = lo;
+            match self.by_reason.get_mut(reason) {
+                Some(n) => *n += 1,
+                None => {
+                    self.by_reason.insert(reason.to_string(), 1);
+                }
+            }
+        }
+    }
 }
 
 /// The end of a list in [`group`]'s flat lists.
@@ -359,28 +374,7 @@ mod tests {
 
     /// The grouping as first written, with a vector per address and person: the reference for [`group`].
     fn group_by_maps(rows: &[RowKeys]) -> (Vec<usize>, MergeStats) {
-        let mut parent: Vec<usize> = (0..rows.len()).collect();
-        fn find(parent: &mut [usize], mut i: usize) -> usize {
-            while parent[i] != i {
-                parent[i] = parent[parent[i]];
-                i = parent[i];
-            }
-            i
-        }
-        let mut by_reason: BTreeMap<String, usize> = BTreeMap::new();
-        let mut union = |parent: &mut Vec<usize>, a: usize, b: usize, reason: &str| {
-            let (ra, rb) = (find(parent, a), find(parent, b));
-            if ra != rb {
-                let (lo, hi) = if ra < rb { (ra, rb) } else { (rb, ra) };
-                parent[hi] = lo;
-                match by_reason.get_mut(reason) {
-                    Some(n) => *n += 1,
-                    None => {
-                        by_reason.insert(reason.to_string(), 1);
-                    }
-                }
-            }
-        };
+        let mut joined = Joined::new(rows.len());
         // Per address: the people using it so far (a row of each, and their names).
         let mut by_email: HashMap<&str, Vec<(usize, Vec<&str>)>> = HashMap::new();
         let mut first_phone_name: HashMap<(&str, &str), usize> = HashMap::new();
@@ -399,7 +393,7 @@ mod tests {
                 };
                 match chosen {
                     Some(p) => {
-                        union(&mut parent, people[p].0, i, "same e-mail address");
+                        joined.join(people[p].0, i, "same e-mail address");
                         if !name.is_empty() {
                             people[p].1.push(name);
                         }
@@ -410,7 +404,7 @@ mod tests {
             if let Some(phone) = &row.phone {
                 if !row.name.is_empty() {
                     match first_phone_name.get(&(phone.as_str(), row.name.as_str())) {
-                        Some(&j) => union(&mut parent, j, i, "same phone number and name"),
+                        Some(&j) => joined.join(j, i, "same phone number and name"),
                         None => {
                             first_phone_name.insert((phone, &row.name), i);
                         }
@@ -421,7 +415,7 @@ mod tests {
         let mut ids: HashMap<usize, usize> = HashMap::new();
         let mut groups = Vec::with_capacity(rows.len());
         for i in 0..rows.len() {
-            let root = find(&mut parent, i);
+            let root = joined.root(i);
             let next = ids.len();
             groups.push(*ids.entry(root).or_insert(next));
         }
@@ -447,7 +441,7 @@ mod tests {
             rows: rows.len(),
             people: ids.len(),
             rows_merged: rows.len() - ids.len(),
-            by_reason,
+            by_reason: joined.by_reason,
             people_with_different_names,
             shared_emails: shared_email_rows.len(),
             shared_email_rows,
