@@ -119,8 +119,7 @@ pub fn read_records<H: RecordHandler>(
 /// The records that start in `own` (`first`: the file's first piece, starting with its header), reading on
 /// into `lookahead` for one that goes on past `own`; see `read::pieces::ChunkParser::parse_chunk`.
 pub fn parse_chunk<H: RecordHandler>(handler: &mut H, own: &[u8], lookahead: &[u8], first: bool, sink: &mut dyn FnMut(H::Item)) -> ChunkEnd {
-    // Most pieces have neither quotes nor carriage returns: then no line needs looking at for them, and
-    // their quotes need no counting.
+    // Most pieces have neither quotes nor carriage returns: then no line needs looking at for them.
     let plain_piece = memchr::memchr2(b'"', b'\r', own).is_none();
     if first {
         // The header (and a byte-order mark) are the csv reader's.
@@ -142,28 +141,32 @@ const OWN_READERS: usize = if cfg!(test) { 2 } else { 8 };
 /// unquoted field, text after a closing quote), for the csv reader to read. Each quoted record had a csv
 /// reader of its own (about 7 µs), or a piece with many a reader for all of it: the tickets table's
 /// subjects, a log's quoted field lists.
-pub fn split_quoted_line(text: &[u8], delimiter: u8, record: &mut csv::ByteRecord) -> bool {
+fn split_quoted_line(text: &[u8], delimiter: u8, record: &mut csv::ByteRecord) -> bool {
     record.clear();
-    let mut unescaped = Vec::new();
     let mut pos = 0;
     loop {
         if text.get(pos) == Some(&b'"') {
             let mut start = pos + 1;
-            unescaped.clear();
+            // The field with its `""` made `"`, once it has one.
+            let mut unescaped: Option<Vec<u8>> = None;
             loop {
                 let Some(quote) = memchr::memchr(b'"', &text[start..]).map(|n| start + n) else { return false };
                 let next = text.get(quote + 1).copied();
                 if next == Some(b'"') {
-                    // `""`: a quote inside the field.
-                    unescaped.extend_from_slice(&text[start..=quote]);
+                    unescaped.get_or_insert_with(Vec::new).extend_from_slice(&text[start..=quote]);
                     start = quote + 2;
                     continue;
                 }
                 if next.is_some_and(|b| b != delimiter) {
                     return false;
                 }
-                unescaped.extend_from_slice(&text[start..quote]);
-                record.push_field(&unescaped);
+                match unescaped.as_mut() {
+                    Some(field) => {
+                        field.extend_from_slice(&text[start..quote]);
+                        record.push_field(field);
+                    }
+                    None => record.push_field(&text[start..quote]),
+                }
                 if next.is_none() {
                     return true;
                 }
