@@ -168,9 +168,10 @@ pub fn resolve(case: &Case, collected: &Collected, on_row: &mut dyn FnMut(TableI
         resolved.customers.reserve_exact(per_customer.len());
         let mut check = key_check(case, customers);
         let sieve = KeySieve::new(per_customer.keys().map(String::as_str));
+        // (An empty set's sieve turns every key away.)
         let wanted = |raw: &str| {
             let key = customers.canonical_key(raw);
-            !per_customer.is_empty() && sieve.may_hold(&key) && per_customer.contains_key(key.as_ref())
+            sieve.may_hold(&key) && per_customer.contains_key(key.as_ref())
         };
         let keys = KeyFilter {
             column: customers.key_index,
