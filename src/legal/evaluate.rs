@@ -239,13 +239,18 @@ pub fn evaluate(
     let law = RulesAtBreach::new(rules, breach_date, &case.clock);
     let common = CommonExposures::new(case, rows, &free_text, value_guesses);
     // Each person decided on every core (a person's decision reads only shared data).
-    let mut persons: Vec<(Person, usize)> = members
+    let (mut persons, mut person_of): (Vec<Person>, Vec<usize>) = members
         .par_iter()
         .map(|rows_of| (decide_person(case, rows, &located, &free_text, value_guesses, &common, &law, rows_of), person_of_row[rows_of[0]]))
-        .collect();
-    // No two people share a customer: an unstable sort is as deterministic, and needs no buffer.
-    persons.sort_unstable_by(|a, b| a.0.customer_ids.cmp(&b.0.customer_ids));
-    let (mut persons, person_of): (Vec<Person>, Vec<usize>) = persons.into_iter().unzip();
+        .unzip();
+    // People in the order of their customer ids. Usually they come in it (rows are sorted by key): then no
+    // person is moved (moving 68,000 people of some 500 bytes through a sort and back out of pairs was most
+    // of 23 ms). Otherwise sorted as before, in pairs: an unstable sort is deterministic, and needs no buffer.
+    if !persons.is_sorted_by(|a, b| a.customer_ids <= b.customer_ids) {
+        let mut pairs: Vec<(Person, usize)> = persons.into_iter().zip(person_of).collect();
+        pairs.sort_unstable_by(|a, b| a.0.customer_ids.cmp(&b.0.customer_ids));
+        (persons, person_of) = pairs.into_iter().unzip();
+    }
     let width = persons.len().to_string().len().max(4);
     for (i, p) in persons.iter_mut().enumerate() {
         p.person_id = format!("P{:0width$}", i + 1);
