@@ -118,12 +118,13 @@ pub fn read_records<H: RecordHandler>(
 
 /// The records that start in `own` (`first`: the file's first piece, starting with its header), reading on
 /// into `lookahead` for one that goes on past `own`; see `read::pieces::ChunkParser::parse_chunk`.
-pub fn parse_chunk<H: RecordHandler>(handler: &mut H, own: &[u8], lookahead: &[u8], first: bool, sink: &mut dyn FnMut(H::Item)) -> ChunkEnd {
+/// With the newlines of `own` when it was read line by line (see `ChunkParser::parse_chunk_counted`).
+pub fn parse_chunk<H: RecordHandler>(handler: &mut H, own: &[u8], lookahead: &[u8], first: bool, sink: &mut dyn FnMut(H::Item)) -> (ChunkEnd, Option<u64>) {
     // Most pieces have neither quotes nor carriage returns: then no line needs looking at for them.
     let plain_piece = memchr::memchr2(b'"', b'\r', own).is_none();
     if first {
         // The header (and a byte-order mark) are the csv reader's.
-        with_reader(handler, own, lookahead, first, sink)
+        (with_reader(handler, own, lookahead, first, sink), None)
     } else {
         plain_lines(handler, own, lookahead, plain_piece, sink)
     }
@@ -187,16 +188,16 @@ fn split_quoted_line(text: &[u8], delimiter: u8, record: &mut csv::ByteRecord) -
     }
 }
 
-/// [`parse_chunk`] for a piece after the first, line by line.
-/// (`plain_piece`: `own` has neither quotes nor carriage returns).
-fn plain_lines<H: RecordHandler>(handler: &mut H, own: &[u8], lookahead: &[u8], plain_piece: bool, sink: &mut dyn FnMut(H::Item)) -> ChunkEnd {
+/// [`parse_chunk`] for a piece after the first, line by line (`plain_piece`: `own` has neither quotes nor
+/// carriage returns), with `own`'s newlines when the lines went to its end.
+fn plain_lines<H: RecordHandler>(handler: &mut H, own: &[u8], lookahead: &[u8], plain_piece: bool, sink: &mut dyn FnMut(H::Item)) -> (ChunkEnd, Option<u64>) {
     let mut record = csv::ByteRecord::new();
     let (mut pos, mut line, mut own_readers) = (0usize, 1u64, 0usize);
     while pos < own.len() {
         let Some(length) = memchr::memchr(b'\n', &own[pos..]) else {
             // The input's last line, without a newline: the csv reader's.
             handler.flush(sink);
-            return shifted(handler, line, sink, |handler, sink| with_reader(handler, &own[pos..], lookahead, false, sink));
+            return (shifted(handler, line, sink, |handler, sink| with_reader(handler, &own[pos..], lookahead, false, sink)), None);
         };
         let mut text = &own[pos..pos + length];
         if let Some(body) = text.strip_suffix(b"\r") {
@@ -212,7 +213,7 @@ fn plain_lines<H: RecordHandler>(handler: &mut H, own: &[u8], lookahead: &[u8], 
             handler.flush(sink);
             if own_readers == OWN_READERS {
                 // Many records that need a reader: one reader for the rest of the piece.
-                return shifted(handler, line, sink, |handler, sink| with_reader(handler, &own[pos..], lookahead, false, sink));
+                return (shifted(handler, line, sink, |handler, sink| with_reader(handler, &own[pos..], lookahead, false, sink)), None);
             }
             own_readers += 1;
             // The records starting on this line, through the csv reader; on after them.
@@ -223,10 +224,10 @@ fn plain_lines<H: RecordHandler>(handler: &mut H, own: &[u8], lookahead: &[u8], 
                     Err(_) => unreachable!("reading from memory does not fail"),
                 }
             });
-            let Some(next) = next else { return ChunkEnd::EndOfInput };
+            let Some(next) = next else { return (ChunkEnd::EndOfInput, None) };
             let next = pos + next as usize;
             if next >= own.len() {
-                return chunk_end(next - own.len(), lookahead);
+                return (chunk_end(next - own.len(), lookahead), None);
             }
             line += memchr::memchr_iter(b'\n', &own[pos..next]).count() as u64;
             pos = next;
@@ -240,7 +241,8 @@ fn plain_lines<H: RecordHandler>(handler: &mut H, own: &[u8], lookahead: &[u8], 
         line += 1;
     }
     handler.flush(sink);
-    chunk_end(0, lookahead)
+    // Every line of `own` was gone through, up to its end: `line` is one past its newlines.
+    (chunk_end(0, lookahead), Some(line - 1))
 }
 
 /// `read` with the items' lines moved on to line `line` of the piece.

@@ -274,6 +274,10 @@ fn hash_of(raw: &str, key_type: KeyType) -> Option<u64> {
 
 impl ChunkParser<TableItem> for TableRows<'_> {
     fn parse_chunk(&self, own: &[u8], lookahead: &[u8], first: bool, sink: &mut dyn FnMut(TableItem)) -> ChunkEnd {
+        self.parse_chunk_counted(own, lookahead, first, sink).0
+    }
+
+    fn parse_chunk_counted(&self, own: &[u8], lookahead: &[u8], first: bool, sink: &mut dyn FnMut(TableItem)) -> (ChunkEnd, Option<u64>) {
         csv_pieces::parse_chunk(&mut PieceRows { table: self, passed: 0, hashes: Vec::new() }, own, lookahead, first, sink)
     }
 

@@ -86,6 +86,10 @@ impl LogParser for CsvParser {
 
 impl ChunkParser<Parsed> for CsvParser {
     fn parse_chunk(&self, own: &[u8], lookahead: &[u8], first: bool, sink: &mut dyn FnMut(Parsed)) -> ChunkEnd {
+        self.parse_chunk_counted(own, lookahead, first, sink).0
+    }
+
+    fn parse_chunk_counted(&self, own: &[u8], lookahead: &[u8], first: bool, sink: &mut dyn FnMut(Parsed)) -> (ChunkEnd, Option<u64>) {
         let mut records = LogRecords::new(self);
         // One UTF-8 check of the piece instead of one per cell (plain lines lie within `own`).
         records.piece = simdutf8::basic::from_utf8(own).ok();
