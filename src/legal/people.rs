@@ -249,16 +249,7 @@ pub fn group(rows: &[RowKeys]) -> (Vec<usize>, MergeStats) {
                 }
             }
         }
-        if let Some(phone) = &row.phone {
-            if !row.name.is_empty() {
-                match first_phone_name.get(&(phone.as_str(), row.name.as_str())) {
-                    Some(&j) => joined.join(j, i, "same phone number and name"),
-                    None => {
-                        first_phone_name.insert((phone, &row.name), i);
-                    }
-                }
-            }
-        }
+        joined.by_phone_and_name(&mut first_phone_name, row, i);
     }
     // Groups numbered in order of their first row; per group, its first name and whether another differs.
     let mut group_of_root = vec![usize::MAX; rows.len()];
@@ -280,28 +271,37 @@ pub fn group(rows: &[RowKeys]) -> (Vec<usize>, MergeStats) {
         }
     }
     let people_with_different_names = group_names.iter().filter(|(_, differs)| *differs).count();
-    // Addresses used by more than one person: each person's rows, in row order.
-    let mut shared: BTreeMap<&str, BTreeMap<usize, Vec<usize>>> = BTreeMap::new();
+    let shared = shared_email_rows(rows, &groups, &|email| mailboxes.get(email).is_some_and(|m| m.people > 1));
+    let stats = merge_stats(rows.len(), group_names.len(), joined.by_reason, people_with_different_names, shared);
+    (groups, stats)
+}
+
+/// Per address used by more than one person (`shared`), each person's rows in row order; sorted.
+fn shared_email_rows(rows: &[RowKeys], groups: &[usize], shared: &dyn Fn(&str) -> bool) -> Vec<Vec<Vec<usize>>> {
+    let mut by_address: BTreeMap<&str, BTreeMap<usize, Vec<usize>>> = BTreeMap::new();
     for (i, row) in rows.iter().enumerate() {
         if let Some(email) = &row.email {
-            if mailboxes.get(email.as_str()).is_some_and(|m| m.people > 1) {
-                shared.entry(email.as_str()).or_default().entry(groups[i]).or_default().push(i);
+            if shared(email) {
+                by_address.entry(email.as_str()).or_default().entry(groups[i]).or_default().push(i);
             }
         }
     }
-    let mut shared_email_rows: Vec<Vec<Vec<usize>>> = shared.into_values().map(|people| people.into_values().collect()).filter(|p: &Vec<Vec<usize>>| p.len() > 1).collect();
-    shared_email_rows.sort();
-    let stats = MergeStats {
-        rows: rows.len(),
-        people: group_names.len(),
-        rows_merged: rows.len() - group_names.len(),
-        by_reason: joined.by_reason,
+    let mut rows_of: Vec<Vec<Vec<usize>>> = by_address.into_values().map(|people| people.into_values().collect()).filter(|p: &Vec<Vec<usize>>| p.len() > 1).collect();
+    rows_of.sort();
+    rows_of
+}
+
+fn merge_stats(rows: usize, people: usize, by_reason: BTreeMap<String, usize>, people_with_different_names: usize, shared_email_rows: Vec<Vec<Vec<usize>>>) -> MergeStats {
+    MergeStats {
+        rows,
+        people,
+        rows_merged: rows - people,
+        by_reason,
         people_with_different_names,
         shared_emails: shared_email_rows.len(),
         shared_email_rows,
         shared_email_kept_apart: Vec::new(),
-    };
-    (groups, stats)
+    }
 }
 
 /// Rows joined into people (union-find over row indexes; a group's root is its lowest row), with the joins
@@ -322,6 +322,20 @@ impl Joined {
             i = self.parent[i];
         }
         i
+    }
+
+    /// Joins row `i` to the first row with its phone number and name (`first`: each pair's first row).
+    fn by_phone_and_name<'r>(&mut self, first: &mut HashMap<(&'r str, &'r str), usize>, row: &'r RowKeys, i: usize) {
+        if let Some(phone) = &row.phone {
+            if !row.name.is_empty() {
+                match first.get(&(phone.as_str(), row.name.as_str())) {
+                    Some(&j) => self.join(j, i, "same phone number and name"),
+                    None => {
+                        first.insert((phone, &row.name), i);
+                    }
+                }
+            }
+        }
     }
 
     /// Joins the groups of rows `a` and `b`, counted under `reason` when they were apart.
@@ -401,16 +415,7 @@ mod tests {
                     None => people.push((i, if name.is_empty() { vec![] } else { vec![name] })),
                 }
             }
-            if let Some(phone) = &row.phone {
-                if !row.name.is_empty() {
-                    match first_phone_name.get(&(phone.as_str(), row.name.as_str())) {
-                        Some(&j) => joined.join(j, i, "same phone number and name"),
-                        None => {
-                            first_phone_name.insert((phone, &row.name), i);
-                        }
-                    }
-                }
-            }
+            joined.by_phone_and_name(&mut first_phone_name, row, i);
         }
         let mut ids: HashMap<usize, usize> = HashMap::new();
         let mut groups = Vec::with_capacity(rows.len());
@@ -426,28 +431,8 @@ mod tests {
             }
         }
         let people_with_different_names = names.values().filter(|n| n.len() > 1).count();
-        // Addresses used by more than one person: each person's rows, in row order.
-        let mut shared: BTreeMap<&str, BTreeMap<usize, Vec<usize>>> = BTreeMap::new();
-        for (i, row) in rows.iter().enumerate() {
-            if let Some(email) = &row.email {
-                if by_email.get(email.as_str()).is_some_and(|p| p.len() > 1) {
-                    shared.entry(email.as_str()).or_default().entry(groups[i]).or_default().push(i);
-                }
-            }
-        }
-        let mut shared_email_rows: Vec<Vec<Vec<usize>>> = shared.into_values().map(|people| people.into_values().collect()).filter(|p: &Vec<Vec<usize>>| p.len() > 1).collect();
-        shared_email_rows.sort();
-        let stats = MergeStats {
-            rows: rows.len(),
-            people: ids.len(),
-            rows_merged: rows.len() - ids.len(),
-            by_reason: joined.by_reason,
-            people_with_different_names,
-            shared_emails: shared_email_rows.len(),
-            shared_email_rows,
-            shared_email_kept_apart: Vec::new(),
-        };
-        (groups, stats)
+        let shared = shared_email_rows(rows, &groups, &|email| by_email.get(email).is_some_and(|p| p.len() > 1));
+        (groups, merge_stats(rows.len(), ids.len(), joined.by_reason, people_with_different_names, shared))
     }
 
     /// The parser's answer for a cell (the slow path).
