@@ -1,7 +1,8 @@
 //! Splitting a CSV file (a log or a table) into records, one piece at a time, for the pieces reader
 //! (`read::pieces`). Within a piece, lines without quotes or carriage returns (but a CRLF's) are
-//! split at the delimiter directly, exactly as the csv reader would split them; a line with either goes to
-//! the csv reader, for the records that start on it (a quoted field may take it over several lines). What
+//! split at the delimiter directly, exactly as the csv reader would split them, and so are records whose
+//! fields are quoted whole (a quoted field may take a record over several lines); any other record goes to
+//! the csv reader. What
 //! becomes of each record is the [`RecordHandler`]'s: CSV audit logs and the case's tables share the
 //! splitting and differ only there.
 
@@ -136,30 +137,34 @@ pub fn parse_chunk<H: RecordHandler>(handler: &mut H, own: &[u8], lookahead: &[u
 /// tests, whose pieces are a few bytes: both ways are taken.
 const OWN_READERS: usize = if cfg!(test) { 2 } else { 8 };
 
-/// A line's `text` (without its newline) that has quotes but no carriage return, split into `record` as
-/// the csv reader splits it, when every quote of it belongs to a field quoted whole that ends on the line
-/// (`"Lee, Ann"`, `"say ""hi"""`); `false` otherwise (a field going on to the next line, a quote inside an
-/// unquoted field, text after a closing quote), for the csv reader to read. Each quoted record had a csv
-/// reader of its own (about 7 µs), or a piece with many a reader for all of it: the tickets table's
-/// subjects, a log's quoted field lists.
-fn split_quoted_line(text: &[u8], delimiter: u8, record: &mut csv::ByteRecord) -> bool {
+/// The record at the start of `text` (a line with a quote or a carriage return, and the lines after it)
+/// split into `record` as the csv reader splits it, when each of its fields is quoted whole (`"Lee, Ann"`,
+/// `"say ""hi"""`, a quoted field going on over several lines) or has neither quotes nor carriage
+/// returns, and the record ends with a newline (or CRLF) within `text`: the offset of that newline. `None`
+/// otherwise (a quote inside an unquoted field, text after a closing quote, a lone carriage return, a record
+/// going on past `text`), for the csv reader to read. Each such record had a csv reader of its own (about
+/// 7 µs), and a piece with more than [`OWN_READERS`] of them a reader for the rest of it: a log's field
+/// lists quoted over two lines sent most of the log through the csv reader.
+fn split_quoted_record(text: &[u8], delimiter: u8, record: &mut csv::ByteRecord) -> Option<usize> {
     record.clear();
+    if matches!(text.first(), Some(b'\n' | b'\r')) {
+        // A blank line, which the csv reader skips.
+        return None;
+    }
     let mut pos = 0;
     loop {
+        // Just past the field.
+        let end;
         if text.get(pos) == Some(&b'"') {
             let mut start = pos + 1;
             // The field with its `""` made `"`, once it has one.
             let mut unescaped: Option<Vec<u8>> = None;
             loop {
-                let Some(quote) = memchr::memchr(b'"', &text[start..]).map(|n| start + n) else { return false };
-                let next = text.get(quote + 1).copied();
-                if next == Some(b'"') {
+                let quote = start + memchr::memchr(b'"', &text[start..])?;
+                if text.get(quote + 1) == Some(&b'"') {
                     unescaped.get_or_insert_with(Vec::new).extend_from_slice(&text[start..=quote]);
                     start = quote + 2;
                     continue;
-                }
-                if next.is_some_and(|b| b != delimiter) {
-                    return false;
                 }
                 match unescaped.as_mut() {
                     Some(field) => {
@@ -168,22 +173,23 @@ fn split_quoted_line(text: &[u8], delimiter: u8, record: &mut csv::ByteRecord) -
                     }
                     None => record.push_field(&text[start..quote]),
                 }
-                if next.is_none() {
-                    return true;
-                }
-                pos = quote + 2;
+                end = quote + 1;
                 break;
             }
         } else {
-            let end = memchr::memchr(delimiter, &text[pos..]).map_or(text.len(), |n| pos + n);
+            end = memchr::memchr3(delimiter, b'\n', b'\r', &text[pos..]).map_or(text.len(), |n| pos + n);
             if memchr::memchr(b'"', &text[pos..end]).is_some() {
-                return false;
+                return None;
             }
             record.push_field(&text[pos..end]);
-            if end == text.len() {
-                return true;
-            }
-            pos = end + 1;
+        }
+        match text.get(end) {
+            Some(&b) if b == delimiter => pos = end + 1,
+            Some(b'\n') => return Some(end),
+            Some(b'\r') if text.get(end + 1) == Some(&b'\n') => return Some(end + 1),
+            // Text after a closing quote, a lone carriage return (which ends a record for the csv reader),
+            // or the end of `text`.
+            _ => return None,
         }
     }
 }
@@ -204,10 +210,11 @@ fn plain_lines<H: RecordHandler>(handler: &mut H, own: &[u8], lookahead: &[u8], 
             text = body;
         }
         if !plain_piece && memchr::memchr2(b'"', b'\r', text).is_some() {
-            if memchr::memchr(b'\r', text).is_none() && split_quoted_line(text, handler.delimiter(), &mut record) {
+            if let Some(end) = split_quoted_record(&own[pos..], handler.delimiter(), &mut record) {
                 handler.record(&record, line, sink);
-                pos += length + 1;
-                line += 1;
+                // The record's newline, and those inside its quoted fields.
+                line += 1 + if end > length { memchr::memchr_iter(b'\n', &own[pos + length..pos + end]).count() as u64 } else { 0 };
+                pos += end + 1;
                 continue;
             }
             handler.flush(sink);
@@ -276,24 +283,24 @@ mod tests {
     use super::*;
     use proptest::prelude::*;
 
-    /// What the csv reader reads from `text` as one line: its record, if it is one record on one line.
-    fn csv_reader_record(text: &[u8]) -> Option<csv::ByteRecord> {
-        let mut line = text.to_vec();
-        line.push(b'\n');
-        let mut reader = csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(&line[..]);
-        let mut record = csv::ByteRecord::new();
-        reader.read_byte_record(&mut record).ok()?;
-        (reader.position().byte() == line.len() as u64).then_some(record)
+    /// The records the csv reader reads from `text`, or `None` where it finds a problem.
+    fn csv_reader_records(text: &[u8]) -> Option<Vec<csv::ByteRecord>> {
+        let mut reader = csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(text);
+        reader.byte_records().collect::<Result<Vec<_>, _>>().ok()
     }
 
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(4096))]
-        /// Fields quoted whole, with quotes, delimiters and newlines inside, and broken ones (a quote inside
-        /// an unquoted field, text after a closing quote): where the splitter gives a record, it is the csv
-        /// reader's, and it gives one for every line of fields quoted whole.
+        /// Fields quoted whole, with quotes, delimiters, newlines and carriage returns inside, and broken ones
+        /// (a quote inside an unquoted field, text after a closing quote, a lone carriage return), the
+        /// record ended by a newline, a CRLF or nothing, a line after it: where the splitter gives a record,
+        /// it is the csv reader's first, and the csv reader reads the rest from where the splitter says the
+        /// record ends; it gives one for every record of fields quoted whole that ends within the text.
         #[test]
-        fn a_quoted_line_is_split_as_the_csv_reader_splits_it(
-            fields in proptest::collection::vec((proptest::collection::vec(prop_oneof![Just("a"), Just("Lee"), Just(","), Just("\""), Just(" "), Just("é"), Just("\n")], 0..5), 0u8..8), 1..6),
+        fn a_quoted_record_is_split_as_the_csv_reader_splits_it(
+            fields in proptest::collection::vec((proptest::collection::vec(prop_oneof![Just("a"), Just("Lee"), Just(","), Just("\""), Just(" "), Just("é"), Just("\n"), Just("\r\n"), Just("\r")], 0..5), 0u8..8), 1..6),
+            ending in 0u8..3,
+            after in prop_oneof![Just(""), Just("x,y\n"), Just("\n\"p\nq\",r\n")],
         ) {
             let mut text = Vec::new();
             let mut whole = true;
@@ -305,9 +312,9 @@ mod tests {
                 match how {
                     // Quoted whole, inner quotes doubled.
                     0..=4 => text.extend_from_slice(format!("\"{}\"", inner.replace('"', "\"\"")).as_bytes()),
-                    // As it is (a quote or a delimiter inside breaks it).
+                    // As it is (a quote, a delimiter or a line end inside breaks it).
                     5 | 6 => {
-                        whole &= !inner.contains(['"', ',']);
+                        whole &= !inner.contains(['"', ',', '\n', '\r']);
                         text.extend_from_slice(inner.as_bytes())
                     }
                     // Text after the closing quote.
@@ -317,14 +324,28 @@ mod tests {
                     }
                 }
             }
-            // The splitter is given lines with quotes (and never an empty line: the csv reader skips those).
-            prop_assume!(text.contains(&b'"'));
-            let lines_inside = text.contains(&b'\n');
+            // The splitter is given records whose first line has a quote or a carriage return, never an
+            // empty line (the csv reader skips those).
+            let first_line = text.split(|b| *b == b'\n').next().unwrap_or_default();
+            prop_assume!(first_line.contains(&b'"') || first_line.contains(&b'\r'));
+            match ending {
+                0 => text.push(b'\n'),
+                1 => text.extend_from_slice(b"\r\n"),
+                _ => whole = false,
+            }
+            let record_length = text.len();
+            text.extend_from_slice(after.as_bytes());
             let mut record = csv::ByteRecord::new();
-            if !lines_inside && split_quoted_line(&text, b',', &mut record) {
-                prop_assert_eq!(Some(record), csv_reader_record(&text));
-            } else {
-                prop_assert!(lines_inside || !whole, "a line of fields quoted whole was not split: {:?}", String::from_utf8_lossy(&text));
+            match split_quoted_record(&text, b',', &mut record) {
+                Some(end) => {
+                    prop_assert_eq!(text[end], b'\n');
+                    let all = csv_reader_records(&text);
+                    prop_assert!(all.is_some(), "the csv reader fails on {:?}", String::from_utf8_lossy(&text));
+                    let all = all.unwrap();
+                    prop_assert_eq!(Some(&record), all.first());
+                    prop_assert_eq!(Some(all[1..].to_vec()), csv_reader_records(&text[end + 1..]), "the record ends at {}", end);
+                }
+                None => prop_assert!(!whole, "a record of fields quoted whole was not split: {:?}", String::from_utf8_lossy(&text[..record_length])),
             }
         }
     }
