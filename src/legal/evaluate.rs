@@ -264,7 +264,8 @@ pub fn evaluate(
 /// Each person's `regulator` column: per jurisdiction where a duty may apply, the regulator when its
 /// notice is due (or a question), and why not where the threshold is not reached.
 fn fill_regulators(persons: &mut [Person], summaries: &[JurisdictionSummary], rules: &RuleSet) {
-    for p in persons.iter_mut() {
+    // On every core: each person's column reads only the summaries.
+    persons.par_iter_mut().for_each(|p| {
         p.regulator.clear();
         for (j, duty) in &p.duties {
             let (Some(rule), Some(s)) = (rules.for_jurisdiction(j), summaries.iter().find(|s| &s.jurisdiction == j)) else { continue };
@@ -280,7 +281,7 @@ fn fill_regulators(persons: &mut [Person], summaries: &[JurisdictionSummary], ru
                 _ => format!("{}: none", rule.id),
             });
         }
-    }
+    });
 }
 
 /// The free-text findings by customer: the rules' kinds found, and where.
@@ -567,10 +568,11 @@ fn summarise_report(
     merges: MergeStats,
     jurisdictions: Vec<JurisdictionSummary>,
 ) -> LegalReport {
-    let mut notify: BTreeMap<String, usize> = BTreeMap::new();
+    let mut counted: BTreeMap<&str, usize> = BTreeMap::new();
     for p in persons {
-        *notify.entry(p.notify.as_str().to_string()).or_default() += 1;
+        *counted.entry(p.notify.as_str()).or_default() += 1;
     }
+    let notify: BTreeMap<String, usize> = counted.into_iter().map(|(n, count)| (n.to_string(), count)).collect();
     let mut by_class: BTreeMap<String, usize> = BTreeMap::new();
     for (_, classes) in findings.iter().fold(BTreeMap::<&str, BTreeSet<DataClass>>::new(), |mut m, f| {
         m.entry(&f.customer_id).or_default().insert(f.class);
@@ -586,8 +588,9 @@ fn summarise_report(
         by_class,
         findings: findings.to_vec(),
     };
-    let statement = statement::build(case, rows, summary, persons, &free_text_report.columns_scanned);
-    let (actions, action_notes) = actions::build(case, rules, persons, &jurisdictions);
+    // Each reads every person: one on each core.
+    let (statement, (actions, action_notes)) =
+        rayon::join(|| statement::build(case, rows, summary, persons, &free_text_report.columns_scanned), || actions::build(case, rules, persons, &jurisdictions));
     LegalReport {
         note: DISCLAIMER,
         rules_source: rules.source.clone(),

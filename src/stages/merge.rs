@@ -87,6 +87,12 @@ impl Collected {
     pub fn merge(&mut self, other: Collected, same_file: bool) {
         let same_file = same_file && !self.files.is_empty();
         for (mine, theirs) in self.touched.iter_mut().zip(other.touched) {
+            if mine.is_empty() {
+                // The first file's keys as they are: put in one by one, growing the map, they were a
+                // twentieth of the 1M-event benchmark's time, on one core.
+                *mine = theirs;
+                continue;
+            }
             for (key, touch) in theirs {
                 match mine.get_mut(&key) {
                     Some(t) => t.merge(&touch),

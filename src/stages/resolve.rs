@@ -106,7 +106,9 @@ pub struct Resolved {
 pub fn resolve(case: &Case, collected: &Collected, on_row: &mut dyn FnMut(TableId, &csv::StringRecord, &Touch)) -> Result<Resolved> {
     let schema = &case.schema;
     let mut resolved = Resolved::default();
-    let mut per_customer: HashMap<String, Touch> = HashMap::new();
+    // Room for every touched customer and ticket at once: grown as they came, the map was rehashed on one
+    // core between the tables' reads.
+    let mut per_customer: HashMap<String, Touch> = HashMap::with_capacity(collected.touched.iter().map(|t| t.len()).sum());
 
     for (table_id, touched) in collected.touched.iter().enumerate().skip(1) {
         let spec = &schema.tables[table_id];
@@ -123,7 +125,19 @@ pub fn resolve(case: &Case, collected: &Collected, on_row: &mut dyn FnMut(TableI
                 on_row(table_id, row, touch);
             }
         };
-        let (links, rows_read) = linked_customers_checked(spec, schema.customers().key_type, touched.keys().map(String::as_str), Some(&mut check), &mut show)?;
+        // Each touched row's customer takes the row's touch as the row is read (once per key and customer),
+        // not after the table: the main thread has room while the table is read on every core, and after
+        // it the customers' read waited for the merge, on one core.
+        let mut link = |key: &str, customer: &str| {
+            let touch = &touched[key];
+            match per_customer.get_mut(customer) {
+                Some(t) => t.merge(touch),
+                None => {
+                    per_customer.insert(customer.to_string(), touch.clone());
+                }
+            }
+        };
+        let (links, rows_read) = linked_customers_checked(spec, schema.customers().key_type, touched.keys().map(String::as_str), Some(&mut check), &mut show, &mut link)?;
         stats.rows_read = rows_read;
         if !check.is_clean() {
             resolved.key_checks.push(check);
@@ -131,17 +145,10 @@ pub fn resolve(case: &Case, collected: &Collected, on_row: &mut dyn FnMut(TableI
         for (key, touch) in touched {
             let named = touch.grade == Grade::Named;
             stats.keys_named += usize::from(named);
-            match links.get(key) {
-                Some(customers) => {
-                    for customer in customers {
-                        per_customer.entry(customer.clone()).and_modify(|t| t.merge(touch)).or_insert_with(|| touch.clone());
-                    }
-                }
-                None => {
-                    stats.keys_unresolved += 1;
-                    stats.keys_named_unresolved += usize::from(named);
-                    resolved.unresolved_keys.push(unresolved(&spec.name, key, touch, "no row with this key, or the row has no customer"));
-                }
+            if !links.contains_key(key) {
+                stats.keys_unresolved += 1;
+                stats.keys_named_unresolved += usize::from(named);
+                resolved.unresolved_keys.push(unresolved(&spec.name, key, touch, "no row with this key, or the row has no customer"));
             }
         }
         // Keys found through a second id are moved onto their row's key: the keys that found no row are
@@ -159,7 +166,9 @@ pub fn resolve(case: &Case, collected: &Collected, on_row: &mut dyn FnMut(TableI
     if let Some(translated) = by_second_ids(customers, &per_customer, &mut stats)? {
         per_customer = translated;
     }
-    let mut rows_per_key: HashMap<String, usize> = HashMap::new();
+    // By the touched keys themselves (borrowed from `per_customer`), with room for all: a key copied and the
+    // map grown for each row read were most of the customers' reading on the main thread.
+    let mut rows_per_key: HashMap<&str, usize> = HashMap::with_capacity(per_customer.len());
     // The customers table is read even when nothing was touched: its rows are counted and keys on several
     // rows found (a wrong table or key column must be said, not read as "no customer reached").
     let mut key_hashes = Vec::new();
@@ -182,7 +191,7 @@ pub fn resolve(case: &Case, collected: &Collected, on_row: &mut dyn FnMut(TableI
         stats.rows_read = customers.file.for_each_row_with_key(keys, |line, row| {
             let raw = &row[customers.key_index];
             let key = customers.canonical_key(raw);
-            let touch = &per_customer[key.as_ref()];
+            let (touched_key, touch) = per_customer.get_key_value(key.as_ref()).expect("wanted rows are touched");
             on_row(CUSTOMERS, row, touch);
             let roles = schema
                 .roles
@@ -197,7 +206,7 @@ pub fn resolve(case: &Case, collected: &Collected, on_row: &mut dyn FnMut(TableI
                 })
                 .collect();
             resolved.customers.push(AffectedCustomer { key: raw.trim().to_string(), line, roles, touch: touch.clone() });
-            *rows_per_key.entry(key.into_owned()).or_default() += 1;
+            *rows_per_key.entry(touched_key.as_str()).or_default() += 1;
             Ok(())
         })?;
         if !check.is_clean() {
@@ -207,7 +216,7 @@ pub fn resolve(case: &Case, collected: &Collected, on_row: &mut dyn FnMut(TableI
     for (key, touch) in &per_customer {
         let named = touch.grade == Grade::Named;
         stats.keys_named += usize::from(named);
-        if !rows_per_key.contains_key(key) {
+        if !rows_per_key.contains_key(key.as_str()) {
             stats.keys_named_unresolved += usize::from(named);
             resolved.unresolved_keys.push(unresolved(&customers.name, key, touch, "no customer row with this key"));
         }
@@ -216,11 +225,17 @@ pub fn resolve(case: &Case, collected: &Collected, on_row: &mut dyn FnMut(TableI
     stats.keys_unresolved = stats.keys_touched - stats.keys_found;
     resolved.customer_rows = stats.rows_read;
     resolved.tables.insert(0, stats);
-    resolved.duplicate_customer_keys = rows_per_key.into_iter().filter(|(_, n)| *n > 1).map(|(k, _)| k).collect();
+    resolved.duplicate_customer_keys = rows_per_key.into_iter().filter(|(_, n)| *n > 1).map(|(k, _)| k.to_string()).collect();
     resolved.duplicate_customer_keys.sort();
-    resolved.customer_key_duplicates = duplicate_keys(customers, key_hashes, &|key| per_customer.contains_key(key))?;
-    resolved.customers.sort_by(|a, b| customers.key_type.compare(&a.key, &b.key).then(a.line.cmp(&b.line)));
-    resolved.unresolved_keys.sort_by(|a, b| (&a.table, &a.key).cmp(&(&b.table, &b.key)));
+    // The keys on several rows found (a sort of every row's key hash) while the lists are sorted.
+    let (duplicates, ()) = rayon::join(
+        || duplicate_keys(customers, key_hashes, &|key| per_customer.contains_key(key)),
+        || {
+            resolved.customers.sort_by(|a, b| customers.key_type.compare(&a.key, &b.key).then(a.line.cmp(&b.line)));
+            resolved.unresolved_keys.sort_by(|a, b| (&a.table, &a.key).cmp(&(&b.table, &b.key)));
+        },
+    );
+    resolved.customer_key_duplicates = duplicates?;
     Ok(resolved)
 }
 
@@ -285,7 +300,7 @@ fn by_second_ids<S: std::hash::BuildHasher + Default>(
 /// only then is the table read again for the keys themselves and their lines.
 fn duplicate_keys(spec: &TableSpec, mut hashes: Vec<u64>, touched: &dyn Fn(&str) -> bool) -> Result<DuplicateKeys> {
     let mut found = DuplicateKeys { table: spec.name.clone(), ..Default::default() };
-    hashes.sort_unstable();
+    rayon::slice::ParallelSliceMut::par_sort_unstable(&mut hashes[..]);
     let repeated: HashSet<u64> = hashes.windows(2).filter(|w| w[0] == w[1]).map(|w| w[0]).collect();
     if repeated.is_empty() {
         return Ok(found);
@@ -329,16 +344,18 @@ pub fn linked_customers<'k>(
     customer_key_type: KeyType,
     keys: impl IntoIterator<Item = &'k str>,
 ) -> Result<(HashMap<String, Vec<String>>, u64)> {
-    linked_customers_checked(spec, customer_key_type, keys, None, &mut |_, _| {})
+    linked_customers_checked(spec, customer_key_type, keys, None, &mut |_, _| {}, &mut |_, _| {})
 }
 
-/// As [`linked_customers`], noting the table's key problems in `check`.
+/// As [`linked_customers`], noting the table's key problems in `check`, showing `on_row` each row with
+/// one of `keys` (with its key) and `on_link` each key and customer when the key is first seen with it.
 fn linked_customers_checked<'k>(
     spec: &TableSpec,
     customer_key_type: KeyType,
     keys: impl IntoIterator<Item = &'k str>,
     check: Option<&mut KeyCheck>,
     on_row: &mut dyn FnMut(&str, &csv::StringRecord),
+    on_link: &mut dyn FnMut(&str, &str),
 ) -> Result<(HashMap<String, Vec<String>>, u64)> {
     let (_, customer_col) = spec.customer_column.clone().expect("linked tables have a customer column");
     let wanted: HashSet<&str> = keys.into_iter().collect();
@@ -357,8 +374,9 @@ fn linked_customers_checked<'k>(
         on_row(&key, row);
         let customer = customer_key_type.canonical(&row[customer_col]);
         if !customer.is_empty() {
-            let list = links.entry(key.into_owned()).or_default();
+            let list = links.entry(key.to_string()).or_default();
             if !list.iter().any(|c| c.as_str() == customer.as_ref()) {
+                on_link(&key, &customer);
                 list.push(customer.to_string());
                 list.sort();
             }
