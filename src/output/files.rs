@@ -35,6 +35,8 @@ pub struct AtomicFile {
     temp_path: PathBuf,
     hasher: Sha256,
     bytes: u64,
+    /// Bytes before this offset the system was asked to start putting on disk (see `start_writeback`).
+    writeback_from: u64,
 }
 
 /// Temporary files not yet committed: an interruption (Ctrl-C, SIGTERM) removes them all (see
@@ -111,6 +113,7 @@ impl AtomicFile {
             temp_path,
             hasher: Sha256::new(),
             bytes: 0,
+            writeback_from: 0,
         })
     }
 
@@ -130,6 +133,31 @@ impl AtomicFile {
         let writer = self.writer()?;
         writer.flush()?;
         writer.get_ref().as_file().sync_all()
+    }
+
+    /// Every few megabytes written, asks the system to start putting them on disk: the sync before the rename
+    /// then waits for the last few only (the people list's sync was 27 ms of the 1M benchmark's 125 ms of
+    /// writing, after it was written).
+    #[cfg(target_os = "linux")]
+    fn start_writeback(&mut self) {
+        use std::os::fd::AsRawFd;
+        const EVERY: u64 = 4 << 20;
+        let Some(writer) = self.writer.as_ref() else { return };
+        let written = self.bytes - writer.buffer().len() as u64;
+        if written - self.writeback_from < EVERY {
+            return;
+        }
+        // SAFETY: a system call on the open file's descriptor, touching none of this process's memory. It
+        // only starts the writing: its outcome is that of the sync, which follows.
+        unsafe {
+            libc::sync_file_range(
+                writer.get_ref().as_file().as_raw_fd(),
+                self.writeback_from as libc::off64_t,
+                (written - self.writeback_from) as libc::off64_t,
+                libc::SYNC_FILE_RANGE_WRITE,
+            );
+        }
+        self.writeback_from = written;
     }
 
     pub fn commit(mut self) -> Result<()> {
@@ -167,6 +195,8 @@ impl Write for AtomicFile {
         let n = self.writer()?.write(buf)?;
         self.hasher.update(&buf[..n]);
         self.bytes += n as u64;
+        #[cfg(target_os = "linux")]
+        self.start_writeback();
         Ok(n)
     }
     fn flush(&mut self) -> std::io::Result<()> {
