@@ -174,6 +174,9 @@ impl TableFile {
         let mut input = input::open_encoded(&self.path, self.encoding, &indicatif::ProgressBar::hidden())?;
         let mut rows_read = 0;
         let mut failure: Option<Error> = None;
+        // The pieces' key hashes, kept as they come and put together once at the end (a vector grown piece
+        // by piece to a million hashes was copied and faulted in again at each doubling, on the main thread).
+        let mut piece_hashes: Vec<Vec<u64>> = Vec::new();
         let mut sink = |item: TableItem| {
             if failure.is_some() {
                 return;
@@ -193,8 +196,8 @@ impl TableFile {
                 }
                 TableItem::Passed { rows, key_hashes } => {
                     rows_read += rows;
-                    if let Some((hashes, _)) = hashes.as_mut() {
-                        hashes.extend_from_slice(&key_hashes);
+                    if hashes.is_some() {
+                        piece_hashes.push(key_hashes);
                     }
                 }
                 TableItem::SuspectKey { line, raw } => {
@@ -214,6 +217,10 @@ impl TableFile {
             return Err(e);
         }
         read.map_err(|source| Error::Read { path: self.path.clone(), source })?;
+        if let Some((hashes, _)) = hashes.as_mut() {
+            hashes.reserve_exact(piece_hashes.iter().map(Vec::len).sum());
+            piece_hashes.iter().for_each(|part| hashes.extend_from_slice(part));
+        }
         Ok(rows_read)
     }
 }
