@@ -224,16 +224,23 @@ pub fn resolve(case: &Case, collected: &Collected, on_row: &mut dyn FnMut(TableI
     resolved.tables.insert(0, stats);
     resolved.duplicate_customer_keys = rows_per_key.into_iter().filter(|(_, n)| *n > 1).map(|(k, _)| k.to_string()).collect();
     resolved.duplicate_customer_keys.sort();
-    // The keys on several rows found (a sort of every row's key hash) while the lists are sorted.
-    let (duplicates, ()) = rayon::join(
-        || duplicate_keys(customers, key_hashes, &|key| per_customer.contains_key(key)),
+    // The hashes on several rows found (a sort of every row's key hash) while the lists are sorted; the
+    // table read again for their keys, if any, here (on a pool thread its pieces would have one core).
+    let (repeated, ()) = rayon::join(
+        || repeated_hashes(key_hashes),
         || {
             resolved.customers.sort_by(|a, b| customers.key_type.compare(&a.key, &b.key).then(a.line.cmp(&b.line)));
             resolved.unresolved_keys.sort_by(|a, b| (&a.table, &a.key).cmp(&(&b.table, &b.key)));
         },
     );
-    resolved.customer_key_duplicates = duplicates?;
+    resolved.customer_key_duplicates = duplicate_keys(customers, &repeated, &|key| per_customer.contains_key(key))?;
     Ok(resolved)
+}
+
+/// The hashes that more than one of `hashes` (every row's key hash, see [`duplicate_keys`]) has.
+fn repeated_hashes(mut hashes: Vec<u64>) -> HashSet<u64> {
+    rayon::slice::ParallelSliceMut::par_sort_unstable(&mut hashes[..]);
+    hashes.windows(2).filter(|w| w[0] == w[1]).map(|w| w[0]).collect()
 }
 
 /// A table with second ids (`ids`): its touched keys that are no row's key but a row's second id, moved to
@@ -293,12 +300,11 @@ fn by_second_ids<S: std::hash::BuildHasher + Default>(
     Ok(Some(out))
 }
 
-/// The keys of `spec` on several rows, from every row's key hash (as read): equal hashes are rare, and
-/// only then is the table read again for the keys themselves and their lines.
-fn duplicate_keys(spec: &TableSpec, mut hashes: Vec<u64>, touched: &dyn Fn(&str) -> bool) -> Result<DuplicateKeys> {
+/// The keys of `spec` on several rows, from the key hashes several rows have (`repeated`, see
+/// [`repeated_hashes`]): equal hashes are rare, and only then is the table read again for the keys
+/// themselves and their lines.
+fn duplicate_keys(spec: &TableSpec, repeated: &HashSet<u64>, touched: &dyn Fn(&str) -> bool) -> Result<DuplicateKeys> {
     let mut found = DuplicateKeys { table: spec.name.clone(), ..Default::default() };
-    rayon::slice::ParallelSliceMut::par_sort_unstable(&mut hashes[..]);
-    let repeated: HashSet<u64> = hashes.windows(2).filter(|w| w[0] == w[1]).map(|w| w[0]).collect();
     if repeated.is_empty() {
         return Ok(found);
     }
