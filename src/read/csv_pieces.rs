@@ -2,9 +2,8 @@
 //! (`read::pieces`). Within a piece, lines without quotes or carriage returns (but a CRLF's) are
 //! split at the delimiter directly, exactly as the csv reader would split them, and so are records whose
 //! fields are quoted whole (a quoted field may take a record over several lines); any other record goes to
-//! the csv reader. What
-//! becomes of each record is the [`RecordHandler`]'s: CSV audit logs and the case's tables share the
-//! splitting and differ only there.
+//! the csv reader. What becomes of each record is the [`RecordHandler`]'s: CSV audit logs and the case's
+//! tables share the splitting and differ only there.
 
 use std::io::Read;
 
