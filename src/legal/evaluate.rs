@@ -44,19 +44,7 @@ pub fn apply_findings(rows: &mut [CustomerExposure], summary: &mut ExposureSumma
             row.assumed_classes.sort_by_key(|c| c.as_str());
         }
     }
-    // Counted by the classes' names as they are, made into strings once each (a string per row and class
-    // was most of this step's time).
-    let (mut by_class, mut by_class_assumed): (BTreeMap<&str, usize>, BTreeMap<&str, usize>) = Default::default();
-    for row in rows.iter() {
-        for class in &row.data_classes {
-            *by_class.entry(class.as_str()).or_default() += 1;
-        }
-        for class in &row.assumed_classes {
-            *by_class_assumed.entry(class.as_str()).or_default() += 1;
-        }
-    }
-    summary.by_class = by_class.into_iter().map(|(class, n)| (class.to_string(), n)).collect();
-    summary.by_class_assumed = by_class_assumed.into_iter().map(|(class, n)| (class.to_string(), n)).collect();
+    (summary.by_class, summary.by_class_assumed) = crate::stages::exposure::class_counts(rows);
     // A class found in free text is held, in that column, whatever the columns' names say.
     let mut found_in: BTreeMap<DataClass, BTreeSet<String>> = BTreeMap::new();
     for f in findings {

@@ -147,6 +147,26 @@ pub struct ExposureSummary {
 /// Customers per name (of a class, segment, source...), while [`expose`] counts.
 type Counts<'a> = BTreeMap<&'a str, usize>;
 
+/// Counts made owned (names as keys).
+fn owned(counts: Counts) -> BTreeMap<String, usize> {
+    counts.into_iter().map(|(name, n)| (name.to_string(), n)).collect()
+}
+
+/// Customers per data class, and per class resting only on assumed views (the summary's `by_class` and
+/// `by_class_assumed`): counted again when free-text findings add classes to rows.
+pub fn class_counts(rows: &[CustomerExposure]) -> (BTreeMap<String, usize>, BTreeMap<String, usize>) {
+    let (mut by_class, mut by_class_assumed) = <(Counts, Counts)>::default();
+    for row in rows {
+        for class in &row.data_classes {
+            *by_class.entry(class.as_str()).or_default() += 1;
+        }
+        for class in &row.assumed_classes {
+            *by_class_assumed.entry(class.as_str()).or_default() += 1;
+        }
+    }
+    (owned(by_class), owned(by_class_assumed))
+}
+
 /// The affected customers' rows, made from `customers` (resolve's, taken over: their values move into the
 /// rows).
 pub fn expose(case: &Case, collected: &Collected, customers: Vec<AffectedCustomer>) -> (Vec<CustomerExposure>, ExposureSummary) {
@@ -189,16 +209,10 @@ pub fn expose(case: &Case, collected: &Collected, customers: Vec<AffectedCustome
         .collect();
 
     let mut summary = ExposureSummary { customers_affected: rows.len(), ..Default::default() };
+    (summary.by_class, summary.by_class_assumed) = class_counts(&rows);
     // Counted by borrowed names, made owned once at the end (not a string per row and count).
-    let (mut by_class, mut by_class_assumed, mut by_segment, mut by_source, mut by_evidence, mut by_field) =
-        <(Counts, Counts, Counts, Counts, Counts, Counts)>::default();
+    let (mut by_segment, mut by_source, mut by_evidence, mut by_field) = <(Counts, Counts, Counts, Counts)>::default();
     for row in &rows {
-        for class in &row.data_classes {
-            *by_class.entry(class.as_str()).or_default() += 1;
-        }
-        for class in &row.assumed_classes {
-            *by_class_assumed.entry(class.as_str()).or_default() += 1;
-        }
         *by_segment.entry(if row.segment.is_empty() { "(none)" } else { &row.segment }).or_default() += 1;
         for source in &row.sources {
             *by_source.entry(source).or_default() += 1;
@@ -208,9 +222,6 @@ pub fn expose(case: &Case, collected: &Collected, customers: Vec<AffectedCustome
             *by_field.entry(field).or_default() += 1;
         }
     }
-    let owned = |counts: Counts| counts.into_iter().map(|(name, n)| (name.to_string(), n)).collect();
-    summary.by_class = owned(by_class);
-    summary.by_class_assumed = owned(by_class_assumed);
     summary.by_segment = owned(by_segment);
     summary.by_source = owned(by_source);
     summary.by_evidence = owned(by_evidence);
