@@ -165,7 +165,20 @@ fn unknown_key_in_the_case_file_is_reported_with_line_and_column() {
 fn unknown_customer_key_column_is_exit_2() {
     let (_tmp, dir) = case_copy("basic");
     write_case(&dir, |t| t.replacen("key = \"customer_id\"", "key = \"id\"", 1));
-    analyze(&dir).code(2).stderr(predicate::str::contains("[customers] key `id` is not a column"));
+    analyze(&dir).code(2).stderr(predicate::str::contains("[customers] key `id` is not a column").and(predicate::str::contains("its columns: `customer_id`")));
+}
+
+/// A pipe-separated customers table (as databases export them; the layout of DuckDB's test file
+/// data/csv/test/new_line_string_rn.csv) reads as one column: the error shows it and says how tables are split.
+#[test]
+fn a_pipe_separated_table_is_named_as_one_column_with_the_fix() {
+    let (_tmp, dir) = case_copy("basic");
+    let customers = std::fs::read_to_string(dir.join("customers.csv")).unwrap();
+    std::fs::write(dir.join("customers.csv"), customers.replace(',', "|")).unwrap();
+    analyze(&dir)
+        .code(2)
+        .stderr(predicate::str::contains("is one column: a CSV table is split at commas, or at tabs").and(predicate::str::contains("`customer_id|")));
+    assert_nothing_written(&dir);
 }
 
 #[test]

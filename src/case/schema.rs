@@ -185,7 +185,7 @@ pub(crate) fn build_schema(case_path: &Path, dir: &Path, parsed: &CaseFile) -> R
     )?;
     let key_index = customers_file
         .column_index(&parsed.customers.key)
-        .ok_or_else(|| bad(format!("[customers] key `{}` is not a column of {}", parsed.customers.key, customers_file.path.display())))?;
+        .ok_or_else(|| bad(format!("[customers] key `{}` is not a column of {} ({})", parsed.customers.key, customers_file.path.display(), customers_file.columns_note())))?;
     let key_type = |section: &str, name: &Option<String>| match name {
         Some(name) => crate::read::keys::KeyType::parse(name).map_err(|m| bad(format!("{section} {m}"))),
         None => Ok(crate::read::keys::KeyType::Text),
@@ -210,9 +210,9 @@ pub(crate) fn build_schema(case_path: &Path, dir: &Path, parsed: &CaseFile) -> R
         let file = TableFile::open_declared(&dir.join(&section.path), encoding, declared(&section.format, &section.sheet))?;
         let key_index = file
             .column_index(&section.key)
-            .ok_or_else(|| bad(format!("[[tables]] {}: key `{}` is not a column of {}", section.name, section.key, file.path.display())))?;
+            .ok_or_else(|| bad(format!("[[tables]] {}: key `{}` is not a column of {} ({})", section.name, section.key, file.path.display(), file.columns_note())))?;
         let customer_index = file.column_index(&section.customer).ok_or_else(|| {
-            bad(format!("[[tables]] {}: customer column `{}` is not a column of {}", section.name, section.customer, file.path.display()))
+            bad(format!("[[tables]] {}: customer column `{}` is not a column of {} ({})", section.name, section.customer, file.path.display(), file.columns_note()))
         })?;
         tables.push(TableSpec {
             name: section.name.clone(),
@@ -247,7 +247,7 @@ pub(crate) fn build_schema(case_path: &Path, dir: &Path, parsed: &CaseFile) -> R
         customers
             .file
             .column_index(column)
-            .ok_or_else(|| bad(format!("[customers.columns] {role_name} = `{column}` is not a column of {}", customers.file.path.display())))
+            .ok_or_else(|| bad(format!("[customers.columns] {role_name} = `{column}` is not a column of {} ({})", customers.file.path.display(), customers.file.columns_note())))
     };
     for (role_name, columns) in &parsed.customers.columns {
         let role = Role::ALL

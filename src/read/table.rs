@@ -116,6 +116,21 @@ impl TableFile {
         self.columns.iter().position(|c| c == name)
     }
 
+    /// For an error naming a column the file lacks: the columns it has (the first 20), and where its
+    /// header reads as one column with a `|` or `;` in it, how tables are split.
+    pub fn columns_note(&self) -> String {
+        let shown: Vec<String> = self.columns.iter().take(20).map(|c| format!("`{c}`")).collect();
+        let more = if self.columns.len() > 20 { format!(" and {} more", self.columns.len() - 20) } else { String::new() };
+        let mut note = format!("its columns: {}{more}", shown.join(", "));
+        if matches!(self.kind, TableKind::Csv) && self.columns.len() == 1 && self.columns[0].contains(['|', ';']) {
+            note.push_str(
+                "; its header is one column: a CSV table is split at commas, or at tabs (a `.tsv` name or tabs in the \
+                 header); save the file comma- or tab-separated",
+            );
+        }
+        note
+    }
+
     /// Streams every data row; `visit` gets the row's line number (1 = header) and its fields.
     /// A row with the wrong number of fields or invalid UTF-8 is an error naming line and column: a
     /// customer table that cannot be read exactly must not produce a notification list.
