@@ -302,24 +302,39 @@ impl<'a> FreeTextByCustomer<'a> {
 /// The exposed elements of the rows that only their exposed columns decide (no free-text finding, no value
 /// guessed as protected), made once per list of columns: most rows share a handful of lists, and making
 /// the elements (column names lower-cased and cut into words) was about a seventh of the legal phase's CPU (perf).
-struct CommonExposures<'r> {
-    by_fields: foldhash::HashMap<&'r [String], Exposed>,
+/// Each row's list is looked up here once: hashing the lists again while deciding each person was a tenth of
+/// deciding them (perf).
+struct CommonExposures {
+    exposures: Vec<Exposed>,
+    /// Per row, its index in `exposures`, or `NONE` when its free text or values decide too.
+    of_row: Vec<u32>,
 }
 
-impl<'r> CommonExposures<'r> {
-    fn new(case: &Case, rows: &'r [CustomerExposure], free_text: &FreeTextByCustomer<'_>, values: &ValueGuesses) -> CommonExposures<'r> {
-        let mut by_fields = foldhash::HashMap::default();
+impl CommonExposures {
+    const NONE: u32 = u32::MAX;
+
+    fn new(case: &Case, rows: &[CustomerExposure], free_text: &FreeTextByCustomer<'_>, values: &ValueGuesses) -> CommonExposures {
+        let mut exposures = Vec::new();
+        let mut of_row = vec![Self::NONE; rows.len()];
         if values.is_empty() {
-            for row in rows.iter().filter(|row| !free_text.kinds.contains_key(row.customer_id.as_str())) {
-                by_fields.entry(row.exposed_fields.as_slice()).or_insert_with(|| exposed_elements(case, row, &BTreeSet::new(), values));
+            let mut by_fields: foldhash::HashMap<&[String], u32> = foldhash::HashMap::default();
+            for (i, row) in rows.iter().enumerate().filter(|(_, row)| !free_text.kinds.contains_key(row.customer_id.as_str())) {
+                of_row[i] = *by_fields.entry(row.exposed_fields.as_slice()).or_insert_with(|| {
+                    exposures.push(exposed_elements(case, row, &BTreeSet::new(), values));
+                    (exposures.len() - 1) as u32
+                });
             }
         }
-        CommonExposures { by_fields }
+        CommonExposures { exposures, of_row }
     }
 
-    /// `row`'s exposed elements, if only its columns decide them (`kinds`: its free-text findings).
-    fn of(&self, row: &CustomerExposure, kinds: &BTreeSet<Kind>) -> Option<&Exposed> {
-        if kinds.is_empty() { self.by_fields.get(row.exposed_fields.as_slice()) } else { None }
+    /// Row `i`'s exposed elements, if only its columns decide them (`kinds`: its free-text findings).
+    fn of(&self, i: usize, kinds: &BTreeSet<Kind>) -> Option<&Exposed> {
+        match self.of_row[i] {
+            Self::NONE => None,
+            _ if !kinds.is_empty() => None,
+            index => Some(&self.exposures[index as usize]),
+        }
     }
 }
 
@@ -428,7 +443,7 @@ fn decide_person(
     located: &Located,
     free_text: &FreeTextByCustomer<'_>,
     value_guesses: &ValueGuesses,
-    common: &CommonExposures<'_>,
+    common: &CommonExposures,
     law: &RulesAtBreach<'_>,
     rows_of: &[usize],
 ) -> Person {
@@ -460,7 +475,9 @@ fn decide_person(
     }
     let mut exposed = Exposed::default();
     // The same without what rests only on assumed views: whether the duty depends on the assumption.
-    let mut confirmed = Exposed::default();
+    // `None` while it is the same as `exposed` (nearly always: copying it per person was a sixth of
+    // deciding them, perf); from the first row that differs, both built alike.
+    let mut confirmed: Option<Exposed> = None;
     let mut classes = BTreeSet::new();
     let mut confirmed_classes = BTreeSet::new();
     let mut customer_ids = BTreeSet::new();
@@ -469,20 +486,22 @@ fn decide_person(
     for i in rows_of {
         let row = &rows[*i];
         let kinds = free_text.kinds.get(row.customer_id.as_str()).cloned().unwrap_or_default();
-        let e = match common.of(row, &kinds) {
+        let e = match common.of(*i, &kinds) {
             Some(e) => e.clone(),
             None => exposed_elements(case, row, &kinds, value_guesses),
         };
         let confirmed_kinds = free_text.confirmed.get(row.customer_id.as_str()).cloned().unwrap_or_default();
-        let e_confirmed = if row.assumed_fields.is_empty() && confirmed_kinds == kinds {
-            e.clone()
+        if row.assumed_fields.is_empty() && confirmed_kinds == kinds {
+            if let Some(confirmed) = &mut confirmed {
+                confirmed.merge(e.clone());
+            }
         } else {
             let mut without = row.clone();
             without.exposed_fields.retain(|f| !row.assumed_fields.contains(f));
-            exposed_elements(case, &without, &confirmed_kinds, value_guesses)
-        };
+            let e_confirmed = exposed_elements(case, &without, &confirmed_kinds, value_guesses);
+            confirmed.get_or_insert_with(|| exposed.clone()).merge(e_confirmed);
+        }
         exposed.merge(e);
-        confirmed.merge(e_confirmed);
         confirmed_classes.extend(row.data_classes.iter().filter(|c| !row.assumed_classes.contains(c)).copied());
         classes.extend(row.data_classes.iter().copied());
         customer_ids.insert(row.customer_id.clone());
@@ -499,7 +518,7 @@ fn decide_person(
         let in_force = law.of(j);
         let decision = decide_in(in_force, j, &exposed);
         notify = notify.min(decision.notify);
-        notify_without_assumed = notify_without_assumed.min(decide_in(in_force, j, &confirmed).notify);
+        notify_without_assumed = notify_without_assumed.min(decide_in(in_force, j, confirmed.as_ref().unwrap_or(&exposed)).notify);
         duties.push((j.clone(), decision.notify));
         let mut reason = decision.reason;
         if let Some((_, Some(note))) = in_force {
@@ -539,7 +558,7 @@ fn decide_person(
         found_in: found_in.into_iter().collect(),
         segments: segments.into_iter().collect(),
         duties,
-        elements: exposed.elements.iter().cloned().collect(),
+        elements: exposed.elements.into_iter().collect(),
     }
 }
 

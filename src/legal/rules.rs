@@ -414,6 +414,15 @@ impl Exposed {
     /// Adds another row's exposure: an element stays protected only while every row that exposed it did
     /// so in protected form.
     pub fn merge(&mut self, other: Exposed) {
+        if self.elements.is_empty() && self.protected.is_empty() {
+            // Into nothing (a person's first row): what the loop below makes, without moving each element
+            // into a new set one by one.
+            let Exposed { name, elements, secret, mut protected } = other;
+            protected.retain(|element, _| elements.contains(element));
+            (self.name, self.secret) = (self.name | name, self.secret | secret);
+            (self.elements, self.protected) = (elements, protected);
+            return;
+        }
         self.name |= other.name;
         self.secret |= other.secret;
         for element in other.elements {
@@ -623,6 +632,44 @@ mod tests {
 
     fn exposed(name: bool, elements: &[&str], secret: bool) -> Exposed {
         Exposed { name, elements: elements.iter().map(|e| e.to_string()).collect(), secret, ..Default::default() }
+    }
+
+    /// The element-by-element merge `Exposed::merge` does when the person already has elements.
+    fn merged_one_by_one(mut into: Exposed, other: Exposed) -> Exposed {
+        into.name |= other.name;
+        into.secret |= other.secret;
+        for element in other.elements {
+            match other.protected.get(&element) {
+                Some(p) if !into.elements.contains(&element) => {
+                    into.protected.insert(element.clone(), p.clone());
+                }
+                Some(_) => {}
+                None => {
+                    into.protected.remove(&element);
+                }
+            }
+            into.elements.insert(element);
+        }
+        into
+    }
+
+    #[test]
+    fn a_first_row_merged_into_nothing_is_what_merging_it_element_by_element_makes() {
+        let protected = |what: &str| Protected { what: what.to_string(), declared: false, key_exposed: false };
+        let mut first = exposed(true, &["ssn", "email"], false);
+        first.protected.insert("ssn".into(), protected("customers.ssn_hash: hashed"));
+        // A protection of an element the row did not expose is not carried into the person.
+        first.protected.insert("password".into(), protected("customers.password: hashed"));
+        let mut second = exposed(false, &["ssn", "phone"], true);
+        second.protected.insert("phone".into(), protected("customers.phone_enc: encrypted"));
+        for (a, b) in [(first.clone(), second.clone()), (second, first)] {
+            let mut merged = Exposed::default();
+            merged.merge(a.clone());
+            assert_eq!(merged, merged_one_by_one(Exposed::default(), a.clone()));
+            assert!(!merged.protected.contains_key("password"));
+            merged.merge(b.clone());
+            assert_eq!(merged, merged_one_by_one(merged_one_by_one(Exposed::default(), a), b));
+        }
     }
 
     #[test]
