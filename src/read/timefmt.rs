@@ -713,6 +713,25 @@ mod tests {
         assert!(parse_zoned("2019-02-29 10:00:00 UTC").is_err());
     }
 
+    /// Dates at the edges of months and years, and digits that are not a month or a day.
+    #[test]
+    fn the_fixed_position_reader_knows_the_calendar() {
+        let read = |text: &str| parse_rfc3339_common(text.as_bytes());
+        for _ in 0..2 {
+            assert_eq!(read("2019-02-28T10:00:00Z"), Some(utc("2019-02-28T10:00:00Z")));
+            assert_eq!(read("2019-02-28T23:59:59Z"), Some(utc("2019-02-28T23:59:59Z")));
+            assert_eq!(read("2019-02-29T10:00:00Z"), None);
+            assert_eq!(read("2020-02-29T10:00:00Z"), Some(utc("2020-02-29T10:00:00Z")));
+            assert_eq!(read("2019-02-29T10:00:00Z"), None);
+            assert_eq!(read("2019-03-28T10:00:00Z"), Some(utc("2019-03-28T10:00:00Z")));
+            assert_eq!(read("2019-00-00T10:00:00Z"), None);
+            assert_eq!(read("2019-12-31T10:00:00Z"), Some(utc("2019-12-31T10:00:00Z")));
+            assert_eq!(read("2019-12-32T10:00:00Z"), None);
+            assert_eq!(read("2019-16-01T10:00:00Z"), None);
+            assert_eq!(read("0000-01-01T00:00:00Z"), Some(utc("0000-01-01T00:00:00Z")));
+        }
+    }
+
     #[test]
     fn common_rfc3339_form_is_read_at_fixed_positions() {
         assert_eq!(parse_rfc3339_common(b"2019-06-01T10:00:00Z"), Some(utc("2019-06-01T10:00:00Z")));
