@@ -23,6 +23,14 @@ pub trait RecordHandler {
         split_plain_line(text, self.delimiter(), scratch);
         self.record(scratch, line, sink);
     }
+    /// The record at the start of `text`, which has a quote or a carriage return, and the offset of its
+    /// newline; `None` (and nothing handled) when the csv reader is to read it: by default split by
+    /// [`split_quoted_record`] into `scratch` and handed to [`RecordHandler::record`].
+    fn quoted_record(&mut self, text: &[u8], line: u64, scratch: &mut csv::ByteRecord, sink: &mut dyn FnMut(Self::Item)) -> Option<usize> {
+        let end = split_quoted_record(text, self.delimiter(), scratch)?;
+        self.record(scratch, line, sink);
+        Some(end)
+    }
     /// A record the csv reader could not read (not an I/O error), at `line`.
     fn unreadable(&mut self, line: u64, error: &csv::Error, sink: &mut dyn FnMut(Self::Item));
     /// Sends what was held back.
@@ -172,8 +180,43 @@ const OWN_READERS: usize = if cfg!(test) { 2 } else { 8 };
 /// going on past `text`), for the csv reader to read. Each such record had a csv reader of its own (about
 /// 7 µs), and a piece with more than [`OWN_READERS`] of them a reader for the rest of it: a log's field
 /// lists quoted over two lines sent most of the log through the csv reader.
-fn split_quoted_record(text: &[u8], delimiter: u8, record: &mut csv::ByteRecord) -> Option<usize> {
+pub fn split_quoted_record(text: &[u8], delimiter: u8, record: &mut csv::ByteRecord) -> Option<usize> {
     record.clear();
+    // A field with its `""` made `"` (one buffer for the record's such fields).
+    let mut unescaped = Vec::new();
+    scan_quoted_record(text, delimiter, |range, escaped| {
+        if !escaped {
+            return record.push_field(&text[range]);
+        }
+        unescaped.clear();
+        // Every quote inside the field is the first of a pair.
+        let mut rest = &text[range];
+        while let Some(quote) = memchr::memchr(b'"', rest) {
+            unescaped.extend_from_slice(&rest[..=quote]);
+            rest = &rest[quote + 2..];
+        }
+        unescaped.extend_from_slice(rest);
+        record.push_field(&unescaped);
+    })
+}
+
+/// The record at the start of `text` as [`split_quoted_record`] takes it (`None` where it gives `None`):
+/// the offset of its newline, its number of fields and the range of field `at` in `text`, if the record has
+/// it and it holds no doubled quote (it is then the field as it reads, quoted or not).
+pub fn quoted_cells(text: &[u8], delimiter: u8, at: usize) -> Option<(usize, usize, Option<std::ops::Range<usize>>)> {
+    let (mut fields, mut cell) = (0usize, None);
+    let end = scan_quoted_record(text, delimiter, |range, escaped| {
+        if fields == at && !escaped {
+            cell = Some(range);
+        }
+        fields += 1;
+    })?;
+    Some((end, fields, cell))
+}
+
+/// Goes through the record at the start of `text` for [`split_quoted_record`] and [`quoted_cells`]: `field`
+/// is given each field's bytes in `text` (inside its quotes, if quoted) and whether they hold doubled quotes.
+fn scan_quoted_record(text: &[u8], delimiter: u8, mut field: impl FnMut(std::ops::Range<usize>, bool)) -> Option<usize> {
     if matches!(text.first(), Some(b'\n' | b'\r')) {
         // A blank line, which the csv reader skips.
         return None;
@@ -183,23 +226,15 @@ fn split_quoted_record(text: &[u8], delimiter: u8, record: &mut csv::ByteRecord)
         // Just past the field.
         let end;
         if text.get(pos) == Some(&b'"') {
-            let mut start = pos + 1;
-            // The field with its `""` made `"`, once it has one.
-            let mut unescaped: Option<Vec<u8>> = None;
+            let (start, mut from, mut escaped) = (pos + 1, pos + 1, false);
             loop {
-                let quote = start + memchr::memchr(b'"', &text[start..])?;
+                let quote = from + memchr::memchr(b'"', &text[from..])?;
                 if text.get(quote + 1) == Some(&b'"') {
-                    unescaped.get_or_insert_with(Vec::new).extend_from_slice(&text[start..=quote]);
-                    start = quote + 2;
+                    escaped = true;
+                    from = quote + 2;
                     continue;
                 }
-                match unescaped.as_mut() {
-                    Some(field) => {
-                        field.extend_from_slice(&text[start..quote]);
-                        record.push_field(field);
-                    }
-                    None => record.push_field(&text[start..quote]),
-                }
+                field(start..quote, escaped);
                 end = quote + 1;
                 break;
             }
@@ -208,7 +243,7 @@ fn split_quoted_record(text: &[u8], delimiter: u8, record: &mut csv::ByteRecord)
             if memchr::memchr(b'"', &text[pos..end]).is_some() {
                 return None;
             }
-            record.push_field(&text[pos..end]);
+            field(pos..end, false);
         }
         match text.get(end) {
             Some(&b) if b == delimiter => pos = end + 1,
@@ -237,8 +272,7 @@ fn plain_lines<H: RecordHandler>(handler: &mut H, own: &[u8], lookahead: &[u8], 
             text = body;
         }
         if !plain_piece && memchr::memchr2(b'"', b'\r', text).is_some() {
-            if let Some(end) = split_quoted_record(&own[pos..], handler.delimiter(), &mut record) {
-                handler.record(&record, line, sink);
+            if let Some(end) = handler.quoted_record(&own[pos..], line, &mut record, sink) {
                 // The record's newline, and those inside its quoted fields.
                 line += 1 + if end > length { memchr::memchr_iter(b'\n', &own[pos + length..pos + end]).count() as u64 } else { 0 };
                 pos += end + 1;
@@ -328,6 +362,7 @@ mod tests {
             fields in proptest::collection::vec((proptest::collection::vec(prop_oneof![Just("a"), Just("Lee"), Just(","), Just("\""), Just(" "), Just("é"), Just("\n"), Just("\r\n"), Just("\r")], 0..5), 0u8..8), 1..6),
             ending in 0u8..3,
             after in prop_oneof![Just(""), Just("x,y\n"), Just("\n\"p\nq\",r\n")],
+            at in 0usize..7,
         ) {
             let mut text = Vec::new();
             let mut whole = true;
@@ -363,7 +398,19 @@ mod tests {
             let record_length = text.len();
             text.extend_from_slice(after.as_bytes());
             let mut record = csv::ByteRecord::new();
-            match split_quoted_record(&text, b',', &mut record) {
+            let split = split_quoted_record(&text, b',', &mut record);
+            // The key cell alone (a table's rows passed over by key) is taken where the record is split, with
+            // the same fields, and is the field split (unless it has a quote, and then it is not given).
+            let cells = quoted_cells(&text, b',', at);
+            prop_assert_eq!(cells.as_ref().map(|c| c.0), split);
+            if let Some((_, count, cell)) = cells {
+                prop_assert_eq!(count, record.len());
+                prop_assert_eq!(cell.is_none(), at >= count || record[at].contains(&b'"'));
+                if let Some(range) = cell {
+                    prop_assert_eq!(&text[range], &record[at]);
+                }
+            }
+            match split {
                 Some(end) => {
                     prop_assert_eq!(text[end], b'\n');
                     let all = csv_reader_records(&text);
