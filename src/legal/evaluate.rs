@@ -243,9 +243,7 @@ pub fn evaluate(
         (persons, person_of) = pairs.into_iter().unzip();
     }
     let width = persons.len().to_string().len().max(4);
-    for (i, p) in persons.iter_mut().enumerate() {
-        p.person_id = format!("P{:0width$}", i + 1);
-    }
+    persons.par_iter_mut().enumerate().for_each(|(i, p)| p.person_id = format!("P{:0width$}", i + 1));
     let jurisdictions = summarise(&persons, &person_of, rules, &case.clock, breach_date);
     fill_regulators(&mut persons, &jurisdictions, rules);
     let report = summarise_report(case, rows, summary, findings, columns_scanned, rules, options, &persons, &free_text, located.rows_jurisdiction_from, merges, jurisdictions);
@@ -711,12 +709,16 @@ fn law_at_breach(rule: &Rule, date: NaiveDate) -> Option<String> {
 }
 
 fn summarise(persons: &[Person], person_of: &[usize], rules: &RuleSet, clock: &crate::case::clock::Clock, breach_date: Option<NaiveDate>) -> Vec<JurisdictionSummary> {
-    let mut by_jurisdiction: BTreeMap<&str, Vec<(&Person, usize)>> = BTreeMap::new();
+    // Grouped in a hash map, then put in jurisdiction order (an ordered map compared names for each of
+    // 68,000 people: 5 ms of this summary, on one core).
+    let mut grouped: foldhash::HashMap<&str, Vec<(&Person, usize)>> = foldhash::HashMap::default();
     for (p, person) in persons.iter().zip(person_of) {
         for j in &p.jurisdictions {
-            by_jurisdiction.entry(j).or_default().push((p, *person));
+            grouped.entry(j).or_default().push((p, *person));
         }
     }
+    let mut by_jurisdiction: Vec<(&str, Vec<(&Person, usize)>)> = grouped.into_iter().collect();
+    by_jurisdiction.sort_unstable_by(|a, b| a.0.cmp(b.0));
     // Per person (people are numbered from 0), their strongest duty: a vector, not a map (68,000 people:
     // the maps were most of this summary's 50 ms).
     let person_count = person_of.iter().max().map_or(0, |m| m + 1);
