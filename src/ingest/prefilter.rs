@@ -8,8 +8,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use crate::read::timefmt::Window;
-use crate::read::timefmt::Timestamp;
+use crate::read::timefmt::{Timestamp, UnixTime, UnixWindow, Window};
 
 /// What a reader wants from the logs: only the events of `accounts`; other accounts' records are only
 /// counted (with their times, for coverage), judged against `window`.
@@ -70,7 +69,12 @@ impl Slot {
     /// `time`'s place in hour `hour` (which holds it).
     #[inline]
     fn place(time: &Timestamp, hour: i64) -> u64 {
-        ((time.timestamp() - hour * 3600) as u64) << 32 | u64::from(time.timestamp_subsec_nanos())
+        Slot::place_of(UnixTime::of(time), hour)
+    }
+
+    #[inline]
+    fn place_of(time: UnixTime, hour: i64) -> u64 {
+        ((time.secs - hour * 3600) as u64) << 32 | u64::from(time.nanos)
     }
 
     /// The time at place `place` of hour `hour`.
@@ -122,13 +126,19 @@ impl HourTallies {
     /// Counts a record of `time`.
     #[inline]
     pub fn add(&mut self, time: Timestamp) {
-        let hour = time.timestamp().div_euclid(3600);
+        self.add_unix(UnixTime::of(&time))
+    }
+
+    /// Counts a record of `time`, given as a [`UnixTime`] (how the logs' readers count other accounts').
+    #[inline]
+    pub fn add_unix(&mut self, time: UnixTime) {
+        let hour = time.secs.div_euclid(3600);
         match usize::try_from(hour - self.base) {
             Ok(i) if i < self.slots.len() => {
-                let place = Slot::place(&time, hour);
+                let place = Slot::place_of(time, hour);
                 self.slots[i].merge(&Slot { count: 1, first: place, last: place });
             }
-            _ => self.add_outside(hour, HourTally { count: 1, first: time, last: time }),
+            _ => self.add_outside(hour, HourTally { count: 1, first: time.timestamp(), last: time.timestamp() }),
         }
     }
 
@@ -281,10 +291,16 @@ impl OtherAccountsTally {
 
     #[inline]
     pub fn add(&mut self, time: Timestamp, has_account: bool, window: &Window) {
+        self.add_unix(UnixTime::of(&time), has_account, &window.unix())
+    }
+
+    /// [`OtherAccountsTally::add`] of a time given as a [`UnixTime`], against the window's ends as such.
+    #[inline]
+    pub fn add_unix(&mut self, time: UnixTime, has_account: bool, window: &UnixWindow) {
         self.records += 1;
         self.without_account += u64::from(!has_account);
-        self.in_window += u64::from(window.contains(&time));
-        self.hours.add(time);
+        self.in_window += u64::from(window.contains(time));
+        self.hours.add_unix(time);
     }
 
     pub fn is_empty(&self) -> bool {

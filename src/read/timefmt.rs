@@ -297,14 +297,75 @@ pub fn parse_any_in(text: &str, zoneless: Option<Zone>) -> Result<Timestamp, Str
 /// parser is a large part of reading one. Anything else (`t`, a space, leap seconds, other offsets) is
 /// `None`, left to chrono. A property test checks it against chrono.
 fn parse_rfc3339_common(text: &[u8]) -> Option<Timestamp> {
+    let f = rfc3339_fields(text)?;
+    let local = NaiveDate::from_ymd_opt(f.year as i32, f.month, f.day)?.and_hms_nano_opt(f.hour, f.minute, f.second, f.nanos)?;
+    if f.offset_seconds == 0 {
+        return Some(Utc.from_utc_datetime(&local));
+    }
+    let utc = local.checked_sub_signed(chrono::TimeDelta::seconds(f.offset_seconds))?;
+    Some(Utc.from_utc_datetime(&utc))
+}
+
+/// [`parse_rfc3339_common`]'s answer as a [`UnixTime`], reckoned from the fields without making a calendar
+/// date (making it and taking the seconds back out of it were a third of reading a time; a property test
+/// checks the two agree).
+fn rfc3339_unix(text: &[u8]) -> Option<UnixTime> {
+    let f = rfc3339_fields(text)?;
+    if f.hour > 23 || f.minute > 59 {
+        return None;
+    }
+    let days = days_from_civil(f.year, f.month, f.day)?;
+    let secs = days * 86_400 + i64::from(f.hour * 3600 + f.minute * 60 + f.second) - f.offset_seconds;
+    Some(UnixTime { secs, nanos: f.nanos })
+}
+
+/// Days from 1970-01-01 to a date of the proleptic Gregorian calendar (H. Hinnant's `days_from_civil`);
+/// `None` for a month or day that is not in it.
+fn days_from_civil(year: u32, month: u32, day: u32) -> Option<i64> {
+    const DAYS: [u32; 12] = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+    if !(1..=12).contains(&month) || day == 0 {
+        return None;
+    }
+    let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0);
+    if day > DAYS[month as usize - 1] + u32::from(month == 2 && leap) {
+        return None;
+    }
+    // Counted from March of the year 400 years back (years from 0 stay positive: unsigned divisions by
+    // constants, which compile to multiplications).
+    let year = year + 400 - u32::from(month <= 2);
+    let (era, year_of_era) = (year / 400, year % 400);
+    let day_of_year = (153 * (if month > 2 { month - 3 } else { month + 9 }) + 2) / 5 + day - 1;
+    let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
+    Some(i64::from(era) * 146_097 + i64::from(day_of_era) - 719_468 - 146_097)
+}
+
+/// The fields of an RFC 3339 text as [`parse_rfc3339_common`] reads them (the calendar not yet checked).
+struct Rfc3339Fields {
+    year: u32,
+    month: u32,
+    day: u32,
+    hour: u32,
+    minute: u32,
+    second: u32,
+    nanos: u32,
+    offset_seconds: i64,
+}
+
+#[inline(always)]
+fn rfc3339_fields(text: &[u8]) -> Option<Rfc3339Fields> {
     fn number(digits: &[u8]) -> Option<u32> {
         digits.iter().try_fold(0u32, |n, d| d.is_ascii_digit().then(|| n * 10 + u32::from(d - b'0')))
     }
     if text.len() < 20 || text[4] != b'-' || text[7] != b'-' || text[10] != b'T' || text[13] != b':' || text[16] != b':' {
         return None;
     }
-    let (year, month, day) = (number(&text[0..4])?, number(&text[5..7])?, number(&text[8..10])?);
-    let (hour, minute, second) = (number(&text[11..13])?, number(&text[14..16])?, number(&text[17..19])?);
+    // The two digits at `at` (`text` is at least 20 bytes long).
+    let two = |at: usize| {
+        let (tens, ones) = (text[at].wrapping_sub(b'0'), text[at + 1].wrapping_sub(b'0'));
+        (tens < 10 && ones < 10).then(|| u32::from(tens) * 10 + u32::from(ones))
+    };
+    let (year, month, day) = (two(0)? * 100 + two(2)?, two(5)?, two(8)?);
+    let (hour, minute, second) = (two(11)?, two(14)?, two(17)?);
     if second > 59 {
         return None;
     }
@@ -330,12 +391,31 @@ fn parse_rfc3339_common(text: &[u8]) -> Option<Timestamp> {
         }
         _ => return None,
     };
-    let local = NaiveDate::from_ymd_opt(year as i32, month, day)?.and_hms_nano_opt(hour, minute, second, nanos)?;
-    if offset_seconds == 0 {
-        return Some(Utc.from_utc_datetime(&local));
+    Some(Rfc3339Fields { year, month, day, hour, minute, second, nanos, offset_seconds })
+}
+
+/// A time as whole seconds since the Unix epoch and the nanoseconds past them (a leap second's 10^9 or
+/// more, as chrono keeps it), which order as the times do: how other accounts' records are counted.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct UnixTime {
+    pub secs: i64,
+    pub nanos: u32,
+}
+
+impl UnixTime {
+    pub fn of(t: &Timestamp) -> UnixTime {
+        UnixTime { secs: t.timestamp(), nanos: t.timestamp_subsec_nanos() }
     }
-    let utc = local.checked_sub_signed(chrono::TimeDelta::seconds(offset_seconds))?;
-    Some(Utc.from_utc_datetime(&utc))
+
+    pub fn timestamp(self) -> Timestamp {
+        Timestamp::from_timestamp(self.secs, self.nanos).expect("a unix time taken from a time")
+    }
+}
+
+/// [`parse_common`]'s answer as a [`UnixTime`] (the forms nearly every export writes).
+#[inline]
+pub fn parse_common_unix(text: &[u8]) -> Option<UnixTime> {
+    rfc3339_unix(text).or_else(|| sql_utc_as_rfc3339(text, rfc3339_unix))
 }
 
 /// The forms nearly every export writes, read at fixed positions: RFC 3339 (see [`parse_rfc3339_common`])
@@ -350,6 +430,12 @@ fn parse_common(text: &[u8]) -> Option<Timestamp> {
 /// text it stands for. Anything else (other zones, no zone) is `None`, left to the general reader, which
 /// gives the same answers (a property test checks them); through it such a log took twice as long to read.
 fn parse_sql_utc(text: &[u8]) -> Option<Timestamp> {
+    sql_utc_as_rfc3339(text, parse_rfc3339_common)
+}
+
+/// `read` of the RFC 3339 text a database's UTC text stands for (see [`parse_sql_utc`]).
+#[inline]
+fn sql_utc_as_rfc3339<T>(text: &[u8], read: impl Fn(&[u8]) -> Option<T>) -> Option<T> {
     let body = text.strip_suffix(b" UTC").or_else(|| text.strip_suffix(b"+00"))?;
     if !(19..=29).contains(&body.len()) || body[10] != b' ' {
         return None;
@@ -358,7 +444,7 @@ fn parse_sql_utc(text: &[u8]) -> Option<Timestamp> {
     rfc3339[..body.len()].copy_from_slice(body);
     rfc3339[10] = b'T';
     rfc3339[body.len()] = b'Z';
-    parse_rfc3339_common(&rfc3339[..=body.len()])
+    read(&rfc3339[..=body.len()])
 }
 
 /// A time without a zone (MySQL's `2019-07-13 08:15:38`, `2019-07-13T08:15:38.5`) in a fixed `offset` (a log's
@@ -438,6 +524,24 @@ pub struct Window {
 impl Window {
     pub fn contains(&self, t: &Timestamp) -> bool {
         self.since.is_none_or(|s| *t >= s) && self.until.is_none_or(|u| *t <= u)
+    }
+
+    /// The window with its ends as [`UnixTime`]s, to hold many such times against it.
+    pub fn unix(&self) -> UnixWindow {
+        UnixWindow { since: self.since.as_ref().map(UnixTime::of), until: self.until.as_ref().map(UnixTime::of) }
+    }
+}
+
+/// A [`Window`] with its ends as [`UnixTime`]s.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct UnixWindow {
+    since: Option<UnixTime>,
+    until: Option<UnixTime>,
+}
+
+impl UnixWindow {
+    pub fn contains(&self, t: UnixTime) -> bool {
+        self.since.is_none_or(|s| t >= s) && self.until.is_none_or(|u| t <= u)
     }
 }
 
@@ -640,6 +744,8 @@ mod tests {
         ) {
             let text = drawn_time((year, month, day), &separator, (hour, minute, second), fraction, &zone, noise);
             let chrono = DateTime::parse_from_rfc3339(&text).ok().map(|t| t.with_timezone(&Utc));
+            // Reckoned without a calendar date, the same instant, and nothing the other refuses.
+            proptest::prop_assert_eq!(parse_common_unix(text.as_bytes()), parse_common(text.as_bytes()).map(|t| UnixTime::of(&t)), "{}", text);
             if let Some(fast) = parse_rfc3339_common(text.as_bytes()) {
                 proptest::prop_assert_eq!(Some(fast), chrono, "{}", text);
             }
@@ -662,6 +768,7 @@ mod tests {
             separator in "(T| |  )", noise in proptest::option::of(0usize..32),
         ) {
             let text = drawn_time((year, month, day), &separator, (hour, minute, second), fraction, &zone, noise);
+            proptest::prop_assert_eq!(parse_common_unix(text.as_bytes()), parse_common(text.as_bytes()).map(|t| UnixTime::of(&t)), "{}", text);
             if let Some(fast) = parse_sql_utc(text.as_bytes()) {
                 proptest::prop_assert_eq!(Ok(fast), parse_zoned_general(text.trim(), None), "{}", text);
             }
@@ -711,6 +818,22 @@ mod tests {
             assert_eq!(parse_sql_utc(other.as_bytes()), None, "{other}");
         }
         assert!(parse_zoned("2019-02-29 10:00:00 UTC").is_err());
+    }
+
+    /// Days from the epoch reckoned without chrono are chrono's, for every day of four centuries and more
+    /// (leap years of every kind) and of the first and last years four digits write; a day not in the
+    /// calendar has none.
+    #[test]
+    fn days_from_the_epoch_are_chronos() {
+        let epoch = NaiveDate::from_ymd_opt(1970, 1, 1).unwrap();
+        for year in (0..4).chain(1599..2402).chain(9996..10_000) {
+            for month in 0..=13 {
+                for day in 0..=32 {
+                    let chrono = NaiveDate::from_ymd_opt(year as i32, month, day).map(|d| (d - epoch).num_days());
+                    assert_eq!(days_from_civil(year, month, day), chrono, "{year:04}-{month:02}-{day:02}");
+                }
+            }
+        }
     }
 
     /// Dates at the edges of months and years, and digits that are not a month or a day.

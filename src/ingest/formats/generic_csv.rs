@@ -9,7 +9,7 @@ use crate::ingest::mapping;
 use crate::ingest::mapping::{FieldMap, MappedValues};
 use crate::ingest::prefilter::{AccountsOfInterest, OtherAccountsTally};
 use crate::read::near::{NearCounts, NearNames};
-use crate::read::timefmt::Window;
+use crate::read::timefmt::{UnixTime, UnixWindow};
 use crate::read::pieces::{ChunkEnd, ChunkParser};
 use crate::ingest::event::{Format, LogParser, Parsed, Rejection};
 
@@ -17,7 +17,8 @@ use crate::ingest::event::{Format, LogParser, Parsed, Rejection};
 /// wanted ones by name too).
 struct Prefilter {
     wanted: Vec<String>,
-    window: Window,
+    /// The case window, its ends as unix times (other accounts' times are counted as such).
+    window: UnixWindow,
     near: NearNames,
 }
 
@@ -54,7 +55,7 @@ impl CsvParser {
     /// statement).
     pub fn only_accounts(mut self, interest: AccountsOfInterest<'_>) -> Self {
         if self.map.query.is_none() {
-            self.prefilter = Some(Prefilter { wanted: interest.accounts.to_vec(), window: interest.window, near: NearNames::new(interest.accounts) });
+            self.prefilter = Some(Prefilter { wanted: interest.accounts.to_vec(), window: interest.window.unix(), near: NearNames::new(interest.accounts) });
         }
         self
     }
@@ -140,8 +141,8 @@ impl<'p> LogRecords<'p> {
 
     /// Counts another account's well-formed record (`account`: its account, if any).
     #[inline]
-    fn count_other(&mut self, time: crate::read::timefmt::Timestamp, account: Option<&str>, prefilter: &Prefilter, sink: &mut dyn FnMut(Parsed)) {
-        self.tally.add(time, account.is_some(), &prefilter.window);
+    fn count_other(&mut self, time: UnixTime, account: Option<&str>, prefilter: &Prefilter, sink: &mut dyn FnMut(Parsed)) {
+        self.tally.add_unix(time, account.is_some(), &prefilter.window);
         if let Some(account) = account {
             self.near.note(&prefilter.near, account);
         }
@@ -152,7 +153,7 @@ impl<'p> LogRecords<'p> {
 
     /// The time of a plain line that is another account's well-formed record, and its account (if it
     /// names one); `None` for any other line.
-    fn other_account_time<'t>(&self, text: &'t [u8], wanted: &[String]) -> Option<(crate::read::timefmt::Timestamp, Option<&'t str>)>
+    fn other_account_time<'t>(&self, text: &'t [u8], wanted: &[String]) -> Option<(UnixTime, Option<&'t str>)>
     where
         'p: 't,
     {
@@ -171,7 +172,11 @@ impl<'p> LogRecords<'p> {
         if account.is_some_and(|a| wanted.iter().any(|w| w == a)) {
             return None;
         }
-        let time = crate::read::timefmt::parse_any_in(time, self.parser.time_zone).ok()?;
+        // The forms nearly every export writes reckoned straight to a unix time; any other as any record's.
+        let time = match crate::read::timefmt::parse_common_unix(time.as_bytes()) {
+            Some(time) => time,
+            None => UnixTime::of(&crate::read::timefmt::parse_any_in(time, self.parser.time_zone).ok()?),
+        };
         Some((time, account))
     }
 }
@@ -224,7 +229,7 @@ impl csv_pieces::RecordHandler for LogRecords<'_> {
         if let Some(prefilter) = parser.prefilter.as_ref().filter(|p| !account.is_some_and(|a| p.wanted.iter().any(|w| w == a))) {
             // As `mapping::to_event` reads the time and the account.
             match crate::read::timefmt::parse_any_in(text(self.time), self.parser.time_zone) {
-                Ok(time) => self.count_other(time, account, prefilter, sink),
+                Ok(time) => self.count_other(UnixTime::of(&time), account, prefilter, sink),
                 Err(e) => sink(Parsed::Rejected(Rejection::new(line, self.time as u64 + 1, format!("time: {e}"), &raw()).of_account(account))),
             }
             return;
