@@ -870,26 +870,7 @@ mod tests {
     }
 
     fn row(fields: &[&str]) -> CustomerExposure {
-        let t = chrono::DateTime::parse_from_rfc3339("2019-06-01T00:00:00Z").unwrap().with_timezone(&chrono::Utc);
-        CustomerExposure {
-            customer_id: "C1".into(),
-            name: String::new(),
-            email: String::new(),
-            phone: String::new(),
-            country: String::new(),
-            region: String::new(),
-            segment: String::new(),
-            address: String::new(),
-            data_classes: vec![],
-            assumed_classes: vec![],
-            exposed_fields: fields.iter().map(|f| f.to_string()).collect(),
-            assumed_fields: vec![],
-            first_access: t,
-            last_access: t,
-            access_count: 1,
-            sources: vec![],
-            evidence: crate::evidence::access::Grade::Named,
-        }
+        crate::stages::testing::exposure_row("C1", fields, vec![])
     }
 
     #[test]

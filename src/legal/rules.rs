@@ -423,6 +423,11 @@ impl Exposed {
             (self.elements, self.protected) = (elements, protected);
             return;
         }
+        self.merge_each(other);
+    }
+
+    /// [`Exposed::merge`] element by element.
+    fn merge_each(&mut self, other: Exposed) {
         self.name |= other.name;
         self.secret |= other.secret;
         for element in other.elements {
@@ -634,22 +639,9 @@ mod tests {
         Exposed { name, elements: elements.iter().map(|e| e.to_string()).collect(), secret, ..Default::default() }
     }
 
-    /// The element-by-element merge `Exposed::merge` does when the person already has elements.
+    /// The element-by-element merge of `other` into `into`.
     fn merged_one_by_one(mut into: Exposed, other: Exposed) -> Exposed {
-        into.name |= other.name;
-        into.secret |= other.secret;
-        for element in other.elements {
-            match other.protected.get(&element) {
-                Some(p) if !into.elements.contains(&element) => {
-                    into.protected.insert(element.clone(), p.clone());
-                }
-                Some(_) => {}
-                None => {
-                    into.protected.remove(&element);
-                }
-            }
-            into.elements.insert(element);
-        }
+        into.merge_each(other);
         into
     }
 

@@ -507,31 +507,12 @@ mod tests {
         for (i, class) in DataClass::ALL.into_iter().enumerate() {
             assert_eq!(class as usize, i, "DataClass::ALL lists the classes in their order");
         }
-        let t = testing::t("2019-06-03T10:00:00Z");
         let rows: Vec<CustomerExposure> = (0..20_000)
             .map(|i| {
                 let pick = |from: usize, step: usize| -> Vec<DataClass> {
                     DataClass::ALL.into_iter().enumerate().filter(|(k, _)| (k * step + i) % from == 0).map(|(_, c)| c).collect()
                 };
-                CustomerExposure {
-                    customer_id: format!("C{i}"),
-                    name: String::new(),
-                    email: String::new(),
-                    phone: String::new(),
-                    country: String::new(),
-                    region: String::new(),
-                    segment: String::new(),
-                    address: String::new(),
-                    data_classes: pick(3, 7),
-                    assumed_classes: pick(11, 5),
-                    exposed_fields: vec![],
-                    assumed_fields: vec![],
-                    first_access: t,
-                    last_access: t,
-                    access_count: 1,
-                    sources: vec![],
-                    evidence: Grade::Named,
-                }
+                CustomerExposure { assumed_classes: pick(11, 5), ..testing::exposure_row(&format!("C{i}"), &[], pick(3, 7)) }
             })
             .collect();
         let (mut by_class, mut by_class_assumed) = (BTreeMap::new(), BTreeMap::new());
