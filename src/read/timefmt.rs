@@ -297,62 +297,12 @@ pub fn parse_any_in(text: &str, zoneless: Option<Zone>) -> Result<Timestamp, Str
 /// parser is a large part of reading one. Anything else (`t`, a space, leap seconds, other offsets) is
 /// `None`, left to chrono. A property test checks it against chrono.
 fn parse_rfc3339_common(text: &[u8]) -> Option<Timestamp> {
-    let f = rfc3339_fields(text)?;
-    let local = NaiveDate::from_ymd_opt(f.year as i32, f.month, f.day)?.and_hms_nano_opt(f.hour, f.minute, f.second, f.nanos)?;
-    if f.offset_seconds == 0 {
-        return Some(Utc.from_utc_datetime(&local));
-    }
-    let utc = local.checked_sub_signed(chrono::TimeDelta::seconds(f.offset_seconds))?;
-    Some(Utc.from_utc_datetime(&utc))
+    rfc3339_unix(text).map(UnixTime::timestamp)
 }
 
-/// [`parse_rfc3339_common`]'s answer as a [`UnixTime`], reckoned from the fields without making a calendar
-/// date (making it and taking the seconds back out of it were a third of reading a time; a property test
-/// checks the two agree).
+/// [`parse_rfc3339_common`]'s reading as a [`UnixTime`], reckoned from the fields without a calendar date in
+/// between (making one and taking the seconds back out of it were a third of reading a time).
 fn rfc3339_unix(text: &[u8]) -> Option<UnixTime> {
-    let f = rfc3339_fields(text)?;
-    if f.hour > 23 || f.minute > 59 {
-        return None;
-    }
-    let days = days_from_civil(f.year, f.month, f.day)?;
-    let secs = days * 86_400 + i64::from(f.hour * 3600 + f.minute * 60 + f.second) - f.offset_seconds;
-    Some(UnixTime { secs, nanos: f.nanos })
-}
-
-/// Days from 1970-01-01 to a date of the proleptic Gregorian calendar (H. Hinnant's `days_from_civil`);
-/// `None` for a month or day that is not in it.
-fn days_from_civil(year: u32, month: u32, day: u32) -> Option<i64> {
-    const DAYS: [u32; 12] = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
-    if !(1..=12).contains(&month) || day == 0 {
-        return None;
-    }
-    let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0);
-    if day > DAYS[month as usize - 1] + u32::from(month == 2 && leap) {
-        return None;
-    }
-    // Counted from March of the year 400 years back (years from 0 stay positive: unsigned divisions by
-    // constants, which compile to multiplications).
-    let year = year + 400 - u32::from(month <= 2);
-    let (era, year_of_era) = (year / 400, year % 400);
-    let day_of_year = (153 * (if month > 2 { month - 3 } else { month + 9 }) + 2) / 5 + day - 1;
-    let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
-    Some(i64::from(era) * 146_097 + i64::from(day_of_era) - 719_468 - 146_097)
-}
-
-/// The fields of an RFC 3339 text as [`parse_rfc3339_common`] reads them (the calendar not yet checked).
-struct Rfc3339Fields {
-    year: u32,
-    month: u32,
-    day: u32,
-    hour: u32,
-    minute: u32,
-    second: u32,
-    nanos: u32,
-    offset_seconds: i64,
-}
-
-#[inline(always)]
-fn rfc3339_fields(text: &[u8]) -> Option<Rfc3339Fields> {
     fn number(digits: &[u8]) -> Option<u32> {
         digits.iter().try_fold(0u32, |n, d| d.is_ascii_digit().then(|| n * 10 + u32::from(d - b'0')))
     }
@@ -366,7 +316,7 @@ fn rfc3339_fields(text: &[u8]) -> Option<Rfc3339Fields> {
     };
     let (year, month, day) = (two(0)? * 100 + two(2)?, two(5)?, two(8)?);
     let (hour, minute, second) = (two(11)?, two(14)?, two(17)?);
-    if second > 59 {
+    if hour > 23 || minute > 59 || second > 59 {
         return None;
     }
     let mut rest = &text[19..];
@@ -391,7 +341,28 @@ fn rfc3339_fields(text: &[u8]) -> Option<Rfc3339Fields> {
         }
         _ => return None,
     };
-    Some(Rfc3339Fields { year, month, day, hour, minute, second, nanos, offset_seconds })
+    let days = days_from_civil(year, month, day)?;
+    Some(UnixTime { secs: days * 86_400 + i64::from(hour * 3600 + minute * 60 + second) - offset_seconds, nanos })
+}
+
+/// Days from 1970-01-01 to a date of the proleptic Gregorian calendar (H. Hinnant's `days_from_civil`);
+/// `None` for a month or day that is not in it.
+fn days_from_civil(year: u32, month: u32, day: u32) -> Option<i64> {
+    const DAYS: [u32; 12] = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+    if !(1..=12).contains(&month) || day == 0 {
+        return None;
+    }
+    let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0);
+    if day > DAYS[month as usize - 1] + u32::from(month == 2 && leap) {
+        return None;
+    }
+    // Counted from March of the year 400 years back (years from 0 stay positive: unsigned divisions by
+    // constants, which compile to multiplications).
+    let year = year + 400 - u32::from(month <= 2);
+    let (era, year_of_era) = (year / 400, year % 400);
+    let day_of_year = (153 * (if month > 2 { month - 3 } else { month + 9 }) + 2) / 5 + day - 1;
+    let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
+    Some(i64::from(era) * 146_097 + i64::from(day_of_era) - 719_468 - 146_097)
 }
 
 /// A time as whole seconds since the Unix epoch and the nanoseconds past them (a leap second's 10^9 or
