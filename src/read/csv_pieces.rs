@@ -27,14 +27,19 @@ pub trait RecordHandler {
     /// newline; `None` (and nothing handled) when the csv reader is to read it: by default split by
     /// [`split_quoted_record`] into `scratch` and handed to [`RecordHandler::record`].
     fn quoted_record(&mut self, text: &[u8], line: u64, scratch: &mut csv::ByteRecord, sink: &mut dyn FnMut(Self::Item)) -> Option<usize> {
-        let end = split_quoted_record(text, self.delimiter(), scratch)?;
-        self.record(scratch, line, sink);
-        Some(end)
+        split_and_handle(self, text, line, scratch, sink)
     }
     /// A record the csv reader could not read (not an I/O error), at `line`.
     fn unreadable(&mut self, line: u64, error: &csv::Error, sink: &mut dyn FnMut(Self::Item));
     /// Sends what was held back.
     fn flush(&mut self, _sink: &mut dyn FnMut(Self::Item)) {}
+}
+
+/// [`RecordHandler::quoted_record`]'s default, for handlers that take its way for some records only.
+pub fn split_and_handle<H: RecordHandler + ?Sized>(handler: &mut H, text: &[u8], line: u64, scratch: &mut csv::ByteRecord, sink: &mut dyn FnMut(H::Item)) -> Option<usize> {
+    let end = split_quoted_record(text, handler.delimiter(), scratch)?;
+    handler.record(scratch, line, sink);
+    Some(end)
 }
 
 /// The cells of a plain line (see [`RecordHandler::plain_line`]) at the indexes `at`, as byte ranges of
@@ -180,7 +185,7 @@ const OWN_READERS: usize = if cfg!(test) { 2 } else { 8 };
 /// going on past `text`), for the csv reader to read. Each such record had a csv reader of its own (about
 /// 7 µs), and a piece with more than [`OWN_READERS`] of them a reader for the rest of it: a log's field
 /// lists quoted over two lines sent most of the log through the csv reader.
-pub fn split_quoted_record(text: &[u8], delimiter: u8, record: &mut csv::ByteRecord) -> Option<usize> {
+fn split_quoted_record(text: &[u8], delimiter: u8, record: &mut csv::ByteRecord) -> Option<usize> {
     record.clear();
     // A field with its `""` made `"` (one buffer for the record's such fields).
     let mut unescaped = Vec::new();

@@ -405,9 +405,7 @@ impl csv_pieces::RecordHandler for PieceRows<'_, '_> {
                 }
             }
         }
-        let end = csv_pieces::split_quoted_record(text, self.table.delimiter, scratch)?;
-        self.record(scratch, line, sink);
-        Some(end)
+        csv_pieces::split_and_handle(self, text, line, scratch, sink)
     }
 
     fn unreadable(&mut self, line: u64, error: &csv::Error, sink: &mut dyn FnMut(TableItem)) {
