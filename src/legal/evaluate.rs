@@ -870,7 +870,7 @@ mod tests {
     }
 
     fn row(fields: &[&str]) -> CustomerExposure {
-        crate::stages::testing::exposure_row("C1", fields, vec![])
+        crate::stages::exposure::test_row("C1", fields, vec![])
     }
 
     #[test]

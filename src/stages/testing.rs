@@ -59,31 +59,6 @@ pub fn t(s: &str) -> Timestamp {
     parse_zoned(s).unwrap()
 }
 
-/// An affected customer's row with nothing but its id, its exposed columns and its classes (accessed once,
-/// on 2019-06-01, named).
-pub fn exposure_row(customer_id: &str, fields: &[&str], data_classes: Vec<crate::classes::DataClass>) -> crate::stages::exposure::CustomerExposure {
-    let t = t("2019-06-01T00:00:00Z");
-    crate::stages::exposure::CustomerExposure {
-        customer_id: customer_id.into(),
-        name: String::new(),
-        email: String::new(),
-        phone: String::new(),
-        country: String::new(),
-        region: String::new(),
-        segment: String::new(),
-        address: String::new(),
-        data_classes,
-        assumed_classes: vec![],
-        exposed_fields: fields.iter().map(|f| f.to_string()).collect(),
-        assumed_fields: vec![],
-        first_access: t,
-        last_access: t,
-        access_count: 1,
-        sources: vec![],
-        evidence: crate::evidence::access::Grade::Named,
-    }
-}
-
 pub fn origin(line: u64, time: &str) -> EventOrigin {
     EventOrigin { source: "crm".into(), source_index: 0, file: "audit.csv".into(), line, time: t(time), actor: "k.walsh".into(), record: None }
 }
