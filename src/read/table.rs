@@ -323,6 +323,23 @@ impl PieceRows<'_, '_> {
         self.table.wanted.is_none_or(|wanted| wanted(std::str::from_utf8(key).expect("checked")))
     }
 
+    /// Passes over the row `record` (with `cells` fields, its key cell at `key`) when it is well-formed (the
+    /// header's field count, valid UTF-8) and its key is not wanted; false when it is to be split and
+    /// handed to [`RecordHandler::record`](csv_pieces::RecordHandler::record), which says what is wrong
+    /// with it or hands it over.
+    #[inline]
+    fn passed_over(&mut self, record: &[u8], cells: usize, key: std::ops::Range<usize>, line: u64, sink: &mut dyn FnMut(TableItem)) -> bool {
+        if cells != self.table.columns || !(record.is_ascii() || std::str::from_utf8(record).is_ok()) {
+            return false;
+        }
+        let key = &record[key];
+        if self.wanted(key) {
+            return false;
+        }
+        self.pass(key, line, sink);
+        true
+    }
+
     /// A row not handed over: counted, its key noted when worth it.
     fn pass(&mut self, key: &[u8], line: u64, sink: &mut dyn FnMut(TableItem)) {
         self.passed += 1;
@@ -376,12 +393,8 @@ impl csv_pieces::RecordHandler for PieceRows<'_, '_> {
         // an ASCII delimiter keeps every cell valid UTF-8 when the line is.
         if let Some(key) = self.table.key {
             let (cells, [cell]) = csv_pieces::plain_cells(text, self.table.delimiter, [key]);
-            if cells == self.table.columns && (text.is_ascii() || std::str::from_utf8(text).is_ok()) {
-                let cell = &text[cell];
-                if !self.wanted(cell) {
-                    self.pass(cell, line, sink);
-                    return;
-                }
+            if self.passed_over(text, cells, cell, line, sink) {
+                return;
             }
         }
         csv_pieces::split_plain_line(text, self.table.delimiter, scratch);
@@ -395,13 +408,8 @@ impl csv_pieces::RecordHandler for PieceRows<'_, '_> {
         // each of its fields is.
         if let Some(key) = self.table.key {
             if let Some((end, cells, Some(cell))) = csv_pieces::quoted_cells(text, self.table.delimiter, key) {
-                let record = &text[..end];
-                if cells == self.table.columns && (record.is_ascii() || std::str::from_utf8(record).is_ok()) {
-                    let cell = &text[cell];
-                    if !self.wanted(cell) {
-                        self.pass(cell, line, sink);
-                        return Some(end);
-                    }
+                if self.passed_over(&text[..end], cells, cell, line, sink) {
+                    return Some(end);
                 }
             }
         }
