@@ -110,7 +110,7 @@ proptest! {
             let Parsed::Event(e) = f else { panic!("only events may be counted, not {f:?}") };
             prop_assert!(!e.actor.as_deref().is_some_and(|a| ACTORS.contains(&a)), "an actor's event was only counted: {:?}", e);
             let mut one = OtherAccountsTally::default();
-            one.add(e.time, e.actor.is_some(), &window());
+            one.add(breachscope::read::timefmt::UnixTime::of(&e.time), e.actor.is_some(), &window().unix());
             // Accounts named like an actor are counted by name too (for the actor-in-no-log warning).
             if let Some(a) = e.actor.as_deref().filter(|a| near.is_near(a)) {
                 one.add_near([(a.to_string(), 1)]);

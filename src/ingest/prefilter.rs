@@ -125,13 +125,7 @@ thread_local! {
 impl HourTallies {
     /// Counts a record of `time`.
     #[inline]
-    pub fn add(&mut self, time: Timestamp) {
-        self.add_unix(UnixTime::of(&time))
-    }
-
-    /// Counts a record of `time`, given as a [`UnixTime`] (how the logs' readers count other accounts').
-    #[inline]
-    pub fn add_unix(&mut self, time: UnixTime) {
+    pub fn add(&mut self, time: UnixTime) {
         let hour = time.secs.div_euclid(3600);
         match usize::try_from(hour - self.base) {
             Ok(i) if i < self.slots.len() => {
@@ -290,17 +284,11 @@ impl OtherAccountsTally {
     pub const FLUSH_AT: u64 = 1 << 16;
 
     #[inline]
-    pub fn add(&mut self, time: Timestamp, has_account: bool, window: &Window) {
-        self.add_unix(UnixTime::of(&time), has_account, &window.unix())
-    }
-
-    /// [`OtherAccountsTally::add`] of a time given as a [`UnixTime`], against the window's ends as such.
-    #[inline]
-    pub fn add_unix(&mut self, time: UnixTime, has_account: bool, window: &UnixWindow) {
+    pub fn add(&mut self, time: UnixTime, has_account: bool, window: &UnixWindow) {
         self.records += 1;
         self.without_account += u64::from(!has_account);
         self.in_window += u64::from(window.contains(time));
-        self.hours.add_unix(time);
+        self.hours.add(time);
     }
 
     pub fn is_empty(&self) -> bool {
@@ -349,13 +337,13 @@ mod tests {
     #[test]
     fn tally_counts_hours_window_and_missing_accounts() {
         let t = |s: &str| crate::read::timefmt::parse_zoned(s).unwrap();
-        let window = Window { since: Some(t("2019-06-01T00:00:00Z")), until: Some(t("2019-06-30T23:59:59Z")) };
+        let window = Window { since: Some(t("2019-06-01T00:00:00Z")), until: Some(t("2019-06-30T23:59:59Z")) }.unix();
         let mut tally = OtherAccountsTally::default();
-        tally.add(t("2019-06-03T10:40:00Z"), true, &window);
-        tally.add(t("2019-06-03T10:05:00Z"), false, &window);
-        tally.add(t("2019-07-01T00:00:00Z"), true, &window);
-        tally.add(t("1970-01-01T00:00:00Z"), true, &window); // far from the others
-        tally.add(t("1970-01-01T00:30:00Z"), true, &window);
+        tally.add(UnixTime::of(&t("2019-06-03T10:40:00Z")), true, &window);
+        tally.add(UnixTime::of(&t("2019-06-03T10:05:00Z")), false, &window);
+        tally.add(UnixTime::of(&t("2019-07-01T00:00:00Z")), true, &window);
+        tally.add(UnixTime::of(&t("1970-01-01T00:00:00Z")), true, &window); // far from the others
+        tally.add(UnixTime::of(&t("1970-01-01T00:30:00Z")), true, &window);
         let tally = tally.finished();
         assert_eq!((tally.records, tally.without_account, tally.in_window), (5, 1, 2));
         assert_eq!(tally.hours.len(), 3);
@@ -372,13 +360,13 @@ mod tests {
         assert!(leap.timestamp_subsec_nanos() >= 1_000_000_000, "chrono's leap second");
         let times = [t("2016-12-31T23:00:00.000000001Z"), t("2016-12-31T23:59:59.999999999Z"), leap, t("2016-12-31T23:30:00Z")];
         let mut tally = HourTallies::default();
-        times.iter().for_each(|time| tally.add(*time));
+        times.iter().for_each(|time| tally.add(UnixTime::of(time)));
         let hour = t("2016-12-31T23:00:00Z").timestamp() / 3600;
         let cell = tally.get(hour).unwrap();
         assert_eq!((cell.count, cell.first, cell.last), (4, times[0], leap));
         // Through trimming and merging, and back out as a cell.
         let mut merged = HourTallies::default();
-        merged.add(t("2016-12-31T23:15:00Z"));
+        merged.add(UnixTime::of(&t("2016-12-31T23:15:00Z")));
         merged.merge(&tally.trimmed());
         let cell = merged.get(hour).unwrap();
         assert_eq!((cell.count, cell.first, cell.last), (5, times[0], leap));
@@ -398,11 +386,11 @@ mod tests {
             })
             .collect();
         let mut whole = HourTallies::default();
-        times.iter().for_each(|t| whole.add(*t));
+        times.iter().for_each(|t| whole.add(UnixTime::of(t)));
         let mut merged = HourTallies::default();
         for piece in times.chunks(700) {
             let mut tally = HourTallies::default();
-            piece.iter().for_each(|t| tally.add(*t));
+            piece.iter().for_each(|t| tally.add(UnixTime::of(t)));
             merged.merge(&tally.trimmed());
         }
         assert_eq!(merged, whole);

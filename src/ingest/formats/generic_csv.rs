@@ -142,7 +142,7 @@ impl<'p> LogRecords<'p> {
     /// Counts another account's well-formed record (`account`: its account, if any).
     #[inline]
     fn count_other(&mut self, time: UnixTime, account: Option<&str>, prefilter: &Prefilter, sink: &mut dyn FnMut(Parsed)) {
-        self.tally.add_unix(time, account.is_some(), &prefilter.window);
+        self.tally.add(time, account.is_some(), &prefilter.window);
         if let Some(account) = account {
             self.near.note(&prefilter.near, account);
         }
