@@ -97,6 +97,14 @@ fn bytes_equal(word: u64, pattern: u64) -> u64 {
     !(((diff & LOW_SEVEN) + LOW_SEVEN) | diff | LOW_SEVEN)
 }
 
+/// `bytes` as the text of `piece` they are (`None` when they are not a part of it that starts and ends at
+/// characters' bounds). A piece checked as UTF-8 once gives its lines' and cells' text without a check of
+/// their own: cut at ASCII delimiters, quotes and newlines, they start and end at characters' bounds.
+pub fn text_within<'t>(piece: &'t str, bytes: &[u8]) -> Option<&'t str> {
+    let start = (bytes.as_ptr() as usize).checked_sub(piece.as_ptr() as usize)?;
+    piece.get(start..start.checked_add(bytes.len())?).filter(|text| text.as_ptr() == bytes.as_ptr())
+}
+
 /// `text` split at `delimiter` into `record`.
 pub fn split_plain_line(text: &[u8], delimiter: u8, record: &mut csv::ByteRecord) {
     record.clear();
@@ -445,6 +453,18 @@ mod tests {
                 prop_assert_eq!(&text[range], cells.get(index).copied().unwrap_or_default(), "cell {}", index);
             }
         }
+    }
+
+    #[test]
+    fn text_within_a_piece_is_found_only_where_it_lies() {
+        let piece = "ab,é\ncd";
+        let bytes = piece.as_bytes();
+        assert_eq!(text_within(piece, &bytes[3..5]), Some("é"));
+        assert_eq!(text_within(piece, &bytes[6..]), Some("cd"));
+        // Inside a character, or elsewhere in memory (even with the same content): not the piece's text.
+        assert_eq!(text_within(piece, &bytes[4..5]), None);
+        assert_eq!(text_within(piece, b"cd"), None);
+        assert_eq!(text_within(&piece[..2], &bytes[1..3]), None);
     }
 
     #[test]

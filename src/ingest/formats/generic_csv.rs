@@ -159,7 +159,7 @@ impl<'p> LogRecords<'p> {
     {
         // Splitting at an ASCII delimiter keeps every cell valid UTF-8 (and cuts at char boundaries) when
         // the line is.
-        let text = match self.piece.and_then(|piece| text_within(piece, text)) {
+        let text = match self.piece.and_then(|piece| csv_pieces::text_within(piece, text)) {
             Some(line) => line,
             None => std::str::from_utf8(text).ok()?,
         };
@@ -264,13 +264,6 @@ impl csv_pieces::RecordHandler for LogRecords<'_> {
     }
 }
 
-/// `bytes` as the text of `piece` they are (`None` when they are not a part of it that starts and ends at
-/// characters' bounds).
-fn text_within<'t>(piece: &'t str, bytes: &[u8]) -> Option<&'t str> {
-    let start = (bytes.as_ptr() as usize).checked_sub(piece.as_ptr() as usize)?;
-    piece.get(start..start.checked_add(bytes.len())?).filter(|text| text.as_ptr() == bytes.as_ptr())
-}
-
 /// The record re-joined with its delimiter, for the rejects file.
 fn raw_of(record: &csv::ByteRecord, delimiter: u8) -> Vec<u8> {
     let mut writer = csv::WriterBuilder::new().delimiter(delimiter).terminator(csv::Terminator::Any(b'\n')).from_writer(Vec::new());
@@ -314,18 +307,6 @@ mod tests {
         assert!(matches!(&out[0], Parsed::Rejected(r) if r.reason.contains("2 fields")));
         // An open quote runs to the end of the input, newline included: still the line it starts on.
         assert!(matches!(&out[2], Parsed::Rejected(r) if r.reason.contains("2 fields")));
-    }
-
-    #[test]
-    fn text_within_a_piece_is_found_only_where_it_lies() {
-        let piece = "ab,é\ncd";
-        let bytes = piece.as_bytes();
-        assert_eq!(text_within(piece, &bytes[3..5]), Some("é"));
-        assert_eq!(text_within(piece, &bytes[6..]), Some("cd"));
-        // Inside a character, or elsewhere in memory (even with the same content): not the piece's text.
-        assert_eq!(text_within(piece, &bytes[4..5]), None);
-        assert_eq!(text_within(piece, b"cd"), None);
-        assert_eq!(text_within(&piece[..2], &bytes[1..3]), None);
     }
 
     #[test]
