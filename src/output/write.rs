@@ -130,8 +130,8 @@ pub fn write(case: &Case, analysis: Analysis, outputs: &Outputs, rejects: Reject
     }
 
     // Everything is computed: write to temporary files, then rename them all. The people list is the longest
-    // to write (on this thread); the other outputs are written beside it, on the other core (written after
-    // the two lists, they were a tenth of the 1M benchmark's writing on one core).
+    // to write (on this thread); the other outputs are written beside it, on the other core (report.json,
+    // the jurisdictions and the actions waited on one core after the two lists).
     let excel = outputs.options.excel;
     let report_path = outputs.required(OutputRole::Report);
     let lists = outputs.path(OutputRole::NotificationList).zip(outputs.path(OutputRole::AffectedPeople));

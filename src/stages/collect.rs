@@ -1062,23 +1062,23 @@ pub fn touched_counts(collected: &Collected, case: &Case) -> BTreeMap<String, us
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::stages::testing;
 
     #[test]
     fn days_are_counted_as_chrono_writes_them() {
         let mut per_day = BTreeMap::new();
         for text in ["2019-06-03T10:00:00Z", "2019-06-03T23:59:59Z", "0001-01-01T00:00:00Z", "9999-12-31T23:59:59Z", "1969-12-31T23:59:59Z"] {
-            count_day(&mut per_day, &crate::stages::testing::t(text));
+            count_day(&mut per_day, &testing::t(text));
         }
         let far = chrono::DateTime::from_timestamp(300_000_000_000, 0).unwrap();
         count_day(&mut per_day, &far);
         let mut expected = BTreeMap::new();
-        for time in ["2019-06-03T10:00:00Z", "2019-06-03T23:59:59Z", "0001-01-01T00:00:00Z", "9999-12-31T23:59:59Z", "1969-12-31T23:59:59Z"].map(crate::stages::testing::t).into_iter().chain([far]) {
+        for time in ["2019-06-03T10:00:00Z", "2019-06-03T23:59:59Z", "0001-01-01T00:00:00Z", "9999-12-31T23:59:59Z", "1969-12-31T23:59:59Z"].map(testing::t).into_iter().chain([far]) {
             *expected.entry(time.format("%Y-%m-%d").to_string()).or_insert(0u64) += 1;
         }
         assert_eq!(per_day, expected);
         assert_eq!(per_day.get("2019-06-03"), Some(&2));
     }
-    use crate::stages::testing;
 
     fn quiet() -> Ui {
         Ui { quiet: true, color: false, progress: false }
