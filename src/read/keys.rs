@@ -33,37 +33,44 @@ pub fn key_hash(canonical: &str) -> u64 {
     foldhash::quality::FixedState::with_seed(0x6b65_7973).hash_one(canonical)
 }
 
-/// A sieve over a set of canonical keys, in front of the set: one bit of a small bitmap (16 to 32 bits a
-/// key) tells most keys outside the set that they are not in it; the others ("may hold") are then looked up
-/// in the set itself. A hash table of 68,000 touched customers is megabytes read at random for each of a
-/// million table rows, the bitmap a quarter of a megabyte that stays in the cache. Never says "no" to a key
-/// of the set.
+/// A sieve over a set of canonical keys, tested on every core against each row of a table: one bit of a
+/// small bitmap (16 to 32 bits a key) turns away most keys outside the set; the others are looked up by
+/// their 64-bit [`key_hash`] in a flat set of the keys' hashes. A hash table of 68,000 touched customers is
+/// megabytes read at random, and each key the bitmap let through was a cache miss or two there to reach the
+/// key's text; the bitmap is a quarter of a megabyte and the hashes half a megabyte. Never says "no" to a key
+/// of the set; says "yes" to a key outside it only when their 64-bit hashes are equal (about one in 2^64 for
+/// each pair), so what it lets through is checked against the keys themselves where it is handed over.
 pub struct KeySieve {
     bits: Vec<u64>,
     /// The bitmap's size in bits, less one (a power of two).
     mask: u64,
+    hashes: std::collections::HashSet<u64, foldhash::fast::FixedState>,
 }
 
 impl KeySieve {
     pub fn new<'k>(keys: impl ExactSizeIterator<Item = &'k str>) -> KeySieve {
         let size = (keys.len() * 16).next_power_of_two().max(1 << 12);
-        let mut sieve = KeySieve { bits: vec![0; size / 64], mask: size as u64 - 1 };
+        let mut sieve = KeySieve {
+            bits: vec![0; size / 64],
+            mask: size as u64 - 1,
+            hashes: std::collections::HashSet::with_capacity_and_hasher(keys.len(), foldhash::fast::FixedState::with_seed(0x7369_6576)),
+        };
         for key in keys {
-            let bit = sieve.bit(key);
+            let hash = key_hash(key);
+            let bit = hash & sieve.mask;
             sieve.bits[(bit / 64) as usize] |= 1 << (bit % 64);
+            sieve.hashes.insert(hash);
         }
         sieve
     }
 
-    /// Whether `key` (canonical) may be one of the set's: false only for keys not in it.
+    /// Whether `key` (canonical) may be one of the set's: true for every key of the set, and for another only
+    /// when its hash is a key's.
     pub fn may_hold(&self, key: &str) -> bool {
-        let bit = self.bit(key);
-        self.bits[(bit / 64) as usize] & (1 << (bit % 64)) != 0
-    }
-
-    fn bit(&self, key: &str) -> u64 {
-        use std::hash::BuildHasher;
-        foldhash::fast::FixedState::with_seed(0x7369_6576).hash_one(key) & self.mask
+        let hash = key_hash(key);
+        // (The hash's low bits choose the bit: foldhash's are as good as any.)
+        let bit = hash & self.mask;
+        self.bits[(bit / 64) as usize] & (1 << (bit % 64)) != 0 && self.hashes.contains(&hash)
     }
 }
 

@@ -174,11 +174,8 @@ pub fn resolve(case: &Case, collected: &Collected, on_row: &mut dyn FnMut(TableI
         resolved.customers.reserve_exact(per_customer.len());
         let mut check = key_check(case, customers);
         let sieve = KeySieve::new(per_customer.keys().map(String::as_str));
-        // (An empty set's sieve turns every key away.)
-        let wanted = |raw: &str| {
-            let key = customers.canonical_key(raw);
-            sieve.may_hold(&key) && per_customer.contains_key(key.as_ref())
-        };
+        // (An empty set's sieve turns every key away.) What it lets through is checked below.
+        let wanted = |raw: &str| sieve.may_hold(&customers.canonical_key(raw));
         let keys = KeyFilter {
             column: customers.key_index,
             wanted: &wanted,
@@ -188,7 +185,8 @@ pub fn resolve(case: &Case, collected: &Collected, on_row: &mut dyn FnMut(TableI
         stats.rows_read = customers.file.for_each_row_with_key(keys, |line, row| {
             let raw = &row[customers.key_index];
             let key = customers.canonical_key(raw);
-            let (touched_key, touch) = per_customer.get_key_value(key.as_ref()).expect("wanted rows are touched");
+            // A row whose key only has the hash of a touched key's (see `KeySieve`) is no customer reached.
+            let Some((touched_key, touch)) = per_customer.get_key_value(key.as_ref()) else { return Ok(()) };
             on_row(CUSTOMERS, row, touch);
             let roles = schema
                 .roles
@@ -367,13 +365,15 @@ fn linked_customers_checked<'k>(
         return Ok((links, 0));
     }
     let sieve = KeySieve::new(wanted.iter().copied());
-    let is_wanted = |raw: &str| {
-        let key = spec.canonical_key(raw);
-        sieve.may_hold(&key) && wanted.contains(key.as_ref())
-    };
+    // What the sieve lets through is checked below.
+    let is_wanted = |raw: &str| sieve.may_hold(&spec.canonical_key(raw));
     let keys = KeyFilter { column: spec.key_index, wanted: &is_wanted, check: check.map(|c| (c, spec.key_type)), key_hashes: None };
     let rows_read = spec.file.for_each_row_with_key(keys, |_, row| {
         let key = spec.canonical_key(&row[spec.key_index]);
+        // A row whose key only has the hash of a wanted key's (see `KeySieve`) is not wanted.
+        if !wanted.contains(key.as_ref()) {
+            return Ok(());
+        }
         on_row(&key, row);
         let customer = customer_key_type.canonical(&row[customer_col]);
         if !customer.is_empty() {
