@@ -390,14 +390,15 @@ impl csv_pieces::RecordHandler for PieceRows<'_, '_, '_> {
                 return;
             }
         }
-        let key_cell = |key: usize| std::str::from_utf8(&record[key]).expect("every field is valid UTF-8 (checked above)");
-        match self.table.key {
-            Some(key) if !self.wanted(key_cell(key)) => self.pass(key_cell(key), line, sink),
-            _ => {
-                let record = csv::StringRecord::from_byte_record(record.clone()).expect("every field is valid UTF-8 (checked above)");
-                sink(TableItem::Row { line, record });
+        if let Some(key) = self.table.key {
+            let key = std::str::from_utf8(&record[key]).expect("every field is valid UTF-8 (checked above)");
+            if !self.wanted(key) {
+                self.pass(key, line, sink);
+                return;
             }
         }
+        let record = csv::StringRecord::from_byte_record(record.clone()).expect("every field is valid UTF-8 (checked above)");
+        sink(TableItem::Row { line, record });
     }
 
     fn plain_line(&mut self, text: &[u8], line: u64, scratch: &mut csv::ByteRecord, sink: &mut dyn FnMut(TableItem)) {
