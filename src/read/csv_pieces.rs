@@ -7,6 +7,7 @@
 
 use std::io::Read;
 
+use crate::read::line_scan::{LineScanner, LineShape};
 use crate::read::lines::NewlineTracking;
 use crate::read::pieces::{ChunkEnd, LineNumbered};
 
@@ -17,9 +18,10 @@ pub trait RecordHandler {
     fn delimiter(&self) -> u8;
     /// A record and the line it starts on (blank lines are skipped before it, as the csv reader does).
     fn record(&mut self, record: &csv::ByteRecord, line: u64, sink: &mut dyn FnMut(Self::Item));
-    /// A line without quotes or carriage returns, which is one record: by default split at the delimiter
-    /// into `scratch` and handed to [`RecordHandler::record`].
-    fn plain_line(&mut self, text: &[u8], line: u64, scratch: &mut csv::ByteRecord, sink: &mut dyn FnMut(Self::Item)) {
+    /// A line without quotes or carriage returns, which is one record (`shape`: its cells, see
+    /// [`LineShape::cells`]): by default split at the delimiter into `scratch` and handed to
+    /// [`RecordHandler::record`].
+    fn plain_line(&mut self, text: &[u8], _shape: &LineShape, line: u64, scratch: &mut csv::ByteRecord, sink: &mut dyn FnMut(Self::Item)) {
         split_plain_line(text, self.delimiter(), scratch);
         self.record(scratch, line, sink);
     }
@@ -169,13 +171,11 @@ pub fn read_records<H: RecordHandler>(
 /// into `lookahead` for one that goes on past `own`; see `read::pieces::ChunkParser::parse_chunk`.
 /// With the newlines of `own` when it was read line by line (see `ChunkParser::parse_chunk_counted`).
 pub fn parse_chunk<H: RecordHandler>(handler: &mut H, own: &[u8], lookahead: &[u8], first: bool, sink: &mut dyn FnMut(H::Item)) -> (ChunkEnd, Option<u64>) {
-    // Most pieces have neither quotes nor carriage returns: then no line needs looking at for them.
-    let plain_piece = memchr::memchr2(b'"', b'\r', own).is_none();
     if first {
         // The header (and a byte-order mark) are the csv reader's.
         (with_reader(handler, own, lookahead, first, sink), None)
     } else {
-        plain_lines(handler, own, lookahead, plain_piece, sink)
+        plain_lines(handler, own, lookahead, sink)
     }
 }
 
@@ -269,13 +269,15 @@ fn scan_quoted_record(text: &[u8], delimiter: u8, mut field: impl FnMut(std::ops
     }
 }
 
-/// [`parse_chunk`] for a piece after the first, line by line (`plain_piece`: `own` has neither quotes nor
-/// carriage returns), with `own`'s newlines when the lines went to its end.
-fn plain_lines<H: RecordHandler>(handler: &mut H, own: &[u8], lookahead: &[u8], plain_piece: bool, sink: &mut dyn FnMut(H::Item)) -> (ChunkEnd, Option<u64>) {
+/// [`parse_chunk`] for a piece after the first, line by line, with `own`'s newlines when the lines went to
+/// its end.
+fn plain_lines<H: RecordHandler>(handler: &mut H, own: &[u8], lookahead: &[u8], sink: &mut dyn FnMut(H::Item)) -> (ChunkEnd, Option<u64>) {
     let mut record = csv::ByteRecord::new();
     let (mut pos, mut line, mut own_readers) = (0usize, 1u64, 0usize);
+    let scanner = LineScanner::new(own, handler.delimiter());
+    let mut shape = LineShape::default();
     while pos < own.len() {
-        let Some(length) = memchr::memchr(b'\n', &own[pos..]) else {
+        let Some((length, special)) = scanner.line(&own[pos..], &mut shape) else {
             // The input's last line, without a newline: the csv reader's.
             handler.flush(sink);
             return (shifted(handler, line, sink, |handler, sink| with_reader(handler, &own[pos..], lookahead, false, sink)), None);
@@ -284,7 +286,7 @@ fn plain_lines<H: RecordHandler>(handler: &mut H, own: &[u8], lookahead: &[u8], 
         if let Some(body) = text.strip_suffix(b"\r") {
             text = body;
         }
-        if !plain_piece && memchr::memchr2(b'"', b'\r', text).is_some() {
+        if special {
             if let Some(end) = handler.quoted_record(&own[pos..], line, &mut record, sink) {
                 // The record's newline, and those inside its quoted fields.
                 line += 1 + if end > length { memchr::memchr_iter(b'\n', &own[pos + length..pos + end]).count() as u64 } else { 0 };
@@ -316,7 +318,7 @@ fn plain_lines<H: RecordHandler>(handler: &mut H, own: &[u8], lookahead: &[u8], 
         }
         if !text.is_empty() {
             // The csv reader skips empty lines; any other line is a record.
-            handler.plain_line(text, line, &mut record, sink);
+            handler.plain_line(text, &shape, line, &mut record, sink);
         }
         pos += length + 1;
         line += 1;

@@ -8,6 +8,7 @@ pub mod encoding;
 pub mod input;
 pub mod json_array;
 pub mod keys;
+pub mod line_scan;
 pub mod lines;
 pub mod near;
 pub mod parquet;

@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use crate::read::encoding::TextEncoding;
 use crate::error::{Error, Result};
 use crate::read::csv_pieces;
+use crate::read::line_scan::LineShape;
 use crate::read::pieces::{ChunkEnd, ChunkParser, LineNumbered};
 use crate::read::input;
 use crate::read::json_array::JsonRows;
@@ -401,11 +402,11 @@ impl csv_pieces::RecordHandler for PieceRows<'_, '_, '_> {
         sink(TableItem::Row { line, record });
     }
 
-    fn plain_line(&mut self, text: &[u8], line: u64, scratch: &mut csv::ByteRecord, sink: &mut dyn FnMut(TableItem)) {
+    fn plain_line(&mut self, text: &[u8], shape: &LineShape, line: u64, scratch: &mut csv::ByteRecord, sink: &mut dyn FnMut(TableItem)) {
         // A well-formed row whose key is not wanted is passed over from its key cell alone; splitting at
         // an ASCII delimiter keeps every cell valid UTF-8 when the line is.
         if let Some(key) = self.table.key {
-            let (cells, [cell]) = csv_pieces::plain_cells(text, self.table.delimiter, [key]);
+            let (cells, [cell]) = shape.cells(text, self.table.delimiter, [key]);
             if self.passed_over(text, cells, cell, line, sink) {
                 return;
             }

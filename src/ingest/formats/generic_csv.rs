@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 use std::io::BufRead;
 
 use crate::read::csv_pieces;
+use crate::read::line_scan::LineShape;
 use crate::ingest::mapping;
 use crate::ingest::mapping::{FieldMap, MappedValues};
 use crate::ingest::prefilter::{AccountsOfInterest, OtherAccountsTally};
@@ -153,7 +154,7 @@ impl<'p> LogRecords<'p> {
 
     /// The time of a plain line that is another account's well-formed record, and its account (if it
     /// names one); `None` for any other line.
-    fn other_account_time<'t>(&self, text: &'t [u8], wanted: &[String]) -> Option<(UnixTime, Option<&'t str>)>
+    fn other_account_time<'t>(&self, text: &'t [u8], shape: &LineShape, wanted: &[String]) -> Option<(UnixTime, Option<&'t str>)>
     where
         'p: 't,
     {
@@ -163,7 +164,7 @@ impl<'p> LogRecords<'p> {
             Some(line) => line,
             None => std::str::from_utf8(text).ok()?,
         };
-        let (cells, [time, actor]) = csv_pieces::plain_cells(text.as_bytes(), self.parser.delimiter, [self.time, self.actor]);
+        let (cells, [time, actor]) = shape.cells(text.as_bytes(), self.parser.delimiter, [self.time, self.actor]);
         if cells != self.parser.columns.len() {
             return None;
         }
@@ -192,10 +193,10 @@ impl csv_pieces::RecordHandler for LogRecords<'_> {
     /// account's well-formed record is counted from its time and account cells alone; anything else (a
     /// wanted account, a wrong field count, invalid UTF-8, an unreadable time) is split and goes through
     /// [`RecordHandler::record`], which says what is wrong with it.
-    fn plain_line(&mut self, text: &[u8], line: u64, record: &mut csv::ByteRecord, sink: &mut dyn FnMut(Parsed)) {
+    fn plain_line(&mut self, text: &[u8], shape: &LineShape, line: u64, record: &mut csv::ByteRecord, sink: &mut dyn FnMut(Parsed)) {
         let parser = self.parser;
         if let Some(prefilter) = &parser.prefilter {
-            if let Some((time, account)) = self.other_account_time(text, &prefilter.wanted) {
+            if let Some((time, account)) = self.other_account_time(text, shape, &prefilter.wanted) {
                 self.count_other(time, account, prefilter, sink);
                 return;
             }
