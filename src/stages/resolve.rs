@@ -121,24 +121,18 @@ pub fn resolve(case: &Case, collected: &Collected, on_row: &mut dyn FnMut(TableI
         let translated = by_second_ids(spec, touched, &mut stats)?;
         let touched = translated.as_ref().unwrap_or(touched);
         let mut check = key_check(case, spec);
-        let mut show = |key: &str, row: &csv::StringRecord| {
-            if let Some(touch) = touched.get(key) {
-                on_row(table_id, row, touch);
-            }
-        };
+        let mut show = |row: &csv::StringRecord, touch: &&Touch| on_row(table_id, row, touch);
         // Each touched row's customer takes the row's touch as the row is read (once per key and customer),
         // not after the table: the main thread has room while the table is read on every core, and after
         // it the customers' read waited for the merge, on one core.
-        let mut link = |key: &str, customer: &str| {
-            let touch = &touched[key];
-            match per_customer.get_mut(customer) {
-                Some(t) => t.merge(touch),
-                None => {
-                    per_customer.insert(customer.to_string(), touch.clone());
-                }
+        let mut link = |customer: &str, touch: &&Touch| match per_customer.get_mut(customer) {
+            Some(t) => t.merge(touch),
+            None => {
+                per_customer.insert(customer.to_string(), (*touch).clone());
             }
         };
-        let (links, rows_read) = linked_customers_checked(spec, schema.customers().key_type, touched.keys().map(String::as_str), Some(&mut check), &mut show, &mut link)?;
+        let keys = touched.iter().map(|(key, touch)| (key.as_str(), touch));
+        let (links, rows_read) = linked_customers_checked(spec, schema.customers().key_type, keys, Some(&mut check), &mut show, &mut link)?;
         stats.rows_read = rows_read;
         if !check.is_clean() {
             resolved.key_checks.push(check);
@@ -146,7 +140,7 @@ pub fn resolve(case: &Case, collected: &Collected, on_row: &mut dyn FnMut(TableI
         for (key, touch) in touched {
             let named = touch.grade == Grade::Named;
             stats.keys_named += usize::from(named);
-            if !links.contains_key(key) {
+            if !links.contains_key(key.as_str()) {
                 stats.keys_unresolved += 1;
                 stats.keys_named_unresolved += usize::from(named);
                 resolved.unresolved_keys.push(unresolved(&spec.name, key, touch, "no row with this key, or the row has no customer"));
@@ -345,42 +339,43 @@ pub fn linked_customers<'k>(
     customer_key_type: KeyType,
     keys: impl IntoIterator<Item = &'k str>,
 ) -> Result<(HashMap<String, Vec<String>>, u64)> {
-    linked_customers_checked(spec, customer_key_type, keys, None, &mut |_, _| {}, &mut |_, _| {})
+    let keys = keys.into_iter().map(|key| (key, ()));
+    let (links, rows_read) = linked_customers_checked(spec, customer_key_type, keys, None, &mut |_, _| {}, &mut |_, _| {})?;
+    Ok((links.into_iter().map(|(key, customers)| (key.to_string(), customers)).collect(), rows_read))
 }
 
-/// As [`linked_customers`], noting the table's key problems in `check`, showing `on_row` each row with
-/// one of `keys` (with its key) and `on_link` each key and customer when the key is first seen with it.
-fn linked_customers_checked<'k>(
+/// As [`linked_customers`], for `keys` given with a value each (a touched key's touch): notes the table's
+/// key problems in `check`, shows `on_row` each row with one of `keys` (with its key's value) and `on_link`
+/// each customer when a key is first seen with it (with the key's value). The links are by the keys given.
+fn linked_customers_checked<'k, V>(
     spec: &TableSpec,
     customer_key_type: KeyType,
-    keys: impl IntoIterator<Item = &'k str>,
+    keys: impl IntoIterator<Item = (&'k str, V)>,
     check: Option<&mut KeyCheck>,
-    on_row: &mut dyn FnMut(&str, &csv::StringRecord),
-    on_link: &mut dyn FnMut(&str, &str),
-) -> Result<(HashMap<String, Vec<String>>, u64)> {
+    on_row: &mut dyn FnMut(&csv::StringRecord, &V),
+    on_link: &mut dyn FnMut(&str, &V),
+) -> Result<(HashMap<&'k str, Vec<String>>, u64)> {
     let (_, customer_col) = spec.customer_column.clone().expect("linked tables have a customer column");
-    let wanted: HashSet<&str> = keys.into_iter().collect();
-    let mut links: HashMap<String, Vec<String>> = HashMap::new();
+    // The keys and their values, looked up once per row read (not again by the callers for the value).
+    let wanted: HashMap<&'k str, V> = keys.into_iter().collect();
+    let mut links: HashMap<&'k str, Vec<String>> = HashMap::new();
     if wanted.is_empty() {
         return Ok((links, 0));
     }
-    let sieve = KeySieve::new(wanted.iter().copied());
+    let sieve = KeySieve::new(wanted.keys().copied());
     // What the sieve lets through is checked below.
     let is_wanted = |raw: &str| sieve.may_hold(&spec.canonical_key(raw));
     let keys = KeyFilter { column: spec.key_index, wanted: &is_wanted, check: check.map(|c| (c, spec.key_type)), key_hashes: None };
     let rows_read = spec.file.for_each_row_with_key(keys, |_, row| {
-        let key = spec.canonical_key(&row[spec.key_index]);
         // A row whose key only has the hash of a wanted key's (see `KeySieve`) is not wanted.
-        if !wanted.contains(key.as_ref()) {
-            return Ok(());
-        }
-        on_row(&key, row);
+        let Some((&key, value)) = wanted.get_key_value(spec.canonical_key(&row[spec.key_index]).as_ref()) else { return Ok(()) };
+        on_row(row, value);
         let customer = customer_key_type.canonical(&row[customer_col]);
         if !customer.is_empty() {
-            let list = links.entry(key.to_string()).or_default();
+            let list = links.entry(key).or_default();
             if !list.iter().any(|c| c.as_str() == customer.as_ref()) {
-                on_link(&key, &customer);
-                list.push(customer.to_string());
+                on_link(&customer, value);
+                list.push(customer.into_owned());
                 list.sort();
             }
         }
