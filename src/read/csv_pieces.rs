@@ -44,61 +44,6 @@ pub fn split_and_handle<H: RecordHandler + ?Sized>(handler: &mut H, text: &[u8],
     Some(end)
 }
 
-/// The cells of a plain line (see [`RecordHandler::plain_line`]) at the indexes `at`, as byte ranges of
-/// `text`, and the number of cells the line has. A cell index beyond the line's last cell gives an empty
-/// range.
-pub fn plain_cells<const N: usize>(text: &[u8], delimiter: u8, at: [usize; N]) -> (usize, [std::ops::Range<usize>; N]) {
-    let mut found = std::array::from_fn(|_| 0..0);
-    let last = at.iter().copied().max().unwrap_or(0);
-    let note = |found: &mut [std::ops::Range<usize>; N], cell: usize, range: std::ops::Range<usize>| {
-        for (found, index) in found.iter_mut().zip(at) {
-            if index == cell {
-                *found = range.clone();
-            }
-        }
-    };
-    // Delimiters are found eight bytes at a time (a log line is tens of bytes with a delimiter every few,
-    // where memchr's setup per call cost more than the search: a quarter of the log's parsing, perf); past
-    // the last cell asked for, they are only counted.
-    let pattern = u64::from_ne_bytes([delimiter; 8]);
-    // Cells ended by a delimiter so far, and where the next one starts.
-    let (mut ended, mut start) = (0usize, 0usize);
-    let mut words = text.chunks_exact(8);
-    let mut base = 0;
-    for word in words.by_ref() {
-        let mut hits = bytes_equal(u64::from_le_bytes(word.try_into().expect("eight bytes")), pattern);
-        if ended > last {
-            ended += hits.count_ones() as usize;
-        } else {
-            while hits != 0 {
-                let end = base + hits.trailing_zeros() as usize / 8;
-                note(&mut found, ended, start..end);
-                (ended, start) = (ended + 1, end + 1);
-                hits &= hits - 1;
-            }
-        }
-        base += 8;
-    }
-    for (i, byte) in words.remainder().iter().enumerate() {
-        if *byte == delimiter {
-            note(&mut found, ended, start..base + i);
-            (ended, start) = (ended + 1, base + i + 1);
-        }
-    }
-    note(&mut found, ended, start..text.len());
-    (ended + 1, found)
-}
-
-/// The high bit of each byte of `word` equal to that byte of `pattern`, the other bits clear.
-#[inline]
-fn bytes_equal(word: u64, pattern: u64) -> u64 {
-    const LOW_SEVEN: u64 = 0x7f7f_7f7f_7f7f_7f7f;
-    let diff = word ^ pattern;
-    // A byte's high bit is set after the addition when its low seven bits are not all zero (no carry leaves
-    // a byte): with the byte's own high bit, set for every byte that differs.
-    !(((diff & LOW_SEVEN) + LOW_SEVEN) | diff | LOW_SEVEN)
-}
-
 /// `bytes` as the text of `piece` they are (`None` when they are not a part of it that starts and ends at
 /// characters' bounds). A piece checked as UTF-8 once gives its lines' and cells' text without a check of
 /// their own: cut at ASCII delimiters, quotes and newlines, they start and end at characters' bounds.
@@ -439,24 +384,6 @@ mod tests {
         }
     }
 
-    proptest! {
-        #![proptest_config(ProptestConfig::with_cases(2048))]
-        /// The cells found eight bytes at a time are the line's cells split at the delimiter.
-        #[test]
-        fn plain_cells_are_the_cells_split_at_the_delimiter(
-            text in proptest::collection::vec(prop_oneof![Just(b','), Just(b'a'), Just(0x80u8), Just(0xacu8), Just(b'\t'), Just(0u8), Just(0xffu8)], 0..80),
-            at in proptest::array::uniform3(0usize..14),
-            delimiter in prop_oneof![Just(b','), Just(b'\t')],
-        ) {
-            let cells: Vec<&[u8]> = text.split(|b| *b == delimiter).collect();
-            let (count, found) = plain_cells(&text, delimiter, at);
-            prop_assert_eq!(count, cells.len());
-            for (range, index) in found.into_iter().zip(at) {
-                prop_assert_eq!(&text[range], cells.get(index).copied().unwrap_or_default(), "cell {}", index);
-            }
-        }
-    }
-
     #[test]
     fn text_within_a_piece_is_found_only_where_it_lies() {
         let piece = "ab,é\ncd";
@@ -469,16 +396,4 @@ mod tests {
         assert_eq!(text_within(&piece[..2], &bytes[1..3]), None);
     }
 
-    #[test]
-    fn plain_cells_finds_the_cells_asked_for_and_counts_all() {
-        let text = b"t,a,b,,c";
-        let (cells, [first, fourth]) = plain_cells(text, b',', [0, 3]);
-        assert_eq!((cells, &text[first], &text[fourth]), (5, &b"t"[..], &b""[..]));
-        let (cells, [last]) = plain_cells(text, b',', [4]);
-        assert_eq!((cells, &text[last]), (5, &b"c"[..]));
-        // A line shorter than the index asked for: its real count, an empty cell.
-        let (cells, [beyond]) = plain_cells(b"x,y", b',', [5]);
-        assert_eq!((cells, beyond), (2, 0..0));
-        assert_eq!(plain_cells(b"", b',', [0]).0, 1);
-    }
 }
