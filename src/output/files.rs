@@ -219,10 +219,13 @@ pub fn neutralise(cell: &str) -> std::borrow::Cow<'_, str> {
     if !matches!(first, '=' | '+' | '-' | '@' | '\t' | '\r') {
         return cell.into();
     }
-    let safe = SAFE.get_or_init(|| Regex::new(SAFE_PATTERN).expect("static regex"));
     // (An ASCII cell, every phone number written: the pattern read without the regex, about a tenth of
     // writing the people list.)
-    let plain = if cell.is_ascii() { plain_number_or_phone(cell.as_bytes()) } else { safe.is_match(cell) };
+    let plain = if cell.is_ascii() {
+        plain_number_or_phone(cell.as_bytes())
+    } else {
+        SAFE.get_or_init(|| Regex::new(SAFE_PATTERN).expect("static regex")).is_match(cell)
+    };
     if plain || is_phone_list(cell) {
         cell.into()
     } else {
