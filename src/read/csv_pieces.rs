@@ -44,10 +44,18 @@ pub fn split_and_handle<H: RecordHandler + ?Sized>(handler: &mut H, text: &[u8],
     Some(end)
 }
 
+/// `bytes`, a line of a piece or a part of one, as text (`None` where it is not valid UTF-8): taken from
+/// `piece` without a check of its own where it lies in it (the piece, where it is valid UTF-8, checked once),
+/// else checked here.
+#[inline]
+pub fn line_text<'t>(piece: Option<&'t str>, bytes: &'t [u8]) -> Option<&'t str> {
+    piece.and_then(|piece| text_within(piece, bytes)).or_else(|| std::str::from_utf8(bytes).ok())
+}
+
 /// `bytes` as the text of `piece` they are (`None` when they are not a part of it that starts and ends at
 /// characters' bounds). A piece checked as UTF-8 once gives its lines' and cells' text without a check of
 /// their own: cut at ASCII delimiters, quotes and newlines, they start and end at characters' bounds.
-pub fn text_within<'t>(piece: &'t str, bytes: &[u8]) -> Option<&'t str> {
+fn text_within<'t>(piece: &'t str, bytes: &[u8]) -> Option<&'t str> {
     let start = (bytes.as_ptr() as usize).checked_sub(piece.as_ptr() as usize)?;
     piece.get(start..start.checked_add(bytes.len())?).filter(|text| text.as_ptr() == bytes.as_ptr())
 }
@@ -394,6 +402,11 @@ mod tests {
         assert_eq!(text_within(piece, &bytes[4..5]), None);
         assert_eq!(text_within(piece, b"cd"), None);
         assert_eq!(text_within(&piece[..2], &bytes[1..3]), None);
+        // Outside the piece (or without one), the bytes are checked themselves.
+        assert_eq!(line_text(Some(piece), b"cd"), Some("cd"));
+        assert_eq!(line_text(None, &bytes[3..5]), Some("\u{e9}"));
+        assert_eq!(line_text(Some(piece), &bytes[4..5]), None);
+        assert_eq!(line_text(None, b"Zo\xeb"), None);
     }
 
 }

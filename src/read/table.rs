@@ -337,13 +337,7 @@ impl PieceRows<'_, '_, '_> {
         if cells != self.table.columns {
             return false;
         }
-        let text = match self.piece.and_then(|piece| csv_pieces::text_within(piece, record)) {
-            Some(text) => text,
-            None => match std::str::from_utf8(record) {
-                Ok(text) => text,
-                Err(_) => return false,
-            },
-        };
+        let Some(text) = csv_pieces::line_text(self.piece, record) else { return false };
         // (Cut at ASCII delimiters, the key cell starts and ends at characters' bounds.)
         let Some(key) = text.get(key) else { return false };
         if self.wanted(key) {

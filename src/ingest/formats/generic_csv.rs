@@ -160,10 +160,7 @@ impl<'p> LogRecords<'p> {
     {
         // Splitting at an ASCII delimiter keeps every cell valid UTF-8 (and cuts at char boundaries) when
         // the line is.
-        let text = match self.piece.and_then(|piece| csv_pieces::text_within(piece, text)) {
-            Some(line) => line,
-            None => std::str::from_utf8(text).ok()?,
-        };
+        let text = csv_pieces::line_text(self.piece, text)?;
         let (cells, [time, actor]) = shape.cells(text.as_bytes(), self.parser.delimiter, [self.time, self.actor]);
         if cells != self.parser.columns.len() {
             return None;
