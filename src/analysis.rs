@@ -14,15 +14,17 @@
 //! 7. [`legal`](crate::legal::evaluate): people, jurisdictions, duties, the statement.
 //!
 //! [`analyze`] returns an [`Analysis`] value and writes nothing but the rejects (through the sink it is
-//! given); [`crate::output`] writes it.
+//! given); [`crate::output`] writes it. The people list, the longest output, is handed over as soon as the
+//! legal stage has it final ([`PeopleFinal`]), so that its writing can start while the stage goes on.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use crate::case::Case;
 use crate::coverage::report::CoverageReport;
 use crate::error::{Error, Result};
 use crate::ingest::event::Rejection;
-use crate::legal::report::{Options as LegalOptions, Outcome};
+use crate::legal::report::{Options as LegalOptions, Outcome, Person};
 use crate::legal::rules::RuleSet;
 use crate::stages::collect::{self, Collected, RejectSink};
 use crate::stages::exposure::{self, CustomerExposure, ExposureSummary};
@@ -61,17 +63,27 @@ pub struct Analysis {
     pub warnings: Vec<Warning>,
 }
 
+/// Told of the people list once it is final, before the legal stage makes its summaries from it.
+pub type PeopleFinal<'a> = &'a mut dyn FnMut(&Arc<Vec<Person>>);
+
 /// Where the analysis gets collect's result: the logs read here, or parts merged (`analyze --parts`).
 pub type Collect<'a> = &'a mut dyn FnMut(&Case, &Ui, &mut dyn RejectSink) -> Result<Collected>;
 
 /// Runs the stages in order. Rejected records go to `rejects` as they are read.
 pub fn analyze(case: &Case, settings: &Settings, rejects: &mut dyn RejectSink, ui: &Ui) -> Result<Analysis> {
-    analyze_from(case, settings, rejects, ui, &mut |case, ui, sink| collect::collect(case, ui, sink))
+    analyze_from(case, settings, rejects, ui, &mut |case, ui, sink| collect::collect(case, ui, sink), &mut |_| {})
 }
 
 /// As [`analyze`], with collect's result from `collect` (which sends the rejected records to the sink it is
-/// given, in file order).
-pub fn analyze_from(case: &Case, settings: &Settings, rejects: &mut dyn RejectSink, ui: &Ui, collect: Collect<'_>) -> Result<Analysis> {
+/// given, in file order), and `people_final` told of the people list when it is final.
+pub fn analyze_from(
+    case: &Case,
+    settings: &Settings,
+    rejects: &mut dyn RejectSink,
+    ui: &Ui,
+    collect: Collect<'_>,
+    people_final: PeopleFinal<'_>,
+) -> Result<Analysis> {
     let mut clock = Stopwatch::start();
     let rules = RuleSet::load(settings.legal.rules.as_deref())?;
     let mut counted = CountingSink { inner: rejects, count: 0, first: None };
@@ -131,7 +143,7 @@ pub fn analyze_from(case: &Case, settings: &Settings, rejects: &mut dyn RejectSi
         return Err(Error::Strict(warnings::strict_message(&warnings)));
     }
 
-    let legal = crate::legal::evaluate::evaluate(case, &rows, &summary, &findings, scanned, &value_guesses, &rules, &settings.legal);
+    let legal = crate::legal::evaluate::evaluate(case, &rows, &summary, &findings, scanned, &value_guesses, &rules, &settings.legal, people_final);
     drop(phase);
     clock.lap("legal");
 

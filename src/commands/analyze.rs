@@ -100,14 +100,17 @@ pub fn analyze_and_write_from(case: &Case, settings: &Settings, outputs: &Output
             crate::output::manifest::case_and_tables(case, manifest_dir)
         });
         let mut rejects = outputs.rejects()?;
-        let analysis = analysis::analyze_from(case, settings, &mut rejects, ui, collect)?;
+        // The people list is written from when it is final, while the legal stage makes its summaries and
+        // the other outputs are written (it is the longest to write).
+        let mut people_writing = None;
+        let analysis = analysis::analyze_from(case, settings, &mut rejects, ui, collect, &mut |people| people_writing = write::start_people(outputs, people))?;
         let record = RunRecord {
             started_at,
             rules_source: settings.legal.rules.as_ref().map_or("built-in".to_string(), |p| p.display().to_string()),
             case_and_tables: case_and_tables.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic))?,
         };
         let _phase = ui.phase("writing outputs");
-        write::write(case, analysis, outputs, rejects, record)
+        write::write(case, analysis, outputs, rejects, record, people_writing)
     })?;
     if report.totals.records_rejected > 0 {
         if let Some(path) = outputs.path(OutputRole::Rejects) {

@@ -3,6 +3,7 @@
 //! why, by when and whom else to tell; a per-jurisdiction summary; and the statement.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
 
 use chrono::NaiveDate;
 use rayon::prelude::*;
@@ -221,6 +222,7 @@ pub fn evaluate(
     value_guesses: &ValueGuesses,
     rules: &RuleSet,
     options: &Options,
+    people_final: &mut dyn FnMut(&Arc<Vec<Person>>),
 ) -> Outcome {
     let free_text = FreeTextByCustomer::new(findings);
     let located = locate(rows);
@@ -248,6 +250,9 @@ pub fn evaluate(
     persons.par_iter_mut().enumerate().for_each(|(i, p)| p.person_id = format!("P{:0width$}", i + 1));
     let jurisdictions = summarise(&persons, &person_of, rules, &case.clock, breach_date);
     fill_regulators(&mut persons, &jurisdictions, rules);
+    // The people are final: `people_final` may start writing them while the report is made from them.
+    let persons = Arc::new(persons);
+    people_final(&persons);
     let report = summarise_report(case, rows, summary, findings, columns_scanned, rules, options, &persons, &free_text, located.rows_jurisdiction_from, merges, jurisdictions);
     Outcome { people: persons, report }
 }

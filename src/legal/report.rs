@@ -3,6 +3,7 @@
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use chrono::NaiveDate;
 use serde::Serialize;
@@ -198,6 +199,7 @@ pub struct LegalReport {
 
 /// What the legal stage computed.
 pub struct Outcome {
-    pub people: Vec<Person>,
+    /// Shared: the output layer writes the people list while the stage makes its summaries.
+    pub people: Arc<Vec<Person>>,
     pub report: LegalReport,
 }

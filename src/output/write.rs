@@ -4,10 +4,12 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use crate::analysis::Analysis;
 use crate::case::Case;
 use crate::error::{Error, Result};
+use crate::legal::report::Person;
 use crate::output::files::{check_writable, commit_all, AtomicFile};
 use crate::output::manifest::{self, FileEntry};
 use crate::output::rejects::RejectsWriter;
@@ -105,7 +107,10 @@ pub struct RunRecord {
 
 /// Builds report.json from the analysis and writes every output of the plan, then the manifest; all are
 /// renamed into place together. Returns the report (for the summary).
-pub fn write(case: &Case, analysis: Analysis, outputs: &Outputs, rejects: Rejects, run: RunRecord) -> Result<Report> {
+///
+/// `people_writing`: the people list's writing, when [`start_people`] started it during the analysis; else
+/// it is started here.
+pub fn write(case: &Case, analysis: Analysis, outputs: &Outputs, rejects: Rejects, run: RunRecord, people_writing: Option<PeopleWriting>) -> Result<Report> {
     let mut clock = crate::timings::Stopwatch::start();
     let Analysis { mut collected, replayed, resolved, rows, exposure, coverage, mut legal, rules, table_rows, rejected: _, warnings } = analysis;
     // The touched keys (all read by now) go with what is freed in the background at the end: freed as the
@@ -129,54 +134,40 @@ pub fn write(case: &Case, analysis: Analysis, outputs: &Outputs, rejects: Reject
         crate::output::redact::redact(&mut report);
     }
 
-    // Everything is computed: write to temporary files, then rename them all. The people list is the longest
-    // to write (on this thread); the other outputs are written beside it, on the other core (report.json,
-    // the jurisdictions and the actions waited on one core after the two lists).
+    // Everything is computed: write to temporary files, then rename them all. The people list, the longest
+    // to write, is usually being written on a thread of its own already (started when the legal stage had it
+    // final); the other outputs are written here meanwhile.
     let excel = outputs.options.excel;
+    let people_writing = people_writing.or_else(|| start_people(outputs, &legal.people));
     let report_path = outputs.required(OutputRole::Report);
-    let lists = outputs.path(OutputRole::NotificationList).zip(outputs.path(OutputRole::AffectedPeople));
-    let (people_file, others) = std::thread::scope(|scope| {
-        let others = scope.spawn(|| -> Result<Vec<(OutputRole, AtomicFile)>> {
-            let mut files = Vec::new();
-            let mut json = serde_json::to_vec_pretty(&report).map_err(|e| Error::Write { path: report_path.to_path_buf(), source: e.into() })?;
-            json.push(b'\n');
-            files.push((OutputRole::Report, write_temp(report_path, &json)?));
-            if let Some((list, _)) = lists {
-                let list_file = write_temp_with(list, |file| {
-                    crate::output::notification::write_csv(&rows, &mut *file)?;
-                    file.sync_now()
-                })?;
-                files.push((OutputRole::NotificationList, list_file));
-            }
-            if let Some(path) = outputs.path(OutputRole::Jurisdictions) {
-                let legal_report = report.legal.as_ref().expect("set above");
-                let csv = crate::output::legal::jurisdictions_csv(&legal_report.jurisdictions, &legal_report.rules_version, excel);
-                files.push((OutputRole::Jurisdictions, write_temp(path, &csv)?));
-            }
-            if let Some(path) = outputs.path(OutputRole::Actions) {
-                let legal_report = report.legal.as_ref().expect("set above");
-                let csv = crate::output::legal::actions_csv(&legal_report.actions, &legal_report.rules_version, excel);
-                files.push((OutputRole::Actions, write_temp(path, &csv)?));
-            }
-            if let Some(path) = outputs.path(OutputRole::HtmlReport) {
-                let shown_rows = if outputs.options.redact { &[][..] } else { &rows[..] };
-                files.push((OutputRole::HtmlReport, write_temp(path, crate::output::html::render(&report, shown_rows).as_bytes())?));
-            }
-            Ok(files)
-        });
-        let people_file = lists
-            .map(|(_, people)| {
-                write_temp_with(people, |file| {
-                    crate::output::legal::write_people_csv(&legal.people, excel, &mut *file)?;
-                    file.sync_now()
-                })
-            })
-            .transpose();
-        (people_file, others.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)))
-    });
-    let (people_file, mut files) = (people_file?, others?);
-    if let Some(people_file) = people_file {
+    let mut files = Vec::new();
+    let mut json = serde_json::to_vec_pretty(&report).map_err(|e| Error::Write { path: report_path.to_path_buf(), source: e.into() })?;
+    json.push(b'\n');
+    files.push((OutputRole::Report, write_temp(report_path, &json)?));
+    if let Some(list) = outputs.path(OutputRole::NotificationList).filter(|_| outputs.path(OutputRole::AffectedPeople).is_some()) {
+        let list_file = write_temp_with(list, |file| {
+            crate::output::notification::write_csv(&rows, &mut *file)?;
+            file.sync_now()
+        })?;
+        files.push((OutputRole::NotificationList, list_file));
+    }
+    if let Some(path) = outputs.path(OutputRole::Jurisdictions) {
+        let legal_report = report.legal.as_ref().expect("set above");
+        let csv = crate::output::legal::jurisdictions_csv(&legal_report.jurisdictions, &legal_report.rules_version, excel);
+        files.push((OutputRole::Jurisdictions, write_temp(path, &csv)?));
+    }
+    if let Some(path) = outputs.path(OutputRole::Actions) {
+        let legal_report = report.legal.as_ref().expect("set above");
+        let csv = crate::output::legal::actions_csv(&legal_report.actions, &legal_report.rules_version, excel);
+        files.push((OutputRole::Actions, write_temp(path, &csv)?));
+    }
+    if let Some(path) = outputs.path(OutputRole::HtmlReport) {
+        let shown_rows = if outputs.options.redact { &[][..] } else { &rows[..] };
+        files.push((OutputRole::HtmlReport, write_temp(path, crate::output::html::render(&report, shown_rows).as_bytes())?));
+    }
+    if let Some(people_writing) = people_writing {
         // After the notification list, where it always was in the manifest's outputs.
+        let people_file = people_writing.finish()?;
         let at = files.iter().position(|(role, _)| *role == OutputRole::NotificationList).map_or(files.len(), |i| i + 1);
         files.insert(at, (OutputRole::AffectedPeople, people_file));
     }
@@ -220,6 +211,56 @@ pub fn write(case: &Case, analysis: Analysis, outputs: &Outputs, rejects: Reject
     Ok(report)
 }
 
+/// The people list being written to its temporary file on a thread of its own (or written already, where no
+/// thread could be started).
+pub struct PeopleWriting(Option<Written>);
+
+enum Written {
+    OnThread(std::thread::JoinHandle<Result<AtomicFile>>),
+    Here(Result<AtomicFile>),
+}
+
+/// Starts writing the people list (when the outputs have one: with the notification list, not under
+/// `--redact`) on a thread of its own, which [`write`] waits for.
+pub fn start_people(outputs: &Outputs, people: &Arc<Vec<Person>>) -> Option<PeopleWriting> {
+    let path = outputs.path(OutputRole::AffectedPeople).filter(|_| outputs.path(OutputRole::NotificationList).is_some())?.to_path_buf();
+    let excel = outputs.options.excel;
+    let write = |path: PathBuf, people: Arc<Vec<Person>>| {
+        move || {
+            write_temp_with(&path, |file| {
+                crate::output::legal::write_people_csv(&people, excel, &mut *file)?;
+                file.sync_now()
+            })
+        }
+    };
+    let thread = std::thread::Builder::new().name("people list".into()).spawn(write(path.clone(), Arc::clone(people)));
+    Some(PeopleWriting(Some(match thread {
+        Ok(thread) => Written::OnThread(thread),
+        // No thread could be started: the list is written here, before the rest.
+        Err(_) => Written::Here(write(path, Arc::clone(people))()),
+    })))
+}
+
+impl PeopleWriting {
+    /// The written temporary file (not yet committed).
+    fn finish(mut self) -> Result<AtomicFile> {
+        match self.0.take().expect("finished once") {
+            Written::OnThread(thread) => thread.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
+            Written::Here(file) => file,
+        }
+    }
+}
+
+impl Drop for PeopleWriting {
+    /// A run that fails after the writing started waits for it, so its temporary file is removed (with the
+    /// file's value) before the process ends.
+    fn drop(&mut self) {
+        if let Some(Written::OnThread(thread)) = self.0.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
 /// Drops `value` on a new thread (inline if none can be started).
 fn drop_in_background<T: Send + 'static>(value: T) {
     let _ = std::thread::Builder::new().name("drop".into()).spawn(move || drop(value));
@@ -235,4 +276,36 @@ fn write_temp_with(path: &Path, write: impl FnOnce(&mut AtomicFile) -> std::io::
     let mut file = AtomicFile::create(path)?;
     write(&mut file).map_err(|source| Error::Write { path: path.to_path_buf(), source })?;
     Ok(file)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn outputs(dir: &Path, roles: &[OutputRole]) -> Outputs {
+        let paths = roles.iter().map(|role| (*role, dir.join(format!("{}.out", role.name())))).collect();
+        Outputs::plan(paths, WriteOptions::default()).unwrap()
+    }
+
+    #[test]
+    fn a_run_failing_after_the_people_list_was_started_leaves_no_file_behind() {
+        let dir = tempfile::tempdir().unwrap();
+        let plan = outputs(dir.path(), &[OutputRole::Report, OutputRole::Manifest, OutputRole::NotificationList, OutputRole::AffectedPeople]);
+        let writing = start_people(&plan, &Arc::new(Vec::new())).expect("the people list is among the outputs");
+        // What a failing run does with it: drops it unfinished.
+        drop(writing);
+        let left: Vec<_> = std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
+        assert!(left.is_empty(), "{left:?}");
+    }
+
+    #[test]
+    fn the_people_list_is_written_with_the_notification_list_only() {
+        let dir = tempfile::tempdir().unwrap();
+        let plan = outputs(dir.path(), &[OutputRole::Report, OutputRole::Manifest, OutputRole::AffectedPeople]);
+        assert!(start_people(&plan, &Arc::new(Vec::new())).is_none());
+        let plan = outputs(dir.path(), &[OutputRole::Report, OutputRole::Manifest, OutputRole::NotificationList, OutputRole::AffectedPeople]);
+        let file = start_people(&plan, &Arc::new(Vec::new())).unwrap().finish().unwrap();
+        assert_eq!(file.path(), dir.path().join("affected_people.out"), "written for its own path, not yet in place");
+        assert!(!file.path().exists());
+    }
 }
