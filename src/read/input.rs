@@ -15,6 +15,7 @@ use crate::error::{Error, Result};
 const GZIP_MAGIC: [u8; 2] = [0x1f, 0x8b];
 const ZSTD_MAGIC: [u8; 4] = [0x28, 0xb5, 0x2f, 0xfd];
 const BUFFER: usize = 1 << 20;
+const HEAD_BUFFER: usize = 64 << 10;
 
 /// How inputs are read unless the case file says otherwise for a log (`--encoding`, `--assume-tz`).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -61,17 +62,24 @@ pub fn open_with_progress(path: &Path, bar: &indicatif::ProgressBar) -> Result<B
 pub fn open_encoded(path: &Path, encoding: TextEncoding, bar: &indicatif::ProgressBar) -> Result<Box<dyn BufRead + Send>> {
     // Not hashed: the tables read this way are hashed for the manifest on a thread of their own (hashing
     // them here too cost resolve a fifth of its time, for a digest thrown away).
-    Ok(open_reading(path, encoding, bar, false)?.0)
+    Ok(open_reading(path, encoding, bar, false, BUFFER)?.0)
+}
+
+/// As [`open_encoded`] with a small buffer, for reading a file's first bytes (a sample, a header row): the
+/// whole read's buffer was filled (and first zeroed) for each, a few milliseconds on one core at the start
+/// of every run (perf).
+pub fn open_head(path: &Path, encoding: TextEncoding) -> Result<Box<dyn BufRead + Send>> {
+    Ok(open_reading(path, encoding, &indicatif::ProgressBar::hidden(), false, HEAD_BUFFER)?.0)
 }
 
 /// As [`open_encoded`], also computing the SHA-256 of the file's bytes on disk as they are read (for the
 /// manifest: the digest is of exactly the bytes analysed, and the file is not read a second time).
 pub fn open_hashed(path: &Path, encoding: TextEncoding, bar: &indicatif::ProgressBar) -> Result<(Box<dyn BufRead + Send>, RawDigest)> {
-    open_reading(path, encoding, bar, true)
+    open_reading(path, encoding, bar, true, BUFFER)
 }
 
 /// [`open_hashed`], or without the hashing (`hash` false: the digest returned is of nothing).
-fn open_reading(path: &Path, encoding: TextEncoding, bar: &indicatif::ProgressBar, hash: bool) -> Result<(Box<dyn BufRead + Send>, RawDigest)> {
+fn open_reading(path: &Path, encoding: TextEncoding, bar: &indicatif::ProgressBar, hash: bool, buffer: usize) -> Result<(Box<dyn BufRead + Send>, RawDigest)> {
     let read_err = |source| Error::Read { path: path.to_path_buf(), source };
     let mut file = File::open(path).map_err(read_err)?;
     let mut head = [0u8; 4];
@@ -94,7 +102,7 @@ fn open_reading(path: &Path, encoding: TextEncoding, bar: &indicatif::ProgressBa
     };
     let mut decompressed: Box<dyn Read + Send> = match compression {
         Compression::None => Box::new(file),
-        Compression::Gzip => Box::new(flate2::read::MultiGzDecoder::new(BufReader::with_capacity(BUFFER, file))),
+        Compression::Gzip => Box::new(flate2::read::MultiGzDecoder::new(BufReader::with_capacity(buffer, file))),
         Compression::Zstd => Box::new(zstd::stream::read::Decoder::new(file).map_err(read_err)?),
     };
     // The text's first bytes tell a UTF-16 byte-order mark; they are put back in front of the stream.
@@ -102,7 +110,7 @@ fn open_reading(path: &Path, encoding: TextEncoding, bar: &indicatif::ProgressBa
     let n = read_up_to(&mut decompressed, &mut text_head).map_err(read_err)?;
     let text_head = text_head[..n].to_vec();
     let whole: Box<dyn Read + Send> = Box::new(std::io::Cursor::new(text_head.clone()).chain(decompressed));
-    Ok((Box::new(BufReader::with_capacity(BUFFER, crate::read::encoding::decode(whole, &text_head, encoding))), digest))
+    Ok((Box::new(BufReader::with_capacity(buffer, crate::read::encoding::decode(whole, &text_head, encoding))), digest))
 }
 
 #[derive(Default)]
@@ -171,7 +179,7 @@ pub fn sample(path: &Path, len: usize) -> Result<Vec<u8>> {
 
 /// As [`sample`], transcoding from `encoding`.
 pub fn sample_encoded(path: &Path, len: usize, encoding: TextEncoding) -> Result<Vec<u8>> {
-    let mut reader = open_encoded(path, encoding, &indicatif::ProgressBar::hidden())?;
+    let mut reader = open_head(path, encoding)?;
     let mut buf = vec![0u8; len];
     let n = read_up_to(&mut reader, &mut buf).map_err(|source| Error::Read { path: path.to_path_buf(), source })?;
     buf.truncate(n);

@@ -97,7 +97,7 @@ impl TableFile {
             return Err(Error::input(path, "the table is empty (no header row)"));
         }
         let delimiter = delimiter.unwrap_or_else(|| delimiter_for(path, &sample));
-        let mut reader = csv_reader(input::open_encoded(path, encoding, &indicatif::ProgressBar::hidden())?, delimiter);
+        let mut reader = csv_reader(input::open_head(path, encoding)?, delimiter);
         let header = reader.byte_headers().map_err(|e| csv_error(path, e, Some(1)))?.clone();
         let mut columns = Vec::with_capacity(header.len());
         for (i, raw) in header.iter().enumerate() {
