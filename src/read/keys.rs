@@ -67,7 +67,12 @@ impl KeySieve {
     /// Whether `key` (canonical) may be one of the set's: true for every key of the set, and for another only
     /// when its hash is a key's.
     pub fn may_hold(&self, key: &str) -> bool {
-        let hash = key_hash(key);
+        self.may_hold_hash(key_hash(key))
+    }
+
+    /// As [`KeySieve::may_hold`], for a key whose [`key_hash`] is `hash`.
+    #[inline]
+    pub fn may_hold_hash(&self, hash: u64) -> bool {
         // (The hash's low bits choose the bit: foldhash's are as good as any.)
         let bit = hash & self.mask;
         self.bits[(bit / 64) as usize] & (1 << (bit % 64)) != 0 && self.hashes.contains(&hash)

@@ -148,9 +148,18 @@ impl TableFile {
     /// The file read in pieces on every core (see `read::pieces::parse_chunked`), the rows
     /// handed to `visit` in file order.
     fn read_rows(&self, keys: Option<KeyFilter<'_>>, mut visit: impl FnMut(u64, &csv::StringRecord) -> Result<()>) -> Result<u64> {
-        let (column, wanted, mut check, mut hashes) = match keys {
-            Some(k) => (Some(k.column), Some(k.wanted), k.check, k.key_hashes),
-            None => (None, None, None, None),
+        let (column, wanted, key_type, mut check, mut hashes) = match keys {
+            Some(k) => (Some(k.column), Some(k.wanted), k.key_type, k.check, k.key_hashes),
+            None => (None, None, KeyType::Text, None, None),
+        };
+        let reader = TableRows {
+            delimiter: self.delimiter,
+            columns: self.columns.len(),
+            key: column,
+            wanted,
+            key_type,
+            check_keys: check.is_some(),
+            hash_keys: hashes.is_some(),
         };
         if !matches!(self.kind, TableKind::Csv) {
             // Cells already split: each row's key is checked, hashed and tested here, one row after another.
@@ -159,13 +168,14 @@ impl TableFile {
                 rows_read += 1;
                 if let Some(column) = column {
                     let raw = &record[column];
-                    if let Some((check, key_type)) = check.as_mut() {
-                        check.note(line, raw, *key_type);
+                    if let Some(check) = check.as_mut() {
+                        check.note(line, raw, key_type);
                     }
-                    if let Some((hashes, key_type)) = hashes.as_mut() {
-                        hashes.extend(hash_of(raw, *key_type));
+                    let (wanted, hash) = reader.choose(raw);
+                    if let Some(hashes) = hashes.as_mut() {
+                        hashes.extend(hash);
                     }
-                    if !wanted.is_none_or(|wanted| wanted(raw)) {
+                    if !wanted {
                         return Ok(());
                     }
                 }
@@ -179,14 +189,6 @@ impl TableFile {
             }
             return Ok(rows_read);
         }
-        let reader = TableRows {
-            delimiter: self.delimiter,
-            columns: self.columns.len(),
-            key: column,
-            wanted,
-            key_type: check.as_ref().map(|(_, t)| *t),
-            hash_keys: hashes.as_ref().map(|(_, t)| *t),
-        };
         let mut input = input::open_encoded(&self.path, self.encoding, &indicatif::ProgressBar::hidden())?;
         let mut rows_read = 0;
         let mut failure: Option<Error> = None;
@@ -198,13 +200,13 @@ impl TableFile {
                 return;
             }
             match item {
-                TableItem::Row { line, record } => {
+                TableItem::Row { line, record, key_hash } => {
                     rows_read += 1;
-                    if let Some((check, key_type)) = check.as_mut() {
-                        check.note(line, &record[column.expect("a key filter")], *key_type);
+                    if let Some(check) = check.as_mut() {
+                        check.note(line, &record[column.expect("a key filter")], key_type);
                     }
-                    if let Some((hashes, key_type)) = hashes.as_mut() {
-                        hashes.extend(hash_of(&record[column.expect("a key filter")], *key_type));
+                    if let Some(hashes) = hashes.as_mut() {
+                        hashes.extend(key_hash);
                     }
                     if let Err(e) = visit(line, &record) {
                         failure = Some(e);
@@ -217,8 +219,8 @@ impl TableFile {
                     }
                 }
                 TableItem::SuspectKey { line, raw } => {
-                    if let Some((check, key_type)) = check.as_mut() {
-                        check.note(line, &raw, *key_type);
+                    if let Some(check) = check.as_mut() {
+                        check.note(line, &raw, key_type);
                     }
                 }
                 TableItem::Bad { line, column, message } => failure = Some(Error::input_at(&self.path, line, column, message)),
@@ -233,7 +235,7 @@ impl TableFile {
             return Err(e);
         }
         read.map_err(|source| Error::Read { path: self.path.clone(), source })?;
-        if let Some((hashes, _)) = hashes.as_mut() {
+        if let Some(hashes) = hashes.as_mut() {
             hashes.reserve_exact(piece_hashes.iter().map(Vec::len).sum());
             piece_hashes.iter().for_each(|part| hashes.extend_from_slice(part));
         }
@@ -245,20 +247,23 @@ impl TableFile {
 pub struct KeyFilter<'a> {
     /// The key column.
     pub column: usize,
-    /// Whether a row with this key cell (as written) is wanted; called on every core.
-    pub wanted: &'a (dyn Fn(&str) -> bool + Sync),
+    /// The type of the keys: each row's key cell is made canonical in it and hashed
+    /// ([`crate::read::keys::key_hash`]) once, for `wanted` and `key_hashes` alike.
+    pub key_type: KeyType,
+    /// Whether a row with this key (canonical, and its hash) is wanted; called on every core.
+    pub wanted: &'a (dyn Fn(&str, u64) -> bool + Sync),
     /// Where to note keys with whitespace around them or (for numeric keys) not numbers.
-    pub check: Option<(&'a mut KeyCheck, KeyType)>,
-    /// Where to put the [`crate::read::keys::key_hash`] of every row's key (canonical in this type; empty
-    /// keys left out), in no particular order: keys on several rows are found from them.
-    pub key_hashes: Option<(&'a mut Vec<u64>, KeyType)>,
+    pub check: Option<&'a mut KeyCheck>,
+    /// Where to put the hash of every row's key (empty keys left out), in no particular order: keys on
+    /// several rows are found from them.
+    pub key_hashes: Option<&'a mut Vec<u64>>,
 }
 
 /// What a table's pieces are read into.
 #[derive(Debug, PartialEq)]
 enum TableItem {
-    /// A row to hand over.
-    Row { line: u64, record: csv::StringRecord },
+    /// A row to hand over, with its key's hash when rows are chosen by key (and the key is not empty).
+    Row { line: u64, record: csv::StringRecord, key_hash: Option<u64> },
     /// Well-formed rows not handed over (their key was not wanted), with their keys' hashes when asked for.
     Passed { rows: u64, key_hashes: Vec<u64> },
     /// The key of a row not handed over, worth noting in the key check.
@@ -282,17 +287,26 @@ struct TableRows<'a> {
     columns: usize,
     /// The key column, when rows are chosen by key.
     key: Option<usize>,
-    wanted: Option<&'a (dyn Fn(&str) -> bool + Sync)>,
-    /// The key type to check keys against, when they are checked.
-    key_type: Option<KeyType>,
-    /// The key type to hash keys in, when their hashes are wanted.
-    hash_keys: Option<KeyType>,
+    wanted: Option<&'a (dyn Fn(&str, u64) -> bool + Sync)>,
+    /// The type of the keys (see [`KeyFilter::key_type`]).
+    key_type: KeyType,
+    /// Whether keys are checked (keys worth a note sent on).
+    check_keys: bool,
+    /// Whether the keys' hashes are kept.
+    hash_keys: bool,
 }
 
-/// The hash of a key cell in `key_type`'s canonical form; none for an empty key.
-fn hash_of(raw: &str, key_type: KeyType) -> Option<u64> {
-    let key = key_type.canonical(raw);
-    (!key.is_empty()).then(|| crate::read::keys::key_hash(&key))
+impl TableRows<'_> {
+    /// Whether a row with this key cell is handed over (every row is without a key filter), and the hash
+    /// of its key when rows are chosen by key and the key is not empty: made once, for the filter and the
+    /// hashes kept alike.
+    #[inline]
+    fn choose(&self, raw: &str) -> (bool, Option<u64>) {
+        let Some(wanted) = self.wanted else { return (true, None) };
+        let key = self.key_type.canonical(raw);
+        let hash = crate::read::keys::key_hash(&key);
+        (wanted(&key, hash), (!key.is_empty()).then_some(hash))
+    }
 }
 
 impl ChunkParser<TableItem> for TableRows<'_> {
@@ -323,11 +337,6 @@ struct PieceRows<'t, 'a, 'p> {
 }
 
 impl PieceRows<'_, '_, '_> {
-    /// Whether a row with this key cell is handed over (all are without a key filter).
-    fn wanted(&self, key: &str) -> bool {
-        self.table.wanted.is_none_or(|wanted| wanted(key))
-    }
-
     /// Passes over the row `record` (with `cells` fields, its key cell at `key`) when it is well-formed (the
     /// header's field count, valid UTF-8) and its key is not wanted; false when it is to be split and
     /// handed to [`RecordHandler::record`](csv_pieces::RecordHandler::record), which says what is wrong
@@ -340,27 +349,26 @@ impl PieceRows<'_, '_, '_> {
         let Some(text) = csv_pieces::line_text(self.piece, record) else { return false };
         // (Cut at ASCII delimiters, the key cell starts and ends at characters' bounds.)
         let Some(key) = text.get(key) else { return false };
-        if self.wanted(key) {
+        let (wanted, hash) = self.table.choose(key);
+        if wanted {
             return false;
         }
-        self.pass(key, line, sink);
+        self.pass(key, hash, line, sink);
         true
     }
 
-    /// A row not handed over: counted, its key noted when worth it.
-    fn pass(&mut self, key: &str, line: u64, sink: &mut dyn FnMut(TableItem)) {
+    /// A row not handed over (its key's hash `hash`): counted, its key noted when worth it.
+    fn pass(&mut self, key: &str, hash: Option<u64>, line: u64, sink: &mut dyn FnMut(TableItem)) {
         self.passed += 1;
-        if let Some(key_type) = self.table.hash_keys {
+        if self.table.hash_keys {
             if self.hashes.capacity() == 0 {
                 // About a piece's rows at once: grown from nothing, the vector took a page fault per row.
                 self.hashes.reserve(1 << 15);
             }
-            self.hashes.extend(hash_of(key, key_type));
+            self.hashes.extend(hash);
         }
-        if let Some(key_type) = self.table.key_type {
-            if crate::read::keys::is_suspect(key, key_type) {
-                sink(TableItem::SuspectKey { line, raw: key.to_string() });
-            }
+        if self.table.check_keys && crate::read::keys::is_suspect(key, self.table.key_type) {
+            sink(TableItem::SuspectKey { line, raw: key.to_string() });
         }
     }
 }
@@ -385,15 +393,18 @@ impl csv_pieces::RecordHandler for PieceRows<'_, '_, '_> {
                 return;
             }
         }
+        let mut key_hash = None;
         if let Some(key) = self.table.key {
             let key = std::str::from_utf8(&record[key]).expect("every field is valid UTF-8 (checked above)");
-            if !self.wanted(key) {
-                self.pass(key, line, sink);
+            let (wanted, hash) = self.table.choose(key);
+            if !wanted {
+                self.pass(key, hash, line, sink);
                 return;
             }
+            key_hash = hash;
         }
         let record = csv::StringRecord::from_byte_record(record.clone()).expect("every field is valid UTF-8 (checked above)");
-        sink(TableItem::Row { line, record });
+        sink(TableItem::Row { line, record, key_hash });
     }
 
     fn plain_line(&mut self, text: &[u8], shape: &LineShape, line: u64, scratch: &mut csv::ByteRecord, sink: &mut dyn FnMut(TableItem)) {
@@ -566,8 +577,8 @@ mod tests {
         /// the same lines, the same keys noted, the same first error.
         #[test]
         fn pieces_give_what_one_reader_gives(text in table_text(), read_size in 1usize..64, piece in 1usize..200, per_round in 1usize..4, by_key in any::<bool>()) {
-            let wanted = |key: &str| KeyType::Numeric.canonical(key).ends_with('1');
-            let rows = TableRows { delimiter: b',', columns: 3, key: by_key.then_some(0), wanted: by_key.then_some(&wanted as _), key_type: by_key.then_some(KeyType::Numeric), hash_keys: by_key.then_some(KeyType::Numeric) };
+            let wanted = |key: &str, _: u64| key.ends_with('1');
+            let rows = TableRows { delimiter: b',', columns: 3, key: by_key.then_some(0), wanted: by_key.then_some(&wanted as _), key_type: KeyType::Numeric, check_keys: by_key, hash_keys: by_key };
             let mut serial = Vec::new();
             rows.parse_rest(&mut &text[..], true, &mut |item| serial.push(item)).unwrap();
             let mut pieces = Vec::new();
@@ -583,10 +594,10 @@ mod tests {
         std::fs::write(&path, "id,customer\n 7 ,C1\n8,C2\nx9,C3\n0007,C4\n").unwrap();
         let table = TableFile::open(&path).unwrap();
         let mut check = KeyCheck::new("tickets", "tickets.csv", "id");
-        let wanted = |key: &str| KeyType::Numeric.canonical(key) == "7";
+        let wanted = |key: &str, _: u64| key == "7";
         let mut rows = Vec::new();
         let read = table
-            .for_each_row_with_key(KeyFilter { column: 0, wanted: &wanted, check: Some((&mut check, KeyType::Numeric)), key_hashes: None }, |line, row| {
+            .for_each_row_with_key(KeyFilter { column: 0, key_type: KeyType::Numeric, wanted: &wanted, check: Some(&mut check), key_hashes: None }, |line, row| {
                 rows.push((line, row[1].to_string()));
                 Ok(())
             })
@@ -604,8 +615,12 @@ mod tests {
         std::fs::write(&path, "id,name\n7,A\n8,B\n 007 ,C\n,D\n9,E\n").unwrap();
         let table = TableFile::open(&path).unwrap();
         let mut hashes = Vec::new();
-        let wanted = |key: &str| key == "8";
-        let filter = KeyFilter { column: 0, wanted: &wanted, check: None, key_hashes: Some((&mut hashes, KeyType::Numeric)) };
+        // The filter is given the key made canonical and its hash, the same hash as kept.
+        let wanted = |key: &str, hash: u64| {
+            assert_eq!(hash, crate::read::keys::key_hash(key));
+            key == "8"
+        };
+        let filter = KeyFilter { column: 0, key_type: KeyType::Numeric, wanted: &wanted, check: None, key_hashes: Some(&mut hashes) };
         let read = table.for_each_row_with_key(filter, |_, _| Ok(())).unwrap();
         assert_eq!(read, 5);
         hashes.sort_unstable();

@@ -169,12 +169,13 @@ pub fn resolve(case: &Case, collected: &Collected, on_row: &mut dyn FnMut(TableI
         let mut check = key_check(case, customers);
         let sieve = KeySieve::new(per_customer.keys().map(String::as_str));
         // (An empty set's sieve turns every key away.) What it lets through is checked below.
-        let wanted = |raw: &str| sieve.may_hold(&customers.canonical_key(raw));
+        let wanted = |_: &str, hash: u64| sieve.may_hold_hash(hash);
         let keys = KeyFilter {
             column: customers.key_index,
+            key_type: customers.key_type,
             wanted: &wanted,
-            check: Some((&mut check, customers.key_type)),
-            key_hashes: Some((&mut key_hashes, customers.key_type)),
+            check: Some(&mut check),
+            key_hashes: Some(&mut key_hashes),
         };
         stats.rows_read = customers.file.for_each_row_with_key(keys, |line, row| {
             let raw = &row[customers.key_index];
@@ -300,12 +301,9 @@ fn duplicate_keys(spec: &TableSpec, repeated: &HashSet<u64>, touched: &dyn Fn(&s
     if repeated.is_empty() {
         return Ok(found);
     }
-    let wanted = |raw: &str| {
-        let key = spec.canonical_key(raw);
-        !key.is_empty() && repeated.contains(&crate::read::keys::key_hash(&key))
-    };
+    let wanted = |key: &str, hash: u64| !key.is_empty() && repeated.contains(&hash);
     let mut lines: std::collections::BTreeMap<String, Vec<u64>> = std::collections::BTreeMap::new();
-    let keys = KeyFilter { column: spec.key_index, wanted: &wanted, check: None, key_hashes: None };
+    let keys = KeyFilter { column: spec.key_index, key_type: spec.key_type, wanted: &wanted, check: None, key_hashes: None };
     spec.file.for_each_row_with_key(keys, |line, row| {
         lines.entry(spec.canonical_key(&row[spec.key_index]).into_owned()).or_default().push(line);
         Ok(())
@@ -364,8 +362,8 @@ fn linked_customers_checked<'k, V>(
     }
     let sieve = KeySieve::new(wanted.keys().copied());
     // What the sieve lets through is checked below.
-    let is_wanted = |raw: &str| sieve.may_hold(&spec.canonical_key(raw));
-    let keys = KeyFilter { column: spec.key_index, wanted: &is_wanted, check: check.map(|c| (c, spec.key_type)), key_hashes: None };
+    let is_wanted = |_: &str, hash: u64| sieve.may_hold_hash(hash);
+    let keys = KeyFilter { column: spec.key_index, key_type: spec.key_type, wanted: &is_wanted, check, key_hashes: None };
     let rows_read = spec.file.for_each_row_with_key(keys, |_, row| {
         // A row whose key only has the hash of a wanted key's (see `KeySieve`) is not wanted.
         let Some((&key, value)) = wanted.get_key_value(spec.canonical_key(&row[spec.key_index]).as_ref()) else { return Ok(()) };
