@@ -63,6 +63,11 @@ impl Outputs {
         self.paths.get(&role).map(PathBuf::as_path)
     }
 
+    /// The notification list's and the people list's paths, when both are written (they go together).
+    fn lists(&self) -> Option<(&Path, &Path)> {
+        self.path(OutputRole::NotificationList).zip(self.path(OutputRole::AffectedPeople))
+    }
+
     fn required(&self, role: OutputRole) -> &Path {
         self.path(role).expect("checked by plan")
     }
@@ -144,7 +149,7 @@ pub fn write(case: &Case, analysis: Analysis, outputs: &Outputs, rejects: Reject
     let mut json = serde_json::to_vec_pretty(&report).map_err(|e| Error::Write { path: report_path.to_path_buf(), source: e.into() })?;
     json.push(b'\n');
     files.push((OutputRole::Report, write_temp(report_path, &json)?));
-    if let Some(list) = outputs.path(OutputRole::NotificationList).filter(|_| outputs.path(OutputRole::AffectedPeople).is_some()) {
+    if let Some((list, _)) = outputs.lists() {
         let list_file = write_temp_with(list, |file| {
             crate::output::notification::write_csv(&rows, &mut *file)?;
             file.sync_now()
@@ -223,7 +228,7 @@ enum Written {
 /// Starts writing the people list (when the outputs have one: with the notification list, not under
 /// `--redact`) on a thread of its own, which [`write`] waits for.
 pub fn start_people(outputs: &Outputs, people: &Arc<Vec<Person>>) -> Option<PeopleWriting> {
-    let path = outputs.path(OutputRole::AffectedPeople).filter(|_| outputs.path(OutputRole::NotificationList).is_some())?.to_path_buf();
+    let path = outputs.lists()?.1.to_path_buf();
     let excel = outputs.options.excel;
     let write = |path: PathBuf, people: Arc<Vec<Person>>| {
         move || {
@@ -252,8 +257,8 @@ impl PeopleWriting {
 }
 
 impl Drop for PeopleWriting {
-    /// A run that fails after the writing started waits for it, so its temporary file is removed (with the
-    /// file's value) before the process ends.
+    /// A run that fails after the writing started waits for it: the written file, dropped unfinished,
+    /// removes its temporary file before the process ends.
     fn drop(&mut self) {
         if let Some(Written::OnThread(thread)) = self.0.take() {
             let _ = thread.join();
