@@ -150,6 +150,7 @@ impl TableFile {
     fn read_rows(&self, keys: Option<KeyFilter<'_>>, mut visit: impl FnMut(u64, &csv::StringRecord) -> Result<()>) -> Result<u64> {
         let (column, wanted, key_type, mut check, mut hashes) = match keys {
             Some(k) => (Some(k.column), Some(k.wanted), k.key_type, k.check, k.key_hashes),
+            // Without a filter no key is made canonical, checked or hashed: the type is not used.
             None => (None, None, KeyType::Text, None, None),
         };
         let reader = TableRows {
