@@ -207,49 +207,59 @@ pub fn names_agree(a: &str, b: &str) -> bool {
 /// Groups rows into people. Returns, for each row, the index of its group (groups numbered in order of
 /// their first row) and the counts.
 pub fn group(rows: &[RowKeys]) -> (Vec<usize>, MergeStats) {
-    let mut joined = Joined::new(rows.len());
-    // Per address, the people using it so far, in order (a row of each, and their names). Kept in flat
-    // lists linked by index, not a vector per address and per person: a list per row was most of the
-    // grouping's time, in allocating and freeing (68,000 rows: 70 ms).
-    let mut mailboxes: HashMap<&str, Mailbox> = HashMap::with_capacity(rows.len());
-    let mut people: Vec<MailboxPerson> = Vec::with_capacity(rows.len());
-    let mut names: Vec<(&str, u32)> = Vec::with_capacity(rows.len());
-    let mut first_phone_name: HashMap<(&str, &str), usize> = HashMap::with_capacity(rows.len());
-    for (i, row) in rows.iter().enumerate() {
-        if let Some(email) = &row.email {
-            let name = row.name.as_str();
-            let mailbox = mailboxes.entry(email.as_str()).or_insert(Mailbox { first: NONE, last: NONE, people: 0 });
-            // The same mailbox is one person only where the names agree (or one side has none).
-            let mut fitting = std::iter::successors(Some(mailbox.first).filter(|p| *p != NONE), |p| Some(people[*p as usize].next).filter(|n| *n != NONE))
-                .filter(|p| names_of(&names, people[*p as usize].names).all(|n| names_agree(n, name)));
-            let chosen = match (fitting.next(), fitting.next().is_some()) {
-                (None, _) => None,
-                // A row without a name beside several people of one mailbox: whose it is cannot be told.
-                (Some(_), true) if name.is_empty() => None,
-                (Some(first), _) => Some(first),
+    group_in_shards(rows, SHARDS)
+}
+
+/// Shards the addresses and the (number, name) pairs are split into, so that each shard's rows are gone
+/// through on any core (a row's joins depend only on the rows before it with its address, or its number and
+/// name): one after another, the 68,000 rows' look-ups, each a cache miss or more, were 27-80 ms of one core
+/// at the start of the legal stage while the other had little to do (perf).
+const SHARDS: usize = 8;
+
+/// The joins a row makes, found in its shards: with the first row of the mailbox's person it is, and with
+/// the first row of its number and name.
+#[derive(Clone, Copy, Default)]
+struct RowJoins {
+    email: Option<usize>,
+    phone: Option<usize>,
+    /// Its address is used by more than one person.
+    shared_address: bool,
+}
+
+/// [`group`] with the keys split into `shards`: the joins found per shard (each shard's rows in row order),
+/// then made in row order, so the people and the counts by reason are those of one pass over the rows.
+fn group_in_shards(rows: &[RowKeys], shards: usize) -> (Vec<usize>, MergeStats) {
+    use rayon::prelude::*;
+    use std::hash::BuildHasher;
+    let state = foldhash::fast::FixedState::with_seed(0x7065_6f70);
+    // Each row's shard for its address and for its number and name (`shards` where it has none).
+    let shard_of: Vec<(usize, usize)> = rows
+        .par_iter()
+        .map(|row| {
+            let email = row.email.as_ref().map_or(shards, |e| (state.hash_one(e.as_str()) % shards as u64) as usize);
+            let phone = match &row.phone {
+                Some(phone) if !row.name.is_empty() => (state.hash_one((phone.as_str(), row.name.as_str())) % shards as u64) as usize,
+                _ => shards,
             };
-            match chosen {
-                Some(p) => {
-                    joined.join(people[p as usize].row, i, "same e-mail address");
-                    if !name.is_empty() {
-                        people[p as usize].names = push_name(&mut names, name, people[p as usize].names);
-                    }
-                }
-                None => {
-                    let names_head = if name.is_empty() { NONE } else { push_name(&mut names, name, NONE) };
-                    people.push(MailboxPerson { row: i, names: names_head, next: NONE });
-                    let added = (people.len() - 1) as u32;
-                    if mailbox.last == NONE {
-                        mailbox.first = added;
-                    } else {
-                        people[mailbox.last as usize].next = added;
-                    }
-                    mailbox.last = added;
-                    mailbox.people += 1;
-                }
-            }
+            (email, phone)
+        })
+        .collect();
+    let found: Vec<Vec<(usize, RowJoins)>> = (0..shards).into_par_iter().map(|shard| shard_joins(rows, &shard_of, shard, shards)).collect();
+    let mut joins = vec![RowJoins::default(); rows.len()];
+    for (i, found) in found.into_iter().flatten() {
+        let row = &mut joins[i];
+        row.email = row.email.or(found.email);
+        row.phone = row.phone.or(found.phone);
+        row.shared_address |= found.shared_address;
+    }
+    let mut joined = Joined::new(rows.len());
+    for (i, row) in joins.iter().enumerate() {
+        if let Some(first) = row.email {
+            joined.join(first, i, "same e-mail address");
         }
-        joined.by_phone_and_name(&mut first_phone_name, row, i);
+        if let Some(first) = row.phone {
+            joined.join(first, i, "same phone number and name");
+        }
     }
     // Groups numbered in order of their first row; per group, its first name and whether another differs.
     let mut group_of_root = vec![usize::MAX; rows.len()];
@@ -271,17 +281,97 @@ pub fn group(rows: &[RowKeys]) -> (Vec<usize>, MergeStats) {
         }
     }
     let people_with_different_names = group_names.iter().filter(|(_, differs)| *differs).count();
-    let shared = shared_email_rows(rows, &groups, &|email| mailboxes.get(email).is_some_and(|m| m.people > 1));
+    let shared = shared_email_rows(rows, &groups, &|i| joins[i].shared_address);
     let stats = merge_stats(rows.len(), group_names.len(), joined.by_reason, people_with_different_names, shared);
     (groups, stats)
 }
 
-/// Per address used by more than one person (`shared`), each person's rows in row order; sorted.
-fn shared_email_rows(rows: &[RowKeys], groups: &[usize], shared: &dyn Fn(&str) -> bool) -> Vec<Vec<Vec<usize>>> {
+/// The joins of the rows whose address or whose number and name are in `shard` (see [`RowJoins`]), in row
+/// order.
+fn shard_joins(rows: &[RowKeys], shard_of: &[(usize, usize)], shard: usize, shards: usize) -> Vec<(usize, RowJoins)> {
+    // (Keys spread evenly over the shards: room for a shard's share at once.)
+    let share = rows.len() / shards + 1;
+    let mut out = Vec::new();
+    // Per address, the people using it so far, in order (a row of each, and their names). Kept in flat
+    // lists linked by index, not a vector per address and per person: a list per row was most of the
+    // grouping's time, in allocating and freeing (68,000 rows: 70 ms).
+    let mut mailboxes: HashMap<&str, u32> = HashMap::with_capacity(share);
+    let mut boxes: Vec<Mailbox> = Vec::with_capacity(share);
+    let mut people: Vec<MailboxPerson> = Vec::with_capacity(share);
+    let mut names: Vec<(&str, u32)> = Vec::with_capacity(share);
+    let mut first_phone_name: HashMap<(&str, &str), usize> = HashMap::with_capacity(share);
+    // Per row with an address here, its mailbox (to tell at the end whether the address is shared).
+    let mut row_box: Vec<(usize, u32)> = Vec::with_capacity(share);
+    for (i, row) in rows.iter().enumerate() {
+        let (email_shard, phone_shard) = shard_of[i];
+        let mut joins = RowJoins::default();
+        if email_shard == shard {
+            let email = row.email.as_deref().expect("a shard only for an address");
+            let name = row.name.as_str();
+            let index = *mailboxes.entry(email).or_insert_with(|| {
+                boxes.push(Mailbox { first: NONE, last: NONE, people: 0 });
+                (boxes.len() - 1) as u32
+            });
+            row_box.push((i, index));
+            let mailbox = &mut boxes[index as usize];
+            // The same mailbox is one person only where the names agree (or one side has none).
+            let mut fitting = std::iter::successors(Some(mailbox.first).filter(|p| *p != NONE), |p| Some(people[*p as usize].next).filter(|n| *n != NONE))
+                .filter(|p| names_of(&names, people[*p as usize].names).all(|n| names_agree(n, name)));
+            let chosen = match (fitting.next(), fitting.next().is_some()) {
+                (None, _) => None,
+                // A row without a name beside several people of one mailbox: whose it is cannot be told.
+                (Some(_), true) if name.is_empty() => None,
+                (Some(first), _) => Some(first),
+            };
+            match chosen {
+                Some(p) => {
+                    joins.email = Some(people[p as usize].row);
+                    if !name.is_empty() {
+                        people[p as usize].names = push_name(&mut names, name, people[p as usize].names);
+                    }
+                }
+                None => {
+                    let names_head = if name.is_empty() { NONE } else { push_name(&mut names, name, NONE) };
+                    people.push(MailboxPerson { row: i, names: names_head, next: NONE });
+                    let added = (people.len() - 1) as u32;
+                    if mailbox.last == NONE {
+                        mailbox.first = added;
+                    } else {
+                        people[mailbox.last as usize].next = added;
+                    }
+                    mailbox.last = added;
+                    mailbox.people += 1;
+                }
+            }
+        }
+        if phone_shard == shard {
+            let phone = row.phone.as_deref().expect("a shard only for a number with a name");
+            match first_phone_name.get(&(phone, row.name.as_str())) {
+                Some(&j) => joins.phone = Some(j),
+                None => {
+                    first_phone_name.insert((phone, &row.name), i);
+                }
+            }
+        }
+        if joins.email.is_some() || joins.phone.is_some() {
+            out.push((i, joins));
+        }
+    }
+    for (i, index) in row_box {
+        if boxes[index as usize].people > 1 {
+            out.push((i, RowJoins { shared_address: true, ..RowJoins::default() }));
+        }
+    }
+    out
+}
+
+/// Per address used by more than one person (`shared`: whether row `i`'s is), each person's rows in row
+/// order; sorted.
+fn shared_email_rows(rows: &[RowKeys], groups: &[usize], shared: &dyn Fn(usize) -> bool) -> Vec<Vec<Vec<usize>>> {
     let mut by_address: BTreeMap<&str, BTreeMap<usize, Vec<usize>>> = BTreeMap::new();
     for (i, row) in rows.iter().enumerate() {
         if let Some(email) = &row.email {
-            if shared(email) {
+            if shared(i) {
                 by_address.entry(email.as_str()).or_default().entry(groups[i]).or_default().push(i);
             }
         }
@@ -322,20 +412,6 @@ impl Joined {
             i = self.parent[i];
         }
         i
-    }
-
-    /// Joins row `i` to the first row with its phone number and name (`first`: each pair's first row).
-    fn by_phone_and_name<'r>(&mut self, first: &mut HashMap<(&'r str, &'r str), usize>, row: &'r RowKeys, i: usize) {
-        if let Some(phone) = &row.phone {
-            if !row.name.is_empty() {
-                match first.get(&(phone.as_str(), row.name.as_str())) {
-                    Some(&j) => self.join(j, i, "same phone number and name"),
-                    None => {
-                        first.insert((phone, &row.name), i);
-                    }
-                }
-            }
-        }
     }
 
     /// Joins the groups of rows `a` and `b`, counted under `reason` when they were apart.
@@ -415,7 +491,17 @@ mod tests {
                     None => people.push((i, if name.is_empty() { vec![] } else { vec![name] })),
                 }
             }
-            joined.by_phone_and_name(&mut first_phone_name, row, i);
+            // Joined to the first row with its phone number and name.
+            if let Some(phone) = &row.phone {
+                if !row.name.is_empty() {
+                    match first_phone_name.get(&(phone.as_str(), row.name.as_str())) {
+                        Some(&j) => joined.join(j, i, "same phone number and name"),
+                        None => {
+                            first_phone_name.insert((phone, &row.name), i);
+                        }
+                    }
+                }
+            }
         }
         let mut ids: HashMap<usize, usize> = HashMap::new();
         let mut groups = Vec::with_capacity(rows.len());
@@ -431,7 +517,7 @@ mod tests {
             }
         }
         let people_with_different_names = names.values().filter(|n| n.len() > 1).count();
-        let shared = shared_email_rows(rows, &groups, &|email| by_email.get(email).is_some_and(|p| p.len() > 1));
+        let shared = shared_email_rows(rows, &groups, &|i| rows[i].email.as_deref().is_some_and(|email| by_email.get(email).is_some_and(|p| p.len() > 1)));
         (groups, merge_stats(rows.len(), ids.len(), joined.by_reason, people_with_different_names, shared))
     }
 
@@ -556,13 +642,17 @@ mod tests {
                 .iter()
                 .map(|(e, p, n)| RowKeys { email: emails[*e].map(String::from), phone: phones[*p].map(String::from), name: names[*n].to_string() })
                 .collect();
-            let (groups, stats) = group(&rows);
             let (expected_groups, expected) = group_by_maps(&rows);
-            proptest::prop_assert_eq!(groups, expected_groups);
-            proptest::prop_assert_eq!(
-                (stats.people, stats.rows_merged, stats.by_reason, stats.people_with_different_names, stats.shared_emails, stats.shared_email_rows),
-                (expected.people, expected.rows_merged, expected.by_reason, expected.people_with_different_names, expected.shared_emails, expected.shared_email_rows)
-            );
+            // In one shard (one pass over the rows), in the shards `group` uses, and in a few more.
+            for shards in [1, 2, 3, SHARDS, 16] {
+                let (groups, stats) = group_in_shards(&rows, shards);
+                proptest::prop_assert_eq!(&groups, &expected_groups, "{} shards", shards);
+                proptest::prop_assert_eq!(
+                    (stats.people, stats.rows_merged, &stats.by_reason, stats.people_with_different_names, stats.shared_emails, &stats.shared_email_rows),
+                    (expected.people, expected.rows_merged, &expected.by_reason, expected.people_with_different_names, expected.shared_emails, &expected.shared_email_rows),
+                    "{} shards", shards
+                );
+            }
         }
     }
 
