@@ -162,6 +162,8 @@ impl TableFile {
             check_keys: check.is_some(),
             hash_keys: hashes.is_some(),
         };
+        // The key hashes of the rows handed over (those of the rows passed over come in parts of their own).
+        let mut own_hashes: Vec<u64> = Vec::new();
         if !matches!(self.kind, TableKind::Csv) {
             // Cells already split: each row's key is checked, hashed and tested here, one row after another.
             let mut rows_read = 0;
@@ -173,8 +175,8 @@ impl TableFile {
                         check.note(line, raw, key_type);
                     }
                     let (wanted, hash) = reader.choose(raw);
-                    if let Some(hashes) = hashes.as_mut() {
-                        hashes.extend(hash);
+                    if reader.hash_keys {
+                        own_hashes.extend(hash);
                     }
                     if !wanted {
                         return Ok(());
@@ -188,14 +190,14 @@ impl TableFile {
                 TableKind::Json(rows) => rows.for_each_row(&mut each)?,
                 TableKind::Csv => unreachable!("CSV is read below"),
             }
+            if let Some(hashes) = hashes {
+                hashes.push(own_hashes);
+            }
             return Ok(rows_read);
         }
         let mut input = input::open_encoded(&self.path, self.encoding, &indicatif::ProgressBar::hidden())?;
         let mut rows_read = 0;
         let mut failure: Option<Error> = None;
-        // The pieces' key hashes, kept as they come and put together once at the end (a vector grown piece
-        // by piece to a million hashes was copied and faulted in again at each doubling, on the main thread).
-        let mut piece_hashes: Vec<Vec<u64>> = Vec::new();
         let mut sink = |item: TableItem| {
             if failure.is_some() {
                 return;
@@ -206,8 +208,8 @@ impl TableFile {
                     if let Some(check) = check.as_mut() {
                         check.note(line, &record[column.expect("a key filter")], key_type);
                     }
-                    if let Some(hashes) = hashes.as_mut() {
-                        hashes.extend(key_hash);
+                    if hashes.is_some() {
+                        own_hashes.extend(key_hash);
                     }
                     if let Err(e) = visit(line, &record) {
                         failure = Some(e);
@@ -215,8 +217,8 @@ impl TableFile {
                 }
                 TableItem::Passed { rows, key_hashes } => {
                     rows_read += rows;
-                    if hashes.is_some() {
-                        piece_hashes.push(key_hashes);
+                    if let Some(hashes) = hashes.as_mut() {
+                        hashes.push(key_hashes);
                     }
                 }
                 TableItem::SuspectKey { line, raw } => {
@@ -236,9 +238,8 @@ impl TableFile {
             return Err(e);
         }
         read.map_err(|source| Error::Read { path: self.path.clone(), source })?;
-        if let Some(hashes) = hashes.as_mut() {
-            hashes.reserve_exact(piece_hashes.iter().map(Vec::len).sum());
-            piece_hashes.iter().for_each(|part| hashes.extend_from_slice(part));
+        if let Some(hashes) = hashes {
+            hashes.push(own_hashes);
         }
         Ok(rows_read)
     }
@@ -255,9 +256,11 @@ pub struct KeyFilter<'a> {
     pub wanted: &'a (dyn Fn(&str, u64) -> bool + Sync),
     /// Where to note keys with whitespace around them or (for numeric keys) not numbers.
     pub check: Option<&'a mut KeyCheck>,
-    /// Where to put the hash of every row's key (empty keys left out), in no particular order: keys on
-    /// several rows are found from them.
-    pub key_hashes: Option<&'a mut Vec<u64>>,
+    /// Where to put the hash of every row's key (empty keys left out), in parts (a piece's rows passed over,
+    /// the rows handed over), in no particular order: keys on several rows are found from them. (Put
+    /// together into one vector here, a million hashes were copied and faulted in on the main thread while
+    /// the other cores waited; the finder does it on its own core.)
+    pub key_hashes: Option<&'a mut Vec<Vec<u64>>>,
 }
 
 /// What a table's pieces are read into.
@@ -624,6 +627,7 @@ mod tests {
         let filter = KeyFilter { column: 0, key_type: KeyType::Numeric, wanted: &wanted, check: None, key_hashes: Some(&mut hashes) };
         let read = table.for_each_row_with_key(filter, |_, _| Ok(())).unwrap();
         assert_eq!(read, 5);
+        let mut hashes: Vec<u64> = hashes.concat();
         hashes.sort_unstable();
         let mut expected: Vec<u64> = ["7", "8", "7", "9"].iter().map(|k| crate::read::keys::key_hash(k)).collect();
         expected.sort_unstable();

@@ -203,35 +203,39 @@ pub fn resolve(case: &Case, collected: &Collected, on_row: &mut dyn FnMut(TableI
             resolved.key_checks.insert(0, check);
         }
     }
-    for (key, touch) in &per_customer {
-        let named = touch.grade == Grade::Named;
-        stats.keys_named += usize::from(named);
-        if !rows_per_key.contains_key(key.as_str()) {
-            stats.keys_named_unresolved += usize::from(named);
-            resolved.unresolved_keys.push(unresolved(&customers.name, key, touch, "no customer row with this key"));
-        }
-    }
-    stats.keys_found = rows_per_key.len();
-    stats.keys_unresolved = stats.keys_touched - stats.keys_found;
-    resolved.customer_rows = stats.rows_read;
-    resolved.tables.insert(0, stats);
-    resolved.duplicate_customer_keys = rows_per_key.into_iter().filter(|(_, n)| *n > 1).map(|(k, _)| k.to_string()).collect();
-    resolved.duplicate_customer_keys.sort();
-    // The hashes on several rows found (a sort of every row's key hash) while the lists are sorted; the
-    // table read again for their keys, if any, here (on a pool thread its pieces would have one core).
+    // The hashes on several rows found (a sort of every row's key hash) while the keys on no row are
+    // listed and the lists sorted (each of these was a wait on one core, as was putting the hashes
+    // together); the table read again for the repeated keys, if any, after (on a pool thread its pieces
+    // would have one core).
     let (repeated, ()) = rayon::join(
         || repeated_hashes(key_hashes),
         || {
+            for (key, touch) in &per_customer {
+                let named = touch.grade == Grade::Named;
+                stats.keys_named += usize::from(named);
+                if !rows_per_key.contains_key(key.as_str()) {
+                    stats.keys_named_unresolved += usize::from(named);
+                    resolved.unresolved_keys.push(unresolved(&customers.name, key, touch, "no customer row with this key"));
+                }
+            }
+            stats.keys_found = rows_per_key.len();
+            stats.keys_unresolved = stats.keys_touched - stats.keys_found;
+            resolved.duplicate_customer_keys = rows_per_key.into_iter().filter(|(_, n)| *n > 1).map(|(k, _)| k.to_string()).collect();
+            resolved.duplicate_customer_keys.sort();
             resolved.customers.sort_by(|a, b| customers.key_type.compare(&a.key, &b.key).then(a.line.cmp(&b.line)));
             resolved.unresolved_keys.sort_by(|a, b| (&a.table, &a.key).cmp(&(&b.table, &b.key)));
         },
     );
+    resolved.customer_rows = stats.rows_read;
+    resolved.tables.insert(0, stats);
     resolved.customer_key_duplicates = duplicate_keys(customers, &repeated, &|key| per_customer.contains_key(key))?;
     Ok(resolved)
 }
 
-/// The hashes that more than one of `hashes` (every row's key hash, see [`duplicate_keys`]) has.
-fn repeated_hashes(mut hashes: Vec<u64>) -> HashSet<u64> {
+/// The hashes that more than one of `parts` (every row's key hash, see [`duplicate_keys`]) has.
+fn repeated_hashes(parts: Vec<Vec<u64>>) -> HashSet<u64> {
+    let mut hashes = parts.concat();
+    drop(parts);
     rayon::slice::ParallelSliceMut::par_sort_unstable(&mut hashes[..]);
     hashes.windows(2).filter(|w| w[0] == w[1]).map(|w| w[0]).collect()
 }
