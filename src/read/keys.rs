@@ -34,7 +34,7 @@ pub fn key_hash(canonical: &str) -> u64 {
 }
 
 /// A sieve over a set of canonical keys, tested on every core against each row of a table: one bit of a
-/// small bitmap (16 to 32 bits a key) turns away most keys outside the set; the others are looked up by
+/// small bitmap (16 to 32 bits a key, see [`KeySieve::with_room`]) turns away most keys outside the set; the others are looked up by
 /// their 64-bit [`key_hash`] in a flat set of the keys' hashes. A hash table of 68,000 touched customers is
 /// megabytes read at random, and each key the bitmap let through was a cache miss or two there to reach the
 /// key's text; the bitmap is a quarter of a megabyte and the hashes half a megabyte. Never says "no" to a key
@@ -49,19 +49,27 @@ pub struct KeySieve {
 
 impl KeySieve {
     pub fn new<'k>(keys: impl ExactSizeIterator<Item = &'k str>) -> KeySieve {
-        let size = (keys.len() * 16).next_power_of_two().max(1 << 12);
-        let mut sieve = KeySieve {
+        let mut sieve = KeySieve::with_room(keys.len());
+        keys.for_each(|key| sieve.insert_hash(key_hash(key)));
+        sieve
+    }
+
+    /// An empty sieve with room for `keys` keys: its bitmap has 16 to 32 bits for each (a sieve given more
+    /// keys than that turns fewer of the others away, and is as exact).
+    pub fn with_room(keys: usize) -> KeySieve {
+        let size = (keys * 16).next_power_of_two().max(1 << 12);
+        KeySieve {
             bits: vec![0; size / 64],
             mask: size as u64 - 1,
-            hashes: std::collections::HashSet::with_capacity_and_hasher(keys.len(), foldhash::fast::FixedState::with_seed(0x7369_6576)),
-        };
-        for key in keys {
-            let hash = key_hash(key);
-            let bit = hash & sieve.mask;
-            sieve.bits[(bit / 64) as usize] |= 1 << (bit % 64);
-            sieve.hashes.insert(hash);
+            hashes: std::collections::HashSet::with_capacity_and_hasher(keys, foldhash::fast::FixedState::with_seed(0x7369_6576)),
         }
-        sieve
+    }
+
+    /// Puts in the key whose [`key_hash`] is `hash`.
+    pub fn insert_hash(&mut self, hash: u64) {
+        let bit = hash & self.mask;
+        self.bits[(bit / 64) as usize] |= 1 << (bit % 64);
+        self.hashes.insert(hash);
     }
 
     /// Whether the canonical key whose [`key_hash`] is `hash` may be one of the set's: true for every key of
@@ -272,6 +280,20 @@ mod tests {
             let sieve = KeySieve::new(keys.iter().map(String::as_str));
             for key in &keys {
                 proptest::prop_assert!(sieve.may_hold_hash(key_hash(key)));
+            }
+        }
+
+        /// A sieve begun with some keys and given the rest later (resolve's customers: those touched, then
+        /// those the linked tables reach), with room for more than it got, holds every key and no other.
+        #[test]
+        fn keys_put_in_later_are_held_too(keys in proptest::collection::vec("\\PC{0,12}", 0..400), split in 0usize..400, others in proptest::collection::vec("\\PC{0,12}", 0..50)) {
+            let split = split.min(keys.len());
+            let mut sieve = KeySieve::with_room(2 * keys.len() + 1);
+            keys[..split].iter().for_each(|key| sieve.insert_hash(key_hash(key)));
+            keys[split..].iter().for_each(|key| sieve.insert_hash(key_hash(key)));
+            let hashes: std::collections::HashSet<u64> = keys.iter().map(|key| key_hash(key)).collect();
+            for key in keys.iter().chain(&others) {
+                proptest::prop_assert_eq!(sieve.may_hold_hash(key_hash(key)), hashes.contains(&key_hash(key)), "{:?}", key);
             }
         }
     }

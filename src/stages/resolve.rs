@@ -14,7 +14,7 @@ use crate::case::schema::{Role, TableId, TableSpec, CUSTOMERS};
 use crate::stages::collect::{Collected, Touch};
 use crate::error::Result;
 use crate::evidence::access::Grade;
-use crate::read::keys::{KeyCheck, KeySieve, KeyType};
+use crate::read::keys::{key_hash, KeyCheck, KeySieve, KeyType};
 use crate::read::table::KeyFilter;
 
 /// A customer row reached by the actors.
@@ -108,54 +108,41 @@ pub fn resolve(case: &Case, collected: &Collected, on_row: &mut dyn FnMut(TableI
     let mut resolved = Resolved::default();
     // The customers touched themselves, copied as a whole (put in one by one, after the linked tables, they
     // were a wait on one core before the customers' read), with room for those the linked tables add.
-    let mut per_customer: HashMap<String, Touch> = collected.touched[CUSTOMERS].clone();
-    per_customer.reserve(collected.touched.iter().skip(1).map(|t| t.len()).sum());
-
-    for (table_id, touched) in collected.touched.iter().enumerate().skip(1) {
-        let spec = &schema.tables[table_id];
-        let mut stats = TableResolution { table: spec.name.clone(), keys_touched: touched.len(), ..Default::default() };
-        if touched.is_empty() {
-            resolved.tables.push(stats);
-            continue;
-        }
-        let translated = by_second_ids(spec, touched, &mut stats)?;
-        let touched = translated.as_ref().unwrap_or(touched);
-        let mut check = key_check(case, spec);
-        let mut show = |row: &csv::StringRecord, touch: &&Touch| on_row(table_id, row, touch);
-        // Each touched row's customer takes the row's touch as the row is read (once per key and customer),
-        // not after the table: the main thread has room while the table is read on every core, and after
-        // it the customers' read waited for the merge, on one core.
-        let mut link = |customer: &str, touch: &&Touch| match per_customer.get_mut(customer) {
-            Some(t) => t.merge(touch),
-            None => {
-                per_customer.insert(customer.to_string(), (*touch).clone());
-            }
+    let touched_customers = &collected.touched[CUSTOMERS];
+    let room = touched_customers.len() + collected.touched.iter().skip(1).map(|t| t.len()).sum::<usize>();
+    let mut per_customer: HashMap<String, Touch> = touched_customers.clone();
+    per_customer.reserve(room - per_customer.len());
+    // The customers' sieve is begun with the customers touched themselves on a core of its own while the
+    // linked tables are read, and takes the customers they add after (made after them, it was a wait on one
+    // core before the customers' read).
+    let mut added: Vec<u64> = Vec::new();
+    let sieve_of_touched = || {
+        let mut sieve = KeySieve::with_room(room);
+        touched_customers.keys().for_each(|key| sieve.insert_hash(key_hash(key)));
+        sieve
+    };
+    let (sieve, linked) = std::thread::scope(|scope| {
+        let thread = std::thread::Builder::new().name("customer sieve".into()).spawn_scoped(scope, sieve_of_touched);
+        let linked = resolve_linked(case, collected, &mut per_customer, &mut added, &mut resolved, on_row);
+        let sieve = match thread {
+            Ok(thread) => thread.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
+            // No thread could be started: made here.
+            Err(_) => sieve_of_touched(),
         };
-        let keys = touched.iter().map(|(key, touch)| (key.as_str(), touch));
-        let (links, rows_read) = linked_customers_checked(spec, schema.customers().key_type, keys, Some(&mut check), &mut show, &mut link)?;
-        stats.rows_read = rows_read;
-        if !check.is_clean() {
-            resolved.key_checks.push(check);
-        }
-        for (key, touch) in touched {
-            let named = touch.grade == Grade::Named;
-            stats.keys_named += usize::from(named);
-            if !links.contains_key(key.as_str()) {
-                stats.keys_unresolved += 1;
-                stats.keys_named_unresolved += usize::from(named);
-                resolved.unresolved_keys.push(unresolved(&spec.name, key, touch, "no row with this key, or the row has no customer"));
-            }
-        }
-        // Keys found through a second id are moved onto their row's key: the keys that found no row are
-        // the touched keys as they were.
-        stats.keys_found = stats.keys_touched - stats.keys_unresolved;
-        resolved.tables.push(stats);
+        (sieve, linked)
+    });
+    linked?;
+    let mut sieve = Some(sieve);
+    if let Some(sieve) = sieve.as_mut() {
+        added.into_iter().for_each(|hash| sieve.insert_hash(hash));
     }
 
     let customers = schema.customers();
     let mut stats = TableResolution { table: customers.name.clone(), keys_touched: per_customer.len(), ..Default::default() };
     if let Some(translated) = by_second_ids(customers, &per_customer, &mut stats)? {
         per_customer = translated;
+        // Other keys than those put in: the sieve is made again.
+        sieve = None;
     }
     // By the touched keys themselves (borrowed from `per_customer`), with room for all: a key copied and the
     // map grown for each row read were most of the customers' reading on the main thread.
@@ -167,7 +154,7 @@ pub fn resolve(case: &Case, collected: &Collected, on_row: &mut dyn FnMut(TableI
         // Usually a row per key: room for them all at once (growing would hold two copies for a while).
         resolved.customers.reserve_exact(per_customer.len());
         let mut check = key_check(case, customers);
-        let sieve = KeySieve::new(per_customer.keys().map(String::as_str));
+        let sieve = sieve.unwrap_or_else(|| KeySieve::new(per_customer.keys().map(String::as_str)));
         // (An empty set's sieve turns every key away.) What it lets through is checked below.
         let wanted = |_: &str, hash: u64| sieve.may_hold_hash(hash);
         let keys = KeyFilter {
@@ -230,6 +217,62 @@ pub fn resolve(case: &Case, collected: &Collected, on_row: &mut dyn FnMut(TableI
     resolved.tables.insert(0, stats);
     resolved.customer_key_duplicates = duplicate_keys(customers, &repeated, &|key| per_customer.contains_key(key))?;
     Ok(resolved)
+}
+
+/// Resolves the touched rows of the linked tables (`tickets`) to their customers: each customer reached
+/// takes the rows' touches in `per_customer`, and the hash of each customer key it did not have yet goes
+/// to `added`.
+fn resolve_linked(
+    case: &Case,
+    collected: &Collected,
+    per_customer: &mut HashMap<String, Touch>,
+    added: &mut Vec<u64>,
+    resolved: &mut Resolved,
+    on_row: &mut dyn FnMut(TableId, &csv::StringRecord, &Touch),
+) -> Result<()> {
+    let schema = &case.schema;
+    for (table_id, touched) in collected.touched.iter().enumerate().skip(1) {
+        let spec = &schema.tables[table_id];
+        let mut stats = TableResolution { table: spec.name.clone(), keys_touched: touched.len(), ..Default::default() };
+        if touched.is_empty() {
+            resolved.tables.push(stats);
+            continue;
+        }
+        let translated = by_second_ids(spec, touched, &mut stats)?;
+        let touched = translated.as_ref().unwrap_or(touched);
+        let mut check = key_check(case, spec);
+        let mut show = |row: &csv::StringRecord, touch: &&Touch| on_row(table_id, row, touch);
+        // Each touched row's customer takes the row's touch as the row is read (once per key and customer),
+        // not after the table: the main thread has room while the table is read on every core, and after
+        // it the customers' read waited for the merge, on one core.
+        let mut link = |customer: &str, touch: &&Touch| match per_customer.get_mut(customer) {
+            Some(t) => t.merge(touch),
+            None => {
+                added.push(key_hash(customer));
+                per_customer.insert(customer.to_string(), (*touch).clone());
+            }
+        };
+        let keys = touched.iter().map(|(key, touch)| (key.as_str(), touch));
+        let (links, rows_read) = linked_customers_checked(spec, schema.customers().key_type, keys, Some(&mut check), &mut show, &mut link)?;
+        stats.rows_read = rows_read;
+        if !check.is_clean() {
+            resolved.key_checks.push(check);
+        }
+        for (key, touch) in touched {
+            let named = touch.grade == Grade::Named;
+            stats.keys_named += usize::from(named);
+            if !links.contains_key(key.as_str()) {
+                stats.keys_unresolved += 1;
+                stats.keys_named_unresolved += usize::from(named);
+                resolved.unresolved_keys.push(unresolved(&spec.name, key, touch, "no row with this key, or the row has no customer"));
+            }
+        }
+        // Keys found through a second id are moved onto their row's key: the keys that found no row are
+        // the touched keys as they were.
+        stats.keys_found = stats.keys_touched - stats.keys_unresolved;
+        resolved.tables.push(stats);
+    }
+    Ok(())
 }
 
 /// The hashes that more than one of `parts` (every row's key hash, see [`duplicate_keys`]) has.
