@@ -111,20 +111,66 @@ fn input_entry(role: &str, path: &Path, base: &Path, records: BTreeMap<String, u
     Ok(FileEntry { role: role.into(), path: stored_path(path, base), bytes, sha256, records })
 }
 
-/// The case file and every table of the case, hashed (without row counts: see [`inputs`]). Independent of
-/// the run's results, so it can be computed while the logs are read.
-pub fn case_and_tables(case: &Case, base: &Path) -> Result<Vec<FileEntry>> {
-    let mut entries = vec![input_entry("case", &case.file, base, BTreeMap::new())?];
-    for table in &case.schema.tables {
-        entries.push(input_entry("table", &table.file.path, base, BTreeMap::new())?);
+/// The case file and every table of the case, hashed (without row counts: see [`inputs`]), a megabyte at a
+/// time, so that one thread can begin it and another finish it. Independent of the run's results: the
+/// analysis hashes them on a thread that runs only on a core nothing else wants, and the thread that
+/// writes the manifest takes over what is left (see `commands::analyze`).
+pub struct CaseAndTables {
+    /// The files still to hash (role, path), in the manifest's order, the next one last.
+    files: Vec<(&'static str, PathBuf)>,
+    base: PathBuf,
+    /// The file being hashed: its role, path, open file, digest so far and size so far.
+    current: Option<(&'static str, PathBuf, std::fs::File, Sha256, u64)>,
+    buf: Vec<u8>,
+    entries: Vec<FileEntry>,
+}
+
+impl CaseAndTables {
+    pub fn new(case: &Case, base: &Path) -> CaseAndTables {
+        let mut files = vec![("case", case.file.clone())];
+        files.extend(case.schema.tables.iter().map(|table| ("table", table.file.path.clone())));
+        files.reverse();
+        CaseAndTables { files, base: base.to_path_buf(), current: None, buf: Vec::new(), entries: Vec::new() }
     }
-    Ok(entries)
+
+    /// Hashes the next megabyte (or opens the next file, or finishes one): false when all are done.
+    pub fn step(&mut self) -> Result<bool> {
+        let Some((_, path, file, hasher, bytes)) = &mut self.current else {
+            let Some((role, path)) = self.files.pop() else { return Ok(false) };
+            let file = std::fs::File::open(&path).map_err(|source| Error::Read { path: path.clone(), source })?;
+            self.buf.resize(1 << 20, 0);
+            self.current = Some((role, path, file, Sha256::new(), 0));
+            return Ok(true);
+        };
+        let n = loop {
+            match file.read(&mut self.buf) {
+                Ok(n) => break n,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                Err(source) => return Err(Error::Read { path: path.clone(), source }),
+            }
+        };
+        if n > 0 {
+            hasher.update(&self.buf[..n]);
+            *bytes += n as u64;
+            return Ok(true);
+        }
+        let (role, path, _, hasher, bytes) = self.current.take().expect("matched above");
+        let sha256 = format!("{:x}", hasher.finalize());
+        self.entries.push(FileEntry { role: role.into(), path: stored_path(&path, &self.base), bytes, sha256, records: BTreeMap::new() });
+        Ok(true)
+    }
+
+    /// Hashes what is left and gives the entries.
+    pub fn finish(mut self) -> Result<Vec<FileEntry>> {
+        while self.step()? {}
+        Ok(self.entries)
+    }
 }
 
 /// The case file, every table and every log file of the case, hashed, with their record counts.
 /// `files` are the per-file counts of the run (matched to the logs by their path as shown in outputs); a
 /// log whose digest was taken while it was read is not read again. `entries` is
-/// [`case_and_tables`]' result; `table_rows`, the rows of the tables the run read whole, by table name
+/// [`CaseAndTables::finish`]'s result; `table_rows`, the rows of the tables the run read whole, by table name
 /// (the others are counted here).
 pub fn inputs(
     case: &Case,
@@ -232,6 +278,51 @@ mod tests {
         let (sha, bytes) = hash_file(&path).unwrap();
         assert_eq!(sha, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
         assert_eq!(bytes, 3);
+    }
+
+    #[test]
+    fn case_and_tables_begun_on_one_thread_and_finished_on_another_hash_every_byte() {
+        let dir = tempfile::tempdir().unwrap();
+        let case = crate::stages::testing::case(dir.path());
+        // A customers table of several megabytes, so that the hashing stops inside it.
+        let mut customers = String::from("customer_id,full_name,email,phone,country,state,segment\n");
+        (0..60_000).for_each(|i| customers.push_str(&format!("C{i},Name {i},n{i}@example.com,+1 555 010 {i:04},US,CA,consumer\n")));
+        std::fs::write(&case.schema.tables[0].file.path, &customers).unwrap();
+        let expected: Vec<(String, String, u64)> = std::iter::once(&case.file)
+            .chain(case.schema.tables.iter().map(|t| &t.file.path))
+            .map(|path| {
+                let (sha256, bytes) = hash_file(path).unwrap();
+                (stored_path(path, dir.path()), sha256, bytes)
+            })
+            .collect();
+        assert!(expected[1].2 > 3 << 20, "the table spans several steps");
+        for steps in [0, 1, 3, 1000] {
+            let begun = std::thread::scope(|scope| {
+                scope
+                    .spawn(|| {
+                        let mut hashing = CaseAndTables::new(&case, dir.path());
+                        for _ in 0..steps {
+                            hashing.step().unwrap();
+                        }
+                        hashing
+                    })
+                    .join()
+                    .unwrap()
+            });
+            let entries = begun.finish().unwrap();
+            let got: Vec<(String, String, u64)> = entries.iter().map(|e| (e.path.clone(), e.sha256.clone(), e.bytes)).collect();
+            assert_eq!(got, expected, "after {steps} steps on the other thread");
+            assert_eq!(entries.iter().map(|e| e.role.as_str()).collect::<Vec<_>>(), ["case", "table", "table"]);
+        }
+    }
+
+    #[test]
+    fn a_missing_table_is_an_error_naming_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let case = crate::stages::testing::case(dir.path());
+        std::fs::remove_file(&case.schema.tables[1].file.path).unwrap();
+        let err = CaseAndTables::new(&case, dir.path()).finish().unwrap_err().to_string();
+        assert!(err.contains("tickets.csv"), "{err}");
     }
 
     #[test]
