@@ -30,6 +30,13 @@ impl Stopwatch {
     }
 }
 
+/// Prints `note` (what a phase left to the next, for instance) when timings are on.
+pub fn note(note: &str) {
+    if std::env::var_os("BREACHSCOPE_TIMINGS").is_some_and(|v| !v.is_empty()) {
+        eprintln!("timing: {note}");
+    }
+}
+
 /// The process's peak resident memory so far (Linux: `VmHWM` of /proc/self/status).
 fn peak_memory() -> Option<String> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;

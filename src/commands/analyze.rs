@@ -90,8 +90,9 @@ pub fn analyze_and_write_from(case: &Case, settings: &Settings, outputs: &Output
     let manifest_dir = outputs.manifest_dir();
     // The case file and tables are hashed for the manifest on a thread that runs only when a core has
     // nothing else to run (the analysis keeps both busy most of the time, but not all of it), and the
-    // manifest's writer takes over what is left when it needs them. (At the lowest nice value instead, the
-    // hashing took a share of the cores from reading the logs: the 1M benchmark 2 % slower.)
+    // manifest's writer takes over what is left when it needs them, after the other outputs are written.
+    // (At the lowest nice value instead, the hashing took a share of the cores from reading the logs: the
+    // 1M benchmark 2 % slower.)
     let hashes_wanted = std::sync::atomic::AtomicBool::new(false);
     let report = std::thread::scope(|scope| {
         let case_and_tables = scope.spawn(|| {
@@ -110,13 +111,26 @@ pub fn analyze_and_write_from(case: &Case, settings: &Settings, outputs: &Output
         // the other outputs are written (it is the longest to write).
         let mut people_writing = None;
         let analysis = analysis::analyze_from(case, settings, &mut rejects, ui, collect, &mut |people| people_writing = write::start_people(outputs, people));
-        // From here the digests are wanted (or, when the analysis failed, nothing more is).
-        hashes_wanted.store(true, std::sync::atomic::Ordering::Relaxed);
-        let analysis = analysis?;
+        let wanted = || {
+            hashes_wanted.store(true, std::sync::atomic::Ordering::Relaxed);
+            case_and_tables.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+        };
+        let analysis = match analysis {
+            Ok(analysis) => analysis,
+            Err(e) => {
+                // Nothing more is wanted of the hashing.
+                let _ = wanted();
+                return Err(e);
+            }
+        };
         let record = RunRecord {
             started_at,
             rules_source: settings.legal.rules.as_ref().map_or("built-in".to_string(), |p| p.display().to_string()),
-            case_and_tables: case_and_tables.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic))?.finish()?,
+            case_and_tables: Box::new(|| {
+                let hashing = wanted()?;
+                crate::timings::note(&format!("case file and tables: {} MB hashed in the background, the rest here", hashing.hashed() >> 20));
+                hashing.finish()
+            }),
         };
         let _phase = ui.phase("writing outputs");
         write::write(case, analysis, outputs, rejects, record, people_writing)

@@ -160,6 +160,11 @@ impl CaseAndTables {
         Ok(true)
     }
 
+    /// The bytes hashed so far.
+    pub fn hashed(&self) -> u64 {
+        self.entries.iter().map(|e| e.bytes).sum::<u64>() + self.current.as_ref().map_or(0, |c| c.4)
+    }
+
     /// Hashes what is left and gives the entries.
     pub fn finish(mut self) -> Result<Vec<FileEntry>> {
         while self.step()? {}

@@ -102,12 +102,14 @@ impl crate::stages::collect::RejectSink for Rejects {
 }
 
 /// What the run contributes to the manifest besides the files: when it started, the case file and
-/// tables hashed while the logs were read.
-pub struct RunRecord {
+/// tables hashed.
+pub struct RunRecord<'a> {
     pub started_at: String,
     /// `built-in` or the rules file as given.
     pub rules_source: String,
-    pub case_and_tables: Vec<FileEntry>,
+    /// The case file's and tables' entries, asked for when the manifest is made (they are hashed on
+    /// another thread meanwhile, which the outputs written before leave room for).
+    pub case_and_tables: Box<dyn FnOnce() -> Result<Vec<FileEntry>> + 'a>,
 }
 
 /// Builds report.json from the analysis and writes every output of the plan, then the manifest; all are
@@ -115,7 +117,7 @@ pub struct RunRecord {
 ///
 /// `people_writing`: the people list's writing, when [`start_people`] started it during the analysis; else
 /// it is started here.
-pub fn write(case: &Case, analysis: Analysis, outputs: &Outputs, rejects: Rejects, run: RunRecord, people_writing: Option<PeopleWriting>) -> Result<Report> {
+pub fn write(case: &Case, analysis: Analysis, outputs: &Outputs, rejects: Rejects, run: RunRecord<'_>, people_writing: Option<PeopleWriting>) -> Result<Report> {
     let mut clock = crate::timings::Stopwatch::start();
     let Analysis { mut collected, replayed, resolved, rows, exposure, coverage, mut legal, rules, table_rows, rejected: _, warnings } = analysis;
     // The touched keys (all read by now) go with what is freed in the background at the end: freed as the
@@ -199,7 +201,7 @@ pub fn write(case: &Case, analysis: Analysis, outputs: &Outputs, rejects: Reject
         rules: manifest::Rules { source: run.rules_source, version: rules.version.clone() },
         started_at: run.started_at,
         finished_at: format_utc(&chrono::Utc::now()),
-        inputs: manifest::inputs(case, &report.inputs, manifest_dir, run.case_and_tables, &table_rows)?,
+        inputs: manifest::inputs(case, &report.inputs, manifest_dir, (run.case_and_tables)()?, &table_rows)?,
         outputs: output_entries,
     };
     clock.lap("manifest");
