@@ -84,6 +84,15 @@ pub fn analyze_and_write(case: &Case, settings: &Settings, outputs: &Outputs, ui
     analyze_and_write_from(case, settings, outputs, ui, &mut |case, ui, sink| crate::stages::collect::collect(case, ui, sink))
 }
 
+/// Sets its flag when dropped.
+struct StopOnDrop<'a>(&'a std::sync::atomic::AtomicBool);
+
+impl Drop for StopOnDrop<'_> {
+    fn drop(&mut self) {
+        self.0.store(true, std::sync::atomic::Ordering::Relaxed);
+    }
+}
+
 /// As [`analyze_and_write`], with collect's result from `collect` (the logs read, or parts merged).
 pub fn analyze_and_write_from(case: &Case, settings: &Settings, outputs: &Outputs, ui: &Ui, collect: analysis::Collect<'_>) -> Result<Report> {
     let started_at = format_utc(&chrono::Utc::now());
@@ -95,6 +104,9 @@ pub fn analyze_and_write_from(case: &Case, settings: &Settings, outputs: &Output
     // 1M benchmark 2 % slower.)
     let hashes_wanted = std::sync::atomic::AtomicBool::new(false);
     let report = std::thread::scope(|scope| {
+        // However this closure ends, the hashing is then wanted (or no longer wanted) before the scope waits
+        // for its thread: a failed run does not wait for the rest to be hashed on idle cores.
+        let _stop = StopOnDrop(&hashes_wanted);
         let case_and_tables = scope.spawn(|| {
             #[cfg(target_os = "linux")]
             // SAFETY: sets this thread's own scheduling policy (Linux threads have their own).
@@ -110,24 +122,13 @@ pub fn analyze_and_write_from(case: &Case, settings: &Settings, outputs: &Output
         // The people list is written from when it is final, while the legal stage makes its summaries and
         // the other outputs are written (it is the longest to write).
         let mut people_writing = None;
-        let analysis = analysis::analyze_from(case, settings, &mut rejects, ui, collect, &mut |people| people_writing = write::start_people(outputs, people));
-        let wanted = || {
-            hashes_wanted.store(true, std::sync::atomic::Ordering::Relaxed);
-            case_and_tables.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic))
-        };
-        let analysis = match analysis {
-            Ok(analysis) => analysis,
-            Err(e) => {
-                // Nothing more is wanted of the hashing.
-                let _ = wanted();
-                return Err(e);
-            }
-        };
+        let analysis = analysis::analyze_from(case, settings, &mut rejects, ui, collect, &mut |people| people_writing = write::start_people(outputs, people))?;
         let record = RunRecord {
             started_at,
             rules_source: settings.legal.rules.as_ref().map_or("built-in".to_string(), |p| p.display().to_string()),
             case_and_tables: Box::new(|| {
-                let hashing = wanted()?;
+                hashes_wanted.store(true, std::sync::atomic::Ordering::Relaxed);
+                let hashing = case_and_tables.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic))?;
                 crate::timings::note(&format!("case file and tables: {} MB hashed in the background, the rest here", hashing.hashed() >> 20));
                 hashing.finish()
             }),
