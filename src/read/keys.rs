@@ -34,10 +34,10 @@ pub fn key_hash(canonical: &str) -> u64 {
 }
 
 /// A sieve over a set of canonical keys, tested on every core against each row of a table: one bit of a
-/// small bitmap (16 to 32 bits a key, see [`KeySieve::with_room`]) turns away most keys outside the set; the others are looked up by
-/// their 64-bit [`key_hash`] in a flat set of the keys' hashes. A hash table of 68,000 touched customers is
-/// megabytes read at random, and each key the bitmap let through was a cache miss or two there to reach the
-/// key's text; the bitmap is a quarter of a megabyte and the hashes half a megabyte. Never says "no" to a key
+/// small bitmap (16 to 32 bits for each key it has room for, see [`KeySieve::with_room`]) turns away most
+/// keys outside the set; the others are looked up by their 64-bit [`key_hash`] in a flat set of the keys'
+/// hashes. A hash table of 68,000 touched customers is megabytes read at random, and each key the bitmap let
+/// through was a cache miss or two there to reach the key's text; the bitmap is a quarter of a megabyte and the hashes half a megabyte. Never says "no" to a key
 /// of the set; says "yes" to a key outside it only when their 64-bit hashes are equal (about one in 2^64 for
 /// each pair), so what it lets through is checked against the keys themselves where it is handed over.
 pub struct KeySieve {

@@ -175,7 +175,7 @@ impl TableFile {
                         check.note(line, raw, key_type);
                     }
                     let (wanted, hash) = reader.choose(raw);
-                    if reader.hash_keys {
+                    if hashes.is_some() {
                         own_hashes.extend(hash);
                     }
                     if !wanted {

@@ -121,7 +121,7 @@ pub fn resolve(case: &Case, collected: &Collected, on_row: &mut dyn FnMut(TableI
         touched_customers.keys().for_each(|key| sieve.insert_hash(key_hash(key)));
         sieve
     };
-    let (sieve, linked) = std::thread::scope(|scope| {
+    let (mut sieve, linked) = std::thread::scope(|scope| {
         let thread = std::thread::Builder::new().name("customer sieve".into()).spawn_scoped(scope, sieve_of_touched);
         let linked = resolve_linked(case, collected, &mut per_customer, &mut added, &mut resolved, on_row);
         let sieve = match thread {
@@ -132,18 +132,18 @@ pub fn resolve(case: &Case, collected: &Collected, on_row: &mut dyn FnMut(TableI
         (sieve, linked)
     });
     linked?;
-    let mut sieve = Some(sieve);
-    if let Some(sieve) = sieve.as_mut() {
-        added.into_iter().for_each(|hash| sieve.insert_hash(hash));
-    }
+    added.into_iter().for_each(|hash| sieve.insert_hash(hash));
 
     let customers = schema.customers();
     let mut stats = TableResolution { table: customers.name.clone(), keys_touched: per_customer.len(), ..Default::default() };
-    if let Some(translated) = by_second_ids(customers, &per_customer, &mut stats)? {
-        per_customer = translated;
-        // Other keys than those put in: the sieve is made again.
-        sieve = None;
-    }
+    let sieve = match by_second_ids(customers, &per_customer, &mut stats)? {
+        Some(translated) => {
+            per_customer = translated;
+            // Other keys than those put in: the sieve is made again.
+            KeySieve::new(per_customer.keys().map(String::as_str))
+        }
+        None => sieve,
+    };
     // By the touched keys themselves (borrowed from `per_customer`), with room for all: a key copied and the
     // map grown for each row read were most of the customers' reading on the main thread.
     let mut rows_per_key: HashMap<&str, usize> = HashMap::with_capacity(per_customer.len());
@@ -154,7 +154,6 @@ pub fn resolve(case: &Case, collected: &Collected, on_row: &mut dyn FnMut(TableI
         // Usually a row per key: room for them all at once (growing would hold two copies for a while).
         resolved.customers.reserve_exact(per_customer.len());
         let mut check = key_check(case, customers);
-        let sieve = sieve.unwrap_or_else(|| KeySieve::new(per_customer.keys().map(String::as_str)));
         // (An empty set's sieve turns every key away.) What it lets through is checked below.
         let wanted = |_: &str, hash: u64| sieve.may_hold_hash(hash);
         let keys = KeyFilter {
