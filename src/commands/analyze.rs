@@ -129,8 +129,11 @@ pub fn analyze_and_write_from(case: &Case, settings: &Settings, outputs: &Output
             case_and_tables: Box::new(|| {
                 hashes_wanted.store(true, std::sync::atomic::Ordering::Relaxed);
                 let hashing = case_and_tables.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic))?;
-                crate::timings::note(&format!("case file and tables: {} MB hashed in the background, the rest here", hashing.hashed() >> 20));
-                hashing.finish()
+                let in_background = hashing.hashed();
+                let entries = hashing.finish()?;
+                let all: u64 = entries.iter().map(|e| e.bytes).sum();
+                crate::timings::note(&format!("case file and tables: {in_background} bytes hashed in the background, {} here", all - in_background));
+                Ok(entries)
             }),
         };
         let _phase = ui.phase("writing outputs");
