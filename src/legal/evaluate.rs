@@ -236,7 +236,9 @@ pub fn evaluate(
     // Each person decided on every core (a person's decision reads only shared data).
     let (mut persons, mut person_of): (Vec<Person>, Vec<usize>) = members
         .par_iter()
-        .map(|rows_of| (decide_person(case, rows, &located, &free_text, value_guesses, &common, &law, rows_of), person_of_row[rows_of[0]]))
+        .map_init(Decided::default, |decided, rows_of| {
+            (decide_person(case, rows, &located, &free_text, value_guesses, &common, &law, decided, rows_of), person_of_row[rows_of[0]])
+        })
         .unzip();
     // People in the order of their customer ids. Usually they come in it (rows are sorted by key): then no
     // person is moved (moving 68,000 people of some 500 bytes through a sort and back out of pairs was most
@@ -440,16 +442,62 @@ fn group_people(rows: &[CustomerExposure], keys: &[RowKeys], per: Per) -> (Vec<V
     (members, person_of_row, merges)
 }
 
+/// The decisions made on one core, by jurisdiction: each exposure decided there, with its duty and its
+/// basis (the reason and the note on the law at the breach). Most people share a jurisdiction and an
+/// exposure with thousands of others (the benchmark: 68,000 people, 8 jurisdictions, a few exposures), and
+/// deciding each again (the rule's sets, the reason and the note put into words) was about a fifth of
+/// deciding a person (perf). A decision reads only the rule and the exposure, so one made once is the same.
+#[derive(Default)]
+struct Decided<'l> {
+    by_jurisdiction: foldhash::HashMap<&'l str, Vec<(Exposed, Notify, String)>>,
+}
+
+impl<'l> Decided<'l> {
+    /// Exposures kept per jurisdiction (they are compared one by one): people with more kinds of exposure
+    /// than this in one jurisdiction are decided each time.
+    const KEPT: usize = 16;
+
+    /// The duty in `jurisdiction` for `exposed` under `law`, and its basis.
+    fn decide(&mut self, law: &RulesAtBreach<'_>, jurisdiction: &'l str, exposed: &Exposed) -> (Notify, String) {
+        let decided = self.by_jurisdiction.entry(jurisdiction).or_default();
+        if let Some((_, notify, basis)) = decided.iter().find(|(e, _, _)| e == exposed) {
+            return (*notify, basis.clone());
+        }
+        let in_force = law.of(jurisdiction);
+        let decision = decide_in(in_force, jurisdiction, exposed);
+        let mut basis = decision.reason;
+        if let Some((_, Some(note))) = in_force {
+            basis.reserve_exact(note.len() + 3);
+            basis.push_str(" [");
+            basis.push_str(note);
+            basis.push(']');
+        }
+        if decided.len() < Self::KEPT {
+            decided.push((exposed.clone(), decision.notify, basis.clone()));
+        }
+        (decision.notify, basis)
+    }
+
+    /// [`Decided::decide`]'s duty alone.
+    fn notify(&mut self, law: &RulesAtBreach<'_>, jurisdiction: &'l str, exposed: &Exposed) -> Notify {
+        match self.by_jurisdiction.get(jurisdiction).and_then(|decided| decided.iter().find(|(e, _, _)| e == exposed)) {
+            Some((_, notify, _)) => *notify,
+            None => self.decide(law, jurisdiction, exposed).0,
+        }
+    }
+}
+
 #[allow(clippy::too_many_arguments)]
 /// Phase 3: one person's exposed elements, jurisdictions and duty in each (the person's id is set later).
-fn decide_person(
+fn decide_person<'l>(
     case: &Case,
     rows: &[CustomerExposure],
-    located: &Located,
+    located: &'l Located,
     free_text: &FreeTextByCustomer<'_>,
     value_guesses: &ValueGuesses,
     common: &CommonExposures,
     law: &RulesAtBreach<'_>,
+    decided: &mut Decided<'l>,
     rows_of: &[usize],
 ) -> Person {
     let keys = &located.keys;
@@ -470,7 +518,7 @@ fn decide_person(
         }
         out.join("; ")
     };
-    let mut jurisdictions: BTreeSet<String> = rows_of.iter().map(|i| located.jurisdiction[*i].clone()).collect();
+    let mut jurisdictions: BTreeSet<&'l str> = rows_of.iter().map(|i| located.jurisdiction[*i].as_str()).collect();
     // A specific place outranks "unknown" and a bare "US" from another row of the same person.
     if jurisdictions.len() > 1 {
         jurisdictions.remove(jurisdiction::UNKNOWN);
@@ -519,21 +567,20 @@ fn decide_person(
     let mut notify_without_assumed = Notify::NotRequired;
     let (mut basis, mut deadlines) = (Vec::new(), Vec::new());
     let mut duties = Vec::with_capacity(jurisdictions.len());
-    for j in &jurisdictions {
-        let in_force = law.of(j);
-        let decision = decide_in(in_force, j, &exposed);
-        notify = notify.min(decision.notify);
-        notify_without_assumed = notify_without_assumed.min(decide_in(in_force, j, confirmed.as_ref().unwrap_or(&exposed)).notify);
-        duties.push((j.clone(), decision.notify));
-        let mut reason = decision.reason;
-        if let Some((_, Some(note))) = in_force {
-            reason.push_str(&format!(" [{note}]"));
-        }
+    for &j in &jurisdictions {
+        let (notify_here, mut reason) = decided.decide(law, j, &exposed);
+        notify = notify.min(notify_here);
+        let without_assumed = match &confirmed {
+            Some(confirmed) => decided.notify(law, j, confirmed),
+            None => notify_here,
+        };
+        notify_without_assumed = notify_without_assumed.min(without_assumed);
+        duties.push((j.to_string(), notify_here));
         if located.inferred_state.iter().any(|(i, state)| rows_of.contains(i) && state == j) {
             reason.push_str(&format!(" [{j} inferred from the region column's US state (no country column, no non-US phone)]"));
         }
         basis.push(reason);
-        if decision.notify != Notify::NotRequired {
+        if notify_here != Notify::NotRequired {
             deadlines.extend(law.individual_deadline(j).map(str::to_string));
         }
     }
@@ -548,7 +595,7 @@ fn decide_person(
         email: distinct(&|r| &r.email, &|i| keys[i].email.clone().unwrap_or_else(|| rows[i].email.trim().to_lowercase())),
         phone: distinct(&|r| &r.phone, &|i| keys[i].phone.clone().unwrap_or_else(|| rows[i].phone.trim().to_string())),
         address: distinct(&|r| &r.address, &|i| rows[i].address.split_whitespace().collect::<Vec<_>>().join(" ").to_lowercase()),
-        jurisdictions: jurisdictions.into_iter().collect(),
+        jurisdictions: jurisdictions.into_iter().map(str::to_string).collect(),
         data_classes,
         assumed_classes,
         notify,
@@ -928,6 +975,50 @@ mod tests {
         assert_eq!(regulator_notice("US-CA", vec![person("US-CA", Notify::Required)]).cra_notice, "none");
         // Not-required residents never count towards a threshold.
         assert_eq!(regulator_notice("US-NY", vec![person("US-NY", Notify::NotRequired); 10]).regulator_notice, "not_required");
+    }
+
+    #[test]
+    fn a_decision_made_once_is_the_one_made_each_time() {
+        // Decisions kept by jurisdiction and exposure give each person the duty and basis decided afresh:
+        // the note on the law at the breach included, for exposures beyond the number kept and for
+        // jurisdictions without a rule.
+        let rules = RuleSet::builtin();
+        let clock = crate::case::clock::Clock::default();
+        let law = RulesAtBreach::new(&rules, NaiveDate::from_ymd_opt(2019, 6, 1), &clock);
+        let fresh = |j: &str, e: &Exposed| {
+            let in_force = law.of(j);
+            let mut decision = decide_in(in_force, j, e);
+            if let Some((_, Some(note))) = in_force {
+                decision.reason.push_str(&format!(" [{note}]"));
+            }
+            (decision.notify, decision.reason)
+        };
+        let elements = ["social_security_numbers", "credit_cards", "online_credentials", "drivers_licenses", "medical_information"];
+        let mut exposures = vec![Exposed::default()];
+        for mask in 1..(1 << elements.len()) {
+            for name in [false, true] {
+                let chosen = elements.iter().enumerate().filter(|(i, _)| mask & (1 << i) != 0).map(|(_, e)| e.to_string());
+                exposures.push(Exposed { name, elements: chosen.collect(), ..Default::default() });
+            }
+        }
+        assert!(exposures.len() > Decided::KEPT * 2);
+        let jurisdictions = ["US-NY", "US-CA", "US-TX", "DE", "US", jurisdiction::UNKNOWN, "XX"];
+        assert!(jurisdictions.iter().any(|j| matches!(law.of(j), Some((_, Some(_))))), "a rule with a note on the law at the breach");
+        let mut decided = Decided::default();
+        let mut notes = 0;
+        // Twice over, so that every decision kept is also read back.
+        for _ in 0..2 {
+            for e in &exposures {
+                for j in jurisdictions {
+                    let expected = fresh(j, e);
+                    notes += usize::from(expected.1.contains(" [decided under") || expected.1.contains(" [rule as in force"));
+                    assert_eq!(decided.notify(&law, j, e), expected.0, "{j} {e:?}");
+                    assert_eq!(decided.decide(&law, j, e), expected, "{j} {e:?}");
+                }
+            }
+        }
+        assert!(notes > 0, "some bases carry the note");
+        assert!(decided.by_jurisdiction.values().all(|kept| kept.len() == Decided::KEPT));
     }
 
     #[test]
