@@ -123,6 +123,8 @@ pub fn analyze_from(
         }
     })?;
     let table_rows: BTreeMap<String, u64> = resolved.tables.iter().filter(|t| t.rows_read > 0).map(|t| (t.table.clone(), t.rows_read)).collect();
+    // The logs and tables are read: the piece buffers kept from file to file are freed.
+    crate::read::pieces::let_go_of_spare_pieces();
     drop(phase);
     clock.lap("resolve");
 

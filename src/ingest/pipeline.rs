@@ -333,6 +333,28 @@ mod chunked_tests {
     }
 
     #[test]
+    fn a_piece_buffer_kept_from_one_file_holds_nothing_of_it_in_the_next() {
+        // Full-size pieces (whose buffers are kept from file to file): the second log, shorter and of other
+        // rows, read in pieces after the first, gives what one reader gives.
+        let parser = parser(false);
+        let log = |user: &str, rows: usize, fields: &str| {
+            let rows: String = (0..rows).map(|i| format!("2019-06-03T10:{:02}:00Z,{user},Customer,C{i},{fields}\n", i % 60)).collect();
+            format!("{HEADER}{rows}").into_bytes()
+        };
+        let first = log("a.khan", 160_000, "\"email|\nphone\"");
+        let second = log("k.walsh", 90_000, "email");
+        for text in [&first, &second, &first] {
+            let mut got = Vec::new();
+            crate::read::pieces::parse_chunked(&parser, &mut std::io::BufReader::new(&text[..]), &mut |p| got.push(p)).unwrap();
+            let (result, expected) = serial(&parser, text);
+            result.unwrap();
+            assert!(text.len() > 4 << 20, "several pieces");
+            assert_eq!(normalised(got), normalised(expected));
+        }
+        crate::read::pieces::let_go_of_spare_pieces();
+    }
+
+    #[test]
     fn a_read_error_is_returned_after_the_records_before_it() {
         let rows: String = (0..2000).map(|i| format!("2019-06-03T10:00:00Z,k.walsh,Customer,C{i},email\n")).collect();
         let text = format!("{HEADER}{rows}");

@@ -52,6 +52,35 @@ pub fn enabled() -> bool {
 
 /// Bytes of a piece (more when a line is longer).
 const PIECE: usize = 2 << 20;
+
+/// Piece buffers of files read to their end, kept for the next file (most runs read a log, then each table
+/// in turn): each file's reading took new buffers and freed its own at its end, a page fault per 4 KB of
+/// each, 34 MB in the 1M benchmark (perf). At most [`SPARES_KEPT`]; [`let_go_of_spare_pieces`] frees them.
+static SPARE_PIECES: std::sync::Mutex<Vec<Vec<u8>>> = std::sync::Mutex::new(Vec::new());
+/// A file's pieces in flight and the two on their way: one file's worth.
+const SPARES_KEPT: usize = PIECES_IN_FLIGHT + 2;
+
+/// A piece buffer kept from an earlier file, if any.
+fn spare_piece() -> Option<Vec<u8>> {
+    SPARE_PIECES.lock().ok()?.pop()
+}
+
+/// Keeps `buffer` for the next file's pieces (frees it when enough are kept).
+fn keep_spare_piece(buffer: Vec<u8>) {
+    if let Ok(mut spares) = SPARE_PIECES.lock() {
+        if spares.len() < SPARES_KEPT && buffer.capacity() >= PIECE {
+            spares.push(buffer);
+        }
+    }
+}
+
+/// Frees the piece buffers kept for another file: called when the run has no more large files to read (so
+/// that they do not add to the later phases' peak memory).
+pub fn let_go_of_spare_pieces() {
+    if let Ok(mut spares) = SPARE_PIECES.lock() {
+        *spares = Vec::new();
+    }
+}
 /// Pieces read ahead of the sink (parsed or being parsed), on all cores.
 const PIECES_IN_FLIGHT: usize = 6;
 
@@ -186,7 +215,10 @@ pub(crate) fn parse_in_pieces<T: LineNumbered + Send>(
                 done += 1;
                 // Its parse and the previous piece's (which read it as lookahead) have ended.
                 if let Ok(buffer) = std::sync::Arc::try_unwrap(piece) {
-                    let _ = used_tx.try_send(buffer);
+                    // (The reader has ended once the file is read: then kept for the next file.)
+                    if let Err(mpsc::TrySendError::Full(buffer) | mpsc::TrySendError::Disconnected(buffer)) = used_tx.try_send(buffer) {
+                        keep_spare_piece(buffer);
+                    }
                 }
             }
             // Let the reading thread end (it may be waiting to send) before the scope joins it.
@@ -210,8 +242,16 @@ fn count_newlines(bytes: &[u8]) -> u64 {
 /// Reads `input` and sends it in pieces cut after a newline; an error is sent last.
 /// `used`: pieces parsed, whose buffers are filled again.
 fn cut_pieces(input: &mut (dyn BufRead + Send), pieces: &SyncSender<std::io::Result<Vec<u8>>>, used: &Receiver<Vec<u8>>, piece_size: usize) {
+    // However the reading ends, the buffers sent back and not filled again are kept for the next file.
+    struct KeepUnused<'u>(&'u Receiver<Vec<u8>>);
+    impl Drop for KeepUnused<'_> {
+        fn drop(&mut self) {
+            self.0.try_iter().for_each(keep_spare_piece);
+        }
+    }
+    let _keep = KeepUnused(used);
     loop {
-        let mut bytes = used.try_recv().unwrap_or_default();
+        let mut bytes = used.try_recv().ok().or_else(spare_piece).unwrap_or_default();
         bytes.clear();
         bytes.reserve(piece_size + (1 << 16));
         // Filled to the piece size, then on to the end of the line there: a piece stays within the room
