@@ -506,7 +506,7 @@ fn decide_person<'l>(
     let distinct = |value: &dyn Fn(&CustomerExposure) -> &str, key: &dyn Fn(usize) -> String| {
         if let [only] = rows_of {
             // Most people have one row: its value, with no key made to compare it with others.
-            return value(&rows[*only]).trim().to_string();
+            return crate::read::trim(value(&rows[*only])).to_string();
         }
         let mut seen = BTreeSet::new();
         let mut out: Vec<String> = Vec::new();

@@ -94,7 +94,7 @@ impl KeyType {
 
     /// The form in which `raw` is compared with other keys of this type.
     pub fn canonical(self, raw: &str) -> Cow<'_, str> {
-        let trimmed = raw.trim();
+        let trimmed = crate::read::trim(raw);
         match self {
             KeyType::Text => Cow::Borrowed(trimmed),
             KeyType::Numeric => match canonical_integer(trimmed) {
@@ -183,7 +183,7 @@ pub fn canonical_integer(text: &str) -> Option<Cow<'_, str>> {
 /// Whether [`KeyCheck::note`] would count the key `raw`: whitespace around it, or a `numeric` key that is
 /// not a number (empty keys are not looked at).
 pub fn is_suspect(raw: &str, key_type: KeyType) -> bool {
-    let trimmed = raw.trim();
+    let trimmed = crate::read::trim(raw);
     !trimmed.is_empty() && (trimmed.len() != raw.len() || (key_type == KeyType::Numeric && canonical_integer(trimmed).is_none()))
 }
 
