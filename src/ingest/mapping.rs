@@ -122,13 +122,7 @@ pub fn to_event(line: u64, v: &MappedValues<'_>, zone: Option<crate::read::timef
 
 /// The account of an account cell: trimmed; empty and `-` mean none.
 pub fn account_of(cell: &str) -> Option<&str> {
-    // Nearly every cell has nothing to trim: its ends tell (a byte past ASCII goes to `trim`, which knows
-    // Unicode's spaces).
-    let trimmed = match cell.as_bytes() {
-        [first, .., last] if first.is_ascii_graphic() && last.is_ascii_graphic() => cell,
-        _ => cell.trim(),
-    };
-    Some(trimmed).filter(|a| !a.is_empty() && *a != "-")
+    Some(crate::read::trim(cell)).filter(|a| !a.is_empty() && *a != "-")
 }
 
 /// Outcome values meaning the request failed: an HTTP-style code ≥ 400 or a word such as `failed`.
