@@ -14,7 +14,11 @@ use crate::error::{Error, Result};
 
 const GZIP_MAGIC: [u8; 2] = [0x1f, 0x8b];
 const ZSTD_MAGIC: [u8; 4] = [0x28, 0xb5, 0x2f, 0xfd];
-const BUFFER: usize = 1 << 20;
+/// An input's buffer. The pieces' reader asks for this much at a time, past it, straight into its pieces
+/// (`read::pieces`): at 128 KB a log's bytes are still in the cache when their SHA-256 is taken (10M
+/// benchmark, log phase: 1 MB read into the buffer and copied out 0.916 s, 128 KB read straight 0.873 s; the
+/// other layout 1.010 -> 0.945 s; 256 KB 0.970 s).
+pub const BUFFER: usize = 128 << 10;
 const HEAD_BUFFER: usize = 64 << 10;
 
 /// How inputs are read unless the case file says otherwise for a log (`--encoding`, `--assume-tz`).
