@@ -27,19 +27,15 @@ pub fn builtin_kind(action: &str) -> Option<ActionKind> {
     let joined = |entry: &str, a: &str, b: &str| {
         entry.len() == a.len() + b.len() && entry[..a.len()].eq_ignore_ascii_case(a) && entry[a.len()..].eq_ignore_ascii_case(b)
     };
-    let has = |list: &[&str]| {
+    kind_by_list(|list| {
         words().any(|w| list.iter().any(|entry| entry.eq_ignore_ascii_case(w)))
             || words().zip(words().skip(1)).any(|(a, b)| list.iter().any(|entry| joined(entry, a, b)))
-    };
-    if has(SESSION) {
-        Some(ActionKind::Session)
-    } else if has(WRITE) {
-        Some(ActionKind::Write)
-    } else if has(READ) {
-        Some(ActionKind::Read)
-    } else {
-        None
-    }
+    })
+}
+
+/// The kind of the first of the vocabulary's lists that `has` finds a word of.
+fn kind_by_list(has: impl Fn(&[&str]) -> bool) -> Option<ActionKind> {
+    [(SESSION, ActionKind::Session), (WRITE, ActionKind::Write), (READ, ActionKind::Read)].into_iter().find(|(list, _)| has(list)).map(|(_, kind)| kind)
 }
 
 /// What `action` does in this log: the case's `[logs.actions]`, else the built-in vocabulary; `None` when
@@ -126,7 +122,7 @@ pub fn field_names<'a>(cell: &'a str, separator: Option<&str>) -> Vec<&'a str> {
 
 #[cfg(test)]
 mod tests {
-    use super::{builtin_kind, field_names, READ, SESSION, WRITE};
+    use super::{builtin_kind, field_names, kind_by_list};
     use crate::case::logs::ActionKind;
     use proptest::prelude::*;
 
@@ -135,16 +131,7 @@ mod tests {
         let lower = action.to_ascii_lowercase();
         let words: Vec<&str> = lower.split(|c: char| !c.is_ascii_alphanumeric()).filter(|w| !w.is_empty()).collect();
         let joined: Vec<String> = words.windows(2).map(|w| format!("{}{}", w[0], w[1])).collect();
-        let has = |list: &[&str]| words.iter().any(|w| list.contains(w)) || joined.iter().any(|w| list.contains(&w.as_str()));
-        if has(SESSION) {
-            Some(ActionKind::Session)
-        } else if has(WRITE) {
-            Some(ActionKind::Write)
-        } else if has(READ) {
-            Some(ActionKind::Read)
-        } else {
-            None
-        }
+        kind_by_list(|list| words.iter().any(|w| list.contains(w)) || joined.iter().any(|w| list.contains(&w.as_str())))
     }
 
     proptest! {
