@@ -253,14 +253,15 @@ impl Reached<'_> {
             t.merge(touch);
             return false;
         }
-        let (mut t, new) = match self.touched.get(customer) {
-            Some(t) => (t.clone(), false),
+        let (reached, new) = match self.touched.get(customer) {
+            Some(t) => {
+                let mut t = t.clone();
+                t.merge(touch);
+                (t, false)
+            }
             None => (touch.clone(), true),
         };
-        if !new {
-            t.merge(touch);
-        }
-        self.more.insert(customer.to_string(), t);
+        self.more.insert(customer.to_string(), reached);
         new
     }
 
