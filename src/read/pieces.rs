@@ -52,6 +52,8 @@ pub fn enabled() -> bool {
 
 /// Bytes of a piece (more when a line is longer).
 const PIECE: usize = 2 << 20;
+/// Pieces read ahead of the sink (parsed or being parsed), on all cores.
+const PIECES_IN_FLIGHT: usize = 6;
 
 /// Piece buffers of files read to their end, kept for the next file (most runs read a log, then each table
 /// in turn): each file's reading took new buffers and freed its own at its end, a page fault per 4 KB of
@@ -81,8 +83,6 @@ pub fn let_go_of_spare_pieces() {
         *spares = Vec::new();
     }
 }
-/// Pieces read ahead of the sink (parsed or being parsed), on all cores.
-const PIECES_IN_FLIGHT: usize = 6;
 
 /// As `chunker.parse_rest(input, true, sink)`, in pieces parsed on every core: a thread reads the input
 /// and cuts it into pieces of whole lines (cut after a newline, but for the input's end); each piece is
